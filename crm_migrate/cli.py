@@ -1,0 +1,127 @@
+"""Command-line entry point: a click group whose commands live in crm_migrate.commands.*.
+
+Commands are imported lazily so `--help` and `status` start fast. Every
+CrmMigrateError becomes one line on stderr and exit code 2; nothing prints a
+traceback at the user.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from typing import Any
+
+import click
+
+from crm_migrate import __version__
+from crm_migrate.errors import CrmMigrateError
+
+# command name -> "module:attribute" (a click.Command)
+COMMANDS: dict[str, str] = {
+    "tui": "crm_migrate.commands.tui:tui",
+    "demo": "crm_migrate.commands.tui:demo",
+    "inspect": "crm_migrate.commands.inspect:inspect_cmd",
+    "plan": "crm_migrate.commands.plan:plan_cmd",
+    "clean": "crm_migrate.commands.clean:clean_cmd",
+    "push": "crm_migrate.commands.push:push_cmd",
+    "resume": "crm_migrate.commands.push:resume_cmd",
+    "status": "crm_migrate.commands.push:status_cmd",
+    "rollback": "crm_migrate.commands.push:rollback_cmd",
+    "sandbox": "crm_migrate.commands.sandbox:sandbox_cmd",
+    "auth": "crm_migrate.commands.auth:auth_group",
+}
+
+HELP_SUMMARIES: dict[str, str] = {
+    "tui": "Open the interactive wizard, files preloaded if given.",
+    "demo": "Open the wizard on the sample data against an embedded sandbox CRM.",
+    "inspect": "Detect a file's format, encoding, delimiter, sheet and header row; profile columns.",
+    "plan": "Write a mapping profile from the suggested column mappings.",
+    "clean": "Map, normalise, validate and deduplicate; write cleaned rows and a report.",
+    "push": "Clean, then push in batches to a CRM, recording every step in a journal.",
+    "resume": "Carry on an interrupted push; nothing is sent twice, nothing is lost.",
+    "status": "Show the progress of a run.",
+    "rollback": "Undo a run: archive what it created, restore what it updated.",
+    "sandbox": "Run the local HubSpot-compatible sandbox CRM.",
+    "auth": "Store, show or delete a target's credentials in the OS keyring.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return _not_built(cmd_name)
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, HELP_SUMMARIES.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _not_built(name: str) -> click.Command:
+    @click.command(name=name, context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def missing(args: tuple[str, ...]) -> None:
+        raise CrmMigrateError(f"the '{name}' command is not available in this build")
+
+    return missing
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="crm-migrate")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Move customer records out of spreadsheets and legacy exports into a CRM."""
+    if ctx.invoked_subcommand is None:
+        command = cli.get_command(ctx, "tui")
+        assert command is not None
+        ctx.invoke(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map errors to exit codes in one place."""
+    code = run(argv)
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 ok, 1 some rows failed, 2 usage/input error)."""
+    try:
+        result: Any = cli.main(args=argv, prog_name="crm-migrate", standalone_mode=False)
+    except CrmMigrateError as exc:
+        _err(f"crm-migrate: {exc.one_line()}")
+        return exc.exit_code
+    except click.exceptions.Abort:
+        _err("crm-migrate: aborted")
+        return 130
+    except click.ClickException as exc:
+        _err(f"crm-migrate: {' '.join(exc.format_message().split())}")
+        return 2
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except KeyboardInterrupt:
+        _err("crm-migrate: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    if isinstance(result, int):
+        return result
+    return 0
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)

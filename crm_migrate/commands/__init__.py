@@ -1,0 +1,1 @@
+"""One module per CLI command family; each parses options, calls the core, prints, returns an exit code."""

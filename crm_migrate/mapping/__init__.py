@@ -1,0 +1,1 @@
+"""Column -> field mapping: suggestions, transforms and profiles."""
