@@ -6,7 +6,8 @@ schema and the source columns lives in `validate_profile` (mapping engine).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ class FieldMapping:
     column: str
     field: str | None = None
     split_into: list[str] | None = None
-    transforms: list[Any] = field(default_factory=list)
+    transforms: list[Any] = dc_field(default_factory=list)
     confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,9 +54,9 @@ class DedupeSettings:
     fuzzy: bool = True
     threshold: float = 0.85
     default_rule: str = "most_complete"
-    survivorship: dict[str, str] = field(default_factory=dict)
+    survivorship: dict[str, str] = dc_field(default_factory=dict)
     newest_by: str | None = None
-    not_duplicates: list[list[str]] = field(default_factory=list)
+    not_duplicates: list[list[str]] = dc_field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -91,14 +92,14 @@ class Profile:
     """A reusable mapping profile."""
 
     object: str = "contacts"
-    fields: list[FieldMapping] = field(default_factory=list)
+    fields: list[FieldMapping] = dc_field(default_factory=list)
     default_region: str | None = None
     version: int = PROFILE_VERSION
     country_format: str = "as_given"  # as_given | alpha2 | alpha3 | name
     date_format: str | None = None  # "dayfirst" | "monthfirst" | strptime pattern | None (auto)
-    dedupe: DedupeSettings = field(default_factory=DedupeSettings)
-    sources: dict[str, SourceOverride] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    dedupe: DedupeSettings = dc_field(default_factory=DedupeSettings)
+    sources: dict[str, SourceOverride] = dc_field(default_factory=dict)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def mapped_fields(self) -> list[str]:
         """Every target field some column fills, in profile order."""

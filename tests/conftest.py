@@ -1,0 +1,55 @@
+"""Keep the machine out of the tests: data and config dirs under tmp_path, an in-memory keyring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = REPO / "sample_data"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in a dict, so tests never touch the OS keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if (service, username) not in self.store:
+            raise PasswordDeleteError(username)
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Data/config dirs in tmp_path, no token in the environment, an in-memory keyring."""
+    data = tmp_path / "_data"
+    config = tmp_path / "_config"
+    monkeypatch.setenv("CRM_MIGRATE_DATA_DIR", str(data))
+    monkeypatch.setenv("CRM_MIGRATE_CONFIG_DIR", str(config))
+    monkeypatch.delenv("CRM_MIGRATE_TOKEN", raising=False)
+    # for subprocesses: a file keyring under tmp_path
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "_xdg"))
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield {"data": data, "config": config, "keyring": backend}
+    keyring.set_keyring(previous)
