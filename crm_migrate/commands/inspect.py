@@ -1,0 +1,104 @@
+"""`crm-migrate inspect FILE [--sheet NAME] [--json]`: what was detected, and a profile per column."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from crm_migrate.table import SourceTable
+
+
+def _suggestions(table: SourceTable) -> dict[str, Any]:
+    """column -> suggestion object from the mapping engine, or {} when it is not available."""
+    try:
+        from crm_migrate.mapping.suggest import suggest_mappings
+
+        return {s.column: s for s in suggest_mappings(table, object_name=None)}
+    except (ImportError, AttributeError):
+        return {}
+
+
+def inspect_report(table: SourceTable, samples: int = 5) -> dict[str, Any]:
+    """The `inspect --json` object for a loaded table (plus an `issues` list)."""
+    from crm_migrate.sources import profile_columns
+
+    suggestions = _suggestions(table)
+    columns: list[dict[str, Any]] = []
+    for profile in profile_columns(table, samples=samples):
+        entry: dict[str, Any] = profile.to_dict()
+        suggestion = suggestions.get(profile.name)
+        entry["suggested_field"] = getattr(suggestion, "field", None) if suggestion else None
+        confidence = getattr(suggestion, "confidence", None) if suggestion else None
+        entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
+        split_into = getattr(suggestion, "split_into", None) if suggestion else None
+        if split_into is not None:
+            entry["split_into"] = list(split_into)
+        columns.append(entry)
+    out = table.detection.to_dict()
+    out["columns"] = columns
+    out["issues"] = [issue.to_dict() for issue in table.issues]
+    return out
+
+
+def _print_rich(report: dict[str, Any]) -> None:
+    """A readable summary and column table on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    facts = [
+        ("file", report["path"]),
+        ("format", report["format"]),
+        ("encoding", report["encoding"]),
+        ("delimiter", repr(report["delimiter"]) if report["delimiter"] is not None else None),
+        ("sheet", report["sheet"]),
+        ("sheets", ", ".join(report["sheets"]) if report["sheets"] else None),
+        ("header row", report["header_row"]),
+        ("rows", report["rows"]),
+    ]
+    for key, value in facts:
+        if value is not None:
+            console.print(f"[bold]{key:>10}[/bold]  {value}", highlight=False, markup=True)
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("column", "filled", "unique", "sample", "suggested field"):
+        table.add_column(name, overflow="fold")
+    for col in report["columns"]:
+        if col.get("split_into"):
+            suggested = "split: " + ", ".join(col["split_into"])
+        elif col["suggested_field"]:
+            suggested = col["suggested_field"]
+        else:
+            suggested = "-"
+        if col["confidence"] is not None:
+            suggested += f" ({col['confidence']:.2f})"
+        sample = " | ".join(s if len(s) <= 30 else s[:29] + "…" for s in col["sample"][:3])
+        table.add_row(Text(col["name"]), str(col["non_empty"]), str(col["unique"]), Text(sample),
+                      Text(suggested))
+    console.print(table)
+    if report["issues"]:
+        console.print(f"[bold yellow]{len(report['issues'])} issue(s):[/bold yellow]")
+        for issue in report["issues"]:
+            where = f"row {issue['row']}: " if issue["row"] is not None else ""
+            column = f"column {issue['column']!r}: " if issue["column"] else ""
+            console.print(f"  {where}{column}{issue['problem']}", highlight=False, markup=False)
+
+
+@click.command(name="inspect")
+@click.argument("file", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--sheet", default=None, help="Sheet to read (workbooks); default: the most table-like.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def inspect_cmd(file: str, sheet: str | None, as_json: bool) -> int:
+    """Detect format, encoding, delimiter, sheet and header row; profile columns."""
+    from crm_migrate.sources import load
+
+    table = load(file, sheet=sheet)
+    report = inspect_report(table)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        _print_rich(report)
+    return 0

@@ -1,0 +1,142 @@
+"""Readers for every source format, all returning a SourceTable of strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_migrate.errors import SourceError
+from crm_migrate.sources.columns import ColumnProfile, profile_columns
+from crm_migrate.table import SourceIssue, SourceTable
+
+if TYPE_CHECKING:
+    from crm_migrate.mapping.profile import SourceOverride
+
+__all__ = [
+    "ColumnProfile",
+    "SourceError",
+    "SourceIssue",
+    "SourceTable",
+    "list_sheets",
+    "load",
+    "load_many",
+    "profile_columns",
+]
+
+SPREADSHEETS = ("xlsx", "xls", "ods")
+
+
+def _check_file(path: Path, file: str) -> None:
+    """SourceError for a missing file, a directory or an empty file."""
+    if not path.exists():
+        raise SourceError("no such file", file=file)
+    if path.is_dir():
+        raise SourceError("is a directory, not a file", file=file)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", file=file) from None
+    if size == 0:
+        raise SourceError("file is empty (0 bytes)", file=file)
+
+
+def sniff_format(path: str | Path) -> str:
+    """The detected format of a file: csv|tsv|xlsx|xls|ods|vcf|json|ndjson ('csv' for any text)."""
+    from crm_migrate.sources.detect import (
+        format_from_bytes,
+        format_from_extension,
+        format_from_text,
+    )
+    from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding
+
+    p = Path(path)
+    file = str(path)
+    _check_file(p, file)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(SAMPLE_BYTES)
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror}", file=file) from None
+    magic = format_from_bytes(p, head)
+    if magic:
+        return magic
+    detected = detect_encoding(head, file)
+    text = head[detected.bom_length : detected.bom_length + 65536].decode(detected.codec, "replace")
+    return format_from_text(text, format_from_extension(p))
+
+
+def load(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    label: str | None = None,
+) -> SourceTable:
+    """Load any supported file, detecting whatever is not given; SourceError when unusable."""
+    p = Path(path)
+    file = str(path)
+    label = label or p.name
+    fmt = sniff_format(p)
+    try:
+        if fmt in SPREADSHEETS:
+            from crm_migrate.sources.spreadsheet import read_spreadsheet
+
+            return read_spreadsheet(p, fmt=fmt, file=file, label=label, sheet=sheet,
+                                    header_row=header_row)
+        if fmt == "vcf":
+            from crm_migrate.sources.vcard import read_vcard
+
+            return read_vcard(p, file=file, label=label, encoding=encoding)
+        if fmt in ("json", "ndjson"):
+            from crm_migrate.sources.records import read_records
+
+            return read_records(p, fmt=fmt, file=file, label=label, encoding=encoding)
+        from crm_migrate.sources.delimited import read_delimited
+
+        return read_delimited(p, file=file, label=label, encoding=encoding, delimiter=delimiter,
+                              header_row=header_row)
+    except MemoryError:
+        raise SourceError("file too large to load in memory", file=file) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}", file=file) from None
+
+
+def list_sheets(path: str | Path) -> list[str]:
+    """The sheet names of a workbook ([] for text formats)."""
+    p = Path(path)
+    if sniff_format(p) not in SPREADSHEETS:
+        return []
+    from crm_migrate.sources.spreadsheet import sheet_names
+
+    return sheet_names(p, str(path))
+
+
+def load_many(
+    paths: list[str], overrides: dict[str, SourceOverride] | None = None
+) -> list[SourceTable]:
+    """Load several files, applying per-file overrides (keyed by base name); labels are unique."""
+    overrides = overrides or {}
+    tables: list[SourceTable] = []
+    used: set[str] = set()
+    for path in paths:
+        base = Path(path).name
+        label = base
+        n = 2
+        while label in used:
+            label = f"{base}#{n}"
+            n += 1
+        used.add(label)
+        override = overrides.get(base)
+        tables.append(
+            load(
+                path,
+                sheet=override.sheet if override else None,
+                header_row=override.header_row if override else None,
+                encoding=override.encoding if override else None,
+                delimiter=override.delimiter if override else None,
+                label=label,
+            )
+        )
+    return tables

@@ -1,0 +1,72 @@
+"""Column names (unique, never blank) and per-column profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crm_migrate.table import SourceTable
+
+
+@dataclass
+class ColumnProfile:
+    """What a column holds: counts of non-empty and distinct values, and a few samples."""
+
+    name: str
+    non_empty: int
+    unique: int
+    sample: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "non_empty": self.non_empty,
+            "unique": self.unique,
+            "sample": list(self.sample),
+        }
+
+
+def unique_names(headers: list[str]) -> list[str]:
+    """Headers trimmed, blanks named "Column N" (1-based position), repeats "Name (2)"."""
+    cleaned = [" ".join(str(h).split()) for h in headers]
+    taken = {h for h in cleaned if h}
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    used: set[str] = set()
+    for position, name in enumerate(cleaned, start=1):
+        if not name:
+            name = f"Column {position}"
+            while name in taken or name in used:
+                name = name + "_"
+        base = name
+        count = seen.get(base.casefold(), 0) + 1
+        seen[base.casefold()] = count
+        if count > 1 or name in used:
+            n = max(count, 2)
+            name = f"{base} ({n})"
+            while name in used or name in taken:
+                n += 1
+                name = f"{base} ({n})"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def profile_columns(table: SourceTable, samples: int = 5) -> list[ColumnProfile]:
+    """Profile each column of a table: non-empty count, distinct non-empty count, samples."""
+    frame = table.frame
+    out: list[ColumnProfile] = []
+    for name in frame.columns:
+        series = frame[name]
+        values = series[series != ""]
+        distinct = values.drop_duplicates()
+        out.append(
+            ColumnProfile(
+                name=str(name),
+                non_empty=int(len(values)),
+                unique=int(len(distinct)),
+                sample=[str(v) for v in distinct.iloc[:samples].tolist()],
+            )
+        )
+    return out

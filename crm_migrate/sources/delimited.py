@@ -1,0 +1,203 @@
+"""CSV/TSV/TXT reader: detect on a sample, then one pandas C-engine pass over the file."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crm_migrate.errors import SourceError
+from crm_migrate.sources.detect import parse_records, sniff_delimiter
+from crm_migrate.sources.encoding import SAMPLE_BYTES, DetectedEncoding, detect_encoding, from_name
+from crm_migrate.sources.frames import finish_frame
+from crm_migrate.sources.header import detect_header
+from crm_migrate.table import Detection, SourceIssue, SourceTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
+_SAW = re.compile(r"saw (\d+)")
+_EOF_IN_STRING = re.compile(r"EOF inside string starting at row (\d+)")
+HEADER_SAMPLE_RECORDS = 60
+BIG_CELL = 1_000_000
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines with their endings (\\r\\n, \\n or \\r)."""
+    lines = _LINE.findall(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def read_delimited(
+    path: Path,
+    *,
+    file: str,
+    label: str,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+) -> SourceTable:
+    """Load a delimited text file into a SourceTable."""
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    whole_file = len(sample) < SAMPLE_BYTES
+    detected = from_name(encoding, sample) if encoding else detect_encoding(sample, file)
+    body = sample[detected.bom_length :]
+    if not whole_file:
+        cut = body.rfind(b"\n")
+        if cut > 0:
+            body = body[: cut + 1]
+    text = body.decode(detected.codec, errors="surrogateescape" if _is_8bit(detected) else "replace")
+    if not text.strip():
+        raise SourceError("file is empty (no header, no data)", file=file)
+    lines = split_lines(text)
+    if delimiter is None:
+        delimiter = sniff_delimiter(lines[:400])
+    elif delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    records = parse_records(lines[:2000], delimiter, HEADER_SAMPLE_RECORDS)
+    if not whole_file and len(records) > 1:
+        records = records[:-1]
+    rows = [fields for _, fields in records]
+    if header_row is None:
+        header_index = detect_header(rows)
+    else:
+        header_index = _record_at_line(records, header_row, file)
+    header_line, header = records[header_index]
+    data_line = records[header_index + 1][0] if header_index + 1 < len(records) else None
+    if data_line is None:
+        data_line = header_line + 1 + _extra_lines(lines, header_line, delimiter)
+    prefix = "".join(lines[:data_line])
+    offset = detected.bom_length + len(_encode(prefix, detected))
+    sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
+    frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
+    detection = Detection(
+        path=str(path),
+        format="tsv" if delimiter == "\t" else "csv",
+        encoding=detected.name,
+        delimiter=delimiter,
+        header_row=header_line,
+    )
+    table = finish_frame(frame, header, detection=detection, label=label, file=file)
+    table.issues[:0] = issues
+    if path.stat().st_size >= BIG_CELL:
+        table.issues.extend(big_cells(table.frame, file))
+    return table
+
+
+def _is_8bit(detected: DetectedEncoding) -> bool:
+    """True for codecs where every byte decodes to one char (surrogateescape round-trips)."""
+    return not detected.codec.startswith(("utf-16", "utf-32"))
+
+
+def _encode(text: str, detected: DetectedEncoding) -> bytes:
+    """Encode text back to the file's bytes (to find a byte offset)."""
+    errors = "surrogateescape" if _is_8bit(detected) else "replace"
+    return text.encode(detected.codec, errors=errors)
+
+
+def _extra_lines(lines: list[str], start: int, delimiter: str) -> int:
+    """Physical lines a header record spans beyond its first (quoted newlines)."""
+    import csv
+
+    reader = csv.reader(lines[start:], delimiter=delimiter)
+    next(reader, None)
+    return max(reader.line_num - 1, 0)
+
+
+def _record_at_line(records: list[tuple[int, list[str]]], line: int, file: str) -> int:
+    """Index of the record starting at a 0-based physical line (a given header row)."""
+    for i, (start, fields) in enumerate(records):
+        if start == line:
+            if not fields:
+                raise SourceError(f"header row {line} is a blank line", file=file)
+            return i
+    raise SourceError(
+        f"header row {line} is not the start of a record in the first lines of the file",
+        file=file,
+    )
+
+
+def _read_frame(
+    path: Path,
+    offset: int,
+    delimiter: str,
+    detected: DetectedEncoding,
+    width: int,
+    file: str,
+) -> tuple[pd.DataFrame, list[SourceIssue]]:
+    """Read the data part with pandas (all cells str); widen once if a row is longer."""
+    import pandas as pd
+
+    issues: list[SourceIssue] = []
+    encoding_errors = "strict"
+    codec = detected.codec
+    for _attempt in range(4):
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    frame = pd.read_csv(
+                        fh,
+                        sep=delimiter,
+                        header=None,
+                        names=list(range(width)),
+                        dtype=str,
+                        keep_default_na=False,
+                        na_filter=False,
+                        engine="c",
+                        quotechar='"',
+                        doublequote=True,
+                        skip_blank_lines=True,
+                        encoding=codec,
+                        encoding_errors=encoding_errors,
+                        on_bad_lines="warn",
+                    )
+                except pd.errors.EmptyDataError:
+                    frame = pd.DataFrame({i: pd.Series([], dtype=str) for i in range(width)})
+                except UnicodeDecodeError as exc:
+                    if encoding_errors == "replace":
+                        raise SourceError(f"cannot decode as {detected.name}", file=file) from None
+                    if codec == "utf-8":
+                        codec = "cp1252"
+                        detected.name = detected.codec = "cp1252"
+                        issues.append(SourceIssue(file, None, None, "not UTF-8 past the first "
+                                                  "megabyte; read as cp1252"))
+                    else:
+                        encoding_errors = "replace"
+                        issues.append(SourceIssue(file, None, None,
+                                                  f"undecodable bytes replaced ({exc.reason})"))
+                    continue
+                except pd.errors.ParserError as exc:
+                    message = str(exc)
+                    match = _EOF_IN_STRING.search(message)
+                    if match:
+                        raise SourceError(
+                            "unbalanced quote: a quoted cell opened here is never closed",
+                            file=file,
+                            row=int(match.group(1)) + 1,
+                        ) from None
+                    raise SourceError(f"cannot parse: {message.split('. ', 1)[-1]}", file=file) from None
+        longest = [int(n) for w in caught for n in _SAW.findall(str(w.message))]
+        if longest and max(longest) > width:
+            width = max(longest)
+            continue
+        return frame, issues
+    raise SourceError("cannot read the file consistently", file=file)
+
+
+def big_cells(frame: pd.DataFrame, file: str, limit: int = BIG_CELL) -> list[SourceIssue]:
+    """Issues for cells longer than `limit` characters (kept, but worth a look)."""
+    out: list[SourceIssue] = []
+    for name in frame.columns:
+        lengths = frame[name].str.len()
+        if len(lengths) and int(lengths.max()) > limit:
+            for row, size in lengths[lengths > limit].items():
+                out.append(SourceIssue(file, int(row), str(name),
+                                       f"very large cell ({int(size):,} characters)"))
+    return out

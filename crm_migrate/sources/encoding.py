@@ -1,0 +1,127 @@
+"""Text encoding detection: BOM, NUL patterns, strict UTF-8, then charset-normalizer."""
+
+from __future__ import annotations
+
+import codecs
+
+from crm_migrate.errors import SourceError
+
+SAMPLE_BYTES = 1 << 20  # detection never reads more than this
+
+_BOMS: list[tuple[bytes, str, str]] = [
+    # (bom, reported codec, codec to read the bytes after the BOM)
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+]
+
+
+class DetectedEncoding:
+    """A detected encoding: the name to report, the codec to read with, and the BOM length."""
+
+    def __init__(self, name: str, codec: str, bom_length: int = 0) -> None:
+        self.name = name
+        self.codec = codec
+        self.bom_length = bom_length
+
+    def __repr__(self) -> str:
+        return f"DetectedEncoding({self.name!r}, codec={self.codec!r}, bom={self.bom_length})"
+
+
+def normalise_codec(name: str) -> str:
+    """A user-given encoding name as a Python codec name; SourceError when unknown."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise SourceError(f"unknown encoding {name!r}") from None
+
+
+def from_name(name: str, sample: bytes) -> DetectedEncoding:
+    """The DetectedEncoding for a user-given encoding, skipping a BOM of that encoding."""
+    codec = normalise_codec(name)
+    if codec in ("utf-8", "utf-8-sig"):
+        has_bom = sample.startswith(codecs.BOM_UTF8)
+        return DetectedEncoding(codec, "utf-8", 3 if has_bom else 0)
+    if codec in ("utf-16", "utf-32"):
+        for bom, reported, reader in _BOMS:
+            if reported == codec and sample.startswith(bom):
+                return DetectedEncoding(codec, reader, len(bom))
+        return DetectedEncoding(codec, codec + "-le", 0)
+    return DetectedEncoding(codec, codec, 0)
+
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when NUL bytes sit in every other position (ASCII-heavy UTF-16)."""
+    head = sample[:4096]
+    if len(head) < 4:
+        return None
+    even = head[0::2]
+    odd = head[1::2]
+    even_nuls = even.count(0) / len(even)
+    odd_nuls = odd.count(0) / max(len(odd), 1)
+    if odd_nuls > 0.6 and even_nuls < 0.1:
+        return "utf-16-le"
+    if even_nuls > 0.6 and odd_nuls < 0.1:
+        return "utf-16-be"
+    return None
+
+
+def looks_binary(sample: bytes) -> bool:
+    """True when an 8-bit sample holds NUL or many control bytes (not text)."""
+    head = sample[:65536]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13, 27))
+    return controls / len(head) > 0.05
+
+
+def detect_encoding(sample: bytes, file: str) -> DetectedEncoding:
+    """Detect the encoding of a sample of a text file; SourceError when it is binary."""
+    for bom, reported, reader in _BOMS:
+        if sample.startswith(bom):
+            return DetectedEncoding(reported, reader, len(bom))
+    utf16 = _utf16_without_bom(sample)
+    if utf16:
+        return DetectedEncoding("utf-16", utf16, 0)
+    if looks_binary(sample):
+        raise SourceError("not a text file (binary content)", file=file)
+    text_sample = sample
+    if len(sample) >= SAMPLE_BYTES:
+        # a cut in the middle of a multi-byte character must not fail strict UTF-8
+        text_sample = sample[: sample.rfind(b"\n") + 1] or sample[:-4]
+    try:
+        text_sample.decode("utf-8")
+        return DetectedEncoding("utf-8", "utf-8", 0)
+    except UnicodeDecodeError:
+        pass
+    guessed = _guess_8bit(text_sample)
+    return DetectedEncoding(guessed, guessed, 0)
+
+
+_NON_LATIN = (
+    "cp1251", "koi8", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253", "iso8859_7",
+    "cp1255", "iso8859_8", "cp1256", "iso8859_6", "shift_jis", "cp932", "euc_jp", "gb2312",
+    "gbk", "gb18030", "big5", "euc_kr", "cp949", "cp874", "tis_620", "iso2022", "hz", "johab",
+)
+
+
+def _guess_8bit(sample: bytes) -> str:
+    """An 8-bit codec for a non-UTF-8 sample: cp1252 unless a non-Latin script is clear."""
+    from charset_normalizer import from_bytes
+
+    try:
+        sample.decode("cp1252")
+        cp1252_ok = True
+    except UnicodeDecodeError:
+        cp1252_ok = False
+    best = from_bytes(sample[:200_000]).best()
+    if best is None:
+        return "cp1252" if cp1252_ok else "latin-1"
+    guessed = codecs.lookup(best.encoding).name.replace("-", "_")
+    if cp1252_ok and not guessed.startswith(_NON_LATIN):
+        return "cp1252"
+    return codecs.lookup(best.encoding).name
