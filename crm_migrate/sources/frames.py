@@ -96,3 +96,25 @@ def _ragged(rows: list[int], file: str, header_width: int) -> list[SourceIssue]:
         out.append(SourceIssue(file, None, None,
                                f"{len(rows) - MAX_ROW_ISSUES} more rows with extra fields"))
     return out
+
+
+def records_table(
+    records: list[dict[str, str]],
+    *,
+    detection: Detection,
+    label: str,
+    first: list[str] | None = None,
+) -> SourceTable:
+    """A table from record dicts: columns in `first` order, then by first appearance."""
+    import pandas as pd
+
+    order: dict[str, None] = {}
+    for record in records:
+        for key in record:
+            order.setdefault(key, None)
+    columns = [c for c in (first or []) if c in order] + [c for c in order if c not in (first or [])]
+    data = {c: [r.get(c, "") for r in records] for c in columns}
+    frame = pd.DataFrame(data, columns=columns, dtype=str)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    detection.rows = len(frame)
+    return SourceTable(frame=frame, detection=detection, label=label)
