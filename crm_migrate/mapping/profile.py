@@ -139,7 +139,240 @@ def save_profile(profile: Profile, path: str | Path) -> None:
     else:
         import yaml
 
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        text = PROFILE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+
+
+# ---- loading: strict, one-line errors naming the key at fault ----
+
+TOP_KEYS = {"version", "object", "default_region", "country_format", "date_format", "fields",
+            "dedupe", "sources"}
+# free-form keys other parts of the tool may write; kept in Profile.extra
+EXTRA_KEYS = {"name", "description", "target", "notes", "created_by", "match_on"}
+FIELD_KEYS = {"column", "field", "split_into", "transforms", "confidence"}
+COUNTRY_FORMATS = ("as_given", "alpha2", "alpha3", "name")
+SURVIVORSHIP_RULES = ("most_complete", "newest", "first", "keep_all")
+SPLIT_FIELDS = {"firstname", "lastname", "city", "state", "zip", "address", "country"}
+
+PROFILE_HEADER = """\
+# crm-migrate mapping profile (edit by hand freely; `crm-migrate clean/push --profile` reads it)
+#   version        profile format version (1)
+#   object         contacts | companies | deals
+#   default_region ISO country code used for phone numbers written without +country code
+#   fields         one entry per source column to use; a column not listed is left out
+#     column       the column's header as shown by `crm-migrate inspect`
+#     field        the target field (canonical HubSpot name), or null to leave the column out
+#     split_into   instead of field: a full name -> [firstname, lastname],
+#                  "City, ST 12345" -> [city, state, zip]
+#     transforms   applied in order: trim, lower, upper, title, phone: {region: US}, email,
+#                  date: {dayfirst: true} or {format: "%d.%m.%Y"}, split_name,
+#                  join: {columns: [A, B], separator: " "}, map_values: {mapping: {...}, fuzzy: false},
+#                  default: {value: X}, regex: {pattern: "...", group: 1}
+#     confidence   how sure the auto-mapper was (informational)
+#   dedupe         duplicate detection and merge rules
+"""
+
+
+def _type_name(value: Any) -> str:
+    return {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+            str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _fail(message: str, file: str | None) -> Any:
+    from crm_migrate.errors import ProfileError
+
+    raise ProfileError(message, file=file)
+
+
+def _expect(value: Any, kinds: tuple[type, ...], where: str, want: str, file: str | None) -> Any:
+    if isinstance(value, bool) and bool not in kinds:
+        _fail(f"{where} must be {want}, not {_type_name(value)}", file)
+    if not isinstance(value, kinds):
+        _fail(f"{where} must be {want}, not {_type_name(value)}", file)
+    return value
+
+
+def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
+    where = f"fields[{index}]"
+    if not isinstance(raw, dict):
+        _fail(f"{where} must be a mapping with 'column' and 'field', not {_type_name(raw)}", file)
+    column = raw.get("column")
+    if column is None:
+        _fail(f"{where}: missing key 'column'", file)
+    if isinstance(column, (int, float)) and not isinstance(column, bool):
+        column = str(column)
+    _expect(column, (str,), f"{where}.column", "text", file)
+    where = f"fields[{index}] (column {column!r})"
+    unknown = sorted(set(raw) - FIELD_KEYS)
+    if unknown:
+        _fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(FIELD_KEYS))})", file)
+    if "field" not in raw and "split_into" not in raw:
+        _fail(f"{where}: needs 'field' (or null to leave it out) or 'split_into'", file)
+    field_name = raw.get("field")
+    if field_name is not None:
+        _expect(field_name, (str,), f"{where}.field", "a field name or null", file)
+    split = raw.get("split_into")
+    if split is not None:
+        _expect(split, (list,), f"{where}.split_into", "a list of field names", file)
+        if not split or not all(isinstance(s, str) and s for s in split):
+            _fail(f"{where}.split_into must be a non-empty list of field names", file)
+        if field_name:
+            _fail(f"{where}: give either 'field' or 'split_into', not both", file)
+    transforms = raw.get("transforms") or []
+    _expect(transforms, (list,), f"{where}.transforms", "a list", file)
+    from crm_migrate.errors import ProfileError
+    from crm_migrate.mapping.transforms import parse_transforms
+
+    try:
+        parse_transforms(transforms)
+    except ProfileError as exc:
+        _fail(f"{where}.transforms: {exc.message}", file)
+    confidence = raw.get("confidence")
+    if confidence is not None:
+        _expect(confidence, (int, float), f"{where}.confidence", "a number", file)
+    return FieldMapping(column=column, field=field_name, split_into=list(split) if split else None,
+                        transforms=list(transforms), confidence=confidence)
+
+
+def _load_dedupe(raw: Any, file: str | None) -> DedupeSettings:
+    _expect(raw, (dict,), "dedupe", "a mapping", file)
+    known = {"enabled", "fuzzy", "threshold", "default_rule", "survivorship", "newest_by",
+             "not_duplicates"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        _fail(f"dedupe: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})", file)
+    out = DedupeSettings()
+    for key in ("enabled", "fuzzy"):
+        if key in raw:
+            setattr(out, key, _expect(raw[key], (bool,), f"dedupe.{key}", "true or false", file))
+    if "threshold" in raw:
+        value = _expect(raw["threshold"], (int, float), "dedupe.threshold", "a number", file)
+        if not 0 < value <= 1:
+            _fail("dedupe.threshold must be between 0 and 1", file)
+        out.threshold = float(value)
+    if "default_rule" in raw:
+        rule = _expect(raw["default_rule"], (str,), "dedupe.default_rule", "text", file)
+        if rule not in SURVIVORSHIP_RULES:
+            _fail(f"dedupe.default_rule: unknown rule {rule!r} (use {', '.join(SURVIVORSHIP_RULES)})", file)
+        out.default_rule = rule
+    if raw.get("survivorship") is not None:
+        rules = _expect(raw["survivorship"], (dict,), "dedupe.survivorship", "a mapping", file)
+        for name, rule in rules.items():
+            if rule not in SURVIVORSHIP_RULES:
+                _fail(f"dedupe.survivorship.{name}: unknown rule {rule!r} "
+                      f"(use {', '.join(SURVIVORSHIP_RULES)})", file)
+        out.survivorship = {str(k): str(v) for k, v in rules.items()}
+    if raw.get("newest_by") is not None:
+        out.newest_by = _expect(raw["newest_by"], (str,), "dedupe.newest_by", "a field name", file)
+    if raw.get("not_duplicates") is not None:
+        groups = _expect(raw["not_duplicates"], (list,), "dedupe.not_duplicates", "a list of lists", file)
+        for i, group in enumerate(groups):
+            _expect(group, (list,), f"dedupe.not_duplicates[{i}]", "a list of row ids", file)
+        out.not_duplicates = [[str(x) for x in g] for g in groups]
+    return out
+
+
+def _load_sources(raw: Any, file: str | None) -> dict[str, SourceOverride]:
+    _expect(raw, (dict,), "sources", "a mapping of file name to overrides", file)
+    out: dict[str, SourceOverride] = {}
+    for name, item in raw.items():
+        _expect(item, (dict,), f"sources.{name}", "a mapping", file)
+        known = {"sheet", "header_row", "encoding", "delimiter"}
+        unknown = sorted(set(item) - known)
+        if unknown:
+            _fail(f"sources.{name}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})", file)
+        header_row = item.get("header_row")
+        if header_row is not None:
+            _expect(header_row, (int,), f"sources.{name}.header_row", "a whole number", file)
+        for key in ("sheet", "encoding", "delimiter"):
+            if item.get(key) is not None:
+                _expect(item[key], (str,), f"sources.{name}.{key}", "text", file)
+        out[str(name)] = SourceOverride(sheet=item.get("sheet"), header_row=header_row,
+                                        encoding=item.get("encoding"), delimiter=item.get("delimiter"))
+    return out
+
+
+def profile_from_dict(data: Any, file: str | None = None) -> Profile:
+    """Build a Profile from parsed YAML/JSON, rejecting anything unknown or mistyped."""
+    from crm_migrate.schema import OBJECTS
+
+    if not isinstance(data, dict):
+        _fail(f"a profile must be a mapping of keys (version, object, fields...), not {_type_name(data)}", file)
+    unknown = sorted(k for k in data if k not in TOP_KEYS and k not in EXTRA_KEYS and not str(k).startswith("x-"))
+    if unknown:
+        _fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(TOP_KEYS))})", file)
+    version = data.get("version", PROFILE_VERSION)
+    _expect(version, (int,), "version", "a whole number", file)
+    if version > PROFILE_VERSION or version < 1:
+        _fail(f"version {version} is not supported (this crm-migrate reads version {PROFILE_VERSION})", file)
+    object_name = data.get("object")
+    if object_name is None:
+        _fail(f"missing key 'object' ({', '.join(OBJECTS)})", file)
+    _expect(object_name, (str,), "object", "text", file)
+    if object_name not in OBJECTS:
+        _fail(f"object: unknown object {object_name!r} (use {', '.join(OBJECTS)})", file)
+    region = data.get("default_region")
+    if region is not None:
+        _expect(region, (str,), "default_region", "a two-letter country code", file)
+        import phonenumbers
+
+        if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            _fail(f"default_region: {region!r} is not a known region code (e.g. US, DE, GB)", file)
+        region = region.upper()
+    country_format = data.get("country_format") or "as_given"
+    if country_format not in COUNTRY_FORMATS:
+        _fail(f"country_format: {country_format!r} is not one of {', '.join(COUNTRY_FORMATS)}", file)
+    date_format = data.get("date_format")
+    if date_format is not None:
+        _expect(date_format, (str,), "date_format", "text", file)
+        if date_format not in ("dayfirst", "monthfirst") and "%" not in date_format:
+            _fail(f"date_format: {date_format!r} must be dayfirst, monthfirst or a pattern like %d.%m.%Y", file)
+    fields_raw = data.get("fields")
+    if fields_raw is None:
+        _fail("missing key 'fields' (a list of {column, field} entries)", file)
+    _expect(fields_raw, (list,), "fields", "a list", file)
+    fields = [_load_field(i, raw, file) for i, raw in enumerate(fields_raw)]
+    seen: dict[str, int] = {}
+    for i, mapping in enumerate(fields):
+        if mapping.column in seen:
+            _fail(f"fields[{i}] (column {mapping.column!r}): the column is listed twice "
+                  f"(also fields[{seen[mapping.column]}])", file)
+        seen[mapping.column] = i
+    dedupe = _load_dedupe(data["dedupe"], file) if data.get("dedupe") is not None else DedupeSettings()
+    sources = _load_sources(data["sources"], file) if data.get("sources") is not None else {}
+    extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
+    return Profile(object=object_name, fields=fields, default_region=region, version=version,
+                   country_format=country_format, date_format=date_format, dedupe=dedupe,
+                   sources=sources, extra=extra)
+
+
+def load_profile(path: str | Path) -> Profile:
+    """Read and check a profile (YAML, or JSON when the name ends in .json)."""
+    source = Path(path)
+    file = str(path)
+    try:
+        text = source.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return _fail("profile not found", file)
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"cannot read the profile: {exc}", file)
+    if source.suffix.lower() == ".json":
+        import json
+
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return _fail(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file)
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or "syntax error"
+            return _fail(f"not valid YAML{where}: {problem}", file)
+    return profile_from_dict(data, file)

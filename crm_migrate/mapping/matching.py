@@ -1,0 +1,104 @@
+"""Header evidence: score a normalised header against the synonym table and schema labels."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import combinations
+
+from crm_migrate.mapping.headers import QUALIFIERS, HeaderKey, tokens_of
+from crm_migrate.mapping.synonyms import phrase_table
+from crm_migrate.schema import ObjectSchema
+
+Candidates = dict[str, tuple[float, str]]  # field -> (score, reason)
+
+
+def _add(cands: Candidates, field_name: str, score: float, reason: str) -> None:
+    if score > cands.get(field_name, (0.0, ""))[0]:
+        cands[field_name] = (score, reason)
+
+
+def _variants(key: HeaderKey) -> list[tuple[str, float]]:
+    """Header texts to look up: as written, then without each combination of qualifiers."""
+    tokens = key.all_tokens
+    out = [(" ".join(tokens), 1.0)]
+    quals = [i for i, t in enumerate(tokens) if t in QUALIFIERS]
+    for n in range(1, min(len(quals), 3) + 1):
+        for drop in combinations(quals, n):
+            kept = [t for i, t in enumerate(tokens) if i not in drop]
+            if kept:
+                weight = min(QUALIFIERS[tokens[i]] for i in drop)
+                out.append((" ".join(kept), weight))
+    return out
+
+
+def _index_penalty(index: int | None) -> float:
+    if index is None or index <= 1:
+        return 0.0
+    return 0.1 if index == 2 else 0.15
+
+
+@lru_cache(maxsize=16)
+def _schema_phrases(object_name: str, names: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, label in names:
+        for text in (name, label):
+            phrase = " ".join(tokens_of(text))
+            if phrase:
+                out.setdefault(phrase, name)
+    return out
+
+
+def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | None) -> Candidates:
+    """Field -> (score, reason) from the header alone; pseudo-fields start with '_'."""
+    from rapidfuzz import fuzz, process
+
+    cands: Candidates = {}
+    if key.meaningless:
+        return cands
+    table = phrase_table(object_name)
+    penalty = _index_penalty(key.index)
+    allowed = set(schema.fields) if schema is not None else None
+
+    def ok(field_name: str) -> bool:
+        return field_name.startswith("_") or allowed is None or field_name in allowed
+
+    exact = False
+    for text, weight in _variants(key):
+        hit = table.get(text)
+        if hit and ok(hit[0]):
+            exact = True
+            _add(cands, hit[0], hit[1] * weight - penalty, f"header matches '{text}'")
+    if schema is not None:
+        pairs = tuple(sorted((f.name, f.label) for f in schema.fields.values()))
+        labels = _schema_phrases(schema.object, pairs)
+        for text, weight in _variants(key):
+            name = labels.get(text)
+            if name:
+                exact = True
+                base = 0.97 if not schema.fields[name].custom else 0.93
+                _add(cands, name, base * weight - penalty, f"header matches the field's label '{text}'")
+    if exact:
+        return cands
+    full = " ".join(key.all_tokens)
+    # a known phrase inside a longer header ("Contact Email Address")
+    for phrase, (field_name, weight) in table.items():
+        if len(phrase) < 4 or not ok(field_name):
+            continue
+        ptoks = phrase.split()
+        n = len(ptoks)
+        toks = key.all_tokens
+        for i in range(len(toks) - n + 1):
+            if toks[i : i + n] == ptoks:
+                extra = len(toks) - n
+                score = (0.74 - 0.05 * max(extra - 1, 0)) * weight - penalty
+                _add(cands, field_name, score, f"header contains '{phrase}'")
+                break
+    if len(full) >= 5:
+        match = process.extractOne(full, list(table), scorer=fuzz.ratio, score_cutoff=86)
+        if match:
+            phrase = match[0]
+            field_name, weight = table[phrase]
+            if ok(field_name):
+                score = (0.6 + 0.25 * (match[1] - 86) / 14) * weight - penalty
+                _add(cands, field_name, score, f"header resembles '{phrase}'")
+    return cands

@@ -1,0 +1,341 @@
+"""Auto-mapping: one suggested field (or split, or nothing) per column, with a confidence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from crm_migrate.mapping.evidence import Evidence, country_code, gather
+from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
+from crm_migrate.mapping.matching import Candidates, header_candidates
+from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
+from crm_migrate.schema import ObjectSchema, builtin_schema
+from crm_migrate.table import SourceTable
+
+MIN_SCORE = 0.5
+MOBILE_WORDS = {"mobile", "cell", "cellular", "handy", "mobil", "portable", "movil", "cellulare",
+                "celular", "telemovel", "mobiel", "gsm", "iphone"}
+HOME_WORDS = {"home", "private", "personal", "privat", "domicile", "casa", "thuis", "prive"}
+OTHER_WORDS = {"other", "fax", "pager", "assistant", "main"}
+
+# field -> value kinds that confirm it; strong kinds contradict when absent
+STRONG_KINDS: dict[str, tuple[str, ...]] = {
+    "email": ("email",), "phone": ("phone",), "mobilephone": ("phone",),
+    "date_of_birth": ("date",), "closedate": ("date",), "website": ("url", "domain"),
+    "domain": ("domain", "url"), "amount": ("number",), "annualrevenue": ("number",),
+    "numberofemployees": ("number",),
+}
+SOFT_KINDS: dict[str, tuple[str, ...]] = {
+    "zip": ("postcode",), "country": ("country",), "state": ("state",),
+    "lifecyclestage": ("lifecycle",), "dealstage": ("stage",), "address": ("street",),
+}
+TEXT_FIELDS = {"firstname", "lastname", "company", "jobtitle", "city", "name", "dealname",
+               "industry", "address", "state", "country"}
+
+
+@dataclass
+class Suggestion:
+    """The suggested target of one column: a field, a split, or None (leave out)."""
+
+    column: str
+    field: str | None
+    confidence: float
+    split_into: list[str] | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2)}
+        if self.split_into:
+            out["split_into"] = list(self.split_into)
+        return out
+
+
+def _values(table: SourceTable, column: str) -> list[str]:
+    return [str(v) for v in table.frame[column].tolist()]
+
+
+def _guess_region(table: SourceTable, evidence: dict[str, Evidence]) -> str | None:
+    """A region for phone parsing: the commonest country in a country-looking column."""
+    for column, ev in evidence.items():
+        if ev.share("country") >= 0.6:
+            codes = Counter(c for v in _values(table, column) if v.strip() and (c := country_code(v)))
+            if codes:
+                return codes.most_common(1)[0][0]
+    return None
+
+
+def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTable) -> str | None:
+    """For Google's "Phone 1 - Value": the kind named in "Phone 1 - Label/Type" (mobile/home/...)."""
+    if key.index is None:
+        return None
+    for column, other in keys.items():
+        if other.index == key.index and other.all_tokens[:-1] == key.all_tokens and \
+                other.all_tokens[-1:] in (["type"], ["label"]):
+            words = Counter()
+            for value in _values(table, column):
+                for tok in fold(value).replace("*", " ").split():
+                    words[tok] += 1
+            if not words:
+                return None
+            top = {w for w, _ in words.most_common(3)}
+            if top & MOBILE_WORDS:
+                return "mobile"
+            if top & HOME_WORDS:
+                return "home"
+            if top & OTHER_WORDS:
+                return "other"
+            return "work"
+    return None
+
+
+def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
+    """Raise or lower a header score by what the values look like."""
+    if field_name in STRONG_KINDS:
+        share = max(ev.share(k) for k in STRONG_KINDS[field_name])
+        if share >= 0.8:
+            return score + 0.05
+        if share < 0.5:
+            return score * 0.6
+        return score - 0.1
+    if field_name in SOFT_KINDS:
+        share = max(ev.share(k) for k in SOFT_KINDS[field_name])
+        if field_name in ("lifecyclestage",) and score < 0.9 and share < 0.5:
+            return 0.0
+        if share >= 0.6:
+            return score + 0.03
+        if share < 0.2 and field_name not in ("address", "state"):
+            return score * 0.85
+    if field_name in TEXT_FIELDS or field_name.startswith("_"):
+        noisy = max(ev.share("email"), ev.share("url"), ev.share("date"))
+        if field_name not in ("address",):
+            noisy = max(noisy, ev.share("phone") if field_name not in ("zip",) else 0.0)
+        if noisy >= 0.5 and field_name not in ("_ignore",):
+            return score * 0.5
+    return score
+
+
+def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Candidates:
+    """Candidates from values alone; never confident (< 0.9)."""
+    cands: Candidates = {}
+    n = ev.share
+
+    def add(name: str, score: float, why: str) -> None:
+        if score > cands.get(name, (0.0, ""))[0]:
+            cands[name] = (score, why)
+
+    if n("email") >= 0.8:
+        add("email", 0.6 + 0.25 * n("email"), f"{n('email'):.0%} of values are emails")
+    if n("url") >= 0.8 or (n("domain") >= 0.8 and object_name == "contacts"):
+        add("website", 0.72, "values are web addresses")
+    if object_name == "companies" and n("domain") >= 0.8 and n("url") < 0.5:
+        add("domain", 0.78, "values are domain names")
+    if n("phone") >= 0.8 and n("date") < 0.3:
+        add("phone", 0.68, "values are phone numbers")
+    if n("country") >= 0.8 and n("state") < 0.5:
+        add("country", 0.72, "values are country names")
+    if n("csz") >= 0.6:
+        add("_csz", 0.9, "values look like 'City, ST 12345'")
+    if n("lifecycle") >= 0.8 and object_name == "contacts":
+        add("lifecyclestage", 0.72, "values are lifecycle stages")
+    if n("stage") >= 0.8 and object_name == "deals":
+        add("dealstage", 0.72, "values are deal stages")
+    if object_name == "deals" and n("date") >= 0.8 and meaningless:
+        add("closedate", 0.55, "values are dates")
+    if object_name == "deals" and n("money") >= 0.8:
+        add("amount", 0.65, "values are money amounts")
+    if meaningless and n("person") >= 0.7 and object_name == "contacts":
+        add("_fullname", 0.6, "values look like people's names")
+    if n("id") >= 0.9 and ev.unique_share >= 0.95 and n("phone") < 0.5:
+        add("_ignore", 0.7, "values look like record ids")
+    if n("longtext") >= 0.5:
+        add("_ignore", 0.7, "values are long free text")
+    return cands
+
+
+def _resolve_pseudo(
+    cands: Candidates, ev: Evidence, key: HeaderKey, object_name: str, has_first: bool, has_last: bool
+) -> tuple[Candidates, list[str] | None]:
+    """Turn _fullname/_title/_csz and ambiguous name headers into real choices."""
+    split: list[str] | None = None
+    out = dict(cands)
+    person = max(ev.share("person"), ev.share("words") * 0.9)
+    if "_fullname" in out:
+        score, why = out.pop("_fullname")
+        if object_name != "contacts":
+            pass
+        elif has_first and has_last:
+            out["_ignore"] = max(out.get("_ignore", (0.0, "")), (score * 0.95, "full name beside first/last names"))
+        elif has_first and not has_last:
+            out["lastname"] = (score * 0.88, "name beside a first-name column")
+        elif person >= 0.5:
+            split = ["firstname", "lastname"]
+            out["_split"] = (min(score, 0.93) if score >= 0.9 else score, why + "; values are full names")
+        elif ev.share("word") >= 0.6 and not has_last:
+            out["lastname"] = (score * 0.7, "single-word names")
+    if "_title" in out:
+        score, why = out.pop("_title")
+        if ev.share("salutation") >= 0.5:
+            out["_ignore"] = (0.95, "values are salutations")
+        elif object_name == "contacts" and ev.share("salutation") < 0.2:
+            out["jobtitle"] = (0.86, why + "; values are job titles")
+    if "_csz" in out:
+        score, why = out.pop("_csz")
+        if ev.share("csz") >= 0.6:
+            split = ["city", "state", "zip"]
+            out["_split"] = (0.93 if score >= 0.9 else 0.8, why)
+        else:
+            out["_ignore"] = max(out.get("_ignore", (0.0, "")), (score * 0.8, why))
+    text = " ".join(key.all_tokens)
+    if object_name == "contacts" and text in AMBIGUOUS_NAMES and split is None:
+        for own, _other, present in (("firstname", "lastname", has_last), ("lastname", "firstname", has_first)):
+            if own in out and not present and person >= 0.5:
+                split = ["firstname", "lastname"]
+                out["_split"] = (out.pop(own)[0] * 0.9, f"'{key.raw}' holds whole names")
+    return out, split
+
+
+def guess_object(table: SourceTable) -> str:
+    """contacts, companies or deals, judged from headers and values."""
+    keys = [parse_header(c) for c in table.columns]
+    distinct = {
+        "contacts": {"email", "firstname", "lastname", "mobilephone", "jobtitle", "date_of_birth",
+                     "lifecyclestage", "_fullname"},
+        "companies": {"domain", "industry", "numberofemployees", "annualrevenue"},
+        "deals": {"dealname", "amount", "closedate", "dealstage", "pipeline"},
+    }
+    scores: dict[str, float] = {}
+    for object_name, wanted in distinct.items():
+        total = 0.0
+        for key in keys:
+            cands = header_candidates(key, object_name, None)
+            best = max(cands.items(), key=lambda kv: kv[1][0], default=None)
+            if best and best[0] in wanted and best[1][0] >= 0.8:
+                total += 1.0 if best[0] != "_fullname" else 0.5
+        scores[object_name] = total
+    if scores["deals"] >= 2 and scores["deals"] >= scores["contacts"]:
+        return "deals"
+    if scores["companies"] >= 1 and scores["companies"] > scores["contacts"] - 1:
+        return "companies"
+    return "contacts"
+
+
+def suggest_mappings(
+    table: SourceTable, object_name: str | None = None, schema: ObjectSchema | None = None
+) -> list[Suggestion]:
+    """One Suggestion per column, in column order, assigned one-to-one over all columns."""
+    object_name = object_name or (schema.object if schema is not None else guess_object(table))
+    schema = schema if schema is not None else builtin_schema(object_name)
+    columns = table.columns
+    keys = {c: parse_header(c) for c in columns}
+    evidence = {c: gather(_values(table, c)) for c in columns}
+    region = _guess_region(table, evidence)
+    phone_cols = sum(1 for ev in evidence.values() if ev.share("phone") >= 0.6)
+    if region:
+        evidence = {c: gather(_values(table, c), region=region) if ev.share("phone") >= 0.5 else ev
+                    for c, ev in evidence.items()}
+
+    raw: dict[str, Candidates] = {}
+    for column in columns:
+        key, ev = keys[column], evidence[column]
+        cands = header_candidates(key, object_name, schema)
+        if key.prefix and key.prefix != object_name:
+            cands = _foreign_prefix(cands, key, object_name)
+        raw[column] = cands
+
+    def header_has(field_name: str, exclude: str) -> bool:
+        return any(c != exclude and raw[c].get(field_name, (0.0,))[0] >= 0.8
+                   and evidence[c].non_empty and " ".join(keys[c].all_tokens) not in AMBIGUOUS_NAMES
+                   for c in columns)
+
+    scored: dict[str, Candidates] = {}
+    splits: dict[str, list[str]] = {}
+    for column in columns:
+        key, ev = keys[column], evidence[column]
+        if ev.non_empty == 0:
+            continue
+        cands, split = _resolve_pseudo(raw[column], ev, key, object_name,
+                                       header_has("firstname", column), header_has("lastname", column))
+        cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()}
+        label = _sibling_label(key, keys, table)
+        for field_name, (score, why) in _value_candidates(ev, object_name, key.meaningless).items():
+            if field_name == "_csz" and cands.get("_split", (0.0,))[0] < score:
+                split = ["city", "state", "zip"]
+                cands["_split"] = (score, why)
+            elif field_name == "_fullname":
+                if not header_has("firstname", column) and not header_has("lastname", column):
+                    split = ["firstname", "lastname"]
+                    cands.setdefault("_split", (score, why))
+            elif score > cands.get(field_name, (0.0, ""))[0]:
+                cands[field_name] = (score, why)
+        _mobile(cands, ev, key, label, phone_cols, schema)
+        if split:
+            splits[column] = split
+        scored[column] = cands
+    return _assign(columns, scored, splits, evidence)
+
+
+def _foreign_prefix(cands: Candidates, key: HeaderKey, object_name: str) -> Candidates:
+    """A "Organization - Name" column in a contacts file is the company; other foreign ones go."""
+    text = " ".join(key.all_tokens)
+    if object_name == "contacts" and key.prefix == "companies" and text in ("name", "organization name"):
+        return {"company": (0.9, "organization name column")}
+    return {"_ignore": (0.9, f"belongs to {key.prefix}, not {object_name}")}
+
+
+def _mobile(cands: Candidates, ev: Evidence, key: HeaderKey, label: str | None, phone_cols: int,
+            schema: ObjectSchema) -> None:
+    """Two phone columns: the one labelled or valued as mobile becomes mobilephone."""
+    if "phone" not in cands or "mobilephone" not in schema.fields:
+        return
+    score, why = cands["phone"]
+    if label == "mobile" or (phone_cols >= 2 and ev.mobile_share >= 0.7 and key.qualifier is None):
+        cands["mobilephone"] = (max(cands.get("mobilephone", (0.0, ""))[0], score), why + "; mobile numbers")
+        cands["phone"] = (score - 0.15, why)
+    elif label in ("home", "other"):
+        cands["phone"] = (score * (0.9 if label == "home" else 0.85), why + f"; labelled {label}")
+
+
+def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str, list[str]],
+            evidence: dict[str, Evidence]) -> list[Suggestion]:
+    """Greedy one-to-one assignment by score; losers are left unmapped, not forced."""
+    flat = sorted(
+        ((score, columns.index(col), col, f, why) for col, cands in scored.items()
+         for f, (score, why) in cands.items() if score >= MIN_SCORE),
+        key=lambda t: (-t[0], t[1]),
+    )
+    taken: dict[str, float] = {}
+    result: dict[str, Suggestion] = {}
+    lost: dict[str, str] = {}
+    for score, _, column, field_name, why in flat:
+        if column in result:
+            continue
+        if field_name == "_ignore":
+            result[column] = Suggestion(column, None, round(min(score, 0.95), 2), reason=why)
+            continue
+        targets = splits[column] if field_name == "_split" else [field_name]
+        if any(t in taken for t in targets):
+            lost.setdefault(column, field_name)
+            continue
+        for t in targets:
+            taken[t] = score
+        rivals = [s for c, cands in scored.items() if c != column
+                  for f, (s, _) in cands.items() if f in targets and c not in result]
+        confidence = score
+        if rivals and max(rivals) >= score - 0.05:
+            confidence = min(confidence, 0.85)
+        if field_name == "_split":
+            result[column] = Suggestion(column, None, round(min(confidence, 0.99), 2),
+                                        split_into=list(targets), reason=why)
+        else:
+            result[column] = Suggestion(column, field_name, round(min(confidence, 0.99), 2), reason=why)
+    out: list[Suggestion] = []
+    for column in columns:
+        if column in result:
+            out.append(result[column])
+        elif evidence[column].non_empty == 0:
+            out.append(Suggestion(column, None, 0.95, reason="empty column"))
+        elif column in lost:
+            out.append(Suggestion(column, None, 0.6, reason=f"'{lost[column]}' went to a better column"))
+        else:
+            out.append(Suggestion(column, None, 0.6, reason="no matching field"))
+    return out
