@@ -53,3 +53,55 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
     keyring.set_keyring(backend)
     yield {"data": data, "config": config, "keyring": backend}
     keyring.set_keyring(previous)
+
+
+# --- sandbox CRM fixtures (issue 5) -------------------------------------------------
+
+
+class SandboxApp:
+    """An in-process sandbox: the ASGI app and an httpx.AsyncClient bound to it."""
+
+    def __init__(self, app: Any, client: Any, token: str, db_path: Path) -> None:
+        self.app = app
+        self.client = client  # AsyncClient, base_url=url, Authorization header preset
+        self.token = token
+        self.db_path = db_path
+        self.url = str(client.base_url).rstrip("/")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def sandbox_server(tmp_path: Path) -> Any:
+    """A SandboxServer on a fresh SQLite file, over a real loopback socket; stopped after."""
+    from crm_migrate.sandbox.serve import SandboxServer
+
+    server = SandboxServer(tmp_path / "sandbox-server.sqlite3").start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def sandbox_app(tmp_path: Path) -> Any:
+    """The sandbox app in-process with an httpx.AsyncClient over ASGITransport."""
+    import httpx
+
+    from crm_migrate.sandbox import DEFAULT_TOKEN
+    from crm_migrate.sandbox.app import create_app
+
+    db_path = tmp_path / "sandbox-app.sqlite3"
+    app = create_app(db_path)
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://sandbox.local",
+        headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"},
+    )
+    try:
+        yield SandboxApp(app, client, DEFAULT_TOKEN, db_path)
+    finally:
+        await client.aclose()
+        app.state.sandbox.store.close()

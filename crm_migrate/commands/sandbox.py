@@ -1,0 +1,109 @@
+"""`crm-migrate sandbox`: run the local HubSpot-compatible CRM until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crm_migrate.errors import CrmMigrateError
+from crm_migrate.sandbox import DEFAULT_TOKEN
+
+DEFAULT_PORT = 8765
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port (0 picks a free one).",
+)
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file (default: the sandbox db in the user data dir).",
+)
+@click.option("--token", default=DEFAULT_TOKEN, show_default=True, help="Bearer token to accept.")
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1, None),
+    default=None,
+    help="Requests per rolling 10 s window (default: unlimited).",
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Probability of an injected 500/502/503 per request.",
+)
+@click.option(
+    "--latency-ms",
+    type=click.IntRange(0, None),
+    default=0,
+    show_default=True,
+    help="Delay added to every answer.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of the fault injector.")
+def sandbox_cmd(
+    host: str,
+    port: int,
+    db: Path | None,
+    token: str,
+    rate_limit: int | None,
+    fail_rate: float,
+    latency_ms: int,
+    seed: int | None,
+) -> int:
+    """Run the local HubSpot-compatible sandbox CRM."""
+    from crm_migrate.paths import ensure_dir, sandbox_db_path
+    from crm_migrate.sandbox.serve import SandboxServer
+
+    db_path = db if db is not None else sandbox_db_path()
+    if db_path.parent and not db_path.parent.exists():
+        ensure_dir(db_path.parent)
+    server = SandboxServer(
+        db_path,
+        host=host,
+        port=port,
+        token=token,
+        rate_limit=rate_limit,
+        fail_rate=fail_rate,
+        latency_ms=latency_ms,
+        seed=seed,
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise CrmMigrateError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            "choose another port with --port (0 picks a free one)"
+        ) from None
+    except Exception as exc:  # a broken db file, for instance
+        raise CrmMigrateError(f"cannot start the sandbox: {exc}", file=str(db_path)) from None
+    click.echo(f"Sandbox CRM listening on {server.url} (token: {server.token})")
+    click.echo(f"Database: {db_path}")
+    click.echo("Press Ctrl-C to stop.")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.stop()
+    click.echo("Sandbox CRM stopped.")
+    return 0

@@ -1,0 +1,385 @@
+"""The sandbox's ASGI app: HubSpot CRM v3 objects/properties and v4 associations routes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crm_migrate.sandbox import DEFAULT_TOKEN, batches
+from crm_migrate.sandbox.associations import (
+    batch_associate_default,
+    list_v4,
+    put_default,
+    render_v3,
+)
+from crm_migrate.sandbox.faults import FaultInjector
+from crm_migrate.sandbox.gate import Gate, SandboxSettings
+from crm_migrate.sandbox.limits import RateLimiter
+from crm_migrate.sandbox.properties import new_property_json, unknown_property
+from crm_migrate.sandbox.records import (
+    id_property_of,
+    inputs_of,
+    lookup_key,
+    parse_id,
+    render,
+    requested_properties,
+    resolve,
+)
+from crm_migrate.sandbox.search import search
+from crm_migrate.sandbox.shapes import (
+    ApiError,
+    error_body,
+    not_found,
+    now_ms,
+    resolve_object,
+    validation_error,
+)
+from crm_migrate.sandbox.store import Record, Store
+
+Handler = Callable[["Sandbox", Request, Any], Response]
+MAX_LIST_LIMIT = 100
+
+
+class Sandbox:
+    """Everything one app instance needs: its store and live settings."""
+
+    def __init__(self, store: Store, settings: SandboxSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def stats(self) -> dict[str, Any]:
+        """The /_sandbox/stats body."""
+        counters = self.settings.counters
+        return {
+            "requests": counters.requests,
+            "rate_limited": counters.rate_limited,
+            "faults": counters.faults,
+            "records": self.store.reader().counts(),
+        }
+
+
+def _json_response(body: Any, status: int = 200) -> Response:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    return Response(payload, status_code=status, media_type="application/json;charset=utf-8")
+
+
+def endpoint(fn: Handler) -> Callable[[Request], Any]:
+    """Read the JSON body, run fn in the threadpool, answer ApiErrors in HubSpot's shape."""
+
+    async def run(request: Request) -> Response:
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            err = validation_error("Invalid input JSON on line 1: the body is not valid JSON")
+            return _json_response(err.body(), err.status)
+        sandbox: Sandbox = request.app.state.sandbox
+        try:
+            return await run_in_threadpool(fn, sandbox, request, body)
+        except ApiError as err:
+            return _json_response(err.body(), err.status)
+
+    return run
+
+
+def _object(request: Request, key: str = "object") -> str:
+    return resolve_object(request.path_params[key])
+
+
+def _query_list(request: Request, name: str) -> list[str] | None:
+    return requested_properties(request.query_params.getlist(name) or None)
+
+
+def _archived(request: Request) -> bool:
+    return request.query_params.get("archived", "false").lower() == "true"
+
+
+def _with_associations(
+    sandbox: Sandbox, obj: str, record: Record, body: dict[str, Any], targets: list[str] | None
+) -> dict[str, Any]:
+    if targets:
+        resolved = [resolve_object(t) for t in targets]
+        found = render_v3(sandbox.store.reader(), obj, record.id, resolved)
+        if found:
+            body["associations"] = found
+    return body
+
+
+# properties
+
+
+def list_properties(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    props = [p for p in sandbox.store.properties(obj).values() if not p.get("archived")]
+    return _json_response({"results": props})
+
+
+def get_property(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    name = request.path_params["name"]
+    prop = sandbox.store.properties(obj).get(name)
+    if prop is None:
+        raise unknown_property(name)
+    return _json_response(prop)
+
+
+def create_property(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    definition = new_property_json(obj, body, now_ms())
+    if not sandbox.store.add_property(obj, definition):
+        raise ApiError(
+            409,
+            "OBJECT_ALREADY_EXISTS",
+            f"Property named '{definition['name']}' already exists.",
+            sub_category="PropertyCreateError.PROPERTY_EXISTS",
+            context={"name": [definition["name"]]},
+        )
+    return _json_response(definition, 201)
+
+
+# records
+
+
+def list_records(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    query = request.query_params
+    try:
+        limit = max(1, min(MAX_LIST_LIMIT, int(query.get("limit", "10"))))
+    except ValueError:
+        raise validation_error("limit must be an integer") from None
+    after_text = query.get("after")
+    after = parse_id(after_text) if after_text else 0
+    if after is None:
+        raise validation_error(f"Invalid after cursor: {after_text}")
+    requested = _query_list(request, "properties")
+    targets = _query_list(request, "associations")
+    known = sandbox.store.properties(obj)
+    records = sandbox.store.reader().page(obj, after, limit + 1, archived=_archived(request))
+    page = records[:limit]
+    out: dict[str, Any] = {
+        "results": [
+            _with_associations(sandbox, obj, r, render(r, known, requested), targets) for r in page
+        ]
+    }
+    if len(records) > limit:
+        cursor = str(page[-1].id)
+        out["paging"] = {
+            "next": {
+                "after": cursor,
+                "link": f"{request.url.path}?after={cursor}&limit={limit}",
+            }
+        }
+    return _json_response(out)
+
+
+def _find(sandbox: Sandbox, request: Request, obj: str) -> Record:
+    known = sandbox.store.properties(obj)
+    unique = sandbox.store.unique_properties(obj)
+    id_property = id_property_of(known, unique, request.query_params.get("idProperty"))
+    key = lookup_key(known, id_property, request.path_params["id"])
+    reader = sandbox.store.reader()
+    if key is None:
+        raise not_found()
+    if _archived(request) and id_property == "hs_object_id":
+        record = reader.get(obj, int(key), archived=True)
+    else:
+        record = resolve(reader, obj, id_property, [key]).get(key)
+    if record is None:
+        raise not_found()
+    return record
+
+
+def get_record(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    record = _find(sandbox, request, obj)
+    known = sandbox.store.properties(obj)
+    out = render(record, known, _query_list(request, "properties"))
+    return _json_response(
+        _with_associations(sandbox, obj, record, out, _query_list(request, "associations"))
+    )
+
+
+def create_record(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    if not isinstance(body, dict):
+        raise validation_error("Invalid input JSON: expected an object with properties")
+    _, out, _ = batches.create(sandbox.store, obj, [body], allow_partial=False)
+    return _json_response(out["results"][0], 201)
+
+
+def update_record(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    if not isinstance(body, dict):
+        raise validation_error("Invalid input JSON: expected an object with properties")
+    item = {
+        "id": request.path_params["id"],
+        "idProperty": request.query_params.get("idProperty"),
+        "properties": body.get("properties"),
+    }
+    _, out, _ = batches.update(sandbox.store, obj, [item], allow_partial=False)
+    if not out["results"]:
+        raise not_found()
+    return _json_response(out["results"][0])
+
+
+def archive_record(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    batches.archive(sandbox.store, obj, [{"id": request.path_params["id"]}])
+    return Response(status_code=204)
+
+
+def batch_action(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    action = request.path_params["action"]
+    inputs = inputs_of(body)
+    store = sandbox.store
+    if action == "create":
+        status, out, _ = batches.create(store, obj, inputs)
+    elif action == "update":
+        status, out, _ = batches.update(store, obj, inputs)
+    elif action == "upsert":
+        status, out = batches.upsert(store, obj, inputs)
+    elif action == "read":
+        status, out = batches.read(store, obj, body, inputs, archived=_archived(request))
+    elif action == "archive":
+        batches.archive(store, obj, inputs)
+        return Response(status_code=204)
+    else:
+        raise not_found(f"Unknown batch action: {action}")
+    return _json_response(out, status)
+
+
+def search_records(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _json_response(search(sandbox.store, _object(request), body))
+
+
+# associations
+
+
+def associate_batch(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    status, out = batch_associate_default(
+        sandbox.store, _object(request, "from"), _object(request, "to"), body
+    )
+    return _json_response(out, status)
+
+
+def associate_one(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    p = request.path_params
+    out = put_default(
+        sandbox.store, _object(request, "from"), p["id"], _object(request, "to"), p["to_id"]
+    )
+    return _json_response(out)
+
+
+def list_associations(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    p = request.path_params
+    return _json_response(
+        list_v4(sandbox.store, _object(request, "from"), p["id"], _object(request, "to"))
+    )
+
+
+# sandbox control
+
+
+def stats(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _json_response(sandbox.stats())
+
+
+def reset(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    sandbox.store.reset()
+    counters = sandbox.settings.counters
+    counters.requests = counters.rate_limited = counters.faults = counters.unauthorized = 0
+    return _json_response(sandbox.stats())
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _json_response(error_body("OBJECT_NOT_FOUND", "resource not found"), 404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return _json_response(
+        error_body("VALIDATION_ERROR", f"Method {request.method} is not allowed here"), 405
+    )
+
+
+ROUTES = [
+    Route("/crm/v3/properties/{object}", endpoint(list_properties), methods=["GET"]),
+    Route("/crm/v3/properties/{object}", endpoint(create_property), methods=["POST"]),
+    Route("/crm/v3/properties/{object}/{name}", endpoint(get_property), methods=["GET"]),
+    Route("/crm/v3/objects/{object}/batch/{action}", endpoint(batch_action), methods=["POST"]),
+    Route("/crm/v3/objects/{object}/search", endpoint(search_records), methods=["POST"]),
+    Route("/crm/v3/objects/{object}", endpoint(list_records), methods=["GET"]),
+    Route("/crm/v3/objects/{object}", endpoint(create_record), methods=["POST"]),
+    Route("/crm/v3/objects/{object}/{id}", endpoint(get_record), methods=["GET"]),
+    Route("/crm/v3/objects/{object}/{id}", endpoint(update_record), methods=["PATCH"]),
+    Route("/crm/v3/objects/{object}/{id}", endpoint(archive_record), methods=["DELETE"]),
+    Route(
+        "/crm/v4/associations/{from}/{to}/batch/associate/default",
+        endpoint(associate_batch),
+        methods=["POST"],
+    ),
+    Route(
+        "/crm/v4/objects/{from}/{id}/associations/default/{to}/{to_id}",
+        endpoint(associate_one),
+        methods=["PUT"],
+    ),
+    Route(
+        "/crm/v4/objects/{from}/{id}/associations/{to}",
+        endpoint(list_associations),
+        methods=["GET"],
+    ),
+    Route("/_sandbox/stats", endpoint(stats), methods=["GET"]),
+    Route("/_sandbox/reset", endpoint(reset), methods=["POST"]),
+]
+
+
+def create_app(
+    db_path: str | Path,
+    *,
+    token: str = DEFAULT_TOKEN,
+    rate_limit: int | None = None,
+    fail_rate: float = 0.0,
+    latency_ms: int = 0,
+    seed: int | None = None,
+) -> Starlette:
+    """A sandbox app over the SQLite file at db_path (created if missing)."""
+    store = Store(db_path)
+    settings = SandboxSettings(
+        token=token,
+        limiter=RateLimiter(rate_limit),
+        faults=FaultInjector(fail_rate, seed),
+        latency_ms=latency_ms,
+    )
+    sandbox = Sandbox(store, settings)
+    app = Starlette(
+        routes=ROUTES,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
+    app.state.sandbox = sandbox
+    app.add_middleware(Gate, settings=settings)
+    return app
+
+
+def set_faults(
+    app: Starlette,
+    *,
+    fail_rate: float | None = None,
+    latency_ms: int | None = None,
+    rate_limit: int | None = None,
+) -> None:
+    """Change fault settings of a running app; None leaves one as it is, rate_limit=0 lifts it."""
+    settings: SandboxSettings = app.state.sandbox.settings
+    if fail_rate is not None:
+        settings.faults.configure(fail_rate)
+    if latency_ms is not None:
+        settings.latency_ms = latency_ms
+    if rate_limit is not None:
+        settings.limiter.configure(rate_limit if rate_limit > 0 else None)
