@@ -64,8 +64,11 @@ def _print_rich(report: dict[str, Any]) -> None:
         if value is not None:
             console.print(f"[bold]{key:>10}[/bold]  {value}", highlight=False, markup=True)
     table = Table(show_lines=False, header_style="bold")
-    for name in ("column", "filled", "unique", "sample", "suggested field"):
-        table.add_column(name, overflow="fold")
+    table.add_column("column", overflow="fold", min_width=14)
+    table.add_column("filled", justify="right")
+    table.add_column("unique", justify="right")
+    table.add_column("sample", overflow="ellipsis", no_wrap=True)
+    table.add_column("suggested field", overflow="fold", min_width=18)
     for col in report["columns"]:
         if col.get("split_into"):
             suggested = "split: " + ", ".join(col["split_into"])
@@ -73,7 +76,7 @@ def _print_rich(report: dict[str, Any]) -> None:
             suggested = col["suggested_field"]
         else:
             suggested = "-"
-        if col["confidence"] is not None:
+        if col["confidence"] is not None and suggested != "-":
             suggested += f" ({col['confidence']:.2f})"
         sample = " | ".join(s if len(s) <= 30 else s[:29] + "…" for s in col["sample"][:3])
         table.add_row(Text(col["name"]), str(col["non_empty"]), str(col["unique"]), Text(sample),
