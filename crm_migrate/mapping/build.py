@@ -1,0 +1,165 @@
+"""Build a profile from the suggestions over one or more files."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from crm_migrate.mapping.evidence import country_code
+from crm_migrate.mapping.profile import FieldMapping, Profile
+from crm_migrate.mapping.suggest import Suggestion, suggest_mappings
+from crm_migrate.schema import ObjectSchema, builtin_schema
+from crm_migrate.table import SourceTable
+
+PICKLIST_FIELDS = ("lifecyclestage", "dealstage", "pipeline", "hs_lead_status")
+_DOTTED = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
+_SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})$")
+
+
+def _values(tables: list[SourceTable], column: str) -> list[str]:
+    out: list[str] = []
+    for table in tables:
+        if column in table.frame.columns:
+            out.extend(str(v).strip() for v in table.frame[column].tolist() if str(v).strip())
+    return out
+
+
+def date_transform(values: list[str]) -> Any:
+    """A date transform that suits the values: explicit day-first when the values show it."""
+    if values and sum(bool(_DOTTED.match(v)) for v in values) >= 0.8 * len(values):
+        return {"date": {"format": "%d.%m.%Y"}}
+    first_big = second_big = 0
+    for value in values:
+        match = _SLASHED.match(value)
+        if match:
+            first_big += int(match.group(1)) > 12
+            second_big += int(match.group(2)) > 12
+    if first_big and not second_big:
+        return {"date": {"dayfirst": True}}
+    if second_big and not first_big:
+        return {"date": {"dayfirst": False}}
+    return "date"
+
+
+def default_transforms(field_name: str, values: list[str], schema: ObjectSchema,
+                       region: str | None) -> list[Any]:
+    """The transforms a fresh profile attaches to a field."""
+    spec = schema.get(field_name)
+    if spec is None:
+        return []
+    if spec.type == "phone_number" or field_name in ("phone", "mobilephone"):
+        return ["phone"]
+    if field_name == "email":
+        return ["email"]
+    if spec.type in ("date", "datetime"):
+        return [date_transform(values)]
+    if spec.type == "enumeration" and spec.options and field_name in PICKLIST_FIELDS:
+        distinct = list(dict.fromkeys(values))[:200]
+        if distinct and all(v in spec.option_values for v in distinct):
+            return []
+        from crm_migrate.mapping.transforms import suggest_value_map
+
+        mapping = suggest_value_map(distinct, list(spec.options))
+        if mapping:
+            return [{"map_values": {"mapping": mapping}}]
+    return []
+
+
+def guess_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) -> str | None:
+    """The commonest country of a mapped country column, as a region code."""
+    for column, suggestion in suggestions.items():
+        if suggestion.field == "country":
+            codes = Counter(c for v in _values(tables, column) if (c := country_code(v)))
+            if codes:
+                return codes.most_common(1)[0][0]
+    return None
+
+
+def build_profile(
+    tables: list[SourceTable],
+    object_name: str,
+    *,
+    region: str | None = None,
+    schema: ObjectSchema | None = None,
+) -> Profile:
+    """A profile from the suggestions over all files; unmapped columns are left out."""
+    schema = schema if schema is not None else builtin_schema(object_name)
+    best: dict[str, Suggestion] = {}
+    order: list[str] = []
+    for table in tables:
+        for suggestion in suggest_mappings(table, object_name, schema):
+            column = suggestion.column
+            if column not in best:
+                order.append(column)
+                best[column] = suggestion
+                continue
+            current = best[column]
+            mapped = bool(suggestion.field or suggestion.split_into)
+            if mapped and (not (current.field or current.split_into)
+                           or suggestion.confidence > current.confidence):
+                best[column] = suggestion
+    # two columns of one file must not fill one field: keep the more confident
+    for table in tables:
+        seen: dict[str, str] = {}
+        for column in table.columns:
+            s = best.get(column)
+            if s is None or not s.field:
+                continue
+            other = seen.get(s.field)
+            if other is None:
+                seen[s.field] = column
+                continue
+            loser = column if best[other].confidence >= s.confidence else other
+            best[loser] = Suggestion(loser, None, 0.5, reason="field taken by another column")
+            seen[s.field] = other if loser == column else column
+    region = region or guess_region(tables, best) or phone_region(tables, best)
+    fields: list[FieldMapping] = []
+    for column in order:
+        s = best[column]
+        if s.split_into:
+            fields.append(FieldMapping(column=column, split_into=list(s.split_into),
+                                       confidence=s.confidence))
+        elif s.field:
+            transforms = default_transforms(s.field, _values(tables, column), schema, region)
+            fields.append(FieldMapping(column=column, field=s.field, transforms=transforms,
+                                       confidence=s.confidence))
+    return Profile(object=object_name, fields=fields, default_region=region)
+
+
+LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
+    "DE": ("telefon", "handy", "vorname", "nachname", "plz", "ort", "strasse", "firma", "geburtsdatum"),
+    "FR": ("prenom", "telephone", "portable", "societe", "ville", "courriel", "pays", "rue"),
+    "ES": ("apellido", "apellidos", "nombre", "telefono", "movil", "ciudad", "empresa", "direccion"),
+    "IT": ("cognome", "cellulare", "azienda", "citta", "indirizzo", "cap", "nazione"),
+    "PT": ("sobrenome", "apelido", "telemovel", "morada", "cidade", "concelho"),
+    "BR": ("celular", "cep", "endereco", "bairro"),
+    "NL": ("achternaam", "voornaam", "telefoonnummer", "mobiel", "bedrijf", "woonplaats", "plaats"),
+}
+
+
+def phone_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) -> str | None:
+    """The region under which most mapped phone numbers are valid (header language breaks ties)."""
+    import phonenumbers
+
+    from crm_migrate.mapping.headers import tokens_of
+
+    words = {t for table in tables for c in table.columns for t in tokens_of(c)}
+    preferred = [r for r, ws in LANGUAGE_REGIONS.items() if words & set(ws)]
+    phones = [v for c, s in suggestions.items() if s.field in ("phone", "mobilephone")
+              for v in _values(tables, c)[:100]]
+    national = [v for v in phones if not v.startswith(("+", "00"))]
+    if not national:
+        return None
+    scores: dict[str, float] = {}
+    for region in dict.fromkeys(preferred + ["US", "GB", "DE", "FR", "ES", "IT", "NL", "PT", "BR",
+                                             "CA", "AU", "AT", "CH", "BE", "IE"]):
+        valid = 0
+        for value in national:
+            try:
+                valid += phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+            except phonenumbers.NumberParseException:
+                pass
+        scores[region] = valid / len(national) + (0.01 if region in preferred else 0.0)
+    best = max(scores, key=lambda r: scores[r])
+    return best if scores[best] >= 0.6 else None
