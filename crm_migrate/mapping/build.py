@@ -29,6 +29,10 @@ def date_transform(values: list[str]) -> Any:
     """A date transform that suits the values: explicit day-first when the values show it."""
     if values and sum(bool(_DOTTED.match(v)) for v in values) >= 0.8 * len(values):
         return {"date": {"format": "%d.%m.%Y"}}
+    if any("." in v for v in values if re.match(r"^\d{1,2}\.\d{1,2}\.", v)) and any(
+        _SLASHED.match(v) for v in values
+    ):
+        return "date"  # mixed conventions: let the date parser judge each value
     first_big = second_big = 0
     for value in values:
         match = _SLASHED.match(value)

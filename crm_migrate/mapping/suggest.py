@@ -258,6 +258,8 @@ def suggest_mappings(
         cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()}
         label = _sibling_label(key, keys, table)
         for field_name, (score, why) in _value_candidates(ev, object_name, key.meaningless).items():
+            if not field_name.startswith("_") and field_name not in schema.fields:
+                continue
             if field_name == "_csz" and cands.get("_split", (0.0,))[0] < score:
                 split = ["city", "state", "zip"]
                 cands["_split"] = (score, why)
@@ -301,7 +303,7 @@ def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str,
     flat = sorted(
         ((score, columns.index(col), col, f, why) for col, cands in scored.items()
          for f, (score, why) in cands.items() if score >= MIN_SCORE),
-        key=lambda t: (-t[0], t[1]),
+        key=lambda t: (-t[0], -evidence[t[2]].non_empty, t[1]),
     )
     taken: dict[str, float] = {}
     result: dict[str, Suggestion] = {}
@@ -318,8 +320,9 @@ def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str,
             continue
         for t in targets:
             taken[t] = score
-        rivals = [s for c, cands in scored.items() if c != column
-                  for f, (s, _) in cands.items() if f in targets and c not in result]
+        rivals = [s for c, cands in scored.items() if c != column and c not in result
+                  and evidence[c].non_empty >= 0.5 * evidence[column].non_empty
+                  for f, (s, _) in cands.items() if f in targets]
         confidence = score
         if rivals and max(rivals) >= score - 0.05:
             confidence = min(confidence, 0.85)

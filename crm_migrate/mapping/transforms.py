@@ -258,7 +258,7 @@ def _split_name(values: pd.Series, part: str) -> pd.Series:
 def _map_values(values: pd.Series, args: dict[str, Any]) -> tuple[pd.Series, pd.Series]:
     from rapidfuzz import fuzz, process
 
-    table = {_fold_key(k): ("" if v is None else str(v)) for k, v in args["mapping"].items()}
+    table = {_fold_key(k): (None if v is None else str(v)) for k, v in args["mapping"].items()}
     fuzzy = bool(args.get("fuzzy", False))
     cache: dict[str, tuple[str, str]] = {}
 
@@ -268,10 +268,10 @@ def _map_values(values: pd.Series, args: dict[str, Any]) -> tuple[pd.Series, pd.
         key = _fold_key(value)
         if not value.strip():
             found = ("", "")
-        elif key in table:
-            found = (table[key], "")
-        elif fuzzy and table and (m := process.extractOne(key, list(table), scorer=fuzz.WRatio, score_cutoff=85)):
-            found = (table[m[0]], "")
+        elif key in table or (fuzzy and table and (
+                m := process.extractOne(key, list(table), scorer=fuzz.WRatio, score_cutoff=85))):
+            target = table[key] if key in table else table[m[0]]
+            found = ("", f"map_values has no target for {value!r}") if target is None else (target, "")
         else:
             found = (value, f"no map_values entry for {value!r}")
         cache[value] = found
@@ -384,7 +384,10 @@ VALUE_SYNONYMS: dict[str, list[str]] = {
 
 
 def suggest_value_map(source_values: list[str], options: list[tuple[str, str]]) -> dict[str, str | None]:
-    """Fuzzy picklist suggestions: each distinct source value -> an option value, or None."""
+    """Fuzzy picklist suggestions: each distinct source value -> an option value, or None.
+
+    Values that differ only in case, accents or punctuation get one entry (the first seen).
+    """
     from rapidfuzz import fuzz, process
 
     index: dict[str, str] = {}
@@ -395,10 +398,12 @@ def suggest_value_map(source_values: list[str], options: list[tuple[str, str]]) 
         for synonym in VALUE_SYNONYMS.get(value, []):
             index.setdefault(_fold_key(synonym), value)
     out: dict[str, str | None] = {}
+    seen: set[str] = set()
     for source in source_values:
-        if source in out or not str(source).strip():
-            continue
         key = _fold_key(source)
+        if not key or key in seen:
+            continue
+        seen.add(key)
         hit = index.get(key) or index.get(key.replace(" ", ""))
         if hit is None and len(key) >= 3:
             match = process.extractOne(key, list(index), scorer=fuzz.WRatio, score_cutoff=86)
