@@ -21,7 +21,7 @@ from crm_migrate.sandbox.associations import (
     render_v3,
 )
 from crm_migrate.sandbox.faults import FaultInjector
-from crm_migrate.sandbox.gate import Gate, SandboxSettings
+from crm_migrate.sandbox.gate import Gate, SandboxSettings, unauthorized_body
 from crm_migrate.sandbox.limits import RateLimiter
 from crm_migrate.sandbox.properties import new_property_json, unknown_property
 from crm_migrate.sandbox.records import (
@@ -294,6 +294,8 @@ def stats(sandbox: Sandbox, request: Request, body: Any) -> Response:
 
 
 def reset(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    if request.headers.get("authorization", "") != f"Bearer {sandbox.settings.token}":
+        return _json_response(unauthorized_body(True), 401)
     sandbox.store.reset()
     counters = sandbox.settings.counters
     counters.requests = counters.rate_limited = counters.faults = counters.unauthorized = 0
