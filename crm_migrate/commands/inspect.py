@@ -67,7 +67,7 @@ def _print_rich(report: dict[str, Any]) -> None:
     table.add_column("column", overflow="fold", min_width=14)
     table.add_column("filled", justify="right")
     table.add_column("unique", justify="right")
-    table.add_column("sample", overflow="ellipsis", no_wrap=True)
+    table.add_column("sample", overflow="ellipsis", max_width=40)
     table.add_column("suggested field", overflow="fold", min_width=18)
     for col in report["columns"]:
         if col.get("split_into"):
@@ -78,7 +78,7 @@ def _print_rich(report: dict[str, Any]) -> None:
             suggested = "-"
         if col["confidence"] is not None and suggested != "-":
             suggested += f" ({col['confidence']:.2f})"
-        sample = " | ".join(s if len(s) <= 30 else s[:29] + "…" for s in col["sample"][:3])
+        sample = " | ".join(s if len(s) <= 24 else s[:23] + "…" for s in col["sample"][:3])
         table.add_row(Text(col["name"]), str(col["non_empty"]), str(col["unique"]), Text(sample),
                       Text(suggested))
     console.print(table)

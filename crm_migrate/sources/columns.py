@@ -53,6 +53,14 @@ def unique_names(headers: list[str]) -> list[str]:
     return out
 
 
+SAMPLE_CHARS = 200
+
+
+def _short(value: str) -> str:
+    """A sample value cut to SAMPLE_CHARS characters (a marker shows it was cut)."""
+    return value if len(value) <= SAMPLE_CHARS else value[: SAMPLE_CHARS - 1] + "…"
+
+
 def profile_columns(table: SourceTable, samples: int = 5) -> list[ColumnProfile]:
     """Profile each column of a table: non-empty count, distinct non-empty count, samples."""
     frame = table.frame
@@ -66,7 +74,7 @@ def profile_columns(table: SourceTable, samples: int = 5) -> list[ColumnProfile]
                 name=str(name),
                 non_empty=int(len(values)),
                 unique=int(len(distinct)),
-                sample=[str(v) for v in distinct.iloc[:samples].tolist()],
+                sample=[_short(str(v)) for v in distinct.iloc[:samples].tolist()],
             )
         )
     return out
