@@ -60,7 +60,25 @@ def tokens_of(text: str) -> list[str]:
     text = re.sub(r"\bmails?\b", "email", text)
     text = re.sub(r"\bt[eé]l[eé]?\.?\b", "tel ", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.split()
+    return _join_initials(text.split())
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """Runs of two or more single letters become one word ("d o b" -> "dob")."""
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*tokens, ""]:
+        if len(tok) == 1 and tok.isalpha():
+            run.append(tok)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if tok:
+            out.append(tok)
+    return out
 
 
 @dataclass

@@ -143,7 +143,7 @@ def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Cand
         add("closedate", 0.55, "values are dates")
     if object_name == "deals" and n("money") >= 0.8:
         add("amount", 0.65, "values are money amounts")
-    if meaningless and n("person") >= 0.7 and object_name == "contacts":
+    if n("person") >= (0.7 if meaningless else 0.8) and object_name == "contacts":
         add("_fullname", 0.6, "values look like people's names")
     if n("id") >= 0.9 and ev.unique_share >= 0.95 and n("phone") < 0.5:
         add("_ignore", 0.7, "values look like record ids")
@@ -264,7 +264,8 @@ def suggest_mappings(
                 split = ["city", "state", "zip"]
                 cands["_split"] = (score, why)
             elif field_name == "_fullname":
-                if not header_has("firstname", column) and not header_has("lastname", column):
+                if not header_has("firstname", column) and not header_has("lastname", column) \
+                        and not any(s >= MIN_SCORE for s, _ in cands.values()):
                     split = ["firstname", "lastname"]
                     cands.setdefault("_split", (score, why))
             elif score > cands.get(field_name, (0.0, ""))[0]:
