@@ -32,24 +32,20 @@ def unique_names(headers: list[str]) -> list[str]:
     cleaned = [" ".join(str(h).split()) for h in headers]
     taken = {h for h in cleaned if h}
     out: list[str] = []
-    seen: dict[str, int] = {}
     used: set[str] = set()
     for position, name in enumerate(cleaned, start=1):
-        if not name:
+        blank = not name
+        if blank:
             name = f"Column {position}"
-            while name in taken or name in used:
-                name = name + "_"
-        base = name
-        count = seen.get(base.casefold(), 0) + 1
-        seen[base.casefold()] = count
-        if count > 1 or name in used:
-            n = max(count, 2)
-            name = f"{base} ({n})"
-            while name in used or name in taken:
-                n += 1
-                name = f"{base} ({n})"
-        used.add(name)
-        out.append(name)
+        candidate = name
+        n = 2
+        while candidate in used or (candidate != name and candidate in taken) or (
+            blank and candidate in taken
+        ):
+            candidate = f"{name} ({n})"
+            n += 1
+        used.add(candidate)
+        out.append(candidate)
     return out
 
 

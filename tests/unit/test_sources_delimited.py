@@ -103,7 +103,7 @@ def test_quoted_multiline_cells(tmp_path: Path) -> None:
 def test_duplicate_and_blank_headers(tmp_path: Path) -> None:
     text = "Email,Name,Email,,email\na@x,Ann,b@x,zz,c@x\n"
     table = load(write(tmp_path, "c.csv", text))
-    assert table.columns == ["Email", "Name", "Email (2)", "Column 4", "email (3)"]
+    assert table.columns == ["Email", "Name", "Email (2)", "Column 4", "email"]
     assert table.frame.loc[1].tolist() == ["a@x", "Ann", "b@x", "zz", "c@x"]
 
 
