@@ -248,6 +248,11 @@ def batch_action(sandbox: Sandbox, request: Request, body: Any) -> Response:
     elif action == "upsert":
         status, out = batches.upsert(store, obj, inputs)
     elif action == "read":
+        if body.get("propertiesWithHistory") and len(inputs) > 50:
+            raise validation_error(
+                "The maximum number of inputs supported in a batch request for property "
+                f"histories is 50; got {len(inputs)}"
+            )
         status, out = batches.read(store, obj, body, inputs, archived=_archived(request))
     elif action == "archive":
         batches.archive(store, obj, inputs)

@@ -38,6 +38,7 @@ class _Item:
     problems: list[PropertyProblem] = field(default_factory=list)
     trace: str | None = None
     key: str | None = None
+    id_value: str = ""
     id_property: str = "hs_object_id"
     specs: list[tuple[str, int, int, str]] = field(default_factory=list)
     error: dict[str, Any] | None = None
@@ -190,11 +191,15 @@ def _keyed_items(
         id_property = id_property_of(known, unique, raw.get("idProperty"))
         props, problems = clean_properties(known, raw.get("properties"))
         key = lookup_key(known, id_property, raw["id"])
-        if key is None and upsert and id_property != "hs_object_id":
-            _, problem = _id_problem(known, id_property, raw["id"])
-            problems.append(problem)
+        id_value = ""
+        if upsert and id_property != "hs_object_id":
+            id_value, problem = _id_problem(known, id_property, raw["id"])
+            if key is None:
+                problems.append(problem)
         trace = raw.get("objectWriteTraceId") if partial else None
-        items.append(_Item(index, props, problems, trace, key=key, id_property=id_property))
+        items.append(
+            _Item(index, props, problems, trace, key=key, id_property=id_property, id_value=id_value)
+        )
     keys = [(i.id_property, i.key if i.key is not None else str(inputs[i.index]["id"])) for i in items]
     duplicates = sorted({k for p, k in keys if keys.count((p, k)) > 1})
     if duplicates:
@@ -271,8 +276,7 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
     _reject_invalid(items, partial)
     for item in items:
         if item.error is None and item.id_property != "hs_object_id" and item.key is not None:
-            value, _ = _id_problem(known, item.id_property, inputs[item.index]["id"])
-            item.props.setdefault(item.id_property, value)
+            item.props.setdefault(item.id_property, item.id_value)
 
     def tx(w: Writer) -> list[tuple[_Item, Record, bool]]:
         found: dict[str, Record] = {}

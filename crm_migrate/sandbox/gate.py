@@ -114,6 +114,8 @@ class Gate:
             return
         settings = self.settings
         counters = settings.counters
+        if settings.latency_ms > 0:
+            await asyncio.sleep(settings.latency_ms / 1000)
         token = _bearer(scope)
         if token != settings.token:
             counters.unauthorized += 1
@@ -122,8 +124,6 @@ class Gate:
         counters.requests += 1
         decision = settings.limiter.admit()
         extra = decision.headers() if decision is not None else []
-        if settings.latency_ms > 0:
-            await asyncio.sleep(settings.latency_ms / 1000)
         if decision is not None and not decision.allowed:
             counters.rate_limited += 1
             await _send_json(send, 429, rate_limited_body(), extra)

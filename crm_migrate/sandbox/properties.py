@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import UTC, datetime
@@ -207,6 +208,7 @@ def _as_text(raw: Any) -> str:
     return str(raw)
 
 
+@functools.lru_cache(maxsize=65536)
 def _email_problem(value: str) -> str | None:
     from email_validator import EmailNotValidError, validate_email
 

@@ -216,7 +216,7 @@ def search(store: Store, obj: str, body: Any) -> dict[str, Any]:
         "results": [render(r, known, requested) for r in page],
     }
     if after + limit < len(matched):
-        out["paging"] = {"next": {"after": str(after + limit), "link": None}}
+        out["paging"] = {"next": {"after": str(after + limit)}}
     return out
 
 
