@@ -1,0 +1,198 @@
+"""Comparison-ready columns derived once per record: folded names, phone digits, address keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_DIGITS = re.compile(r"\D+")
+
+# legal forms removed before company names are compared ("Acme GmbH" == "ACME Inc.")
+LEGAL_SUFFIXES = frozenset(
+    "inc incorporated corp corporation co company llc llp lp ltd limited plc pty pte bv nv "
+    "gmbh mbh ag kg ohg ug ev gbr kgaa se sa sas sarl sasu sca snc sl slu srl spa sapa "
+    "sc scs oy ab as asa aps oyj kk kft zrt sro spol zoo sp bhd sdn pvt group holding "
+    "holdings the und and et y cie".split()
+)
+
+# street-type words and their short forms, folded, in several languages
+STREET_WORDS = {
+    "street": "st", "str": "st", "strasse": "st", "strase": "st", "st": "st",
+    "avenue": "ave", "av": "ave", "ave": "ave", "avda": "ave", "avenida": "ave",
+    "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "lane": "ln", "ln": "ln",
+    "boulevard": "blvd", "blvd": "blvd", "bd": "blvd", "court": "ct", "ct": "ct",
+    "place": "pl", "pl": "pl", "platz": "pl", "plaza": "pl", "square": "sq", "sq": "sq",
+    "terrace": "tce", "tce": "tce", "terr": "tce", "crescent": "cres", "cres": "cres",
+    "circuit": "cct", "cct": "cct", "highway": "hwy", "hwy": "hwy", "parkway": "pkwy",
+    "pkwy": "pkwy", "way": "way", "weg": "way", "gasse": "gasse", "allee": "allee",
+    "calle": "c", "rue": "rue", "chemin": "ch", "north": "n", "south": "s", "east": "e",
+    "west": "w", "apartment": "apt", "apt": "apt", "unit": "unit", "suite": "ste",
+    "ste": "ste", "floor": "fl", "fl": "fl", "close": "cl", "cl": "cl", "mount": "mt",
+    "mt": "mt", "saint": "st", "sankt": "st",
+}
+
+
+@lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case, accents removed, punctuation to single spaces."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_ALNUM.sub(" ", plain).split())
+
+
+@lru_cache(maxsize=200_000)
+def company_core(name: str) -> str:
+    """A company name without legal form words ("ACME GmbH & Co. KG" -> "acme")."""
+    words = fold(name.replace("&", " and ")).split()
+    core = [w for w in words if w not in LEGAL_SUFFIXES]
+    return " ".join(core or words)
+
+
+@lru_cache(maxsize=200_000)
+def address_key(address: str) -> str:
+    """A street address with street-type words shortened ("12 Main Street" -> "12 main st")."""
+    words = fold(address).split()
+    out: list[str] = []
+    for word in words:
+        if word.endswith("strasse") and len(word) > 7:  # "hauptstrasse" -> "haupt st"
+            out.extend([word[:-7], "st"])
+        elif word.endswith("str") and len(word) > 5:
+            out.extend([word[:-3], "st"])
+        else:
+            out.append(STREET_WORDS.get(word, word))
+    return " ".join(out)
+
+
+def house_number(address: str) -> str:
+    """The first number in an address key, or ""."""
+    for word in address.split():
+        if word[:1].isdigit():
+            return word
+    return ""
+
+
+def phone_digits(phone: str) -> str:
+    """Digits of a phone number without extension."""
+    if not phone:
+        return ""
+    return _DIGITS.sub("", phone.split(";")[0].split("x")[0])
+
+
+def email_local(email: str) -> str:
+    """The local part of an address without +tags and dots ("j.doe+crm@x" -> "jdoe")."""
+    if "@" not in email:
+        return ""
+    local = email.split("@", 1)[0].split("+", 1)[0].replace(".", "").replace("_", "").replace("-", "")
+    return local
+
+
+def email_domain(email: str) -> str:
+    """The domain of an e-mail address, or ""."""
+    return email.rsplit("@", 1)[1] if "@" in email else ""
+
+
+def website_domain(url: str) -> str:
+    """The host of a website without scheme, www. and path."""
+    text = url.strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text)
+    text = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
+    return text[4:] if text.startswith("www.") else text
+
+
+@dataclass
+class Features:
+    """Per-record comparison values for one object type, all lists of str ("" when missing)."""
+
+    object_name: str
+    size: int
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    phones: list[tuple[str, ...]] = field(default_factory=list)
+
+    def get(self, name: str) -> list[str]:
+        """A derived column, or a list of "" when the frame lacks it."""
+        return self.columns.get(name) or [""] * self.size
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str]:
+    if name not in frame.columns:
+        return [""] * len(frame)
+    return ["" if v is None or v != v else str(v).strip() for v in frame[name].tolist()]
+
+
+def _mapped(values: list[str], func: object) -> list[str]:
+    cache: dict[str, str] = {}
+    out = []
+    for value in values:
+        hit = cache.get(value)
+        if hit is None:
+            hit = func(value) if value else ""  # type: ignore[operator]
+            cache[value] = hit
+        out.append(hit)
+    return out
+
+
+def _split_full_name(first: list[str], last: list[str]) -> tuple[list[str], list[str]]:
+    """First/last where only one holds a two-word name ("John Smith", "") -> ("john", "smith")."""
+    out_first, out_last = list(first), list(last)
+    for i, (f, la) in enumerate(zip(first, last, strict=True)):
+        if f and not la and " " in f:
+            out_first[i], out_last[i] = f.split(" ", 1)[0], f.split(" ", 1)[1]
+        elif la and not f and " " in la:
+            out_first[i], out_last[i] = la.split(" ", 1)[0], la.split(" ", 1)[1]
+    return out_first, out_last
+
+
+def build_features(frame: pd.DataFrame, object_name: str) -> Features:
+    """Derive the comparison columns from a cleaned frame."""
+    feats = Features(object_name=object_name, size=len(frame))
+    cols = feats.columns
+    if object_name == "contacts":
+        first, last = _split_full_name(_mapped(_column(frame, "firstname"), fold),
+                                       _mapped(_column(frame, "lastname"), fold))
+        cols["first"], cols["last"] = first, last
+        cols["email"] = [e.lower() for e in _column(frame, "email")]
+        cols["email_local"] = _mapped(cols["email"], email_local)
+        cols["company"] = _mapped(_column(frame, "company"), company_core)
+        cols["dob"] = [d[:10] for d in _column(frame, "date_of_birth")]
+        cols["jobtitle"] = _mapped(_column(frame, "jobtitle"), fold)
+        phone = _mapped(_column(frame, "phone"), phone_digits)
+        mobile = _mapped(_column(frame, "mobilephone"), phone_digits)
+        feats.phones = [tuple(p for p in pair if len(p) >= 6) for pair in zip(phone, mobile, strict=True)]
+    elif object_name == "companies":
+        domain = [d.lower() for d in _column(frame, "domain")]
+        website = _mapped(_column(frame, "website"), website_domain)
+        cols["domain"] = [d or w for d, w in zip(domain, website, strict=True)]
+        cols["name"] = _mapped(_column(frame, "name"), company_core)
+        phone = _mapped(_column(frame, "phone"), phone_digits)
+        feats.phones = [(p,) if len(p) >= 6 else () for p in phone]
+    else:
+        cols["dealname"] = _mapped(_column(frame, "dealname"), fold)
+        cols["amount"] = _mapped(_column(frame, "amount"), _amount_key)
+        cols["closedate"] = [d[:10] for d in _column(frame, "closedate")]
+        cols["pipeline"] = _mapped(_column(frame, "pipeline"), fold)
+        cols["dealstage"] = _mapped(_column(frame, "dealstage"), fold)
+        cols["company"] = _mapped(_column(frame, "company"), company_core)
+        feats.phones = [()] * len(frame)
+    if object_name in ("contacts", "companies"):
+        cols["address"] = _mapped(_column(frame, "address"), address_key)
+        cols["city"] = _mapped(_column(frame, "city"), fold)
+        cols["zip"] = [z.replace(" ", "") for z in _mapped(_column(frame, "zip"), fold)]
+        cols["state"] = _mapped(_column(frame, "state"), fold)
+        cols["country"] = _mapped(_column(frame, "country"), fold)
+    return feats
+
+
+def _amount_key(value: str) -> str:
+    try:
+        return f"{float(value.replace(',', '')):.2f}"
+    except ValueError:
+        return fold(value)
