@@ -1,0 +1,76 @@
+"""`crm-migrate tui [FILE...]` and `crm-migrate demo`: open the Textual wizard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from crm_migrate.errors import CrmMigrateError
+
+DEMO_OBJECT = "contacts"
+
+
+@click.command("tui")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def tui(files: tuple[str, ...]) -> int:
+    """Open the interactive wizard, files preloaded if given."""
+    from crm_migrate.tui.app import CrmMigrateApp
+    from crm_migrate.tui.state import WizardState
+
+    for name in files:
+        if not Path(name).is_file():
+            raise CrmMigrateError("no such file", file=name)
+    state = WizardState()
+    state.add_paths(list(files))
+    CrmMigrateApp(state).run()
+    return 0
+
+
+def demo_files(folder: Path) -> tuple[list[str], list[str]]:
+    """Every sample file, and the ones preselected for the demo (the contact files)."""
+    files = sorted(str(p) for p in folder.iterdir()
+                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md")
+    skip = ("compan", "deal", "account", "organi")
+    chosen = [f for f in files if not any(word in Path(f).name.lower() for word in skip)]
+    return files, chosen
+
+
+@click.command("demo")
+def demo() -> int:
+    """Open the wizard on the sample data against an embedded sandbox CRM."""
+    from crm_migrate.tui.app import CrmMigrateApp, sample_data_dir
+    from crm_migrate.tui.state import WizardState
+
+    folder = sample_data_dir()
+    if not folder.is_dir():
+        raise CrmMigrateError("the sample_data folder is missing (run the demo from a source checkout)",
+                              file=str(folder))
+    files, chosen = demo_files(folder)
+    if not files:
+        raise CrmMigrateError("the sample_data folder has no files", file=str(folder))
+    server = start_demo_sandbox()
+    state = WizardState(object_name=DEMO_OBJECT, object_chosen=True, target="sandbox",
+                        url=server.url, token=server.token, demo=True)
+    state.add_paths(files, select=False)
+    state.add_paths(chosen)
+    try:
+        CrmMigrateApp(state, sandbox=server).run()
+    finally:
+        server.stop()
+    return 0
+
+
+def start_demo_sandbox():  # type: ignore[no-untyped-def]
+    """Start the sandbox CRM in-process on a demo database under the data dir (port 0)."""
+    try:
+        from crm_migrate.sandbox import DEFAULT_TOKEN
+        from crm_migrate.sandbox.serve import SandboxServer
+    except ImportError as exc:
+        raise CrmMigrateError(f"the embedded sandbox is not available in this build ({exc.name})") from None
+    from crm_migrate.paths import data_dir, ensure_dir
+
+    db = ensure_dir(data_dir(), private=True) / "demo-sandbox.sqlite3"
+    server = SandboxServer(db, host="127.0.0.1", port=0, token=DEFAULT_TOKEN)
+    server.start()
+    return server

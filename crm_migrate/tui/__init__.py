@@ -1,0 +1,1 @@
+"""The Textual wizard (the only package that imports textual)."""

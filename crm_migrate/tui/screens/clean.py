@@ -1,0 +1,211 @@
+"""Step 5: problems per field, the problem rows (edit a cell inline), bulk fixes, before/after."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.widgets import Label, Static
+
+from crm_migrate.tui.messages import CleanFinished, CleanProgressed
+from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.state import unavailable
+from crm_migrate.tui.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.worker import Worker
+
+
+def progress_text(*args: Any, **kwargs: Any) -> str:
+    """Whatever the core's progress callback passes, as one short line."""
+    if len(args) == 1 and not kwargs:
+        item = args[0]
+        message = getattr(item, "message", None)
+        done, total = getattr(item, "done", None), getattr(item, "total", None)
+        if done is not None and total:
+            return f"{message or 'working'} {done:,}/{total:,}"
+        return str(message or item)
+    if len(args) >= 2 and all(isinstance(a, int) for a in args[:2]):
+        return f"{args[0]:,}/{args[1]:,} " + " ".join(str(a) for a in args[2:])
+    return " ".join(str(a) for a in args) or "working"
+
+
+class CleanScreen(WizardScreen):
+    """Clean, see what is wrong, fix it."""
+
+    STEP = "clean"
+    BINDINGS = [
+        Binding("ctrl+r", "run_clean", "Re-clean", id="clean.run", tooltip="Run cleaning again"),
+        Binding("enter", "edit_cell", "Edit cell", id="clean.edit", tooltip="Fix the highlighted value"),
+        Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
+        Binding("d", "drop_rows", "Drop rows", id="clean.drop",
+                tooltip="Leave out the rows having the highlighted problem"),
+        Binding("p", "toggle_preview", "Before/after", id="clean.preview",
+                tooltip="Switch between problems and the before/after preview"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preview = False
+        self.issue_rows: list[Any] = []  # CleanIssue per table row of the current page source
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="clean-counts")
+        yield Label("", id="clean-caption", classes="caption")
+        yield PagedTable(id="clean-table", cursor_type="row")
+
+    def refresh_from_state(self) -> None:
+        if not self.state.tables:
+            self.query_one("#clean-counts", Static).update("Load files on the Source step first.")
+            return
+        if self.state.clean_stale or self.state.clean_result is None:
+            self.action_run_clean()
+        else:
+            self.show_result()
+
+    # ---- cleaning ----
+
+    def action_run_clean(self) -> None:
+        """Clean in a worker (map, normalise, validate, dedupe, match the target)."""
+        if not self.state.tables:
+            self.notify("Load files on the Source step first.", severity="warning")
+            return
+        self.query_one("#clean-table").loading = True
+        self.query_one("#clean-counts", Static).update("Cleaning…")
+        self.clean()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clean")
+    def clean(self) -> None:
+        """One core call: `clean_tables` via the state."""
+        try:
+            import crm_migrate.clean.pipeline  # noqa: F401
+        except ImportError as exc:
+            self.post_message(CleanProgressed(f"Cleaning: {unavailable(exc)}"))
+            self.post_message(CleanFinished())
+            return
+        self.state.run_clean(on_progress=lambda *a, **k: self.post_message(
+            CleanProgressed(progress_text(*a, **k))))
+        self.post_message(CleanFinished())
+
+    @on(CleanProgressed)
+    def clean_progressed(self, event: CleanProgressed) -> None:
+        self.query_one("#clean-counts", Static).update(event.text)
+
+    @on(CleanFinished)
+    def clean_finished(self) -> None:
+        self.query_one("#clean-table").loading = False
+        if self.state.clean_result is not None:
+            self.show_result()
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        self.query_one("#clean-table").loading = False
+        self.query_one("#clean-counts", Static).update("Cleaning failed: " + one_line(worker.error))
+
+    # ---- display ----
+
+    def show_result(self) -> None:
+        """Counts per field and the problem rows (or the before/after preview)."""
+        import pandas as pd
+
+        result = self.state.clean_result
+        if result is None:
+            return
+        actions: dict[str, int] = {}
+        for record in result.records:
+            actions[record.action] = actions.get(record.action, 0) + 1
+        invalid = " · ".join(f"{k} {v}" for k, v in sorted(result.invalid.items(), key=lambda kv: -kv[1]))
+        lines = [
+            f"{result.rows_in:,} rows in → {len(result.records) or result.rows_out:,} records · "
+            f"{len(result.duplicate_groups)} duplicate groups · "
+            + " · ".join(f"{n} {a}" for a, n in sorted(actions.items())),
+            f"Problems per field: {invalid}" if invalid else "No invalid values.",
+        ]
+        if self.state.dropped:
+            lines[0] += f" · {len(self.state.dropped)} rows dropped"
+        self.query_one("#clean-counts", Static).update("\n".join(lines))
+        table = self.query_one("#clean-table", PagedTable)
+        if self.preview:
+            frame = self.state.changes()
+            table.show_frame(frame, index_label="#")
+            caption = "Before/after (p: problems)"
+        else:
+            self.issue_rows = list(result.issues)
+            frame = pd.DataFrame(
+                [[str(i.row if i.row is not None else "file"), i.column or "", i.field or "",
+                  i.value or "", i.problem] for i in self.issue_rows],
+                columns=["row", "column", "field", "value", "problem"])
+            frame.index = range(1, len(frame) + 1)
+            table.show_frame(frame, index_label="#")
+            caption = "Problems (enter: edit · d: drop rows · r: region · p: before/after)"
+        self.query_one("#clean-caption", Label).update(f"{caption} · {table.page_caption()}")
+
+    def current_issue(self) -> Any:
+        table = self.query_one("#clean-table", PagedTable)
+        index = table.page * table.page_size + table.cursor_row
+        if self.preview or not self.issue_rows or index >= len(self.issue_rows):
+            return None
+        return self.issue_rows[index]
+
+    def action_toggle_preview(self) -> None:
+        """Switch between the problem rows and the before/after preview."""
+        self.preview = not self.preview
+        self.show_result()
+
+    # ---- fixes ----
+
+    def action_edit_cell(self) -> None:
+        """Edit the source cell of the highlighted problem; cleaning re-runs."""
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        issue = self.current_issue()
+        if issue is None or issue.column is None:
+            self.notify("Highlight a problem row to edit its cell.", severity="warning")
+            return
+        where = self.state.locate(issue.row)
+        if where is None:
+            self.notify("This problem is about the file as a whole.", severity="warning")
+            return
+        label, row = where
+        current = self.state.source_value(label, row, issue.column)
+
+        def edited(value: str | None) -> None:
+            if value is None:
+                return
+            self.state.edit_cell(label, row, issue.column, value)
+            self.notify(f"{label}:{row} {issue.column} = {value!r}; cleaning again…")
+            self.action_run_clean()
+
+        self.app.push_screen(PromptModal(f"{label}:{row} · {issue.column} ({issue.problem})",
+                                         current, hint="Enter saves and re-cleans; Escape cancels"),
+                             edited)
+
+    def action_set_region(self) -> None:
+        """Set the default region for phone numbers without a country code; re-clean."""
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            region = value.strip().upper() or None
+            self.state.region = region
+            profile = self.state.ensure_profile()
+            profile.default_region = region
+            self.state.clean_stale = True
+            self.action_run_clean()
+
+        self.app.push_screen(PromptModal("Default region for phone numbers (ISO code, e.g. US, DE, GB)",
+                                         self.state.region or ""), chosen)
+
+    def action_drop_rows(self) -> None:
+        """Leave out every row that has the highlighted problem (on this field)."""
+        issue = self.current_issue()
+        result = self.state.clean_result
+        if issue is None or result is None:
+            return
+        rows = [i.row for i in result.issues
+                if i.field == issue.field and i.problem == issue.problem and i.row is not None]
+        count = self.state.drop_rows(rows)
+        self.notify(f"{count} rows left out ({issue.field}: {issue.problem}).")
+        self.show_result()

@@ -1,0 +1,194 @@
+"""Step 6: duplicate groups side by side with the merged result; survivor, values, not-a-duplicate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from crm_migrate.tui.screens.base import WizardScreen
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from crm_migrate.model import OutputRecord
+
+
+class DedupeScreen(WizardScreen):
+    """Review what cleaning merged and what updates existing CRM records."""
+
+    STEP = "dedupe"
+    BINDINGS = [
+        Binding("s", "next_survivor", "Survivor", id="dedupe.survivor",
+                tooltip="Make the next member of the group the survivor"),
+        Binding("v", "next_value", "Value", id="dedupe.value",
+                tooltip="Take the next member's value for the highlighted field"),
+        Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
+                tooltip="These rows are different records (cleaning re-runs)"),
+        Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
+                tooltip="Show the records that update existing CRM records"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[OutputRecord] = []
+        self.show_updates = False
+        self.fields: list[str] = []
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="dedupe-summary")
+        with Horizontal(id="dedupe-split"):
+            yield OptionList(id="groups")
+            yield DataTable(id="group-detail", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="dedupe-caption", classes="caption")
+
+    def refresh_from_state(self) -> None:
+        result = self.state.clean_result
+        summary = self.query_one("#dedupe-summary", Static)
+        options = self.query_one("#groups", OptionList)
+        if result is None or self.state.clean_stale:
+            summary.update("Run cleaning first (Clean step).")
+            options.clear_options()
+            self.query_one("#group-detail", DataTable).clear(columns=True)
+            self.groups = []
+            return
+        self.groups = [r for r in result.records if len(r.members) > 1]
+        actions: dict[str, int] = {}
+        for record in result.records:
+            actions[record.action] = actions.get(record.action, 0) + 1
+        summary.update(
+            f"{len(self.groups)} duplicate groups · {actions.get('create', 0)} to create · "
+            f"{actions.get('update', 0)} update existing CRM records · {actions.get('skip', 0)} skip"
+            + (f" · {len(result.near_matches)} near matches" if result.near_matches else ""))
+        highlighted = options.highlighted
+        options.clear_options()
+        if self.show_updates:
+            updates = [r for r in result.records if r.action == "update"]
+            for record in updates:
+                options.add_option(Option(f"update {record.key or record.source}"[:24]))
+            self.query_one("#dedupe-caption", Label).update(
+                f"{len(updates)} records update existing CRM records (u: back to groups)")
+            self.query_one("#group-detail", DataTable).clear(columns=True)
+            return
+        for number, record in enumerate(self.groups, start=1):
+            label = record.key or record.properties.get("name") or record.source
+            options.add_option(Option(f"{number}. {len(record.members)}× {label}"[:24]))
+        if self.groups:
+            options.highlighted = min(highlighted or 0, len(self.groups) - 1)
+            self.show_group(options.highlighted or 0)
+        else:
+            self.query_one("#group-detail", DataTable).clear(columns=True)
+            self.query_one("#dedupe-caption", Label).update("No duplicates found.")
+
+    @on(OptionList.OptionHighlighted, "#groups")
+    def group_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if not self.show_updates and event.option_index < len(self.groups):
+            self.show_group(event.option_index)
+
+    def current_group(self) -> int | None:
+        index = self.query_one("#groups", OptionList).highlighted
+        if self.show_updates or index is None or index >= len(self.groups):
+            return None
+        return index
+
+    def show_group(self, index: int) -> None:
+        """Members side by side with the merged record (member values cleaned in a worker)."""
+        record = self.groups[index]
+        cached = self.state.member_cache.get(index)
+        if cached is None:
+            self.load_members(index, list(record.members))
+        values = cached or self.state.member_values(record.members)
+        table = self.query_one("#group-detail", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("field", key="field")
+        for member in record.members:
+            mark = "★ " if member == record.source else ""
+            table.add_column(f"{mark}{member}"[:22], key=member)
+        table.add_column("→ merged", key="__merged__")
+        fields: list[str] = []
+        for member_values in values.values():
+            fields.extend(f for f in member_values if f not in fields)
+        fields.extend(f for f in record.properties if f not in fields)
+        self.fields = fields
+        for name in fields:
+            chosen = (index, name) in self.state.value_choices
+            cells: list[Any] = [name]
+            cells.extend(values.get(str(m), {}).get(name, "")[:22] for m in record.members)
+            cells.append(("✎ " if chosen else "") + record.properties.get(name, "")[:24])
+            table.add_row(*cells, key=name)
+        if fields:
+            table.move_cursor(row=min(max(cursor, 0), len(fields) - 1))
+        action = record.action + (f" #{record.target_id}" if record.target_id else "")
+        self.query_one("#dedupe-caption", Label).update(
+            f"group {index + 1}/{len(self.groups)} · {action} · s survivor · v value · x not a duplicate")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="members")
+    def load_members(self, index: int, members: list[str]) -> None:
+        """Clean each member row on its own so values compare like for like."""
+        values = self.state.member_clean_values(members)
+        self.state.member_cache[index] = values
+        self.app.call_from_thread(self._members_loaded, index)
+
+    def _members_loaded(self, index: int) -> None:
+        if self.current_group() == index:
+            self.show_group(index)
+
+    def action_next_survivor(self) -> None:
+        """Make the next member the survivor; its values fill the merged record first."""
+        index = self.current_group()
+        if index is None:
+            return
+        record = self.groups[index]
+        members = [str(m) for m in record.members]
+        current = members.index(record.source) if record.source in members else -1
+        self.state.survivors[index] = members[(current + 1) % len(members)]
+        self.state.apply_choices()
+        self.show_group(index)
+
+    def action_next_value(self) -> None:
+        """Cycle the merged value of the highlighted field through the members' values."""
+        index = self.current_group()
+        if index is None:
+            return
+        table = self.query_one("#group-detail", DataTable)
+        if not self.fields:
+            return
+        name = self.fields[min(table.cursor_row, len(self.fields) - 1)]
+        record = self.groups[index]
+        values = self.state.member_cache.get(index) or self.state.member_values(record.members)
+        options: list[str] = []
+        for member in record.members:
+            value = values.get(str(member), {}).get(name, "")
+            if value and value not in options:
+                options.append(value)
+        if not options:
+            return
+        current = record.properties.get(name, "")
+        following = options[(options.index(current) + 1) % len(options)] if current in options else options[0]
+        self.state.value_choices[(index, name)] = following
+        self.state.apply_choices()
+        self.show_group(index)
+
+    def action_not_duplicate(self) -> None:
+        """Record that the group's rows are different records; re-clean on the Clean step."""
+        index = self.current_group()
+        if index is None:
+            return
+        self.state.not_duplicate([str(m) for m in self.groups[index].members])
+        self.notify("Marked as not duplicates; cleaning again…")
+        self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
+
+    def action_toggle_updates(self) -> None:
+        """Switch between the duplicate groups and the records that update existing ones."""
+        self.show_updates = not self.show_updates
+        self.refresh_from_state()
+
+    def can_leave(self) -> str | None:
+        if self.state.clean_result is None or self.state.clean_stale:
+            return "Run cleaning first (Clean step)."
+        return None

@@ -1,0 +1,64 @@
+"""The help screen: what each step is for and its keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+GENERAL = """\
+**Everywhere**: `ctrl+n` next step · `escape` previous step · `ctrl+p` command palette ·
+`F1`/`?` this help · `ctrl+q` quit (an unfinished push stays resumable from Start) ·
+`tab` moves between fields · click the step bar to jump to a step.
+Tables show 200 rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
+"""
+
+STEP_HELP = {
+    "start": "**Start**: `n` new migration · `r` resume the highlighted run · `o` open a saved profile.",
+    "source": "**Source**: `a` add a file (picker) · `space` use/skip the highlighted file · "
+              "`o` override sheet, header row (0-based), encoding or delimiter, then Enter · "
+              "`ctrl+r` reload. One migration moves one object: use only its files.",
+    "target": "**Target**: choose the CRM and the object; the sandbox needs no account. "
+              "Enter a token (masked) and `ctrl+s` stores it in the keyring; `ctrl+t` tests the "
+              "connection. Region is used for phone numbers written without a +country code.",
+    "mapping": "**Mapping**: `enter`/`f` change the highlighted column's field (fuzzy search; "
+               "pick *(leave out)* to skip it) · `t` edit its transforms (e.g. `trim, phone: {region: US}`) "
+               "· `v` map picklist values · `ctrl+s` save the profile · `o` open one.",
+    "clean": "**Clean**: `ctrl+r` run cleaning · `enter` edit the highlighted problem's source cell "
+             "(cleaning re-runs) · `r` set the default region · `d` drop the rows having the "
+             "highlighted problem · `p` before/after preview of changed values.",
+    "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor · "
+              "`v` take the next member's value for the highlighted field · `x` not a duplicate "
+              "(cleaning re-runs) · `u` show records that update existing CRM records.",
+    "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
+            "`r` resume · `c` cancel. Leaving mid-push keeps the run resumable from Start.",
+    "report": "**Report**: created/updated/failed counts and the error file · `ctrl+z` roll back "
+              "(asks first) · `n` new migration.",
+}
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and a short guide; Escape closes."""
+
+    BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close", id="help.close",
+                        tooltip="Close the help")]
+
+    def __init__(self, step: str) -> None:
+        super().__init__(classes="modal")
+        self.step = step
+
+    def compose(self) -> ComposeResult:
+        order = [self.step] + [s for s in STEP_HELP if s != self.step]
+        text = "# Help\n\n" + STEP_HELP.get(self.step, "") + "\n\n" + GENERAL + "\n\n## All steps\n\n"
+        text += "\n\n".join(STEP_HELP[s] for s in order[1:])
+        with VerticalScroll(classes="dialog tall", id="help-body"):
+            yield Markdown(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

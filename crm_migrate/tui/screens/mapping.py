@@ -1,0 +1,273 @@
+"""Step 4: each source column, its samples, the suggested field and confidence; change, transforms, save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
+
+from crm_migrate.tui.screens.base import WizardScreen, one_line
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+    from crm_migrate.mapping.profile import FieldMapping
+
+LEAVE_OUT = ("", "(leave out)")
+
+
+def transforms_text(transforms: list[Any]) -> str:
+    """A profile's transforms list as one editable line: `trim, phone: {region: US}`."""
+    import json
+
+    parts = []
+    for item in transforms:
+        if isinstance(item, dict):
+            for name, args in item.items():
+                parts.append(f"{name}: {json.dumps(args, ensure_ascii=False)}" if args else str(name))
+        else:
+            parts.append(str(item))
+    return ", ".join(parts)
+
+
+def parse_transforms_text(text: str) -> list[Any]:
+    """Parse `trim, phone: {region: US}` back into profile transforms (YAML flow syntax)."""
+    import yaml
+
+    from crm_migrate.errors import ProfileError
+    from crm_migrate.mapping.transforms import parse_transforms
+
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        items = yaml.safe_load(f"[{text}]")
+    except yaml.YAMLError:
+        raise ProfileError("transforms: write them like  trim, phone: {region: US}") from None
+    out = [item for item in items if item is not None]
+    parse_transforms(out)
+    return out
+
+
+class MappingScreen(WizardScreen):
+    """Columns to fields."""
+
+    STEP = "mapping"
+    BINDINGS = [
+        Binding("f", "pick_field", "Field", id="mapping.field", tooltip="Change the field (fuzzy search)"),
+        Binding("t", "edit_transforms", "Transforms", id="mapping.transforms",
+                tooltip="Edit the column's transforms"),
+        Binding("v", "value_map", "Values", id="mapping.values", tooltip="Map picklist values"),
+        Binding("ctrl+s", "save_profile", "Save", id="mapping.save", tooltip="Save the profile"),
+        Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        yield Label("", id="mapping-caption", classes="caption")
+        yield DataTable(id="mapping-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="mapping-warnings")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#mapping-table", DataTable)
+        for name in ("column", "samples", "field", "conf", "transforms"):
+            table.add_column(name, key=name)
+
+    def refresh_from_state(self) -> None:
+        if not self.state.tables:
+            self.query_one("#mapping-caption", Label).update("Load files on the Source step first.")
+            self.query_one("#mapping-table", DataTable).clear()
+            return
+        try:
+            self.state.ensure_profile()
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.notify(one_line(exc), severity="error")
+            return
+        self.show_mappings()
+
+    def samples(self, column: str) -> str:
+        """A few distinct non-empty values of a column, from the first rows."""
+        seen: list[str] = []
+        for table in self.state.tables:
+            if column not in table.frame.columns:
+                continue
+            for value in table.frame[column].head(300):
+                text = str(value).strip()
+                if text and text not in seen:
+                    seen.append(text)
+                if len(seen) >= 3:
+                    return " | ".join(seen)
+        return " | ".join(seen)
+
+    def show_mappings(self) -> None:
+        """Fill the table from the profile."""
+        profile = self.state.profile
+        table = self.query_one("#mapping-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        if profile is None:
+            return
+        for m in profile.fields:
+            field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
+            conf = "" if m.confidence is None else f"{m.confidence:.0%}"
+            table.add_row(m.column[:24], self.samples(m.column)[:34], field_text, conf,
+                          transforms_text(m.transforms)[:30], key=m.column)
+        if profile.fields:
+            table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))
+        mapped = sum(1 for m in profile.fields if m.field or m.split_into)
+        where = f" · profile {self.state.profile_path.name}" if self.state.profile_path else ""
+        self.query_one("#mapping-caption", Label).update(
+            f"{self.state.object_name}: {mapped} of {len(profile.fields)} columns mapped{where}"
+            "  (enter/f field · t transforms · v values)")
+        warnings = self.state.mapping_warnings()
+        self.query_one("#mapping-warnings", Static).update(
+            "\n".join(f"⚠ {w}" for w in warnings) if warnings else "No mapping warnings.")
+
+    def current(self) -> FieldMapping | None:
+        """The mapping under the cursor."""
+        profile = self.state.profile
+        table = self.query_one("#mapping-table", DataTable)
+        if profile is None or not profile.fields:
+            return None
+        return profile.fields[min(table.cursor_row, len(profile.fields) - 1)]
+
+    @on(DataTable.RowSelected, "#mapping-table")
+    def action_pick_field(self) -> None:
+        """Change the highlighted column's field through the fuzzy picker."""
+        from crm_migrate.tui.screens.modals import FieldPickerModal
+
+        mapping = self.current()
+        if mapping is None:
+            return
+        schema = self.state.object_schema()
+        choices = [LEAVE_OUT] + [(f.name, f.label) for f in schema.fields.values() if not f.read_only]
+        choices.append(("firstname+lastname", "Full name → first + last name (split)"))
+
+        def picked(value: str | None) -> None:
+            if value is None:
+                return
+            if value == "firstname+lastname":
+                self.state.set_field(mapping.column, None, split_into=["firstname", "lastname"])
+            else:
+                self.state.set_field(mapping.column, value or None)
+            self.show_mappings()
+
+        current = "+".join(mapping.split_into) if mapping.split_into else mapping.field
+        self.app.push_screen(FieldPickerModal(mapping.column, choices, current), picked)
+
+    def action_edit_transforms(self) -> None:
+        """Edit the highlighted column's transforms as one line."""
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        mapping = self.current()
+        if mapping is None:
+            return
+
+        def edited(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                mapping.transforms = parse_transforms_text(text)
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self.notify(one_line(exc), severity="error")
+                return
+            self.state.clean_stale = True
+            self.show_mappings()
+
+        from crm_migrate.mapping.transforms import TRANSFORMS
+
+        self.app.push_screen(PromptModal(
+            f"Transforms of {mapping.column!r} (applied in order)", transforms_text(mapping.transforms),
+            placeholder="trim, phone: {region: US}", hint="known: " + ", ".join(TRANSFORMS)), edited)
+
+    def action_value_map(self) -> None:
+        """Suggest a picklist value map for an enumeration field and let the user edit it."""
+        from crm_migrate.mapping.transforms import suggest_value_map
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        mapping = self.current()
+        if mapping is None or not mapping.field:
+            self.notify("Map the column to a picklist field first.", severity="warning")
+            return
+        spec = self.state.object_schema().get(mapping.field)
+        if spec is None or not spec.options:
+            self.notify(f"{mapping.field!r} is not a picklist field.", severity="warning")
+            return
+        values: list[str] = []
+        for table in self.state.tables:
+            if mapping.column in table.frame.columns:
+                values.extend(str(v) for v in table.frame[mapping.column].unique()[:200])
+        suggested = suggest_value_map(values, list(spec.options))
+        existing = next((t["map_values"]["mapping"] for t in mapping.transforms
+                         if isinstance(t, dict) and "map_values" in t), None)
+        pairs = existing or {k: v for k, v in suggested.items() if v}
+        text = ", ".join(f"{k}: {v}" for k, v in pairs.items())
+
+        def edited(answer: str | None) -> None:
+            if answer is None:
+                return
+            import yaml
+
+            try:
+                table = yaml.safe_load("{" + answer + "}") or {}
+            except yaml.YAMLError:
+                self.notify("Write pairs like  Hot lead: lead, Client: customer", severity="error")
+                return
+            others = [t for t in mapping.transforms if not (isinstance(t, dict) and "map_values" in t)]
+            if table:
+                others.append({"map_values": {"mapping": {str(k): str(v) for k, v in table.items()}}})
+            mapping.transforms = others
+            self.state.clean_stale = True
+            self.show_mappings()
+
+        options = ", ".join(spec.option_values)
+        self.app.push_screen(PromptModal(f"Values of {mapping.column!r} → {mapping.field}", text,
+                                         placeholder="source value: option", hint=f"options: {options}"),
+                             edited)
+
+    def action_save_profile(self) -> None:
+        """Save the profile to a file (YAML; JSON when the name ends in .json)."""
+        from crm_migrate.paths import profiles_dir
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        default = self.state.profile_path or (profiles_dir() / f"{self.state.object_name}.yaml")
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                saved = self.state.save_profile(Path(path).expanduser())
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self.notify(one_line(exc), severity="error")
+                return
+            self.notify(f"Profile saved: {saved}")
+            self.show_mappings()
+
+        self.app.push_screen(PromptModal("Save the profile as", str(default)), chosen)
+
+    def action_open_profile(self) -> None:
+        """Open a saved profile (its mappings replace these)."""
+        from crm_migrate.paths import profiles_dir
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                self.state.open_profile(Path(path).expanduser())
+                self.state.ensure_profile()
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self.notify(one_line(exc), severity="error")
+                return
+            self.show_mappings()
+
+        self.app.push_screen(PromptModal("Open a profile", str(profiles_dir()) + "/"), chosen)
+
+    def can_leave(self) -> str | None:
+        if self.state.profile is None:
+            return "No mapping yet: load files first."
+        if not any(m.field or m.split_into for m in self.state.profile.fields):
+            return "Map at least one column."
+        return None

@@ -1,0 +1,250 @@
+"""Step 7: dry-run summary, then push in a worker with live progress; pause, resume, cancel."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, ProgressBar, Static
+
+from crm_migrate.tui.messages import PushFinished, PushProgressed
+from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.state import unavailable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.worker import Worker
+
+
+def eta_text(seconds: float | None) -> str:
+    """'1:02:03' / '2:05' / '—'."""
+    if seconds is None or seconds < 0:
+        return "—"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class PushScreen(WizardScreen):
+    """Push the cleaned records, journaled so that any stop is resumable."""
+
+    STEP = "push"
+    BINDINGS = [
+        Binding("d", "dry_run", "Dry run", id="push.dry_run", tooltip="Plan the push without writing"),
+        Binding("s", "start", "Start", id="push.start", tooltip="Start pushing"),
+        Binding("p", "pause", "Pause", id="push.pause", tooltip="Stop after the current batch"),
+        Binding("r", "resume", "Resume", id="push.resume", tooltip="Carry on the paused run"),
+        Binding("c", "cancel", "Cancel", id="push.cancel", tooltip="Stop; the run stays resumable"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop_event = threading.Event()
+        self.running = False
+        self.cancelled = False
+        self.failed_so_far = 0
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="push-body"):
+            yield Static("", id="push-plan")
+            yield ProgressBar(id="push-bar", show_eta=False)
+            yield Static("", id="push-live")
+            with Horizontal(classes="buttons"):
+                yield Button("Dry run (d)", id="dry")
+                yield Button("Start (s)", id="start", variant="primary")
+                yield Button("Pause (p)", id="pause")
+                yield Button("Resume (r)", id="resume")
+                yield Button("Cancel (c)", id="cancel", variant="error")
+            yield Static("", id="push-failures", classes="dim")
+
+    def refresh_from_state(self) -> None:
+        if self.running:
+            return
+        self.show_plan()
+
+    def show_plan(self) -> None:
+        """What a push would do, from the clean result (or the journal of a resumed run)."""
+        state = self.state
+        plan = self.query_one("#push-plan", Static)
+        result = state.clean_result
+        target = state.target + (f" ({state.url})" if state.url and not state.demo else "")
+        if result is not None and not state.clean_stale:
+            actions: dict[str, int] = {}
+            for record in result.records:
+                actions[record.action] = actions.get(record.action, 0) + 1
+            plan.update(
+                f"Push {len(result.records):,} {result.object} to {target}: "
+                f"{actions.get('create', 0):,} create · {actions.get('update', 0):,} update · "
+                f"{actions.get('skip', 0):,} skip · {len(result.issues):,} problems reported.\n"
+                "d: dry run · s: start · p: pause · r: resume · c: cancel")
+        elif state.journal_path is not None:
+            plan.update(f"Run {state.journal_path.name}: r resumes it.")
+        else:
+            plan.update("Nothing to push yet: finish the Clean step first.")
+
+    # ---- starting ----
+
+    def _check_ready(self) -> bool:
+        if self.running:
+            self.notify("A push is already running.", severity="warning")
+            return False
+        if self.state.clean_result is None or self.state.clean_stale:
+            self.notify("Run cleaning first (Clean step).", severity="warning")
+            return False
+        return True
+
+    @on(Button.Pressed, "#dry")
+    def action_dry_run(self) -> None:
+        """Plan the push against the target without writing anything."""
+        if self._check_ready():
+            self._launch("dry-run")
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        """Start the push in a worker."""
+        if self._check_ready():
+            self._launch("push")
+
+    @on(Button.Pressed, "#resume")
+    def action_resume(self) -> None:
+        """Resume the paused (or interrupted) run of the journal."""
+        if self.running:
+            self.notify("The push is running.", severity="warning")
+            return
+        if self.state.journal_path is None:
+            self.notify("No run to resume.", severity="warning")
+            return
+        self._launch("resume")
+
+    def _launch(self, kind: str) -> None:
+        self.stop_event.clear()
+        self.running = True
+        self.cancelled = False
+        self.failed_so_far = 0
+        self.query_one("#push-live", Static).update("Starting…")
+        self.query_one("#push-bar", ProgressBar).update(total=None, progress=0)
+        self.run_push(kind)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="push")
+    def run_push(self, kind: str) -> None:
+        """One core call (start_push / resume_push), then the run's status."""
+        try:
+            from crm_migrate.push.runner import push_status, resume_push, start_push
+        except ImportError as exc:
+            self.post_message(PushFinished({"error": f"Push: {unavailable(exc)}"}, kind))
+            return
+        state = self.state
+        report = lambda progress: self.post_message(PushProgressed(progress))  # noqa: E731
+        if kind == "resume":
+            assert state.journal_path is not None
+            outcome: Any = resume_push(state.journal_path, on_progress=report,
+                                       should_stop=self.stop_event.is_set)
+            self.post_message(PushFinished(push_status(state.journal_path), kind))
+            return
+        state.apply_choices()
+        journal = state.new_journal_path()
+        profile_path = journal.with_suffix(".profile.yaml")
+        state.save_profile(profile_path)
+        if kind == "push":
+            state.journal_path = journal
+        outcome = start_push(
+            paths=list(state.selected), profile=state.ensure_profile(), profile_path=profile_path,
+            target=state.target, url=state.url, journal_path=journal,
+            region=state.region, dry_run=(kind == "dry-run"), clean_result=state.clean_result,
+            on_progress=report, should_stop=self.stop_event.is_set)
+        summary = push_status(journal) if kind == "push" else _as_dict(outcome)
+        self.post_message(PushFinished(summary, kind))
+
+    # ---- progress ----
+
+    @on(PushProgressed)
+    def push_progressed(self, event: PushProgressed) -> None:
+        p = event.progress
+        total = getattr(p, "total", 0) or None
+        done = getattr(p, "done", 0) or 0
+        self.query_one("#push-bar", ProgressBar).update(total=total, progress=done)
+        rate = getattr(p, "records_per_s", None)
+        self.failed_so_far = getattr(p, "failed", 0) or 0
+        phase = getattr(p, "phase", "") or ""
+        message = getattr(p, "message", "") or ""
+        self.query_one("#push-live", Static).update(
+            f"{phase} {done:,}/{total or 0:,} · created {getattr(p, 'created', 0):,} · "
+            f"updated {getattr(p, 'updated', 0):,} · failed {self.failed_so_far:,} · "
+            f"skipped {getattr(p, 'skipped', 0):,}\n"
+            f"{(rate or 0):,.0f} records/s · ETA {eta_text(getattr(p, 'eta_s', None))}"
+            + (f" · {message}" if message else ""))
+        if self.failed_so_far:
+            self.query_one("#push-failures", Static).update(
+                f"{self.failed_so_far:,} failures so far (the Report lists them).")
+
+    @on(PushFinished)
+    def push_finished(self, event: PushFinished) -> None:
+        self.running = False
+        summary = event.summary
+        if "error" in summary:
+            self.query_one("#push-live", Static).update(str(summary["error"]))
+            return
+        if event.kind == "dry-run":
+            self.query_one("#push-live", Static).update("Dry run: " + _summary_line(summary)
+                                                        + "\nNothing was written. s starts the push.")
+            return
+        self.state.summary = summary
+        run_state = summary.get("state")
+        if run_state == "interrupted":
+            word = "Cancelled" if self.cancelled else "Paused"
+            self.query_one("#push-live", Static).update(
+                f"{word}: {_summary_line(summary)}\nThe run is resumable: r here or from the Start step.")
+            if self.cancelled:
+                self.app.goto("report")  # type: ignore[attr-defined]
+            return
+        self.query_one("#push-live", Static).update(f"Finished: {_summary_line(summary)}")
+        self.app.goto("report")  # type: ignore[attr-defined]
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        self.running = False
+        self.query_one("#push-live", Static).update("Push failed: " + one_line(worker.error)
+                                                    + "\nThe run is resumable (r) once fixed.")
+
+    # ---- stopping ----
+
+    @on(Button.Pressed, "#pause")
+    def action_pause(self) -> None:
+        """Stop after the current batch; the journal keeps the run resumable."""
+        if not self.running:
+            self.notify("No push is running.", severity="warning")
+            return
+        self.stop_event.set()
+        self.query_one("#push-live", Static).update("Pausing after the current batch…")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        """Stop the push; what was sent stays, the rest can be resumed or rolled back."""
+        if not self.running:
+            self.notify("No push is running.", severity="warning")
+            return
+        self.cancelled = True
+        self.stop_event.set()
+        self.query_one("#push-live", Static).update("Cancelling after the current batch…")
+
+    def stop_for_exit(self) -> None:
+        """The app is closing: stop at a batch boundary so the run reads as interrupted."""
+        self.stop_event.set()
+
+
+def _as_dict(outcome: Any) -> dict[str, Any]:
+    if isinstance(outcome, dict):
+        return outcome
+    if hasattr(outcome, "to_dict"):
+        return dict(outcome.to_dict())
+    if hasattr(outcome, "__dict__"):
+        return {k: v for k, v in vars(outcome).items() if not k.startswith("_")}
+    return {"result": str(outcome)}
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    keys = ("total", "created", "updated", "failed", "skipped", "pending")
+    return " · ".join(f"{k} {summary[k]:,}" for k in keys if isinstance(summary.get(k), int))

@@ -1,0 +1,138 @@
+"""Step 8: what was created, updated, failed; the error file; rollback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from crm_migrate.tui.messages import PushFinished
+from crm_migrate.tui.screens.base import WizardScreen
+from crm_migrate.tui.state import WizardState, unavailable
+from crm_migrate.tui.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+
+class ReportScreen(WizardScreen):
+    """The outcome of the run."""
+
+    STEP = "report"
+    BINDINGS = [
+        Binding("ctrl+z", "rollback", "Roll back", id="report.rollback",
+                tooltip="Undo what this run created (asks first)"),
+        Binding("n", "new_migration", "New", id="report.new", tooltip="Start a new migration"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="report-body"):
+            yield Static("", id="report-summary")
+            with Horizontal(classes="buttons"):
+                yield Button("Roll back (ctrl+z)", id="rollback", variant="error")
+                yield Button("New migration (n)", id="new")
+            yield Label("", id="report-caption", classes="caption")
+            yield PagedTable(id="report-errors", cursor_type="row")
+
+    def refresh_from_state(self) -> None:
+        if self.state.journal_path is None:
+            self.query_one("#report-summary", Static).update("No run yet: push on the Push step.")
+            return
+        self.load_status()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
+    def load_status(self) -> None:
+        """Read the run's status (core `push_status`) and its error file."""
+        try:
+            from crm_migrate.push.runner import push_status
+        except ImportError as exc:
+            self.app.call_from_thread(self.show, {"error": f"Report: {unavailable(exc)}"}, None)
+            return
+        assert self.state.journal_path is not None
+        status = push_status(self.state.journal_path)
+        errors = None
+        errors_file = status.get("errors_file")
+        if errors_file and Path(str(errors_file)).is_file():
+            import pandas as pd
+
+            errors = pd.read_csv(str(errors_file), dtype=str, keep_default_na=False)
+            errors.index = range(1, len(errors) + 1)
+        self.app.call_from_thread(self.show, status, errors)
+
+    def show(self, status: dict[str, Any], errors: Any) -> None:
+        """Counts, the error file's path and its rows."""
+        summary = self.query_one("#report-summary", Static)
+        if "error" in status:
+            summary.update(str(status["error"]))
+            return
+        self.state.summary = status
+        lines = [
+            f"Run {status.get('run_id', '')} · {status.get('object', '')} → {status.get('target', '')} · "
+            f"{status.get('state', '')}",
+            f"created {status.get('created', 0):,} · updated {status.get('updated', 0):,} · "
+            f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "
+            f"pending {status.get('pending', 0):,} of {status.get('total', 0):,}",
+        ]
+        if status.get("errors_file"):
+            lines.append(f"Errors file: {status['errors_file']}")
+        lines.append(f"Journal: {self.state.journal_path}")
+        summary.update("\n".join(lines))
+        table = self.query_one("#report-errors", PagedTable)
+        if errors is not None and len(errors):
+            table.show_frame(errors)
+            self.query_one("#report-caption", Label).update(f"Failed records · {table.page_caption()}")
+        else:
+            table.show_frame(None)
+            self.query_one("#report-caption", Label).update("No failed records.")
+
+    @on(Button.Pressed, "#rollback")
+    def action_rollback(self) -> None:
+        """Ask, then undo what the run created."""
+        from crm_migrate.tui.screens.modals import ConfirmModal
+
+        if self.state.journal_path is None:
+            self.notify("No run to roll back.", severity="warning")
+            return
+        created = (self.state.summary or {}).get("created", "the")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#report-caption", Label).update("Rolling back…")
+                self.roll_back()
+
+        self.app.push_screen(ConfirmModal(
+            f"Roll back this run? The {created} records it created will be archived and the "
+            "records it updated restored.", yes="Roll back", no="Keep"), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
+    def roll_back(self) -> None:
+        """One core call: `rollback_push`."""
+        try:
+            from crm_migrate.push.runner import push_status, rollback_push
+        except ImportError as exc:
+            self.post_message(PushFinished({"error": f"Rollback: {unavailable(exc)}"}, "rollback"))
+            return
+        assert self.state.journal_path is not None
+        rollback_push(self.state.journal_path)
+        self.post_message(PushFinished(push_status(self.state.journal_path), "rollback"))
+
+    @on(PushFinished)
+    def rolled_back(self, event: PushFinished) -> None:
+        if "error" in event.summary:
+            self.notify(str(event.summary["error"]), severity="error")
+            return
+        self.notify(f"Rolled back: run is now {event.summary.get('state')}.")
+        self.refresh_from_state()
+
+    @on(Button.Pressed, "#new")
+    def action_new_migration(self) -> None:
+        """Forget the files and mapping (keep the target) and go to the Source step."""
+        old = self.state
+        fresh = WizardState(target=old.target, url=old.url, token=old.token, region=old.region,
+                            demo=old.demo)
+        self.app.state = fresh  # type: ignore[attr-defined]
+        self.app.goto("source")  # type: ignore[attr-defined]

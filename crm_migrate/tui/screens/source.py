@@ -1,0 +1,228 @@
+"""Step 2: pick the files of this migration, check/override what was detected, preview rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, DataTable, Input, Label
+
+from crm_migrate.tui.messages import FilesLoaded
+from crm_migrate.tui.screens.base import WizardScreen
+from crm_migrate.tui.widgets.paged_table import PagedTable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.worker import Worker
+
+
+class SourceScreen(WizardScreen):
+    """Files (with their detected format, encoding, delimiter, sheet, header row) and a preview."""
+
+    STEP = "source"
+    BINDINGS = [
+        Binding("a", "add_file", "Add file", id="source.add", tooltip="Open the file picker"),
+        Binding("space", "toggle_file", "Use/skip", id="source.toggle",
+                tooltip="Include or leave out the highlighted file"),
+        Binding("o", "edit_overrides", "Override", id="source.override",
+                tooltip="Override the detected sheet, header row, encoding or delimiter"),
+        Binding("ctrl+r", "reload", "Reload", id="source.reload", tooltip="Load the files again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.preview_path: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable(id="files", cursor_type="row")
+        with Horizontal(id="overrides"):
+            yield Input(placeholder="sheet", id="ov-sheet")
+            yield Input(placeholder="header row", id="ov-header_row", type="integer")
+            yield Input(placeholder="encoding", id="ov-encoding")
+            yield Input(placeholder="delimiter", id="ov-delimiter")
+            yield Button("Apply", id="ov-apply")
+        yield Label("", id="preview-caption", classes="caption")
+        yield PagedTable(id="preview")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#files", DataTable)
+        table.add_column("use", key="use")
+        table.add_column("file", key="file")
+        for name in ("format", "encoding", "delim", "sheet", "header", "rows"):
+            table.add_column(name, key=name)
+
+    def refresh_from_state(self) -> None:
+        if self.state.selected and not self.state.tables and not self.state.load_errors:
+            self.action_reload()
+        else:
+            self.show_files()
+
+    # ---- loading ----
+
+    def action_reload(self) -> None:
+        """Load the selected files in a worker."""
+        if not self.state.selected:
+            self.show_files()
+            return
+        self.query_one("#preview").loading = True
+        self.query_one("#preview-caption", Label).update("Loading…")
+        self.load_files()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def load_files(self) -> None:
+        """Load the selected files (core `load`)."""
+        self.state.load_tables()
+        self.post_message(FilesLoaded())
+
+    @on(FilesLoaded)
+    def files_loaded(self) -> None:
+        self.query_one("#preview").loading = False
+        for path, error in self.state.load_errors.items():
+            self.notify(error, title=Path(path).name, severity="error", timeout=10)
+        self.show_files()
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        self.query_one("#preview").loading = False
+        self.query_one("#preview-caption", Label).update("Loading failed.")
+
+    # ---- display ----
+
+    def show_files(self) -> None:
+        """Fill the files table from the state and show the highlighted file's preview."""
+        table = self.query_one("#files", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for path in self.state.paths:
+            loaded = self.state.table_for(path)
+            use = "[x]" if path in self.state.selected else "[ ]"
+            name = Path(path).name
+            if loaded is not None:
+                d = loaded.detection
+                delim = {"\t": "TAB", None: "-"}.get(d.delimiter, d.delimiter or "-")
+                header = "-" if d.header_row is None else str(d.header_row)
+                table.add_row(use, name, d.format, d.encoding or "-", delim, d.sheet or "-", header,
+                              f"{d.rows:,}", key=path)
+            elif path in self.state.load_errors:
+                table.add_row(use, name, "error", "", "", "", "", "", key=path)
+            else:
+                table.add_row(use, name, "", "", "", "", "", "", key=path)
+        if self.state.paths:
+            table.move_cursor(row=min(max(cursor, 0), len(self.state.paths) - 1))
+        self.show_preview(self.highlighted_path())
+
+    def highlighted_path(self) -> str | None:
+        """The file under the cursor in the files table."""
+        table = self.query_one("#files", DataTable)
+        if not self.state.paths or table.row_count == 0:
+            return None
+        return self.state.paths[min(table.cursor_row, len(self.state.paths) - 1)]
+
+    def show_preview(self, path: str | None) -> None:
+        """Show the rows and the overrides of one file."""
+        self.preview_path = path
+        preview = self.query_one("#preview", PagedTable)
+        caption = self.query_one("#preview-caption", Label)
+        for key in ("sheet", "header_row", "encoding", "delimiter"):
+            self.query_one(f"#ov-{key}", Input).value = ""
+        if path is None:
+            preview.show_frame(None)
+            caption.update("No files yet: press a to add one.")
+            return
+        override = self.state.overrides.get(Path(path).name)
+        if override is not None:
+            for key, value in override.to_dict().items():
+                self.query_one(f"#ov-{key}", Input).value = str(value)
+        loaded = self.state.table_for(path)
+        if loaded is None:
+            preview.show_frame(None)
+            error = self.state.load_errors.get(path)
+            if error:
+                caption.update(error)
+            elif path in self.state.selected:
+                caption.update("Not loaded yet (ctrl+r).")
+            else:
+                caption.update("Not part of this migration (space to use it).")
+            return
+        if preview._frame is not loaded.frame:
+            preview.show_frame(loaded.frame)
+        self.update_caption()
+
+    def update_caption(self) -> None:
+        preview = self.query_one("#preview", PagedTable)
+        name = Path(self.preview_path or "").name
+        self.query_one("#preview-caption", Label).update(
+            f"{name}: {preview.page_caption()}  ([ ] or ctrl+pgup/pgdn page)")
+
+    @on(PagedTable.PageChanged)
+    def page_changed(self) -> None:
+        if self.preview_path:
+            self.update_caption()
+
+    @on(DataTable.RowHighlighted, "#files")
+    def file_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        path = event.row_key.value if event.row_key else None
+        if path != self.preview_path:
+            self.show_preview(path)
+
+    # ---- editing ----
+
+    def action_add_file(self) -> None:
+        """Open the file picker and add the chosen file to this migration."""
+        from crm_migrate.tui.screens.modals import FilePickerModal
+
+        start = Path(self.state.paths[-1]).parent if self.state.paths else Path.cwd()
+
+        def picked(path: str | None) -> None:
+            if not path:
+                return
+            if not Path(path).is_file():
+                self.notify(f"{path}: no such file", severity="error")
+                return
+            self.state.add_paths([path])
+            self.state.invalidate_tables()
+            self.action_reload()
+
+        self.app.push_screen(FilePickerModal(start), picked)
+
+    @on(DataTable.RowSelected, "#files")
+    def action_toggle_file(self) -> None:
+        """Include or leave out the highlighted file."""
+        path = self.highlighted_path()
+        if path is None:
+            return
+        self.state.toggle(path)
+        self.action_reload()
+
+    def action_edit_overrides(self) -> None:
+        """Focus the override inputs of the highlighted file."""
+        self.query_one("#ov-sheet", Input).focus()
+
+    @on(Button.Pressed, "#ov-apply")
+    @on(Input.Submitted, "#overrides Input")
+    def apply_overrides(self) -> None:
+        """Reload the highlighted file with the typed overrides."""
+        path = self.preview_path
+        if path is None:
+            return
+        values: dict[str, object] = {}
+        for key in ("sheet", "header_row", "encoding", "delimiter"):
+            text = self.query_one(f"#ov-{key}", Input).value.strip()
+            if key == "header_row":
+                values[key] = int(text) if text.lstrip("-").isdigit() else None
+            elif key == "delimiter" and text.upper() in ("TAB", "\\T"):
+                values[key] = "\t"
+            else:
+                values[key] = text or None
+        self.state.set_override(path, **values)
+        self.query_one("#files", DataTable).focus()
+        self.action_reload()
+
+    def can_leave(self) -> str | None:
+        if not self.state.selected:
+            return "Add a file first (a)."
+        if not self.state.tables:
+            return "No file is loaded yet."
+        return None

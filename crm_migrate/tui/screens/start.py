@@ -1,0 +1,138 @@
+"""Step 1: start a new migration, resume an unfinished run, or open a saved profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Label, Static
+
+from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.state import unavailable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+
+class StartScreen(WizardScreen):
+    """New migration, unfinished runs with their progress, saved profiles."""
+
+    STEP = "start"
+    BINDINGS = [
+        Binding("n", "new", "New", id="start.new", tooltip="Start a new migration"),
+        Binding("r", "resume_run", "Resume run", id="start.resume", tooltip="Resume the highlighted run"),
+        Binding("o", "open_profile", "Open profile", id="start.open", tooltip="Open a saved profile"),
+        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[dict[str, Any]] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="start-body"):
+            yield Static(
+                "Move records from spreadsheets and exports into a CRM: pick files, map columns, "
+                "clean, dedupe, push. Every push is journaled: an interrupted one can be resumed here.",
+                id="start-intro",
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("New migration (n)", id="new", variant="primary")
+                yield Button("Resume run (r)", id="resume")
+                yield Button("Open profile (o)", id="open")
+            yield Label("Runs", classes="section")
+            yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+            yield Label("", id="runs-note", classes="dim")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.add_columns("run", "object", "target", "state", "done/total", "failed")
+
+    def refresh_from_state(self) -> None:
+        self.scan_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def scan_runs(self) -> None:
+        """Read the run journals of the data dir (core `list_runs`)."""
+        try:
+            from crm_migrate.push.runner import list_runs
+        except ImportError as exc:
+            self.app.call_from_thread(self.show_runs, [], f"Runs: {unavailable(exc)}")
+            return
+        runs = list_runs()
+        self.app.call_from_thread(self.show_runs, runs, "")
+
+    def show_runs(self, runs: list[dict[str, Any]], note: str) -> None:
+        """Fill the runs table (unfinished first)."""
+        order = {"interrupted": 0, "running": 1, "completed": 2, "rolled_back": 3}
+        self.runs = sorted(runs, key=lambda r: (order.get(str(r.get("state")), 9), str(r.get("run_id", ""))))
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        for run in self.runs:
+            journal = run.get("journal") or run.get("path") or run.get("journal_path") or ""
+            table.add_row(
+                str(run.get("run_id") or Path(str(journal)).stem)[:28],
+                str(run.get("object", "")),
+                str(run.get("target", "")),
+                str(run.get("state", "")),
+                f"{run.get('done', 0)}/{run.get('total', 0)}",
+                str(run.get("failed", 0)),
+            )
+        if not note:
+            unfinished = sum(1 for r in self.runs if r.get("state") in ("interrupted", "running"))
+            note = (f"{unfinished} unfinished run(s): highlight one and press r to resume."
+                    if unfinished else "No unfinished runs." if self.runs else "No runs yet.")
+        self.query_one("#runs-note", Label).update(note)
+
+    @on(Button.Pressed, "#new")
+    def action_new(self) -> None:
+        """Start a new migration from the Source step."""
+        self.app.goto("source")  # type: ignore[attr-defined]
+
+    @on(Button.Pressed, "#resume")
+    def action_resume_run(self) -> None:
+        """Open the highlighted run on the Push step and resume it."""
+        table = self.query_one("#runs", DataTable)
+        if not self.runs:
+            self.notify("No run to resume.", severity="warning")
+            return
+        run = self.runs[min(table.cursor_row, len(self.runs) - 1)]
+        journal = run.get("journal") or run.get("path") or run.get("journal_path")
+        if not journal:
+            self.notify("This run has no journal path.", severity="error")
+            return
+        if run.get("state") == "completed":
+            self.state.journal_path = Path(str(journal))
+            self.app.goto("report")  # type: ignore[attr-defined]
+            return
+        self.state.journal_path = Path(str(journal))
+        self.state.object_name = str(run.get("object") or self.state.object_name)
+        self.state.target = str(run.get("target") or self.state.target)
+        self.app.run_step_action("push", "resume")  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected, "#runs")
+    def run_selected(self) -> None:
+        self.action_resume_run()
+
+    @on(Button.Pressed, "#open")
+    def action_open_profile(self) -> None:
+        """Ask for a profile path and open it."""
+        from crm_migrate.paths import profiles_dir
+        from crm_migrate.tui.screens.modals import PromptModal
+
+        def opened(path: str | None) -> None:
+            if not path:
+                return
+            try:
+                profile = self.state.open_profile(Path(path).expanduser())
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self.notify(one_line(exc), severity="error")
+                return
+            self.notify(f"Profile opened: {profile.object}, {len(profile.fields)} columns")
+            self.app.goto("source")  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptModal("Open a profile (YAML or JSON)", str(profiles_dir()) + "/",
+                                         hint="Enter opens it; Escape cancels"), opened)

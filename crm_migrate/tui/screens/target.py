@@ -1,0 +1,181 @@
+"""Step 3: target CRM and object, credentials (masked, stored in the keyring), connection test."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from crm_migrate.tui.messages import ConnectionChecked
+from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.state import TARGETS, unavailable
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+
+OBJECTS = ("contacts", "companies", "deals")
+
+
+class TargetScreen(WizardScreen):
+    """Where the records go."""
+
+    STEP = "target"
+    BINDINGS = [
+        Binding("ctrl+t", "test_connection", "Test", id="target.test", tooltip="Test the connection"),
+        Binding("ctrl+s", "save_token", "Save token", id="target.save_token",
+                tooltip="Store the token in the OS keyring"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="target-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("Target")
+                yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False, value="sandbox")
+            with Horizontal(classes="form-row"):
+                yield Label("Object")
+                yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False, value="contacts")
+            with Horizontal(classes="form-row"):
+                yield Label("URL")
+                yield Input(placeholder="default for the target", id="url")
+            with Horizontal(classes="form-row"):
+                yield Label("Token")
+                yield Input(placeholder="keyring / CRM_MIGRATE_TOKEN", password=True, id="token")
+            with Horizontal(classes="form-row"):
+                yield Label("Region")
+                yield Input(placeholder="e.g. US, DE (phones without +code)", id="region")
+            with Horizontal(classes="buttons"):
+                yield Button("Test connection (ctrl+t)", id="test", variant="primary")
+                yield Button("Save token (ctrl+s)", id="save")
+        yield Static("", id="target-status")
+
+    def refresh_from_state(self) -> None:
+        state = self.state
+        self.query_one("#target", Select).value = state.target
+        self.query_one("#object", Select).value = state.object_name
+        self.query_one("#url", Input).value = state.url or ""
+        self.query_one("#token", Input).value = state.token or ""
+        self.query_one("#region", Input).value = state.region or ""
+        self.show_token_source()
+
+    def show_token_source(self) -> None:
+        """Say where the token comes from (masked), or that the embedded sandbox is used."""
+        state = self.state
+        status = self.query_one("#target-status", Static)
+        if state.demo and state.target == "sandbox":
+            status.update("Embedded sandbox CRM (started by `crm-migrate demo`): no account needed.")
+            return
+        try:
+            from crm_migrate.secrets import mask, token_source
+        except ImportError as exc:
+            status.update(f"Credentials: {unavailable(exc)}")
+            return
+        source = token_source(state.target)
+        if state.token:
+            status.update(f"Token entered: {mask(state.token)} (not saved until ctrl+s)")
+        elif source:
+            status.update(f"Token from {source}.")
+        elif state.target == "sandbox":
+            status.update("Sandbox: the default token is used unless you enter one.")
+        elif state.target == "file":
+            status.update("File target: writes a ready-to-import file; no credentials needed.")
+        else:
+            status.update(f"No token for {state.target} yet: enter one and press ctrl+s.")
+
+    @on(Select.Changed, "#target")
+    def target_changed(self, event: Select.Changed) -> None:
+        if event.value != self.state.target and isinstance(event.value, str):
+            self.state.target = event.value
+            self.state.schema = None
+            self.show_token_source()
+
+    @on(Select.Changed, "#object")
+    def object_changed(self, event: Select.Changed) -> None:
+        if event.value != self.state.object_name and isinstance(event.value, str):
+            self.state.object_name = event.value
+            self.state.object_chosen = True
+            self.state.schema = None
+            self.state.clean_stale = True
+
+    @on(Input.Changed, "#url")
+    def url_changed(self, event: Input.Changed) -> None:
+        self.state.url = event.value.strip() or None
+
+    @on(Input.Changed, "#token")
+    def token_changed(self, event: Input.Changed) -> None:
+        self.state.token = event.value.strip() or None
+
+    @on(Input.Changed, "#region")
+    def region_changed(self, event: Input.Changed) -> None:
+        region = event.value.strip().upper() or None
+        if region != self.state.region:
+            self.state.region = region
+            if self.state.profile is not None:
+                self.state.profile.default_region = region
+            self.state.clean_stale = True
+
+    @on(Button.Pressed, "#save")
+    def action_save_token(self) -> None:
+        """Store the entered token in the keyring (never in a profile or journal)."""
+        if not self.state.token:
+            self.notify("Enter a token first.", severity="warning")
+            return
+        try:
+            from crm_migrate.secrets import mask, set_token
+        except ImportError as exc:
+            self.notify(f"Keyring: {unavailable(exc)}", severity="error")
+            return
+        try:
+            set_token(self.state.target, self.state.token)
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own errors
+            self.notify(one_line(exc), severity="error")
+            return
+        self.notify(f"Token {mask(self.state.token)} stored in the keyring for {self.state.target}.")
+        self.state.token = None
+        self.query_one("#token", Input).value = ""
+        self.show_token_source()
+
+    @on(Button.Pressed, "#test")
+    def action_test_connection(self) -> None:
+        """Check the target and credentials in a worker."""
+        self.query_one("#target-status", Static).update("Testing the connection…")
+        self.check_connection()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="target")
+    def check_connection(self) -> None:
+        """Call the connector's check() and read its schema (live custom properties)."""
+        import asyncio
+
+        try:
+            from crm_migrate.connectors import get_connector  # type: ignore[attr-defined]
+        except ImportError as exc:
+            self.post_message(ConnectionChecked(False, f"Connection test: {unavailable(exc)}"))
+            return
+        state = self.state
+
+        async def probe() -> str:
+            connector = get_connector(state.target, url=state.url, token=state.token)
+            try:
+                await connector.check()
+                count = ""
+                if state.target != "file":
+                    props = await connector.read_schema(state.object_name)
+                    state.schema = state.object_schema().merge_live(props)
+                    count = f"; {len(state.schema.fields)} {state.object_name} fields"
+                return f"Connected to {state.target}{count}."
+            finally:
+                await connector.aclose()
+
+        try:
+            text = asyncio.run(probe())
+        except Exception as exc:  # noqa: BLE001 - shown as one line
+            self.post_message(ConnectionChecked(False, one_line(exc)))
+            return
+        self.post_message(ConnectionChecked(True, text))
+
+    @on(ConnectionChecked)
+    def connection_checked(self, event: ConnectionChecked) -> None:
+        self.query_one("#target-status", Static).update(event.text)
+        self.notify(event.text, severity="information" if event.ok else "error")

@@ -1,0 +1,458 @@
+"""The wizard's shared state: files, tables, profile, clean result and run, in plain Python.
+
+Screens read and write this object; workers call its methods (which call the core);
+nothing here imports textual, so it can be driven and tested headless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crm_migrate.mapping.profile import Profile, SourceOverride
+    from crm_migrate.model import CleanResult
+    from crm_migrate.schema import ObjectSchema
+    from crm_migrate.table import SourceTable
+
+TARGETS: tuple[str, ...] = ("sandbox", "hubspot", "salesforce", "pipedrive", "file")
+
+CellKey = tuple[str, int, str]  # (table label, 1-based row, column)
+
+
+def unavailable(exc: ImportError) -> str:
+    """A one-line note that a core piece this step needs is not in this build."""
+    name = getattr(exc, "name", None) or str(exc)
+    return f"not available in this build yet ({name})"
+
+
+@dataclass
+class WizardState:
+    """Everything the wizard knows; survives moving between screens."""
+
+    paths: list[str] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)
+    overrides: dict[str, SourceOverride] = field(default_factory=dict)
+    tables: list[SourceTable] = field(default_factory=list)
+    load_errors: dict[str, str] = field(default_factory=dict)
+    object_name: str = "contacts"
+    object_chosen: bool = False
+    target: str = "sandbox"
+    url: str | None = None
+    token: str | None = None  # in memory only; never saved
+    region: str | None = None
+    schema: ObjectSchema | None = None
+    profile: Profile | None = None
+    profile_path: Path | None = None
+    cell_edits: dict[CellKey, str] = field(default_factory=dict)
+    clean_result: CleanResult | None = None
+    clean_stale: bool = True
+    survivors: dict[int, str] = field(default_factory=dict)  # group index -> survivor source id
+    value_choices: dict[tuple[int, str], str] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # source ids left out of the push
+    member_cache: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict)
+    journal_path: Path | None = None
+    summary: dict[str, Any] | None = None
+    demo: bool = False
+
+    # ---- files ----
+
+    def add_paths(self, paths: list[str], select: bool = True) -> None:
+        """Add files to the list (and to this migration when `select`)."""
+        for raw in paths:
+            path = str(Path(raw))
+            if path not in self.paths:
+                self.paths.append(path)
+            if select and path not in self.selected:
+                self.selected.append(path)
+
+    def toggle(self, path: str) -> None:
+        """Include or exclude a file from this migration."""
+        if path in self.selected:
+            self.selected.remove(path)
+        else:
+            self.selected.append(path)
+            self.selected.sort(key=self.paths.index)
+        self.invalidate_tables()
+
+    def invalidate_tables(self) -> None:
+        """Files or detection changed: tables, profile columns and cleaning must be redone."""
+        self.tables = []
+        self.clean_stale = True
+
+    def set_override(self, path: str, **values: Any) -> None:
+        """Override what was detected for one file (sheet, header_row, encoding, delimiter)."""
+        from crm_migrate.mapping.profile import SourceOverride
+
+        base = Path(path).name
+        current = self.overrides.get(base) or SourceOverride()
+        for key, value in values.items():
+            setattr(current, key, value)
+        self.overrides[base] = current
+        self.invalidate_tables()
+
+    def load_tables(self) -> list[SourceTable]:
+        """Load the selected files (core `load`), one at a time, keeping per-file errors."""
+        from crm_migrate.errors import CrmMigrateError
+        from crm_migrate.sources import load
+
+        tables: list[SourceTable] = []
+        errors: dict[str, str] = {}
+        used: set[str] = set()
+        for path in self.selected:
+            base = Path(path).name
+            label = base
+            n = 2
+            while label in used:
+                label, n = f"{base}#{n}", n + 1
+            used.add(label)
+            override = self.overrides.get(base)
+            try:
+                table = load(
+                    path,
+                    sheet=override.sheet if override else None,
+                    header_row=override.header_row if override else None,
+                    encoding=override.encoding if override else None,
+                    delimiter=override.delimiter if override else None,
+                    label=label,
+                )
+            except CrmMigrateError as exc:
+                errors[path] = exc.one_line()
+                continue
+            tables.append(table)
+        self.load_errors = errors
+        self.tables = tables
+        self._apply_cell_edits()
+        if tables and not self.object_chosen:
+            from crm_migrate.mapping.suggest import guess_object
+
+            self.object_name = guess_object(tables[0])
+        return tables
+
+    def table_for(self, path: str) -> SourceTable | None:
+        """The loaded table of a file, if loaded."""
+        for table in self.tables:
+            if table.detection.path == path or table.detection.path == str(Path(path)):
+                return table
+        return None
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of the loaded tables, first seen first."""
+        out: list[str] = []
+        for table in self.tables:
+            for column in table.columns:
+                if column not in out:
+                    out.append(column)
+        return out
+
+    # ---- mapping ----
+
+    def object_schema(self) -> ObjectSchema:
+        """The schema of the chosen object (live one when fetched from the target)."""
+        from crm_migrate.schema import builtin_schema
+
+        if self.schema is None or self.schema.object != self.object_name:
+            self.schema = builtin_schema(self.object_name)
+        return self.schema
+
+    def ensure_profile(self) -> Profile:
+        """The profile, built from the suggestions when there is none for this object."""
+        if self.profile is not None and self.profile.object == self.object_name:
+            known = {m.column for m in self.profile.fields}
+            missing = [c for c in self.columns if c not in known]
+            if missing:
+                self._add_columns(missing)
+            return self.profile
+        self.profile = self.build_profile()
+        self.clean_stale = True
+        return self.profile
+
+    def build_profile(self) -> Profile:
+        """A fresh profile from the core's suggestions for the loaded tables."""
+        schema = self.object_schema()
+        try:
+            from crm_migrate.mapping.build import build_profile
+        except ImportError:
+            build_profile = None
+        if build_profile is not None:
+            profile = build_profile(self.tables, self.object_name, region=self.region, schema=schema)
+        else:
+            profile = self._profile_from_suggestions(schema)
+        if self.region and not profile.default_region:
+            profile.default_region = self.region
+        return profile
+
+    def _profile_from_suggestions(self, schema: ObjectSchema) -> Profile:
+        from crm_migrate.mapping.profile import FieldMapping, Profile
+        from crm_migrate.mapping.suggest import suggest_mappings
+
+        fields: list[FieldMapping] = []
+        seen: set[str] = set()
+        for table in self.tables:
+            for s in suggest_mappings(table, self.object_name, schema):
+                if s.column in seen:
+                    continue
+                seen.add(s.column)
+                fields.append(FieldMapping(column=s.column, field=s.field,
+                                           split_into=s.split_into, confidence=s.confidence))
+        return Profile(object=self.object_name, fields=fields, default_region=self.region)
+
+    def _add_columns(self, missing: list[str]) -> None:
+        """Give columns a profile does not list yet their suggestion (unless the field is taken)."""
+        from crm_migrate.mapping.profile import FieldMapping
+        from crm_migrate.mapping.suggest import suggest_mappings
+
+        assert self.profile is not None
+        taken = set(self.profile.mapped_fields())
+        for table in self.tables:
+            for s in suggest_mappings(table, self.object_name, self.object_schema()):
+                if s.column not in missing:
+                    continue
+                missing.remove(s.column)
+                wanted = s.split_into or ([s.field] if s.field else [])
+                if any(name in taken for name in wanted):
+                    self.profile.fields.append(FieldMapping(column=s.column, field=None))
+                    continue
+                taken.update(wanted)
+                self.profile.fields.append(FieldMapping(column=s.column, field=s.field,
+                                                        split_into=s.split_into,
+                                                        confidence=s.confidence))
+        self.clean_stale = True
+
+    def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None) -> None:
+        """Map a column to a field (None leaves it out); the user's choice has confidence 1."""
+        profile = self.ensure_profile()
+        for mapping in profile.fields:
+            if mapping.column == column:
+                mapping.field = None if split_into else field_name
+                mapping.split_into = split_into
+                mapping.confidence = 1.0
+                break
+        self.clean_stale = True
+
+    def mapping_warnings(self) -> list[str]:
+        """Required fields left unmapped, and fields filled by two columns."""
+        if self.profile is None:
+            return []
+        schema = self.object_schema()
+        warnings: list[str] = []
+        filled: dict[str, list[str]] = {}
+        for m in self.profile.fields:
+            for name in m.split_into or ([m.field] if m.field else []):
+                filled.setdefault(name, []).append(m.column)
+        for name in schema.required:
+            if name not in filled:
+                warnings.append(f"required field {name!r} is not mapped")
+        if schema.key and schema.key not in filled:
+            warnings.append(f"no column maps to {schema.key!r}: duplicates cannot be matched by it")
+        for name, columns in filled.items():
+            if len(columns) > 1:
+                warnings.append(f"{name!r} is filled by {len(columns)} columns: {', '.join(columns)}")
+        return warnings
+
+    def save_profile(self, path: Path) -> Path:
+        """Write the profile (YAML/JSON) and remember where."""
+        from crm_migrate.mapping.profile import save_profile
+
+        profile = self.ensure_profile()
+        profile.sources = {k: v for k, v in self.overrides.items() if v.to_dict()}
+        save_profile(profile, path)
+        self.profile_path = Path(path)
+        return self.profile_path
+
+    def open_profile(self, path: Path) -> Profile:
+        """Read a saved profile; its object and file overrides become the wizard's."""
+        from crm_migrate.mapping.profile import load_profile
+
+        profile = load_profile(path)
+        self.profile = profile
+        self.profile_path = Path(path)
+        self.object_name = profile.object
+        self.object_chosen = True
+        self.region = profile.default_region or self.region
+        if profile.sources:
+            self.overrides.update(profile.sources)
+            self.invalidate_tables()
+        self.clean_stale = True
+        return profile
+
+    # ---- cleaning ----
+
+    def edit_cell(self, label: str, row: int, column: str, value: str) -> None:
+        """Fix one source cell; cleaning must be re-run."""
+        self.cell_edits[(label, row, column)] = value
+        self._apply_cell_edits()
+        self.clean_stale = True
+
+    def _apply_cell_edits(self) -> None:
+        by_label = {t.label: t for t in self.tables}
+        for (label, row, column), value in self.cell_edits.items():
+            table = by_label.get(label)
+            if table is not None and column in table.frame.columns and row in table.frame.index:
+                table.frame.at[row, column] = value
+
+    def run_clean(self, on_progress: Callable[..., None] | None = None) -> CleanResult:
+        """Clean the loaded tables with the profile (core `clean_tables`)."""
+        from crm_migrate.clean.pipeline import clean_tables
+
+        profile = self.ensure_profile()
+        result = clean_tables(self.tables, profile, region=self.region or profile.default_region,
+                              schema=self.object_schema(), on_progress=on_progress)
+        self.clean_result = result
+        self.clean_stale = False
+        self.survivors.clear()
+        self.value_choices.clear()
+        self.member_cache.clear()
+        self._apply_drops()
+        return result
+
+    def source_id(self, ref: Any) -> str | None:
+        """The `file:row` id of an issue row reference."""
+        where = self.locate(ref)
+        return f"{where[0]}:{where[1]}" if where else None
+
+    def drop_rows(self, refs: list[Any]) -> int:
+        """Leave rows out of the push (their records are removed from the result)."""
+        ids = {sid for sid in (self.source_id(r) for r in refs) if sid}
+        self.dropped |= ids
+        self._apply_drops()
+        return len(ids)
+
+    def _apply_drops(self) -> None:
+        result = self.clean_result
+        if result is None or not self.dropped:
+            return
+        keep = [r for r in result.records
+                if r.source not in self.dropped and not (set(r.members) & self.dropped)]
+        result.records = keep
+        if "_source" in result.frame.columns:
+            result.frame = result.frame[~result.frame["_source"].isin(self.dropped)]
+
+    def changes(self, limit: int = 20000) -> Any:
+        """Before/after of every value cleaning changed: source id, field, before, after."""
+        import pandas as pd
+
+        result = self.clean_result
+        profile = self.profile
+        rows: list[list[str]] = []
+        if result is not None and profile is not None:
+            direct = [(m.field, m.column) for m in profile.fields if m.field]
+            for record in result.records:
+                where = self.locate(record.source)
+                if where is None:
+                    continue
+                for field_name, column in direct:
+                    before = self.source_value(where[0], where[1], column)
+                    after = record.properties.get(field_name, "")
+                    if before != after and (before or after):
+                        rows.append([record.source, field_name, before, after])
+                if len(rows) >= limit:
+                    break
+        frame = pd.DataFrame(rows, columns=["source", "field", "before", "after"])
+        frame.index = range(1, len(frame) + 1)
+        return frame
+
+    def locate(self, ref: Any) -> tuple[str, int] | None:
+        """(table label, row) of an issue row reference (`n` or `file:row`)."""
+        if ref is None:
+            return None
+        if isinstance(ref, int):
+            return (self.tables[0].label, ref) if self.tables else None
+        text = str(ref)
+        label, _, row = text.rpartition(":")
+        if not label:
+            return (self.tables[0].label, int(row)) if self.tables and row.isdigit() else None
+        return (label, int(row)) if row.isdigit() else None
+
+    def source_value(self, label: str, row: int, column: str) -> str:
+        """A source cell's current text ('' when absent)."""
+        for table in self.tables:
+            if table.label == label and column in table.frame.columns and row in table.frame.index:
+                return str(table.frame.at[row, column])
+        return ""
+
+    def not_duplicate(self, members: list[str]) -> None:
+        """Record that a group's rows are different people/companies; cleaning must be re-run."""
+        profile = self.ensure_profile()
+        group = [str(m) for m in members]
+        if group not in profile.dedupe.not_duplicates:
+            profile.dedupe.not_duplicates.append(group)
+        self.clean_stale = True
+
+    def apply_choices(self) -> None:
+        """Apply the survivor and per-field value choices of the Dedupe screen to the records."""
+        if self.clean_result is None:
+            return
+        records = [r for r in self.clean_result.records if len(r.members) > 1]
+        for index, source in self.survivors.items():
+            if index < len(records) and source in records[index].members:
+                record = records[index]
+                values = self.member_cache.get(index, {}).get(source, {})
+                record.properties.update({k: v for k, v in values.items() if v})
+                record.source = source
+        for (index, name), value in self.value_choices.items():
+            if index < len(records):
+                if value:
+                    records[index].properties[name] = value
+                else:
+                    records[index].properties.pop(name, None)
+
+    def member_clean_values(self, members: list[str]) -> dict[str, dict[str, str]]:
+        """Each member row cleaned on its own (no merging): source id -> canonical field values."""
+        import copy
+
+        from crm_migrate.clean.pipeline import clean_tables
+        from crm_migrate.table import SourceTable
+
+        wanted: dict[str, list[int]] = {}
+        for member in members:
+            where = self.locate(member)
+            if where is not None:
+                wanted.setdefault(where[0], []).append(where[1])
+        subset = [SourceTable(frame=t.frame.loc[[r for r in wanted[t.label] if r in t.frame.index]],
+                              detection=t.detection, label=t.label)
+                  for t in self.tables if t.label in wanted]
+        profile = copy.deepcopy(self.ensure_profile())
+        profile.dedupe.enabled = False
+        result = clean_tables(subset, profile, region=self.region or profile.default_region,
+                              schema=self.object_schema())
+        out: dict[str, dict[str, str]] = {}
+        for record in result.records:
+            out[str(record.source)] = dict(record.properties)
+        return out
+
+    def member_values(self, members: list[str]) -> dict[str, dict[str, str]]:
+        """Each member row's mapped source values by canonical field (what the merge chose from)."""
+        profile = self.ensure_profile()
+        out: dict[str, dict[str, str]] = {}
+        for member in members:
+            where = self.locate(member)
+            values: dict[str, str] = {}
+            if where is not None:
+                label, row = where
+                for m in profile.fields:
+                    if m.field:
+                        values[m.field] = self.source_value(label, row, m.column)
+            out[str(member)] = values
+        return out
+
+    # ---- runs ----
+
+    def new_journal_path(self) -> Path:
+        """A fresh journal path under the runs dir (created owner-only)."""
+        import time
+
+        from crm_migrate.paths import ensure_dir, runs_dir
+
+        folder = ensure_dir(runs_dir(), private=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"{stamp}-{self.object_name}.journal"
+        n = 2
+        while path.exists():
+            path = folder / f"{stamp}-{self.object_name}-{n}.journal"
+            n += 1
+        return path

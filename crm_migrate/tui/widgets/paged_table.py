@@ -1,0 +1,125 @@
+"""A DataTable that shows one page of a large frame at a time, so keys stay fast."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PAGE_SIZE = 200
+
+
+class PagedTable(DataTable[str]):
+    """At most PAGE_SIZE rows of a frame are widgets at once; ctrl+pagedown/pageup page."""
+
+    BINDINGS = [
+        Binding("ctrl+pagedown,right_square_bracket", "next_page", "Next page", id="table.next_page",
+                tooltip="Show the next page of rows", show=False),
+        Binding("ctrl+pageup,left_square_bracket", "prev_page", "Prev page", id="table.prev_page",
+                tooltip="Show the previous page of rows", show=False),
+    ]
+
+    class PageChanged(Message):
+        """The visible page changed."""
+
+        def __init__(self, table: PagedTable) -> None:
+            super().__init__()
+            self.table = table
+
+    def __init__(self, *, page_size: int = PAGE_SIZE, max_width: int = 30, **kwargs: Any) -> None:
+        kwargs.setdefault("cursor_type", "cell")
+        kwargs.setdefault("zebra_stripes", True)
+        super().__init__(**kwargs)
+        self.page_size = page_size
+        self.max_width = max_width
+        self.page = 0
+        self._frame: pd.DataFrame | None = None
+        self._columns: list[str] = []
+
+    @property
+    def total(self) -> int:
+        return 0 if self._frame is None else len(self._frame)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def show_frame(self, frame: pd.DataFrame | None, columns: list[str] | None = None,
+                   index_label: str = "row", page: int = 0) -> None:
+        """Show a frame (its index as the first column), starting at `page`."""
+        self._frame = frame
+        self._columns = list(columns if columns is not None else (frame.columns if frame is not None else []))
+        self.clear(columns=True)
+        if frame is None:
+            return
+        self.add_column(index_label, key="__index__")
+        for column in self._columns:
+            self.add_column(str(column)[: self.max_width], key=str(column))
+        self.show_page(min(page, self.pages - 1))
+
+    def show_page(self, page: int) -> None:
+        """Replace the rows with page `page` (0-based)."""
+        self.page = max(0, min(page, self.pages - 1))
+        self.clear()
+        if self._frame is None:
+            return
+        start = self.page * self.page_size
+        chunk = self._frame.iloc[start : start + self.page_size]
+        width = self.max_width
+        rows = []
+        keys = []
+        for index, values in zip(chunk.index, chunk[self._columns].itertuples(index=False, name=None),
+                                 strict=False):
+            rows.append([str(index), *(self._cut(str(v), width) for v in values)])
+            keys.append(str(index))
+        for key, row in zip(keys, rows, strict=False):
+            self.add_row(*row, key=key)
+        self.post_message(self.PageChanged(self))
+
+    @staticmethod
+    def _cut(value: str, width: int) -> str:
+        value = value.replace("\n", " ")
+        return value if len(value) <= width else value[: width - 1] + "…"
+
+    def page_caption(self) -> str:
+        """'rows 1–200 of 1,000,000 (page 1/5000)'."""
+        if not self.total:
+            return "no rows"
+        start = self.page * self.page_size + 1
+        end = min(self.total, start + self.page_size - 1)
+        return f"rows {start:,}–{end:,} of {self.total:,} · page {self.page + 1:,}/{self.pages:,}"
+
+    def action_next_page(self) -> None:
+        """Show the next page."""
+        if self.page + 1 < self.pages:
+            column = self.cursor_column
+            self.show_page(self.page + 1)
+            self.move_cursor(row=0, column=column)
+
+    def action_prev_page(self) -> None:
+        """Show the previous page."""
+        if self.page > 0:
+            column = self.cursor_column
+            self.show_page(self.page - 1)
+            self.move_cursor(row=0, column=column)
+
+    def action_page_down(self) -> None:
+        """Page down within the page; at its last row go on to the next page."""
+        if self.cursor_row >= self.row_count - 1 and self.page + 1 < self.pages:
+            self.action_next_page()
+            return
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        """Page up within the page; at its first row go back to the previous page."""
+        if self.cursor_row <= 0 and self.page > 0:
+            column = self.cursor_column
+            self.show_page(self.page - 1)
+            self.move_cursor(row=self.row_count - 1, column=column)
+            return
+        super().action_page_up()
