@@ -15,6 +15,7 @@ from crm_migrate.sandbox.records import (
     clean_properties,
     id_property_of,
     lookup_key,
+    missing_required,
     render,
     requested_properties,
     resolve,
@@ -151,6 +152,8 @@ def create(store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partia
     items: list[_Item] = []
     for index, raw in enumerate(inputs):
         props, problems = clean_properties(known, raw.get("properties"))
+        if not problems:
+            problems = missing_required(obj, props)
         trace = raw.get("objectWriteTraceId") if partial else None
         specs = parse_create_specs(obj, raw.get("associations"))
         items.append(_Item(index, props, problems, trace, specs=specs))
@@ -291,6 +294,9 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
                 owners[item.index] = record.id
             elif item.error is None and item.id_property == "hs_object_id":
                 item.error = _not_found_item(obj, [str(inputs[item.index]["id"])], item.trace)
+            elif item.error is None:
+                item.problems = missing_required(obj, item.props)
+        _reject_invalid(items, partial)
         _check_uniques(w, obj, unique, items, owners)
         _raise_first(items, partial)
         good = [i for i in items if i.error is None]

@@ -97,6 +97,21 @@ def clean_properties(
     return values, problems
 
 
+def missing_required(obj: str, props: dict[str, str]) -> list[PropertyProblem]:
+    """What a new record lacks: deals need dealname, dealstage, pipeline; companies a name or domain."""
+    if obj == "deals":
+        return [
+            PropertyProblem(name, "REQUIRED_PROPERTY", f'Property "{name}" is required')
+            for name in ("dealname", "dealstage", "pipeline")
+            if not props.get(name)
+        ]
+    if obj == "companies" and not props.get("name") and not props.get("domain"):
+        return [
+            PropertyProblem("name", "REQUIRED_PROPERTY", "A company needs a name or a domain")
+        ]
+    return []
+
+
 def inputs_of(body: Any, *, limit: int = MAX_BATCH) -> list[dict[str, Any]]:
     """The `inputs` list of a batch body, at most `limit` of them (400 otherwise)."""
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list):

@@ -253,3 +253,24 @@ async def test_malformed_bodies(crm: Harness) -> None:
     assert no_inputs.status_code == 400
     unknown = await crm.client.get("/crm/v3/nothing/here")
     assert unknown.status_code == 404
+
+
+async def test_required_properties_of_deals_and_companies(crm: Harness) -> None:
+    deal = {"dealname": "Big one", "dealstage": "qualifiedtobuy", "pipeline": "default", "amount": "1500.50", "closedate": "2026-12-31"}
+    ok = await crm.client.post("/crm/v3/objects/deals", json={"properties": deal})
+    assert ok.status_code == 201
+    assert ok.json()["properties"]["closedate"] == "2026-12-31T00:00:00.000Z"
+    lacking = await crm.client.post("/crm/v3/objects/0-3", json={"properties": {"dealname": "No stage"}})
+    assert lacking.status_code == 400
+    assert {e["code"] for e in lacking.json()["errors"]} == {"REQUIRED_PROPERTY"}
+    bad_stage = await crm.client.post("/crm/v3/objects/deals", json={"properties": {**deal, "dealstage": "won"}})
+    assert [e["code"] for e in bad_stage.json()["errors"]] == ["INVALID_OPTION"]
+    bad_amount = await crm.client.post("/crm/v3/objects/deals", json={"properties": {**deal, "amount": "lots"}})
+    assert bad_amount.status_code == 400
+    nameless = await crm.client.post("/crm/v3/objects/companies", json={"properties": {"city": "Paris"}})
+    assert nameless.status_code == 400
+    by_domain = await crm.client.post("/crm/v3/objects/companies", json={"properties": {"domain": "acme.com"}})
+    assert by_domain.status_code == 201
+    # an update need not repeat the required properties
+    patched = await crm.client.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"amount": "2000"}})
+    assert patched.status_code == 200
