@@ -1,0 +1,657 @@
+"""Salesforce REST connector: sObject Collections (200 records a call), upsert by External ID.
+
+Writes are keyed by the External ID field `crm_migrate_id__c` (canonical `crm_migrate_id`);
+`ensure_id_property` checks for it via describe and, when missing, tries to create it
+through the Tooling API, else tells the admin to create it. Upsert by any other
+field (e.g. `email`) is emulated with a SOQL look-up then create/update, which is
+not atomic: the push engine's journal reconciles after a crash.
+
+Rate: Salesforce has no per-second REST limit; the constraints are the org's daily
+request allocation (each collection call counts once; usage is read from every
+`Sforce-Limit-Info` header into `api_usage`) and 25 concurrent long-running calls,
+so the hint is 25 calls per second with 5 in flight. Writes stop with a TargetError
+once usage passes `stop_at_usage` (98% by default) to leave the org headroom.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from crm_migrate.connectors.base import BatchRejected, RateHint, RemoteRecord, WriteResult
+from crm_migrate.connectors.fieldmap import (
+    HS_FIELD_TYPES,
+    ID_PROPERTY,
+    SF_FIELDS,
+    SF_ID_FIELD,
+    SF_TYPES,
+    canonical_from_sf,
+    from_salesforce,
+    from_sf_value,
+    sf_field,
+    sf_object,
+    to_salesforce,
+    website_host,
+)
+from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json
+from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.secrets import redact
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_API_VERSION = "v60.0"
+MAX_SOQL_URL = 8000  # stay far below the 16,384-character URI limit
+REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
+    "Contact": ("LastName",),
+    "Account": ("Name",),
+    "Opportunity": ("Name", "StageName", "CloseDate"),
+}
+RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
+_LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal: backslashes and single quotes escaped, control chars spelled out."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f"'{escaped}'"
+
+
+def _split_credential(token: str | None) -> tuple[str | None, str | None]:
+    if not token:
+        return None, None
+    text = token.strip()
+    if text.startswith("{"):
+        import json
+
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return text, None
+        if isinstance(parsed, dict):
+            access = parsed.get("access_token") or parsed.get("token")
+            url = parsed.get("instance_url") or parsed.get("url")
+            return (str(access) if access else None), (str(url) if url else None)
+    return text, None
+
+
+def _errors_text(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for err in errors:
+        code = err.get("statusCode") or err.get("errorCode") or "ERROR"
+        message = err.get("message") or ""
+        fields = err.get("fields") or []
+        text = f"{code}: {message}"
+        if fields and str(fields[0]) not in message:
+            text += f" (fields: {', '.join(map(str, fields))})"
+        parts.append(text)
+    return redact("; ".join(parts)) or "unknown error"
+
+
+class SalesforceConnector(HttpConnectorBase):
+    """Salesforce via the REST API's sObject Collections."""
+
+    target = "salesforce"
+    max_batch = 200
+    rate = RateHint(requests=25, per_seconds=1.0, concurrency=5)
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        api_version: str = DEFAULT_API_VERSION,
+        field_map: dict[str, dict[str, str]] | None = None,
+        create_id_field: bool = True,
+        stop_at_usage: float = 0.98,
+        timeout: float = 120.0,
+        **options: Any,
+    ) -> None:
+        access, stored_url = _split_credential(token)
+        instance_url = (url or stored_url or "").rstrip("/")
+        if not access:
+            raise AuthError(
+                "no Salesforce access token: run `crm-migrate auth set salesforce` "
+                "or set CRM_MIGRATE_TOKEN"
+            )
+        if not instance_url.startswith(("https://", "http://")):
+            raise TargetError(
+                "Salesforce needs the instance URL (--url https://yourdomain.my.salesforce.com, "
+                "or store it with `crm-migrate auth set salesforce`)"
+            )
+        headers = {"Authorization": f"Bearer {access}", "Accept": "application/json"}
+        super().__init__(instance_url, headers, transport, timeout, secret=access)
+        version = api_version if api_version.startswith("v") else f"v{api_version}"
+        self.api_version = version
+        self.base_path = f"/services/data/{version}"
+        self.field_map = field_map or {}
+        self.create_id_field = create_id_field
+        self.stop_at_usage = stop_at_usage
+        self.api_usage: tuple[int, int] | None = None
+        self.dropped_fields: dict[str, set[str]] = {}
+        self._describe: dict[str, dict[str, Any]] = {}
+        self.options = options
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _observe(self, response: httpx.Response) -> None:
+        info = response.headers.get("sforce-limit-info")
+        if info:
+            match = _LIMIT_INFO.search(info)
+            if match:
+                self.api_usage = (int(match.group(1)), int(match.group(2)))
+
+    def _guard_usage(self) -> None:
+        if self.api_usage and self.api_usage[1] > 0:
+            used, allowed = self.api_usage
+            if used / allowed >= self.stop_at_usage:
+                raise TargetError(
+                    f"salesforce: the org has used {used} of its {allowed} daily API requests "
+                    f"(stop set at {self.stop_at_usage:.0%}); resume when the 24-hour window frees calls"
+                )
+
+    async def _call(
+        self, method: str, path: str, *, what: str, write: bool = False, **kwargs: Any
+    ) -> Any:
+        """Send, map request-level errors, return the decoded JSON body."""
+        if write:
+            self._guard_usage()
+        url = path if path.startswith("/services/") else f"{self.base_path}{path}"
+        response = await self._send(method, url, **kwargs)
+        status = response.status_code
+        if status < 300:
+            return response_json(response)
+        body = response_json(response)
+        errors = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
+        codes = {
+            str(e.get("errorCode") or e.get("statusCode") or "")
+            for e in errors
+            if isinstance(e, dict)
+        }
+        detail = _errors_text([e for e in errors if isinstance(e, dict)]) if errors else ""
+        if status == 401 or "INVALID_SESSION_ID" in codes:
+            raise AuthError(
+                "salesforce rejected the access token (INVALID_SESSION_ID: session expired or "
+                "invalid); get a new one and run `crm-migrate auth set salesforce`"
+            )
+        if "REQUEST_LIMIT_EXCEEDED" in codes:
+            raise TargetError(
+                f"salesforce: the org's API request limit is exceeded ({detail}); the run stops "
+                "here, resume it once the 24-hour allocation frees calls"
+            )
+        if status == 429 or status >= 500 or status == 408:
+            raise self._transient(response, committed=write)
+        if write and status in (400, 413, 414):
+            raise BatchRejected(
+                f"salesforce: {what} rejected (HTTP {status}): {detail or redact(response.text[:300])}",
+                status=status,
+            )
+        if status == 403:
+            raise TargetError(f"salesforce: {what} not allowed (HTTP 403): {detail}")
+        raise TargetError(
+            f"salesforce: {what} failed (HTTP {status}): {detail or redact(response.text[:300])}"
+        )
+
+    def _translate(self, object_name: str, props: dict[str, str]) -> dict[str, Any]:
+        fields, dropped = to_salesforce(object_name, props, self.field_map.get(object_name))
+        if dropped:
+            self.dropped_fields.setdefault(object_name, set()).update(dropped)
+        return fields
+
+    @staticmethod
+    def _result(index: int, item: Any, created: bool | None) -> WriteResult:
+        if not isinstance(item, dict):
+            return WriteResult(
+                index, ok=False, error="salesforce returned no result for this record"
+            )
+        if item.get("success"):
+            made = item.get("created", created)
+            return WriteResult(index, ok=True, id=item.get("id"), created=made)
+        errors = [e for e in item.get("errors") or [] if isinstance(e, dict)]
+        codes = {e.get("statusCode") for e in errors}
+        return WriteResult(
+            index,
+            ok=False,
+            id=item.get("id"),
+            error=_errors_text(errors),
+            retryable=bool(codes & RETRYABLE_CODES),
+        )
+
+    async def _collection(
+        self,
+        method: str,
+        path: str,
+        payloads: list[tuple[int, dict[str, Any]]],
+        *,
+        created: bool | None,
+        what: str,
+    ) -> list[WriteResult]:
+        """Send (index, record) pairs through an sObject Collections endpoint, 200 a call."""
+        results: list[WriteResult] = []
+        for start in range(0, len(payloads), self.max_batch):
+            chunk = payloads[start : start + self.max_batch]
+            body = {"allOrNone": False, "records": [record for _, record in chunk]}
+            answer = await self._call(method, path, what=what, write=True, json=body)
+            if not isinstance(answer, list) or len(answer) != len(chunk):
+                raise TargetError(
+                    f"salesforce: {what} answered {type(answer).__name__} for {len(chunk)} records"
+                )
+            results.extend(
+                self._result(index, item, created)
+                for (index, _), item in zip(chunk, answer, strict=True)
+            )
+        return results
+
+    async def _query(self, soql: str) -> list[dict[str, Any]]:
+        """Every record a SOQL query returns (following nextRecordsUrl)."""
+        records: list[dict[str, Any]] = []
+        answer = await self._call("GET", "/query", what="SOQL query", params={"q": soql})
+        while isinstance(answer, dict):
+            records.extend(r for r in answer.get("records") or [] if isinstance(r, dict))
+            next_url = answer.get("nextRecordsUrl")
+            if answer.get("done", True) or not next_url:
+                break
+            answer = await self._call("GET", str(next_url), what="SOQL query (next page)")
+        return records
+
+    def _soql_chunks(
+        self, prefix: str, column: str, values: list[str], suffix: str = ""
+    ) -> list[str]:
+        """SOQL statements `prefix WHERE column IN (...)` whose encoded URLs stay short."""
+        statements: list[str] = []
+        quoted: list[str] = []
+        base = len(quote(f"{prefix} WHERE {column} IN (){suffix}")) + len(self.base_path) + 16
+        size = base
+        for value in values:
+            literal = soql_quote(value)
+            cost = len(quote(literal)) + 3
+            if quoted and size + cost > MAX_SOQL_URL:
+                statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)}){suffix}")
+                quoted, size = [], base
+            quoted.append(literal)
+            size += cost
+        if quoted:
+            statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)}){suffix}")
+        return statements
+
+    def _select_list(self, object_name: str, properties: list[str] | None, *extra: str) -> str:
+        names = ["Id"]
+        wanted = (
+            properties
+            if properties
+            else [name for name in SF_FIELDS.get(object_name, {}) if name != ID_PROPERTY]
+        )
+        for name in [*wanted, *extra]:
+            sf_name = sf_field(object_name, name, self.field_map.get(object_name)) or (
+                name if name in extra else None
+            )
+            if sf_name and sf_name not in names:
+                names.append(sf_name)
+        return ", ".join(names)
+
+    # -- Connector protocol -----------------------------------------------------------
+
+    async def check(self) -> None:
+        """Verify the instance URL and token with a cheap call (the org's limits)."""
+        await self._call("GET", "/limits", what="connection check")
+
+    async def _describe_object(self, object_name: str, *, refresh: bool = False) -> dict[str, Any]:
+        sobject = sf_object(object_name)
+        if refresh or sobject not in self._describe:
+            answer = await self._call(
+                "GET", f"/sobjects/{sobject}/describe", what=f"describe {sobject}"
+            )
+            self._describe[sobject] = answer if isinstance(answer, dict) else {}
+        return self._describe[sobject]
+
+    async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
+        """The object's fields from describe, HubSpot-shaped, canonical names where known."""
+        described = await self._describe_object(object_name)
+        extra = self.field_map.get(object_name)
+        props: list[dict[str, Any]] = []
+        for fld in described.get("fields") or []:
+            sf_name = str(fld.get("name"))
+            hs_type = SF_TYPES.get(str(fld.get("type")), "string")
+            writable = bool(fld.get("createable") or fld.get("updateable"))
+            options = [
+                {
+                    "label": str(opt.get("label") or opt.get("value")),
+                    "value": from_sf_value(object_name, sf_name, opt.get("value")),
+                    "hidden": not opt.get("active", True),
+                    "displayOrder": position,
+                }
+                for position, opt in enumerate(fld.get("picklistValues") or [])
+            ]
+            props.append(
+                {
+                    "name": canonical_from_sf(object_name, sf_name, extra),
+                    "label": str(fld.get("label") or sf_name),
+                    "type": hs_type,
+                    "fieldType": HS_FIELD_TYPES.get(hs_type, "text"),
+                    "groupName": sf_object(object_name),
+                    "description": str(fld.get("inlineHelpText") or ""),
+                    "options": options,
+                    "hasUniqueValue": bool(fld.get("unique") or fld.get("externalId")),
+                    "hubspotDefined": not fld.get("custom", False),
+                    "required": bool(
+                        fld.get("createable")
+                        and not fld.get("nillable", True)
+                        and not fld.get("defaultedOnCreate", False)
+                    ),
+                    "maxLength": fld.get("length") or None,
+                    "modificationMetadata": {"readOnlyValue": not writable},
+                    "targetName": sf_name,
+                }
+            )
+        return props
+
+    async def ensure_id_property(self, object_name: str) -> str | None:
+        """`crm_migrate_id`, backed by the External ID field crm_migrate_id__c (created if we may)."""
+        sobject = sf_object(object_name)
+        field = self._find_field(await self._describe_object(object_name), SF_ID_FIELD)
+        if field is None and self.create_id_field:
+            await self._create_id_field(sobject)
+            field = self._find_field(
+                await self._describe_object(object_name, refresh=True), SF_ID_FIELD
+            )
+            if field is None:
+                raise TargetError(
+                    f"salesforce: created {sobject}.{SF_ID_FIELD} but this user cannot see it; "
+                    "grant the integration user read/edit field-level security on it, then run again"
+                )
+        if field is None:
+            raise TargetError(self._admin_hint(sobject))
+        if not field.get("externalId"):
+            raise TargetError(
+                f"salesforce: {sobject}.{SF_ID_FIELD} exists but is not an External ID field; "
+                "tick 'External ID' (and 'Unique') on it in Setup > Object Manager"
+            )
+        return ID_PROPERTY
+
+    @staticmethod
+    def _find_field(described: dict[str, Any], name: str) -> dict[str, Any] | None:
+        for fld in described.get("fields") or []:
+            if str(fld.get("name", "")).lower() == name.lower():
+                return dict(fld)
+        return None
+
+    @staticmethod
+    def _admin_hint(sobject: str) -> str:
+        return (
+            f"salesforce: {sobject} has no External ID field {SF_ID_FIELD}, which makes pushes "
+            f"idempotent; ask an admin to create it (Setup > Object Manager > {sobject} > Fields: "
+            "Text(64), External ID, Unique, API name crm_migrate_id) and give the integration "
+            "user edit access"
+        )
+
+    async def _create_id_field(self, sobject: str) -> None:
+        """Create the External ID field through the Tooling API; TargetError with the admin hint if refused."""
+        body = {
+            "FullName": f"{sobject}.{SF_ID_FIELD}",
+            "Metadata": {
+                "label": "crm-migrate ID",
+                "type": "Text",
+                "length": 64,
+                "externalId": True,
+                "unique": True,
+                "caseSensitive": False,
+                "description": "Idempotency key written by crm-migrate",
+            },
+        }
+        try:
+            await self._call(
+                "POST", "/tooling/sobjects/CustomField", what="create External ID field", json=body
+            )
+        except AuthError:
+            raise
+        except TargetError as exc:
+            raise TargetError(
+                f"{self._admin_hint(sobject)} (automatic creation failed: {exc})"
+            ) from None
+
+    async def lookup(
+        self, object_name: str, field_name: str, values: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """Records whose field equals one of `values` (SOQL IN, case-insensitive as Salesforce compares)."""
+        wanted = [v for v in dict.fromkeys(values) if v]
+        if not wanted:
+            return {}
+        sobject = sf_object(object_name)
+        extra = self.field_map.get(object_name)
+        if (
+            object_name == "companies"
+            and field_name == "domain"
+            and not (extra and "domain" in extra)
+        ):
+            return await self._lookup_domain(wanted)
+        column = sf_field(object_name, field_name, extra)
+        if column is None:
+            raise TargetError(f"salesforce: cannot look up {object_name} by {field_name!r}")
+        by_folded: dict[str, list[str]] = {}
+        for value in wanted:
+            by_folded.setdefault(value.lower(), []).append(value)
+        select = self._select_list(object_name, None, field_name)
+        found: dict[str, RemoteRecord] = {}
+        for soql in self._soql_chunks(f"SELECT {select} FROM {sobject}", column, wanted):
+            for record in await self._query(soql):
+                hit = str(record.get(column) or "").lower()
+                for given in by_folded.get(hit, []):
+                    found.setdefault(
+                        given,
+                        RemoteRecord(
+                            str(record["Id"]), from_salesforce(object_name, record, extra)
+                        ),
+                    )
+        return found
+
+    async def _lookup_domain(self, domains: list[str]) -> dict[str, RemoteRecord]:
+        """Accounts whose Website's host is one of `domains` (Account has no Domain field)."""
+        select = self._select_list("companies", None)
+        by_host = {website_host(d): d for d in domains}
+        found: dict[str, RemoteRecord] = {}
+        hosts = list(by_host)
+        for start in range(0, len(hosts), 50):
+            part = hosts[start : start + 50]
+            where = " OR ".join(f"Website LIKE {soql_quote('%' + h + '%')}" for h in part)
+            for record in await self._query(f"SELECT {select} FROM Account WHERE {where}"):
+                host = website_host(str(record.get("Website") or ""))
+                if host in by_host:
+                    found.setdefault(
+                        by_host[host],
+                        RemoteRecord(str(record["Id"]), from_salesforce("companies", record)),
+                    )
+        return found
+
+    async def read(
+        self, object_name: str, ids: list[str], properties: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """Records by Salesforce id via SOQL (ids that do not exist are absent)."""
+        wanted = [i for i in dict.fromkeys(ids) if i]
+        if not wanted:
+            return {}
+        sobject = sf_object(object_name)
+        select = self._select_list(object_name, properties)
+        extra = self.field_map.get(object_name)
+        found: dict[str, RemoteRecord] = {}
+        for soql in self._soql_chunks(f"SELECT {select} FROM {sobject}", "Id", wanted):
+            for record in await self._query(soql):
+                rid = str(record["Id"])
+                props = from_salesforce(object_name, record, extra)
+                if properties:
+                    props = {k: v for k, v in props.items() if k in properties}
+                found[rid] = RemoteRecord(rid, props)
+                found.setdefault(rid[:15], found[rid])  # 15-char ids match their 18-char form
+        return {i: found[i] for i in wanted if i in found}
+
+    def _missing_required(self, sobject: str, fields: dict[str, Any]) -> list[str]:
+        return [
+            name for name in REQUIRED_ON_CREATE.get(sobject, ()) if fields.get(name) in (None, "")
+        ]
+
+    async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
+        """Create records with POST /composite/sobjects (allOrNone false); one result per input."""
+        sobject = sf_object(object_name)
+        results: dict[int, WriteResult] = {}
+        payloads: list[tuple[int, dict[str, Any]]] = []
+        for index, props in enumerate(records):
+            fields = {k: v for k, v in self._translate(object_name, props).items() if v is not None}
+            missing = self._missing_required(sobject, fields)
+            if missing:
+                results[index] = WriteResult(
+                    index,
+                    ok=False,
+                    error=f"REQUIRED_FIELD_MISSING: Required fields are missing: [{', '.join(missing)}]",
+                )
+                continue
+            payloads.append((index, {"attributes": {"type": sobject}, **fields}))
+        for result in await self._collection(
+            "POST", "/composite/sobjects", payloads, created=True, what=f"create {sobject}"
+        ):
+            results[result.index] = result
+        return [results[i] for i in range(len(records))]
+
+    async def upsert(
+        self, object_name: str, id_property: str, records: list[dict[str, str]]
+    ) -> list[WriteResult]:
+        """Upsert by External ID via PATCH /composite/sobjects/{SObject}/{Field}; other keys emulated."""
+        sobject = sf_object(object_name)
+        column = sf_field(object_name, id_property, self.field_map.get(object_name))
+        if column is None:
+            raise TargetError(f"salesforce: cannot upsert {object_name} by {id_property!r}")
+        if not column.endswith("__c"):
+            return await self._emulated_upsert(object_name, id_property, records)
+        results: dict[int, WriteResult] = {}
+        payloads: list[tuple[int, dict[str, Any]]] = []
+        for index, props in enumerate(records):
+            fields = self._translate(object_name, props)
+            if not fields.get(column):
+                results[index] = WriteResult(
+                    index, ok=False, error=f"MISSING_KEY: no {id_property} value to upsert by"
+                )
+                continue
+            payloads.append((index, {"attributes": {"type": sobject}, **fields}))
+        path = f"/composite/sobjects/{sobject}/{column}"
+        for result in await self._collection(
+            "PATCH", path, payloads, created=None, what=f"upsert {sobject}"
+        ):
+            results[result.index] = result
+        return [results[i] for i in range(len(records))]
+
+    async def _emulated_upsert(
+        self, object_name: str, id_property: str, records: list[dict[str, str]]
+    ) -> list[WriteResult]:
+        """Look up by the key, then update the matches and create the rest (not atomic)."""
+        keys = [props.get(id_property, "") for props in records]
+        existing = await self.lookup(object_name, id_property, [k for k in keys if k])
+        folded = {k.lower(): rec for k, rec in existing.items()}
+        to_update: list[tuple[int, tuple[str, dict[str, str]]]] = []
+        to_create: list[tuple[int, dict[str, str]]] = []
+        for index, props in enumerate(records):
+            match = folded.get(keys[index].lower()) if keys[index] else None
+            if match is not None:
+                to_update.append((index, (match.id, props)))
+            else:
+                to_create.append((index, props))
+        results: dict[int, WriteResult] = {}
+        if to_update:
+            answers = await self.update(object_name, [item for _, item in to_update])
+            for (index, _), answer in zip(to_update, answers, strict=True):
+                results[index] = WriteResult(
+                    index,
+                    answer.ok,
+                    answer.id,
+                    False if answer.ok else None,
+                    answer.error,
+                    answer.retryable,
+                )
+        if to_create:
+            answers = await self.create(object_name, [props for _, props in to_create])
+            for (index, _), answer in zip(to_create, answers, strict=True):
+                results[index] = WriteResult(
+                    index, answer.ok, answer.id, answer.created, answer.error, answer.retryable
+                )
+        return [results[i] for i in range(len(records))]
+
+    async def update(
+        self, object_name: str, items: list[tuple[str, dict[str, str]]]
+    ) -> list[WriteResult]:
+        """Update (id, properties) pairs with PATCH /composite/sobjects; "" clears a field."""
+        sobject = sf_object(object_name)
+        payloads = [
+            (
+                index,
+                {"attributes": {"type": sobject}, "id": rid, **self._translate(object_name, props)},
+            )
+            for index, (rid, props) in enumerate(items)
+        ]
+        return await self._collection(
+            "PATCH", "/composite/sobjects", payloads, created=False, what=f"update {sobject}"
+        )
+
+    async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
+        """Delete by id (to the recycle bin) with DELETE /composite/sobjects?ids=...&allOrNone=false."""
+        sf_object(object_name)
+        results: list[WriteResult] = []
+        for start in range(0, len(ids), self.max_batch):
+            chunk = ids[start : start + self.max_batch]
+            answer = await self._call(
+                "DELETE",
+                "/composite/sobjects",
+                what="delete records",
+                write=True,
+                params={"ids": ",".join(chunk), "allOrNone": "false"},
+            )
+            if not isinstance(answer, list) or len(answer) != len(chunk):
+                raise TargetError(
+                    f"salesforce: delete answered {type(answer).__name__} for {len(chunk)} ids"
+                )
+            for offset, item in enumerate(answer):
+                result = self._result(start + offset, item, None)
+                if not result.ok and "ENTITY_IS_DELETED" in (result.error or ""):
+                    result = WriteResult(start + offset, ok=True, id=chunk[offset])
+                results.append(result)
+        return results
+
+    async def associate(
+        self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
+    ) -> list[WriteResult]:
+        """Contact/Opportunity -> Account sets AccountId; Opportunity <-> Contact adds a contact role."""
+        if to_object == "companies" and from_object in ("contacts", "deals"):
+            sobject = sf_object(from_object)
+            payloads = [
+                (i, {"attributes": {"type": sobject}, "id": src, "AccountId": dst})
+                for i, (src, dst) in enumerate(pairs)
+            ]
+            return await self._collection(
+                "PATCH",
+                "/composite/sobjects",
+                payloads,
+                created=False,
+                what=f"link {sobject} to Account",
+            )
+        if {from_object, to_object} == {"contacts", "deals"}:
+            payloads = []
+            for i, (src, dst) in enumerate(pairs):
+                contact, deal = (src, dst) if from_object == "contacts" else (dst, src)
+                payloads.append(
+                    (
+                        i,
+                        {
+                            "attributes": {"type": "OpportunityContactRole"},
+                            "ContactId": contact,
+                            "OpportunityId": deal,
+                        },
+                    )
+                )
+            return await self._collection(
+                "POST", "/composite/sobjects", payloads, created=True, what="create contact roles"
+            )
+        raise TargetError(f"salesforce: cannot associate {from_object} with {to_object}")
