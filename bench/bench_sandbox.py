@@ -57,7 +57,9 @@ def batches(prefix: str, records: int, size: int) -> list[list[dict[str, object]
     return [inputs[i : i + size] for i in range(0, records, size)]
 
 
-async def run(url: str, token: str, work: list[list[dict[str, object]]], clients: int) -> tuple[float, int, int]:
+async def run(
+    url: str, token: str, work: list[list[dict[str, object]]], clients: int
+) -> tuple[float, int, int]:
     """Send every batch with `clients` concurrent clients; (seconds, records, created)."""
     queue: asyncio.Queue[list[dict[str, object]]] = asyncio.Queue()
     for batch in work:
@@ -71,7 +73,9 @@ async def run(url: str, token: str, work: list[list[dict[str, object]]], clients
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
             while not queue.empty():
                 batch = queue.get_nowait()
-                response = await client.post("/crm/v3/objects/contacts/batch/upsert", json={"inputs": batch})
+                response = await client.post(
+                    "/crm/v3/objects/contacts/batch/upsert", json={"inputs": batch}
+                )
                 response.raise_for_status()
                 results = response.json()["results"]
                 done += len(results)
@@ -91,15 +95,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         proc, url, token = start_server(Path(tmp) / "bench.sqlite3")
         try:
-            print(f"sandbox at {url}; {args.records} contacts, batches of {args.batch}, {args.clients} clients")
+            print(
+                f"sandbox at {url}; {args.records} contacts, batches of {args.batch}, {args.clients} clients"
+            )
             one = batches("warm", 2_000, args.batch)
             secs, n, _ = asyncio.run(run(url, token, one, 1))
-            print(f"  1 client, create-upserts : {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s")
+            print(
+                f"  1 client, create-upserts : {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s"
+            )
             work = batches("c", args.records, args.batch)
             secs, n, created = asyncio.run(run(url, token, work, args.clients))
-            print(f"  {args.clients} clients, create-upserts: {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s ({created} new)")
+            print(
+                f"  {args.clients} clients, create-upserts: {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s ({created} new)"
+            )
             secs, n, created = asyncio.run(run(url, token, work, args.clients))
-            print(f"  {args.clients} clients, update-upserts: {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s ({created} new)")
+            print(
+                f"  {args.clients} clients, update-upserts: {n:6d} records in {secs:6.2f} s = {n / secs:8.0f} records/s ({created} new)"
+            )
             stats = httpx.get(f"{url}/_sandbox/stats").json()
             print(f"  server stats: {stats}")
             target = 2_000

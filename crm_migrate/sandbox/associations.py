@@ -133,7 +133,8 @@ def associate_default(
         for a, b in pairs:
             if a not in sources or b not in targets:
                 missing.extend(
-                    [f"{from_obj} {a}"] * (a not in sources) + [f"{to_obj} {b}"] * (b not in targets)
+                    [f"{from_obj} {a}"] * (a not in sources)
+                    + [f"{to_obj} {b}"] * (b not in targets)
                 )
                 continue
             edges.extend(both_ways(Association(a, b, from_obj, to_obj, default_type)))

@@ -51,7 +51,9 @@ def _partial(inputs: list[dict[str, Any]]) -> bool:
     )
 
 
-def _error_item(category: str, message: str, trace: str | None, **context: list[str]) -> dict[str, Any]:
+def _error_item(
+    category: str, message: str, trace: str | None, **context: list[str]
+) -> dict[str, Any]:
     ctx = dict(context)
     if trace:
         ctx["objectWriteTraceId"] = [trace]
@@ -72,7 +74,9 @@ def _invalid_item(item: _Item) -> dict[str, Any]:
     return error
 
 
-def _batch_body(started: int, results: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict[str, Any]:
+def _batch_body(
+    started: int, results: list[dict[str, Any]], errors: list[dict[str, Any]]
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "status": "COMPLETE",
         "results": results,
@@ -143,7 +147,9 @@ def _raise_first(items: list[_Item], partial: bool) -> None:
             )
 
 
-def create(store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partial: bool = True) -> tuple[int, dict[str, Any], list[Record]]:
+def create(
+    store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partial: bool = True
+) -> tuple[int, dict[str, Any], list[Record]]:
     """Batch create; returns (status, body, created records)."""
     started = now_ms()
     known = store.properties(obj)
@@ -172,7 +178,9 @@ def create(store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partia
         _raise_first(items, partial)
         good = [i for i in items if i.error is None]
         records = w.insert_many(obj, [i.props for i in good])
-        edges = [e for i, r in zip(good, records, strict=True) for e in edges_for(obj, r.id, i.specs)]
+        edges = [
+            e for i, r in zip(good, records, strict=True) for e in edges_for(obj, r.id, i.specs)
+        ]
         w.associate(edges)
         return list(zip(good, records, strict=True))
 
@@ -201,9 +209,13 @@ def _keyed_items(
                 problems.append(problem)
         trace = raw.get("objectWriteTraceId") if partial else None
         items.append(
-            _Item(index, props, problems, trace, key=key, id_property=id_property, id_value=id_value)
+            _Item(
+                index, props, problems, trace, key=key, id_property=id_property, id_value=id_value
+            )
         )
-    keys = [(i.id_property, i.key if i.key is not None else str(inputs[i.index]["id"])) for i in items]
+    keys = [
+        (i.id_property, i.key if i.key is not None else str(inputs[i.index]["id"])) for i in items
+    ]
     duplicates = sorted({k for p, k in keys if keys.count((p, k)) > 1})
     if duplicates:
         raise validation_error(
@@ -213,11 +225,15 @@ def _keyed_items(
     return items
 
 
-def _id_problem(known: dict[str, dict[str, Any]], id_property: str, raw_id: Any) -> tuple[str, PropertyProblem]:
+def _id_problem(
+    known: dict[str, dict[str, Any]], id_property: str, raw_id: Any
+) -> tuple[str, PropertyProblem]:
     from crm_migrate.sandbox.properties import normalise_value
 
     value, problem = normalise_value(known[id_property], raw_id)
-    return value, problem or PropertyProblem(id_property, "INVALID_ID", f"{raw_id} is not a valid id")
+    return value, problem or PropertyProblem(
+        id_property, "INVALID_ID", f"{raw_id} is not a valid id"
+    )
 
 
 def _not_found_item(obj: str, ids: list[str], trace: str | None = None) -> dict[str, Any]:
@@ -230,7 +246,9 @@ def _not_found_item(obj: str, ids: list[str], trace: str | None = None) -> dict[
     )
 
 
-def update(store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partial: bool = True) -> tuple[int, dict[str, Any], list[Record]]:
+def update(
+    store: Store, obj: str, inputs: list[dict[str, Any]], *, allow_partial: bool = True
+) -> tuple[int, dict[str, Any], list[Record]]:
     """Batch update by id or unique idProperty; missing ids come back as 207 errors."""
     started = now_ms()
     known = store.properties(obj)
@@ -302,7 +320,9 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
         good = [i for i in items if i.error is None]
         to_update = [i for i in good if i.index in owners]
         to_create = [i for i in good if i.index not in owners]
-        updated = w.update_many(obj, [(found[f"{i.id_property}:{i.key}"], i.props) for i in to_update])
+        updated = w.update_many(
+            obj, [(found[f"{i.id_property}:{i.key}"], i.props) for i in to_update]
+        )
         created = w.insert_many(obj, [i.props for i in to_create])
         out = [(i, r, False) for i, r in zip(to_update, updated, strict=True)]
         out += [(i, r, True) for i, r in zip(to_create, created, strict=True)]
@@ -319,7 +339,14 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
     return (207 if errors else 200), _batch_body(started, results, errors)
 
 
-def read(store: Store, obj: str, body: dict[str, Any], inputs: list[dict[str, Any]], *, archived: bool = False) -> tuple[int, dict[str, Any]]:
+def read(
+    store: Store,
+    obj: str,
+    body: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    *,
+    archived: bool = False,
+) -> tuple[int, dict[str, Any]]:
     """Batch read by id or unique idProperty; missing ids come back as 207 errors."""
     started = now_ms()
     known = store.properties(obj)
@@ -330,7 +357,13 @@ def read(store: Store, obj: str, body: dict[str, Any], inputs: list[dict[str, An
     keys = [lookup_key(known, id_property, raw) for raw in raw_ids]
     reader = store.reader()
     if archived and id_property == "hs_object_id":
-        found = {str(k): r for k in keys if k is not None for r in [reader.get(obj, int(k), archived=True)] if r}
+        found = {
+            str(k): r
+            for k in keys
+            if k is not None
+            for r in [reader.get(obj, int(k), archived=True)]
+            if r
+        }
     else:
         found = resolve(reader, obj, id_property, keys)
     results: list[dict[str, Any]] = []

@@ -55,7 +55,10 @@ def _bearer(scope: Scope) -> str | None:
 
 
 async def _send_json(
-    send: Any, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = ()  # type: ignore[assignment]
+    send: Any,
+    status: int,
+    body: dict[str, Any],
+    headers: list[tuple[bytes, bytes]] = (),  # type: ignore[assignment]
 ) -> None:
     payload = json.dumps(body).encode()
     await _send_raw(send, status, b"application/json;charset=utf-8", payload, list(headers))
@@ -153,4 +156,3 @@ def _with_headers(send: Any, extra: list[tuple[bytes, bytes]]) -> Any:
 
 async def _swallow(message: dict[str, Any]) -> None:
     """Discard the real answer of a request whose fault comes after the commit."""
-

@@ -13,7 +13,14 @@ from crm_migrate.schema import FieldSpec, builtin_schema
 
 # properties HubSpot returns when the caller names none
 DEFAULT_RETURNED: dict[str, tuple[str, ...]] = {
-    "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
+    "contacts": (
+        "createdate",
+        "email",
+        "firstname",
+        "hs_object_id",
+        "lastmodifieddate",
+        "lastname",
+    ),
     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
     "deals": (
         "amount",
@@ -37,7 +44,11 @@ QUERY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "deals": ("dealname",),
 }
 
-GROUPS = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
+GROUPS = {
+    "contacts": "contactinformation",
+    "companies": "companyinformation",
+    "deals": "dealinformation",
+}
 TYPES = ("string", "number", "date", "datetime", "enumeration", "bool", "phone_number")
 FIELD_TYPES = (
     "text",
@@ -128,7 +139,9 @@ def builtin_properties(obj: str) -> dict[str, dict[str, Any]]:
         spec.name: _builtin_json(obj, spec, i) for i, spec in enumerate(schema.fields.values())
     }
     props["createdate"] = _system_json(obj, "createdate", "Create Date", "datetime")
-    props["lastmodifieddate"] = _system_json(obj, "lastmodifieddate", "Last Modified Date", "datetime")
+    props["lastmodifieddate"] = _system_json(
+        obj, "lastmodifieddate", "Last Modified Date", "datetime"
+    )
     props["hs_lastmodifieddate"] = _system_json(
         obj, "hs_lastmodifieddate", "Object last modified date/time", "datetime"
     )
@@ -290,9 +303,7 @@ def normalise_value(prop: dict[str, Any], raw: Any) -> tuple[str, PropertyProble
     if type_ == "datetime":
         moment = _epoch_or_iso(value)
         if moment is None:
-            return "", PropertyProblem(
-                name, "INVALID_DATETIME", f"{value} is not a valid datetime"
-            )
+            return "", PropertyProblem(name, "INVALID_DATETIME", f"{value} is not a valid datetime")
         return iso_ms(int(moment.timestamp() * 1000)), None
     return value, None
 

@@ -14,7 +14,11 @@ from crm_migrate.sandbox.shapes import PropertyProblem, iso_ms, validation_error
 from crm_migrate.sandbox.store import Reader, Record, unique_key
 
 MAX_BATCH = 100
-LASTMOD = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate"}
+LASTMOD = {
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
+}
 
 
 def system_values(record: Record) -> dict[str, str]:
@@ -106,9 +110,7 @@ def missing_required(obj: str, props: dict[str, str]) -> list[PropertyProblem]:
             if not props.get(name)
         ]
     if obj == "companies" and not props.get("name") and not props.get("domain"):
-        return [
-            PropertyProblem("name", "REQUIRED_PROPERTY", "A company needs a name or a domain")
-        ]
+        return [PropertyProblem("name", "REQUIRED_PROPERTY", "A company needs a name or a domain")]
     return []
 
 

@@ -62,7 +62,9 @@ def _groups(body: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[list
                 )
             name = f.get("propertyName")
             if name not in known:
-                raise validation_error(f'Property "{name}" does not exist', context={"propertyName": [str(name)]})
+                raise validation_error(
+                    f'Property "{name}" does not exist', context={"propertyName": [str(name)]}
+                )
             if f["operator"] in ("IN", "NOT_IN") and not isinstance(f.get("values"), list):
                 raise validation_error(f"{f['operator']} needs a values array")
         if filters:
@@ -141,9 +143,7 @@ def _query_match(record: Record, obj: str, words: list[str]) -> bool:
     return all(any(t.startswith(w) for t in tokens) for w in words)
 
 
-def _candidate_ids(
-    store: Store, obj: str, groups: list[list[dict[str, Any]]]
-) -> set[int] | None:
+def _candidate_ids(store: Store, obj: str, groups: list[list[dict[str, Any]]]) -> set[int] | None:
     """Ids that can match, via the unique index, when every group pins a unique key."""
     if not groups:
         return None
@@ -162,7 +162,11 @@ def _candidate_ids(
         )
         if pin is None:
             return None
-        values = [str(v) for v in pin.get("values") or []] if pin["operator"] == "IN" else [str(pin.get("value", ""))]
+        values = (
+            [str(v) for v in pin.get("values") or []]
+            if pin["operator"] == "IN"
+            else [str(pin.get("value", ""))]
+        )
         name = pin["propertyName"]
         if name == "hs_object_id":
             ids.update(i for i in (parse_id(v) for v in values) if i is not None)

@@ -19,7 +19,9 @@ AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 class Harness:
     """One sandbox under test, whichever way it is reached."""
 
-    def __init__(self, mode: str, app: Any, client: httpx.AsyncClient, anon: httpx.AsyncClient) -> None:
+    def __init__(
+        self, mode: str, app: Any, client: httpx.AsyncClient, anon: httpx.AsyncClient
+    ) -> None:
         self.mode = mode
         self.app = app
         self.client = client  # authenticated
@@ -35,7 +37,9 @@ class Harness:
 
     async def create_contacts(self, emails: list[str], **props: str) -> list[dict[str, Any]]:
         inputs = [{"properties": {"email": e, **props}} for e in emails]
-        response = await self.client.post("/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+        response = await self.client.post(
+            "/crm/v3/objects/contacts/batch/create", json={"inputs": inputs}
+        )
         assert response.status_code == 201, response.text
         return response.json()["results"]  # type: ignore[no-any-return]
 

@@ -39,7 +39,9 @@ def test_cli_serves_and_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> No
         url, token = match.groups()
         assert token == "t0k"
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as client:
-            created = client.post("/crm/v3/objects/contacts", json={"properties": {"email": "cli@example.com"}})
+            created = client.post(
+                "/crm/v3/objects/contacts", json={"properties": {"email": "cli@example.com"}}
+            )
             assert created.status_code == 201
             assert client.get("/_sandbox/stats").json()["records"]["contacts"] == 1
         proc.send_signal(sig)

@@ -24,20 +24,27 @@ def test_official_client_creates_reads_searches_archives(sandbox_server: Any) ->
     contacts = client.crm.contacts
 
     one = contacts.basic_api.create(
-        SimplePublicObjectInputForCreate(properties={"email": "jon@example.com", "firstname": "Jon"})
+        SimplePublicObjectInputForCreate(
+            properties={"email": "jon@example.com", "firstname": "Jon"}
+        )
     )
     assert one.id.isdigit() and one.properties["email"] == "jon@example.com"
 
     batch = contacts.batch_api.create(
         BatchInputSimplePublicObjectBatchInputForCreate(
-            inputs=[{"properties": {"email": f"b{i}@example.com", "lifecyclestage": "lead"}} for i in range(5)]
+            inputs=[
+                {"properties": {"email": f"b{i}@example.com", "lifecyclestage": "lead"}}
+                for i in range(5)
+            ]
         )
     )
     assert batch.status == "COMPLETE" and len(batch.results) == 5
 
     upserted = contacts.batch_api.upsert(
         BatchInputSimplePublicObjectBatchInputUpsert(
-            inputs=[{"id": "jon@example.com", "idProperty": "email", "properties": {"lastname": "Snow"}}]
+            inputs=[
+                {"id": "jon@example.com", "idProperty": "email", "properties": {"lastname": "Snow"}}
+            ]
         )
     )
     assert upserted.results[0].new is False
@@ -48,16 +55,22 @@ def test_official_client_creates_reads_searches_archives(sandbox_server: Any) ->
     assert by_email.id == one.id
 
     read = contacts.batch_api.read(
-        BatchReadInputSimplePublicObjectId(inputs=[{"id": r.id} for r in batch.results], properties=["email"])
+        BatchReadInputSimplePublicObjectId(
+            inputs=[{"id": r.id} for r in batch.results], properties=["email"]
+        )
     )
-    assert sorted(r.properties["email"] for r in read.results) == [f"b{i}@example.com" for i in range(5)]
+    assert sorted(r.properties["email"] for r in read.results) == [
+        f"b{i}@example.com" for i in range(5)
+    ]
 
     page = contacts.basic_api.get_page(limit=4, properties=["email"])
     assert len(page.results) == 4 and page.paging.next.after
 
     found = contacts.search_api.do_search(
         PublicObjectSearchRequest(
-            filter_groups=[{"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}],
+            filter_groups=[
+                {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}
+            ],
             properties=["email"],
             limit=3,
         )
@@ -70,7 +83,9 @@ def test_official_client_creates_reads_searches_archives(sandbox_server: Any) ->
     assert missing.value.status == 404
 
     with pytest.raises(ApiException) as conflict:
-        contacts.basic_api.create(SimplePublicObjectInputForCreate(properties={"email": "b0@example.com"}))
+        contacts.basic_api.create(
+            SimplePublicObjectInputForCreate(properties={"email": "b0@example.com"})
+        )
     assert conflict.value.status == 409 and "Existing ID" in conflict.value.body
 
     all_contacts = client.crm.contacts.get_all(properties=["email"])

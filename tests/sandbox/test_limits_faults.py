@@ -22,7 +22,9 @@ async def test_rate_limit_429_shape_and_headers(crm: Harness) -> None:
         assert ok.headers["X-HubSpot-RateLimit-Remaining"] == str(4 - n)
         assert ok.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
     assert (await crm.anon.get(BASE)).status_code == 401  # not counted, not limited
-    refused = await crm.client.post(f"{BASE}/batch/create", json={"inputs": [{"properties": {"email": "a@b.com"}}]})
+    refused = await crm.client.post(
+        f"{BASE}/batch/create", json={"inputs": [{"properties": {"email": "a@b.com"}}]}
+    )
     assert refused.status_code == 429
     body = refused.json()
     assert body["message"] == "You have reached your ten_secondly_rolling limit."
@@ -65,7 +67,11 @@ async def test_faults_before_and_after_commit(crm: Harness) -> None:
     crm.set_faults(fail_rate=0.0)
     stored = await crm.client.post(
         f"{BASE}/batch/read",
-        json={"inputs": [{"id": f"f{i}@example.com"} for i in range(n)], "idProperty": "email", "properties": ["email"]},
+        json={
+            "inputs": [{"id": f"f{i}@example.com"} for i in range(n)],
+            "idProperty": "email",
+            "properties": ["email"],
+        },
     )
     emails = {r["properties"]["email"] for r in stored.json()["results"]}
     assert emails == {f"f{i}@example.com" for i, f in enumerate(expected) if f and f.when == AFTER}
@@ -95,4 +101,9 @@ async def test_latency_and_reset(crm: Harness) -> None:
     reset = await crm.client.post("/_sandbox/reset")
     assert reset.status_code == 200
     stats = await crm.stats()
-    assert stats == {"requests": 0, "rate_limited": 0, "faults": 0, "records": {"contacts": 0, "companies": 0, "deals": 0}}
+    assert stats == {
+        "requests": 0,
+        "rate_limited": 0,
+        "faults": 0,
+        "records": {"contacts": 0, "companies": 0, "deals": 0},
+    }

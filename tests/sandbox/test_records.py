@@ -76,7 +76,9 @@ async def test_type_ids_are_accepted(crm: Harness) -> None:
 
 
 async def test_batch_create_shape_and_limit(crm: Harness) -> None:
-    inputs = [{"properties": {"email": f"p{i}@example.com", "firstname": f"P{i}"}} for i in range(100)]
+    inputs = [
+        {"properties": {"email": f"p{i}@example.com", "firstname": f"P{i}"}} for i in range(100)
+    ]
     response = await crm.client.post(f"{BASE}/batch/create", json={"inputs": inputs})
     assert response.status_code == 201
     body = response.json()
@@ -95,7 +97,12 @@ async def test_duplicate_email_conflicts(crm: Harness) -> None:
     [first] = await crm.create_contacts(["dup@example.com"])
     clash = await crm.client.post(
         f"{BASE}/batch/create",
-        json={"inputs": [{"properties": {"email": "new@example.com"}}, {"properties": {"email": "DUP@example.com"}}]},
+        json={
+            "inputs": [
+                {"properties": {"email": "new@example.com"}},
+                {"properties": {"email": "DUP@example.com"}},
+            ]
+        },
     )
     assert clash.status_code == 409
     body = clash.json()
@@ -104,7 +111,12 @@ async def test_duplicate_email_conflicts(crm: Harness) -> None:
     assert UUID.match(body["correlationId"])
     twice = await crm.client.post(
         f"{BASE}/batch/create",
-        json={"inputs": [{"properties": {"email": "twin@example.com"}}, {"properties": {"email": "twin@example.com"}}]},
+        json={
+            "inputs": [
+                {"properties": {"email": "twin@example.com"}},
+                {"properties": {"email": "twin@example.com"}},
+            ]
+        },
     )
     assert twice.status_code == 409
     single = await crm.client.post(BASE, json={"properties": {"email": "dup@example.com"}})
@@ -120,7 +132,9 @@ async def test_invalid_values_are_validation_errors(crm: Harness) -> None:
         "READ_ONLY_VALUE": {"email": "c@example.com", "hs_object_id": "5"},
     }
     for code, props in cases.items():
-        response = await crm.client.post(f"{BASE}/batch/create", json={"inputs": [{"properties": props}]})
+        response = await crm.client.post(
+            f"{BASE}/batch/create", json={"inputs": [{"properties": props}]}
+        )
         assert response.status_code == 400, code
         body = response.json()
         assert body["category"] == "VALIDATION_ERROR"
@@ -196,7 +210,12 @@ async def test_batch_update_read_archive(crm: Harness) -> None:
     assert {r["properties"]["jobtitle"] for r in update.json()["results"]} == {"CTO"}
     partial = await crm.client.post(
         f"{BASE}/batch/update",
-        json={"inputs": [{"id": ids[0], "properties": {"jobtitle": "CEO"}}, {"id": "987654", "properties": {}}]},
+        json={
+            "inputs": [
+                {"id": ids[0], "properties": {"jobtitle": "CEO"}},
+                {"id": "987654", "properties": {}},
+            ]
+        },
     )
     assert partial.status_code == 207
     assert partial.json()["errors"][0]["category"] == "OBJECT_NOT_FOUND"
@@ -210,13 +229,19 @@ async def test_batch_update_read_archive(crm: Harness) -> None:
     assert {r["properties"]["jobtitle"] for r in read.json()["results"]} == {"CEO", "CTO"}
     by_email = await crm.client.post(
         f"{BASE}/batch/read",
-        json={"inputs": [{"id": "r1@example.com"}, {"id": "nobody@example.com"}], "idProperty": "email", "properties": ["email"]},
+        json={
+            "inputs": [{"id": "r1@example.com"}, {"id": "nobody@example.com"}],
+            "idProperty": "email",
+            "properties": ["email"],
+        },
     )
     assert by_email.status_code == 207
     assert [r["id"] for r in by_email.json()["results"]] == [ids[1]]
     assert by_email.json()["errors"][0]["context"]["ids"] == ["nobody@example.com"]
 
-    archive = await crm.client.post(f"{BASE}/batch/archive", json={"inputs": [{"id": ids[0]}, {"id": "424242"}]})
+    archive = await crm.client.post(
+        f"{BASE}/batch/archive", json={"inputs": [{"id": ids[0]}, {"id": "424242"}]}
+    )
     assert archive.status_code == 204 and archive.content == b""
     listed = (await crm.client.get(BASE)).json()["results"]
     assert sorted(r["id"] for r in listed) == sorted(ids[1:])
@@ -228,7 +253,9 @@ async def test_batch_update_read_archive(crm: Harness) -> None:
 async def test_list_pages_to_the_end(crm: Harness) -> None:
     created = []
     for start in range(0, 25, 10):
-        created += await crm.create_contacts([f"l{i}@example.com" for i in range(start, min(start + 10, 25))])
+        created += await crm.create_contacts(
+            [f"l{i}@example.com" for i in range(start, min(start + 10, 25))]
+        )
     seen: list[str] = []
     after = None
     pages = 0
@@ -247,7 +274,9 @@ async def test_list_pages_to_the_end(crm: Harness) -> None:
 
 
 async def test_malformed_bodies(crm: Harness) -> None:
-    bad_json = await crm.client.post(f"{BASE}/batch/create", content=b"{nope", headers={"Content-Type": "application/json"})
+    bad_json = await crm.client.post(
+        f"{BASE}/batch/create", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert bad_json.status_code == 400 and bad_json.json()["category"] == "VALIDATION_ERROR"
     no_inputs = await crm.client.post(f"{BASE}/batch/create", json={"items": []})
     assert no_inputs.status_code == 400
@@ -256,21 +285,39 @@ async def test_malformed_bodies(crm: Harness) -> None:
 
 
 async def test_required_properties_of_deals_and_companies(crm: Harness) -> None:
-    deal = {"dealname": "Big one", "dealstage": "qualifiedtobuy", "pipeline": "default", "amount": "1500.50", "closedate": "2026-12-31"}
+    deal = {
+        "dealname": "Big one",
+        "dealstage": "qualifiedtobuy",
+        "pipeline": "default",
+        "amount": "1500.50",
+        "closedate": "2026-12-31",
+    }
     ok = await crm.client.post("/crm/v3/objects/deals", json={"properties": deal})
     assert ok.status_code == 201
     assert ok.json()["properties"]["closedate"] == "2026-12-31T00:00:00.000Z"
-    lacking = await crm.client.post("/crm/v3/objects/0-3", json={"properties": {"dealname": "No stage"}})
+    lacking = await crm.client.post(
+        "/crm/v3/objects/0-3", json={"properties": {"dealname": "No stage"}}
+    )
     assert lacking.status_code == 400
     assert {e["code"] for e in lacking.json()["errors"]} == {"REQUIRED_PROPERTY"}
-    bad_stage = await crm.client.post("/crm/v3/objects/deals", json={"properties": {**deal, "dealstage": "won"}})
+    bad_stage = await crm.client.post(
+        "/crm/v3/objects/deals", json={"properties": {**deal, "dealstage": "won"}}
+    )
     assert [e["code"] for e in bad_stage.json()["errors"]] == ["INVALID_OPTION"]
-    bad_amount = await crm.client.post("/crm/v3/objects/deals", json={"properties": {**deal, "amount": "lots"}})
+    bad_amount = await crm.client.post(
+        "/crm/v3/objects/deals", json={"properties": {**deal, "amount": "lots"}}
+    )
     assert bad_amount.status_code == 400
-    nameless = await crm.client.post("/crm/v3/objects/companies", json={"properties": {"city": "Paris"}})
+    nameless = await crm.client.post(
+        "/crm/v3/objects/companies", json={"properties": {"city": "Paris"}}
+    )
     assert nameless.status_code == 400
-    by_domain = await crm.client.post("/crm/v3/objects/companies", json={"properties": {"domain": "acme.com"}})
+    by_domain = await crm.client.post(
+        "/crm/v3/objects/companies", json={"properties": {"domain": "acme.com"}}
+    )
     assert by_domain.status_code == 201
     # an update need not repeat the required properties
-    patched = await crm.client.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"amount": "2000"}})
+    patched = await crm.client.patch(
+        f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"amount": "2000"}}
+    )
     assert patched.status_code == 200

@@ -17,12 +17,20 @@ BASE = "/crm/v3/objects/contacts"
 
 def test_records_survive_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "persist.sqlite3"
-    prop = {"name": "crm_migrate_id", "label": "id", "type": "string", "fieldType": "text",
-            "groupName": "contactinformation", "hasUniqueValue": True}
+    prop = {
+        "name": "crm_migrate_id",
+        "label": "id",
+        "type": "string",
+        "fieldType": "text",
+        "groupName": "contactinformation",
+        "hasUniqueValue": True,
+    }
     with SandboxServer(db) as server:
         with httpx.Client(base_url=server.url, headers=AUTH) as client:
             assert client.post("/crm/v3/properties/contacts", json=prop).status_code == 201
-            created = client.post(BASE, json={"properties": {"email": "keep@example.com", "crm_migrate_id": "k1"}})
+            created = client.post(
+                BASE, json={"properties": {"email": "keep@example.com", "crm_migrate_id": "k1"}}
+            )
             assert created.status_code == 201
             record_id = created.json()["id"]
         first_port = server.port
@@ -30,12 +38,17 @@ def test_records_survive_a_restart(tmp_path: Path) -> None:
     with SandboxServer(db, port=first_port) as server:
         assert server.port == first_port
         with httpx.Client(base_url=server.url, headers=AUTH) as client:
-            got = client.get(f"{BASE}/k1", params={"idProperty": "crm_migrate_id", "properties": "email"})
+            got = client.get(
+                f"{BASE}/k1", params={"idProperty": "crm_migrate_id", "properties": "email"}
+            )
             assert got.status_code == 200
             assert got.json()["id"] == record_id
             assert got.json()["properties"]["email"] == "keep@example.com"
             # uniqueness is still enforced after the restart, and ids keep growing
-            assert client.post(BASE, json={"properties": {"email": "keep@example.com"}}).status_code == 409
+            assert (
+                client.post(BASE, json={"properties": {"email": "keep@example.com"}}).status_code
+                == 409
+            )
             newer = client.post(BASE, json={"properties": {"email": "next@example.com"}}).json()
             assert int(newer["id"]) > int(record_id)
 
@@ -55,7 +68,9 @@ async def test_concurrent_batch_writers_lose_nothing(crm: Harness) -> None:
 
 async def test_concurrent_creates_of_one_email_have_one_winner(crm: Harness) -> None:
     async def attempt(n: int) -> httpx.Response:
-        return await crm.client.post(BASE, json={"properties": {"email": "race@example.com", "firstname": str(n)}})
+        return await crm.client.post(
+            BASE, json={"properties": {"email": "race@example.com", "firstname": str(n)}}
+        )
 
     responses = await asyncio.gather(*(attempt(n) for n in range(10)))
     statuses = sorted(r.status_code for r in responses)
@@ -63,10 +78,23 @@ async def test_concurrent_creates_of_one_email_have_one_winner(crm: Harness) -> 
     winner = next(r for r in responses if r.status_code == 201).json()["id"]
     for loser in (r for r in responses if r.status_code == 409):
         assert loser.json()["message"] == f"Contact already exists. Existing ID: {winner}"
-    upserts = await asyncio.gather(*(
-        crm.client.post(f"{BASE}/batch/upsert", json={"inputs": [{"id": "same@example.com", "idProperty": "email", "properties": {"city": str(n)}}]})
-        for n in range(6)
-    ))
+    upserts = await asyncio.gather(
+        *(
+            crm.client.post(
+                f"{BASE}/batch/upsert",
+                json={
+                    "inputs": [
+                        {
+                            "id": "same@example.com",
+                            "idProperty": "email",
+                            "properties": {"city": str(n)},
+                        }
+                    ]
+                },
+            )
+            for n in range(6)
+        )
+    )
     assert [r.status_code for r in upserts] == [200] * 6
     assert sum(r.json()["results"][0]["new"] for r in upserts) == 1
     assert (await crm.stats())["records"]["contacts"] == 2
