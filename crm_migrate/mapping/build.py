@@ -103,7 +103,7 @@ def build_profile(
             if mapped and (not (current.field or current.split_into)
                            or suggestion.confidence > current.confidence):
                 best[column] = suggestion
-    # two columns of one file must not fill one field: keep the more confident
+    # two columns of one file must not fill one field: keep the fuller, then the more confident
     for table in tables:
         seen: dict[str, str] = {}
         for column in table.columns:
@@ -114,7 +114,9 @@ def build_profile(
             if other is None:
                 seen[s.field] = column
                 continue
-            loser = column if best[other].confidence >= s.confidence else other
+            filled = {c: len(_values(tables, c)) for c in (column, other)}
+            keep_other = (filled[other], best[other].confidence) >= (filled[column], s.confidence)
+            loser = column if keep_other else other
             best[loser] = Suggestion(loser, None, 0.5, reason="field taken by another column")
             seen[s.field] = other if loser == column else column
     region = region or guess_region(tables, best) or phone_region(tables, best)

@@ -401,7 +401,7 @@ def suggest_value_map(source_values: list[str], options: list[tuple[str, str]]) 
     seen: set[str] = set()
     for source in source_values:
         key = _fold_key(source)
-        if not key or key in seen:
+        if not str(source).strip() or (key and key in seen) or source in out:
             continue
         seen.add(key)
         hit = index.get(key) or index.get(key.replace(" ", ""))

@@ -1,0 +1,61 @@
+"""build_profile: suggestions over several files become a valid, editable profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from crm_migrate.mapping.build import build_profile, date_transform
+from crm_migrate.mapping.profile import load_profile, save_profile
+from crm_migrate.mapping.validate import validate_profile
+from crm_migrate.schema import builtin_schema
+from crm_migrate.table import Detection, SourceTable
+
+
+def table(label: str, columns: dict[str, list[str]]) -> SourceTable:
+    frame = pd.DataFrame(columns, dtype=object)
+    frame.index = range(1, len(frame) + 1)
+    return SourceTable(frame=frame, detection=Detection(path=label, format="csv"), label=label)
+
+
+def test_profile_over_two_files(tmp_path: Path) -> None:
+    a = table("a.csv", {"Email": ["a@x.com", "b@y.com"], "Name": ["Ann Lee", "Bob Ray"],
+                        "Phone": ["030 901820", "089 1234567"], "Land": ["Deutschland", "Deutschland"],
+                        "Kundennr": ["1", "2"]})
+    b = table("b.csv", {"Email": ["c@z.com"], "Handy": ["0171 2345678"], "Status": ["Kunde"],
+                        "Geburtsdatum": ["31.12.1980"]})
+    profile = build_profile([a, b], "contacts")
+    by_column = {m.column: m for m in profile.fields}
+    assert list(by_column) == ["Email", "Name", "Phone", "Land", "Handy", "Status", "Geburtsdatum"]
+    assert by_column["Email"].field == "email" and by_column["Email"].transforms == ["email"]
+    assert by_column["Name"].split_into == ["firstname", "lastname"]
+    assert by_column["Phone"].transforms == ["phone"]
+    assert by_column["Status"].transforms == [{"map_values": {"mapping": {"Kunde": "customer"}}}]
+    assert by_column["Geburtsdatum"].transforms == [{"date": {"format": "%d.%m.%Y"}}]
+    assert all(m.confidence is not None for m in profile.fields)
+    assert profile.default_region == "DE"
+    validate_profile(profile, builtin_schema("contacts"), column_sets=[a.columns, b.columns])
+    path = tmp_path / "p.yaml"
+    save_profile(profile, path)
+    assert load_profile(path) == profile
+
+
+def test_region_from_phone_numbers_and_override() -> None:
+    t = table("a.csv", {"Telefoon": ["020 123 4567", "010 765 4321"], "Voornaam": ["Jan", "Sanne"]})
+    assert build_profile([t], "contacts").default_region == "NL"
+    assert build_profile([t], "contacts", region="BE").default_region == "BE"
+
+
+def test_same_field_from_two_columns_of_one_file_is_kept_once() -> None:
+    a = table("a.csv", {"Email": ["a@x.com", "c@x.com"]})
+    b = table("b.csv", {"Email": ["", ""], "E-mail": ["b@y.com", ""]})
+    profile = build_profile([a, b], "contacts")
+    assert [(m.column, m.field) for m in profile.fields] == [("Email", "email")]
+
+
+def test_date_transform_choices() -> None:
+    assert date_transform(["31/12/1980", "01/02/1975"]) == {"date": {"dayfirst": True}}
+    assert date_transform(["12/31/1980", "01/02/1975"]) == {"date": {"dayfirst": False}}
+    assert date_transform(["1980-12-31"]) == "date"
+    assert date_transform(["04.09.2025", "12/31/2025"]) == "date"
