@@ -9,7 +9,7 @@ from typing import Any
 from crm_migrate.sandbox.properties import QUERY_PROPERTIES, comparable
 from crm_migrate.sandbox.records import parse_id, render, requested_properties, value_of
 from crm_migrate.sandbox.shapes import validation_error
-from crm_migrate.sandbox.store import Record, Store, unique_key
+from crm_migrate.sandbox.store import Record, Store
 
 MAX_GROUPS = 5
 MAX_FILTERS_PER_GROUP = 6
@@ -171,10 +171,7 @@ def _candidate_ids(store: Store, obj: str, groups: list[list[dict[str, Any]]]) -
         if name == "hs_object_id":
             ids.update(i for i in (parse_id(v) for v in values) if i is not None)
         else:
-            keys = [v.lower() if pin["operator"] == "EQ" else v for v in values]
-            keys = [unique_key(name, k) for k in keys]
-            found = reader.find_unique(obj, name, keys)
-            ids.update(found.values())
+            ids.update(reader.find_unique_folded(obj, name, values))
     return ids
 
 

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS uniques (
     PRIMARY KEY (object, prop, value)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS uniques_by_record ON uniques (record_id);
+CREATE INDEX IF NOT EXISTS uniques_folded ON uniques (object, prop, lower(value));
 CREATE TABLE IF NOT EXISTS associations (
     from_id INTEGER NOT NULL,
     to_id INTEGER NOT NULL,
@@ -148,6 +149,21 @@ class Reader:
                 (obj, prop, *chunk),
             ).fetchall()
             found.update({value: record_id for value, record_id in rows})
+        return found
+
+    def find_unique_folded(self, obj: str, prop: str, values: Iterable[str]) -> list[int]:
+        """Live record ids whose value of a unique property equals one of values, ignoring case."""
+        wanted = list(dict.fromkeys(v.lower() for v in values))
+        found: list[int] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT record_id FROM uniques WHERE object = ? AND prop = ? "
+                f"AND lower(value) IN ({marks})",
+                (obj, prop, *chunk),
+            ).fetchall()
+            found.extend(row[0] for row in rows)
         return found
 
     def page(self, obj: str, after_id: int, limit: int, *, archived: bool = False) -> list[Record]:

@@ -95,6 +95,20 @@ async def test_custom_unique_property_for_idempotent_upsert(crm: Harness) -> Non
         },
     )
     assert [r["properties"]["name"] for r in searched.json()["results"]] == ["Acme"]
+    folded = await crm.client.post(
+        "/crm/v3/objects/companies/search",
+        json={
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": "crm_migrate_id", "operator": "EQ", "value": "ROW-2"}
+                    ]
+                }
+            ],
+            "properties": ["name"],
+        },
+    )
+    assert [r["properties"]["name"] for r in folded.json()["results"]] == ["Globex"]
 
 
 async def test_contact_company_associations(crm: Harness) -> None:
