@@ -1,0 +1,669 @@
+"""Pipedrive connector: API v2 persons/organizations/deals, one request per record.
+
+Pipedrive has no batch endpoint, so a "batch" from the push engine (up to
+`max_batch` records) fans out into single requests, at most `concurrency` in flight
+and at most the burst budget per rolling 2 s (20 by default, learned from
+`x-ratelimit-limit`; searches have their own 10 per 2 s). The limiter lives in the
+connector, so the engine's RateHint (counted per batch) never pushes it over.
+The token goes in the `x-api-token` header, never in a URL.
+
+Upsert is a search by key then create or update: not atomic. A crash between the
+two is reconciled by the push engine's journal (it looks records up by key first).
+Keys: persons by email, organizations by name, deals have none. Fields with no
+standard home in Pipedrive (job title, company domain, ...) are dropped unless
+`field_map={"contacts": {"jobtitle": "<40-char custom field key>"}}` names one;
+`dropped_fields` lists what was left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.connectors.base import RateHint, RemoteRecord, TransientError, WriteResult
+from crm_migrate.connectors.fieldmap import (
+    HS_FIELD_TYPES,
+    PD_ENTITIES,
+    PD_FIELDS_ENDPOINT,
+    iso_date,
+)
+from crm_migrate.connectors.httpbase import (
+    HttpConnectorBase,
+    RollingLimiter,
+    parse_retry_after,
+    response_json,
+)
+from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.schema import DEAL_STAGES
+from crm_migrate.secrets import redact
+
+if TYPE_CHECKING:
+    import httpx
+
+DEFAULT_URL = "https://api.pipedrive.com"
+WINDOW_SECONDS = 2.0
+_CUSTOM_KEY = re.compile(r"^[0-9a-f]{40}$")
+_STAGE_LABEL = dict(DEAL_STAGES)
+KEYS: dict[str, str | None] = {"contacts": "email", "companies": "name", "deals": None}
+SEARCH_FIELD: dict[tuple[str, str], str] = {
+    ("contacts", "email"): "email",
+    ("contacts", "phone"): "phone",
+    ("contacts", "name"): "name",
+    ("companies", "name"): "name",
+    ("deals", "dealname"): "title",
+}
+PD_TYPES: dict[str, str] = {
+    "varchar": "string",
+    "varchar_auto": "string",
+    "text": "string",
+    "address": "string",
+    "double": "number",
+    "monetary": "number",
+    "int": "number",
+    "date": "date",
+    "daterange": "date",
+    "time": "string",
+    "enum": "enumeration",
+    "set": "enumeration",
+    "phone": "phone_number",
+    "visible_to": "enumeration",
+    "status": "enumeration",
+}
+CANONICAL_FROM_PD: dict[str, dict[str, str]] = {
+    "contacts": {
+        "first_name": "firstname",
+        "last_name": "lastname",
+        "email": "email",
+        "phone": "phone",
+    },
+    "companies": {"name": "name", "address": "address"},
+    "deals": {
+        "title": "dealname",
+        "value": "amount",
+        "expected_close_date": "closedate",
+        "stage_id": "dealstage",
+        "pipeline_id": "pipeline",
+    },
+}
+
+
+def _entity(object_name: str) -> str:
+    try:
+        return PD_ENTITIES[object_name]
+    except KeyError:
+        raise TargetError(f"pipedrive: unknown object {object_name!r}") from None
+
+
+def _int_or_none(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def _number(value: str) -> float | int | str:
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else number
+
+
+def _error_message(response: httpx.Response) -> str:
+    body = response_json(response)
+    if isinstance(body, dict):
+        parts = [str(body.get(k)) for k in ("error", "error_info") if body.get(k)]
+        if parts:
+            return redact(f"HTTP {response.status_code}: {' - '.join(parts)}")
+    return redact(f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+class PipedriveConnector(HttpConnectorBase):
+    """Pipedrive persons, organizations and deals through API v2."""
+
+    target = "pipedrive"
+    max_batch = 20
+    rate = RateHint(requests=20, per_seconds=WINDOW_SECONDS, concurrency=4)
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        concurrency: int = 4,
+        burst: int = 20,
+        search_burst: int = 10,
+        currency: str | None = None,
+        field_map: dict[str, dict[str, str]] | None = None,
+        max_429_retries: int = 3,
+        timeout: float = 60.0,
+        **options: Any,
+    ) -> None:
+        if not token:
+            raise AuthError(
+                "no Pipedrive API token: run `crm-migrate auth set pipedrive` or set CRM_MIGRATE_TOKEN"
+            )
+        base = (url or DEFAULT_URL).rstrip("/")
+        for suffix in ("/api/v2", "/v1"):
+            base = base.removesuffix(suffix)
+        headers = {"x-api-token": token.strip(), "Accept": "application/json"}
+        super().__init__(base, headers, transport, timeout, secret=token.strip())
+        self.currency = currency
+        self.field_map = field_map or {}
+        self.max_429_retries = max_429_retries
+        self.limiter = RollingLimiter(burst, WINDOW_SECONDS)
+        self.search_limiter = RollingLimiter(search_burst, WINDOW_SECONDS)
+        self._in_flight = asyncio.Semaphore(max(1, concurrency))
+        self.daily_requests_left: int | None = None
+        self.dropped_fields: dict[str, set[str]] = {}
+        self._stages: list[dict[str, Any]] | None = None
+        self.options = options
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _observe(self, response: httpx.Response) -> None:
+        headers = response.headers
+        limiter = (
+            self.search_limiter if response.request.url.path.endswith("/search") else self.limiter
+        )
+        learned = _int_or_none(headers.get("x-ratelimit-limit"))
+        if learned:
+            limiter.limit = learned
+        remaining = _int_or_none(headers.get("x-ratelimit-remaining"))
+        reset = parse_retry_after(headers.get("x-ratelimit-reset"))
+        if remaining == 0 and reset:
+            limiter.block_for(reset)
+        daily = _int_or_none(headers.get("x-daily-requests-left"))
+        if daily is not None:
+            self.daily_requests_left = daily
+
+    async def _request(
+        self, method: str, path: str, *, search: bool = False, **kwargs: Any
+    ) -> httpx.Response:
+        """One request inside the burst budget; 429s wait and retry, then become TransientError."""
+        limiter = self.search_limiter if search else self.limiter
+        attempt = 0
+        while True:
+            async with self._in_flight:
+                await limiter.acquire()
+                response = await self._send(method, path, **kwargs)
+            if response.status_code == 401:
+                raise AuthError(
+                    "pipedrive rejected the API token (HTTP 401); check it with "
+                    "`crm-migrate auth show pipedrive` and store a new one with `auth set`"
+                )
+            if response.status_code != 429:
+                return response
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            if wait is None:
+                wait = parse_retry_after(response.headers.get("x-ratelimit-reset"))
+            wait = WINDOW_SECONDS if wait is None else wait
+            limiter.block_for(wait)
+            attempt += 1
+            if attempt > self.max_429_retries:
+                raise TransientError(
+                    f"pipedrive: rate limited (HTTP 429): {_error_message(response)}",
+                    status=429,
+                    retry_after=wait,
+                    maybe_committed=False,
+                )
+
+    async def _data(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
+        """The `data` of a successful answer; TargetError/TransientError otherwise."""
+        response = await self._request(method, path, **kwargs)
+        if response.status_code >= 500:
+            raise self._transient(response, committed=method != "GET")
+        body = response_json(response)
+        if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
+            raise TargetError(f"pipedrive: {what} failed: {_error_message(response)}")
+        return body.get("data")
+
+    async def _write_one(
+        self, index: int, method: str, path: str, body: dict[str, Any] | None, created: bool | None
+    ) -> WriteResult:
+        """One write; per-record 4xx become failed results, transient failures raise."""
+        response = await self._request(method, path, json=body)
+        if response.status_code >= 500:
+            raise self._transient(response, committed=True)
+        payload = response_json(response)
+        if response.status_code < 300 and isinstance(payload, dict) and payload.get("success"):
+            data = payload.get("data") or {}
+            rid = data.get("id") if isinstance(data, dict) else None
+            return WriteResult(
+                index, ok=True, id=str(rid) if rid is not None else None, created=created
+            )
+        if method == "DELETE" and response.status_code in (404, 410):
+            return WriteResult(index, ok=True, id=path.rsplit("/", 1)[-1])  # already gone
+        return WriteResult(index, ok=False, error=_error_message(response))
+
+    async def _fan_out(
+        self, calls: list[tuple[int, str, str, dict[str, Any] | None, bool | None]]
+    ) -> list[WriteResult]:
+        """Run single-record writes concurrently; a transient failure raises after all settle.
+
+        The raised TransientError carries the settled results as `.results`, so the
+        caller can keep the records that did go through.
+        """
+        outcomes = await asyncio.gather(
+            *(self._write_one(*call) for call in calls), return_exceptions=True
+        )
+        results: list[WriteResult] = []
+        transient: list[TransientError] = []
+        for call, outcome in zip(calls, outcomes, strict=True):
+            if isinstance(outcome, WriteResult):
+                results.append(outcome)
+            elif isinstance(outcome, TransientError):
+                transient.append(outcome)
+                if not outcome.maybe_committed:
+                    results.append(
+                        WriteResult(call[0], ok=False, error=str(outcome), retryable=True)
+                    )
+            elif isinstance(outcome, BaseException):
+                raise outcome
+        if transient:
+            uncertain = [t for t in transient if t.maybe_committed]
+            if uncertain or not any(r.ok for r in results):
+                first = (uncertain or transient)[0]
+                error = TransientError(
+                    f"{first} ({len(transient)} of {len(calls)} requests failed)",
+                    status=first.status,
+                    retry_after=max((t.retry_after or 0.0) for t in transient) or None,
+                    maybe_committed=bool(uncertain) or any(r.ok for r in results),
+                )
+                error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
+                raise error
+        return sorted(results, key=lambda r: r.index)
+
+    # -- translation ------------------------------------------------------------------
+
+    def _custom(self, object_name: str, name: str) -> str | None:
+        mapped = self.field_map.get(object_name, {}).get(name)
+        if mapped:
+            return mapped
+        return name if _CUSTOM_KEY.match(name) else None
+
+    def _drop(self, object_name: str, names: list[str]) -> None:
+        if names:
+            self.dropped_fields.setdefault(object_name, set()).update(names)
+
+    async def _body(
+        self, object_name: str, props: dict[str, str], *, creating: bool
+    ) -> dict[str, Any]:
+        """The v2 request body for one record's canonical properties."""
+        body: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        dropped: list[str] = []
+        handled: set[str] = set()
+        if object_name == "contacts":
+            handled = {"firstname", "lastname", "email", "phone", "mobilephone", "org_id"}
+            name = " ".join(p for p in (props.get("firstname", ""), props.get("lastname", "")) if p)
+            if name:
+                body["name"] = name
+            elif creating:
+                body["name"] = props.get("email") or props.get("phone") or "(no name)"
+            if props.get("email"):
+                body["emails"] = [{"value": props["email"], "primary": True, "label": "work"}]
+            phones = []
+            if props.get("phone"):
+                phones.append({"value": props["phone"], "primary": True, "label": "work"})
+            if props.get("mobilephone"):
+                phones.append(
+                    {"value": props["mobilephone"], "primary": not phones, "label": "mobile"}
+                )
+            if phones:
+                body["phones"] = phones
+            if _int_or_none(props.get("org_id")) is not None:
+                body["org_id"] = int(props["org_id"])
+        elif object_name == "companies":
+            handled = {"name", "address", "city", "state", "zip", "country"}
+            if props.get("name"):
+                body["name"] = props["name"]
+            elif creating:
+                body["name"] = props.get("domain") or "(no name)"
+            address = self._address(props)
+            if address:
+                body["address"] = address
+        elif object_name == "deals":
+            handled = {
+                "dealname",
+                "amount",
+                "closedate",
+                "dealstage",
+                "pipeline",
+                "org_id",
+                "person_id",
+            }
+            if props.get("dealname"):
+                body["title"] = props["dealname"]
+            if props.get("amount"):
+                body["value"] = _number(props["amount"])
+                if self.currency:
+                    body["currency"] = self.currency
+            if props.get("closedate"):
+                body["expected_close_date"] = iso_date(props["closedate"])
+            if props.get("dealstage"):
+                body.update(await self._stage(props["dealstage"]))
+            pipeline = _int_or_none(props.get("pipeline"))
+            if pipeline is not None:
+                body["pipeline_id"] = pipeline
+            for link in ("org_id", "person_id"):
+                if _int_or_none(props.get(link)) is not None:
+                    body[link] = int(props[link])
+        for name, value in props.items():
+            if name in handled:
+                continue
+            key = self._custom(object_name, name)
+            if key:
+                custom[key] = value if value != "" else None
+            else:
+                dropped.append(name)
+        if custom:
+            body["custom_fields"] = custom
+        self._drop(object_name, dropped)
+        return body
+
+    @staticmethod
+    def _address(props: dict[str, str]) -> dict[str, str] | None:
+        street, city = props.get("address", ""), props.get("city", "")
+        state, postal, country = (
+            props.get("state", ""),
+            props.get("zip", ""),
+            props.get("country", ""),
+        )
+        if not any((street, city, state, postal, country)):
+            return None
+        region = " ".join(p for p in (state, postal) if p)
+        value = ", ".join(p for p in (street, city, region, country) if p)
+        address = {"value": value}
+        for key, part in (
+            ("locality", city),
+            ("admin_area_level_1", state),
+            ("postal_code", postal),
+            ("country", country),
+        ):
+            if part:
+                address[key] = part
+        return address
+
+    async def _stage(self, value: str) -> dict[str, Any]:
+        """Deal stage: closedwon/closedlost become a status; others a stage_id (by id or name)."""
+        if value == "closedwon":
+            return {"status": "won"}
+        if value == "closedlost":
+            return {"status": "lost"}
+        if value.isdigit():
+            return {"stage_id": int(value)}
+        if self._stages is None:
+            data = await self._data(
+                "GET", "/api/v2/stages", what="list stages", params={"limit": 500}
+            )
+            self._stages = [s for s in data or [] if isinstance(s, dict)]
+        wanted = {value.lower(), _STAGE_LABEL.get(value, value).lower()}
+        for stage in self._stages:
+            if str(stage.get("name", "")).lower() in wanted:
+                return {"stage_id": int(stage["id"])}
+        raise ValueError(f"INVALID_STAGE: no Pipedrive stage named {value!r}")
+
+    def _properties(self, object_name: str, item: dict[str, Any]) -> dict[str, str]:
+        """Canonical properties from a v2 record."""
+        props: dict[str, str] = {}
+        if object_name == "contacts":
+            first, last = item.get("first_name"), item.get("last_name")
+            if first is None and last is None and item.get("name"):
+                first, _, last = str(item["name"]).partition(" ")
+            props["firstname"] = str(first or "")
+            props["lastname"] = str(last or "")
+            emails = [e for e in item.get("emails") or [] if isinstance(e, dict)]
+            primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
+            if primary:
+                props["email"] = str(primary.get("value") or "")
+            for phone in item.get("phones") or []:
+                if not isinstance(phone, dict):
+                    continue
+                slot = "mobilephone" if phone.get("label") == "mobile" else "phone"
+                props.setdefault(slot, str(phone.get("value") or ""))
+            if item.get("org_id") is not None:
+                props["org_id"] = str(item["org_id"])
+        elif object_name == "companies":
+            props["name"] = str(item.get("name") or "")
+            address = item.get("address")
+            if isinstance(address, dict) and address.get("value"):
+                props["address"] = str(address["value"])
+        else:
+            for key, canonical in CANONICAL_FROM_PD["deals"].items():
+                if item.get(key) is not None:
+                    props[canonical] = str(item[key])
+        reverse = {v: k for k, v in self.field_map.get(object_name, {}).items()}
+        for key, value in (item.get("custom_fields") or {}).items():
+            if value is not None:
+                props[reverse.get(key, key)] = str(value)
+        return props
+
+    # -- Connector protocol -----------------------------------------------------------
+
+    async def check(self) -> None:
+        """Verify the token with GET /v1/users/me."""
+        await self._data("GET", "/v1/users/me", what="connection check")
+
+    async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
+        """Fields from GET /v1/{person,organization,deal}Fields, HubSpot-shaped."""
+        endpoint = PD_FIELDS_ENDPOINT.get(object_name)
+        if endpoint is None:
+            raise TargetError(f"pipedrive: unknown object {object_name!r}")
+        fields: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            response = await self._request(
+                "GET", f"/v1/{endpoint}", params={"start": start, "limit": 500}
+            )
+            if response.status_code >= 500:
+                raise self._transient(response, committed=False)
+            body = response_json(response)
+            if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
+                raise TargetError(
+                    f"pipedrive: reading {endpoint} failed: {_error_message(response)}"
+                )
+            fields.extend(f for f in body.get("data") or [] if isinstance(f, dict))
+            paging = (body.get("additional_data") or {}).get("pagination") or {}
+            if not paging.get("more_items_in_collection"):
+                break
+            start = int(paging.get("next_start") or start + 500)
+        known = CANONICAL_FROM_PD.get(object_name, {})
+        reverse = {v: k for k, v in self.field_map.get(object_name, {}).items()}
+        props = []
+        for fld in fields:
+            key = str(fld.get("key"))
+            hs_type = PD_TYPES.get(str(fld.get("field_type")), "string")
+            props.append(
+                {
+                    "name": reverse.get(key) or known.get(key) or key,
+                    "label": str(fld.get("name") or key),
+                    "type": hs_type,
+                    "fieldType": HS_FIELD_TYPES.get(hs_type, "text"),
+                    "groupName": PD_ENTITIES[object_name],
+                    "description": "",
+                    "options": [
+                        {
+                            "label": str(o.get("label")),
+                            "value": str(o.get("id")),
+                            "hidden": False,
+                            "displayOrder": n,
+                        }
+                        for n, o in enumerate(fld.get("options") or [])
+                        if isinstance(o, dict)
+                    ],
+                    "hasUniqueValue": False,
+                    "hubspotDefined": not _CUSTOM_KEY.match(key),
+                    "required": bool(fld.get("mandatory_flag")),
+                    "modificationMetadata": {"readOnlyValue": not fld.get("edit_flag", True)},
+                    "targetName": key,
+                }
+            )
+        return props
+
+    async def ensure_id_property(self, object_name: str) -> str | None:
+        """persons by email, organizations by name, deals none (Pipedrive has no unique fields)."""
+        _entity(object_name)
+        return KEYS.get(object_name)
+
+    async def _search_one(
+        self, object_name: str, field_name: str, value: str
+    ) -> RemoteRecord | None:
+        entity = _entity(object_name)
+        custom = self._custom(object_name, field_name)
+        search_field = SEARCH_FIELD.get((object_name, field_name)) or (
+            "custom_fields" if custom else None
+        )
+        if search_field is None:
+            raise TargetError(f"pipedrive: cannot look up {entity} by {field_name!r}")
+        response = await self._request(
+            "GET",
+            f"/api/v2/{entity}/search",
+            search=True,
+            params={"term": value, "fields": search_field, "exact_match": "true", "limit": 10},
+        )
+        if response.status_code >= 500:
+            raise self._transient(response, committed=False)
+        body = response_json(response)
+        if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
+            raise TargetError(f"pipedrive: searching {entity} failed: {_error_message(response)}")
+        items = ((body.get("data") or {}).get("items")) or []
+        folded = value.strip().lower()
+        for entry in items:
+            item = entry.get("item") if isinstance(entry, dict) else None
+            if not isinstance(item, dict):
+                continue
+            if search_field == "email":
+                candidates = [str(e).lower() for e in item.get("emails") or []]
+            elif search_field in ("name", "title"):
+                candidates = [str(item.get(search_field) or "").lower()]
+            else:
+                candidates = [folded]  # exact_match on custom fields: trust the search
+            if folded in candidates:
+                return RemoteRecord(str(item["id"]), {field_name: value})
+        return None
+
+    async def lookup(
+        self, object_name: str, field_name: str, values: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """One exact-match search per value (the search budget is 10 per 2 s)."""
+        wanted = [v for v in dict.fromkeys(values) if v and v.strip()]
+        found = await asyncio.gather(
+            *(self._search_one(object_name, field_name, v) for v in wanted)
+        )
+        return {value: record for value, record in zip(wanted, found, strict=True) if record}
+
+    async def read(
+        self, object_name: str, ids: list[str], properties: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """Records by id via GET /api/v2/{entity}?ids= (100 a call)."""
+        entity = _entity(object_name)
+        wanted = [i for i in dict.fromkeys(ids) if i]
+        found: dict[str, RemoteRecord] = {}
+        for start in range(0, len(wanted), 100):
+            chunk = wanted[start : start + 100]
+            data = await self._data(
+                "GET",
+                f"/api/v2/{entity}",
+                what=f"read {entity}",
+                params={"ids": ",".join(chunk), "limit": 100},
+            )
+            for item in data or []:
+                if isinstance(item, dict) and item.get("id") is not None:
+                    props = self._properties(object_name, item)
+                    if properties:
+                        props = {k: v for k, v in props.items() if k in properties}
+                    found[str(item["id"])] = RemoteRecord(str(item["id"]), props)
+        return found
+
+    async def _bodies(
+        self, object_name: str, records: list[dict[str, str]], *, creating: bool
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, WriteResult]]:
+        bodies: dict[int, dict[str, Any]] = {}
+        failed: dict[int, WriteResult] = {}
+        for index, props in enumerate(records):
+            try:
+                bodies[index] = await self._body(object_name, props, creating=creating)
+            except ValueError as exc:
+                failed[index] = WriteResult(index, ok=False, error=str(exc))
+        return bodies, failed
+
+    async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
+        """POST /api/v2/{entity} once per record, within the burst budget."""
+        entity = _entity(object_name)
+        bodies, failed = await self._bodies(object_name, records, creating=True)
+        calls = [(i, "POST", f"/api/v2/{entity}", body, True) for i, body in bodies.items()]
+        results = await self._fan_out(calls)
+        return sorted([*results, *failed.values()], key=lambda r: r.index)
+
+    async def update(
+        self, object_name: str, items: list[tuple[str, dict[str, str]]]
+    ) -> list[WriteResult]:
+        """PATCH /api/v2/{entity}/{id} once per record."""
+        entity = _entity(object_name)
+        bodies, failed = await self._bodies(object_name, [p for _, p in items], creating=False)
+        calls = [
+            (i, "PATCH", f"/api/v2/{entity}/{items[i][0]}", body, False)
+            for i, body in bodies.items()
+        ]
+        results = await self._fan_out(calls)
+        return sorted([*results, *failed.values()], key=lambda r: r.index)
+
+    async def upsert(
+        self, object_name: str, id_property: str, records: list[dict[str, str]]
+    ) -> list[WriteResult]:
+        """Search by `id_property`, then PATCH the match or POST a new record (not atomic)."""
+        entity = _entity(object_name)
+        keys = [props.get(id_property, "") for props in records]
+        existing = await self.lookup(object_name, id_property, [k for k in keys if k])
+        bodies: dict[int, dict[str, Any]] = {}
+        failed: dict[int, WriteResult] = {}
+        calls = []
+        for index, props in enumerate(records):
+            match = existing.get(keys[index]) if keys[index] else None
+            try:
+                bodies[index] = await self._body(object_name, props, creating=match is None)
+            except ValueError as exc:
+                failed[index] = WriteResult(index, ok=False, error=str(exc))
+                continue
+            if match is None:
+                calls.append((index, "POST", f"/api/v2/{entity}", bodies[index], True))
+            else:
+                calls.append((index, "PATCH", f"/api/v2/{entity}/{match.id}", bodies[index], False))
+        results = await self._fan_out(calls)
+        return sorted([*results, *failed.values()], key=lambda r: r.index)
+
+    async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
+        """DELETE /api/v2/{entity}/{id} (soft delete, purged after 30 days)."""
+        entity = _entity(object_name)
+        calls = [(i, "DELETE", f"/api/v2/{entity}/{rid}", None, None) for i, rid in enumerate(ids)]
+        return await self._fan_out(calls)
+
+    async def associate(
+        self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
+    ) -> list[WriteResult]:
+        """Person -> organization sets org_id; deal -> organization/person sets org_id/person_id."""
+        links = {
+            ("contacts", "companies"): "org_id",
+            ("deals", "companies"): "org_id",
+            ("deals", "contacts"): "person_id",
+        }
+        link = links.get((from_object, to_object))
+        if link is None:
+            raise TargetError(f"pipedrive: cannot associate {from_object} with {to_object}")
+        entity = _entity(from_object)
+        calls = []
+        for i, (src, dst) in enumerate(pairs):
+            target_id = _int_or_none(dst)
+            calls.append(
+                (
+                    i,
+                    "PATCH",
+                    f"/api/v2/{entity}/{src}",
+                    {link: target_id if target_id is not None else dst},
+                    False,
+                )
+            )
+        return await self._fan_out(calls)

@@ -1,0 +1,423 @@
+"""PipedriveConnector against a MockTransport handler that checks the documented v2 shapes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from crm_migrate.connectors.base import Connector, TransientError
+from crm_migrate.connectors.pipedrive import PipedriveConnector
+from crm_migrate.errors import AuthError
+
+TOKEN = "0123456789abcdef0123456789abcdef01234567"
+CUSTOM = "a" * 40
+
+
+class FakePipedrive:
+    """Persons, organizations, deals and stages; every request's shape is checked."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, dict[int, dict[str, Any]]] = {
+            "persons": {},
+            "organizations": {},
+            "deals": {},
+        }
+        self.next_id = 100
+        self.requests: list[httpx.Request] = []
+        self.queue: list[httpx.Response] = []  # answers served before normal handling
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        assert request.headers["x-api-token"] == TOKEN
+        assert TOKEN not in str(request.url) and "api_token" not in str(request.url)
+        assert request.url.host == "api.pipedrive.com"
+        if self.queue:
+            return self.queue.pop(0)
+        path = request.url.path
+        headers = {
+            "x-ratelimit-limit": "40",
+            "x-ratelimit-remaining": "39",
+            "x-ratelimit-reset": "2",
+        }
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["api", "v2"]:
+            entity = parts[2]
+            if entity == "stages":
+                data = [
+                    {"id": 7, "name": "Qualified To Buy", "pipeline_id": 1},
+                    {"id": 8, "name": "Demo", "pipeline_id": 1},
+                ]
+                return httpx.Response(200, json={"success": True, "data": data}, headers=headers)
+            if len(parts) == 4 and parts[3] == "search":
+                return self._search(entity, request)
+            if request.method == "POST" and len(parts) == 3:
+                body = json.loads(request.content)
+                self._check_body(entity, body)
+                rid = self.next_id
+                self.next_id += 1
+                self.store[entity][rid] = body | {"id": rid}
+                return httpx.Response(
+                    200, json={"success": True, "data": self.store[entity][rid]}, headers=headers
+                )
+            if request.method == "GET" and len(parts) == 3:
+                ids = [int(i) for i in request.url.params["ids"].split(",")]
+                assert len(ids) <= 100
+                data = [self.store[entity][i] for i in ids if i in self.store[entity]]
+                return httpx.Response(
+                    200,
+                    json={"success": True, "data": data, "additional_data": {"next_cursor": None}},
+                    headers=headers,
+                )
+            rid = int(parts[3])
+            if rid not in self.store[entity]:
+                return httpx.Response(
+                    404,
+                    json={
+                        "success": False,
+                        "error": "Item not found",
+                        "error_info": "Please check developers.pipedrive.com",
+                    },
+                )
+            if request.method == "PATCH":
+                body = json.loads(request.content)
+                self._check_body(entity, body, creating=False)
+                self.store[entity][rid].update(body)
+                return httpx.Response(
+                    200, json={"success": True, "data": self.store[entity][rid]}, headers=headers
+                )
+            if request.method == "DELETE":
+                del self.store[entity][rid]
+                return httpx.Response(
+                    200, json={"success": True, "data": {"id": rid}}, headers=headers
+                )
+        if path == "/v1/personFields":
+            data = [
+                {
+                    "key": "name",
+                    "name": "Name",
+                    "field_type": "varchar",
+                    "mandatory_flag": True,
+                    "edit_flag": False,
+                },
+                {"key": "email", "name": "Email", "field_type": "varchar", "edit_flag": False},
+                {
+                    "key": CUSTOM,
+                    "name": "Shoe size",
+                    "field_type": "enum",
+                    "edit_flag": True,
+                    "options": [{"id": 1, "label": "S"}, {"id": 2, "label": "M"}],
+                },
+            ]
+            return httpx.Response(
+                200,
+                json={
+                    "success": True,
+                    "data": data,
+                    "additional_data": {"pagination": {"more_items_in_collection": False}},
+                },
+            )
+        pytest.fail(f"unexpected {request.method} {request.url}")
+
+    def _check_body(self, entity: str, body: dict[str, Any], creating: bool = True) -> None:
+        if entity == "persons":
+            assert set(body) <= {"name", "emails", "phones", "org_id", "custom_fields"}, body
+            if creating:
+                assert body.get("name")
+            for entry in body.get("emails", []) + body.get("phones", []):
+                assert set(entry) == {"value", "primary", "label"}
+        if entity == "deals":
+            assert set(body) <= {
+                "title",
+                "value",
+                "currency",
+                "expected_close_date",
+                "stage_id",
+                "status",
+                "pipeline_id",
+                "org_id",
+                "person_id",
+            }
+        if entity == "organizations":
+            assert set(body) <= {"name", "address"}
+
+    def _search(self, entity: str, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        assert params["exact_match"] == "true"
+        term = params["term"]
+        items = []
+        for rid, rec in self.store[entity].items():
+            if params["fields"] == "email":
+                emails = [e["value"] for e in rec.get("emails", [])]
+                if term.lower() in [e.lower() for e in emails]:
+                    items.append(
+                        {
+                            "result_score": 1.0,
+                            "item": {
+                                "id": rid,
+                                "type": "person",
+                                "name": rec["name"],
+                                "emails": emails,
+                                "phones": [],
+                            },
+                        }
+                    )
+            elif params["fields"] == "name" and rec.get("name", "").lower() == term.lower():
+                items.append(
+                    {
+                        "result_score": 1.0,
+                        "item": {"id": rid, "type": "organization", "name": rec["name"]},
+                    }
+                )
+        return httpx.Response(
+            200,
+            json={
+                "success": True,
+                "data": {"items": items},
+                "additional_data": {"next_cursor": None},
+            },
+            headers={
+                "x-ratelimit-limit": "10",
+                "x-ratelimit-remaining": "9",
+                "x-ratelimit-reset": "2",
+            },
+        )
+
+
+@pytest.fixture
+def api() -> FakePipedrive:
+    return FakePipedrive()
+
+
+@pytest.fixture
+async def pd(api: FakePipedrive):  # type: ignore[no-untyped-def]
+    connector = PipedriveConnector(
+        token=TOKEN,
+        transport=httpx.MockTransport(api),
+        field_map={"contacts": {"jobtitle": CUSTOM}},
+    )
+    yield connector
+    await connector.aclose()
+
+
+async def test_create_person_body_and_header_auth(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    assert isinstance(pd, Connector)
+    results = await pd.create(
+        "contacts",
+        [
+            {
+                "firstname": "Ada",
+                "lastname": "Lovelace",
+                "email": "ada@x.com",
+                "phone": "+441234",
+                "mobilephone": "+447777",
+                "jobtitle": "CTO",
+                "city": "London",
+            }
+        ],
+    )
+    assert results[0].ok and results[0].created is True and results[0].id == "100"
+    post = [r for r in api.requests if r.method == "POST"][0]
+    assert post.url.path == "/api/v2/persons"
+    assert json.loads(post.content) == {
+        "name": "Ada Lovelace",
+        "emails": [{"value": "ada@x.com", "primary": True, "label": "work"}],
+        "phones": [
+            {"value": "+441234", "primary": True, "label": "work"},
+            {"value": "+447777", "primary": False, "label": "mobile"},
+        ],
+        "custom_fields": {CUSTOM: "CTO"},
+    }
+    assert pd.dropped_fields == {"contacts": {"city"}}
+    assert pd.limiter.limit == 40  # learned from x-ratelimit-limit
+
+
+async def test_upsert_searches_then_creates_or_updates(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    await pd.create("contacts", [{"firstname": "Old", "email": "Known@x.com"}])
+    results = await pd.upsert(
+        "contacts",
+        "email",
+        [
+            {"email": "known@x.com", "firstname": "New", "lastname": "Name"},
+            {"email": "fresh@x.com", "lastname": "Fresh"},
+        ],
+    )
+    assert [(r.ok, r.created, r.id) for r in results] == [(True, False, "100"), (True, True, "101")]
+    searches = [r for r in api.requests if r.url.path == "/api/v2/persons/search"]
+    assert [s.url.params["term"] for s in searches] == ["known@x.com", "fresh@x.com"]
+    assert all(s.url.params["fields"] == "email" for s in searches)
+    patch = [r for r in api.requests if r.method == "PATCH"][0]
+    assert patch.url.path == "/api/v2/persons/100"
+    assert api.store["persons"][100]["name"] == "New Name"
+    assert await pd.ensure_id_property("contacts") == "email"
+
+
+async def test_read_and_archive(pd: PipedriveConnector, api: FakePipedrive) -> None:
+    made = await pd.create(
+        "contacts",
+        [{"firstname": "A", "lastname": "B", "email": "a@b.com", "mobilephone": "+1555"}],
+    )
+    got = await pd.read("contacts", [made[0].id, "999"], [])
+    assert list(got) == [made[0].id]
+    assert got[made[0].id].properties == {
+        "firstname": "A",
+        "lastname": "B",
+        "email": "a@b.com",
+        "mobilephone": "+1555",
+    }
+    gone = await pd.archive("contacts", [made[0].id, made[0].id])
+    assert [r.ok for r in gone] == [True, True]  # the second DELETE answers 404: already gone
+
+
+async def test_per_record_error_keeps_position(pd: PipedriveConnector, api: FakePipedrive) -> None:
+    bad = httpx.Response(
+        400,
+        json={
+            "success": False,
+            "error": "Validation failed: emails: invalid",
+            "error_info": "see docs",
+        },
+    )
+    api.queue.append(bad)
+    results = await pd.update("contacts", [("555", {"email": "x"})])
+    assert (
+        not results[0].ok
+        and results[0].error == "HTTP 400: Validation failed: emails: invalid - see docs"
+    )
+
+
+async def test_429_waits_for_reset_then_succeeds(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    api.queue.append(
+        httpx.Response(
+            429,
+            json={"success": False, "error": "Too many requests"},
+            headers={
+                "x-ratelimit-limit": "20",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": "0.05",
+            },
+        )
+    )
+    results = await pd.create(
+        "companies", [{"name": "Acme", "city": "Paris", "zip": "75001", "country": "France"}]
+    )
+    assert results[0].ok
+    posts = [r for r in api.requests if r.method == "POST"]
+    assert len(posts) == 2 and posts[0].content == posts[1].content
+    assert json.loads(posts[1].content)["address"] == {
+        "value": "Paris, 75001, France",
+        "locality": "Paris",
+        "postal_code": "75001",
+        "country": "France",
+    }
+
+
+async def test_429_exhausted_is_transient_with_retry_after(api: FakePipedrive) -> None:
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api), max_429_retries=1)
+    for _ in range(2):
+        api.queue.append(
+            httpx.Response(
+                429,
+                json={"success": False, "error": "Rate limit exceeded"},
+                headers={"Retry-After": "0.01", "x-ratelimit-reset": "0.01"},
+            )
+        )
+    with pytest.raises(TransientError) as info:
+        await pd.create("contacts", [{"firstname": "X", "email": "x@y.com"}])
+    assert info.value.status == 429 and info.value.retry_after == pytest.approx(0.01)
+    assert info.value.maybe_committed is False
+    await pd.aclose()
+
+
+async def test_5xx_in_a_batch_raises_maybe_committed_with_partial_results(
+    api: FakePipedrive,
+) -> None:
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api), concurrency=1)
+    api.queue.append(httpx.Response(502, text="Bad Gateway"))
+    with pytest.raises(TransientError) as info:
+        await pd.create("contacts", [{"firstname": "A"}, {"firstname": "B"}])
+    assert info.value.maybe_committed is True
+    partial = info.value.results  # type: ignore[attr-defined]
+    assert [(r.index, r.ok) for r in partial] == [(1, True)]
+    await pd.aclose()
+
+
+async def test_401_is_auth_error_without_token(api: FakePipedrive) -> None:
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api))
+    api.queue.append(
+        httpx.Response(
+            401, json={"success": False, "error": "unauthorized access", "errorCode": 401}
+        )
+    )
+    with pytest.raises(AuthError) as info:
+        await pd.lookup("contacts", "email", ["a@b.com"])
+    assert TOKEN not in str(info.value)
+    await pd.aclose()
+
+
+async def test_deals_stage_translation(pd: PipedriveConnector, api: FakePipedrive) -> None:
+    results = await pd.create(
+        "deals",
+        [
+            {
+                "dealname": "Won",
+                "amount": "1200.5",
+                "closedate": "2026-12-01T00:00:00Z",
+                "dealstage": "closedwon",
+            },
+            {"dealname": "Qual", "dealstage": "qualifiedtobuy", "pipeline": "default"},
+            {"dealname": "Unknown", "dealstage": "nosuchstage"},
+        ],
+    )
+    assert [r.ok for r in results] == [True, True, False]
+    assert results[2].error.startswith("INVALID_STAGE")
+    bodies = [json.loads(r.content) for r in api.requests if r.method == "POST"]
+    assert {
+        "title": "Won",
+        "value": 1200.5,
+        "expected_close_date": "2026-12-01",
+        "status": "won",
+    } in bodies
+    assert {"title": "Qual", "stage_id": 7} in bodies
+
+
+async def test_schema_and_lookup_organizations(pd: PipedriveConnector, api: FakePipedrive) -> None:
+    schema = {p["name"]: p for p in await pd.read_schema("contacts")}
+    assert schema["jobtitle"]["options"] == [
+        {"label": "S", "value": "1", "hidden": False, "displayOrder": 0},
+        {"label": "M", "value": "2", "hidden": False, "displayOrder": 1},
+    ]
+    assert schema["jobtitle"]["hubspotDefined"] is False and schema["name"]["required"] is True
+    await pd.create("companies", [{"name": "Acme Inc"}])
+    found = await pd.lookup("companies", "name", ["ACME inc", "Other"])
+    assert list(found) == ["ACME inc"]
+    assert await pd.ensure_id_property("companies") == "name"
+    linked = await pd.associate("contacts", "companies", [("555", found["ACME inc"].id)])
+    assert not linked[0].ok  # person 555 does not exist: a 404 is a failed row, not an exception
+
+
+async def test_rolling_limiter_keeps_the_burst_budget() -> None:
+    import asyncio
+    import time
+
+    from crm_migrate.connectors.httpbase import RollingLimiter
+
+    limiter = RollingLimiter(3, 0.2)
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await limiter.acquire()
+        stamps.append(time.monotonic())
+
+    await asyncio.gather(*(one() for _ in range(10)))
+    stamps.sort()
+    for i, start in enumerate(stamps):
+        assert sum(1 for s in stamps[i:] if s - start < 0.2 - 1e-3) <= 3
