@@ -9,6 +9,7 @@ import click
 from crm_migrate.errors import CrmMigrateError
 
 DEMO_OBJECT = "contacts"
+DATA_SUFFIXES = ("csv", "tsv", "txt", "xlsx", "xls", "ods", "vcf", "json", "ndjson")
 
 
 @click.command("tui")
@@ -30,7 +31,7 @@ def tui(files: tuple[str, ...]) -> int:
 def demo_files(folder: Path) -> tuple[list[str], list[str]]:
     """Every sample file, and the ones preselected for the demo (the contact files)."""
     files = sorted(str(p) for p in folder.iterdir()
-                   if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md")
+                   if p.is_file() and p.suffix.lower().lstrip(".") in DATA_SUFFIXES)
     skip = ("compan", "deal", "account", "organi")
     chosen = [f for f in files if not any(word in Path(f).name.lower() for word in skip)]
     return files, chosen

@@ -172,34 +172,17 @@ class WizardState:
         return self.profile
 
     def build_profile(self) -> Profile:
-        """A fresh profile from the core's suggestions for the loaded tables."""
-        schema = self.object_schema()
-        try:
-            from crm_migrate.mapping.build import build_profile
-        except ImportError:
-            build_profile = None
-        if build_profile is not None:
-            profile = build_profile(self.tables, self.object_name, region=self.region, schema=schema)
-        else:
-            profile = self._profile_from_suggestions(schema)
-        if self.region and not profile.default_region:
-            profile.default_region = self.region
+        """A fresh profile from the core's suggestions for the loaded tables (all columns listed)."""
+        from crm_migrate.mapping.build import build_profile
+
+        profile = build_profile(self.tables, self.object_name, region=self.region,
+                                schema=self.object_schema())
+        self.profile = profile
+        known = {m.column for m in profile.fields}
+        missing = [c for c in self.columns if c not in known]
+        if missing:
+            self._add_columns(missing)
         return profile
-
-    def _profile_from_suggestions(self, schema: ObjectSchema) -> Profile:
-        from crm_migrate.mapping.profile import FieldMapping, Profile
-        from crm_migrate.mapping.suggest import suggest_mappings
-
-        fields: list[FieldMapping] = []
-        seen: set[str] = set()
-        for table in self.tables:
-            for s in suggest_mappings(table, self.object_name, schema):
-                if s.column in seen:
-                    continue
-                seen.add(s.column)
-                fields.append(FieldMapping(column=s.column, field=s.field,
-                                           split_into=s.split_into, confidence=s.confidence))
-        return Profile(object=self.object_name, fields=fields, default_region=self.region)
 
     def _add_columns(self, missing: list[str]) -> None:
         """Give columns a profile does not list yet their suggestion (unless the field is taken)."""
@@ -249,9 +232,14 @@ class WizardState:
                 warnings.append(f"required field {name!r} is not mapped")
         if schema.key and schema.key not in filled:
             warnings.append(f"no column maps to {schema.key!r}: duplicates cannot be matched by it")
-        for name, columns in filled.items():
-            if len(columns) > 1:
-                warnings.append(f"{name!r} is filled by {len(columns)} columns: {', '.join(columns)}")
+        tables = self.tables or [None]
+        for table in tables:
+            present = set(table.columns) if table is not None else None
+            for name, columns in filled.items():
+                mine = [c for c in columns if present is None or c in present]
+                if len(mine) > 1:
+                    where = f" of {table.label}" if table is not None and len(self.tables) > 1 else ""
+                    warnings.append(f"{name!r} is filled by {len(mine)} columns{where}: {', '.join(mine)}")
         return warnings
 
     def save_profile(self, path: Path) -> Path:

@@ -72,7 +72,7 @@ class MappingScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#mapping-table", DataTable)
-        for name in ("column", "samples", "field", "conf", "transforms"):
+        for name in ("column", "field", "conf", "samples", "transforms"):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
@@ -112,7 +112,7 @@ class MappingScreen(WizardScreen):
         for m in profile.fields:
             field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
             conf = "" if m.confidence is None else f"{m.confidence:.0%}"
-            table.add_row(m.column[:24], self.samples(m.column)[:34], field_text, conf,
+            table.add_row(m.column[:22], field_text, conf, self.samples(m.column)[:32],
                           transforms_text(m.transforms)[:30], key=m.column)
         if profile.fields:
             table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))

@@ -39,11 +39,11 @@ class SourceScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="files", cursor_type="row")
         with Horizontal(id="overrides"):
-            yield Input(placeholder="sheet", id="ov-sheet")
-            yield Input(placeholder="header row", id="ov-header_row", type="integer")
-            yield Input(placeholder="encoding", id="ov-encoding")
-            yield Input(placeholder="delimiter", id="ov-delimiter")
-            yield Button("Apply", id="ov-apply")
+            yield Input(placeholder="sheet", id="ov-sheet", compact=True)
+            yield Input(placeholder="header row", id="ov-header_row", type="integer", compact=True)
+            yield Input(placeholder="encoding", id="ov-encoding", compact=True)
+            yield Input(placeholder="delimiter", id="ov-delimiter", compact=True)
+            yield Button("Apply", id="ov-apply", compact=True)
         yield Label("", id="preview-caption", classes="caption")
         yield PagedTable(id="preview")
 
@@ -97,7 +97,7 @@ class SourceScreen(WizardScreen):
         table.clear()
         for path in self.state.paths:
             loaded = self.state.table_for(path)
-            use = "[x]" if path in self.state.selected else "[ ]"
+            use = "✔" if path in self.state.selected else "·"
             name = Path(path).name
             if loaded is not None:
                 d = loaded.detection

@@ -33,22 +33,25 @@ class TargetScreen(WizardScreen):
         with Vertical(id="target-form"):
             with Horizontal(classes="form-row"):
                 yield Label("Target")
-                yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False, value="sandbox")
+                yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False, value="sandbox",
+                             compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Object")
-                yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False, value="contacts")
+                yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False, value="contacts",
+                             compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("URL")
-                yield Input(placeholder="default for the target", id="url")
+                yield Input(placeholder="default for the target", id="url", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Token")
-                yield Input(placeholder="keyring / CRM_MIGRATE_TOKEN", password=True, id="token")
+                yield Input(placeholder="keyring / CRM_MIGRATE_TOKEN", password=True, id="token",
+                            compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Region")
-                yield Input(placeholder="e.g. US, DE (phones without +code)", id="region")
+                yield Input(placeholder="e.g. US, DE (phones without +code)", id="region", compact=True)
             with Horizontal(classes="buttons"):
-                yield Button("Test connection (ctrl+t)", id="test", variant="primary")
-                yield Button("Save token (ctrl+s)", id="save")
+                yield Button("Test connection (ctrl+t)", id="test", variant="primary", compact=True)
+                yield Button("Save token (ctrl+s)", id="save", compact=True)
         yield Static("", id="target-status")
 
     def refresh_from_state(self) -> None:

@@ -28,7 +28,7 @@ class StepBar(Static):
         text = Text()
         for number, (name, title) in enumerate(STEPS, start=1):
             if number > 1:
-                text.append(" › ", style="dim")
+                text.append("  ")
             style = "bold reverse" if name == self.current else ""
             text.append(f"{number} {title}", style=style)
         return text
@@ -40,7 +40,7 @@ class StepBar(Static):
             return
         offset = 0
         for number, (name, title) in enumerate(STEPS, start=1):
-            width = len(f"{number} {title}") + (3 if number > 1 else 0)
+            width = len(f"{number} {title}") + (2 if number > 1 else 0)
             if offset <= x < offset + width:
                 self.app.call_later(self.app.goto, name)  # type: ignore[attr-defined]
                 return

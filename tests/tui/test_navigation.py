@@ -1,0 +1,131 @@
+"""Moving through the wizard with the keyboard: every step reachable, edits kept, modals, palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tui.conftest import settle
+
+STEPS = ["start", "source", "target", "mapping", "clean", "dedupe", "push", "report"]
+
+
+async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: Path) -> None:
+    from crm_migrate.tui.screens.mapping import MappingScreen
+
+    app = make_app(contacts_csv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.current_step == "source"
+        assert [t.label for t in app.state.tables] == ["contacts.csv"]
+        await pilot.press("ctrl+n")  # target
+        await pilot.press("ctrl+n")  # mapping
+        await settle(app, pilot)
+        assert isinstance(app.screen, MappingScreen)
+        fields = {m.column: m.field for m in app.state.profile.fields}
+        assert fields["E-mail Address"] == "email"
+        # change the field of the "Company" column through the fuzzy picker
+        table = app.screen.query_one("#mapping-table")
+        row = [m.column for m in app.state.profile.fields].index("Company")
+        table.move_cursor(row=row)
+        await pilot.press("f")
+        await pilot.pause()
+        await pilot.press(*"job title")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert {m.column: m.field for m in app.state.profile.fields}["Company"] == "jobtitle"
+        # away and back: the edit is still there
+        await pilot.press("escape", "escape", "escape")
+        assert app.current_step == "start"
+        for _ in range(3):
+            await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.current_step == "mapping"
+        assert {m.column: m.field for m in app.state.profile.fields}["Company"] == "jobtitle"
+        assert "jobtitle" in str(app.screen.query_one("#mapping-table").get_row("Company"))
+
+
+async def test_next_is_refused_without_files(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert app.current_step == "start"
+        await pilot.press("n")
+        assert app.current_step == "source"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert app.current_step == "source"  # nothing loaded: stays
+
+
+async def test_command_palette_goes_to_a_step(make_app, contacts_csv: Path) -> None:
+    app = make_app(contacts_csv)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"go to target")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.current_step == "target"
+
+
+async def test_help_opens_and_closes(make_app, contacts_csv: Path) -> None:
+    from crm_migrate.tui.screens.help import HelpScreen
+
+    app = make_app(contacts_csv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_step == "source" and not isinstance(app.screen, HelpScreen)
+
+
+async def test_source_override_and_toggle(make_app, tmp_path: Path, contacts_csv: Path) -> None:
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Customer list 2026\n\n" + contacts_csv.read_text(), encoding="utf-8")
+    app = make_app(contacts_csv, titled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert len(app.state.tables) == 2
+        screen = app.screen
+        screen.query_one("#files").move_cursor(row=1)
+        await pilot.pause()
+        assert screen.preview_path == str(titled)
+        await pilot.press("o")
+        await pilot.press("tab")  # header row input
+        await pilot.press("3", "enter")
+        await settle(app, pilot)
+        table = app.state.table_for(str(titled))
+        assert table is not None and table.detection.header_row == 3
+        assert table.columns[0] != "Full Name"  # header forced onto a data row
+        # leave the first file out of this migration
+        screen.query_one("#files").focus()
+        screen.query_one("#files").move_cursor(row=0)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert app.state.selected == [str(titled)]
+        assert [t.label for t in app.state.tables] == ["titled.csv"]
+
+
+async def test_paged_preview_of_a_long_file(make_app, tmp_path: Path) -> None:
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    big = tmp_path / "big.csv"
+    big.write_text("Email,Name\n" + "".join(f"p{i}@example.com,P {i}\n" for i in range(1, 451)))
+    app = make_app(big)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        preview = app.screen.query_one("#preview", PagedTable)
+        assert preview.row_count == 200 and preview.pages == 3
+        preview.focus()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert preview.page == 1 and preview.get_row_at(0)[0] == "201"
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        assert preview.page == 2 and preview.row_count == 50
+        assert "rows 401–450 of 450" in str(app.screen.query_one("#preview-caption").render())
