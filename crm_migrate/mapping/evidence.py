@@ -11,6 +11,9 @@ from crm_migrate.mapping.headers import fold
 
 EMAIL = re.compile(r"^[^@\s<>(),;]+@[^@\s<>(),;]+\.[A-Za-z]{2,}$")
 URL = re.compile(r"^(https?://|www\.)\S+$", re.I)
+SOCIAL = re.compile(
+    r"(^|[/.])(linkedin\.com/(in|pub)/|xing\.com/profile|facebook\.com/|twitter\.com/|x\.com/|"
+    r"instagram\.com/|github\.com/|tiktok\.com/@)", re.I)
 DOMAIN = re.compile(r"^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})*\.[a-z]{2,}$", re.I)
 PHONE = re.compile(r"^(\+|00|\()?[\d\s().\-/]{6,}(\s*(x|ext\.?|#)\s*\d+)?$", re.I)
 DATE_PATTERNS = [
@@ -172,7 +175,7 @@ def _classify(value: str) -> set[str]:
     if EMAIL.match(v):
         return {"email"}
     if URL.match(v):
-        return {"url"}
+        return {"url", "social"} if SOCIAL.search(v) else {"url"}
     if DOMAIN.match(v) and not re.fullmatch(r"[\d.]+", v):
         kinds.add("domain")
     if CITY_STATE_ZIP.match(v):

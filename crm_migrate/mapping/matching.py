@@ -99,6 +99,6 @@ def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | N
             phrase = match[0]
             field_name, weight = table[phrase]
             if ok(field_name):
-                score = (0.6 + 0.25 * (match[1] - 86) / 14) * weight - penalty
+                score = (0.6 + 0.2 * (match[1] - 86) / 14) * weight - penalty
                 _add(cands, field_name, score, f"header resembles '{phrase}'")
     return cands

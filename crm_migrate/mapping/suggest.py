@@ -50,8 +50,21 @@ class Suggestion:
         return out
 
 
+SAMPLE_ROWS = 5000
+
+
 def _values(table: SourceTable, column: str) -> list[str]:
     return [str(v) for v in table.frame[column].tolist()]
+
+
+def _sampled(table: SourceTable) -> SourceTable:
+    """The table itself, or evenly spaced rows of it when it is large (evidence needs a sample)."""
+    rows = len(table.frame)
+    if rows <= SAMPLE_ROWS:
+        return table
+    step = rows / SAMPLE_ROWS
+    frame = table.frame.iloc[[int(i * step) for i in range(SAMPLE_ROWS)]]
+    return SourceTable(frame=frame, detection=table.detection, label=table.label)
 
 
 def _guess_region(table: SourceTable, evidence: dict[str, Evidence]) -> str | None:
@@ -90,6 +103,8 @@ def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTabl
 
 def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
     """Raise or lower a header score by what the values look like."""
+    if field_name == "website" and ev.share("social") >= 0.5:
+        return score * 0.5  # social-network profiles are not the contact's website
     if field_name in STRONG_KINDS:
         share = max(ev.share(k) for k in STRONG_KINDS[field_name])
         if share >= 0.8:
@@ -125,7 +140,9 @@ def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Cand
 
     if n("email") >= 0.8:
         add("email", 0.6 + 0.25 * n("email"), f"{n('email'):.0%} of values are emails")
-    if n("url") >= 0.8 or (n("domain") >= 0.8 and object_name == "contacts"):
+    if n("social") >= 0.5:
+        add("_ignore", 0.8, "values are social-network profile links")
+    elif n("url") >= 0.8 or (n("domain") >= 0.8 and object_name == "contacts"):
         add("website", 0.72, "values are web addresses")
     if object_name == "companies" and n("domain") >= 0.8 and n("url") < 0.5:
         add("domain", 0.78, "values are domain names")
@@ -225,6 +242,7 @@ def suggest_mappings(
     """One Suggestion per column, in column order, assigned one-to-one over all columns."""
     object_name = object_name or (schema.object if schema is not None else guess_object(table))
     schema = schema if schema is not None else builtin_schema(object_name)
+    table = _sampled(table)
     columns = table.columns
     keys = {c: parse_header(c) for c in columns}
     evidence = {c: gather(_values(table, c)) for c in columns}
