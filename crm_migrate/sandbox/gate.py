@@ -77,16 +77,13 @@ async def _send_raw(
 
 
 def unauthorized_body(present: bool) -> dict[str, Any]:
-    """HubSpot's 401 body."""
-    message = (
-        "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
-        "you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
-        if not present
-        else "The OAuth token used to make this call expired or is invalid."
-    )
+    """HubSpot's 401 body (the same text whether the token is missing or wrong)."""
+    del present
     return {
         "status": "error",
-        "message": message,
+        "message": "Authentication credentials not found. This API supports OAuth 2.0 "
+        "authentication and you can find more details at "
+        "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
         "correlationId": correlation_id(),
         "category": "INVALID_AUTHENTICATION",
     }
