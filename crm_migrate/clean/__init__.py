@@ -1,0 +1,3 @@
+"""Normalisers, validation and the clean pipeline (map -> normalise -> validate -> dedupe -> match)."""
+
+from __future__ import annotations

@@ -1,0 +1,89 @@
+"""Email cells: strip mailto:, display names, brackets and dots; lower-case; email-validator syntax check."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# an address-looking token inside a cell (display names, brackets and separators around it)
+_CANDIDATE = re.compile(r"[^\s<>,;:\"'()\[\]|/]+@[^\s<>,;:\"'()\[\]|/]+")
+# a strict ASCII subset of valid addresses: accepted without calling email-validator
+_SIMPLE = (
+    r"^(?=.{3,254}$)(?=[^@]{1,64}@)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+_SPECIAL_TLDS = (".arpa", ".invalid", ".local", ".localhost", ".onion", ".test")
+
+
+@lru_cache(maxsize=65536)
+def check_address(address: str) -> str | None:
+    """The normalised address when email-validator accepts its syntax (no DNS), else None."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return str(result.normalized).lower()
+
+
+def _clean_token(token: str) -> str:
+    token = token.strip().strip(".").strip()
+    if token.lower().startswith("mailto:"):
+        token = token[7:]
+    return token.strip("<>\"' .").lower()
+
+
+def normalize_email(value: str) -> tuple[str, str, str]:
+    """One cell -> (address or "", problem, other addresses joined by ';')."""
+    text = value.strip()
+    if not text:
+        return "", "", ""
+    text = re.sub(r"mailto:", " ", text, flags=re.I)
+    candidates = [_clean_token(m) for m in _CANDIDATE.findall(text)]
+    candidates = [c for c in dict.fromkeys(candidates) if c]
+    if not candidates:
+        return "", "not a valid email address", ""
+    first = check_address(candidates[0])
+    if first is None:
+        return "", "not a valid email address", ""
+    others = [c for c in (check_address(c) for c in candidates[1:]) if c and c != first]
+    if others:
+        rest = ";".join(others)
+        return first, f"several email addresses in one cell; kept the first, others: {rest}", rest
+    return first, "", ""
+
+
+def normalize_emails(values: pd.Series) -> NormalizeResult:
+    """Email cells to one lower-cased address each; invalid ones blanked and reported.
+
+    Several addresses in a cell: the first is kept, the rest go to
+    `extra["other_emails"]` and a warning. Plain ASCII addresses are accepted by a
+    strict pattern (vectorised); everything else goes through email-validator once
+    per distinct cell.
+    """
+    text = as_text(values)
+    lowered = text.str.strip().str.lower()
+    simple = lowered.str.match(_SIMPLE) & ~lowered.str.endswith(_SPECIAL_TLDS)
+    result_values = lowered.where(simple, "").astype(object)
+    problems = empty_like(text)
+    others = empty_like(text)
+    rest = ~simple & (lowered != "")
+    if rest.any():
+        out = map_distinct(text[rest], normalize_email, names=("values", "problems", "other_emails"))
+        result_values[rest] = out["values"]
+        problems[rest] = out["problems"]
+        others[rest] = out["other_emails"]
+    return NormalizeResult(result_values.astype(object), problems.astype(object),
+                           {"other_emails": others.astype(object)})
+
+
+def email_domain(address: str) -> str:
+    """The domain part of an address ("" when none)."""
+    return address.rpartition("@")[2].strip().lower() if "@" in address else ""

@@ -1,0 +1,107 @@
+"""Phone numbers to E.164 with phonenumbers; extensions kept as `+14155550123;ext=12`."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SEP = "\x1f"
+# only punctuation around digits: such cells parse the same as their digits alone
+_PUNCT_ONLY = re.compile(r"^\+?[\d\s().\-]+$")
+_PUNCT = re.compile(r"[\s().\-]")
+_LEADING_JUNK = re.compile(r"^(?:tel|phone|fax|mobile|mob|cell|tel\.?|ph)\s*[:.]\s*", re.I)
+
+
+def _prepare(text: str) -> str:
+    """Strip quote marks, `tel:` prefixes and a spreadsheet's `.0` from a cell."""
+    text = text.strip().lstrip("'").strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    text = _LEADING_JUNK.sub("", text)
+    if re.fullmatch(r"\d{6,15}\.0", text):
+        text = text[:-2]
+    return text.strip()
+
+
+def _format(number: object) -> str:
+    import phonenumbers
+
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    extension = getattr(number, "extension", None)
+    return f"{e164};ext={extension}" if extension else e164
+
+
+def _valid(text: str, region: str | None) -> object | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
+    """One cell -> (E.164 or "", problem, other numbers found in the cell joined by ';')."""
+    import phonenumbers
+
+    text = _prepare(value)
+    if not text:
+        return "", "", ""
+    if not region and text.startswith("00"):
+        text = "+" + text[2:]
+    number = _valid(text, region)
+    if number is None and text.startswith("00"):
+        number = _valid("+" + text[2:], None)
+    if number is not None:
+        return _format(number), "", ""
+    # several numbers in one cell ("415-555-0123 / 415-555-0199"): first kept, rest reported
+    found = [m.number for m in phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=1)]
+    found = [n for n in found if phonenumbers.is_valid_number(n)]
+    if found:
+        first, rest = _format(found[0]), ";".join(_format(n) for n in found[1:])
+        if rest:
+            return first, f"several phone numbers in one cell; kept the first, others: {rest}", rest
+        return first, "", ""
+    if not region and not text.startswith("+"):
+        return "", "not a valid phone number: no country code and no default region", ""
+    where = f" for {region}" if region and not text.startswith("+") else ""
+    return "", f"not a valid phone number{where}", ""
+
+
+def normalize_phones(values: pd.Series, region: str | None | pd.Series = None) -> NormalizeResult:
+    """Phone cells to E.164; `region` is a default region or a per-row Series of region codes.
+
+    A number written with +country code ignores the region. An extension stays in the
+    value as `;ext=N` (RFC 3966 style). Impossible numbers are blanked and reported.
+    Each distinct (cell, region) pair is parsed once.
+    """
+    import pandas as pd
+
+    text = as_text(values)
+    if isinstance(region, pd.Series):
+        regions = as_text(region.reindex(values.index)).str.upper()
+    else:
+        regions = pd.Series([(region or "").upper()] * len(text), index=text.index, dtype=object)
+    keys = text.str.strip().str.lstrip("'").str.strip().str.replace(r"^(\d{6,15})\.0$", r"\1", regex=True)
+    plain = keys.str.match(_PUNCT_ONLY.pattern)
+    keys = keys.where(~plain, keys.str.replace(_PUNCT.pattern, "", regex=True))
+    keys = keys + SEP + regions
+
+    def one(key: str) -> tuple[str, str, str]:
+        cell, reg = key.rsplit(SEP, 1)
+        return normalize_phone(cell, reg or None)
+
+    out = map_distinct(text, one, names=("values", "problems", "other_phones"), keys=keys)
+    return NormalizeResult(out["values"], out["problems"], {"other_phones": out["other_phones"]})
+
+
+def split_extension(value: str) -> tuple[str, str]:
+    """`+14155550123;ext=12` -> ("+14155550123", "12")."""
+    number, _, extension = value.partition(";ext=")
+    return number, extension
