@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crm_migrate.dedupe import scoring
-from crm_migrate.dedupe.features import Features, build_features
+from crm_migrate.dedupe.features import build_features
 from crm_migrate.dedupe.unionfind import UnionFind
 
 if TYPE_CHECKING:
@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from crm_migrate.mapping.profile import DedupeSettings
 
 UNIQUE_KEYS = {"contacts": "email", "companies": "domain"}
-# a fuzzy join of two groups needs every cross pair to score at least threshold - CHAIN_SLACK
+# a fuzzy join of two groups (chaining guard) needs the cross pairs' mean score to reach
+# threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR
 CHAIN_SLACK = 0.12
+CHAIN_FLOOR = 0.05
 # beyond this many cross pairs only each member against the other group's first members is checked
 CHAIN_CHECK_LIMIT = 400
 
@@ -45,11 +47,6 @@ def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
     if dup.empty:
         return []
     return [sorted(int(p) for p in idx) for idx in dup.groupby(dup, sort=False).groups.values()]
-
-
-def _raw_score(feats: Features, i: int, j: int) -> float:
-    sims = scoring.field_similarities(feats, i, j)
-    return scoring.combine(sims, scoring.rules_for(feats.object_name))[0]
 
 
 def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: DedupeSettings) -> list[list[int]]:
@@ -88,21 +85,22 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         if score >= threshold:
             scored.append((score, i, j))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
-    floor = threshold - CHAIN_SLACK
+    mean_floor = threshold - CHAIN_SLACK
     cache: dict[tuple[int, int], float] = {}
 
-    def close_enough(a: int, b: int) -> bool:
+    def cross_score(a: int, b: int) -> float:
         key = (a, b) if a < b else (b, a)
         if key in same_key:
-            return True
+            return 1.0
         if key not in cache:
-            cache[key] = _raw_score(feats, *key)
-        return cache[key] >= floor
+            cache[key] = scoring.raw_score(feats, *key)
+        return cache[key]
 
     def linkable(group_a: list[int], group_b: list[int]) -> bool:
         if len(group_a) * len(group_b) > CHAIN_CHECK_LIMIT:
             group_a, group_b = group_a[:20], group_b[:20]
-        return all(close_enough(a, b) for a in group_a for b in group_b)
+        scores = [cross_score(a, b) for a in group_a for b in group_b]
+        return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= mean_floor
 
     for _, i, j in scored:
         uf.union_checked(i, j, linkable)
@@ -112,13 +110,13 @@ def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     feats = build_features(frame.reset_index(drop=True), object_name)
     sims = scoring.field_similarities(feats, i, j)
-    rules = scoring.rules_for(object_name)
-    score, evidence = scoring.combine(sims, rules)
-    fields = {name: {"similarity": round(sim, 3),
-                     "weight": round(rules[name].disagree + (rules[name].agree - rules[name].disagree) * sim, 3)}
+    weights = scoring.field_weights(feats, i, j, sims)
+    score, evidence = scoring.combine(sims, weights, scoring.rules_for(object_name))
+    fields = {name: {"similarity": round(sim, 3), "weight_bits": round(weights[name], 2)}
               for name, sim in sims.items()}
     return {"fields": fields, "score": round(scoring.pair_score(feats, i, j), 3),
-            "weighted_similarity": round(score, 3), "evidence": round(evidence, 2),
+            "total_bits": round(sum(weights.values()), 2), "prior_bits": scoring.PRIOR_BITS,
+            "probability": round(score, 3), "evidence": round(evidence, 2),
             "evidence_needed": scoring.MIN_EVIDENCE,
             "exact_key_match": _exact_key_match(frame, i, j, object_name)}
 

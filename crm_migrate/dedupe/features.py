@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -116,6 +117,7 @@ class Features:
     size: int
     columns: dict[str, list[str]] = field(default_factory=dict)
     phones: list[tuple[str, ...]] = field(default_factory=list)
+    frequencies: dict[str, Counter[str]] = field(default_factory=dict)
 
     def get(self, name: str) -> list[str]:
         """A derived column, or a list of "" when the frame lacks it."""
@@ -188,6 +190,9 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["zip"] = [z.replace(" ", "") for z in _mapped(_column(frame, "zip"), fold)]
         cols["state"] = _mapped(_column(frame, "state"), fold)
         cols["country"] = _mapped(_column(frame, "country"), fold)
+    from crm_migrate.dedupe.scoring import value_frequencies
+
+    feats.frequencies = value_frequencies(feats)
     return feats
 
 

@@ -1,15 +1,18 @@
-"""Field similarities and the weighted pair score.
+"""Field similarities and the pair score (Fellegi-Sunter style log-odds).
 
-score = sum(w(s) * s) / sum(w(s)) over the fields filled in on both records, where
-w(s) = w_disagree + (w_agree - w_disagree) * s: agreement on an identifying field counts
-fully, disagreement on a field people often have several of (e-mail, phone, address) counts
-less. Missing values neither help nor hurt. A pair is a match when the score reaches the
-threshold AND some field besides the name agrees (the "evidence" gate), so two people who
-only share a common name are never merged.
+Each field compared on both records adds a weight in bits: log2(m/u) when it agrees and
+log2((1-m)/(1-u)) when it disagrees (m: how often a true duplicate agrees on it, u: how
+often two different records do), interpolated by the similarity in between. For names, u
+is the share of records with that name, so "John Smith" counts less than a rare name.
+Missing values add nothing. score = 1 / (1 + 2 ** -(sum - PRIOR_BITS)), a match probability
+compared with the threshold. A pair also needs some field besides the name to agree (the
+evidence gate), so two people who only share a name are never merged.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,52 +23,71 @@ from crm_migrate.dedupe.features import Features, house_number
 from crm_migrate.dedupe.nicknames import same_first_name
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
+PRIOR_BITS = 22.0  # log-odds against a candidate pair being a duplicate before any field
+TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
 
 
 @dataclass(frozen=True)
 class FieldRule:
-    """How one field weighs in: weight when it agrees, when it disagrees, evidence it gives."""
+    """One field: m and u probabilities, the similarity below which it fully disagrees, evidence."""
 
-    agree: float
-    disagree: float
+    m: float
+    u: float
+    low: float = 0.5
     evidence: float = 0.0
+
+    def bits(self, sim: float, u: float | None = None) -> float:
+        """Weight in bits for a similarity (u overrides the rule's u, e.g. a name's frequency)."""
+        u = self.u if u is None else u
+        agree = math.log2(self.m / u)
+        disagree = math.log2((1 - self.m) / (1 - u))
+        ramp = min(1.0, max(0.0, (sim - self.low) / (1 - self.low)))
+        return disagree + (agree - disagree) * ramp
 
 
 CONTACT_RULES = {
-    "first": FieldRule(2.0, 2.0),
-    "last": FieldRule(3.0, 3.0),
-    "email": FieldRule(4.0, 1.0, 2.0),
-    "phone": FieldRule(3.0, 1.0, 2.0),
-    "dob": FieldRule(3.0, 3.0, 2.0),
-    "address": FieldRule(2.0, 1.0, 1.5),
-    "zip": FieldRule(1.0, 0.5, 0.75),
-    "city": FieldRule(0.75, 0.5, 0.5),
-    "company": FieldRule(1.0, 0.5, 1.0),
+    "first": FieldRule(0.95, 0.01, 0.7),
+    "last": FieldRule(0.92, 0.005, 0.7),
+    "email": FieldRule(0.6, 1e-5, 0.5, 2.0),
+    "phone": FieldRule(0.7, 1e-4, 0.5, 2.0),
+    "dob": FieldRule(0.95, 5e-5, 0.5, 2.0),
+    "address": FieldRule(0.7, 1e-4, 0.5, 1.5),
+    "zip": FieldRule(0.8, 1e-3, 0.4, 0.75),
+    "city": FieldRule(0.85, 0.01, 0.7, 0.5),
+    "state": FieldRule(0.9, 0.1, 0.5, 0.0),
+    "company": FieldRule(0.6, 0.01, 0.6, 1.0),
 }
 COMPANY_RULES = {
-    "name": FieldRule(4.0, 4.0),
-    "domain": FieldRule(3.0, 1.5, 2.0),
-    "phone": FieldRule(3.0, 1.0, 2.0),
-    "address": FieldRule(2.0, 1.0, 1.5),
-    "zip": FieldRule(1.0, 0.5, 0.75),
-    "city": FieldRule(1.0, 0.75, 0.5),
-    "country": FieldRule(0.5, 0.5, 0.0),
+    "name": FieldRule(0.92, 0.002, 0.7),
+    "domain": FieldRule(0.7, 1e-4, 0.5, 2.0),
+    "phone": FieldRule(0.7, 1e-4, 0.5, 2.0),
+    "address": FieldRule(0.7, 1e-4, 0.5, 1.5),
+    "zip": FieldRule(0.8, 1e-3, 0.4, 0.75),
+    "city": FieldRule(0.85, 0.01, 0.7, 0.5),
+    "country": FieldRule(0.95, 0.2, 0.5, 0.0),
 }
 DEAL_RULES = {
-    "dealname": FieldRule(4.0, 4.0),
-    "amount": FieldRule(2.0, 2.0, 1.0),
-    "closedate": FieldRule(1.5, 1.0, 1.0),
-    "company": FieldRule(1.0, 0.5, 1.0),
-    "pipeline": FieldRule(0.5, 0.5, 0.0),
-    "dealstage": FieldRule(0.25, 0.25, 0.0),
+    "dealname": FieldRule(0.92, 0.001, 0.7),
+    "amount": FieldRule(0.8, 0.005, 0.5, 1.0),
+    "closedate": FieldRule(0.7, 0.003, 0.5, 1.0),
+    "company": FieldRule(0.8, 0.01, 0.6, 1.0),
+    "pipeline": FieldRule(0.95, 0.5, 0.5, 0.0),
+    "dealstage": FieldRule(0.8, 0.2, 0.5, 0.0),
 }
 MIN_EVIDENCE = 1.0
 NAME_FIELDS = {"first", "last", "name", "dealname"}
+FREQUENCY_FIELDS = {"first", "last", "name", "city", "company"}
 
 
 def rules_for(object_name: str) -> dict[str, FieldRule]:
     """The field rules of an object type."""
     return {"contacts": CONTACT_RULES, "companies": COMPANY_RULES}.get(object_name, DEAL_RULES)
+
+
+def value_frequencies(feats: Features) -> dict[str, Counter[str]]:
+    """How often each name (and city, company) occurs, for frequency-adjusted agreement."""
+    return {name: Counter(v for v in feats.get(name) if v) for name in FREQUENCY_FIELDS
+            if name in feats.columns}
 
 
 # ---- field comparators: (a, b) -> similarity in [0, 1]; callers skip empty values ----
@@ -184,7 +206,7 @@ def date_sim(a: str, b: str) -> float:
 COMPARATORS: dict[str, Callable[[str, str], float]] = {
     "email": email_sim, "dob": dob_sim, "address": address_sim, "zip": zip_sim,
     "city": text_sim, "company": text_sim, "name": text_sim, "domain": exact_sim,
-    "country": exact_sim, "dealname": text_sim, "amount": exact_sim, "closedate": date_sim,
+    "country": exact_sim, "state": exact_sim, "dealname": text_sim, "amount": exact_sim, "closedate": date_sim,
     "pipeline": exact_sim, "dealstage": exact_sim,
 }
 
@@ -213,19 +235,37 @@ def field_similarities(feats: Features, i: int, j: int) -> dict[str, float]:
     return sims
 
 
-def combine(sims: dict[str, float], rules: dict[str, FieldRule]) -> tuple[float, float]:
-    """(weighted score, evidence) of a set of field similarities."""
-    total = weights = evidence = 0.0
+def frequency_u(feats: Features, field: str, a: str, b: str, rule: FieldRule) -> float | None:
+    """u for an agreeing name: the smoothed share of records carrying it."""
+    freqs = feats.frequencies.get(field)
+    if not freqs:
+        return None
+    count = max(freqs.get(a, 0), freqs.get(b, 0))
+    return (count + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+
+
+def field_weights(feats: Features, i: int, j: int, sims: dict[str, float]) -> dict[str, float]:
+    """Bits each compared field adds."""
+    rules = rules_for(feats.object_name)
+    out = {}
     for name, sim in sims.items():
         rule = rules[name]
-        weight = rule.disagree + (rule.agree - rule.disagree) * sim
-        total += weight * sim
-        weights += weight
-        if sim >= AGREE:
-            evidence += rule.evidence
+        u = None
+        if name in FREQUENCY_FIELDS and sim >= AGREE and feats.frequencies:
+            column = feats.get(name)
+            u = frequency_u(feats, name, column[i], column[j], rule)
+        out[name] = rule.bits(sim, u)
+    return out
+
+
+def combine(sims: dict[str, float], weights: dict[str, float],
+            rules: dict[str, FieldRule]) -> tuple[float, float]:
+    """(match probability, evidence) from field similarities and their weights in bits."""
     if not weights:
         return 0.0, 0.0
-    return total / weights, evidence
+    total = sum(weights.values()) - PRIOR_BITS
+    evidence = sum(rules[name].evidence for name, sim in sims.items() if sim >= AGREE)
+    return 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0))), evidence
 
 
 def has_name(sims: dict[str, float]) -> bool:
@@ -233,12 +273,18 @@ def has_name(sims: dict[str, float]) -> bool:
     return any(name in sims for name in NAME_FIELDS)
 
 
+def raw_score(feats: Features, i: int, j: int) -> float:
+    """The match probability of two records without the evidence gate."""
+    sims = field_similarities(feats, i, j)
+    return combine(sims, field_weights(feats, i, j, sims), rules_for(feats.object_name))[0]
+
+
 def pair_score(feats: Features, i: int, j: int) -> float:
-    """The match score of two records; 0 when no field other than the name agrees."""
+    """The match probability of two records; at most 0.5 when nothing besides the name agrees."""
     sims = field_similarities(feats, i, j)
     if not has_name(sims):
         return 0.0
-    score, evidence = combine(sims, rules_for(feats.object_name))
+    score, evidence = combine(sims, field_weights(feats, i, j, sims), rules_for(feats.object_name))
     return score if evidence >= MIN_EVIDENCE else min(score, 0.5)
 
 
