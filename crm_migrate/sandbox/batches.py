@@ -292,7 +292,8 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
     started = now_ms()
     known = store.properties(obj)
     unique = store.unique_properties(obj)
-    partial = _partial(inputs)
+    # HubSpot: "partial upserts are not supported with email as the idProperty"
+    partial = _partial(inputs) and all(i.get("idProperty") != "email" for i in inputs)
     items = _keyed_items(store, obj, inputs, partial, upsert=True)
     _reject_invalid(items, partial)
     for item in items:

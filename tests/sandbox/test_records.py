@@ -321,3 +321,40 @@ async def test_required_properties_of_deals_and_companies(crm: Harness) -> None:
         f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"amount": "2000"}}
     )
     assert patched.status_code == 200
+
+
+async def test_upsert_partial_success_needs_a_custom_id_property(crm: Harness) -> None:
+    by_email = [
+        {
+            "id": "good@example.com",
+            "idProperty": "email",
+            "properties": {},
+            "objectWriteTraceId": "a",
+        },
+        {"id": "bad@", "idProperty": "email", "properties": {}, "objectWriteTraceId": "b"},
+    ]
+    refused = await crm.client.post(f"{BASE}/batch/upsert", json={"inputs": by_email})
+    assert refused.status_code == 400  # whole batch: no partial upserts keyed by email
+    assert (await crm.stats())["records"]["contacts"] == 0
+    prop = {"name": "ext_id", "label": "Ext", "type": "string", "fieldType": "text"}
+    prop |= {"groupName": "contactinformation", "hasUniqueValue": True}
+    assert (await crm.client.post("/crm/v3/properties/contacts", json=prop)).status_code == 201
+    by_ext = [
+        {
+            "id": "e1",
+            "idProperty": "ext_id",
+            "properties": {"email": "good@example.com"},
+            "objectWriteTraceId": "a",
+        },
+        {
+            "id": "e2",
+            "idProperty": "ext_id",
+            "properties": {"email": "bad@"},
+            "objectWriteTraceId": "b",
+        },
+    ]
+    partial = await crm.client.post(f"{BASE}/batch/upsert", json={"inputs": by_ext})
+    assert partial.status_code == 207
+    body = partial.json()
+    assert [r["new"] for r in body["results"]] == [True]
+    assert body["errors"][0]["context"]["objectWriteTraceId"] == ["b"]
