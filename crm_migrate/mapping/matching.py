@@ -17,17 +17,43 @@ def _add(cands: Candidates, field_name: str, score: float, reason: str) -> None:
         cands[field_name] = (score, reason)
 
 
+IGNORE_TOKENS = frozenset({"yomi", "phonetic", "fax", "telefax", "pager", "checksum", "guid", "uuid",
+                           "latitude", "longitude", "timezone", "ip", "geocode", "optout"})
+IGNORE_PHRASES = ("do not modify", "opt out", "opted out", "unsubscribed", "do not call")
+ADDRESS_WORDS = frozenset({"address", "adresse", "addr", "anschrift", "indirizzo", "direccion", "endereco"})
+
+
+def _singular(token: str) -> str:
+    if len(token) > 4 and token.endswith("sses"):
+        return token[:-2]
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
 def _variants(key: HeaderKey) -> list[tuple[str, float]]:
-    """Header texts to look up: as written, then without each combination of qualifiers."""
-    tokens = key.all_tokens
-    out = [(" ".join(tokens), 1.0)]
+    """Header texts to look up: as written, singular, without a leading "Address", without qualifiers."""
+    out = [(" ".join(key.all_tokens), 1.0)]
+    singular = [_singular(t) for t in key.all_tokens]
+    if singular != key.all_tokens:
+        out.append((" ".join(singular), 0.97))
+    out.extend(_qualifier_variants(key.all_tokens, 1.0))
+    if len(key.all_tokens) > 1 and key.all_tokens[0] in ADDRESS_WORDS:
+        rest = key.all_tokens[1:]
+        out.append((" ".join(rest), 0.99))
+        out.extend(_qualifier_variants(rest, 0.99))
+    return out
+
+
+def _qualifier_variants(tokens: list[str], base: float) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
     quals = [i for i, t in enumerate(tokens) if t in QUALIFIERS]
     for n in range(1, min(len(quals), 3) + 1):
         for drop in combinations(quals, n):
             kept = [t for i, t in enumerate(tokens) if i not in drop]
             if kept:
                 weight = min(QUALIFIERS[tokens[i]] for i in drop)
-                out.append((" ".join(kept), weight))
+                out.append((" ".join(kept), weight * base))
     return out
 
 
@@ -62,6 +88,9 @@ def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | N
     def ok(field_name: str) -> bool:
         return field_name.startswith("_") or allowed is None or field_name in allowed
 
+    full = " ".join(key.all_tokens)
+    if set(key.all_tokens) & IGNORE_TOKENS or any(p in full for p in IGNORE_PHRASES):
+        _add(cands, "_ignore", 0.95, "header names data that is not a CRM field")
     exact = False
     for text, weight in _variants(key):
         hit = table.get(text)
@@ -79,7 +108,6 @@ def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | N
                 _add(cands, name, base * weight - penalty, f"header matches the field's label '{text}'")
     if exact:
         return cands
-    full = " ".join(key.all_tokens)
     # a known phrase inside a longer header ("Contact Email Address")
     for phrase, (field_name, weight) in table.items():
         if len(phrase) < 4 or not ok(field_name):
