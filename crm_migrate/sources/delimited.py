@@ -75,6 +75,7 @@ def read_delimited(
     offset = detected.bom_length + len(_encode(prefix, detected))
     sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
     frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
+    records_read = len(frame)
     detection = Detection(
         path=str(path),
         format="tsv" if delimiter == "\t" else "csv",
@@ -84,7 +85,7 @@ def read_delimited(
     )
     table = finish_frame(frame, header, detection=detection, label=label, file=file)
     table.issues[:0] = issues
-    if path.stat().st_size >= BIG_CELL:
+    if _may_hold_big_cell(path, offset, records_read, detected):
         table.issues.extend(big_cells(table.frame, file))
     return table
 
@@ -189,6 +190,34 @@ def _read_frame(
             continue
         return frame, issues
     raise SourceError("cannot read the file consistently", file=file)
+
+
+def _may_hold_big_cell(path: Path, offset: int, records: int, detected: DetectedEncoding) -> bool:
+    """False when no cell can be BIG_CELL long: (multi-line extra lines + 1) x longest line."""
+    size = path.stat().st_size
+    if size - offset < BIG_CELL:
+        return False
+    if not _is_8bit(detected):
+        return True
+    import mmap
+
+    import numpy as np
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        data = np.frombuffer(mapped, dtype=np.uint8)[offset:]
+        newlines = np.flatnonzero(data == 10)
+        if len(newlines) == 0:
+            del data
+            return True
+        lengths = np.diff(newlines, prepend=-1) - 1
+        ends_cr = data[np.maximum(newlines - 1, 0)] == 13
+        blank = int(((lengths == 0) | ((lengths == 1) & ends_cr)).sum())
+        tail = len(data) - 1 - int(newlines[-1])
+        longest = max(int(lengths.max()), tail)
+        lines = len(newlines) - blank + (1 if tail > 0 else 0)
+        del data, newlines, lengths, ends_cr
+    extra = max(lines - records, 0)
+    return (extra + 1) * longest >= BIG_CELL
 
 
 def big_cells(frame: pd.DataFrame, file: str, limit: int = BIG_CELL) -> list[SourceIssue]:

@@ -15,11 +15,10 @@ MAX_ROW_ISSUES = 20
 
 
 def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose every cell is empty (after trimming spaces) removed."""
+    """Rows whose every cell is empty (or only spaces) removed; first cell checked first."""
     if frame.empty or frame.shape[1] == 0:
         return frame
-    first = frame.iloc[:, 0]
-    maybe = first.str.strip() == ""
+    maybe = frame.iloc[:, 0] == ""
     if not maybe.any():
         return frame
     sub = frame[maybe]

@@ -228,3 +228,19 @@ def test_zip_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
     table = load(path)
     assert table.detection.format == "xlsx"
     assert table.frame.loc[1].tolist() == ["Ann", "a@x.com"]
+
+
+def test_big_cell_made_of_many_short_lines_is_reported(tmp_path: Path) -> None:
+    big = "\n".join(["base64-ish line of text, fifty characters long...."] * 30000)
+    rows = "".join(f"P{i},short note\n" for i in range(1000))
+    text = f'Name,Notes\n{rows}Ann,"{big}"\nBob,short\n'
+    table = load(write(tmp_path, "c.csv", text))
+    assert len(table) == 1002
+    assert [(i.row, i.column) for i in table.issues if "large cell" in i.problem] == [(1001, "Notes")]
+
+
+def test_many_rows_no_big_cells_reports_nothing(tmp_path: Path) -> None:
+    rows = "".join(f'P{i},"note\nline two",x\n' for i in range(40000))
+    table = load(write(tmp_path, "c.csv", "Name,Notes,X\n" + rows))
+    assert len(table) == 40000
+    assert table.issues == []
