@@ -196,6 +196,11 @@ class PipedriveConnector(HttpConnectorBase):
                 )
             if response.status_code != 429:
                 return response
+            if self.daily_requests_left == 0:
+                raise TargetError(
+                    "pipedrive: the company's daily API budget is used up (HTTP 429, "
+                    "x-daily-requests-left: 0); resume the run after the daily reset"
+                )
             wait = parse_retry_after(response.headers.get("retry-after"))
             if wait is None:
                 wait = parse_retry_after(response.headers.get("x-ratelimit-reset"))

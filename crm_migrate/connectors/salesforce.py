@@ -19,7 +19,13 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from crm_migrate.connectors.base import BatchRejected, RateHint, RemoteRecord, WriteResult
+from crm_migrate.connectors.base import (
+    BatchRejected,
+    RateHint,
+    RemoteRecord,
+    TransientError,
+    WriteResult,
+)
 from crm_migrate.connectors.fieldmap import (
     HS_FIELD_TYPES,
     ID_PROPERTY,
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_API_VERSION = "v60.0"
+CONCURRENCY_BACKOFF = 20.0  # seconds: long-running calls are those over 20 s
 MAX_SOQL_URL = 8000  # stay far below the 16,384-character URI limit
 REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
     "Contact": ("LastName",),
@@ -181,6 +188,14 @@ class SalesforceConnector(HttpConnectorBase):
             raise AuthError(
                 "salesforce rejected the access token (INVALID_SESSION_ID: session expired or "
                 "invalid); get a new one and run `crm-migrate auth set salesforce`"
+            )
+        if "REQUEST_LIMIT_EXCEEDED" in codes and "concurrent" in detail.lower():
+            # ConcurrentPerOrgLongTxn / ConcurrentRequests: too many long calls in flight
+            raise TransientError(
+                f"salesforce: too many concurrent long-running requests ({detail})",
+                status=status,
+                retry_after=CONCURRENCY_BACKOFF,
+                maybe_committed=False,
             )
         if "REQUEST_LIMIT_EXCEEDED" in codes:
             raise TargetError(

@@ -421,3 +421,19 @@ async def test_rolling_limiter_keeps_the_burst_budget() -> None:
     stamps.sort()
     for i, start in enumerate(stamps):
         assert sum(1 for s in stamps[i:] if s - start < 0.2 - 1e-3) <= 3
+
+
+async def test_daily_budget_exhausted_stops_the_run(api: FakePipedrive) -> None:
+    from crm_migrate.errors import TargetError
+
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api))
+    api.queue.append(
+        httpx.Response(
+            429,
+            json={"success": False, "error": "Daily rate limit exceeded"},
+            headers={"x-daily-requests-left": "0", "x-ratelimit-reset": "0.01"},
+        )
+    )
+    with pytest.raises(TargetError, match="daily API budget"):
+        await pd.create("contacts", [{"firstname": "X"}])
+    await pd.aclose()

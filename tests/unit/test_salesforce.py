@@ -604,3 +604,20 @@ async def test_associate_contact_to_account(sf: SalesforceConnector, org: FakeOr
     assert list(found) == ["ACME.com"] and found["ACME.com"].id == account
     results = await sf.associate("contacts", "companies", [(contact, account)])
     assert results[0].ok and org.records[contact]["AccountId"] == account
+
+
+async def test_concurrent_limit_is_transient_not_fatal(org: FakeOrg) -> None:
+    org.respond["POST /composite/sobjects"] = httpx.Response(
+        403,
+        json=[
+            {
+                "message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+                "errorCode": "REQUEST_LIMIT_EXCEEDED",
+            }
+        ],
+    )
+    sf = SalesforceConnector(url=INSTANCE, token=TOKEN, transport=httpx.MockTransport(org))
+    with pytest.raises(TransientError) as info:
+        await sf.create("contacts", [{"lastname": "X"}])
+    assert info.value.maybe_committed is False and info.value.retry_after == 20.0
+    await sf.aclose()
