@@ -109,10 +109,11 @@ def plan_cmd(files: tuple[str, ...], object_name: str | None, target: str | None
         target_text = "split: " + ", ".join(m.split_into) if m.split_into else str(m.field)
         confidence = f"  ({m.confidence:.2f})" if m.confidence is not None else ""
         click.echo(f"  {m.column:<{width}}  ->  {target_text}{confidence}")
-    mapped = {c for m in profile.fields for c in [m.column]}
+    mapped = {m.column for m in profile.fields}
     left_out = [c for t in tables for c in t.columns if c not in mapped]
     left_out = list(dict.fromkeys(left_out))
     if left_out:
-        click.echo(f"  left out: {', '.join(left_out)}")
+        shown = ", ".join(left_out[:12]) + (f", … (+{len(left_out) - 12} more)" if len(left_out) > 12 else "")
+        click.echo(f"  left out ({len(left_out)}): {shown}")
     click.echo(f"wrote {out} ({profile.object}, {len(profile.fields)} columns mapped)")
     return 0

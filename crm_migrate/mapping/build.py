@@ -8,7 +8,7 @@ from typing import Any
 
 from crm_migrate.mapping.evidence import country_code
 from crm_migrate.mapping.profile import FieldMapping, Profile
-from crm_migrate.mapping.suggest import Suggestion, suggest_mappings
+from crm_migrate.mapping.suggest import EMPTY_REASON, Suggestion, suggest_mappings
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
@@ -80,6 +80,17 @@ def guess_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) 
     return None
 
 
+def _rank(suggestion: Suggestion) -> tuple[int, float, int]:
+    """Which file's suggestion a column shared by several files follows.
+
+    An empty column has no say; otherwise the most confident wins, so a confident
+    "leave out" (salutations under "Title") beats a guess made from another file.
+    """
+    has_values = suggestion.reason != EMPTY_REASON
+    mapped = bool(suggestion.field or suggestion.split_into)
+    return (int(has_values), suggestion.confidence, int(mapped))
+
+
 def build_profile(
     tables: list[SourceTable],
     object_name: str,
@@ -98,10 +109,7 @@ def build_profile(
                 order.append(column)
                 best[column] = suggestion
                 continue
-            current = best[column]
-            mapped = bool(suggestion.field or suggestion.split_into)
-            if mapped and (not (current.field or current.split_into)
-                           or suggestion.confidence > current.confidence):
+            if _rank(suggestion) > _rank(best[column]):
                 best[column] = suggestion
     # two columns of one file must not fill one field: keep the fuller, then the more confident
     for table in tables:

@@ -13,6 +13,7 @@ from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
 MIN_SCORE = 0.5
+EMPTY_REASON = "empty column"
 MOBILE_WORDS = {"mobile", "cell", "cellular", "handy", "mobil", "portable", "movil", "cellulare",
                 "celular", "telemovel", "mobiel", "gsm", "iphone"}
 HOME_WORDS = {"home", "private", "personal", "privat", "domicile", "casa", "thuis", "prive"}
@@ -355,7 +356,7 @@ def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str,
         if column in result:
             out.append(result[column])
         elif evidence[column].non_empty == 0:
-            out.append(Suggestion(column, None, 0.95, reason="empty column"))
+            out.append(Suggestion(column, None, 0.95, reason=EMPTY_REASON))
         elif column in lost:
             out.append(Suggestion(column, None, 0.6, reason=f"'{lost[column]}' went to a better column"))
         else:
