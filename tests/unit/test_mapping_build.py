@@ -59,3 +59,12 @@ def test_date_transform_choices() -> None:
     assert date_transform(["12/31/1980", "01/02/1975"]) == {"date": {"dayfirst": False}}
     assert date_transform(["1980-12-31"]) == "date"
     assert date_transform(["04.09.2025", "12/31/2025"]) == "date"
+
+
+def test_shared_column_follows_the_most_confident_file() -> None:
+    outlook = table("outlook.csv", {"Title": ["Mr.", "Ms.", "Dr."], "Email": ["a@x.com", "b@x.com", "c@x.com"]})
+    vcard = table("cards.vcf", {"Title": ["Buyer", "CTO", "Consultant"], "Email": ["d@x.com", "", "f@x.com"]})
+    profile = build_profile([outlook, vcard], "contacts")
+    assert [m.column for m in profile.fields] == ["Email"]  # salutations must not become job titles
+    empty_first = table("a.csv", {"Title": ["", "", ""]})
+    assert [m.field for m in build_profile([empty_first, vcard], "contacts").fields] == ["jobtitle", "email"]
