@@ -221,8 +221,24 @@ def _as_text(raw: Any) -> str:
     return str(raw)
 
 
+# plain ASCII addresses this matches are valid for email-validator too; the rest go to it
+_PLAIN_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+_SPECIAL_USE = {"arpa", "invalid", "local", "localhost", "onion"}
+
+
 @functools.lru_cache(maxsize=65536)
 def _email_problem(value: str) -> str | None:
+    if (
+        len(value) <= 254
+        and _PLAIN_EMAIL.match(value)
+        and len(value.split("@")[0]) <= 64
+        and value.rsplit(".", 1)[1] not in _SPECIAL_USE
+    ):
+        return None
     from email_validator import EmailNotValidError, validate_email
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -18,6 +19,7 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_ms(ms: int) -> str:
     """Epoch ms as HubSpot writes timestamps: 2024-01-17T19:55:04.281Z."""
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)

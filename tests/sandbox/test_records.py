@@ -358,3 +358,21 @@ async def test_upsert_partial_success_needs_a_custom_id_property(crm: Harness) -
     body = partial.json()
     assert [r["new"] for r in body["results"]] == [True]
     assert body["errors"][0]["context"]["objectWriteTraceId"] == ["b"]
+
+
+def test_email_syntax_matches_email_validator() -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from crm_migrate.sandbox.properties import normalise_value
+
+    prop = {"name": "email", "type": "string", "fieldType": "text"}
+    samples = ["a@b.com", "a.b+c@x-y.co.uk", "o'brien@x.ie", "a..b@x.com", ".a@x.com", "a@x"]
+    samples += ["a@-x.com", "jöe@x.com", "a@localhost", "a@x.test", "a@b.invalid", "a b@x.com"]
+    for sample in samples:
+        try:
+            validate_email(sample, check_deliverability=False, test_environment=True)
+            expected = True
+        except EmailNotValidError:
+            expected = False
+        _, problem = normalise_value(prop, sample)
+        assert (problem is None) == expected, sample
