@@ -44,6 +44,15 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _number_text(value: float | int) -> str:
+    """A numeric cell as text (integers without '.0')."""
+    if value.__class__ is int:
+        return str(value)
+    if value.is_integer() and abs(value) < 1e21:  # type: ignore[union-attr]
+        return str(int(value))
+    return cell_text(value)
+
+
 def _open(path: Path, file: str) -> Any:
     """Open a workbook; SourceError when it is corrupt, truncated or encrypted."""
     import python_calamine as pc
@@ -106,8 +115,11 @@ def _frame(rows: list[list[Any]], width: int) -> pd.DataFrame:
     ]
     data: dict[int, list[str]] = {}
     for i, column in enumerate(zip(*padded, strict=True)):
-        if all(type(v) is str for v in column):
+        types = set(map(type, column))
+        if types == {str}:
             data[i] = list(column)
+        elif types <= {str, float, int}:
+            data[i] = [_number_text(v) if v.__class__ is not str else v for v in column]
         else:
             data[i] = [cell_text(v) for v in column]
     return pd.DataFrame(data, dtype=str)
