@@ -74,6 +74,13 @@ def _schema_phrases(object_name: str, names: tuple[tuple[str, str], ...]) -> dic
     return out
 
 
+@lru_cache(maxsize=8)
+def _canonical(object_name: str) -> frozenset[str]:
+    from crm_migrate.schema import OBJECTS, builtin_schema
+
+    return frozenset(builtin_schema(object_name).fields) if object_name in OBJECTS else frozenset()
+
+
 def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | None) -> Candidates:
     """Field -> (score, reason) from the header alone; pseudo-fields start with '_'."""
     from rapidfuzz import fuzz, process
@@ -104,7 +111,8 @@ def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | N
             name = labels.get(text)
             if name:
                 exact = True
-                base = 0.97 if not schema.fields[name].custom else 0.93
+                # a live property that is not canonical yields to an explicit leave-out (owner ids...)
+                base = 0.97 if name in _canonical(schema.object) else 0.9
                 _add(cands, name, base * weight - penalty, f"header matches the field's label '{text}'")
     if exact:
         return cands

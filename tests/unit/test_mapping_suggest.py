@@ -239,3 +239,13 @@ def test_corpus_accuracy_and_no_confident_mistakes() -> None:
     assert total >= 400
     assert right / total >= 0.95
     assert confident_wrong == 0
+
+
+def test_live_properties_do_not_override_explicit_leave_outs() -> None:
+    schema = builtin_schema("contacts").merge_live([
+        {"name": "hubspot_owner_id", "label": "Contact owner", "type": "enumeration", "hubspotDefined": True},
+        {"name": "createdate", "label": "Create Date", "type": "datetime", "hubspotDefined": True},
+    ])
+    tab = table({"Contact owner": ["Sam Owner", "Pat Owner"], "Create Date": ["2024-01-01", "2024-01-02"]})
+    assert {s.column: s.field for s in suggest_mappings(tab, "contacts", schema)} == {
+        "Contact owner": None, "Create Date": None}
