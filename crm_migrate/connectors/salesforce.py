@@ -49,7 +49,10 @@ if TYPE_CHECKING:
 
 DEFAULT_API_VERSION = "v60.0"
 CONCURRENCY_BACKOFF = 20.0  # seconds: long-running calls are those over 20 s
-MAX_SOQL_URL = 8000  # stay far below the 16,384-character URI limit
+MAX_SOQL_URL = 8000
+COLLECTION_LIMIT = (
+    200  # records per sObject Collections call  # stay far below the 16,384-character URI limit
+)
 REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
     "Contact": ("LastName",),
     "Account": ("Name",),
@@ -119,6 +122,9 @@ class SalesforceConnector(HttpConnectorBase):
         field_map: dict[str, dict[str, str]] | None = None,
         create_id_field: bool = True,
         stop_at_usage: float = 0.98,
+        bulk: bool = False,
+        bulk_threshold: int = 2000,
+        bulk_poll_seconds: float = 2.0,
         timeout: float = 120.0,
         **options: Any,
     ) -> None:
@@ -142,6 +148,11 @@ class SalesforceConnector(HttpConnectorBase):
         self.field_map = field_map or {}
         self.create_id_field = create_id_field
         self.stop_at_usage = stop_at_usage
+        self.bulk = bulk
+        self.bulk_threshold = bulk_threshold
+        self.bulk_poll_seconds = bulk_poll_seconds
+        if bulk:
+            self.max_batch = 10_000  # one Bulk API 2.0 job per engine batch
         self.api_usage: tuple[int, int] | None = None
         self.dropped_fields: dict[str, set[str]] = {}
         self._describe: dict[str, dict[str, Any]] = {}
@@ -166,16 +177,23 @@ class SalesforceConnector(HttpConnectorBase):
                 )
 
     async def _call(
-        self, method: str, path: str, *, what: str, write: bool = False, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        write: bool = False,
+        raw: bool = False,
+        **kwargs: Any,
     ) -> Any:
-        """Send, map request-level errors, return the decoded JSON body."""
+        """Send, map request-level errors, return the decoded JSON body (or text when raw)."""
         if write:
             self._guard_usage()
         url = path if path.startswith("/services/") else f"{self.base_path}{path}"
         response = await self._send(method, url, **kwargs)
         status = response.status_code
         if status < 300:
-            return response_json(response)
+            return response.text if raw else response_json(response)
         body = response_json(response)
         errors = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
         codes = {
@@ -251,8 +269,8 @@ class SalesforceConnector(HttpConnectorBase):
     ) -> list[WriteResult]:
         """Send (index, record) pairs through an sObject Collections endpoint, 200 a call."""
         results: list[WriteResult] = []
-        for start in range(0, len(payloads), self.max_batch):
-            chunk = payloads[start : start + self.max_batch]
+        for start in range(0, len(payloads), COLLECTION_LIMIT):
+            chunk = payloads[start : start + COLLECTION_LIMIT]
             body = {"allOrNone": False, "records": [record for _, record in chunk]}
             answer = await self._call(method, path, what=what, write=True, json=body)
             if not isinstance(answer, list) or len(answer) != len(chunk):
@@ -527,11 +545,42 @@ class SalesforceConnector(HttpConnectorBase):
                 )
                 continue
             payloads.append((index, {"attributes": {"type": sobject}, **fields}))
-        for result in await self._collection(
-            "POST", "/composite/sobjects", payloads, created=True, what=f"create {sobject}"
-        ):
+        if self._use_bulk(payloads):
+            answers = await self._bulk(sobject, "insert", payloads, None)
+        else:
+            answers = await self._collection(
+                "POST", "/composite/sobjects", payloads, created=True, what=f"create {sobject}"
+            )
+        for result in answers:
             results[result.index] = result
         return [results[i] for i in range(len(records))]
+
+    def _use_bulk(self, payloads: list[tuple[int, dict[str, Any]]]) -> bool:
+        return self.bulk and len(payloads) > self.bulk_threshold
+
+    async def _bulk(
+        self,
+        sobject: str,
+        operation: str,
+        payloads: list[tuple[int, dict[str, Any]]],
+        external_id: str | None,
+    ) -> list[WriteResult]:
+        """Run the payloads as one Bulk API 2.0 ingest job; results carry the payload indexes."""
+        from crm_migrate.connectors.salesforce_bulk import run_ingest
+
+        rows = [{k: v for k, v in record.items() if k != "attributes"} for _, record in payloads]
+        answers = await run_ingest(
+            self._call,
+            sobject=sobject,
+            operation=operation,
+            rows=rows,
+            external_id=external_id,
+            poll_seconds=self.bulk_poll_seconds,
+        )
+        return [
+            WriteResult(index, a.ok, a.id, a.created, a.error, a.retryable)
+            for (index, _), a in zip(payloads, answers, strict=True)
+        ]
 
     async def upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
@@ -554,9 +603,13 @@ class SalesforceConnector(HttpConnectorBase):
                 continue
             payloads.append((index, {"attributes": {"type": sobject}, **fields}))
         path = f"/composite/sobjects/{sobject}/{column}"
-        for result in await self._collection(
-            "PATCH", path, payloads, created=None, what=f"upsert {sobject}"
-        ):
+        if self._use_bulk(payloads):
+            answers = await self._bulk(sobject, "upsert", payloads, column)
+        else:
+            answers = await self._collection(
+                "PATCH", path, payloads, created=None, what=f"upsert {sobject}"
+            )
+        for result in answers:
             results[result.index] = result
         return [results[i] for i in range(len(records))]
 
@@ -615,8 +668,8 @@ class SalesforceConnector(HttpConnectorBase):
         """Delete by id (to the recycle bin) with DELETE /composite/sobjects?ids=...&allOrNone=false."""
         sf_object(object_name)
         results: list[WriteResult] = []
-        for start in range(0, len(ids), self.max_batch):
-            chunk = ids[start : start + self.max_batch]
+        for start in range(0, len(ids), COLLECTION_LIMIT):
+            chunk = ids[start : start + COLLECTION_LIMIT]
             answer = await self._call(
                 "DELETE",
                 "/composite/sobjects",
