@@ -205,6 +205,12 @@ class FileConnector:
             self.next_number = int(state.get("next", len(self.rows) + 1))
             self._loaded = True
             self._flush()  # the output may lag the sidecar after a crash
+        elif self.path.exists():
+            raise TargetError(
+                f"{self.path} already exists and was not written by crm-migrate; "
+                "choose another output path or remove it",
+                file=str(self.path),
+            )
         self._loaded = True
 
     def _check_object(self, object_name: str) -> None:

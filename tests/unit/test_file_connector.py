@@ -140,3 +140,12 @@ async def test_bad_targets(tmp_path: Path) -> None:
     other = FileConnector(url=str(tmp_path / "x.csv"), layout="salesforce")
     with pytest.raises(TargetError, match="hubspot layout"):
         await other.lookup("contacts", "email", ["a@x.com"])
+
+
+async def test_an_unrelated_existing_file_is_not_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "mine.csv"
+    out.write_text("precious,data\n1,2\n", encoding="utf-8")
+    conn = FileConnector(url=str(out))
+    with pytest.raises(TargetError, match="not written by crm-migrate"):
+        await conn.create("contacts", [{"email": "a@x.com"}])
+    assert out.read_text(encoding="utf-8") == "precious,data\n1,2\n"
