@@ -145,6 +145,18 @@ def create_property(sandbox: Sandbox, request: Request, body: Any) -> Response:
     return _json_response(definition, 201)
 
 
+def delete_property(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    obj = _object(request)
+    name = request.path_params["name"]
+    prop = sandbox.store.properties(obj).get(name)
+    if prop is None:
+        raise unknown_property(name)
+    if prop.get("hubspotDefined"):
+        raise validation_error(f"{name} is a HubSpot-defined property and cannot be archived")
+    sandbox.store.remove_property(obj, name)
+    return Response(status_code=204)
+
+
 # records
 
 
@@ -321,6 +333,7 @@ ROUTES = [
     Route("/crm/v3/properties/{object}", endpoint(list_properties), methods=["GET"]),
     Route("/crm/v3/properties/{object}", endpoint(create_property), methods=["POST"]),
     Route("/crm/v3/properties/{object}/{name}", endpoint(get_property), methods=["GET"]),
+    Route("/crm/v3/properties/{object}/{name}", endpoint(delete_property), methods=["DELETE"]),
     Route("/crm/v3/objects/{object}/batch/{action}", endpoint(batch_action), methods=["POST"]),
     Route("/crm/v3/objects/{object}/search", endpoint(search_records), methods=["POST"]),
     Route("/crm/v3/objects/{object}", endpoint(list_records), methods=["GET"]),

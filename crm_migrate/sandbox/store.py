@@ -397,6 +397,27 @@ class Store:
 
         return self.write(insert)
 
+    def remove_property(self, obj: str, name: str) -> bool:
+        """Delete a custom property and every value of it; False if there is no such one."""
+
+        def delete(tx: Writer) -> bool:
+            gone = tx.conn.execute(
+                "DELETE FROM custom_properties WHERE object = ? AND name = ?", (obj, name)
+            ).rowcount
+            if not gone:
+                return False
+            tx.conn.execute("DELETE FROM uniques WHERE object = ? AND prop = ?", (obj, name))
+            tx.conn.execute(
+                "UPDATE records SET props = json_remove(props, ?) WHERE object = ?",
+                (f'$."{name}"', obj),
+            )
+            updated = dict(self._cache.properties[obj])
+            updated.pop(name, None)
+            self._cache.properties = {**self._cache.properties, obj: updated}
+            return True
+
+        return self.write(delete)
+
     def reset(self) -> None:
         """Wipe every record, association and custom property."""
 

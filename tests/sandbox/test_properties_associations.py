@@ -109,6 +109,19 @@ async def test_custom_unique_property_for_idempotent_upsert(crm: Harness) -> Non
         },
     )
     assert [r["properties"]["name"] for r in folded.json()["results"]] == ["Globex"]
+    # deleting the custom property removes it and its values (a rollback may do this)
+    assert (
+        await crm.client.delete("/crm/v3/properties/companies/crm_migrate_id")
+    ).status_code == 204
+    assert (await crm.client.get("/crm/v3/properties/companies/crm_migrate_id")).status_code == 404
+    assert (await crm.client.delete("/crm/v3/properties/companies/name")).status_code == 400
+    assert (
+        await crm.client.post("/crm/v3/properties/companies", json=EXTERNAL_ID)
+    ).status_code == 201
+    reread = await crm.client.get(
+        "/crm/v3/objects/companies/row-2", params={"idProperty": "crm_migrate_id"}
+    )
+    assert reread.status_code == 404
 
 
 async def test_contact_company_associations(crm: Harness) -> None:
