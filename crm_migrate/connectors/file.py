@@ -236,7 +236,7 @@ class FileConnector:
 
         _write_private(self.sidecar, write_state)
         headers, table = self.table()
-        _write_private(self.path, lambda temp: _write_table(temp, headers, table))
+        _write_table(self.path, headers, table)
 
     def table(self) -> tuple[list[str], list[list[str]]]:
         """The output's header row and data rows, in the order written."""
@@ -400,7 +400,10 @@ class FileConnector:
 
 
 def _write_table(path: Path, headers: list[str], rows: list[list[str]]) -> None:
-    """Write the table with the project's formula-safe writer."""
+    """Write the table with the project's formula-safe, atomic, owner-only writer."""
+    import pandas as pd
+
     from crm_migrate.output import write_table
 
-    write_table(path, headers, rows)
+    frame = pd.DataFrame(rows, columns=headers, dtype=object)
+    write_table(frame, path, private=True)
