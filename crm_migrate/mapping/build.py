@@ -128,6 +128,7 @@ def build_profile(
             best[loser] = Suggestion(loser, None, 0.5, reason="field taken by another column")
             seen[s.field] = other if loser == column else column
     region = region or guess_region(tables, best) or phone_region(tables, best)
+    house_numbers = _house_numbers(tables, best)
     fields: list[FieldMapping] = []
     for column in order:
         s = best[column]
@@ -136,6 +137,10 @@ def build_profile(
                                        confidence=s.confidence))
         elif s.field:
             transforms = default_transforms(s.field, _values(tables, column), schema, region)
+            if s.field == "address" and column in house_numbers:
+                number, first = house_numbers[column]
+                parts = [number, column] if first else [column, number]
+                transforms = [{"join": {"columns": parts, "separator": " "}}, *transforms]
             fields.append(FieldMapping(column=column, field=s.field, transforms=transforms,
                                        confidence=s.confidence))
     return Profile(object=object_name, fields=fields, default_region=region)
@@ -177,3 +182,33 @@ def phone_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) 
         scores[region] = valid / len(national) + (0.01 if region in preferred else 0.0)
     best = max(scores, key=lambda r: scores[r])
     return best if scores[best] >= 0.6 else None
+
+
+# house-number column headers -> whether the number goes before the street name
+HOUSE_NUMBER_HEADERS: dict[str, bool] = {
+    "hausnummer": False, "hausnr": False, "haus nr": False, "huisnummer": False, "huisnr": False,
+    "numero civico": False, "civico": False, "n civico": False, "numero de porta": False,
+    "número": False, "numero": False, "nº": False, "no": False, "nr": False,
+    "house number": True, "house no": True, "street number": True, "building number": True,
+    "numéro de rue": True, "numero de rue": True, "numéro de voie": True, "n de rue": True,
+}
+
+
+def _house_numbers(tables: list[SourceTable], best: dict[str, Suggestion]) -> dict[str, tuple[str, bool]]:
+    """Address column -> (unmapped house-number column of the same file, number goes first)."""
+    from crm_migrate.mapping.headers import parse_header, tokens_of
+
+    headers = {" ".join(tokens_of(k)): v for k, v in HOUSE_NUMBER_HEADERS.items()}
+    out: dict[str, tuple[str, bool]] = {}
+    for table in tables:
+        streets = [c for c in table.columns if best.get(c) and best[c].field == "address"]
+        if len(streets) != 1:
+            continue
+        for column in table.columns:
+            s = best.get(column)
+            text = " ".join(parse_header(column).all_tokens)
+            if text in headers and (s is None or not (s.field or s.split_into)):
+                values = _values([table], column)
+                if values and sum(any(ch.isdigit() for ch in v) for v in values) >= 0.8 * len(values):
+                    out.setdefault(streets[0], (column, headers[text]))
+    return out

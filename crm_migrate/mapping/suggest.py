@@ -259,7 +259,7 @@ def suggest_mappings(
         cands = header_candidates(key, object_name, schema)
         if key.prefix and key.prefix != object_name:
             cands = _foreign_prefix(cands, key, object_name)
-        raw[column] = cands
+        raw[column] = _header_rules(cands, key)
 
     def header_has(field_name: str, exclude: str) -> bool:
         return any(c != exclude and raw[c].get(field_name, (0.0,))[0] >= 0.8
@@ -294,6 +294,18 @@ def suggest_mappings(
             splits[column] = split
         scored[column] = cands
     return _assign(columns, scored, splits, evidence)
+
+
+def _header_rules(cands: Candidates, key: HeaderKey) -> Candidates:
+    """"Last Name, First Name" is a whole name; "Street 2"/"Address Line 2" continue an address."""
+    out = dict(cands)
+    if "firstname" in out and "lastname" in out:
+        score = max(out.pop("firstname")[0], out.pop("lastname")[0])
+        out["_fullname"] = (score, "header names both first and last name")
+    if key.index is not None and key.index >= 2 and "address" in out:
+        out.pop("address")
+        out["_ignore"] = max(out.get("_ignore", (0.0, "")), (0.9, "a second address line"))
+    return out
 
 
 def _foreign_prefix(cands: Candidates, key: HeaderKey, object_name: str) -> Candidates:

@@ -68,3 +68,18 @@ def test_shared_column_follows_the_most_confident_file() -> None:
     assert [m.column for m in profile.fields] == ["Email"]  # salutations must not become job titles
     empty_first = table("a.csv", {"Title": ["", "", ""]})
     assert [m.field for m in build_profile([empty_first, vcard], "contacts").fields] == ["jobtitle", "email"]
+
+
+def test_house_number_column_is_joined_to_the_street() -> None:
+    from crm_migrate.mapping.transforms import apply_transforms
+
+    t = table("a.csv", {"Straße": ["Hauptstraße", "Am Markt"], "Hausnummer": ["12", "3a"],
+                        "E-Mail": ["a@b.de", "c@d.de"]})
+    profile = build_profile([t], "contacts")
+    street = next(m for m in profile.fields if m.field == "address")
+    assert street.transforms == [{"join": {"columns": ["Straße", "Hausnummer"], "separator": " "}}]
+    assert "Hausnummer" not in [m.column for m in profile.fields]
+    values, _ = apply_transforms(t.frame["Straße"], street.transforms,
+                                 columns={c: t.frame[c] for c in t.columns})
+    assert values.tolist() == ["Hauptstraße 12", "Am Markt 3a"]
+    validate_profile(profile, builtin_schema("contacts"), t.columns)
