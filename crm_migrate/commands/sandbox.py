@@ -64,8 +64,12 @@ def sandbox_cmd(
     seed: int | None,
 ) -> int:
     """Run the local HubSpot-compatible sandbox CRM."""
+    import logging
+
     from crm_migrate.paths import ensure_dir, sandbox_db_path
     from crm_migrate.sandbox.serve import SandboxServer
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
 
     db_path = db if db is not None else sandbox_db_path()
     if db_path.parent and not db_path.parent.exists():

@@ -72,6 +72,7 @@ class SandboxServer:
         config = uvicorn.Config(
             self.app,
             log_level="warning",
+            log_config=None,  # leave logging to the host (the TUI, the CLI)
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
