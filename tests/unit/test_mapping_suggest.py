@@ -249,3 +249,14 @@ def test_live_properties_do_not_override_explicit_leave_outs() -> None:
     tab = table({"Contact owner": ["Sam Owner", "Pat Owner"], "Create Date": ["2024-01-01", "2024-01-02"]})
     assert {s.column: s.field for s in suggest_mappings(tab, "contacts", schema)} == {
         "Contact owner": None, "Create Date": None}
+
+
+def test_header_naming_both_name_parts_is_a_split_and_second_lines_are_left_out() -> None:
+    tab = table({"Last Name, First Name": ["Smith, John", "Doe, Jane"], "Street 2": ["Suite 5", "Apt 3"]})
+    result = mapped(tab)
+    assert result == {"Last Name, First Name": ["firstname", "lastname"], "Street 2": None}
+
+
+def test_social_profile_links_are_not_websites() -> None:
+    tab = table({"URL": ["https://www.linkedin.com/in/a", "https://www.linkedin.com/in/b"]})
+    assert mapped(tab) == {"URL": None}
