@@ -230,6 +230,14 @@ def guess_object(table: SourceTable) -> str:
             if best and best[0] in wanted and best[1][0] >= 0.8:
                 total += 1.0 if best[0] != "_fullname" else 0.5
         scores[object_name] = total
+    for column, key in zip(table.columns, keys, strict=True):
+        text = " ".join(key.all_tokens)
+        if text in ("name", "naam", "nom", "nombre", "nome", "company", "organization", "account"):
+            ev = gather(_values(_sampled(table), column))
+            if ev.share("company") >= 0.3 and ev.share("person") < 0.3:
+                scores["companies"] += 1.0  # names with GmbH/Inc/Ltd: a list of companies
+            elif ev.share("person") >= 0.5:
+                scores["contacts"] += 0.5
     if scores["deals"] >= 2 and scores["deals"] >= scores["contacts"]:
         return "deals"
     if scores["companies"] >= 1 and scores["companies"] > scores["contacts"] - 1:

@@ -260,3 +260,11 @@ def test_header_naming_both_name_parts_is_a_split_and_second_lines_are_left_out(
 def test_social_profile_links_are_not_websites() -> None:
     tab = table({"URL": ["https://www.linkedin.com/in/a", "https://www.linkedin.com/in/b"]})
     assert mapped(tab) == {"URL": None}
+
+
+def test_guess_companies_from_company_names() -> None:
+    tab = table({"Name": ["Acme Inc", "Foo GmbH", "Bar Ltd"], "Website": ["acme.com", "foo.de", "bar.co.uk"],
+                 "City": ["Boston", "Berlin", "Leeds"]})
+    assert guess_object(tab) == "companies"
+    people = table({"Name": ["Ann Lee", "Bob Ray", "Cy Young"], "City": ["Boston", "Berlin", "Leeds"]})
+    assert guess_object(people) == "contacts"
