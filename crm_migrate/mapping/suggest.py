@@ -55,7 +55,7 @@ SAMPLE_ROWS = 5000
 
 
 def _values(table: SourceTable, column: str) -> list[str]:
-    return [str(v) for v in table.frame[column].tolist()]
+    return ["" if v is None or v != v else str(v) for v in table.frame[column].tolist()]
 
 
 def _sampled(table: SourceTable) -> SourceTable:
@@ -187,7 +187,8 @@ def _resolve_pseudo(
             out["lastname"] = (score * 0.88, "name beside a first-name column")
         elif person >= 0.5:
             split = ["firstname", "lastname"]
-            out["_split"] = (min(score, 0.93) if score >= 0.9 else score, why + "; values are full names")
+            sure = score >= 0.9 and person >= 0.8
+            out["_split"] = (0.93 if sure else min(score, 0.85), why + "; values are full names")
         elif ev.share("word") >= 0.6 and not has_last:
             out["lastname"] = (score * 0.7, "single-word names")
     if "_title" in out:
