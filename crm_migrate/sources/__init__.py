@@ -41,7 +41,7 @@ def _check_file(path: Path, file: str) -> None:
 
 
 def sniff_format(path: str | Path) -> str:
-    """The detected format of a file: csv|tsv|xlsx|xls|ods|vcf|json|ndjson ('csv' for any text)."""
+    """The sniffed format: xlsx|xls|ods|vcf|json|ndjson|html|xml, or 'csv' for other text."""
     from crm_migrate.sources.detect import (
         format_from_bytes,
         format_from_extension,
@@ -79,6 +79,12 @@ def load(
     file = str(path)
     label = label or p.name
     fmt = sniff_format(p)
+    if fmt in ("html", "xml"):
+        raise SourceError(
+            f"this is an {fmt.upper()} document, not a table file (some tools save web pages as "
+            ".xls): open it in a spreadsheet program and save it as .xlsx or .csv",
+            file=file,
+        )
     try:
         if fmt in SPREADSHEETS:
             from crm_migrate.sources.spreadsheet import read_spreadsheet

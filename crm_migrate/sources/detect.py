@@ -52,8 +52,11 @@ def format_from_extension(path: Path) -> str | None:
 
 
 def format_from_text(text: str, extension_format: str | None) -> str:
-    """'vcf', 'json', 'ndjson' or 'csv' from the start of a decoded text file."""
+    """'vcf', 'json', 'ndjson', 'html', 'xml' or 'csv' from the start of a decoded text file."""
     stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:15].lower().startswith(("<html", "<!doctype html", "<table", "<?xml")):
+        return "html" if "<table" in stripped[:65536].lower() or "<html" in stripped[:64].lower() \
+            else "xml"
     if stripped[:11].upper() == "BEGIN:VCARD":
         return "vcf"
     if stripped[:1] in ("[", "{"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from crm_migrate.errors import SourceError
 from crm_migrate.sources.columns import unique_names
 from crm_migrate.sources.header import count_footer_rows
 from crm_migrate.table import Detection, SourceIssue, SourceTable
@@ -78,6 +79,8 @@ def finish_frame(
             ragged.update(int(r) for r in frame.index[filled])
     if ragged:
         issues.extend(_ragged(sorted(ragged), file, last_named + 1))
+    if not keep:
+        raise SourceError("no columns found (no header and no data)", file=file)
     frame = frame[keep]
     frame.columns = unique_names([header[i] if header[i].strip() else f"Column {i + 1}" for i in keep])
     detection.rows = len(frame)

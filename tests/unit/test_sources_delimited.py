@@ -244,3 +244,17 @@ def test_many_rows_no_big_cells_reports_nothing(tmp_path: Path) -> None:
     table = load(write(tmp_path, "c.csv", "Name,Notes,X\n" + rows))
     assert len(table) == 40000
     assert table.issues == []
+
+
+@pytest.mark.parametrize("content", ['"', ",", ",,,\n,,,\n"])
+def test_no_columns_is_an_error(tmp_path: Path, content: str) -> None:
+    with pytest.raises(SourceError) as info:
+        load(write(tmp_path, "c.csv", content))
+    assert "no columns" in str(info.value)
+
+
+def test_html_saved_as_xls_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, "report.xls", "<html><table><tr><td>Name</td></tr></table></html>")
+    with pytest.raises(SourceError) as info:
+        load(path)
+    assert "HTML" in str(info.value)

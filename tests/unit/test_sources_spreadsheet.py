@@ -127,3 +127,11 @@ def test_ods(tmp_path: Path) -> None:
     assert table.detection.format == "ods"
     assert table.detection.sheet == "Leute"
     assert table.frame.loc[1].tolist() == ["Jörg", "1980-01-02", "3"]
+
+
+def test_empty_workbook_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(SourceError) as info:
+        load(path)
+    assert "no columns" in str(info.value)
