@@ -108,7 +108,8 @@ def plan_cmd(files: tuple[str, ...], object_name: str | None, target: str | None
     for m in profile.fields:
         target_text = "split: " + ", ".join(m.split_into) if m.split_into else str(m.field)
         confidence = f"  ({m.confidence:.2f})" if m.confidence is not None else ""
-        click.echo(f"  {m.column:<{width}}  ->  {target_text}{confidence}")
+        check = "  <- please check" if m.confidence is not None and m.confidence < 0.9 else ""
+        click.echo(f"  {m.column:<{width}}  ->  {target_text}{confidence}{check}")
     mapped = {m.column for m in profile.fields}
     left_out = [c for t in tables for c in t.columns if c not in mapped]
     left_out = list(dict.fromkeys(left_out))
