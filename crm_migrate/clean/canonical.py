@@ -1,0 +1,236 @@
+"""One source table -> canonical field columns: profile transforms, splits, per-type normalisers, checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.clean.result import NormalizeResult, as_text, empty_like
+from crm_migrate.clean.validate import TRANSFORM_KINDS, field_kind, normalize_field
+from crm_migrate.model import CleanIssue
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_migrate.mapping.profile import FieldMapping, Profile
+    from crm_migrate.schema import ObjectSchema
+    from crm_migrate.table import SourceTable
+
+NAME_PARTS = ("firstname", "lastname")
+PLACE_PARTS = ("address", "city", "state", "zip", "country")
+IDENTITY = {"contacts": ("email", ("firstname", "lastname")), "companies": ("domain", ("name",)),
+            "deals": (None, ("dealname",))}
+
+
+@dataclass
+class TableWork:
+    """The cleaning state of one table: canonical values, where each came from, issues."""
+
+    table: SourceTable
+    refs: list[Any]
+    values: dict[str, pd.Series] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, pd.Series] = field(default_factory=dict)
+    flagged: dict[str, pd.Series] = field(default_factory=dict)
+    normalised: set[str] = field(default_factory=set)
+    issues: list[CleanIssue] = field(default_factory=list)
+
+    def report(self, name: str, problems: pd.Series, *, column: str | None = None,
+               raw: pd.Series | None = None) -> None:
+        """Turn non-empty problems of a field into issues (row, column, field, source value, problem)."""
+        mask = (problems != "").to_numpy()
+        if not mask.any():
+            return
+        source = raw if raw is not None else self.raw.get(name, problems)
+        where = column if column is not None else self.origin.get(name)
+        positions = mask.nonzero()[0]
+        values = source.to_numpy()
+        texts = problems.to_numpy()
+        for pos in positions:
+            self.issues.append(CleanIssue(self.refs[pos], where, name, str(values[pos]), str(texts[pos])))
+        previous = self.flagged.get(name)
+        hit = problems != ""
+        self.flagged[name] = hit if previous is None else (previous | hit)
+
+    def put(self, name: str, values: pd.Series, column: str, raw: pd.Series) -> None:
+        """Fill a field; a field already filled keeps its values and takes these only where empty."""
+        if name in self.values:
+            current = self.values[name]
+            self.values[name] = current.where(current != "", values)
+            self.raw[name] = self.raw[name].where(current != "", raw)
+        else:
+            self.values[name] = values
+            self.origin[name] = column
+            self.raw[name] = raw
+
+
+def _row_refs(table: SourceTable, multi: bool) -> list[Any]:
+    rows = [int(i) for i in table.frame.index]
+    return [f"{table.label}:{r}" for r in rows] if multi else rows
+
+
+def _columns(table: SourceTable) -> dict[str, pd.Series]:
+    return {str(c): as_text(table.frame[c]) for c in table.frame.columns}
+
+
+def _apply(mapping: FieldMapping, values: pd.Series, work: TableWork, region: Any,
+           columns: dict[str, pd.Series], name: str) -> pd.Series:
+    """Run the mapping's profile transforms; their problems become issues."""
+    if not mapping.transforms:
+        return values
+    from crm_migrate.mapping.transforms import apply_transforms, parse_transforms
+
+    new_values, problems = apply_transforms(values, mapping.transforms, region=region, columns=columns)
+    new_values = as_text(new_values)
+    work.report(name, as_text(problems), column=mapping.column, raw=values)
+    kinds = {TRANSFORM_KINDS[t.name] for t in parse_transforms(mapping.transforms) if t.name in TRANSFORM_KINDS}
+    if kinds:
+        work.normalised.add(f"{name}:{'/'.join(sorted(kinds))}")
+    return new_values
+
+
+def _split(mapping: FieldMapping, values: pd.Series, raw: pd.Series, work: TableWork) -> None:
+    parts = mapping.split_into or []
+    if set(parts) <= set(NAME_PARTS):
+        from crm_migrate.clean.names import split_full_names
+
+        first, last, problems = split_full_names(values)
+        for name, series in (("firstname", first), ("lastname", last)):
+            if name in parts:
+                work.put(name, series, mapping.column, raw)
+        work.report(parts[0], problems, column=mapping.column, raw=raw)
+        return
+    if "address" in parts or "country" in parts:
+        from crm_migrate.clean.addresses import split_addresses
+
+        pieces = split_addresses(values)
+    else:
+        from crm_migrate.clean.addresses import split_city_state_zip
+
+        pieces = split_city_state_zip(values)
+    for name in parts:
+        if name in pieces:
+            work.put(name, pieces[name], mapping.column, raw)
+    work.report(parts[0], pieces["problems"], column=mapping.column, raw=raw)
+
+
+def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region: str | None,
+              multi: bool) -> TableWork:
+    """Fill canonical fields from the table's columns per the profile (transforms and splits)."""
+    work = TableWork(table=table, refs=_row_refs(table, multi))
+    columns = _columns(table)
+    regions = _regions(profile, columns, region)
+    for mapping in profile.fields:
+        if mapping.column not in columns or not (mapping.field or mapping.split_into):
+            continue
+        raw = columns[mapping.column]
+        target = mapping.field or (mapping.split_into or [""])[0]
+        values = _apply(mapping, raw, work, regions, columns, target)
+        if mapping.field:
+            work.put(mapping.field, values, mapping.column, raw)
+        else:
+            _split(mapping, values, raw, work)
+    return work
+
+
+def _regions(profile: Profile, columns: dict[str, pd.Series], region: str | None) -> Any:
+    """Per-row phone regions from a mapped country column, else the default region."""
+    for mapping in profile.fields:
+        if mapping.field == "country" and mapping.column in columns:
+            from crm_migrate.clean.countries import regions_from_countries
+
+            return regions_from_countries(columns[mapping.column], region)
+    return region
+
+
+def _dayfirst(profile: Profile) -> tuple[bool | None, str | None]:
+    fmt = profile.date_format
+    if fmt == "dayfirst":
+        return True, None
+    if fmt == "monthfirst":
+        return False, None
+    return None, fmt
+
+
+def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None) -> None:
+    """Run each field's type normaliser (unless a transform did), then the schema checks."""
+    from crm_migrate.clean.validate import check_birthdays, check_lengths
+
+    regions: Any = region
+    if "country" in work.values:
+        from crm_migrate.clean.countries import regions_from_countries
+
+        regions = regions_from_countries(work.values["country"], region)
+    dayfirst, date_fmt = _dayfirst(profile)
+    done = {entry.split(":")[0]: entry.split(":")[1] for entry in work.normalised}
+    for name in list(work.values):
+        spec = schema.get(name)
+        kind = field_kind(spec, name)
+        already = done.get(name, "")
+        if kind in already or (kind == "datetime" and "date" in already):
+            result = NormalizeResult(work.values[name], empty_like(work.values[name]))
+        else:
+            result = normalize_field(kind, work.values[name], spec, region=regions,
+                                     country_format=profile.country_format, dayfirst=dayfirst,
+                                     date_fmt=date_fmt)
+        work.report(name, result.problems)
+        values = result.values
+        if name == "date_of_birth":
+            checked = check_birthdays(values)
+            work.report(name, checked.problems)
+            values = checked.values
+        lengths = check_lengths(values, spec)
+        work.report(name, lengths.problems)
+        work.values[name] = lengths.values
+    _derive_domain(work, profile)
+    _check_required(work, schema)
+    _check_identity(work, profile.object)
+
+
+def _derive_domain(work: TableWork, profile: Profile) -> None:
+    """Companies: an empty domain comes from the website, else from a non-free-mail email."""
+    if profile.object != "companies":
+        return
+    from crm_migrate.clean.websites import domains_from_emails, domains_from_websites
+
+    for source_field, derive in (("website", domains_from_websites), ("email", domains_from_emails)):
+        if source_field not in work.values:
+            continue
+        derived = derive(work.values[source_field])
+        if "domain" not in work.values:
+            work.values["domain"] = derived
+            work.origin["domain"] = work.origin[source_field]
+            work.raw["domain"] = work.raw[source_field]
+        else:
+            current = work.values["domain"]
+            work.values["domain"] = current.where(current != "", derived)
+
+
+def _check_required(work: TableWork, schema: ObjectSchema) -> None:
+    for name in schema.required:
+        if name not in work.values:
+            work.issues.append(CleanIssue(None, None, name, None,
+                                          f"required field {name} is not mapped from any column"))
+            continue
+        empty = work.values[name] == ""
+        if empty.any():
+            work.report(name, empty.map({True: f"required field {name} is empty", False: ""}))
+
+
+def _check_identity(work: TableWork, object_name: str) -> None:
+    key, names = IDENTITY.get(object_name, (None, ()))
+    considered = [f for f in (key, *names) if f and f in work.values]
+    size = len(work.refs)
+    if not considered:
+        return
+    has_any = None
+    for name in considered:
+        filled = work.values[name] != ""
+        has_any = filled if has_any is None else (has_any | filled)
+    assert has_any is not None
+    if bool(has_any.all()) or size == 0:
+        return
+    wanted = f"no {key} and no name" if key else "no name"
+    problem = f"nothing identifies this record ({wanted}): kept, please check"
+    problems = (~has_any).map({True: problem, False: ""})
+    work.report(considered[0], problems, column=None, raw=empty_like(problems))

@@ -1,0 +1,186 @@
+"""Matching against the target (create / update / skip) and near-matches worth a human look."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_migrate.connectors.base import Connector, RemoteRecord
+    from crm_migrate.model import CleanResult
+    from crm_migrate.schema import ObjectSchema
+
+BATCH = 100
+T = TypeVar("T")
+CASELESS = {"email", "domain", "website"}
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion, in a helper thread when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="crm-migrate-match")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _fold(name: str, value: str) -> str:
+    text = " ".join(str(value).split())
+    if name in CASELESS:
+        text = text.casefold().rstrip("/")
+        if name == "website":
+            text = text.removeprefix("https://").removeprefix("http://").removeprefix("www.")
+    return text
+
+
+def same_value(name: str, ours: str, theirs: str | None) -> bool:
+    """Whether the target already holds our value (case, trailing zeros and midnight times aside)."""
+    if theirs is None:
+        return False
+    a, b = _fold(name, ours), _fold(name, theirs)
+    if a == b:
+        return True
+    if b.startswith(a) and b[len(a):] in ("T00:00:00Z", "T00:00:00.000Z", "T00:00:00"):
+        return True
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return a.casefold() == b.casefold() and name in ("firstname", "lastname", "name", "company")
+
+
+async def _lookup_all(connector: Connector, object_name: str, field_name: str, values: list[str],
+                      progress: Callable[[float], None] | None = None) -> dict[str, RemoteRecord]:
+    found: dict[str, RemoteRecord] = {}
+    for start in range(0, len(values), BATCH):
+        batch = values[start:start + BATCH]
+        got = await connector.lookup(object_name, field_name, batch)
+        for value, record in got.items():
+            found[str(value).casefold()] = record
+        if progress is not None:
+            progress((start + len(batch)) / max(1, len(values)))
+    return found
+
+
+async def _read_all(connector: Connector, object_name: str, ids: list[str],
+                    properties: list[str]) -> dict[str, RemoteRecord]:
+    found: dict[str, RemoteRecord] = {}
+    for start in range(0, len(ids), BATCH):
+        found.update(await connector.read(object_name, ids[start:start + BATCH], properties))
+    return found
+
+
+def match_records(result: CleanResult, connector: Connector, schema: ObjectSchema,
+                  on_progress: Callable[[float], None] | None = None) -> None:
+    """Mark each record create / update (target_id) / skip by looking its unique key up on the target."""
+    key_field = schema.key
+    records = result.records
+    if not key_field:
+        return
+    keys = sorted({r.key for r in records if r.key})
+    properties = sorted({name for r in records for name in r.properties})
+
+    async def work() -> tuple[dict[str, RemoteRecord], dict[str, RemoteRecord], list[dict[str, Any]]]:
+        found = await _lookup_all(connector, result.object, key_field, keys, on_progress)
+        ids = sorted({rec.id for rec in found.values()})
+        current = await _read_all(connector, result.object, ids, properties) if ids else {}
+        near = await _target_near_matches(connector, result, found)
+        return found, current, near
+
+    found, current, near = run_async(work())
+    for record in records:
+        remote = found.get(record.key or "") if record.key else None
+        if remote is None:
+            record.action, record.target_id = "create", None
+            continue
+        holder = current.get(remote.id, remote)
+        held = {**remote.properties, **holder.properties}
+        record.target_id = remote.id
+        unchanged = all(same_value(n, v, held.get(n)) for n, v in record.properties.items())
+        record.action = "skip" if unchanged else "update"
+    result.near_matches.extend(near)
+
+
+async def _target_near_matches(connector: Connector, result: CleanResult,
+                               found: dict[str, RemoteRecord]) -> list[dict[str, Any]]:
+    """Contacts we would create whose name (and company) match an existing contact with another email."""
+    if result.object != "contacts":
+        return []
+    creating = [r for r in result.records if not (r.key and r.key in found)
+                and r.properties.get("lastname") and r.properties.get("firstname")]
+    if not creating:
+        return []
+    lastnames = sorted({r.properties["lastname"] for r in creating})
+    remote = await _lookup_all(connector, "contacts", "lastname", lastnames)
+    out = []
+    for record in creating:
+        other = remote.get(record.properties["lastname"].casefold())
+        if other is None:
+            continue
+        props = other.properties
+        if str(props.get("firstname", "")).casefold() != record.properties["firstname"].casefold():
+            continue
+        ours_company = record.properties.get("company", "").casefold()
+        theirs_company = str(props.get("company", "") or "").casefold()
+        if ours_company and theirs_company and ours_company != theirs_company:
+            continue
+        if (props.get("email") or "").casefold() == (record.key or ""):
+            continue
+        out.append({"kind": "target", "source": record.source, "target_id": other.id,
+                    "reason": "same name" + (" and company" if ours_company else "")
+                              + " as an existing record with another email",
+                    "ours": {k: record.properties.get(k, "") for k in ("firstname", "lastname", "company", "email")},
+                    "theirs": {k: str(props.get(k, "") or "") for k in ("firstname", "lastname", "company", "email")}})
+    return out
+
+
+def near_matches_in_input(frame: pd.DataFrame, object_name: str) -> list[dict[str, Any]]:
+    """Rows left unmerged that share a name (and company) but not the key: worth a human look."""
+    if object_name == "contacts":
+        parts, key = ["firstname", "lastname", "company"], "email"
+    elif object_name == "companies":
+        parts, key = ["name"], "domain"
+    else:
+        return []
+    if not all(p in frame.columns for p in parts[:2 if object_name == "contacts" else 1]) or key not in frame:
+        return []
+    present = [p for p in parts if p in frame.columns]
+    needed = present[: 2 if object_name == "contacts" else 1]
+    folded = {p: frame[p].astype(str).str.strip().str.casefold() for p in present}
+    filled = frame[key] != ""
+    for p in needed:
+        filled &= folded[p] != ""
+    if not filled.any():
+        return []
+    name_key = folded[present[0]][filled]
+    for p in present[1:]:
+        name_key = name_key + "\x1f" + folded[p][filled]
+    sub = frame.loc[filled, [key, "_source"]].assign(_name=name_key)
+    counts = sub.groupby("_name")[key].nunique()
+    wanted = set(counts[counts > 1].index[:1000])
+    if not wanted:
+        return []
+    chosen = sub[sub["_name"].isin(wanted)]
+    with_company = object_name == "contacts" and "company" in present
+    out = []
+    for _, rows in chosen.groupby("_name", sort=False):
+        out.append({"kind": "input", "rows": rows["_source"].tolist(),
+                    "reason": f"same name{' and company' if with_company else ''}, different {key}",
+                    "values": rows[key].tolist()})
+    return out

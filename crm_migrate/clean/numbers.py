@@ -1,0 +1,78 @@
+"""Number cells ("€ 1.234,50", "$1,234.50", "12k", "(1,200)") to plain decimal text."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_CURRENCY = re.compile(r"(?i)(eur|usd|gbp|chf|jpy|cad|aud|sek|nok|dkk|pln|€|\$|£|¥|₹|fr\.)")
+_SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "mio": Decimal(1_000_000),
+           "mn": Decimal(1_000_000), "b": Decimal(1_000_000_000), "bn": Decimal(1_000_000_000),
+           "mrd": Decimal(1_000_000_000), "tsd": Decimal(1_000)}
+_EURO_STYLE = re.compile(r"\d\.\d{3}(?:,|\.\d{3}|$)|\d,\d{1,2}$")
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
+    """One cell -> (number as text, problem); `comma_decimal` when the column writes 1.234,50."""
+    text = value.strip()
+    if not text:
+        return "", ""
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    text = _CURRENCY.sub("", text).replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    text = text.lstrip("+")
+    match = re.fullmatch(r"([\d.,]+)([a-zA-Z]{0,3})\.?", text)
+    if not match:
+        return "", "not a number"
+    digits, suffix = match.group(1), match.group(2).lower()
+    if suffix and suffix not in _SUFFIX:
+        return "", "not a number"
+    if "," in digits and "." in digits:
+        decimal_sep = "," if digits.rfind(",") > digits.rfind(".") else "."
+    elif digits.count(",") > 1 or digits.count(".") > 1:
+        decimal_sep = "." if digits.count(",") > 1 else ","
+    elif "," in digits:
+        decimal_sep = "," if comma_decimal or not re.search(r",\d{3}$", digits) else "."
+    elif "." in digits:
+        decimal_sep = "," if comma_decimal and re.search(r"\.\d{3}$", digits) else "."
+    else:
+        decimal_sep = "."
+    thousands = "," if decimal_sep == "." else "."
+    normal = digits.replace(thousands, "").replace(decimal_sep, ".")
+    try:
+        number = Decimal(normal)
+    except InvalidOperation:
+        return "", "not a number"
+    if suffix:
+        number *= _SUFFIX[suffix]
+    return _plain(-number if negative else number), ""
+
+
+def normalize_numbers(values: pd.Series, *, integer: bool = False) -> NormalizeResult:
+    """Number cells to plain decimal text; the column decides whether `,` is the decimal mark."""
+    text = as_text(values)
+    comma_decimal = bool(text.str.contains(_EURO_STYLE.pattern, regex=True).any())
+
+    def one(value: str) -> tuple[str, str]:
+        number, problem = parse_number(value, comma_decimal)
+        if number and integer and "." in number:
+            return number.split(".")[0], f"not a whole number: cut to {number.split('.')[0]}"
+        return number, problem
+
+    out = map_distinct(text, one)
+    return NormalizeResult(out["values"], out["problems"])

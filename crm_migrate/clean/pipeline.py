@@ -1,0 +1,207 @@
+"""The clean pipeline: map -> normalise -> validate -> dedupe/merge -> records -> match against the target."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_migrate.clean.canonical import TableWork
+    from crm_migrate.connectors.base import Connector
+    from crm_migrate.mapping.profile import Profile
+    from crm_migrate.schema import ObjectSchema
+    from crm_migrate.table import SourceTable
+
+Progress = Callable[[str, float], None]
+
+
+def _notify(on_progress: Progress | None, stage: str, fraction: float) -> None:
+    if on_progress is not None:
+        on_progress(stage, min(1.0, max(0.0, fraction)))
+
+
+def _field_order(profile: Profile, schema: ObjectSchema, works: list[TableWork]) -> list[str]:
+    order: list[str] = []
+    for name in profile.mapped_fields():
+        if name not in order:
+            order.append(name)
+    for work in works:
+        for name in work.values:
+            if name not in order:
+                order.append(name)
+    return order
+
+
+def _combine(works: list[TableWork], fields: list[str]) -> tuple[pd.DataFrame, list[Any]]:
+    """One frame (positional index) of every table's canonical fields plus `_source`; row refs."""
+    import pandas as pd
+
+    frames = []
+    refs: list[Any] = []
+    for work in works:
+        size = len(work.refs)
+        data: dict[str, Any] = {}
+        for name in fields:
+            series = work.values.get(name)
+            data[name] = series.to_numpy() if series is not None else [""] * size
+        labels = work.table.label
+        data["_source"] = [f"{labels}:{int(r)}" for r in work.table.frame.index]
+        frames.append(pd.DataFrame(data, columns=[*fields, "_source"]))
+        refs.extend(work.refs)
+    if not frames:
+        return pd.DataFrame(columns=[*fields, "_source"], dtype=object), refs
+    frame = pd.concat(frames, ignore_index=True).fillna("").astype(object)
+    return frame, refs
+
+
+def _invalid_counts(works: list[TableWork]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for work in works:
+        for name, flagged in work.flagged.items():
+            values = work.values.get(name)
+            if values is None:
+                continue
+            count = int((flagged & (values == "")).sum())
+            if count:
+                counts[name] = counts.get(name, 0) + count
+    return counts
+
+
+def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list[CleanIssue]
+            ) -> tuple[pd.DataFrame, list[list[Any]]]:
+    """Find and merge duplicates; conflicts become issues on the survivor's row."""
+    settings = profile.dedupe
+    if not settings.enabled or len(frame) < 2:
+        frame = frame.copy()
+        frame["_members"] = ""
+        return frame, []
+    try:
+        from crm_migrate.dedupe import find_duplicate_groups, merge_groups
+    except ImportError:
+        issues.append(CleanIssue(None, None, None, None,
+                                 "duplicate detection is not available in this build: skipped"))
+        frame = frame.copy()
+        frame["_members"] = ""
+        return frame, []
+    groups = find_duplicate_groups(frame, profile.object, settings)
+    if not groups:
+        frame = frame.copy()
+        frame["_members"] = ""
+        return frame, []
+    merged, conflicts = merge_groups(frame, groups, settings)
+    sources = frame["_source"].tolist()
+    ref_of = dict(zip(sources, refs, strict=True))
+    survivor_of: dict[str, Any] = {}
+    for source, members in zip(merged["_source"].tolist(), merged["_members"].tolist(), strict=True):
+        if members:
+            survivor_of[members] = ref_of.get(source, source)
+    for conflict in conflicts:
+        group = conflict.get("group") or []
+        key = ";".join(sources[p] for p in sorted(group))
+        row = survivor_of.get(key, refs[group[0]] if group else None)
+        values = [str(v) for v in conflict.get("values", [])]
+        rule = conflict.get("rule", settings.default_rule)
+        issues.append(CleanIssue(row, None, conflict.get("field"), " | ".join(values),
+                                 f"duplicates disagree: kept {conflict.get('kept')!r} ({rule})"))
+    duplicate_groups = [[refs[p] for p in group] for group in groups]
+    return merged, duplicate_groups
+
+
+def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema) -> list[OutputRecord]:
+    key_field = schema.key
+    usable = [f for f in fields if f in schema.fields or not f.startswith("additional_")]
+    records = []
+    columns = {name: frame[name].tolist() for name in usable}
+    sources = frame["_source"].tolist()
+    members = frame["_members"].tolist() if "_members" in frame else [""] * len(frame)
+    for pos, source in enumerate(sources):
+        properties = {name: str(columns[name][pos]) for name in usable if columns[name][pos]}
+        key = properties.get(key_field, "").lower() if key_field else ""
+        group = [m for m in str(members[pos]).split(";") if m] or [source]
+        records.append(OutputRecord(source=source, properties=properties, key=key or None,
+                                    members=group))
+    return records
+
+
+def clean_tables(
+    tables: list[SourceTable],
+    profile: Profile,
+    *,
+    region: str | None = None,
+    schema: ObjectSchema | None = None,
+    connector: Connector | None = None,
+    on_progress: Progress | None = None,
+) -> CleanResult:
+    """Map, normalise, validate and deduplicate the tables; match against the target when given."""
+    from crm_migrate.clean.canonical import map_table, normalise_table
+    from crm_migrate.schema import builtin_schema
+
+    schema = schema or builtin_schema(profile.object)
+    region = (region or profile.default_region or "").upper() or None
+    multi = len(tables) > 1
+    issues: list[CleanIssue] = []
+    works: list[TableWork] = []
+    total = max(1, len(tables))
+    for number, table in enumerate(tables):
+        _notify(on_progress, "map", number / total)
+        work = map_table(table, profile, schema, region, multi)
+        _notify(on_progress, "normalise", number / total)
+        normalise_table(work, profile, schema, region)
+        works.append(work)
+    for work in works:
+        issues.extend(work.issues)
+    _notify(on_progress, "normalise", 1.0)
+    fields = _field_order(profile, schema, works)
+    frame, refs = _combine(works, fields)
+    rows_in = len(frame)
+    invalid = _invalid_counts(works)
+    _notify(on_progress, "dedupe", 0.0)
+    merged, groups = _dedupe(frame, refs, profile, issues)
+    _notify(on_progress, "dedupe", 1.0)
+    extra_columns = [c for c in merged.columns if c not in fields and c not in ("_source", "_members")]
+    out_fields = fields + extra_columns
+    records = _records(merged, out_fields, schema)
+    output = merged[[*out_fields, "_source"]].reset_index(drop=True).fillna("").astype(object)
+    result = CleanResult(object=profile.object, frame=output, rows_in=rows_in, issues=issues,
+                         invalid=invalid, duplicate_groups=groups, records=records)
+    from crm_migrate.clean.matching import near_matches_in_input
+
+    result.near_matches.extend(near_matches_in_input(output, profile.object))
+    if connector is not None:
+        from crm_migrate.clean.matching import match_records
+
+        _notify(on_progress, "match", 0.0)
+        match_records(result, connector, schema,
+                      on_progress=lambda f: _notify(on_progress, "match", f))
+    _notify(on_progress, "done", 1.0)
+    return result
+
+
+def clean_files(
+    paths: list[str],
+    profile: Profile,
+    *,
+    region: str | None = None,
+    schema: ObjectSchema | None = None,
+    connector: Connector | None = None,
+    on_progress: Progress | None = None,
+) -> CleanResult:
+    """Load the files (per the profile's source overrides) and clean them together."""
+    from crm_migrate.sources import load_many
+
+    _notify(on_progress, "load", 0.0)
+    tables = load_many(list(paths), profile.sources)
+    result = clean_tables(tables, profile, region=region, schema=schema, connector=connector,
+                          on_progress=on_progress)
+    multi = len(tables) > 1
+    source_issues = [
+        CleanIssue(None if issue.row is None else (f"{table.label}:{issue.row}" if multi else issue.row),
+                   issue.column, None, issue.value, f"{table.label}: {issue.problem}" if multi else issue.problem)
+        for table in tables for issue in table.issues
+    ]
+    result.issues[:0] = source_issues
+    return result

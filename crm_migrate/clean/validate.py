@@ -1,0 +1,169 @@
+"""Per-field normalisation by the target field's type, and schema checks (picklists, lengths, required)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crm_migrate.schema import FieldSpec
+
+NAME_FIELDS = ("firstname", "lastname")
+TRUE_WORDS = {"true", "yes", "y", "1", "x", "ja", "j", "oui", "si", "sí", "wahr", "on", "checked"}
+FALSE_WORDS = {"false", "no", "n", "0", "nein", "non", "falsch", "off", "unchecked"}
+# transforms that already ran a type normaliser on a column
+TRANSFORM_KINDS = {"phone": "phone", "email": "email", "date": "date"}
+
+
+def field_kind(spec: FieldSpec | None, name: str) -> str:
+    """Which normaliser a field takes: phone|email|date|datetime|name|country|website|domain|number|bool|enum|text."""
+    if spec is not None and spec.type == "phone_number":
+        return "phone"
+    if name == "email" or name.endswith("_email") or (spec is not None and spec.field_type == "email"):
+        return "email"
+    if name in NAME_FIELDS:
+        return "name"
+    if name == "country":
+        return "country"
+    if name == "website":
+        return "website"
+    if name == "domain":
+        return "domain"
+    if spec is None:
+        return "text"
+    if spec.type in ("date", "datetime"):
+        return spec.type
+    if spec.type == "number":
+        return "number"
+    if spec.type == "bool":
+        return "bool"
+    if spec.type == "enumeration" and spec.options:
+        return "enum"
+    return "text"
+
+
+def normalize_text(values: pd.Series) -> NormalizeResult:
+    """Trim; runs of spaces/tabs collapsed, line breaks kept."""
+    text = as_text(values).str.strip().str.replace(r"[ \t\u00a0]+", " ", regex=True)
+    return NormalizeResult(text.astype(object), empty_like(values))
+
+
+def normalize_bools(values: pd.Series) -> NormalizeResult:
+    """Yes/no cells (also ja/nein/oui/non, 1/0, x) to true/false."""
+
+    def one(value: str) -> tuple[str, str]:
+        key = value.strip().lower()
+        if not key:
+            return "", ""
+        if key in TRUE_WORDS:
+            return "true", ""
+        if key in FALSE_WORDS:
+            return "false", ""
+        return "", "not yes/no (true/false)"
+
+    out = map_distinct(values, one)
+    return NormalizeResult(out["values"], out["problems"])
+
+
+def normalize_picklist(values: pd.Series, spec: FieldSpec) -> NormalizeResult:
+    """Values must be options of the field; an option's label or a case variant maps to its value."""
+    lookup: dict[str, str] = {}
+    for value, label in spec.options:
+        lookup.setdefault(value.casefold(), value)
+        lookup.setdefault(label.casefold(), value)
+        lookup.setdefault(" ".join(label.casefold().replace("-", " ").split()), value)
+    shown = ", ".join(spec.option_values[:8]) + (", ..." if len(spec.options) > 8 else "")
+
+    def one(value: str) -> tuple[str, str]:
+        text = " ".join(value.split())
+        if not text:
+            return "", ""
+        found = lookup.get(text.casefold()) or lookup.get(" ".join(text.casefold().replace("-", " ").split()))
+        if found:
+            return found, ""
+        return "", f"{text!r} is not an option of {spec.name} ({shown}); add a map_values transform"
+
+    out = map_distinct(values, one)
+    return NormalizeResult(out["values"], out["problems"])
+
+
+def check_lengths(values: pd.Series, spec: FieldSpec | None) -> NormalizeResult:
+    """Values longer than the field allows are cut, with a warning."""
+    problems = empty_like(values)
+    if spec is None or not spec.max_length:
+        return NormalizeResult(values, problems)
+    limit = spec.max_length
+    too_long = values.str.len() > limit
+    if not too_long.any():
+        return NormalizeResult(values, problems)
+    cut = values.where(~too_long, values.str.slice(0, limit))
+    problems[too_long] = f"longer than {limit} characters: cut to {limit}"
+    return NormalizeResult(cut, problems)
+
+
+def check_birthdays(values: pd.Series) -> NormalizeResult:
+    """Dates of birth in the future are blanked and reported."""
+    problems = empty_like(values)
+    today = date.today().isoformat()
+    future = (values != "") & (values.str.slice(0, 10) > today)
+    if future.any():
+        problems[future] = "date of birth is in the future"
+        values = values.where(~future, "")
+    return NormalizeResult(values, problems)
+
+
+def normalize_field(
+    kind: str,
+    values: pd.Series,
+    spec: FieldSpec | None,
+    *,
+    region: str | pd.Series | None,
+    country_format: str = "as_given",
+    dayfirst: bool | None = None,
+    date_fmt: str | None = None,
+) -> NormalizeResult:
+    """Run the normaliser for a field kind over a column (see field_kind)."""
+    if kind == "phone":
+        from crm_migrate.clean.phones import normalize_phones
+
+        return normalize_phones(values, region)
+    if kind == "email":
+        from crm_migrate.clean.emails import normalize_emails
+
+        return normalize_emails(values)
+    if kind in ("date", "datetime"):
+        from crm_migrate.clean.dates import normalize_dates
+
+        result = normalize_dates(values, dayfirst=dayfirst, fmt=date_fmt)
+        if kind == "date":
+            result.values = result.values.str.slice(0, 10).astype(object)
+        return result
+    if kind == "name":
+        from crm_migrate.clean.names import normalize_person_names
+
+        return normalize_person_names(values)
+    if kind == "country":
+        from crm_migrate.clean.countries import normalize_countries
+
+        return normalize_countries(values, country_format)
+    if kind == "website":
+        from crm_migrate.clean.websites import normalize_websites
+
+        return normalize_websites(values)
+    if kind == "domain":
+        from crm_migrate.clean.websites import normalize_domains
+
+        return normalize_domains(values)
+    if kind == "number":
+        from crm_migrate.clean.numbers import normalize_numbers
+
+        return normalize_numbers(values, integer=spec is not None and spec.name == "numberofemployees")
+    if kind == "bool":
+        return normalize_bools(values)
+    if kind == "enum" and spec is not None:
+        return normalize_picklist(values, spec)
+    return normalize_text(values)
