@@ -146,7 +146,7 @@ class FileConnector:
     """Writes a CSV/XLSX for a CRM's import wizard instead of calling an API."""
 
     target = "file"
-    max_batch = 1000
+    max_batch = 5000
     rate = RateHint(requests=1_000_000, per_seconds=1.0, concurrency=1)
 
     def __init__(
