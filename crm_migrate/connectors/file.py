@@ -1,7 +1,8 @@
 """The `file` target: a ready-to-import CSV/XLSX laid out for a CRM's own import wizard.
 
 `url` is the output path (.csv or .xlsx); option `layout` (hubspot|salesforce|
-pipedrive) picks the column headers that CRM's import wizard maps by itself.
+pipedrive) picks the column headers that CRM's import wizard maps by itself
+(without it, a CRM named in the file name, else hubspot).
 The records live in a sidecar `<output>.crm-migrate.json` (owner-only, written
 first) from which the output is regenerated after every batch and when a run is
 reopened; both are replaced atomically (temp file + os.replace), so a crash at any
@@ -121,6 +122,12 @@ def headers_for(layout: str, object_name: str) -> dict[str, str]:
     return dict(table[object_name])
 
 
+def infer_layout(path: Path) -> str:
+    """The layout a file name asks for (out/contacts_for_salesforce.csv), HubSpot otherwise."""
+    name = path.name.lower()
+    return next((layout for layout in LAYOUTS if layout in name), "hubspot")
+
+
 def _display_value(layout: str, object_name: str, name: str, value: str) -> str:
     if layout != "hubspot" and object_name == "deals":
         if name == "dealstage":
@@ -155,7 +162,7 @@ class FileConnector:
         token: str | None = None,
         transport: object | None = None,
         *,
-        layout: str = "hubspot",
+        layout: str | None = None,
         object_name: str | None = None,
         **options: Any,
     ) -> None:
@@ -167,7 +174,7 @@ class FileConnector:
                 f"the file target writes .csv or .xlsx, not {self.path.suffix or 'no extension'!r}",
                 file=str(self.path),
             )
-        layout = (layout or "hubspot").lower()
+        layout = (layout or infer_layout(self.path)).lower()
         if layout not in LAYOUTS:
             raise TargetError(f"unknown file layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
         self.layout = layout

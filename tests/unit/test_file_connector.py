@@ -146,3 +146,12 @@ async def test_an_unrelated_existing_file_is_not_overwritten(tmp_path: Path) -> 
     with pytest.raises(TargetError, match="not written by crm-migrate"):
         await conn.create("contacts", [{"email": "a@x.com"}])
     assert out.read_text(encoding="utf-8") == "precious,data\n1,2\n"
+
+
+def test_layout_follows_the_file_name(tmp_path: Path) -> None:
+    assert FileConnector(url=str(tmp_path / "contacts_for_salesforce.xlsx")).layout == "salesforce"
+    assert FileConnector(url=str(tmp_path / "Pipedrive-import.csv")).layout == "pipedrive"
+    assert FileConnector(url=str(tmp_path / "contacts.csv")).layout == "hubspot"
+    assert (
+        FileConnector(url=str(tmp_path / "for_pipedrive.csv"), layout="hubspot").layout == "hubspot"
+    )
