@@ -437,3 +437,18 @@ async def test_daily_budget_exhausted_stops_the_run(api: FakePipedrive) -> None:
     with pytest.raises(TargetError, match="daily API budget"):
         await pd.create("contacts", [{"firstname": "X"}])
     await pd.aclose()
+
+
+async def test_token_never_reaches_logs_or_urls(
+    api: FakePipedrive, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api))
+    with caplog.at_level(logging.DEBUG):
+        await pd.upsert("contacts", "email", [{"email": "a@b.com", "firstname": "A"}])
+        await pd.archive("contacts", ["100"])
+    assert "HTTP Request" in caplog.text  # httpx did log each request...
+    assert TOKEN not in caplog.text  # ...without the token
+    assert all(TOKEN not in str(r.url) for r in api.requests)
+    await pd.aclose()
