@@ -46,7 +46,7 @@ SALESFORCE_HEADERS: dict[str, dict[str, str]] = {
         "country": "Mailing Country",
         "date_of_birth": "Birthdate",
         "website": "Website",
-        "lifecyclestage": "Lead Source",
+        "lifecyclestage": "Lifecycle Stage",  # no standard Contact field: map it in the wizard
     },
     "companies": {
         "name": "Account Name",
