@@ -124,6 +124,10 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
         if mapping.column not in columns or not (mapping.field or mapping.split_into):
             continue
         raw = columns[mapping.column]
+        if mapping.transforms:
+            from crm_migrate.clean.validate import blank_placeholders
+
+            raw = blank_placeholders(raw)
         target = mapping.field or (mapping.split_into or [""])[0]
         values = _apply(mapping, raw, work, regions, columns, target)
         if mapping.field:
@@ -154,8 +158,10 @@ def _dayfirst(profile: Profile) -> tuple[bool | None, str | None]:
 
 def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None) -> None:
     """Run each field's type normaliser (unless a transform did), then the schema checks."""
-    from crm_migrate.clean.validate import check_birthdays, check_lengths
+    from crm_migrate.clean.validate import blank_placeholders, check_birthdays, check_lengths
 
+    for name in list(work.values):
+        work.values[name] = blank_placeholders(work.values[name])
     regions: Any = region
     if "country" in work.values:
         from crm_migrate.clean.countries import regions_from_countries

@@ -40,11 +40,37 @@ def _clean_token(token: str) -> str:
     return token.strip("<>\"' .").lower()
 
 
+_OBFUSCATED_AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|<at>|\sat\s)\s*", re.I)
+_OBFUSCATED_DOT = re.compile(r"\s*(?:\(dot\)|\[dot\]|\{dot\}|<dot>)\s*", re.I)
+
+
+def _repair(text: str) -> str:
+    """Undo common typing slips: spaces around @, @@, (at)/(dot) spelled out, commas for dots."""
+    fixed = _OBFUSCATED_AT.sub("@", text) if "@" not in text else text
+    fixed = _OBFUSCATED_DOT.sub(".", fixed)
+    fixed = re.sub(r"@{2,}", "@", fixed)
+    if fixed.count("@") == 1:
+        fixed = re.sub(r"\s*@\s*", "@", fixed)
+    return fixed
+
+
 def normalize_email(value: str) -> tuple[str, str, str]:
     """One cell -> (address or "", problem, other addresses joined by ';')."""
     text = value.strip()
     if not text:
         return "", "", ""
+    address, problem, others = _normalize(text)
+    if address:
+        return address, problem, others
+    repaired = _repair(text)
+    if repaired != text:
+        address, problem, others = _normalize(repaired)
+        if address:
+            return address, problem or f"repaired a malformed address to {address}", others
+    return "", "not a valid email address", ""
+
+
+def _normalize(text: str) -> tuple[str, str, str]:
     text = re.sub(r"mailto:", " ", text, flags=re.I)
     candidates = [_clean_token(m) for m in _CANDIDATE.findall(text)]
     candidates = [c for c in dict.fromkeys(candidates) if c]

@@ -71,7 +71,25 @@ def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
     if not region and not text.startswith("+"):
         return "", "not a valid phone number: no country code and no default region", ""
     where = f" for {region}" if region and not text.startswith("+") else ""
-    return "", f"not a valid phone number{where}", ""
+    return "", f"not a valid phone number{where}{_reason(text, region)}", ""
+
+
+def _reason(text: str, region: str | None) -> str:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return "" if any(c.isdigit() for c in text) else " (no digits)"
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    reasons = {
+        phonenumbers.ValidationResult.TOO_SHORT: " (too short: area code missing?)",
+        phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: " (a local number: area code missing?)",
+        phonenumbers.ValidationResult.TOO_LONG: " (too long)",
+        phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: " (unknown country code)",
+        phonenumbers.ValidationResult.INVALID_LENGTH: " (wrong number of digits)",
+    }
+    return reasons.get(reason, "")
 
 
 def normalize_phones(values: pd.Series, region: str | None | pd.Series = None) -> NormalizeResult:

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 NAME_FIELDS = ("firstname", "lastname")
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "ja", "j", "oui", "si", "sí", "wahr", "on", "checked"}
 FALSE_WORDS = {"false", "no", "n", "0", "nein", "non", "falsch", "off", "unchecked"}
+# cells that mean "no value": blanked before normalising, not reported
+PLACEHOLDERS = frozenset({
+    "n/a", "n.a.", "n. a.", "#n/a", "-", "--", "---", "none", "null", "nil", "unknown", "?", "??",
+    "tbd", "k.a.", "k. a.", "keine", "nicht bekannt", "unbekannt", "inconnu", "0/0/00", "00/00/0000",
+    "00.00.0000", "0000-00-00", "not available", "no email", "no phone", "(none)", "<none>",
+})
 # transforms that already ran a type normaliser on a column
 TRANSFORM_KINDS = {"phone": "phone", "email": "email", "date": "date"}
 
@@ -44,6 +50,13 @@ def field_kind(spec: FieldSpec | None, name: str) -> str:
     if spec.type == "enumeration" and spec.options:
         return "enum"
     return "text"
+
+
+def blank_placeholders(values: pd.Series) -> pd.Series:
+    """Cells such as n/a, none, -, 0/0/00 (Outlook's empty birthday) become ""."""
+    folded = values.str.strip().str.lower()
+    hit = folded.isin(PLACEHOLDERS)
+    return values.where(~hit, "") if hit.any() else values
 
 
 def normalize_text(values: pd.Series) -> NormalizeResult:
