@@ -13,35 +13,27 @@ from crm_migrate.tui.state import WizardState
 from crm_migrate.tui.widgets.steps import STEPS
 
 if TYPE_CHECKING:
-    from textual.screen import Screen
+    from crm_migrate.tui.screens.base import WizardStep
 
 STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 
 
-def _screen_classes() -> dict[str, type[Screen[Any]]]:
-    from crm_migrate.tui.screens.clean import CleanScreen
-    from crm_migrate.tui.screens.dedupe import DedupeScreen
-    from crm_migrate.tui.screens.mapping import MappingScreen
-    from crm_migrate.tui.screens.push import PushScreen
-    from crm_migrate.tui.screens.report import ReportScreen
-    from crm_migrate.tui.screens.source import SourceScreen
-    from crm_migrate.tui.screens.start import StartScreen
-    from crm_migrate.tui.screens.target import TargetScreen
+def _step_classes() -> list[type[WizardStep]]:
+    from crm_migrate.tui.screens.clean import CleanStep
+    from crm_migrate.tui.screens.dedupe import DedupeStep
+    from crm_migrate.tui.screens.mapping import MappingStep
+    from crm_migrate.tui.screens.push import PushStep
+    from crm_migrate.tui.screens.report import ReportStep
+    from crm_migrate.tui.screens.source import SourceStep
+    from crm_migrate.tui.screens.start import StartStep
+    from crm_migrate.tui.screens.target import TargetStep
 
-    return {
-        "start": StartScreen,
-        "source": SourceScreen,
-        "target": TargetScreen,
-        "mapping": MappingScreen,
-        "clean": CleanScreen,
-        "dedupe": DedupeScreen,
-        "push": PushScreen,
-        "report": ReportScreen,
-    }
+    return [StartStep, SourceStep, TargetStep, MappingStep, CleanStep, DedupeStep, PushStep,
+            ReportStep]
 
 
 class CrmMigrateApp(App[None]):
-    """Load, map, clean, dedupe and push, one step per screen, sharing one WizardState."""
+    """Load, map, clean, dedupe and push, one step per pane, sharing one WizardState."""
 
     TITLE = "crm-migrate"
     CSS_PATH = "app.tcss"
@@ -61,31 +53,38 @@ class CrmMigrateApp(App[None]):
         self.current_step = self.first_step
 
     def on_mount(self) -> None:
-        for name, cls in _screen_classes().items():
-            self.install_screen(cls(), name=name)
-        self.push_screen(self.first_step)
+        from crm_migrate.tui.screens.main import WizardMain
+
+        self.main = WizardMain([cls() for cls in _step_classes()], self.first_step)
+        self.push_screen(self.main, callback=None)
+        self.call_after_refresh(self.goto, self.first_step)
 
     def on_unmount(self) -> None:
         """Stop a running push at a batch boundary: the run stays resumable."""
         try:
-            self.get_screen("push").stop_for_exit()  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - the screen may never have been installed
+            self.step_screen("push").stop_for_exit()  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the app may close before mounting
             pass
 
     # ---- routing ----
 
     def step_screen(self, name: str) -> Any:
-        """The installed screen of a step."""
-        return self.get_screen(name)
+        """The pane of a step."""
+        return self.main.query_one(f"#step-{name}")
+
+    @property
+    def pane(self) -> Any:
+        """The pane of the current step."""
+        return self.step_screen(self.current_step)
 
     def goto(self, name: str) -> None:
         """Show a step (its edits live in the state, so nothing is lost)."""
         if name not in STEP_NAMES:
             return
-        while len(self.screen_stack) > 2 and not hasattr(self.screen, "STEP"):
+        while len(self.screen_stack) > 1 and self.screen is not self.main:
             self.pop_screen()
         self.current_step = name
-        self.switch_screen(name)
+        self.main.show_step(name)
 
     def action_goto(self, name: str) -> None:
         """Go to a step by name."""
@@ -93,8 +92,7 @@ class CrmMigrateApp(App[None]):
 
     def action_next_step(self) -> None:
         """Go on to the next step, unless this one says what is missing."""
-        screen = self.screen
-        reason = screen.can_leave() if hasattr(screen, "can_leave") else None
+        reason = self.pane.can_leave()
         if reason:
             self.notify(reason, severity="warning")
             return

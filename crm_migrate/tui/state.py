@@ -159,6 +159,13 @@ class WizardState:
             self.schema = builtin_schema(self.object_name)
         return self.schema
 
+    def profile_ready(self) -> bool:
+        """True when the profile covers the object and every loaded column (no core call needed)."""
+        if self.profile is None or self.profile.object != self.object_name:
+            return False
+        known = {m.column for m in self.profile.fields}
+        return all(c in known for c in self.columns)
+
     def ensure_profile(self) -> Profile:
         """The profile, built from the suggestions when there is none for this object."""
         if self.profile is not None and self.profile.object == self.object_name:

@@ -10,7 +10,7 @@ STEPS = ["start", "source", "target", "mapping", "clean", "dedupe", "push", "rep
 
 
 async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: Path) -> None:
-    from crm_migrate.tui.screens.mapping import MappingScreen
+    from crm_migrate.tui.screens.mapping import MappingStep
 
     app = make_app(contacts_csv)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -20,11 +20,11 @@ async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: 
         await pilot.press("ctrl+n")  # target
         await pilot.press("ctrl+n")  # mapping
         await settle(app, pilot)
-        assert isinstance(app.screen, MappingScreen)
+        assert isinstance(app.pane, MappingStep)
         fields = {m.column: m.field for m in app.state.profile.fields}
         assert fields["E-mail Address"] == "email"
         # change the field of the "Company" column through the fuzzy picker
-        table = app.screen.query_one("#mapping-table")
+        table = app.pane.query_one("#mapping-table")
         row = [m.column for m in app.state.profile.fields].index("Company")
         table.move_cursor(row=row)
         await pilot.press("f")
@@ -42,7 +42,7 @@ async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: 
         await settle(app, pilot)
         assert app.current_step == "mapping"
         assert {m.column: m.field for m in app.state.profile.fields}["Company"] == "jobtitle"
-        assert "jobtitle" in str(app.screen.query_one("#mapping-table").get_row("Company"))
+        assert "jobtitle" in str(app.pane.query_one("#mapping-table").get_row("Company"))
 
 
 async def test_next_is_refused_without_files(make_app) -> None:
@@ -91,7 +91,7 @@ async def test_source_override_and_toggle(make_app, tmp_path: Path, contacts_csv
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert len(app.state.tables) == 2
-        screen = app.screen
+        screen = app.pane
         screen.query_one("#files").move_cursor(row=1)
         await pilot.pause()
         assert screen.preview_path == str(titled)
@@ -119,13 +119,16 @@ async def test_paged_preview_of_a_long_file(make_app, tmp_path: Path) -> None:
     app = make_app(big)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        preview = app.screen.query_one("#preview", PagedTable)
-        assert preview.row_count == 200 and preview.pages == 3
+        preview = app.pane.query_one("#preview", PagedTable)
+        assert preview.row_count == preview.page_size == 100 and preview.pages == 5
         preview.focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert preview.page == 1 and preview.get_row_at(0)[0] == "201"
-        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert preview.page == 1 and str(preview.get_row_at(0)[0]) == "101"
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         await pilot.pause()
-        assert preview.page == 2 and preview.row_count == 50
-        assert "rows 401–450 of 450" in str(app.screen.query_one("#preview-caption").render())
+        assert preview.page == 4 and preview.row_count == 50
+        assert "rows 401–450 of 450" in str(app.pane.query_one("#preview-caption").render())
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert preview.page == 3 and str(preview.get_row_at(0)[0]) == "301"

@@ -1,15 +1,11 @@
-"""The base of every wizard step: step bar, body, footer, navigation and worker errors."""
+"""The base of every wizard step: a pane of the main screen, its state access and worker errors."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer
+from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
-
-from crm_migrate.tui.widgets.steps import StepBar
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -28,32 +24,49 @@ def one_line(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-class WizardScreen(Screen[None]):
-    """A wizard step; subclasses implement compose_body() and refresh_from_state()."""
+class WizardStep(Vertical):
+    """One wizard step, shown in the main screen's content switcher.
+
+    Steps are panes of one screen rather than screens: switching a pane does not restyle
+    every widget the way a screen switch does, which keeps step changes fast.
+    """
 
     STEP = ""
-    BINDINGS = [
-        Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step"),
-        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
-    ]
+    FOCUS = "DataTable"  # what gets focus when the step is shown
+
+    def __init__(self) -> None:
+        super().__init__(id=f"step-{self.STEP}", classes="step")
 
     @property
     def state(self) -> WizardState:
         return self.app.state  # type: ignore[attr-defined, no-any-return]
 
     def compose(self) -> ComposeResult:
-        yield StepBar(self.STEP)
         yield from self.compose_body()
-        yield Footer()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
 
-    def on_screen_resume(self) -> None:
+    def shown(self) -> None:
+        """The step became visible: redraw from the state and focus its main widget."""
         self.refresh_from_state()
+        self.focus_main()
+
+    def focus_main(self) -> None:
+        """Focus the step's main widget (when it can take focus)."""
+        for widget in self.query(self.FOCUS):
+            if widget.focusable and not widget.loading:
+                widget.focus()
+                break
+
+    def loaded(self, selector: str) -> None:
+        """Hide a widget's loading indicator; give the step focus back if it lost it."""
+        self.query_one(selector).loading = False
+        if self.app.focused is None and self.display:
+            self.focus_main()
 
     def refresh_from_state(self) -> None:
-        """Redraw from the state object (called each time the screen is shown)."""
+        """Redraw from the state object (called each time the step is shown)."""
 
     def can_leave(self) -> str | None:
         """A reason not to go to the next step yet, or None."""
@@ -66,4 +79,4 @@ class WizardScreen(Screen[None]):
             self.worker_failed(event.worker)
 
     def worker_failed(self, worker: Worker[object]) -> None:
-        """Hook: a worker of this screen failed."""
+        """Hook: a worker of this step failed."""

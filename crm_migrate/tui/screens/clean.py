@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import Label, Static
 
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
-from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.state import unavailable
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
@@ -32,7 +32,7 @@ def progress_text(*args: Any, **kwargs: Any) -> str:
     return " ".join(str(a) for a in args) or "working"
 
 
-class CleanScreen(WizardScreen):
+class CleanStep(WizardStep):
     """Clean, see what is wrong, fix it."""
 
     STEP = "clean"
@@ -95,12 +95,12 @@ class CleanScreen(WizardScreen):
 
     @on(CleanFinished)
     def clean_finished(self) -> None:
-        self.query_one("#clean-table").loading = False
+        self.loaded("#clean-table")
         if self.state.clean_result is not None:
             self.show_result()
 
     def worker_failed(self, worker: Worker[object]) -> None:
-        self.query_one("#clean-table").loading = False
+        self.loaded("#clean-table")
         self.query_one("#clean-counts", Static).update("Cleaning failed: " + one_line(worker.error))
 
     # ---- display ----

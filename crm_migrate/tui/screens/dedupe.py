@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_migrate.tui.screens.base import WizardScreen
+from crm_migrate.tui.screens.base import WizardStep
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -18,10 +18,11 @@ if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
 
 
-class DedupeScreen(WizardScreen):
+class DedupeStep(WizardStep):
     """Review what cleaning merged and what updates existing CRM records."""
 
     STEP = "dedupe"
+    FOCUS = "#groups"
     BINDINGS = [
         Binding("s", "next_survivor", "Survivor", id="dedupe.survivor",
                 tooltip="Make the next member of the group the survivor"),

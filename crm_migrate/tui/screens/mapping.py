@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
-from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.screens.base import WizardStep, one_line
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.worker import Worker
 
     from crm_migrate.mapping.profile import FieldMapping
 
@@ -52,7 +53,7 @@ def parse_transforms_text(text: str) -> list[Any]:
     return out
 
 
-class MappingScreen(WizardScreen):
+class MappingStep(WizardStep):
     """Columns to fields."""
 
     STEP = "mapping"
@@ -80,12 +81,26 @@ class MappingScreen(WizardScreen):
             self.query_one("#mapping-caption", Label).update("Load files on the Source step first.")
             self.query_one("#mapping-table", DataTable).clear()
             return
-        try:
-            self.state.ensure_profile()
-        except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.notify(one_line(exc), severity="error")
+        if self.state.profile_ready():
+            self.show_mappings()
             return
+        self.query_one("#mapping-table").loading = True
+        self.query_one("#mapping-caption", Label).update("Suggesting a field for each column…")
+        self.suggest()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mapping")
+    def suggest(self) -> None:
+        """Build the profile from the core's suggestions (reads the values, so not on the UI thread)."""
+        self.state.ensure_profile()
+        self.app.call_from_thread(self._suggested)
+
+    def _suggested(self) -> None:
+        self.loaded("#mapping-table")
         self.show_mappings()
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        self.loaded("#mapping-table")
+        self.query_one("#mapping-caption", Label).update("No suggestions: " + one_line(worker.error))
 
     def samples(self, column: str) -> str:
         """A few distinct non-empty values of a column, from the first rows."""

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Static
 
 from crm_migrate.tui.messages import PushFinished, PushProgressed
-from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.state import unavailable
 
 if TYPE_CHECKING:
@@ -29,10 +29,11 @@ def eta_text(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-class PushScreen(WizardScreen):
+class PushStep(WizardStep):
     """Push the cleaned records, journaled so that any stop is resumable."""
 
     STEP = "push"
+    FOCUS = "#start"
     BINDINGS = [
         Binding("d", "dry_run", "Dry run", id="push.dry_run", tooltip="Plan the push without writing"),
         Binding("s", "start", "Start", id="push.start", tooltip="Start pushing"),

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from crm_migrate.tui.messages import PushFinished
-from crm_migrate.tui.screens.base import WizardScreen
+from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.state import WizardState, unavailable
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 
-class ReportScreen(WizardScreen):
+class ReportStep(WizardStep):
     """The outcome of the run."""
 
     STEP = "report"

@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Label
 
 from crm_migrate.tui.messages import FilesLoaded
-from crm_migrate.tui.screens.base import WizardScreen
+from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
 
-class SourceScreen(WizardScreen):
+class SourceStep(WizardStep):
     """Files (with their detected format, encoding, delimiter, sheet, header row) and a preview."""
 
     STEP = "source"
@@ -35,6 +35,7 @@ class SourceScreen(WizardScreen):
     def __init__(self) -> None:
         super().__init__()
         self.preview_path: str | None = None
+        self.drawn: tuple[object, ...] = ()
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="files", cursor_type="row")
@@ -57,8 +58,13 @@ class SourceScreen(WizardScreen):
     def refresh_from_state(self) -> None:
         if self.state.selected and not self.state.tables and not self.state.load_errors:
             self.action_reload()
-        else:
+        elif self.signature() != self.drawn:
             self.show_files()
+
+    def signature(self) -> tuple[object, ...]:
+        """What the files table shows; redrawn only when this changes."""
+        return (tuple(self.state.paths), tuple(self.state.selected),
+                tuple(id(t) for t in self.state.tables), tuple(self.state.load_errors))
 
     # ---- loading ----
 
@@ -79,19 +85,20 @@ class SourceScreen(WizardScreen):
 
     @on(FilesLoaded)
     def files_loaded(self) -> None:
-        self.query_one("#preview").loading = False
+        self.loaded("#preview")
         for path, error in self.state.load_errors.items():
             self.notify(error, title=Path(path).name, severity="error", timeout=10)
         self.show_files()
 
     def worker_failed(self, worker: Worker[object]) -> None:
-        self.query_one("#preview").loading = False
+        self.loaded("#preview")
         self.query_one("#preview-caption", Label).update("Loading failed.")
 
     # ---- display ----
 
     def show_files(self) -> None:
         """Fill the files table from the state and show the highlighted file's preview."""
+        self.drawn = self.signature()
         table = self.query_one("#files", DataTable)
         cursor = table.cursor_row
         table.clear()

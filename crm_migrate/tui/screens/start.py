@@ -10,14 +10,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label, Static
 
-from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.state import unavailable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 
-class StartScreen(WizardScreen):
+class StartStep(WizardStep):
     """New migration, unfinished runs with their progress, saved profiles."""
 
     STEP = "start"

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_migrate.tui.messages import ConnectionChecked
-from crm_migrate.tui.screens.base import WizardScreen, one_line
+from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.state import TARGETS, unavailable
 
 if TYPE_CHECKING:
@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 OBJECTS = ("contacts", "companies", "deals")
 
 
-class TargetScreen(WizardScreen):
+class TargetStep(WizardStep):
     """Where the records go."""
 
     STEP = "target"
+    FOCUS = "#target"
     BINDINGS = [
         Binding("ctrl+t", "test_connection", "Test", id="target.test", tooltip="Test the connection"),
         Binding("ctrl+s", "save_token", "Save token", id="target.save_token",
@@ -56,11 +57,14 @@ class TargetScreen(WizardScreen):
 
     def refresh_from_state(self) -> None:
         state = self.state
-        self.query_one("#target", Select).value = state.target
-        self.query_one("#object", Select).value = state.object_name
-        self.query_one("#url", Input).value = state.url or ""
-        self.query_one("#token", Input).value = state.token or ""
-        self.query_one("#region", Input).value = state.region or ""
+        for selector, value in (("#target", state.target), ("#object", state.object_name)):
+            select = self.query_one(selector, Select)
+            if select.value != value:
+                select.value = value
+        for selector, text in (("#url", state.url), ("#token", state.token), ("#region", state.region)):
+            field = self.query_one(selector, Input)
+            if field.value != (text or ""):
+                field.value = text or ""
         self.show_token_source()
 
     def show_token_source(self) -> None:

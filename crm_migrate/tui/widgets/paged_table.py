@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
@@ -11,10 +12,10 @@ from textual.widgets import DataTable
 if TYPE_CHECKING:
     import pandas as pd
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 
 
-class PagedTable(DataTable[str]):
+class PagedTable(DataTable[Text]):
     """At most PAGE_SIZE rows of a frame are widgets at once; ctrl+pagedown/pageup page."""
 
     BINDINGS = [
@@ -75,7 +76,7 @@ class PagedTable(DataTable[str]):
         keys = []
         for index, values in zip(chunk.index, chunk[self._columns].itertuples(index=False, name=None),
                                  strict=False):
-            rows.append([str(index), *(self._cut(str(v), width) for v in values)])
+            rows.append([Text(str(index)), *(Text(self._cut(str(v), width)) for v in values)])
             keys.append(str(index))
         for key, row in zip(keys, rows, strict=False):
             self.add_row(*row, key=key)
