@@ -199,23 +199,35 @@ def _may_hold_big_cell(path: Path, offset: int, records: int, detected: Detected
         return False
     if not _is_8bit(detected):
         return True
-    import mmap
-
     import numpy as np
 
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        data = np.frombuffer(mapped, dtype=np.uint8)[offset:]
-        newlines = np.flatnonzero(data == 10)
-        if len(newlines) == 0:
-            del data
-            return True
-        lengths = np.diff(newlines, prepend=-1) - 1
-        ends_cr = data[np.maximum(newlines - 1, 0)] == 13
-        blank = int(((lengths == 0) | ((lengths == 1) & ends_cr)).sum())
-        tail = len(data) - 1 - int(newlines[-1])
-        longest = max(int(lengths.max()), tail)
-        lines = len(newlines) - blank + (1 if tail > 0 else 0)
-        del data, newlines, lengths, ends_cr
+    longest = 0
+    lines = 0
+    line_start = 0  # absolute position (from offset) where the current line starts
+    previous_byte = 0
+    position = 0
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        while chunk := fh.read(1 << 24):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            inside = np.flatnonzero(data == 10)
+            if len(inside):
+                newlines = inside + position
+                starts = np.concatenate(([line_start], newlines[:-1] + 1))
+                lengths = newlines - starts
+                before = data[np.maximum(inside - 1, 0)]
+                if inside[0] == 0:
+                    before[0] = previous_byte
+                blank = (lengths == 0) | ((lengths == 1) & (before == 13))
+                lines += int(len(newlines) - blank.sum())
+                longest = max(longest, int(lengths.max()))
+                line_start = int(newlines[-1]) + 1
+            previous_byte = int(data[-1])
+            position += len(data)
+    tail = position - line_start
+    if tail > 0:
+        lines += 1
+        longest = max(longest, tail)
     extra = max(lines - records, 0)
     return (extra + 1) * longest >= BIG_CELL
 
