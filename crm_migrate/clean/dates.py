@@ -21,7 +21,7 @@ _NUMERIC = re.compile(
     r"(?:[T\s,]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([ap]\.?m\.?)?\s*(z|utc|[+-]\d{2}:?\d{2})?)?$",
     re.I,
 )
-_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 MONTHS = {
     "januar": "jan", "jänner": "jan", "janvier": "jan", "enero": "jan", "februar": "feb",
@@ -142,18 +142,18 @@ def parse_date(value: str, dayfirst: bool | None = None, fmt: str | None = None)
             return _iso(datetime.strptime(text, fmt)), ""
         except ValueError:
             return "", f"not a date in the format {fmt}"
-    if _SERIAL.match(text):
-        serial = float(text)
-        if SERIAL_MIN <= serial <= SERIAL_MAX:
-            moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=serial)
-            return _iso(moment.replace(microsecond=0) if serial % 1 else moment.date()), ""
-        return "", "not a date (a number outside the range of spreadsheet dates)"
     compact = _COMPACT.match(text)
     if compact:
         try:
             return date(*map(int, compact.groups())).isoformat(), ""
         except ValueError:
             return "", "not a valid date"
+    if _SERIAL.match(text):
+        serial = float(text)
+        if SERIAL_MIN <= serial <= SERIAL_MAX:
+            moment = datetime.combine(EXCEL_EPOCH, datetime.min.time()) + timedelta(days=serial)
+            return _iso(moment.replace(microsecond=0) if serial % 1 else moment.date()), ""
+        return "", "not a date (a number outside the range of spreadsheet dates)"
     match = _NUMERIC.match(text)
     if match:
         return _numeric(match, dayfirst)

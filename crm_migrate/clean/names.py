@@ -68,10 +68,13 @@ def normalize_person_names(values: pd.Series) -> NormalizeResult:
 
 
 @lru_cache(maxsize=1)
-def _setup_nameparser() -> None:
-    from nameparser.config import CONSTANTS
+def _constants() -> object:
+    """A private nameparser configuration that also knows German/French/Spanish honorifics."""
+    from nameparser.config import Constants
 
-    CONSTANTS.titles.add(*EXTRA_TITLES)
+    constants = Constants()
+    constants.titles.add(*EXTRA_TITLES)
+    return constants
 
 
 def split_full_name(value: str) -> tuple[str, str, str]:
@@ -83,10 +86,9 @@ def split_full_name(value: str) -> tuple[str, str, str]:
     if simple and simple.group(1).lower().rstrip(".") not in EXTRA_TITLES_SET \
             and simple.group(2).lower() not in SUFFIXES:
         return capitalise_name(simple.group(1)), capitalise_name(simple.group(2)), ""
-    _setup_nameparser()
     from nameparser import HumanName
 
-    name = HumanName(text)
+    name = HumanName(text, constants=_constants())
     first = " ".join(p for p in (name.first, name.middle) if p)
     last = " ".join(p for p in (name.last, name.suffix) if p)
     if not first and not last:

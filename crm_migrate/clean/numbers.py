@@ -30,6 +30,12 @@ def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
     text = value.strip()
     if not text:
         return "", ""
+    if re.fullmatch(r"[\d.,]+\s*(?:-|–|to|bis)\s*[\d.,]+", text):
+        return "", "a range, not a number: write one number"
+    approx = re.match(r"(?i)^(?:approx\.?|ca\.?|circa|about|~|rund|etwa|env\.?|environ)\s*", text)
+    if approx:
+        number, problem = parse_number(text[approx.end():], comma_decimal)
+        return number, problem or ("approximate number: kept " + number if number else "")
     negative = text.startswith("(") and text.endswith(")")
     text = text.strip("()")
     text = _CURRENCY.sub("", text).replace("\u00a0", "").replace(" ", "").replace("'", "")

@@ -1,0 +1,53 @@
+"""Email normaliser: display names, mailto:, several addresses, unicode, trailing dots, repairs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from crm_migrate.clean.emails import normalize_emails
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Bob@X.com", "bob@x.com"),
+        ("  bob@x.com  ", "bob@x.com"),
+        ("Bob Smith <Bob@X.com>", "bob@x.com"),
+        ('"Smith, Bob" <bob@ex.com>', "bob@ex.com"),
+        ("mailto:Alice@Example.org", "alice@example.org"),
+        ("<carl@ex.com>", "carl@ex.com"),
+        ("bob@x.com.", "bob@x.com"),
+        ("jürgen@müller.de", "jürgen@müller.de"),
+    ],
+)
+def test_clean_addresses(cell: str, expected: str) -> None:
+    result = normalize_emails(pd.Series([cell]))
+    assert result.values[0] == expected
+    assert result.problems[0] == ""
+
+
+@pytest.mark.parametrize("cell", ["bad@", "no email here", "x@y.local", "bob..x@x.com", "@x.com"])
+def test_invalid_addresses_blanked_and_reported(cell: str) -> None:
+    result = normalize_emails(pd.Series([cell]))
+    assert result.values[0] == ""
+    assert result.problems[0] == "not a valid email address"
+
+
+def test_several_addresses_first_kept_rest_reported() -> None:
+    result = normalize_emails(pd.Series(["a@b.com; C@D.com", "Bob <bob@ex.com>, jane@ex.com"]))
+    assert list(result.values) == ["a@b.com", "bob@ex.com"]
+    assert list(result.extra["other_emails"]) == ["c@d.com", "jane@ex.com"]
+    assert all("several email addresses" in p for p in result.problems)
+
+
+def test_repairs_are_kept_with_a_warning() -> None:
+    result = normalize_emails(pd.Series(["rchen @summit.com", "m@@cedar.co", "liz(at)pioneer.io"]))
+    assert list(result.values) == ["rchen@summit.com", "m@cedar.co", "liz@pioneer.io"]
+    assert all(p.startswith("repaired a malformed address") for p in result.problems)
+
+
+def test_empty_cells_are_fine() -> None:
+    result = normalize_emails(pd.Series(["", None, "  "]))
+    assert list(result.values) == ["", "", ""]
+    assert list(result.problems) == ["", "", ""]

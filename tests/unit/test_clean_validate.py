@@ -1,0 +1,49 @@
+"""Numbers, booleans, picklists, lengths and placeholders."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_migrate.clean.numbers import normalize_numbers, parse_number
+from crm_migrate.clean.validate import (
+    blank_placeholders,
+    check_lengths,
+    normalize_bools,
+    normalize_picklist,
+)
+from crm_migrate.schema import builtin_schema
+
+
+def test_numbers() -> None:
+    assert parse_number("€ 1.234,50") == ("1234.5", "")
+    assert parse_number("$1,234.50") == ("1234.5", "")
+    assert parse_number("12k") == ("12000", "")
+    assert parse_number("(1,200)") == ("-1200", "")
+    assert parse_number("abc") == ("", "not a number")
+    assert parse_number("50-100")[1].startswith("a range")
+    assert parse_number("approx. 200") == ("200", "approximate number: kept 200")
+    # the column decides that "." groups thousands
+    assert list(normalize_numbers(pd.Series(["1.234", "1.234,50"])).values) == ["1234", "1234.5"]
+    assert list(normalize_numbers(pd.Series(["12.5"]), integer=True).values) == ["12"]
+
+
+def test_bools() -> None:
+    result = normalize_bools(pd.Series(["Yes", "nein", "x", "maybe"]))
+    assert list(result.values) == ["true", "false", "true", ""]
+    assert result.problems[3] == "not yes/no (true/false)"
+
+
+def test_picklist_values_labels_and_unknowns() -> None:
+    spec = builtin_schema("contacts").fields["lifecyclestage"]
+    result = normalize_picklist(pd.Series(["customer", "Marketing Qualified Lead", "LEAD", "Kunde"]), spec)
+    assert list(result.values) == ["customer", "marketingqualifiedlead", "lead", ""]
+    assert "is not an option of lifecyclestage" in result.problems[3]
+
+
+def test_lengths_and_placeholders() -> None:
+    spec = builtin_schema("contacts").fields["firstname"]
+    result = check_lengths(pd.Series(["a" * 90, "Bob"]), spec)
+    assert list(result.values) == ["a" * 80, "Bob"]
+    assert result.problems[0] == "longer than 80 characters: cut to 80"
+    assert list(blank_placeholders(pd.Series(["n/a", "0/0/00", "-", "Bob", "NA"]))) == \
+        ["", "", "", "Bob", "NA"]
