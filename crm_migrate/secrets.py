@@ -116,8 +116,12 @@ def get_token(target: str) -> str | None:
 
 def get_credential(target: str) -> tuple[str | None, str | None]:
     """(access token, instance URL) for `target`; the URL only when stored as JSON."""
-    raw = get_token(target)
-    if raw is None:
+    return split_credential(get_token(target))
+
+
+def split_credential(raw: str | None) -> tuple[str | None, str | None]:
+    """(token, URL) from a stored credential: a bare token, or JSON {"instance_url", "access_token"}."""
+    if not raw:
         return None, None
     parsed = _parse_json(raw)
     if parsed is None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from crm_migrate.connectors.base import (
     BatchRejected,
@@ -27,29 +26,30 @@ from crm_migrate.connectors.base import (
     WriteResult,
 )
 from crm_migrate.connectors.fieldmap import (
-    HS_FIELD_TYPES,
     ID_PROPERTY,
-    SF_FIELDS,
     SF_ID_FIELD,
-    SF_TYPES,
-    canonical_from_sf,
     from_salesforce,
-    from_sf_value,
     sf_field,
     sf_object,
     to_salesforce,
     website_host,
 )
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json
+from crm_migrate.connectors.salesforce_schema import (
+    admin_hint,
+    describe_to_properties,
+    find_field,
+    id_field_request,
+)
+from crm_migrate.connectors.soql import select_list, soql_chunks, soql_quote
 from crm_migrate.errors import AuthError, TargetError
-from crm_migrate.secrets import redact
+from crm_migrate.secrets import redact, split_credential
 
 if TYPE_CHECKING:
     import httpx
 
 DEFAULT_API_VERSION = "v60.0"
 CONCURRENCY_BACKOFF = 20.0  # seconds: long-running calls are those over 20 s
-MAX_SOQL_URL = 8000
 COLLECTION_LIMIT = (
     200  # records per sObject Collections call  # stay far below the 16,384-character URI limit
 )
@@ -60,36 +60,6 @@ REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
 }
 RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-def soql_quote(value: str) -> str:
-    """A SOQL string literal: backslashes and single quotes escaped, control chars spelled out."""
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace("'", "\\'")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f"'{escaped}'"
-
-
-def _split_credential(token: str | None) -> tuple[str | None, str | None]:
-    if not token:
-        return None, None
-    text = token.strip()
-    if text.startswith("{"):
-        import json
-
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return text, None
-        if isinstance(parsed, dict):
-            access = parsed.get("access_token") or parsed.get("token")
-            url = parsed.get("instance_url") or parsed.get("url")
-            return (str(access) if access else None), (str(url) if url else None)
-    return text, None
 
 
 def _errors_text(errors: list[dict[str, Any]]) -> str:
@@ -128,7 +98,7 @@ class SalesforceConnector(HttpConnectorBase):
         timeout: float = 120.0,
         **options: Any,
     ) -> None:
-        access, stored_url = _split_credential(token)
+        access, stored_url = split_credential(token)
         instance_url = (url or stored_url or "").rstrip("/")
         if not access:
             raise AuthError(
@@ -295,41 +265,6 @@ class SalesforceConnector(HttpConnectorBase):
             answer = await self._call("GET", str(next_url), what="SOQL query (next page)")
         return records
 
-    def _soql_chunks(
-        self, prefix: str, column: str, values: list[str], suffix: str = ""
-    ) -> list[str]:
-        """SOQL statements `prefix WHERE column IN (...)` whose encoded URLs stay short."""
-        statements: list[str] = []
-        quoted: list[str] = []
-        base = len(quote(f"{prefix} WHERE {column} IN (){suffix}")) + len(self.base_path) + 16
-        size = base
-        for value in values:
-            literal = soql_quote(value)
-            cost = len(quote(literal)) + 3
-            if quoted and size + cost > MAX_SOQL_URL:
-                statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)}){suffix}")
-                quoted, size = [], base
-            quoted.append(literal)
-            size += cost
-        if quoted:
-            statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)}){suffix}")
-        return statements
-
-    def _select_list(self, object_name: str, properties: list[str] | None, *extra: str) -> str:
-        names = ["Id"]
-        wanted = (
-            properties
-            if properties
-            else [name for name in SF_FIELDS.get(object_name, {}) if name != ID_PROPERTY]
-        )
-        for name in [*wanted, *extra]:
-            sf_name = sf_field(object_name, name, self.field_map.get(object_name)) or (
-                name if name in extra else None
-            )
-            if sf_name and sf_name not in names:
-                names.append(sf_name)
-        return ", ".join(names)
-
     # -- Connector protocol -----------------------------------------------------------
 
     async def check(self) -> None:
@@ -348,60 +283,22 @@ class SalesforceConnector(HttpConnectorBase):
     async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
         """The object's fields from describe, HubSpot-shaped, canonical names where known."""
         described = await self._describe_object(object_name)
-        extra = self.field_map.get(object_name)
-        props: list[dict[str, Any]] = []
-        for fld in described.get("fields") or []:
-            sf_name = str(fld.get("name"))
-            hs_type = SF_TYPES.get(str(fld.get("type")), "string")
-            writable = bool(fld.get("createable") or fld.get("updateable"))
-            options = [
-                {
-                    "label": str(opt.get("label") or opt.get("value")),
-                    "value": from_sf_value(object_name, sf_name, opt.get("value")),
-                    "hidden": not opt.get("active", True),
-                    "displayOrder": position,
-                }
-                for position, opt in enumerate(fld.get("picklistValues") or [])
-            ]
-            props.append(
-                {
-                    "name": canonical_from_sf(object_name, sf_name, extra),
-                    "label": str(fld.get("label") or sf_name),
-                    "type": hs_type,
-                    "fieldType": HS_FIELD_TYPES.get(hs_type, "text"),
-                    "groupName": sf_object(object_name),
-                    "description": str(fld.get("inlineHelpText") or ""),
-                    "options": options,
-                    "hasUniqueValue": bool(fld.get("unique") or fld.get("externalId")),
-                    "hubspotDefined": not fld.get("custom", False),
-                    "required": bool(
-                        fld.get("createable")
-                        and not fld.get("nillable", True)
-                        and not fld.get("defaultedOnCreate", False)
-                    ),
-                    "maxLength": fld.get("length") or None,
-                    "modificationMetadata": {"readOnlyValue": not writable},
-                    "targetName": sf_name,
-                }
-            )
-        return props
+        return describe_to_properties(object_name, described, self.field_map.get(object_name))
 
     async def ensure_id_property(self, object_name: str) -> str | None:
         """`crm_migrate_id`, backed by the External ID field crm_migrate_id__c (created if we may)."""
         sobject = sf_object(object_name)
-        field = self._find_field(await self._describe_object(object_name), SF_ID_FIELD)
+        field = find_field(await self._describe_object(object_name), SF_ID_FIELD)
         if field is None and self.create_id_field:
             await self._create_id_field(sobject)
-            field = self._find_field(
-                await self._describe_object(object_name, refresh=True), SF_ID_FIELD
-            )
+            field = find_field(await self._describe_object(object_name, refresh=True), SF_ID_FIELD)
             if field is None:
                 raise TargetError(
                     f"salesforce: created {sobject}.{SF_ID_FIELD} but this user cannot see it; "
                     "grant the integration user read/edit field-level security on it, then run again"
                 )
         if field is None:
-            raise TargetError(self._admin_hint(sobject))
+            raise TargetError(admin_hint(sobject))
         if not field.get("externalId"):
             raise TargetError(
                 f"salesforce: {sobject}.{SF_ID_FIELD} exists but is not an External ID field; "
@@ -409,46 +306,19 @@ class SalesforceConnector(HttpConnectorBase):
             )
         return ID_PROPERTY
 
-    @staticmethod
-    def _find_field(described: dict[str, Any], name: str) -> dict[str, Any] | None:
-        for fld in described.get("fields") or []:
-            if str(fld.get("name", "")).lower() == name.lower():
-                return dict(fld)
-        return None
-
-    @staticmethod
-    def _admin_hint(sobject: str) -> str:
-        return (
-            f"salesforce: {sobject} has no External ID field {SF_ID_FIELD}, which makes pushes "
-            f"idempotent; ask an admin to create it (Setup > Object Manager > {sobject} > Fields: "
-            "Text(64), External ID, Unique, API name crm_migrate_id) and give the integration "
-            "user edit access"
-        )
-
     async def _create_id_field(self, sobject: str) -> None:
-        """Create the External ID field through the Tooling API; TargetError with the admin hint if refused."""
-        body = {
-            "FullName": f"{sobject}.{SF_ID_FIELD}",
-            "Metadata": {
-                "label": "crm-migrate ID",
-                "type": "Text",
-                "length": 64,
-                "externalId": True,
-                "unique": True,
-                "caseSensitive": False,
-                "description": "Idempotency key written by crm-migrate",
-            },
-        }
+        """Create the External ID field through the Tooling API, else explain what to ask for."""
         try:
             await self._call(
-                "POST", "/tooling/sobjects/CustomField", what="create External ID field", json=body
+                "POST",
+                "/tooling/sobjects/CustomField",
+                what="create External ID field",
+                json=id_field_request(sobject),
             )
         except AuthError:
             raise
         except TargetError as exc:
-            raise TargetError(
-                f"{self._admin_hint(sobject)} (automatic creation failed: {exc})"
-            ) from None
+            raise TargetError(f"{admin_hint(sobject)} (automatic creation failed: {exc})") from None
 
     async def lookup(
         self, object_name: str, field_name: str, values: list[str]
@@ -471,9 +341,9 @@ class SalesforceConnector(HttpConnectorBase):
         by_folded: dict[str, list[str]] = {}
         for value in wanted:
             by_folded.setdefault(value.lower(), []).append(value)
-        select = self._select_list(object_name, None, field_name)
+        select = select_list(object_name, None, extra, field_name)
         found: dict[str, RemoteRecord] = {}
-        for soql in self._soql_chunks(f"SELECT {select} FROM {sobject}", column, wanted):
+        for soql in soql_chunks(f"SELECT {select} FROM {sobject}", column, wanted):
             for record in await self._query(soql):
                 hit = str(record.get(column) or "").lower()
                 for given in by_folded.get(hit, []):
@@ -487,7 +357,7 @@ class SalesforceConnector(HttpConnectorBase):
 
     async def _lookup_domain(self, domains: list[str]) -> dict[str, RemoteRecord]:
         """Accounts whose Website's host is one of `domains` (Account has no Domain field)."""
-        select = self._select_list("companies", None)
+        select = select_list("companies", None, self.field_map.get("companies"))
         by_host = {website_host(d): d for d in domains}
         found: dict[str, RemoteRecord] = {}
         hosts = list(by_host)
@@ -511,10 +381,10 @@ class SalesforceConnector(HttpConnectorBase):
         if not wanted:
             return {}
         sobject = sf_object(object_name)
-        select = self._select_list(object_name, properties)
+        select = select_list(object_name, properties, self.field_map.get(object_name))
         extra = self.field_map.get(object_name)
         found: dict[str, RemoteRecord] = {}
-        for soql in self._soql_chunks(f"SELECT {select} FROM {sobject}", "Id", wanted):
+        for soql in soql_chunks(f"SELECT {select} FROM {sobject}", "Id", wanted):
             for record in await self._query(soql):
                 rid = str(record["Id"])
                 props = from_salesforce(object_name, record, extra)

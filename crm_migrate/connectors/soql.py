@@ -1,0 +1,56 @@
+"""SOQL building: string literals, IN-lists chunked to keep URLs short, select lists."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from crm_migrate.connectors.fieldmap import ID_PROPERTY, SF_FIELDS, sf_field
+
+MAX_SOQL_URL = 8000  # stay far below Salesforce's 16,384-character URI limit
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal: backslashes and single quotes escaped, control chars spelled out."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace("'", "\\'")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f"'{escaped}'"
+
+
+def soql_chunks(prefix: str, column: str, values: list[str], overhead: int = 64) -> list[str]:
+    """Statements `prefix WHERE column IN (...)` whose URL-encoded form stays under MAX_SOQL_URL."""
+    statements: list[str] = []
+    quoted: list[str] = []
+    base = len(quote(f"{prefix} WHERE {column} IN ()")) + overhead
+    size = base
+    for value in values:
+        literal = soql_quote(value)
+        cost = len(quote(literal)) + 3
+        if quoted and size + cost > MAX_SOQL_URL:
+            statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)})")
+            quoted, size = [], base
+        quoted.append(literal)
+        size += cost
+    if quoted:
+        statements.append(f"{prefix} WHERE {column} IN ({', '.join(quoted)})")
+    return statements
+
+
+def select_list(
+    object_name: str,
+    properties: list[str] | None,
+    field_map: dict[str, str] | None = None,
+    *extra: str,
+) -> str:
+    """`Id, Field, ...` for canonical `properties` (all standard mapped fields when empty)."""
+    names = ["Id"]
+    wanted = properties or [n for n in SF_FIELDS.get(object_name, {}) if n != ID_PROPERTY]
+    for name in [*wanted, *extra]:
+        sf_name = sf_field(object_name, name, field_map) or (name if name in extra else None)
+        if sf_name and sf_name not in names:
+            names.append(sf_name)
+    return ", ".join(names)
