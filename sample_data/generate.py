@@ -20,8 +20,7 @@ FIRST = [
     "Charles", "Karen", "Christopher", "Nancy", "Daniel", "Lisa", "Matthew", "Margaret",
     "Anthony", "Sandra", "Steven", "Ashley", "Andrew", "Katherine", "Joshua", "Emily",
     "Jonathan", "Rebecca", "Nicholas", "Samantha", "Alexander", "Olivia", "Priya", "Wei",
-    "Carlos", "Sofia", "Ahmed", "Yuki", "Liam", "Chloe", "Mateo", "Aisha",
-]
+    "Carlos", "Sofia", "Ahmed", "Yuki", "Liam", "Chloe", "Mateo", "Aisha"]
 LAST = [
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
     "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor",
@@ -29,23 +28,20 @@ LAST = [
     "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright",
     "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
     "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "O'Brien", "McDonald", "Van der Berg",
-    "Patel", "Kim", "Chen", "Müller", "Dubois", "Rossi", "Kowalski",
-]
+    "Patel", "Kim", "Chen", "Müller", "Dubois", "Rossi", "Kowalski"]
 NICK = {
     "Robert": "Bob", "William": "Bill", "Elizabeth": "Liz", "Katherine": "Kate",
     "Michael": "Mike", "James": "Jim", "Jennifer": "Jen", "Richard": "Rick", "Thomas": "Tom",
     "Christopher": "Chris", "Daniel": "Dan", "Margaret": "Peggy", "Joseph": "Joe",
     "Patricia": "Pat", "Anthony": "Tony", "Susan": "Sue", "Charles": "Charlie", "Steven": "Steve",
     "Matthew": "Matt", "Andrew": "Andy", "Jonathan": "Jon", "Alexander": "Alex",
-    "Samantha": "Sam", "Nicholas": "Nick", "Rebecca": "Becky", "Joshua": "Josh",
-}
+    "Samantha": "Sam", "Nicholas": "Nick", "Rebecca": "Becky", "Joshua": "Josh"}
 CITIES = [
     ("San Francisco", "CA", "941", "415"), ("Austin", "TX", "787", "512"),
     ("Chicago", "IL", "606", "312"), ("Seattle", "WA", "981", "206"),
     ("Boston", "MA", "021", "617"), ("Denver", "CO", "802", "303"),
     ("New York", "NY", "100", "212"), ("Portland", "OR", "972", "503"),
-    ("Atlanta", "GA", "303", "404"), ("Miami", "FL", "331", "305"),
-]
+    ("Atlanta", "GA", "303", "404"), ("Miami", "FL", "331", "305")]
 STREETS = ["Main St", "Oak Ave", "Maple Dr", "Market St", "2nd Ave", "Elm St", "Park Blvd",
            "Cedar Ln", "Lakeview Rd", "Sunset Blvd", "Broadway", "Pine St"]
 CO_A = ["Blue", "North", "Summit", "Pioneer", "Bright", "Apex", "Green", "Silver", "Iron",
@@ -61,8 +57,7 @@ INDUSTRY = {
     "Energy": "Renewables & Environment", "Labs": "Biotechnology",
     "Consulting": "Management Consulting", "Manufacturing": "Machinery", "Media": "Online Media",
     "Robotics": "Industrial Automation", "Partners": "Financial Services",
-    "Systems": "Computer Hardware", "Outfitters": "Retail",
-}
+    "Systems": "Computer Hardware", "Outfitters": "Retail"}
 TITLES = ["CEO", "CTO", "VP Sales", "Account Executive", "Office Manager", "Buyer",
           "Head of Marketing", "Software Engineer", "Procurement Lead", "CFO", "Consultant",
           "Operations Manager", "", ""]
@@ -124,12 +119,10 @@ class People:
     def _street(self) -> str:
         return f"{self.rng.randint(1, 9999)} {self.rng.choice(STREETS)}"
 
-    def phone(self, area: str, plain: bool = False) -> str:
+    def phone(self, area: str) -> str:
         """A US number in one of many spellings (extensions, international, dotted...)."""
         rng = self.rng
         mid, end = rng.randint(200, 999), rng.randint(0, 9999)
-        if plain:
-            return f"({area}) {mid}-{end:04d}"
         forms = [
             f"({area}) {mid}-{end:04d}", f"{area}.{mid}.{end:04d}", f"+1 {area} {mid} {end:04d}",
             f"{area}-{mid}-{end:04d} x{rng.randint(10, 999)}", f"+1-{area}-{mid}-{end:04d}",
@@ -214,8 +207,7 @@ class People:
 def csv_text(rows: list[list[str]], delimiter: str = ",", newline: str = "\r\n") -> str:
     """Rows as CSV text (minimal quoting)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
-    writer.writerows(rows)
+    csv.writer(buf, delimiter=delimiter, lineterminator=newline).writerows(rows)
     return buf.getvalue()
 
 
@@ -282,8 +274,7 @@ GOOGLE_HEADER = [
     "Phone 2 - Value", "Address 1 - Label", "Address 1 - Formatted", "Address 1 - Street",
     "Address 1 - City", "Address 1 - PO Box", "Address 1 - Region", "Address 1 - Postal Code",
     "Address 1 - Country", "Address 1 - Extended Address", "Website 1 - Label",
-    "Website 1 - Value",
-]
+    "Website 1 - Value"]
 GOOGLE_ROWS = 120 + 4 + 3
 
 
