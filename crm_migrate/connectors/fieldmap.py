@@ -229,30 +229,6 @@ HS_FIELD_TYPES: dict[str, str] = {
     "bool": "booleancheckbox",
 }
 
-# Pipedrive: which canonical fields have a standard home (the rest need `field_map`
-# entries naming a custom field's 40-character key).
-PD_ENTITIES: dict[str, str] = {
-    "contacts": "persons",
-    "companies": "organizations",
-    "deals": "deals",
-}
-PD_FIELDS_ENDPOINT: dict[str, str] = {
-    "contacts": "personFields",
-    "companies": "organizationFields",
-    "deals": "dealFields",
-}
-PD_STANDARD: dict[str, dict[str, str]] = {
-    "contacts": {"name": "firstname+lastname", "email": "email", "phone": "phone", "org_id": "org"},
-    "companies": {"name": "name", "address": "address"},
-    "deals": {
-        "title": "dealname",
-        "value": "amount",
-        "expected_close_date": "closedate",
-        "stage_id": "dealstage",
-        "pipeline_id": "pipeline",
-    },
-}
-
 
 def iso_date(value: str) -> str:
     """YYYY-MM-DD from an ISO date/datetime or epoch-ms string (other text as given)."""

@@ -18,21 +18,27 @@ standard home in Pipedrive (job title, company domain, ...) are dropped unless
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, TransientError, WriteResult
-from crm_migrate.connectors.fieldmap import (
-    HS_FIELD_TYPES,
-    PD_ENTITIES,
-    PD_FIELDS_ENDPOINT,
-    iso_date,
-)
+from crm_migrate.connectors.fieldmap import iso_date
 from crm_migrate.connectors.httpbase import (
     HttpConnectorBase,
     RollingLimiter,
     parse_retry_after,
     response_json,
+)
+from crm_migrate.connectors.pipedrive_fields import (
+    CUSTOM_KEY,
+    KEYS,
+    PD_FIELDS_ENDPOINT,
+    SEARCH_FIELD,
+    address_body,
+    fields_to_properties,
+    int_or_none,
+    number,
+    pd_entity,
+    record_properties,
 )
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.schema import DEAL_STAGES
@@ -43,71 +49,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "https://api.pipedrive.com"
 WINDOW_SECONDS = 2.0
-_CUSTOM_KEY = re.compile(r"^[0-9a-f]{40}$")
 _STAGE_LABEL = dict(DEAL_STAGES)
-KEYS: dict[str, str | None] = {"contacts": "email", "companies": "name", "deals": None}
-SEARCH_FIELD: dict[tuple[str, str], str] = {
-    ("contacts", "email"): "email",
-    ("contacts", "phone"): "phone",
-    ("contacts", "name"): "name",
-    ("companies", "name"): "name",
-    ("deals", "dealname"): "title",
-}
-PD_TYPES: dict[str, str] = {
-    "varchar": "string",
-    "varchar_auto": "string",
-    "text": "string",
-    "address": "string",
-    "double": "number",
-    "monetary": "number",
-    "int": "number",
-    "date": "date",
-    "daterange": "date",
-    "time": "string",
-    "enum": "enumeration",
-    "set": "enumeration",
-    "phone": "phone_number",
-    "visible_to": "enumeration",
-    "status": "enumeration",
-}
-CANONICAL_FROM_PD: dict[str, dict[str, str]] = {
-    "contacts": {
-        "first_name": "firstname",
-        "last_name": "lastname",
-        "email": "email",
-        "phone": "phone",
-    },
-    "companies": {"name": "name", "address": "address"},
-    "deals": {
-        "title": "dealname",
-        "value": "amount",
-        "expected_close_date": "closedate",
-        "stage_id": "dealstage",
-        "pipeline_id": "pipeline",
-    },
-}
-
-
-def _entity(object_name: str) -> str:
-    try:
-        return PD_ENTITIES[object_name]
-    except KeyError:
-        raise TargetError(f"pipedrive: unknown object {object_name!r}") from None
-
-
-def _int_or_none(value: str | None) -> int | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return int(text) if text.isdigit() else None
-
-
-def _number(value: str) -> float | int | str:
-    try:
-        number = float(value.replace(",", ""))
-    except ValueError:
-        return value
-    return int(number) if number.is_integer() else number
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -168,14 +110,14 @@ class PipedriveConnector(HttpConnectorBase):
         limiter = (
             self.search_limiter if response.request.url.path.endswith("/search") else self.limiter
         )
-        learned = _int_or_none(headers.get("x-ratelimit-limit"))
+        learned = int_or_none(headers.get("x-ratelimit-limit"))
         if learned:
             limiter.limit = learned
-        remaining = _int_or_none(headers.get("x-ratelimit-remaining"))
+        remaining = int_or_none(headers.get("x-ratelimit-remaining"))
         reset = parse_retry_after(headers.get("x-ratelimit-reset"))
         if remaining == 0 and reset:
             limiter.block_for(reset)
-        daily = _int_or_none(headers.get("x-daily-requests-left"))
+        daily = int_or_none(headers.get("x-daily-requests-left"))
         if daily is not None:
             self.daily_requests_left = daily
 
@@ -287,7 +229,7 @@ class PipedriveConnector(HttpConnectorBase):
         mapped = self.field_map.get(object_name, {}).get(name)
         if mapped:
             return mapped
-        return name if _CUSTOM_KEY.match(name) else None
+        return name if CUSTOM_KEY.match(name) else None
 
     def _drop(self, object_name: str, names: list[str]) -> None:
         if names:
@@ -319,7 +261,7 @@ class PipedriveConnector(HttpConnectorBase):
                 )
             if phones:
                 body["phones"] = phones
-            if _int_or_none(props.get("org_id")) is not None:
+            if int_or_none(props.get("org_id")) is not None:
                 body["org_id"] = int(props["org_id"])
         elif object_name == "companies":
             handled = {"name", "address", "city", "state", "zip", "country"}
@@ -327,7 +269,7 @@ class PipedriveConnector(HttpConnectorBase):
                 body["name"] = props["name"]
             elif creating:
                 body["name"] = props.get("domain") or "(no name)"
-            address = self._address(props)
+            address = address_body(props)
             if address:
                 body["address"] = address
         elif object_name == "deals":
@@ -343,18 +285,18 @@ class PipedriveConnector(HttpConnectorBase):
             if props.get("dealname"):
                 body["title"] = props["dealname"]
             if props.get("amount"):
-                body["value"] = _number(props["amount"])
+                body["value"] = number(props["amount"])
                 if self.currency:
                     body["currency"] = self.currency
             if props.get("closedate"):
                 body["expected_close_date"] = iso_date(props["closedate"])
             if props.get("dealstage"):
                 body.update(await self._stage(props["dealstage"]))
-            pipeline = _int_or_none(props.get("pipeline"))
+            pipeline = int_or_none(props.get("pipeline"))
             if pipeline is not None:
                 body["pipeline_id"] = pipeline
             for link in ("org_id", "person_id"):
-                if _int_or_none(props.get(link)) is not None:
+                if int_or_none(props.get(link)) is not None:
                     body[link] = int(props[link])
         for name, value in props.items():
             if name in handled:
@@ -368,29 +310,6 @@ class PipedriveConnector(HttpConnectorBase):
             body["custom_fields"] = custom
         self._drop(object_name, dropped)
         return body
-
-    @staticmethod
-    def _address(props: dict[str, str]) -> dict[str, str] | None:
-        street, city = props.get("address", ""), props.get("city", "")
-        state, postal, country = (
-            props.get("state", ""),
-            props.get("zip", ""),
-            props.get("country", ""),
-        )
-        if not any((street, city, state, postal, country)):
-            return None
-        region = " ".join(p for p in (state, postal) if p)
-        value = ", ".join(p for p in (street, city, region, country) if p)
-        address = {"value": value}
-        for key, part in (
-            ("locality", city),
-            ("admin_area_level_1", state),
-            ("postal_code", postal),
-            ("country", country),
-        ):
-            if part:
-                address[key] = part
-        return address
 
     async def _stage(self, value: str) -> dict[str, Any]:
         """Deal stage: closedwon/closedlost become a status; others a stage_id (by id or name)."""
@@ -410,41 +329,6 @@ class PipedriveConnector(HttpConnectorBase):
             if str(stage.get("name", "")).lower() in wanted:
                 return {"stage_id": int(stage["id"])}
         raise ValueError(f"INVALID_STAGE: no Pipedrive stage named {value!r}")
-
-    def _properties(self, object_name: str, item: dict[str, Any]) -> dict[str, str]:
-        """Canonical properties from a v2 record."""
-        props: dict[str, str] = {}
-        if object_name == "contacts":
-            first, last = item.get("first_name"), item.get("last_name")
-            if first is None and last is None and item.get("name"):
-                first, _, last = str(item["name"]).partition(" ")
-            props["firstname"] = str(first or "")
-            props["lastname"] = str(last or "")
-            emails = [e for e in item.get("emails") or [] if isinstance(e, dict)]
-            primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
-            if primary:
-                props["email"] = str(primary.get("value") or "")
-            for phone in item.get("phones") or []:
-                if not isinstance(phone, dict):
-                    continue
-                slot = "mobilephone" if phone.get("label") == "mobile" else "phone"
-                props.setdefault(slot, str(phone.get("value") or ""))
-            if item.get("org_id") is not None:
-                props["org_id"] = str(item["org_id"])
-        elif object_name == "companies":
-            props["name"] = str(item.get("name") or "")
-            address = item.get("address")
-            if isinstance(address, dict) and address.get("value"):
-                props["address"] = str(address["value"])
-        else:
-            for key, canonical in CANONICAL_FROM_PD["deals"].items():
-                if item.get(key) is not None:
-                    props[canonical] = str(item[key])
-        reverse = {v: k for k, v in self.field_map.get(object_name, {}).items()}
-        for key, value in (item.get("custom_fields") or {}).items():
-            if value is not None:
-                props[reverse.get(key, key)] = str(value)
-        return props
 
     # -- Connector protocol -----------------------------------------------------------
 
@@ -475,48 +359,17 @@ class PipedriveConnector(HttpConnectorBase):
             if not paging.get("more_items_in_collection"):
                 break
             start = int(paging.get("next_start") or start + 500)
-        known = CANONICAL_FROM_PD.get(object_name, {})
-        reverse = {v: k for k, v in self.field_map.get(object_name, {}).items()}
-        props = []
-        for fld in fields:
-            key = str(fld.get("key"))
-            hs_type = PD_TYPES.get(str(fld.get("field_type")), "string")
-            props.append(
-                {
-                    "name": reverse.get(key) or known.get(key) or key,
-                    "label": str(fld.get("name") or key),
-                    "type": hs_type,
-                    "fieldType": HS_FIELD_TYPES.get(hs_type, "text"),
-                    "groupName": PD_ENTITIES[object_name],
-                    "description": "",
-                    "options": [
-                        {
-                            "label": str(o.get("label")),
-                            "value": str(o.get("id")),
-                            "hidden": False,
-                            "displayOrder": n,
-                        }
-                        for n, o in enumerate(fld.get("options") or [])
-                        if isinstance(o, dict)
-                    ],
-                    "hasUniqueValue": False,
-                    "hubspotDefined": not _CUSTOM_KEY.match(key),
-                    "required": bool(fld.get("mandatory_flag")),
-                    "modificationMetadata": {"readOnlyValue": not fld.get("edit_flag", True)},
-                    "targetName": key,
-                }
-            )
-        return props
+        return fields_to_properties(object_name, fields, self.field_map.get(object_name))
 
     async def ensure_id_property(self, object_name: str) -> str | None:
         """persons by email, organizations by name, deals none (Pipedrive has no unique fields)."""
-        _entity(object_name)
+        pd_entity(object_name)
         return KEYS.get(object_name)
 
     async def _search_one(
         self, object_name: str, field_name: str, value: str
     ) -> RemoteRecord | None:
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         custom = self._custom(object_name, field_name)
         search_field = SEARCH_FIELD.get((object_name, field_name)) or (
             "custom_fields" if custom else None
@@ -564,7 +417,7 @@ class PipedriveConnector(HttpConnectorBase):
         self, object_name: str, ids: list[str], properties: list[str]
     ) -> dict[str, RemoteRecord]:
         """Records by id via GET /api/v2/{entity}?ids= (100 a call)."""
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         wanted = [i for i in dict.fromkeys(ids) if i]
         found: dict[str, RemoteRecord] = {}
         for start in range(0, len(wanted), 100):
@@ -577,7 +430,7 @@ class PipedriveConnector(HttpConnectorBase):
             )
             for item in data or []:
                 if isinstance(item, dict) and item.get("id") is not None:
-                    props = self._properties(object_name, item)
+                    props = record_properties(object_name, item, self.field_map.get(object_name))
                     if properties:
                         props = {k: v for k, v in props.items() if k in properties}
                     found[str(item["id"])] = RemoteRecord(str(item["id"]), props)
@@ -597,7 +450,7 @@ class PipedriveConnector(HttpConnectorBase):
 
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
         """POST /api/v2/{entity} once per record, within the burst budget."""
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         bodies, failed = await self._bodies(object_name, records, creating=True)
         calls = [(i, "POST", f"/api/v2/{entity}", body, True) for i, body in bodies.items()]
         results = await self._fan_out(calls)
@@ -607,7 +460,7 @@ class PipedriveConnector(HttpConnectorBase):
         self, object_name: str, items: list[tuple[str, dict[str, str]]]
     ) -> list[WriteResult]:
         """PATCH /api/v2/{entity}/{id} once per record."""
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         bodies, failed = await self._bodies(object_name, [p for _, p in items], creating=False)
         calls = [
             (i, "PATCH", f"/api/v2/{entity}/{items[i][0]}", body, False)
@@ -620,7 +473,7 @@ class PipedriveConnector(HttpConnectorBase):
         self, object_name: str, id_property: str, records: list[dict[str, str]]
     ) -> list[WriteResult]:
         """Search by `id_property`, then PATCH the match or POST a new record (not atomic)."""
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         keys = [props.get(id_property, "") for props in records]
         existing = await self.lookup(object_name, id_property, [k for k in keys if k])
         bodies: dict[int, dict[str, Any]] = {}
@@ -642,7 +495,7 @@ class PipedriveConnector(HttpConnectorBase):
 
     async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
         """DELETE /api/v2/{entity}/{id} (soft delete, purged after 30 days)."""
-        entity = _entity(object_name)
+        entity = pd_entity(object_name)
         calls = [(i, "DELETE", f"/api/v2/{entity}/{rid}", None, None) for i, rid in enumerate(ids)]
         return await self._fan_out(calls)
 
@@ -658,10 +511,10 @@ class PipedriveConnector(HttpConnectorBase):
         link = links.get((from_object, to_object))
         if link is None:
             raise TargetError(f"pipedrive: cannot associate {from_object} with {to_object}")
-        entity = _entity(from_object)
+        entity = pd_entity(from_object)
         calls = []
         for i, (src, dst) in enumerate(pairs):
-            target_id = _int_or_none(dst)
+            target_id = int_or_none(dst)
             calls.append(
                 (
                     i,

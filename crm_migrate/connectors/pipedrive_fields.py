@@ -1,0 +1,187 @@
+"""Canonical fields <-> Pipedrive v2 bodies and records, and Pipedrive field lists as properties."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crm_migrate.connectors.fieldmap import HS_FIELD_TYPES
+from crm_migrate.errors import TargetError
+
+PD_ENTITIES: dict[str, str] = {
+    "contacts": "persons",
+    "companies": "organizations",
+    "deals": "deals",
+}
+PD_FIELDS_ENDPOINT: dict[str, str] = {
+    "contacts": "personFields",
+    "companies": "organizationFields",
+    "deals": "dealFields",
+}
+CUSTOM_KEY = re.compile(r"^[0-9a-f]{40}$")
+KEYS: dict[str, str | None] = {"contacts": "email", "companies": "name", "deals": None}
+SEARCH_FIELD: dict[tuple[str, str], str] = {
+    ("contacts", "email"): "email",
+    ("contacts", "phone"): "phone",
+    ("contacts", "name"): "name",
+    ("companies", "name"): "name",
+    ("deals", "dealname"): "title",
+}
+PD_TYPES: dict[str, str] = {
+    "varchar": "string",
+    "varchar_auto": "string",
+    "text": "string",
+    "address": "string",
+    "double": "number",
+    "monetary": "number",
+    "int": "number",
+    "date": "date",
+    "daterange": "date",
+    "time": "string",
+    "enum": "enumeration",
+    "set": "enumeration",
+    "phone": "phone_number",
+    "visible_to": "enumeration",
+    "status": "enumeration",
+}
+CANONICAL_FROM_PD: dict[str, dict[str, str]] = {
+    "contacts": {
+        "first_name": "firstname",
+        "last_name": "lastname",
+        "email": "email",
+        "phone": "phone",
+    },
+    "companies": {"name": "name", "address": "address"},
+    "deals": {
+        "title": "dealname",
+        "value": "amount",
+        "expected_close_date": "closedate",
+        "stage_id": "dealstage",
+        "pipeline_id": "pipeline",
+    },
+}
+
+
+def pd_entity(object_name: str) -> str:
+    """The Pipedrive entity (persons, organizations, deals) for a canonical object."""
+    try:
+        return PD_ENTITIES[object_name]
+    except KeyError:
+        raise TargetError(f"pipedrive: unknown object {object_name!r}") from None
+
+
+def int_or_none(value: str | None) -> int | None:
+    """The value as an int when it is all digits, else None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def number(value: str) -> float | int | str:
+    """A numeric string as a JSON number (the text itself when it is not one)."""
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else number
+
+
+def address_body(props: dict[str, str]) -> dict[str, str] | None:
+    """The v2 organization address object for canonical address parts, or None."""
+    street, city = props.get("address", ""), props.get("city", "")
+    state, postal, country = (
+        props.get("state", ""),
+        props.get("zip", ""),
+        props.get("country", ""),
+    )
+    if not any((street, city, state, postal, country)):
+        return None
+    region = " ".join(p for p in (state, postal) if p)
+    value = ", ".join(p for p in (street, city, region, country) if p)
+    address = {"value": value}
+    for key, part in (
+        ("locality", city),
+        ("admin_area_level_1", state),
+        ("postal_code", postal),
+        ("country", country),
+    ):
+        if part:
+            address[key] = part
+    return address
+
+
+def record_properties(
+    object_name: str, item: dict[str, Any], field_map: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Canonical properties from a v2 person/organization/deal."""
+    props: dict[str, str] = {}
+    if object_name == "contacts":
+        first, last = item.get("first_name"), item.get("last_name")
+        if first is None and last is None and item.get("name"):
+            first, _, last = str(item["name"]).partition(" ")
+        props["firstname"] = str(first or "")
+        props["lastname"] = str(last or "")
+        emails = [e for e in item.get("emails") or [] if isinstance(e, dict)]
+        primary = next((e for e in emails if e.get("primary")), emails[0] if emails else None)
+        if primary:
+            props["email"] = str(primary.get("value") or "")
+        for phone in item.get("phones") or []:
+            if not isinstance(phone, dict):
+                continue
+            slot = "mobilephone" if phone.get("label") == "mobile" else "phone"
+            props.setdefault(slot, str(phone.get("value") or ""))
+        if item.get("org_id") is not None:
+            props["org_id"] = str(item["org_id"])
+    elif object_name == "companies":
+        props["name"] = str(item.get("name") or "")
+        address = item.get("address")
+        if isinstance(address, dict) and address.get("value"):
+            props["address"] = str(address["value"])
+    else:
+        for key, canonical in CANONICAL_FROM_PD["deals"].items():
+            if item.get(key) is not None:
+                props[canonical] = str(item[key])
+    reverse = {v: k for k, v in (field_map or {}).items()}
+    for key, value in (item.get("custom_fields") or {}).items():
+        if value is not None:
+            props[reverse.get(key, key)] = str(value)
+    return props
+
+
+def fields_to_properties(
+    object_name: str, fields: list[dict[str, Any]], field_map: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """HubSpot-shaped property dicts for GET /v1/{entity}Fields items (custom: 40-char keys)."""
+    known = CANONICAL_FROM_PD.get(object_name, {})
+    reverse = {v: k for k, v in (field_map or {}).items()}
+    props = []
+    for fld in fields:
+        key = str(fld.get("key"))
+        hs_type = PD_TYPES.get(str(fld.get("field_type")), "string")
+        props.append(
+            {
+                "name": reverse.get(key) or known.get(key) or key,
+                "label": str(fld.get("name") or key),
+                "type": hs_type,
+                "fieldType": HS_FIELD_TYPES.get(hs_type, "text"),
+                "groupName": PD_ENTITIES[object_name],
+                "description": "",
+                "options": [
+                    {
+                        "label": str(o.get("label")),
+                        "value": str(o.get("id")),
+                        "hidden": False,
+                        "displayOrder": n,
+                    }
+                    for n, o in enumerate(fld.get("options") or [])
+                    if isinstance(o, dict)
+                ],
+                "hasUniqueValue": False,
+                "hubspotDefined": not CUSTOM_KEY.match(key),
+                "required": bool(fld.get("mandatory_flag")),
+                "modificationMetadata": {"readOnlyValue": not fld.get("edit_flag", True)},
+                "targetName": key,
+            }
+        )
+    return props
