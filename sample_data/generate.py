@@ -1,7 +1,4 @@
-"""Generate the messy sample files in sample_data/ (fixed seed: same content every run).
-
-Run: python sample_data/generate.py [OUTDIR]
-"""
+"""Write the messy sample files (fixed seed): python sample_data/generate.py [OUTDIR]."""
 
 from __future__ import annotations
 
