@@ -124,4 +124,6 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _err(text: str) -> None:
-    click.echo(text, err=True)
+    from crm_migrate.secrets import redact  # no token ever reaches the terminal
+
+    click.echo(redact(text), err=True)

@@ -101,3 +101,20 @@ def test_token_argument_refused_via_run(
     assert "never taken from the command line" in captured.err
     assert TOKEN not in captured.err + captured.out
     assert isolated_env["keyring"].store == {}
+
+
+def test_error_lines_are_redacted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_migrate import cli, secrets
+    from crm_migrate.errors import TargetError
+
+    secrets.register_secret("leaky-secret-token-42")
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise TargetError("server echoed leaky-secret-token-42 back")
+
+    monkeypatch.setattr(cli.cli, "main", boom)
+    assert cli.run(["status", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "leaky-secret-token-42" not in err and "server echoed *** back" in err
