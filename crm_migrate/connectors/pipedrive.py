@@ -375,7 +375,7 @@ class PipedriveConnector(HttpConnectorBase):
             "custom_fields" if custom else None
         )
         if search_field is None:
-            raise TargetError(f"pipedrive: cannot look up {entity} by {field_name!r}")
+            return None  # no Pipedrive field holds it (e.g. company domain), so nothing matches
         response = await self._request(
             "GET",
             f"/api/v2/{entity}/search",

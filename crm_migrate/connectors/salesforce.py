@@ -323,7 +323,8 @@ class SalesforceConnector(HttpConnectorBase):
     async def lookup(
         self, object_name: str, field_name: str, values: list[str]
     ) -> dict[str, RemoteRecord]:
-        """Records whose field equals one of `values` (SOQL IN, case-insensitive as Salesforce compares)."""
+        """Records whose field equals one of `values` (SOQL IN, case-insensitive as Salesforce
+        compares); none for a field Salesforce has no home for."""
         wanted = [v for v in dict.fromkeys(values) if v]
         if not wanted:
             return {}
@@ -337,7 +338,7 @@ class SalesforceConnector(HttpConnectorBase):
             return await self._lookup_domain(wanted)
         column = sf_field(object_name, field_name, extra)
         if column is None:
-            raise TargetError(f"salesforce: cannot look up {object_name} by {field_name!r}")
+            return {}  # no Salesforce field holds it, so no record can match
         by_folded: dict[str, list[str]] = {}
         for value in wanted:
             by_folded.setdefault(value.lower(), []).append(value)

@@ -452,3 +452,10 @@ async def test_token_never_reaches_logs_or_urls(
     assert TOKEN not in caplog.text  # ...without the token
     assert all(TOKEN not in str(r.url) for r in api.requests)
     await pd.aclose()
+
+
+async def test_lookup_by_a_field_pipedrive_lacks_finds_nothing(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    assert await pd.lookup("companies", "domain", ["acme.com"]) == {}
+    assert api.requests == []  # nothing to search: no request spent

@@ -518,3 +518,10 @@ async def test_associate_contact_to_account(sf: SalesforceConnector, org: FakeOr
     assert list(found) == ["ACME.com"] and found["ACME.com"].id == account
     results = await sf.associate("contacts", "companies", [(contact, account)])
     assert results[0].ok and org.records[contact]["AccountId"] == account
+
+
+async def test_lookup_by_a_field_salesforce_lacks_finds_nothing(
+    sf: SalesforceConnector, org: FakeOrg
+) -> None:
+    assert await sf.lookup("contacts", "lifecyclestage", ["lead"]) == {}
+    assert org.requests == []
