@@ -123,5 +123,32 @@ def _guess_8bit(sample: bytes) -> str:
         return "cp1252" if cp1252_ok else "latin-1"
     guessed = codecs.lookup(best.encoding).name.replace("-", "_")
     if cp1252_ok and not guessed.startswith(_NON_LATIN):
-        return "cp1252"
+        return _western_or_central(sample)
     return codecs.lookup(best.encoding).name
+
+
+def _odd_symbols(text: str) -> int:
+    """Non-ASCII non-letters glued to a letter ('£ukasz', 'Wi³niewska'): signs of a wrong codec."""
+    import unicodedata
+
+    count = 0
+    for i, ch in enumerate(text):
+        if ord(ch) < 128 or unicodedata.category(ch).startswith("L"):
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if before.isalpha() or after.isalpha():
+            count += 1
+    return count
+
+
+def _western_or_central(sample: bytes) -> str:
+    """cp1252 unless cp1250 (Central European) reads the sample with fewer odd symbols."""
+    western = _odd_symbols(sample.decode("cp1252"))
+    if western == 0:
+        return "cp1252"
+    try:
+        central = _odd_symbols(sample.decode("cp1250"))
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "cp1250" if central < western else "cp1252"

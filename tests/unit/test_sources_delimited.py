@@ -258,3 +258,18 @@ def test_html_saved_as_xls_is_explained(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         load(path)
     assert "HTML" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Imię;Nazwisko;Miasto\nŁukasz;Wójcik;Łódź\nMałgorzata;Wiśniewska;Gdańsk\n", "cp1250"),
+        ("Nom;Ville;Note\nFrançois Lefèvre;Orléans;°C œuvre «très» bien\nZoë;Besançon;l’été – 5 €\n",
+         "cp1252"),
+        ("Имя;Фамилия;Город\nИван;Петров;Москва\nОльга;Смирнова;Санкт-Петербург\n", "cp1251"),
+    ],
+)
+def test_8bit_codepages(tmp_path: Path, text: str, encoding: str) -> None:
+    table = load(write(tmp_path, "c.csv", text, encoding))
+    assert table.detection.encoding == encoding
+    assert table.frame.loc[1, table.columns[1]] == text.split("\n")[1].split(";")[1]
