@@ -1,0 +1,494 @@
+"""HubSpot CRM v3 (and the sandbox, which speaks the same API): async httpx, batches of 100.
+
+Errors: 429 ten-secondly -> wait for the window inside the connector (bounded);
+429 DAILY -> DailyLimitReached (the run stops, resumable); 5xx/timeouts ->
+TransientError (maybe_committed for writes); 400/409 on a whole batch ->
+BatchRejected; 207 per-input errors -> WriteResult(ok=False); 401/403 -> AuthError.
+The token never appears in a message (redacted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import httpx
+
+from crm_migrate.connectors.base import (
+    BatchRejected,
+    RateHint,
+    RemoteRecord,
+    TransientError,
+    WriteResult,
+)
+from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.push.limiter import RollingWindowLimiter
+
+ID_PROPERTY = "crm_migrate_id"
+SEARCH_IN_MAX = 100
+MAX_429_WAITS = 12
+MAX_READ_RETRIES = 6
+RETRY_STATUSES = frozenset({408, 423, 425, 477, 500, 502, 503, 504, 520, 522, 524})
+GROUP_NAMES = {"contacts": "contactinformation", "companies": "companyinformation",
+               "deals": "dealinformation"}
+DEFAULT_RATE = RateHint(100, 10.0)
+
+
+class DailyLimitReached(TargetError):
+    """The account's daily API budget is used up; stop the run and resume tomorrow."""
+
+
+def _redact(text: str) -> str:
+    from crm_migrate.secrets import redact
+
+    return redact(text)
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _message(response: httpx.Response) -> str:
+    body = _body(response)
+    if isinstance(body, dict) and body.get("message"):
+        text = str(body["message"])
+    else:
+        text = " ".join(response.text.split())[:200] or response.reason_phrase
+    return _redact(f"HTTP {response.status_code}: {text}")
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class HubSpotConnector:
+    """HubSpot CRM v3 over async httpx; the sandbox target is this class at another URL."""
+
+    max_batch = 100
+
+    def __init__(
+        self,
+        url: str | None = "https://api.hubapi.com",
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rate: RateHint = DEFAULT_RATE,
+        *,
+        target: str = "hubspot",
+        timeout: float = 60.0,
+        search_rate: int = 5,
+    ) -> None:
+        if not token:
+            raise AuthError(
+                f"no credentials for {target}: run `crm-migrate auth set {target}` "
+                "or set CRM_MIGRATE_TOKEN"
+            )
+        from crm_migrate.secrets import register_secret
+
+        register_secret(token)
+        self.target = target
+        self.url = (url or "https://api.hubapi.com").rstrip("/")
+        self.rate = rate
+        self.limiter = RollingWindowLimiter(rate.requests, rate.per_seconds)
+        self.search_limiter = RollingWindowLimiter(search_rate, 1.0, margin=0.05)
+        self.requests = 0
+        self.rate_limited = 0
+        self._rng = random.Random()
+        self._client = httpx.AsyncClient(
+            base_url=self.url,
+            transport=transport,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=10.0),
+            limits=httpx.Limits(max_connections=max(4, rate.concurrency * 2)),
+        )
+
+    # --- plumbing ---
+
+    def _observe(self, response: httpx.Response) -> None:
+        headers = response.headers
+        self.limiter.observe(
+            _int(headers.get("x-hubspot-ratelimit-max")),
+            _int(headers.get("x-hubspot-ratelimit-remaining")),
+            _int(headers.get("x-hubspot-ratelimit-interval-milliseconds")),
+        )
+
+    async def _send(
+        self, method: str, path: str, body: Any = None, *, write: bool, search: bool = False,
+        params: Any = None,
+    ) -> httpx.Response:
+        """One request through the limiter; 429s wait here, other failures are raised."""
+        waits = 0
+        read_failures = 0
+        while True:
+            if search:
+                await self.search_limiter.acquire()
+            await self.limiter.acquire()
+            self.requests += 1
+            try:
+                response = await self._client.request(method, path, json=body, params=params)
+            except httpx.TimeoutException as exc:
+                error = TransientError(
+                    f"{self.target}: request timed out ({type(exc).__name__})",
+                    maybe_committed=write,
+                )
+            except httpx.TransportError as exc:
+                committed = write and not isinstance(exc, httpx.ConnectError)
+                error = TransientError(
+                    _redact(f"{self.target}: network error: {exc}") or "network error",
+                    maybe_committed=committed,
+                )
+            else:
+                self._observe(response)
+                status = response.status_code
+                if status == 429:
+                    self.rate_limited += 1
+                    data = _body(response)
+                    policy = str(data.get("policyName", "")) if isinstance(data, dict) else ""
+                    if policy.upper() == "DAILY":
+                        raise DailyLimitReached(
+                            f"{self.target}: the daily API limit is reached (HTTP 429 DAILY); "
+                            "resume the run after the daily reset"
+                        )
+                    retry_after = _retry_after(response, self.limiter.window)
+                    if search:
+                        self.search_limiter.block_for(retry_after)
+                    else:
+                        self.limiter.block_for(retry_after)
+                    waits += 1
+                    if waits > MAX_429_WAITS:
+                        raise TransientError(
+                            _message(response), status=429, retry_after=retry_after,
+                            maybe_committed=False,
+                        )
+                    continue
+                if status in (401, 403):
+                    raise AuthError(f"{self.target} refused the credentials: {_message(response)}")
+                if status in RETRY_STATUSES or status >= 500:
+                    error = TransientError(
+                        _message(response), status=status,
+                        retry_after=_retry_after(response, None), maybe_committed=write,
+                    )
+                else:
+                    return response
+            if write:
+                raise error
+            read_failures += 1
+            if read_failures >= MAX_READ_RETRIES:
+                raise error
+            await asyncio.sleep(
+                max(error.retry_after or 0.0, self._rng.uniform(0, 0.25 * 2**read_failures))
+            )
+
+    def _expect(self, response: httpx.Response, what: str) -> Any:
+        if response.status_code >= 400:
+            raise TargetError(f"{self.target}: {what} failed: {_message(response)}")
+        return _body(response)
+
+    # --- schema ---
+
+    async def check(self) -> None:
+        """Verify the connection and credentials."""
+        await self.read_schema("contacts")
+
+    async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
+        """The object's properties as HubSpot describes them."""
+        response = await self._send("GET", f"/crm/v3/properties/{object_name}", write=False)
+        data = self._expect(response, f"reading the {object_name} properties")
+        return list((data or {}).get("results") or [])
+
+    async def ensure_id_property(self, object_name: str) -> str | None:
+        """`email` for contacts; else `crm_migrate_id`, created as a unique property if missing."""
+        if object_name == "contacts":
+            return "email"
+        await self.ensure_unique_property(object_name)
+        return ID_PROPERTY
+
+    async def ensure_unique_property(self, object_name: str, name: str = ID_PROPERTY) -> None:
+        """Create the unique text property `name` on the object unless it exists."""
+        props = await self.read_schema(object_name)
+        if any(p.get("name") == name for p in props):
+            return
+        body = {
+            "name": name,
+            "label": "crm-migrate id",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": GROUP_NAMES.get(object_name, f"{object_name}information"),
+            "hasUniqueValue": True,
+            "description": "Set by crm-migrate so that re-sent writes never duplicate a record.",
+        }
+        response = await self._send(
+            "POST", f"/crm/v3/properties/{object_name}", body, write=False
+        )
+        if response.status_code not in (200, 201, 409):
+            self._expect(response, f"creating the {name} property on {object_name}")
+
+    # --- reads ---
+
+    async def lookup(
+        self,
+        object_name: str,
+        field_name: str,
+        values: list[str],
+        properties: list[str] | None = None,
+    ) -> dict[str, RemoteRecord]:
+        """Existing records whose `field_name` equals one of `values`, keyed by the value given."""
+        if not values:
+            return {}
+        wanted = sorted({*(properties or []), field_name})
+        if field_name in ("email", ID_PROPERTY):
+            found = await self._read_by(object_name, field_name, values, wanted)
+        else:
+            found = await self._search_in(object_name, field_name, values, wanted)
+        out: dict[str, RemoteRecord] = {}
+        fold = field_name != ID_PROPERTY
+        index = {((r.properties.get(field_name) or "").lower() if fold else
+                  r.properties.get(field_name) or ""): r for r in found}
+        for value in values:
+            record = index.get(value.lower() if fold else value)
+            if record is not None:
+                out[value] = record
+        return out
+
+    async def _read_by(
+        self, object_name: str, id_property: str | None, ids: list[str], properties: list[str]
+    ) -> list[RemoteRecord]:
+        out: list[RemoteRecord] = []
+        for start in range(0, len(ids), self.max_batch):
+            chunk = ids[start : start + self.max_batch]
+            body: dict[str, Any] = {"inputs": [{"id": v} for v in chunk], "properties": properties,
+                                    "propertiesWithHistory": []}
+            if id_property:
+                body["idProperty"] = id_property
+            response = await self._send(
+                "POST", f"/crm/v3/objects/{object_name}/batch/read", body, write=False
+            )
+            if response.status_code == 404:
+                continue
+            data = self._expect(response, f"reading {object_name}")
+            out.extend(_remote(r) for r in (data or {}).get("results") or [])
+        return out
+
+    async def _search_in(
+        self, object_name: str, field_name: str, values: list[str], properties: list[str]
+    ) -> list[RemoteRecord]:
+        out: list[RemoteRecord] = []
+        unique = sorted({v.lower() for v in values if v})
+        for start in range(0, len(unique), SEARCH_IN_MAX):
+            chunk = unique[start : start + SEARCH_IN_MAX]
+            after: str | None = None
+            while True:
+                body: dict[str, Any] = {
+                    "filterGroups": [{"filters": [
+                        {"propertyName": field_name, "operator": "IN", "values": chunk}]}],
+                    "properties": properties,
+                    "limit": 200,
+                }
+                if after:
+                    body["after"] = after
+                response = await self._send(
+                    "POST", f"/crm/v3/objects/{object_name}/search", body, write=False,
+                    search=True,
+                )
+                data = self._expect(response, f"searching {object_name}") or {}
+                out.extend(_remote(r) for r in data.get("results") or [])
+                after = ((data.get("paging") or {}).get("next") or {}).get("after")
+                if not after:
+                    break
+        return out
+
+    async def count(self, object_name: str) -> int:
+        """How many (unarchived) records the object holds, via a one-result search."""
+        response = await self._send(
+            "POST", f"/crm/v3/objects/{object_name}/search",
+            {"filterGroups": [], "properties": ["hs_object_id"], "limit": 1},
+            write=False, search=True,
+        )
+        data = self._expect(response, f"counting {object_name}") or {}
+        return int(data.get("total") or 0)
+
+    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
+        """Every record of the object (paged 100 at a time) with the given properties."""
+        out: list[RemoteRecord] = []
+        after: str | None = None
+        while True:
+            params: list[tuple[str, str]] = [("limit", "100")]
+            params += [("properties", p) for p in properties]
+            if after:
+                params.append(("after", after))
+            response = await self._send(
+                "GET", f"/crm/v3/objects/{object_name}", write=False, params=params
+            )
+            data = self._expect(response, f"listing {object_name}") or {}
+            out.extend(_remote(r) for r in data.get("results") or [])
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return out
+
+    async def read(
+        self, object_name: str, ids: list[str], properties: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """Records by id; missing ids are absent."""
+        return {r.id: r for r in await self._read_by(object_name, None, ids, properties)}
+
+    # --- writes ---
+
+    async def _write(self, object_name: str, action: str, inputs: list[dict[str, Any]]) -> Any:
+        response = await self._send(
+            "POST", f"/crm/v3/objects/{object_name}/batch/{action}", {"inputs": inputs}, write=True
+        )
+        status = response.status_code
+        if status in (400, 404, 409, 413, 422):
+            data = _body(response)
+            raise BatchRejected(_message(response), status=status,
+                                positions=_positions(data, inputs))
+        if status >= 400:
+            raise TargetError(f"{self.target}: batch {action} failed: {_message(response)}")
+        return _body(response) or {}
+
+    async def upsert(
+        self, object_name: str, id_property: str, records: list[dict[str, str]]
+    ) -> list[WriteResult]:
+        """Create-or-update by `id_property`; one result per input, in input order."""
+        partial = id_property != "email"  # HubSpot: no partial upserts keyed by email
+        inputs: list[dict[str, Any]] = []
+        for i, rec in enumerate(records):
+            item: dict[str, Any] = {"id": rec[id_property], "idProperty": id_property,
+                                    "properties": rec}
+            if partial:
+                item["objectWriteTraceId"] = str(i)
+            inputs.append(item)
+        data = await self._write(object_name, "upsert", inputs)
+        fold = id_property == "email"
+        keys = {(rec[id_property].lower() if fold else rec[id_property]): i
+                for i, rec in enumerate(records)}
+        return _results(data, len(records), lambda r: keys.get(
+            (r["properties"].get(id_property) or "").lower() if fold
+            else r["properties"].get(id_property) or ""))
+
+    async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
+        """Create records (not idempotent: the runner prefers upsert)."""
+        inputs = [{"properties": rec, "objectWriteTraceId": str(i)}
+                  for i, rec in enumerate(records)]
+        data = await self._write(object_name, "create", inputs)
+        return _results(data, len(records), lambda r: None, created=True)
+
+    async def update(
+        self, object_name: str, items: list[tuple[str, dict[str, str]]]
+    ) -> list[WriteResult]:
+        """Update (id, properties) pairs."""
+        inputs = [{"id": rid, "properties": props, "objectWriteTraceId": str(i)}
+                  for i, (rid, props) in enumerate(items)]
+        data = await self._write(object_name, "update", inputs)
+        ids = {rid: i for i, (rid, _) in enumerate(items)}
+        return _results(data, len(items), lambda r: ids.get(str(r.get("id"))), created=False)
+
+    async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
+        """Archive records by id (HubSpot answers 204 whether or not each existed)."""
+        await self._write(object_name, "archive", [{"id": i} for i in ids])
+        return [WriteResult(index=i, ok=True, id=rid) for i, rid in enumerate(ids)]
+
+    async def associate(
+        self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
+    ) -> list[WriteResult]:
+        """Associate (from_id, to_id) pairs with the default type (v4, idempotent)."""
+        body = {"inputs": [{"from": {"id": a}, "to": {"id": b}} for a, b in pairs]}
+        response = await self._send(
+            "POST", f"/crm/v4/associations/{from_object}/{to_object}/batch/associate/default",
+            body, write=True,
+        )
+        if response.status_code in (400, 404, 409):
+            raise BatchRejected(_message(response), status=response.status_code)
+        data = self._expect(response, "associating records") or {}
+        failed: dict[str, str] = {}
+        for err in data.get("errors") or []:
+            for value in (err.get("context") or {}).get("ids") or []:
+                failed[str(value)] = _redact(str(err.get("message")))
+        out = []
+        for i, (a, b) in enumerate(pairs):
+            error = failed.get(a) or failed.get(b)
+            out.append(WriteResult(index=i, ok=error is None, id=a, error=error))
+        return out
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        await self._client.aclose()
+
+
+def _retry_after(response: httpx.Response, default: float | None) -> float:
+    text = response.headers.get("retry-after")
+    if text:
+        try:
+            return max(0.0, float(text))
+        except ValueError:
+            pass
+    if default is None:
+        return 0.0
+    interval = _int(response.headers.get("x-hubspot-ratelimit-interval-milliseconds"))
+    return (interval / 1000.0) if interval else default
+
+
+def _remote(raw: dict[str, Any]) -> RemoteRecord:
+    props = {k: ("" if v is None else str(v)) for k, v in (raw.get("properties") or {}).items()}
+    return RemoteRecord(id=str(raw.get("id")), properties=props)
+
+
+def _positions(data: Any, inputs: list[dict[str, Any]]) -> list[int]:
+    """Inputs a whole-batch error names (by trace id or id), when it names any."""
+    if not isinstance(data, dict):
+        return []
+    context = data.get("context") or {}
+    out: set[int] = set()
+    for trace in context.get("objectWriteTraceId") or []:
+        if str(trace).isdigit() and int(trace) < len(inputs):
+            out.add(int(trace))
+    named = {str(v).lower() for v in context.get("ids") or []}
+    for i, item in enumerate(inputs):
+        if str(item.get("id", "")).lower() in named:
+            out.add(i)
+    return sorted(out)
+
+
+def _results(
+    data: dict[str, Any], count: int, index_of: Any, created: bool | None = None
+) -> list[WriteResult]:
+    """Map a batch answer (200/201/207) back to input positions."""
+    out: list[WriteResult | None] = [None] * count
+    free = list(range(count))
+    for raw in data.get("results") or []:
+        trace = raw.get("objectWriteTraceId")
+        index = int(trace) if isinstance(trace, str) and trace.isdigit() else index_of(raw)
+        if index is None or not 0 <= index < count or out[index] is not None:
+            index = next((i for i in free if out[i] is None), None)
+        if index is None:
+            continue
+        is_new = raw.get("new")
+        out[index] = WriteResult(
+            index=index, ok=True, id=str(raw.get("id")),
+            created=bool(is_new) if is_new is not None else created,
+        )
+    for err in data.get("errors") or []:
+        context = err.get("context") or {}
+        message = _redact(str(err.get("message") or err.get("category") or "error"))
+        retryable = err.get("category") in ("RATE_LIMITS", "LOCKED")
+        for trace in context.get("objectWriteTraceId") or []:
+            if str(trace).isdigit() and int(trace) < count and out[int(trace)] is None:
+                out[int(trace)] = WriteResult(index=int(trace), ok=False, error=message,
+                                              retryable=retryable)
+    return [r if r is not None else WriteResult(
+        index=i, ok=False, error="no result for this input in the answer", retryable=True)
+        for i, r in enumerate(out)]
+
+
+def error_text(exc: BaseException) -> str:
+    """A one-line, redacted description of an exception."""
+    return _redact(" ".join(str(exc).split())) or type(exc).__name__
+
+
+__all__ = ["DailyLimitReached", "HubSpotConnector", "ID_PROPERTY", "error_text"]

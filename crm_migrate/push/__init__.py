@@ -1,0 +1,1 @@
+"""The push engine: journal, runner, limiter, retries, circuit breaker, rollback."""

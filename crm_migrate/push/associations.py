@@ -1,0 +1,44 @@
+"""Associate each written contact with the company row it names (v4 default, idempotent)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crm_migrate.connectors.base import BatchRejected, TransientError
+from crm_migrate.push.sender import error_text
+
+if TYPE_CHECKING:
+    from crm_migrate.connectors.base import Connector
+    from crm_migrate.push.journal import Journal
+
+CHUNK = 100
+
+
+async def associate_contacts(journal: Journal, connector: Connector) -> None:
+    """Associate done contacts with their done companies; mark each pair done or failed."""
+    rows = journal.conn.execute(
+        "SELECT r.seq, r.target_id, c.target_id, c.state FROM rows r JOIN rows c "
+        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.state = 'done' "
+        "AND r.assoc = 'pending' AND c.state IN ('done', 'failed', 'skipped')").fetchall()
+    lost = [(seq, "failed", "its company could not be written") for seq, _, _, st in rows
+            if st != "done"]
+    if lost:
+        journal.set_assoc([(s, st, None) for s, st, _ in lost])
+    pairs = [(seq, contact, company) for seq, contact, company, st in rows if st == "done"]
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
+        try:
+            results = await connector.associate(
+                "contacts", "companies", [(a, b) for _, a, b in chunk])
+        except (BatchRejected, TransientError) as exc:
+            journal.set_assoc([(seq, "failed", None) for seq, _, _ in chunk])
+            del exc
+            continue
+        by_index = {r.index: r for r in results}
+        journal.set_assoc([
+            (seq, "done" if by_index.get(i) and by_index[i].ok else "failed", None)
+            for i, (seq, _, _) in enumerate(chunk)
+        ])
+
+
+__all__ = ["associate_contacts", "error_text"]

@@ -1,0 +1,119 @@
+"""Before the first write: decide per row whether the target already holds it (update, with a
+before-image of the fields we write) or not (we create it), and record that in the journal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.push.plan import ID_PROPERTY, write_key
+
+if TYPE_CHECKING:
+    from crm_migrate.connectors.base import Connector, RemoteRecord
+    from crm_migrate.push.journal import Journal
+
+CHUNK = 100
+
+
+def _before(remote: RemoteRecord, fields: list[str]) -> dict[str, str]:
+    return {f: remote.properties.get(f) or "" for f in fields}
+
+
+async def _find(
+    connector: Connector, object_name: str, field_name: str, values: list[str],
+    properties: list[str], snapshot: dict[str, RemoteRecord] | None,
+) -> dict[str, RemoteRecord]:
+    if snapshot is not None:
+        return {v: snapshot[v.lower()] for v in values if v.lower() in snapshot}
+    found: dict[str, RemoteRecord] = {}
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        try:
+            found.update(await connector.lookup(  # type: ignore[call-arg]
+                object_name, field_name, chunk, properties=properties))
+        except TypeError:
+            found.update(await connector.lookup(object_name, field_name, chunk))
+    return found
+
+
+async def _snapshot(
+    connector: Connector, object_name: str, field_name: str, properties: list[str], wanted: int
+) -> dict[str, RemoteRecord] | None:
+    """Every target record keyed by `field_name` when listing them all is cheaper than looking
+    up `wanted` keys one batch at a time (e.g. an empty or small target); else None."""
+    count = getattr(connector, "count", None)
+    list_all = getattr(connector, "list_all", None)
+    if count is None or list_all is None or wanted < CHUNK:
+        return None
+    total = await count(object_name)
+    if total > wanted:
+        return None
+    if total == 0:
+        return {}
+    records = await list_all(object_name, sorted({*properties, field_name}))
+    return {(r.properties.get(field_name) or "").lower(): r for r in records
+            if r.properties.get(field_name)}
+
+
+async def remap_id_property(journal: Journal, id_property: str | None, kind: str) -> None:
+    """Rows planned as upserts by email go by crm_migrate_id on targets that key otherwise."""
+    if id_property == "email":
+        return
+    rows = journal.rows("kind = ? AND op = 'upsert:email' AND state = 'pending'", (kind,))
+    run_id = str(journal.get("run_id"))
+    op = f"upsert:{id_property}" if id_property else "create"
+    with journal.transaction() as conn:
+        conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?",
+                         [(op, write_key(run_id, r["seq"]), r["seq"]) for r in rows])
+    if id_property != ID_PROPERTY:
+        with journal.transaction() as conn:
+            conn.execute(f"UPDATE rows SET op = ? WHERE kind = ? AND state = 'pending' "
+                         f"AND op = 'upsert:{ID_PROPERTY}'", (op, kind))
+
+
+async def classify(journal: Journal, connector: Connector, object_name: str, kind: str) -> int:
+    """Classify this kind's unclassified pending rows; return how many were updates."""
+    rows = journal.rows("kind = ? AND state = 'pending' AND existed IS NULL", (kind,))
+    if not rows:
+        return 0
+    fields = sorted({f for r in rows for f in r["payload"]})
+    keyed = [r for r in rows if r["key"]]
+    decided: list[tuple[int, bool, str | None, dict[str, str] | None]] = []
+    ops: list[tuple[str, int]] = []
+    key_field = "email" if object_name == "contacts" else "domain"
+    by_name: list[dict[str, Any]] = []
+    if object_name == "companies":
+        by_name = [r for r in rows if not r["key"] and r["payload"].get("name")]
+    if keyed and object_name in ("contacts", "companies"):
+        snapshot = await _snapshot(connector, object_name, key_field, fields, len(keyed))
+        found = await _find(connector, object_name, key_field,
+                            sorted({r["key"] for r in keyed}), fields, snapshot)
+        found_lower = {k.lower(): v for k, v in found.items()}
+        for r in keyed:
+            remote = found_lower.get(r["key"].lower())
+            _decide(r, remote, fields, decided, ops)
+    if by_name:
+        names = sorted({r["payload"]["name"] for r in by_name})
+        found = await _find(connector, object_name, "name", names, fields, None)
+        found_lower = {k.lower(): v for k, v in found.items()}
+        for r in by_name:
+            _decide(r, found_lower.get(r["payload"]["name"].lower()), fields, decided, ops)
+    done = {d[0] for d in decided}
+    decided += [(r["seq"], False, None, None) for r in rows if r["seq"] not in done]
+    journal.classify(decided)
+    if ops:
+        with journal.transaction() as conn:
+            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?", ops)
+    return sum(1 for d in decided if d[1])
+
+
+def _decide(
+    row: dict[str, Any], remote: RemoteRecord | None, fields: list[str],
+    decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
+    ops: list[tuple[str, int]],
+) -> None:
+    if remote is None:
+        decided.append((row["seq"], False, None, None))
+        return
+    decided.append((row["seq"], True, remote.id, _before(remote, list(row["payload"]))))
+    if not str(row["op"]).startswith("upsert:email"):
+        ops.append(("update", row["seq"]))

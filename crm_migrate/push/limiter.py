@@ -1,0 +1,103 @@
+"""A rolling-window request limiter matched to HubSpot's ten-secondly window.
+
+It keeps the send times of the last `window` seconds and lets a request go when
+fewer than `max_requests` were sent in that window, with a small margin so the
+server (which stamps a request when it arrives) never sees one too many. It
+learns the real budget from X-HubSpot-RateLimit-Max/-Remaining and obeys a
+429's Retry-After by blocking until then. Clock and sleep are injectable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+
+class RollingWindowLimiter:
+    """At most `max_requests` sends per rolling `window` seconds."""
+
+    def __init__(
+        self,
+        max_requests: int,
+        window: float,
+        *,
+        margin: float = 0.15,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if max_requests < 1:
+            raise ValueError("max_requests must be at least 1")
+        self.max_requests = max_requests
+        self.window = window
+        self.margin = margin
+        self._clock = clock
+        self._sleep = sleep
+        self._stamps: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._lock = asyncio.Lock()
+        self.waited = 0.0
+
+    def _prune(self, now: float) -> None:
+        horizon = now - self.window - self.margin
+        while self._stamps and self._stamps[0] <= horizon:
+            self._stamps.popleft()
+
+    def delay(self) -> float:
+        """Seconds until the next send may go (0 when it may go now); records nothing."""
+        now = self._clock()
+        self._prune(now)
+        wait = max(0.0, self._blocked_until - now)
+        if len(self._stamps) >= self.max_requests:
+            index = len(self._stamps) - self.max_requests
+            wait = max(wait, self._stamps[index] + self.window + self.margin - now)
+        return wait
+
+    def try_acquire(self) -> bool:
+        """Take a slot now if one is free."""
+        if self.delay() > 0:
+            return False
+        self._stamps.append(self._clock())
+        return True
+
+    async def acquire(self) -> None:
+        """Wait for a free slot and take it."""
+        async with self._lock:
+            while True:
+                wait = self.delay()
+                if wait <= 0:
+                    self._stamps.append(self._clock())
+                    return
+                self.waited += wait
+                await self._sleep(wait)
+
+    def block_for(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a 429's Retry-After)."""
+        self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))
+
+    def observe(
+        self,
+        limit: int | None,
+        remaining: int | None,
+        interval_ms: int | None = None,
+    ) -> None:
+        """Learn from X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds headers."""
+        if interval_ms and interval_ms > 0:
+            self.window = interval_ms / 1000.0
+        if limit and limit > 0 and limit != self.max_requests:
+            self.max_requests = limit
+        if remaining is None or limit is None:
+            return
+        now = self._clock()
+        self._prune(now)
+        # the server counted more than we sent (other clients on the same app): catch up
+        ours_left = self.max_requests - len(self._stamps)
+        for _ in range(max(0, ours_left - max(0, remaining))):
+            self._stamps.append(now)
+
+    @property
+    def in_window(self) -> int:
+        """Sends counted in the current window."""
+        self._prune(self._clock())
+        return len(self._stamps)

@@ -1,0 +1,434 @@
+"""The push engine's public API: start, resume, status, rollback, list runs.
+
+Synchronous entry points (the CLI and the wizard's worker threads call them); each
+runs its own event loop. The journal, not the caller, makes stopping safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.errors import AuthError, JournalError, TargetError
+from crm_migrate.push.breaker import CircuitBreaker
+from crm_migrate.push.classify import classify, remap_id_property
+from crm_migrate.push.embedded import target_url
+from crm_migrate.push.journal import Journal
+from crm_migrate.push.plan import build_rows
+from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
+from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
+
+if TYPE_CHECKING:
+    import httpx
+
+    from crm_migrate.mapping.profile import Profile
+    from crm_migrate.model import CleanResult
+
+__all__ = [
+    "Progress",
+    "RunSummary",
+    "list_runs",
+    "push_status",
+    "resume_push",
+    "rollback_push",
+    "start_push",
+]
+
+ProgressFn = Callable[[Progress], None]
+StopFn = Callable[[], bool]
+DEFAULT_CONCURRENCY = 2
+
+
+def _sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _profile_hash(profile: Profile, profile_path: str | None) -> str:
+    if profile_path and Path(profile_path).is_file():
+        return _sha256(profile_path)
+    text = json.dumps(profile.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_target(target: str) -> str:
+    from crm_migrate.connectors import TARGETS
+
+    name = (target or "sandbox").strip().lower()
+    if name not in TARGETS:
+        raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
+    return name
+
+
+def start_push(
+    *,
+    paths: list[str],
+    profile: Profile,
+    profile_path: str | None,
+    target: str,
+    url: str | None,
+    journal_path: str | Path,
+    region: str | None = None,
+    batch_size: int | None = None,
+    dry_run: bool = False,
+    clean_result: CleanResult | None = None,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_failure_rate: float = 0.02,
+    concurrency: int | None = None,
+    associate: bool = True,
+) -> RunSummary:
+    """Clean (unless `clean_result` is given), journal every record as pending, then push.
+
+    A dry run classifies against the target (reads only) in a throw-away journal and
+    writes no journal at `journal_path`.
+    """
+    target = _check_target(target)
+    if clean_result is None:
+        from crm_migrate.clean.pipeline import clean_files
+
+        clean_result = clean_files(paths, profile, region=region)
+    object_name = clean_result.object or profile.object
+    run_id = uuid.uuid4().hex
+    rows = build_rows(clean_result.records, object_name, run_id, associate=associate)
+    embedded = target == "sandbox" and not url
+    meta: dict[str, Any] = {
+        "run_id": run_id,
+        "target": target,
+        "url": None if embedded else url,
+        "embedded": embedded,
+        "object": object_name,
+        "profile": profile.to_dict(),
+        "profile_path": str(Path(profile_path).resolve()) if profile_path else None,
+        "profile_hash": _profile_hash(profile, profile_path),
+        "inputs": [{"path": str(Path(p).resolve()), "sha256": _sha256(p)} for p in paths],
+        "inputs_paths": [str(Path(p).resolve()) for p in paths],
+        "region": region,
+        "batch_size": batch_size,
+        "concurrency": concurrency or DEFAULT_CONCURRENCY,
+        "max_failure_rate": max_failure_rate,
+        "created_at": _now(),
+        "state": "running",
+        "dry_run": dry_run,
+        "message": None,
+    }
+    if dry_run:
+        scratch = Path(tempfile.mkdtemp(prefix="crm-migrate-dry-"))
+        try:
+            journal = Journal.create(scratch / "dry-run.journal", meta, rows)
+            try:
+                return asyncio.run(_dry_run(journal, transport))
+            finally:
+                journal.close()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    journal = Journal.create(journal_path, meta, rows)
+    journal.acquire()
+    return _run(journal, on_progress, should_stop, transport)
+
+
+def resume_push(
+    journal_path: str | Path,
+    *,
+    force: bool = False,
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunSummary:
+    """Carry on an interrupted run: reconcile in-flight batches first, then send the rest."""
+    journal = Journal.open(journal_path)
+    try:
+        journal.acquire()
+        meta = journal.meta()
+        if meta.get("state") == "rolled_back":
+            raise JournalError("this run was rolled back; start a new push", file=str(journal_path))
+        changed = _changes(meta)
+        if changed and not force:
+            raise JournalError(
+                f"{changed} changed since the run began; resume --force to carry on anyway",
+                file=str(journal_path),
+            )
+        if meta.get("stop_reason") == "breaker" or force:
+            failed = [r["seq"] for r in journal.rows("state = 'failed' AND kind = 'record'")]
+            journal.mark_pending(failed)
+            journal.reset_attempts(failed)
+        if changed and force:
+            _refresh_payloads(journal, meta)
+    except BaseException:
+        journal.close()
+        raise
+    return _run(journal, on_progress, should_stop, transport)
+
+
+def _changes(meta: dict[str, Any]) -> str | None:
+    """What changed since the run began (an input file or the profile), or None."""
+    for item in meta.get("inputs") or []:
+        path = Path(item["path"])
+        if not path.is_file():
+            return f"input file {path.name} is missing or"
+        if _sha256(path) != item["sha256"]:
+            return f"input file {path.name}"
+    profile_path = meta.get("profile_path")
+    if profile_path:
+        if not Path(profile_path).is_file():
+            return f"profile {Path(profile_path).name} is missing or"
+        if _sha256(profile_path) != meta.get("profile_hash"):
+            return f"profile {Path(profile_path).name}"
+    return None
+
+
+def _refresh_payloads(journal: Journal, meta: dict[str, Any]) -> None:
+    """After --force on changed inputs/profile: re-clean and refresh rows not yet done."""
+    profile_path = meta.get("profile_path")
+    paths = [p for p in meta.get("inputs_paths") or [] if Path(p).is_file()]
+    if not profile_path or not Path(profile_path).is_file() or not paths:
+        return
+    try:
+        from crm_migrate.clean.pipeline import clean_files
+        from crm_migrate.mapping.profile import load_profile
+    except ImportError:
+        return
+    profile = load_profile(profile_path)
+    result = clean_files(paths, profile, region=meta.get("region"))
+    fresh = {rec.source: rec for rec in result.records}
+    rows = journal.rows("kind = 'record' AND state IN ('pending', 'failed')")
+    with journal.transaction() as conn:
+        for row in rows:
+            rec = fresh.get(row["source"])
+            if rec is None:
+                continue
+            payload = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
+            if row["op"] == "upsert:email" and payload.get("email", "").lower() != row["key"]:
+                continue  # the key itself changed: keep the journalled record as it was
+            conn.execute("UPDATE rows SET payload = ?, state = 'pending', existed = NULL "
+                         "WHERE seq = ?", (json.dumps(payload), row["seq"]))
+    journal.set_meta(inputs=[{"path": p, "sha256": _sha256(p)} for p in paths],
+                     profile_hash=_sha256(profile_path), profile=profile.to_dict())
+
+
+def push_status(journal_path: str | Path) -> dict[str, Any]:
+    """The `status --json` dict of a run."""
+    journal = Journal.open(journal_path)
+    try:
+        return status_of(journal)
+    finally:
+        journal.close()
+
+
+def rollback_push(
+    journal_path: str | Path,
+    *,
+    on_progress: ProgressFn | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunSummary:
+    """Archive what the run created and restore what it updated; state rolled_back."""
+    journal = Journal.open(journal_path)
+    try:
+        journal.acquire()
+        return asyncio.run(_rollback(journal, on_progress, transport))
+    finally:
+        journal.close()
+
+
+def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
+    """Status dicts of the journals in `directory` (default: the runs dir), newest first."""
+    from crm_migrate.paths import runs_dir
+
+    folder = Path(directory) if directory is not None else runs_dir()
+    if not folder.is_dir():
+        return []
+    out: list[dict[str, Any]] = []
+    skip = ("-wal", "-shm", ".lock", ".csv", ".xlsx")
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name.endswith(skip):
+            continue
+        try:
+            with path.open("rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    continue
+            out.append(push_status(path))
+        except (JournalError, OSError):
+            continue
+    out.sort(key=lambda s: str(s.get("started_at") or ""), reverse=True)
+    return out
+
+
+# --- driving a run ---
+
+
+def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
+         transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+    try:
+        return asyncio.run(_drive(journal, on_progress, should_stop, transport))
+    finally:
+        journal.close()
+
+
+async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
+                 transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+    from crm_migrate.connectors import get_connector
+
+    meta = journal.meta()
+    journal.set_meta(state="running", message=None, finished_at=None, stop_reason=None)
+    obj = str(meta["object"])
+    meter = ProgressMeter(journal)
+    message: str | None = None
+    stop_reason: str | None = None
+    breaker = CircuitBreaker(float(meta.get("max_failure_rate") or 0.02))
+
+    def report(phase: str, text: str | None = None) -> None:
+        if on_progress is not None:
+            on_progress(meter.report(phase, text))
+
+    try:
+        with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
+            connector = get_connector(meta["target"], url=url, transport=transport)
+            common: dict[str, Any] = {
+                "batch_size": int(meta.get("batch_size") or connector.max_batch),
+                "concurrency": int(meta.get("concurrency") or DEFAULT_CONCURRENCY),
+                "breaker": breaker, "should_stop": should_stop,
+            }
+            companies = Sender(journal, connector, "companies",
+                               on_batch=lambda: report("companies"), **common)
+            records = Sender(journal, connector, obj, on_batch=lambda: report("records"), **common)
+            try:
+                report("connecting")
+                id_property = await connector.ensure_id_property(obj)
+                has_companies = bool(journal.rows("kind = 'company'", limit=1))
+                if has_companies:
+                    await connector.ensure_id_property("companies")
+                await remap_id_property(journal, id_property, "record")
+                for kind, sender in (("company", companies), ("record", records)):
+                    in_flight = journal.rows("kind = ? AND state = 'in_flight'", (kind,))
+                    if in_flight:
+                        report("reconciling")
+                        rest = await sender.reconcile(in_flight)
+                        journal.mark_pending([r["seq"] for r in rest])
+                report("classifying")
+                if has_companies:
+                    await classify(journal, connector, "companies", "company")
+                await classify(journal, connector, obj, "record")
+                report("companies" if has_companies else "records")
+                if has_companies:
+                    await companies.run("company")
+                if not companies.stopping():
+                    await records.run("record")
+                if has_companies and not records.stopping():
+                    from crm_migrate.push.associations import associate_contacts
+
+                    report("associations")
+                    await associate_contacts(journal, connector)
+                message = companies.stop_message or records.stop_message
+                if message:
+                    stop_reason = "breaker"
+                elif (should_stop is not None and should_stop()):
+                    message, stop_reason = "stopped by the user", "user"
+            except StopRun as exc:
+                message, stop_reason = str(exc), "target"
+            finally:
+                await connector.aclose()
+    except AuthError as exc:
+        journal.set_meta(state="interrupted", message=error_text(exc), stop_reason="auth")
+        raise
+    except TargetError as exc:
+        message, stop_reason = error_text(exc), "target"
+    pause_point("after-last")
+    return _finish(journal, message, stop_reason, report)
+
+
+def _finish(journal: Journal, message: str | None, stop_reason: str | None,
+            report: Callable[[str, str | None], None]) -> RunSummary:
+    from crm_migrate.push.errors_file import write_errors_file
+
+    open_rows = journal.conn.execute(
+        "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'in_flight') "
+        "OR (assoc = 'pending' AND state = 'done')").fetchone()[0]
+    state = "completed" if open_rows == 0 and stop_reason is None else "interrupted"
+    if state == "interrupted" and message is None:
+        message = "interrupted"
+    journal.set_meta(state=state, message=message, stop_reason=stop_reason,
+                     finished_at=_now())
+    errors_file = write_errors_file(journal)
+    status = status_of(journal)
+    status["state"] = state
+    report("finished", message)
+    exit_code = 0 if state == "completed" and status["failed"] == 0 else 1
+    return RunSummary(status=status, errors_file=errors_file, exit_code=exit_code,
+                      message=message)
+
+
+async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+    from crm_migrate.connectors import get_connector
+
+    meta = journal.meta()
+    obj = str(meta["object"])
+    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
+        connector = get_connector(meta["target"], url=url, transport=transport)
+        try:
+            if journal.rows("kind = 'company'", limit=1):
+                await classify(journal, connector, "companies", "company")
+            await classify(journal, connector, obj, "record")
+        finally:
+            await connector.aclose()
+    conn = journal.conn
+
+    def count(where: str) -> int:
+        return int(conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}").fetchone()[0])
+
+    status = status_of(journal)
+    status.update(
+        state="dry_run",
+        journal=None,
+        would_create=count("kind = 'record' AND state = 'pending' AND existed = 0"),
+        would_update=count("kind = 'record' AND state = 'pending' AND existed = 1"),
+        would_skip=count("kind = 'record' AND state = 'skipped'"),
+        would_fail=count("kind = 'record' AND state = 'failed'"),
+        companies_to_create=count("kind = 'company' AND existed = 0"),
+        companies_matched=count("kind = 'company' AND existed = 1"),
+        done=0, created=0, updated=0,
+    )
+    return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
+
+
+async def _rollback(journal: Journal, on_progress: ProgressFn | None,
+                    transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+    from crm_migrate.connectors import get_connector
+    from crm_migrate.push.rollback import undo
+
+    meta = journal.meta()
+    if meta.get("state") == "rolled_back":
+        status = status_of(journal)
+        return RunSummary(status=status, exit_code=0, message="already rolled back")
+    meter = ProgressMeter(journal)
+    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
+        connector = get_connector(meta["target"], url=url, transport=transport)
+        try:
+            errors = await undo(journal, connector, str(meta["object"]), on_batch=(
+                (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
+        finally:
+            await connector.aclose()
+    message = None
+    if errors:
+        message = f"{len(errors)} records could not be restored; first: {errors[0]}"
+        journal.set_meta(message=message)
+    else:
+        journal.set_meta(state="rolled_back", message="rolled back", finished_at=_now())
+    status = status_of(journal)
+    return RunSummary(status=status, exit_code=1 if errors else 0, message=message)
+

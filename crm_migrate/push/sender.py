@@ -1,0 +1,261 @@
+"""Send journal rows in batches: in-flight state first, retries with backoff, reconcile after a
+possibly-committed failure, bisect a batch rejected as a whole, feed the circuit breaker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
+from crm_migrate.errors import TargetError
+from crm_migrate.push.breaker import CircuitBreaker
+from crm_migrate.push.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from crm_migrate.connectors.base import Connector
+    from crm_migrate.push.journal import Journal
+
+PAUSE_ENV = "CRM_MIGRATE_TEST_PAUSE_AT"
+PAUSE_FILE_ENV = "CRM_MIGRATE_TEST_PAUSE_FILE"
+
+
+class StopRun(Exception):
+    """The run must stop now (credentials refused, daily limit, circuit breaker)."""
+
+
+def error_text(exc: BaseException) -> str:
+    """A one-line redacted description."""
+    from crm_migrate.secrets import redact
+
+    return redact(" ".join(str(exc).split())) or type(exc).__name__
+
+
+def pause_point(name: str, number: int | None = None) -> None:
+    """Test hook, inert unless CRM_MIGRATE_TEST_PAUSE_AT names this point: touch the pause
+    file, then sleep (blocking everything) so a test can kill -9 the process right here."""
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted:
+        return
+    here = name if number is None else f"{name}:{number}"
+    if wanted != here:
+        return
+    marker = os.environ.get(PAUSE_FILE_ENV)
+    if marker:
+        Path(marker).write_text(here)
+    time.sleep(3600)
+
+
+class Sender:
+    """Writes one kind of row (records, or companies for associations) to one object."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        connector: Connector,
+        object_name: str,
+        *,
+        batch_size: int,
+        concurrency: int,
+        breaker: CircuitBreaker,
+        policy: RetryPolicy | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_batch: Callable[[], None] | None = None,
+    ) -> None:
+        self.journal = journal
+        self.connector = connector
+        self.object_name = object_name
+        self.batch_size = max(1, min(batch_size, connector.max_batch))
+        self.concurrency = max(1, concurrency)
+        self.breaker = breaker
+        self.policy = policy or RetryPolicy()
+        self.should_stop = should_stop or (lambda: False)
+        self.on_batch = on_batch or (lambda: None)
+        self.stop_message: str | None = None
+        self._batch_no = 0
+
+    def _next_batch_id(self) -> int:
+        self._last_batch = max(getattr(self, "_last_batch", 0),
+                               int(self.journal.get("last_batch", 0))) + 1
+        return self._last_batch
+
+    def stopping(self) -> bool:
+        return self.stop_message is not None or self.should_stop()
+
+    # --- batching ---
+
+    def batches(self, kind: str) -> list[list[dict[str, Any]]]:
+        """Pending rows grouped by operation, at most batch_size, no key twice in a batch."""
+        out: list[list[dict[str, Any]]] = []
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in self.journal.rows("kind = ? AND state = 'pending'", (kind,)):
+            groups.setdefault(row["op"] or "create", []).append(row)
+        for rows in groups.values():
+            current: list[dict[str, Any]] = []
+            keys: set[str] = set()
+            deferred: list[dict[str, Any]] = []
+            queue = rows
+            while queue:
+                for row in queue:
+                    key = (row["write_key"] or str(row["seq"])).lower()
+                    if key in keys:
+                        deferred.append(row)
+                        continue
+                    current.append(row)
+                    keys.add(key)
+                    if len(current) >= self.batch_size:
+                        out.append(current)
+                        current, keys = [], set()
+                if current:
+                    out.append(current)
+                current, keys = [], set()
+                queue, deferred = deferred, []
+        return out
+
+    async def run(self, kind: str) -> None:
+        """Send every pending row of `kind`; return early when stopping."""
+        pending = self.batches(kind)
+        pending.reverse()
+
+        async def worker() -> None:
+            while pending and not self.stopping():
+                batch = pending.pop()
+                await self.send(batch)
+                self.on_batch()
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+
+    # --- one batch ---
+
+    async def send(self, rows: list[dict[str, Any]]) -> None:
+        """Send one batch to a final answer for each row (or back to pending when stopping)."""
+        self._batch_no += 1
+        number = self._batch_no
+        pause_point("before-batch", number)
+        self.journal.mark_in_flight([r["seq"] for r in rows], self._next_batch_id())
+        pause_point("in-flight", number)
+        await self._deliver(rows, number)
+        pause_point("after-batch", number)
+
+    async def _deliver(self, rows: list[dict[str, Any]], number: int) -> None:
+        attempt = 0
+        while rows:
+            attempt += 1
+            try:
+                results = await self._write(rows)
+            except BatchRejected as exc:
+                await self._bisect(rows, exc, number)
+                return
+            except TransientError as exc:
+                if exc.maybe_committed:
+                    rows = await self.reconcile(rows)
+                    if not rows:
+                        return
+                if self.policy.exhausted(attempt):
+                    self._fail([(r["seq"], error_text(exc)) for r in rows])
+                    return
+                if self.stopping():
+                    self.journal.mark_pending([r["seq"] for r in rows])
+                    return
+                await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
+                continue
+            except TargetError as exc:
+                self.journal.mark_pending([r["seq"] for r in rows])
+                raise StopRun(error_text(exc)) from None
+            pause_point("mid-batch", number)
+            rows = self._record(rows, results, final=self.policy.exhausted(attempt))
+            if rows:
+                await asyncio.sleep(self.policy.delay(attempt))
+
+    async def _bisect(self, rows: list[dict[str, Any]], exc: BatchRejected, number: int) -> None:
+        if len(rows) == 1:
+            self._fail([(rows[0]["seq"], error_text(exc))])
+            return
+        named = [rows[i] for i in exc.positions if 0 <= i < len(rows)]
+        if named and len(named) < len(rows):
+            self._fail([(r["seq"], error_text(exc)) for r in named])
+            rest = [r for r in rows if r not in named]
+            await self._deliver(rest, number)
+            return
+        middle = len(rows) // 2
+        await self._deliver(rows[:middle], number)
+        await self._deliver(rows[middle:], number)
+
+    async def _write(self, rows: list[dict[str, Any]]) -> list[WriteResult]:
+        op = rows[0]["op"] or "create"
+        obj = self.object_name
+        if op.startswith("upsert:"):
+            id_property = op.split(":", 1)[1]
+            records = [{**r["payload"], id_property: r["write_key"]} for r in rows]
+            return await self.connector.upsert(obj, id_property, records)
+        if op == "update":
+            return await self.connector.update(obj, [(r["target_id"], r["payload"]) for r in rows])
+        return await self.connector.create(obj, [dict(r["payload"]) for r in rows])
+
+    def _record(
+        self, rows: list[dict[str, Any]], results: list[WriteResult], *, final: bool
+    ) -> list[dict[str, Any]]:
+        """Journal the answer; return the rows worth sending again."""
+        done: list[tuple[int, str | None, bool]] = []
+        failed: list[tuple[int, str]] = []
+        again: list[dict[str, Any]] = []
+        by_index = {r.index: r for r in results}
+        for i, row in enumerate(rows):
+            result = by_index.get(i)
+            if result is not None and result.ok:
+                created = not row["existed"] if row["existed"] is not None else bool(result.created)
+                done.append((row["seq"], result.id, created))
+            elif result is not None and result.retryable and not final:
+                again.append(row)
+            else:
+                failed.append((row["seq"], (result.error if result else None) or "no answer"))
+        if done:
+            self.journal.mark_done(done)
+            for _ in done:
+                self.breaker.record(None)
+        if failed:
+            self._fail(failed)
+        return again
+
+    def _fail(self, failed: list[tuple[int, str]]) -> None:
+        self.journal.mark_failed(failed)
+        for _, message in failed:
+            if self.breaker.record(message) and self.stop_message is None:
+                self.stop_message = self.breaker.message()
+
+    # --- reconcile ---
+
+    async def reconcile(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Read the target by key for rows whose write may have landed; mark those found done
+        (created by us when they did not exist before); return the rows still to send."""
+        to_send: list[dict[str, Any]] = []
+        by_property: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            op = row["op"] or ""
+            if op.startswith("upsert:") and row["write_key"]:
+                by_property.setdefault(op.split(":", 1)[1], []).append(row)
+            else:
+                to_send.append(row)
+        done: list[tuple[int, str | None, bool]] = []
+        for id_property, group in by_property.items():
+            keys = [r["write_key"] for r in group]
+            found: dict[str, Any] = {}
+            for start in range(0, len(keys), 100):
+                found.update(await self.connector.lookup(
+                    self.object_name, id_property, keys[start : start + 100]))
+            fold = id_property == "email"
+            found = {(k.lower() if fold else k): v for k, v in found.items()}
+            for row in group:
+                remote = found.get(row["write_key"].lower() if fold else row["write_key"])
+                if remote is not None and row["existed"] == 0:
+                    done.append((row["seq"], remote.id, True))
+                else:
+                    to_send.append(row)
+        if done:
+            self.journal.mark_done(done)
+            for _ in done:
+                self.breaker.record(None)
+        return to_send
