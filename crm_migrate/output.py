@@ -50,11 +50,12 @@ def neutralise_series(values: pd.Series) -> pd.Series:
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the frame with every cell a formula-safe string."""
+    """A copy of the frame with every cell (and header) a formula-safe string."""
     import pandas as pd
 
-    return pd.DataFrame({col: neutralise_series(frame[col]) for col in frame.columns},
-                        index=frame.index, columns=frame.columns)
+    columns = [neutralise(str(c)) for c in frame.columns]
+    data = {name: neutralise_series(frame.iloc[:, pos]).to_numpy() for pos, name in enumerate(columns)}
+    return pd.DataFrame(data, index=frame.index, columns=columns)
 
 
 def _open_target(path: Path, private: bool) -> tuple[Path, Any]:

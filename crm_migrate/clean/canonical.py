@@ -238,5 +238,5 @@ def _check_identity(work: TableWork, object_name: str) -> None:
         return
     wanted = f"no {key} and no name" if key else "no name"
     problem = f"nothing identifies this record ({wanted}): kept, please check"
-    problems = (~has_any).map({True: problem, False: ""})
-    work.report(considered[0], problems, column=None, raw=empty_like(problems))
+    for pos in (~has_any).to_numpy().nonzero()[0]:
+        work.issues.append(CleanIssue(work.refs[pos], None, None, None, problem))

@@ -19,26 +19,27 @@ T = TypeVar("T")
 CASELESS = {"email", "domain", "website"}
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def _shared_loop() -> asyncio.AbstractEventLoop:
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="crm-migrate-async", daemon=True).start()
+            _LOOP = loop
+        return _LOOP
+
+
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion, in a helper thread when this thread already runs a loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    box: dict[str, Any] = {}
+    """Run a coroutine from sync code on one shared background event loop and wait for it.
 
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="crm-migrate-match")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    One loop for every call, so a connector used for matching can later be used
+    (or closed with `run_async(connector.aclose())`) without crossing event loops.
+    """
+    return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result()
 
 
 def _fold(name: str, value: str) -> str:
@@ -66,11 +67,18 @@ def same_value(name: str, ours: str, theirs: str | None) -> bool:
 
 
 async def _lookup_all(connector: Connector, object_name: str, field_name: str, values: list[str],
-                      progress: Callable[[float], None] | None = None) -> dict[str, RemoteRecord]:
+                      progress: Callable[[float], None] | None = None,
+                      properties: list[str] | None = None) -> dict[str, RemoteRecord]:
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(values), BATCH):
         batch = values[start:start + BATCH]
-        got = await connector.lookup(object_name, field_name, batch)
+        if properties:
+            try:  # connectors may take the properties to return (HubSpot's does)
+                got = await connector.lookup(object_name, field_name, batch, properties=properties)  # type: ignore[call-arg]
+            except TypeError:
+                got = await connector.lookup(object_name, field_name, batch)
+        else:
+            got = await connector.lookup(object_name, field_name, batch)
         for value, record in got.items():
             found[str(value).casefold()] = record
         if progress is not None:
@@ -88,6 +96,12 @@ async def _read_all(connector: Connector, object_name: str, ids: list[str],
 
 def match_records(result: CleanResult, connector: Connector, schema: ObjectSchema,
                   on_progress: Callable[[float], None] | None = None) -> None:
+    """Mark each record create / update (target_id) / skip (sync; runs on the shared loop)."""
+    run_async(match_records_async(result, connector, schema, on_progress))
+
+
+async def match_records_async(result: CleanResult, connector: Connector, schema: ObjectSchema,
+                              on_progress: Callable[[float], None] | None = None) -> None:
     """Mark each record create / update (target_id) / skip by looking its unique key up on the target."""
     key_field = schema.key
     records = result.records
@@ -95,15 +109,10 @@ def match_records(result: CleanResult, connector: Connector, schema: ObjectSchem
         return
     keys = sorted({r.key for r in records if r.key})
     properties = sorted({name for r in records for name in r.properties})
-
-    async def work() -> tuple[dict[str, RemoteRecord], dict[str, RemoteRecord], list[dict[str, Any]]]:
-        found = await _lookup_all(connector, result.object, key_field, keys, on_progress)
-        ids = sorted({rec.id for rec in found.values()})
-        current = await _read_all(connector, result.object, ids, properties) if ids else {}
-        near = await _target_near_matches(connector, result, found)
-        return found, current, near
-
-    found, current, near = run_async(work())
+    found = await _lookup_all(connector, result.object, key_field, keys, on_progress)
+    ids = sorted({rec.id for rec in found.values()})
+    current = await _read_all(connector, result.object, ids, properties) if ids else {}
+    near = await _target_near_matches(connector, result, found)
     for record in records:
         remote = found.get(record.key or "") if record.key else None
         if remote is None:
@@ -127,7 +136,8 @@ async def _target_near_matches(connector: Connector, result: CleanResult,
     if not creating:
         return []
     lastnames = sorted({r.properties["lastname"] for r in creating})
-    remote = await _lookup_all(connector, "contacts", "lastname", lastnames)
+    remote = await _lookup_all(connector, "contacts", "lastname", lastnames,
+                               properties=["firstname", "lastname", "company", "email"])
     out = []
     for record in creating:
         other = remote.get(record.properties["lastname"].casefold())
