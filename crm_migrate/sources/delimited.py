@@ -21,6 +21,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 _SAW = re.compile(r"saw (\d+)")
 _EOF_IN_STRING = re.compile(r"EOF inside string starting at row (\d+)")
 HEADER_SAMPLE_RECORDS = 60
+_NAMED_DELIMITERS = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 BIG_CELL = 1_000_000
 
 
@@ -57,8 +58,10 @@ def read_delimited(
     lines = split_lines(text)
     if delimiter is None:
         delimiter = sniff_delimiter(lines[:400])
-    elif delimiter in ("\\t", "tab", "TAB"):
-        delimiter = "\t"
+    else:
+        delimiter = _NAMED_DELIMITERS.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise SourceError(f"delimiter must be one character, not {delimiter!r}", file=file)
     records = parse_records(lines[:2000], delimiter, HEADER_SAMPLE_RECORDS)
     if not whole_file and len(records) > 1:
         records = records[:-1]
