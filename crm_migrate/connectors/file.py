@@ -307,7 +307,11 @@ class FileConnector:
         return KEYS.get(object_name)
 
     async def lookup(
-        self, object_name: str, field_name: str, values: list[str]
+        self,
+        object_name: str,
+        field_name: str,
+        values: list[str],
+        properties: list[str] | None = None,
     ) -> dict[str, RemoteRecord]:
         """Rows this file already holds whose `field_name` matches (case-insensitive)."""
         async with self._lock:

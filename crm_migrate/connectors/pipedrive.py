@@ -186,41 +186,53 @@ class PipedriveConnector(HttpConnectorBase):
         return WriteResult(index, ok=False, error=_error_message(response))
 
     async def _fan_out(
-        self, calls: list[tuple[int, str, str, dict[str, Any] | None, bool | None]]
+        self,
+        calls: list[tuple[int, str, str, dict[str, Any] | None, bool | None]],
+        *,
+        idempotent: bool = True,
     ) -> list[WriteResult]:
         """Run single-record writes concurrently; a transient failure raises after all settle.
 
-        The raised TransientError carries the settled results as `.results`, so the
-        caller can keep the records that did go through.
+        The raised TransientError carries the settled results as `.results`. For
+        non-idempotent writes (creates without a key) that partly went through, the
+        records whose answer was lost fail instead, so resending the batch cannot
+        duplicate the ones that did land.
         """
         outcomes = await asyncio.gather(
             *(self._write_one(*call) for call in calls), return_exceptions=True
         )
         results: list[WriteResult] = []
         transient: list[TransientError] = []
+        lost: list[tuple[int, TransientError]] = []
         for call, outcome in zip(calls, outcomes, strict=True):
             if isinstance(outcome, WriteResult):
                 results.append(outcome)
             elif isinstance(outcome, TransientError):
                 transient.append(outcome)
-                if not outcome.maybe_committed:
+                if outcome.maybe_committed:
+                    lost.append((call[0], outcome))
+                else:
                     results.append(
                         WriteResult(call[0], ok=False, error=str(outcome), retryable=True)
                     )
             elif isinstance(outcome, BaseException):
                 raise outcome
-        if transient:
-            uncertain = [t for t in transient if t.maybe_committed]
-            if uncertain or not any(r.ok for r in results):
-                first = (uncertain or transient)[0]
-                error = TransientError(
-                    f"{first} ({len(transient)} of {len(calls)} requests failed)",
-                    status=first.status,
-                    retry_after=max((t.retry_after or 0.0) for t in transient) or None,
-                    maybe_committed=bool(uncertain) or any(r.ok for r in results),
-                )
-                error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
-                raise error
+        landed = any(r.ok for r in results)
+        if lost and landed and not idempotent:
+            for index, exc in lost:
+                message = f"{exc}; it may have been created: check Pipedrive before resending it"
+                results.append(WriteResult(index, ok=False, error=message))
+            return sorted(results, key=lambda r: r.index)
+        if transient and (lost or not landed):
+            first = lost[0][1] if lost else transient[0]
+            error = TransientError(
+                f"{first} ({len(transient)} of {len(calls)} requests failed)",
+                status=first.status,
+                retry_after=max((t.retry_after or 0.0) for t in transient) or None,
+                maybe_committed=bool(lost) or landed,
+            )
+            error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
+            raise error
         return sorted(results, key=lambda r: r.index)
 
     # -- translation ------------------------------------------------------------------
@@ -404,14 +416,25 @@ class PipedriveConnector(HttpConnectorBase):
         return None
 
     async def lookup(
-        self, object_name: str, field_name: str, values: list[str]
+        self,
+        object_name: str,
+        field_name: str,
+        values: list[str],
+        properties: list[str] | None = None,
     ) -> dict[str, RemoteRecord]:
-        """One exact-match search per value (the search budget is 10 per 2 s)."""
+        """One exact-match search per value (the search budget is 10 per 2 s); with
+        `properties`, the hits are read in full (100 a request) for before-images."""
         wanted = [v for v in dict.fromkeys(values) if v and v.strip()]
-        found = await asyncio.gather(
-            *(self._search_one(object_name, field_name, v) for v in wanted)
-        )
-        return {value: record for value, record in zip(wanted, found, strict=True) if record}
+        hits = await asyncio.gather(*(self._search_one(object_name, field_name, v) for v in wanted))
+        found = {value: record for value, record in zip(wanted, hits, strict=True) if record}
+        if properties is not None and found:
+            full = await self.read(object_name, [r.id for r in found.values()], properties)
+            for value, record in found.items():
+                if record.id in full:
+                    found[value] = RemoteRecord(
+                        record.id, {**full[record.id].properties, field_name: value}
+                    )
+        return found
 
     async def read(
         self, object_name: str, ids: list[str], properties: list[str]
@@ -453,7 +476,7 @@ class PipedriveConnector(HttpConnectorBase):
         entity = pd_entity(object_name)
         bodies, failed = await self._bodies(object_name, records, creating=True)
         calls = [(i, "POST", f"/api/v2/{entity}", body, True) for i, body in bodies.items()]
-        results = await self._fan_out(calls)
+        results = await self._fan_out(calls, idempotent=False)
         return sorted([*results, *failed.values()], key=lambda r: r.index)
 
     async def update(

@@ -321,10 +321,15 @@ class SalesforceConnector(HttpConnectorBase):
             raise TargetError(f"{admin_hint(sobject)} (automatic creation failed: {exc})") from None
 
     async def lookup(
-        self, object_name: str, field_name: str, values: list[str]
+        self,
+        object_name: str,
+        field_name: str,
+        values: list[str],
+        properties: list[str] | None = None,
     ) -> dict[str, RemoteRecord]:
         """Records whose field equals one of `values` (SOQL IN, case-insensitive as Salesforce
-        compares); none for a field Salesforce has no home for."""
+        compares), with the standard fields plus `properties`; none for a field Salesforce
+        has no home for."""
         wanted = [v for v in dict.fromkeys(values) if v]
         if not wanted:
             return {}
@@ -342,7 +347,7 @@ class SalesforceConnector(HttpConnectorBase):
         by_folded: dict[str, list[str]] = {}
         for value in wanted:
             by_folded.setdefault(value.lower(), []).append(value)
-        select = select_list(object_name, None, extra, field_name)
+        select = select_list(object_name, None, extra, field_name, *(properties or []))
         found: dict[str, RemoteRecord] = {}
         for soql in soql_chunks(f"SELECT {select} FROM {sobject}", column, wanted):
             for record in await self._query(soql):

@@ -46,11 +46,12 @@ def select_list(
     field_map: dict[str, str] | None = None,
     *extra: str,
 ) -> str:
-    """`Id, Field, ...` for canonical `properties` (all standard mapped fields when empty)."""
+    """`Id, Field, ...` for canonical `properties` (all standard mapped fields when empty)
+    plus `extra` names; names with no Salesforce field are left out."""
     names = ["Id"]
     wanted = properties or [n for n in SF_FIELDS.get(object_name, {}) if n != ID_PROPERTY]
     for name in [*wanted, *extra]:
-        sf_name = sf_field(object_name, name, field_map) or (name if name in extra else None)
+        sf_name = sf_field(object_name, name, field_map)  # None: no Salesforce field
         if sf_name and sf_name not in names:
             names.append(sf_name)
     return ", ".join(names)

@@ -337,16 +337,31 @@ async def test_429_exhausted_is_transient_with_retry_after(api: FakePipedrive) -
     await pd.aclose()
 
 
-async def test_5xx_in_a_batch_raises_maybe_committed_with_partial_results(
+async def test_5xx_in_a_keyed_batch_raises_maybe_committed_with_partial_results(
     api: FakePipedrive,
 ) -> None:
     pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api), concurrency=1)
+    api.queue.extend([httpx.Response(200, json={"success": True, "data": {"items": []}})] * 2)
     api.queue.append(httpx.Response(502, text="Bad Gateway"))
     with pytest.raises(TransientError) as info:
-        await pd.create("contacts", [{"firstname": "A"}, {"firstname": "B"}])
-    assert info.value.maybe_committed is True
+        await pd.upsert("contacts", "email", [{"email": "a@x.com"}, {"email": "b@x.com"}])
+    assert info.value.maybe_committed is True  # the engine looks both up by email, then resends
     partial = info.value.results  # type: ignore[attr-defined]
     assert [(r.index, r.ok) for r in partial] == [(1, True)]
+    await pd.aclose()
+
+
+async def test_5xx_in_a_keyless_create_fails_only_the_lost_record(api: FakePipedrive) -> None:
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api), concurrency=1)
+    api.queue.append(httpx.Response(502, text="Bad Gateway"))
+    results = await pd.create("deals", [{"dealname": "A"}, {"dealname": "B"}])
+    assert [(r.index, r.ok, r.retryable) for r in results] == [(0, False, False), (1, True, False)]
+    assert "may have been created" in results[0].error
+    assert len(api.store["deals"]) == 1  # nothing will be resent blindly
+    # when nothing landed, the whole batch is transient and may be retried
+    api.queue.append(httpx.Response(503, text="Service Unavailable"))
+    with pytest.raises(TransientError):
+        await pd.create("deals", [{"dealname": "C"}])
     await pd.aclose()
 
 
@@ -459,3 +474,18 @@ async def test_lookup_by_a_field_pipedrive_lacks_finds_nothing(
 ) -> None:
     assert await pd.lookup("companies", "domain", ["acme.com"]) == {}
     assert api.requests == []  # nothing to search: no request spent
+
+
+async def test_lookup_with_properties_reads_hits_in_full(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    await pd.create("contacts", [{"firstname": "Ada", "lastname": "L", "email": "ada@x.com"}])
+    api.requests.clear()
+    plain = await pd.lookup("contacts", "email", ["ADA@x.com"])
+    assert plain["ADA@x.com"].properties == {"email": "ADA@x.com"}
+    full = await pd.lookup(
+        "contacts", "email", ["ada@x.com", "nobody@x.com"], properties=["firstname"]
+    )
+    assert full["ada@x.com"].properties == {"firstname": "Ada", "email": "ada@x.com"}
+    reads = [r for r in api.requests if r.url.path == "/api/v2/persons" and r.method == "GET"]
+    assert len(reads) == 1 and reads[0].url.params["ids"] == "100"

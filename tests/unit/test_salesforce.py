@@ -525,3 +525,13 @@ async def test_lookup_by_a_field_salesforce_lacks_finds_nothing(
 ) -> None:
     assert await sf.lookup("contacts", "lifecyclestage", ["lead"]) == {}
     assert org.requests == []
+
+
+async def test_lookup_selects_requested_custom_properties(
+    sf: SalesforceConnector, org: FakeOrg
+) -> None:
+    await sf.create("contacts", [{"email": "c@x.com", "lastname": "C", "Region__c": "EMEA"}])
+    found = await sf.lookup("contacts", "email", ["c@x.com"], properties=["Region__c", "company"])
+    assert found["c@x.com"].properties["Region__c"] == "EMEA"
+    soql = parse_qs(org.requests[-1].url.query.decode())["q"][0]
+    assert "Region__c" in soql and "company" not in soql.lower().split(" from ")[0]
