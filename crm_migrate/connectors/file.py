@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
-from crm_migrate.connectors.fieldmap import iso_date
+from crm_migrate.connectors.fieldmap import ID_PROPERTY, iso_date
 from crm_migrate.errors import TargetError
 from crm_migrate.schema import DEAL_STAGES, builtin_schema
 
@@ -249,7 +249,12 @@ class FileConnector:
         """The output's header row and data rows, in the order written."""
         assert self.object_name is not None
         layout = headers_for(self.layout, self.object_name)
-        filled = {name for props in self.rows.values() for name, value in props.items() if value}
+        filled = {
+            name
+            for props in self.rows.values()
+            for name, value in props.items()
+            if value and name != ID_PROPERTY  # the engine's key stays in the sidecar
+        }
         if not self.rows:
             filled = set(layout)
         order = [name for name in layout if name in filled] + sorted(filled - set(layout))

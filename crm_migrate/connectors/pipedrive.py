@@ -21,7 +21,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, TransientError, WriteResult
-from crm_migrate.connectors.fieldmap import iso_date
+from crm_migrate.connectors.fieldmap import ID_PROPERTY, iso_date
 from crm_migrate.connectors.httpbase import (
     HttpConnectorBase,
     RollingLimiter,
@@ -311,7 +311,7 @@ class PipedriveConnector(HttpConnectorBase):
                 if int_or_none(props.get(link)) is not None:
                     body[link] = int(props[link])
         for name, value in props.items():
-            if name in handled:
+            if name in handled or name == ID_PROPERTY:
                 continue
             key = self._custom(object_name, name)
             if key:
@@ -495,10 +495,17 @@ class PipedriveConnector(HttpConnectorBase):
     async def upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
     ) -> list[WriteResult]:
-        """Search by `id_property`, then PATCH the match or POST a new record (not atomic)."""
+        """Search by `id_property`, then PATCH the match or POST a new record (not atomic).
+
+        A key Pipedrive cannot search (e.g. the engine's `crm_migrate_id`) falls back to
+        the object's natural key (persons: email, organizations: name).
+        """
         entity = pd_entity(object_name)
-        keys = [props.get(id_property, "") for props in records]
-        existing = await self.lookup(object_name, id_property, [k for k in keys if k])
+        key = id_property
+        if SEARCH_FIELD.get((object_name, key)) is None and not self._custom(object_name, key):
+            key = KEYS.get(object_name) or key
+        keys = [(props.get(key) or "").strip() for props in records]
+        existing = await self.lookup(object_name, key, [k for k in keys if k])
         bodies: dict[int, dict[str, Any]] = {}
         failed: dict[int, WriteResult] = {}
         calls = []
@@ -513,7 +520,7 @@ class PipedriveConnector(HttpConnectorBase):
                 calls.append((index, "POST", f"/api/v2/{entity}", bodies[index], True))
             else:
                 calls.append((index, "PATCH", f"/api/v2/{entity}/{match.id}", bodies[index], False))
-        results = await self._fan_out(calls)
+        results = await self._fan_out(calls, idempotent=all(keys))
         return sorted([*results, *failed.values()], key=lambda r: r.index)
 
     async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:

@@ -155,3 +155,15 @@ def test_layout_follows_the_file_name(tmp_path: Path) -> None:
     assert (
         FileConnector(url=str(tmp_path / "for_pipedrive.csv"), layout="hubspot").layout == "hubspot"
     )
+
+
+async def test_engine_key_stays_out_of_the_import_file(tmp_path: Path) -> None:
+    out = tmp_path / "companies.csv"
+    conn = FileConnector(url=str(out))
+    await conn.upsert("companies", "crm_migrate_id", [{"crm_migrate_id": "cm-1", "name": "Acme"}])
+    again = await conn.upsert(
+        "companies", "crm_migrate_id", [{"crm_migrate_id": "cm-1", "name": "Acme2"}]
+    )
+    assert again[0].created is False
+    assert _read_csv(out) == [["Company name"], ["Acme2"]]
+    assert set(await conn.lookup("companies", "crm_migrate_id", ["cm-1"])) == {"cm-1"}

@@ -489,3 +489,20 @@ async def test_lookup_with_properties_reads_hits_in_full(
     assert full["ada@x.com"].properties == {"firstname": "Ada", "email": "ada@x.com"}
     reads = [r for r in api.requests if r.url.path == "/api/v2/persons" and r.method == "GET"]
     assert len(reads) == 1 and reads[0].url.params["ids"] == "100"
+
+
+async def test_upsert_by_engine_key_falls_back_to_the_natural_key(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    first = await pd.upsert(
+        "companies", "crm_migrate_id", [{"crm_migrate_id": "cm-1", "name": "Acme"}]
+    )
+    again = await pd.upsert(
+        "companies", "crm_migrate_id", [{"crm_migrate_id": "cm-1", "name": "ACME"}]
+    )
+    assert (first[0].created, again[0].created, again[0].id) == (True, False, first[0].id)
+    assert len(api.store["organizations"]) == 1
+    assert "crm_migrate_id" not in pd.dropped_fields.get("companies", set())
+    assert all(
+        r.url.params.get("fields") == "name" for r in api.requests if r.url.path.endswith("/search")
+    )
