@@ -497,15 +497,20 @@ class PipedriveConnector(HttpConnectorBase):
     ) -> list[WriteResult]:
         """Search by `id_property`, then PATCH the match or POST a new record (not atomic).
 
-        A key Pipedrive cannot search (e.g. the engine's `crm_migrate_id`) falls back to
-        the object's natural key (persons: email, organizations: name).
+        A key Pipedrive cannot search (the engine's `crm_migrate_id`, unless `field_map`
+        names a custom field for it) means plain creates, reported as non-idempotent so
+        a partly failed batch is never resent whole.
         """
         entity = pd_entity(object_name)
-        key = id_property
-        if SEARCH_FIELD.get((object_name, key)) is None and not self._custom(object_name, key):
-            key = KEYS.get(object_name) or key
-        keys = [(props.get(key) or "").strip() for props in records]
-        existing = await self.lookup(object_name, key, [k for k in keys if k])
+        searchable = SEARCH_FIELD.get((object_name, id_property)) is not None or bool(
+            self._custom(object_name, id_property)
+        )
+        keys = [(props.get(id_property) or "").strip() for props in records]
+        existing = (
+            await self.lookup(object_name, id_property, [k for k in keys if k])
+            if searchable
+            else {}
+        )
         bodies: dict[int, dict[str, Any]] = {}
         failed: dict[int, WriteResult] = {}
         calls = []
@@ -520,7 +525,7 @@ class PipedriveConnector(HttpConnectorBase):
                 calls.append((index, "POST", f"/api/v2/{entity}", bodies[index], True))
             else:
                 calls.append((index, "PATCH", f"/api/v2/{entity}/{match.id}", bodies[index], False))
-        results = await self._fan_out(calls, idempotent=all(keys))
+        results = await self._fan_out(calls, idempotent=searchable and all(keys))
         return sorted([*results, *failed.values()], key=lambda r: r.index)
 
     async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
