@@ -55,6 +55,8 @@ class WizardState:
     dropped: set[str] = field(default_factory=set)  # source ids left out of the push
     member_cache: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict)
     journal_path: Path | None = None
+    batch_size: int | None = None  # None: the connector's maximum
+    run_name: str | None = None  # journal file name stem (tests); default a timestamp
     summary: dict[str, Any] | None = None
     demo: bool = False
 
@@ -444,7 +446,7 @@ class WizardState:
         from crm_migrate.paths import ensure_dir, runs_dir
 
         folder = ensure_dir(runs_dir(), private=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = self.run_name or time.strftime("%Y%m%d-%H%M%S")
         path = folder / f"{stamp}-{self.object_name}.journal"
         n = 2
         while path.exists():

@@ -27,6 +27,8 @@ def progress_text(*args: Any, **kwargs: Any) -> str:
         if done is not None and total:
             return f"{message or 'working'} {done:,}/{total:,}"
         return str(message or item)
+    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], float):
+        return f"Cleaning: {args[0]}… {args[1]:.0%}"
     if len(args) >= 2 and all(isinstance(a, int) for a in args[:2]):
         return f"{args[0]:,}/{args[1]:,} " + " ".join(str(a) for a in args[2:])
     return " ".join(str(a) for a in args) or "working"
@@ -38,7 +40,8 @@ class CleanStep(WizardStep):
     STEP = "clean"
     BINDINGS = [
         Binding("ctrl+r", "run_clean", "Re-clean", id="clean.run", tooltip="Run cleaning again"),
-        Binding("enter", "edit_cell", "Edit cell", id="clean.edit", tooltip="Fix the highlighted value"),
+        Binding("e", "edit_cell", "Edit cell", id="clean.edit",
+                tooltip="Fix the highlighted value (or press enter)"),
         Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
         Binding("d", "drop_rows", "Drop rows", id="clean.drop",
                 tooltip="Leave out the rows having the highlighted problem"),
@@ -128,18 +131,25 @@ class CleanStep(WizardStep):
         table = self.query_one("#clean-table", PagedTable)
         if self.preview:
             frame = self.state.changes()
-            table.show_frame(frame, index_label="#")
-            caption = "Before/after (p: problems)"
+            table.show_frame(frame, index_label=None,
+                             widths={"source": 20, "field": 12, "before": 22, "after": 22})
+            caption = "Before → after of changed values (p: back to problems)"
         else:
             self.issue_rows = list(result.issues)
             frame = pd.DataFrame(
-                [[str(i.row if i.row is not None else "file"), i.column or "", i.field or "",
+                [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
                   i.value or "", i.problem] for i in self.issue_rows],
-                columns=["row", "column", "field", "value", "problem"])
+                columns=["row", "field", "value", "problem"])
             frame.index = range(1, len(frame) + 1)
-            table.show_frame(frame, index_label="#")
-            caption = "Problems (enter: edit · d: drop rows · r: region · p: before/after)"
+            table.show_frame(frame, index_label=None,
+                             widths={"row": 20, "field": 12, "value": 22, "problem": 60})
+            caption = "Problems · enter edits the cell"
         self.query_one("#clean-caption", Label).update(f"{caption} · {table.page_caption()}")
+
+    @on(PagedTable.RowSelected, "#clean-table")
+    def row_chosen(self) -> None:
+        if not self.preview:
+            self.action_edit_cell()
 
     def current_issue(self) -> Any:
         table = self.query_one("#clean-table", PagedTable)

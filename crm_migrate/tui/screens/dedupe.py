@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -62,22 +63,22 @@ class DedupeStep(WizardStep):
         for record in result.records:
             actions[record.action] = actions.get(record.action, 0) + 1
         summary.update(
-            f"{len(self.groups)} duplicate groups · {actions.get('create', 0)} to create · "
-            f"{actions.get('update', 0)} update existing CRM records · {actions.get('skip', 0)} skip"
-            + (f" · {len(result.near_matches)} near matches" if result.near_matches else ""))
+            f"{len(self.groups)} duplicate groups · {actions.get('create', 0)} create · "
+            f"{actions.get('update', 0)} update (in the CRM already) · {actions.get('skip', 0)} skip"
+            + (f" · {len(result.near_matches)} near" if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
         if self.show_updates:
             updates = [r for r in result.records if r.action == "update"]
             for record in updates:
-                options.add_option(Option(f"update {record.key or record.source}"[:24]))
+                options.add_option(Option(_cut(f"↻ {record.key or record.source}", 24)))
             self.query_one("#dedupe-caption", Label).update(
                 f"{len(updates)} records update existing CRM records (u: back to groups)")
             self.query_one("#group-detail", DataTable).clear(columns=True)
             return
         for number, record in enumerate(self.groups, start=1):
             label = record.key or record.properties.get("name") or record.source
-            options.add_option(Option(f"{number}. {len(record.members)}× {label}"[:24]))
+            options.add_option(Option(_cut(f"{number} ({len(record.members)}) {label}", 24)))
         if self.groups:
             options.highlighted = min(highlighted or 0, len(self.groups) - 1)
             self.show_group(options.highlighted or 0)
@@ -106,11 +107,11 @@ class DedupeStep(WizardStep):
         table = self.query_one("#group-detail", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column("field", key="field")
+        table.add_column("field", key="field", width=13)
         for member in record.members:
             mark = "★ " if member == record.source else ""
-            table.add_column(f"{mark}{member}"[:22], key=member)
-        table.add_column("→ merged", key="__merged__")
+            table.add_column(_cut(f"{mark}{member}", 18), key=member, width=18)
+        table.add_column("→ merged", key="__merged__", width=20)
         fields: list[str] = []
         for member_values in values.values():
             fields.extend(f for f in member_values if f not in fields)
@@ -118,9 +119,9 @@ class DedupeStep(WizardStep):
         self.fields = fields
         for name in fields:
             chosen = (index, name) in self.state.value_choices
-            cells: list[Any] = [name]
-            cells.extend(values.get(str(m), {}).get(name, "")[:22] for m in record.members)
-            cells.append(("✎ " if chosen else "") + record.properties.get(name, "")[:24])
+            cells: list[Any] = [Text(_cut(name, 13))]
+            cells.extend(Text(_cut(values.get(str(m), {}).get(name, ""), 18)) for m in record.members)
+            cells.append(Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), 20)))
             table.add_row(*cells, key=name)
         if fields:
             table.move_cursor(row=min(max(cursor, 0), len(fields) - 1))
@@ -193,3 +194,7 @@ class DedupeStep(WizardStep):
         if self.state.clean_result is None or self.state.clean_stale:
             return "Run cleaning first (Clean step)."
         return None
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -52,14 +52,14 @@ class PushStep(WizardStep):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="push-body"):
             yield Static("", id="push-plan")
-            yield ProgressBar(id="push-bar", show_eta=False)
+            yield ProgressBar(id="push-bar", total=1, show_eta=False)
             yield Static("", id="push-live")
             with Horizontal(classes="buttons"):
-                yield Button("Dry run (d)", id="dry")
-                yield Button("Start (s)", id="start", variant="primary")
-                yield Button("Pause (p)", id="pause")
-                yield Button("Resume (r)", id="resume")
-                yield Button("Cancel (c)", id="cancel", variant="error")
+                yield Button("Dry run (d)", id="dry", compact=True)
+                yield Button("Start (s)", id="start", variant="primary", compact=True)
+                yield Button("Pause (p)", id="pause", compact=True)
+                yield Button("Resume (r)", id="resume", compact=True)
+                yield Button("Cancel (c)", id="cancel", variant="error", compact=True)
             yield Static("", id="push-failures", classes="dim")
 
     def refresh_from_state(self) -> None:
@@ -80,8 +80,8 @@ class PushStep(WizardStep):
             plan.update(
                 f"Push {len(result.records):,} {result.object} to {target}: "
                 f"{actions.get('create', 0):,} create · {actions.get('update', 0):,} update · "
-                f"{actions.get('skip', 0):,} skip · {len(result.issues):,} problems reported.\n"
-                "d: dry run · s: start · p: pause · r: resume · c: cancel")
+                f"{actions.get('skip', 0):,} skip.\n"
+                "d checks against the target first (writes nothing); s starts the push.")
         elif state.journal_path is not None:
             plan.update(f"Run {state.journal_path.name}: r resumes it.")
         else:
@@ -155,7 +155,8 @@ class PushStep(WizardStep):
         outcome = start_push(
             paths=list(state.selected), profile=state.ensure_profile(), profile_path=profile_path,
             target=state.target, url=state.url, journal_path=journal,
-            region=state.region, dry_run=(kind == "dry-run"), clean_result=state.clean_result,
+            region=state.region, batch_size=state.batch_size, dry_run=(kind == "dry-run"),
+            clean_result=state.clean_result,
             on_progress=report, should_stop=self.stop_event.is_set)
         summary = push_status(journal) if kind == "push" else _as_dict(outcome)
         self.post_message(PushFinished(summary, kind))
@@ -190,15 +191,26 @@ class PushStep(WizardStep):
             self.query_one("#push-live", Static).update(str(summary["error"]))
             return
         if event.kind == "dry-run":
-            self.query_one("#push-live", Static).update("Dry run: " + _summary_line(summary)
-                                                        + "\nNothing was written. s starts the push.")
+            parts = [f"{summary.get(k, 0):,} {word}" for k, word in (
+                ("would_create", "to create"), ("would_update", "to update (already in the CRM)"),
+                ("would_skip", "to skip"), ("would_fail", "would fail"))]
+            companies = summary.get("companies_to_create")
+            if companies:
+                parts.append(f"{companies:,} new companies")
+            self.query_one("#push-live", Static).update(
+                "Dry run against the target: " + " · ".join(parts)
+                + "\nNothing was written. s starts the push.")
             return
         self.state.summary = summary
         run_state = summary.get("state")
         if run_state == "interrupted":
-            word = "Cancelled" if self.cancelled else "Paused"
-            self.query_one("#push-live", Static).update(
-                f"{word}: {_summary_line(summary)}\nThe run is resumable: r here or from the Start step.")
+            if self.stop_event.is_set():
+                word = "Cancelled" if self.cancelled else "Paused"
+                why = "The run is resumable: r here or from the Start step."
+            else:
+                word = "Stopped"
+                why = str(summary.get("message") or "The run is resumable: r.")
+            self.query_one("#push-live", Static).update(f"{word}: {_summary_line(summary)}\n{why}")
             if self.cancelled:
                 self.app.goto("report")  # type: ignore[attr-defined]
             return
@@ -239,6 +251,9 @@ class PushStep(WizardStep):
 def _as_dict(outcome: Any) -> dict[str, Any]:
     if isinstance(outcome, dict):
         return outcome
+    status = getattr(outcome, "status", None)
+    if isinstance(status, dict):
+        return {**status, "message": getattr(outcome, "message", None) or status.get("message")}
     if hasattr(outcome, "to_dict"):
         return dict(outcome.to_dict())
     if hasattr(outcome, "__dict__"):

@@ -33,8 +33,8 @@ class ReportStep(WizardStep):
         with Vertical(id="report-body"):
             yield Static("", id="report-summary")
             with Horizontal(classes="buttons"):
-                yield Button("Roll back (ctrl+z)", id="rollback", variant="error")
-                yield Button("New migration (n)", id="new")
+                yield Button("Roll back (ctrl+z)", id="rollback", variant="error", compact=True)
+                yield Button("New migration (n)", id="new", compact=True)
             yield Label("", id="report-caption", classes="caption")
             yield PagedTable(id="report-errors", cursor_type="row")
 
@@ -60,6 +60,8 @@ class ReportStep(WizardStep):
             import pandas as pd
 
             errors = pd.read_csv(str(errors_file), dtype=str, keep_default_na=False)
+            first = [c for c in ("_source", "_error") if c in errors.columns]
+            errors = errors[first + [c for c in errors.columns if c not in first]]
             errors.index = range(1, len(errors) + 1)
         self.app.call_from_thread(self.show, status, errors)
 
@@ -77,13 +79,15 @@ class ReportStep(WizardStep):
             f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "
             f"pending {status.get('pending', 0):,} of {status.get('total', 0):,}",
         ]
+        if status.get("message"):
+            lines.append(str(status["message"]))
         if status.get("errors_file"):
             lines.append(f"Errors file: {status['errors_file']}")
         lines.append(f"Journal: {self.state.journal_path}")
         summary.update("\n".join(lines))
         table = self.query_one("#report-errors", PagedTable)
         if errors is not None and len(errors):
-            table.show_frame(errors)
+            table.show_frame(errors, index_label=None, widths={"_source": 20, "_error": 50})
             self.query_one("#report-caption", Label).update(f"Failed records · {table.page_caption()}")
         else:
             table.show_frame(None)

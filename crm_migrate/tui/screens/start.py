@@ -40,9 +40,9 @@ class StartStep(WizardStep):
                 id="start-intro",
             )
             with Horizontal(classes="buttons"):
-                yield Button("New migration (n)", id="new", variant="primary")
-                yield Button("Resume run (r)", id="resume")
-                yield Button("Open profile (o)", id="open")
+                yield Button("New migration (n)", id="new", variant="primary", compact=True)
+                yield Button("Resume run (r)", id="resume", compact=True)
+                yield Button("Open profile (o)", id="open", compact=True)
             yield Label("Runs", classes="section")
             yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
             yield Label("", id="runs-note", classes="dim")

@@ -41,6 +41,8 @@ class PagedTable(DataTable[Text]):
         self.page = 0
         self._frame: pd.DataFrame | None = None
         self._columns: list[str] = []
+        self._show_index = True
+        self._widths: dict[str, int] = {}
 
     @property
     def total(self) -> int:
@@ -51,16 +53,21 @@ class PagedTable(DataTable[Text]):
         return max(1, -(-self.total // self.page_size))
 
     def show_frame(self, frame: pd.DataFrame | None, columns: list[str] | None = None,
-                   index_label: str = "row", page: int = 0) -> None:
-        """Show a frame (its index as the first column), starting at `page`."""
+                   index_label: str | None = "row", page: int = 0,
+                   widths: dict[str, int] | None = None) -> None:
+        """Show a frame (its index as the first column unless index_label is None) from `page`."""
         self._frame = frame
+        self._show_index = index_label is not None
+        self._widths = widths or {}
         self._columns = list(columns if columns is not None else (frame.columns if frame is not None else []))
         self.clear(columns=True)
         if frame is None:
             return
-        self.add_column(index_label, key="__index__")
+        if index_label is not None:
+            self.add_column(index_label, key="__index__")
         for column in self._columns:
             self.add_column(str(column)[: self.max_width], key=str(column))
+            
         self.show_page(min(page, self.pages - 1))
 
     def show_page(self, page: int) -> None:
@@ -71,12 +78,13 @@ class PagedTable(DataTable[Text]):
             return
         start = self.page * self.page_size
         chunk = self._frame.iloc[start : start + self.page_size]
-        width = self.max_width
         rows = []
         keys = []
         for index, values in zip(chunk.index, chunk[self._columns].itertuples(index=False, name=None),
                                  strict=False):
-            rows.append([Text(str(index)), *(Text(self._cut(str(v), width)) for v in values)])
+            cells = [Text(self._cut(str(v), self._widths.get(c, self.max_width)))
+                     for c, v in zip(self._columns, values, strict=False)]
+            rows.append([Text(str(index)), *cells] if self._show_index else cells)
             keys.append(str(index))
         for key, row in zip(keys, rows, strict=False):
             self.add_row(*row, key=key)
