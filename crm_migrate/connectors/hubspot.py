@@ -30,8 +30,11 @@ SEARCH_IN_MAX = 100
 MAX_429_WAITS = 12
 MAX_READ_RETRIES = 6
 RETRY_STATUSES = frozenset({408, 423, 425, 477, 500, 502, 503, 504, 520, 522, 524})
-GROUP_NAMES = {"contacts": "contactinformation", "companies": "companyinformation",
-               "deals": "dealinformation"}
+GROUP_NAMES = {
+    "contacts": "contactinformation",
+    "companies": "companyinformation",
+    "deals": "dealinformation",
+}
 DEFAULT_RATE = RateHint(100, 10.0)
 
 
@@ -119,7 +122,13 @@ class HubSpotConnector:
         )
 
     async def _send(
-        self, method: str, path: str, body: Any = None, *, write: bool, search: bool = False,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        write: bool,
+        search: bool = False,
         params: Any = None,
     ) -> httpx.Response:
         """One request through the limiter; 429s wait here, other failures are raised."""
@@ -144,8 +153,9 @@ class HubSpotConnector:
                     maybe_committed=committed,
                 )
             else:
-                self._observe(response)
                 status = response.status_code
+                if status != 429:  # a 429's Retry-After is more precise than its Remaining: 0
+                    self._observe(response)
                 if status == 429:
                     self.rate_limited += 1
                     data = _body(response)
@@ -163,7 +173,9 @@ class HubSpotConnector:
                     waits += 1
                     if waits > MAX_429_WAITS:
                         raise TransientError(
-                            _message(response), status=429, retry_after=retry_after,
+                            _message(response),
+                            status=429,
+                            retry_after=retry_after,
                             maybe_committed=False,
                         )
                     continue
@@ -171,8 +183,10 @@ class HubSpotConnector:
                     raise AuthError(f"{self.target} refused the credentials: {_message(response)}")
                 if status in RETRY_STATUSES or status >= 500:
                     error = TransientError(
-                        _message(response), status=status,
-                        retry_after=_retry_after(response, None), maybe_committed=write,
+                        _message(response),
+                        status=status,
+                        retry_after=_retry_after(response, None),
+                        maybe_committed=write,
                     )
                 else:
                     return response
@@ -223,9 +237,7 @@ class HubSpotConnector:
             "hasUniqueValue": True,
             "description": "Set by crm-migrate so that re-sent writes never duplicate a record.",
         }
-        response = await self._send(
-            "POST", f"/crm/v3/properties/{object_name}", body, write=False
-        )
+        response = await self._send("POST", f"/crm/v3/properties/{object_name}", body, write=False)
         if response.status_code not in (200, 201, 409):
             self._expect(response, f"creating the {name} property on {object_name}")
 
@@ -248,8 +260,14 @@ class HubSpotConnector:
             found = await self._search_in(object_name, field_name, values, wanted)
         out: dict[str, RemoteRecord] = {}
         fold = field_name != ID_PROPERTY
-        index = {((r.properties.get(field_name) or "").lower() if fold else
-                  r.properties.get(field_name) or ""): r for r in found}
+        index = {
+            (
+                (r.properties.get(field_name) or "").lower()
+                if fold
+                else r.properties.get(field_name) or ""
+            ): r
+            for r in found
+        }
         for value in values:
             record = index.get(value.lower() if fold else value)
             if record is not None:
@@ -262,8 +280,11 @@ class HubSpotConnector:
         out: list[RemoteRecord] = []
         for start in range(0, len(ids), self.max_batch):
             chunk = ids[start : start + self.max_batch]
-            body: dict[str, Any] = {"inputs": [{"id": v} for v in chunk], "properties": properties,
-                                    "propertiesWithHistory": []}
+            body: dict[str, Any] = {
+                "inputs": [{"id": v} for v in chunk],
+                "properties": properties,
+                "propertiesWithHistory": [],
+            }
             if id_property:
                 body["idProperty"] = id_property
             response = await self._send(
@@ -285,15 +306,23 @@ class HubSpotConnector:
             after: str | None = None
             while True:
                 body: dict[str, Any] = {
-                    "filterGroups": [{"filters": [
-                        {"propertyName": field_name, "operator": "IN", "values": chunk}]}],
+                    "filterGroups": [
+                        {
+                            "filters": [
+                                {"propertyName": field_name, "operator": "IN", "values": chunk}
+                            ]
+                        }
+                    ],
                     "properties": properties,
                     "limit": 200,
                 }
                 if after:
                     body["after"] = after
                 response = await self._send(
-                    "POST", f"/crm/v3/objects/{object_name}/search", body, write=False,
+                    "POST",
+                    f"/crm/v3/objects/{object_name}/search",
+                    body,
+                    write=False,
                     search=True,
                 )
                 data = self._expect(response, f"searching {object_name}") or {}
@@ -306,9 +335,11 @@ class HubSpotConnector:
     async def count(self, object_name: str) -> int:
         """How many (unarchived) records the object holds, via a one-result search."""
         response = await self._send(
-            "POST", f"/crm/v3/objects/{object_name}/search",
+            "POST",
+            f"/crm/v3/objects/{object_name}/search",
             {"filterGroups": [], "properties": ["hs_object_id"], "limit": 1},
-            write=False, search=True,
+            write=False,
+            search=True,
         )
         data = self._expect(response, f"counting {object_name}") or {}
         return int(data.get("total") or 0)
@@ -346,8 +377,9 @@ class HubSpotConnector:
         status = response.status_code
         if status in (400, 404, 409, 413, 422):
             data = _body(response)
-            raise BatchRejected(_message(response), status=status,
-                                positions=_positions(data, inputs))
+            raise BatchRejected(
+                _message(response), status=status, positions=_positions(data, inputs)
+            )
         if status >= 400:
             raise TargetError(f"{self.target}: batch {action} failed: {_message(response)}")
         return _body(response) or {}
@@ -359,23 +391,35 @@ class HubSpotConnector:
         partial = id_property != "email"  # HubSpot: no partial upserts keyed by email
         inputs: list[dict[str, Any]] = []
         for i, rec in enumerate(records):
-            item: dict[str, Any] = {"id": rec[id_property], "idProperty": id_property,
-                                    "properties": rec}
+            item: dict[str, Any] = {
+                "id": rec[id_property],
+                "idProperty": id_property,
+                "properties": rec,
+            }
             if partial:
                 item["objectWriteTraceId"] = str(i)
             inputs.append(item)
         data = await self._write(object_name, "upsert", inputs)
         fold = id_property == "email"
-        keys = {(rec[id_property].lower() if fold else rec[id_property]): i
-                for i, rec in enumerate(records)}
-        return _results(data, len(records), lambda r: keys.get(
-            (r["properties"].get(id_property) or "").lower() if fold
-            else r["properties"].get(id_property) or ""))
+        keys = {
+            (rec[id_property].lower() if fold else rec[id_property]): i
+            for i, rec in enumerate(records)
+        }
+        return _results(
+            data,
+            len(records),
+            lambda r: keys.get(
+                (r["properties"].get(id_property) or "").lower()
+                if fold
+                else r["properties"].get(id_property) or ""
+            ),
+        )
 
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
         """Create records (not idempotent: the runner prefers upsert)."""
-        inputs = [{"properties": rec, "objectWriteTraceId": str(i)}
-                  for i, rec in enumerate(records)]
+        inputs = [
+            {"properties": rec, "objectWriteTraceId": str(i)} for i, rec in enumerate(records)
+        ]
         data = await self._write(object_name, "create", inputs)
         return _results(data, len(records), lambda r: None, created=True)
 
@@ -383,8 +427,10 @@ class HubSpotConnector:
         self, object_name: str, items: list[tuple[str, dict[str, str]]]
     ) -> list[WriteResult]:
         """Update (id, properties) pairs."""
-        inputs = [{"id": rid, "properties": props, "objectWriteTraceId": str(i)}
-                  for i, (rid, props) in enumerate(items)]
+        inputs = [
+            {"id": rid, "properties": props, "objectWriteTraceId": str(i)}
+            for i, (rid, props) in enumerate(items)
+        ]
         data = await self._write(object_name, "update", inputs)
         ids = {rid: i for i, (rid, _) in enumerate(items)}
         return _results(data, len(items), lambda r: ids.get(str(r.get("id"))), created=False)
@@ -400,8 +446,10 @@ class HubSpotConnector:
         """Associate (from_id, to_id) pairs with the default type (v4, idempotent)."""
         body = {"inputs": [{"from": {"id": a}, "to": {"id": b}} for a, b in pairs]}
         response = await self._send(
-            "POST", f"/crm/v4/associations/{from_object}/{to_object}/batch/associate/default",
-            body, write=True,
+            "POST",
+            f"/crm/v4/associations/{from_object}/{to_object}/batch/associate/default",
+            body,
+            write=True,
         )
         if response.status_code in (400, 404, 409):
             raise BatchRejected(_message(response), status=response.status_code)
@@ -470,7 +518,9 @@ def _results(
             continue
         is_new = raw.get("new")
         out[index] = WriteResult(
-            index=index, ok=True, id=str(raw.get("id")),
+            index=index,
+            ok=True,
+            id=str(raw.get("id")),
             created=bool(is_new) if is_new is not None else created,
         )
     for err in data.get("errors") or []:
@@ -479,11 +529,17 @@ def _results(
         retryable = err.get("category") in ("RATE_LIMITS", "LOCKED")
         for trace in context.get("objectWriteTraceId") or []:
             if str(trace).isdigit() and int(trace) < count and out[int(trace)] is None:
-                out[int(trace)] = WriteResult(index=int(trace), ok=False, error=message,
-                                              retryable=retryable)
-    return [r if r is not None else WriteResult(
-        index=i, ok=False, error="no result for this input in the answer", retryable=True)
-        for i, r in enumerate(out)]
+                out[int(trace)] = WriteResult(
+                    index=int(trace), ok=False, error=message, retryable=retryable
+                )
+    return [
+        r
+        if r is not None
+        else WriteResult(
+            index=i, ok=False, error="no result for this input in the answer", retryable=True
+        )
+        for i, r in enumerate(out)
+    ]
 
 
 def error_text(exc: BaseException) -> str:

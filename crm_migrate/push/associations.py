@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
-from crm_migrate.connectors.base import BatchRejected, TransientError
+from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
+from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.push.sender import error_text
 
 if TYPE_CHECKING:
@@ -12,6 +14,19 @@ if TYPE_CHECKING:
     from crm_migrate.push.journal import Journal
 
 CHUNK = 100
+
+
+async def _associate(connector: Connector, pairs: list[tuple[str, str]],
+                     policy: RetryPolicy) -> list[WriteResult]:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await connector.associate("contacts", "companies", pairs)
+        except TransientError as exc:  # associating is idempotent: resend
+            if policy.exhausted(attempt):
+                raise
+            await asyncio.sleep(policy.delay(attempt, exc.retry_after))
 
 
 async def associate_contacts(journal: Journal, connector: Connector) -> None:
@@ -24,15 +39,14 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
             if st != "done"]
     if lost:
         journal.set_assoc([(s, st, None) for s, st, _ in lost])
+    policy = RetryPolicy()
     pairs = [(seq, contact, company) for seq, contact, company, st in rows if st == "done"]
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start : start + CHUNK]
         try:
-            results = await connector.associate(
-                "contacts", "companies", [(a, b) for _, a, b in chunk])
+            results = await _associate(connector, [(a, b) for _, a, b in chunk], policy)
         except (BatchRejected, TransientError) as exc:
-            journal.set_assoc([(seq, "failed", None) for seq, _, _ in chunk])
-            del exc
+            journal.set_assoc([(seq, "failed", error_text(exc)) for seq, _, _ in chunk])
             continue
         by_index = {r.index: r for r in results}
         journal.set_assoc([
@@ -40,5 +54,3 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
             for i, (seq, _, _) in enumerate(chunk)
         ])
 
-
-__all__ = ["associate_contacts", "error_text"]

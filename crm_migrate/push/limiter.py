@@ -40,7 +40,7 @@ class RollingWindowLimiter:
         self.waited = 0.0
 
     def _prune(self, now: float) -> None:
-        horizon = now - self.window - self.margin
+        horizon = now - self.window - self.margin + 1e-9
         while self._stamps and self._stamps[0] <= horizon:
             self._stamps.popleft()
 
@@ -52,7 +52,7 @@ class RollingWindowLimiter:
         if len(self._stamps) >= self.max_requests:
             index = len(self._stamps) - self.max_requests
             wait = max(wait, self._stamps[index] + self.window + self.margin - now)
-        return wait
+        return wait if wait > 1e-9 else 0.0
 
     def try_acquire(self) -> bool:
         """Take a slot now if one is free."""

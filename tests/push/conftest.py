@@ -31,7 +31,7 @@ def profile(object_name: str = "contacts") -> Profile:
 
 
 def all_records(url: str, object_name: str = "contacts",
-                properties: tuple[str, ...] = ("email", "firstname", "lastname", "company",
+                properties: tuple[str, ...] = ("email", "firstname", "lastname", "company", "jobtitle",
                                                "crm_migrate_id", "name", "domain"),
                 ) -> list[dict[str, Any]]:
     """Every live record of an object in the sandbox, over HTTP."""
