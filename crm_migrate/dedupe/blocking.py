@@ -48,10 +48,12 @@ def contact_keys(feats: Features) -> dict[str, list[list[str]]]:
     mp_last = _cached(_phonetic, last_tok)
     mp_first = _cached(_phonetic, first_tok)
     dob, zips, address = feats.get("dob"), feats.get("zip"), feats.get("address")
+    city = feats.get("city")
     keys: dict[str, list[list[str]]] = {k: [] for k in
                                         ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob")}
     for i in range(feats.size):
-        keys["name"].append([f"{mp_last[i]}|{x}" for x in _first_initials(first[i])] if mp_last[i] else [])
+        keys["name"].append([f"{mp_last[i]}|{x}|{city[i]}" for x in _first_initials(first[i])]
+                            if mp_last[i] else [])
         pair = sorted(p for p in (mp_first[i], mp_last[i]) if p)
         keys["swap"].append(["|".join(pair)] if len(pair) == 2 else [])
         keys["dob"].append([_dob_key(dob[i])] if len(dob[i]) == 10 else [])

@@ -70,54 +70,69 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
     return uf.groups()
 
 
+SCORE_CHUNK = 200_000  # candidate pairs scored per batch (bounds memory)
+
+
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
                 uf: UnionFind, same_key: set[tuple[int, int]]) -> None:
+    import numpy as np
+
     from crm_migrate.dedupe.blocking import candidate_pairs
 
     feats = build_features(frame, object_name)
     pairs = candidate_pairs(feats)
+    if len(same_key) and len(pairs):
+        keep = [(a, b) not in same_key for a, b in pairs.tolist()]
+        pairs = pairs[np.asarray(keep, dtype=bool)]
     threshold = settings.threshold
-    scored: list[tuple[float, int, int]] = []
-    for i, j in pairs.tolist():
-        if uf.find(i) == uf.find(j):
-            continue
-        score = scoring.pair_score(feats, i, j)
-        if score >= threshold:
-            scored.append((score, i, j))
-    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    kept: list[np.ndarray] = []
+    kept_scores: list[np.ndarray] = []
+    for start in range(0, len(pairs), SCORE_CHUNK):
+        chunk = pairs[start:start + SCORE_CHUNK]
+        result = scoring.score_pairs(feats, chunk[:, 0], chunk[:, 1])
+        hit = result.score >= threshold
+        kept.append(chunk[hit])
+        kept_scores.append(result.score[hit])
+    if not kept:
+        return
+    matched = np.concatenate(kept)
+    matched_scores = np.concatenate(kept_scores)
+    order = np.lexsort((matched[:, 1], matched[:, 0], -matched_scores))
     mean_floor = threshold - CHAIN_SLACK
-    cache: dict[tuple[int, int], float] = {}
-
-    def cross_score(a: int, b: int) -> float:
-        key = (a, b) if a < b else (b, a)
-        if key in same_key:
-            return 1.0
-        if key not in cache:
-            cache[key] = scoring.raw_score(feats, *key)
-        return cache[key]
+    ordered = matched[order]
+    cache: dict[tuple[int, int], float] = dict(
+        zip(map(tuple, ordered.tolist()), matched_scores[order].tolist(), strict=True))
 
     def linkable(group_a: list[int], group_b: list[int]) -> bool:
+        if len(group_a) == 1 and len(group_b) == 1:
+            return True  # the pair itself scored above the threshold
         if len(group_a) * len(group_b) > CHAIN_CHECK_LIMIT:
             group_a, group_b = group_a[:20], group_b[:20]
-        scores = [cross_score(a, b) for a in group_a for b in group_b]
+        cross = [(a, b) if a < b else (b, a) for a in group_a for b in group_b]
+        todo = [p for p in cross if p not in cache and p not in same_key]
+        if todo:
+            arr = np.asarray(todo, dtype=np.int64)
+            for p, value in zip(todo, scoring.score_pairs(feats, arr[:, 0], arr[:, 1]).probability.tolist(),
+                                strict=True):
+                cache[p] = value
+        scores = [1.0 if p in same_key else cache[p] for p in cross]
         return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= mean_floor
 
-    for _, i, j in scored:
+    for i, j in ordered.tolist():
         uf.union_checked(i, j, linkable)
 
 
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     feats = build_features(frame.reset_index(drop=True), object_name)
-    sims = scoring.field_similarities(feats, i, j)
-    weights = scoring.field_weights(feats, i, j, sims)
-    score, evidence = scoring.combine(sims, weights, scoring.rules_for(object_name))
-    fields = {name: {"similarity": round(sim, 3), "weight_bits": round(weights[name], 2)}
-              for name, sim in sims.items()}
-    return {"fields": fields, "score": round(scoring.pair_score(feats, i, j), 3),
-            "total_bits": round(sum(weights.values()), 2), "prior_bits": scoring.PRIOR_BITS,
-            "probability": round(score, 3), "evidence": round(evidence, 2),
-            "evidence_needed": scoring.MIN_EVIDENCE,
+    result = scoring.score_pairs(feats, [i], [j])
+    fields = {name: {"similarity": round(float(sim[0]), 3), "weight_bits": round(float(result.weights[name][0]), 2)}
+              for name, sim in result.sims.items() if sim[0] == sim[0]}
+    total = sum(float(w[0]) for w in result.weights.values())
+    return {"fields": fields, "score": round(float(result.score[0]), 3),
+            "probability": round(float(result.probability[0]), 3),
+            "total_bits": round(total, 2), "prior_bits": scoring.PRIOR_BITS,
+            "evidence": round(float(result.evidence[0]), 2), "evidence_needed": scoring.MIN_EVIDENCE,
             "exact_key_match": _exact_key_match(frame, i, j, object_name)}
 
 

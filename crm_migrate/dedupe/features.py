@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -118,10 +120,25 @@ class Features:
     columns: dict[str, list[str]] = field(default_factory=dict)
     phones: list[tuple[str, ...]] = field(default_factory=list)
     frequencies: dict[str, Counter[str]] = field(default_factory=dict)
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    _counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def get(self, name: str) -> list[str]:
         """A derived column, or a list of "" when the frame lacks it."""
         return self.columns.get(name) or [""] * self.size
+
+    def array(self, name: str) -> np.ndarray:
+        """A derived column as a numpy object array (cached)."""
+        if name not in self._arrays:
+            self._arrays[name] = np.asarray(self.get(name), dtype=object)
+        return self._arrays[name]
+
+    def counts(self, name: str) -> np.ndarray:
+        """For each record, how many records share its value of a column (cached)."""
+        if name not in self._counts:
+            freq = self.frequencies.get(name) or Counter()
+            self._counts[name] = np.asarray([freq.get(v, 0) for v in self.get(name)], dtype=float)
+        return self._counts[name]
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str]:
@@ -169,6 +186,8 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         phone = _mapped(_column(frame, "phone"), phone_digits)
         mobile = _mapped(_column(frame, "mobilephone"), phone_digits)
         feats.phones = [tuple(p for p in pair if len(p) >= 6) for pair in zip(phone, mobile, strict=True)]
+        cols["phone_a"] = [p if len(p) >= 6 else "" for p in phone]
+        cols["phone_b"] = [p if len(p) >= 6 else "" for p in mobile]
     elif object_name == "companies":
         domain = [d.lower() for d in _column(frame, "domain")]
         website = _mapped(_column(frame, "website"), website_domain)
@@ -176,6 +195,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["name"] = _mapped(_column(frame, "name"), company_core)
         phone = _mapped(_column(frame, "phone"), phone_digits)
         feats.phones = [(p,) if len(p) >= 6 else () for p in phone]
+        cols["phone_a"] = [p if len(p) >= 6 else "" for p in phone]
     else:
         cols["dealname"] = _mapped(_column(frame, "dealname"), fold)
         cols["amount"] = _mapped(_column(frame, "amount"), _amount_key)
@@ -192,7 +212,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["country"] = _mapped(_column(frame, "country"), fold)
     from crm_migrate.dedupe.scoring import value_frequencies
 
-    feats.frequencies = value_frequencies(feats)
+    feats.frequencies = value_frequencies(cols)
     return feats
 
 

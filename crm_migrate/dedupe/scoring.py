@@ -1,4 +1,4 @@
-"""Field similarities and the pair score (Fellegi-Sunter style log-odds).
+"""Field similarities and the pair score (Fellegi-Sunter style log-odds), column-wise over pairs.
 
 Each field compared on both records adds a weight in bits: log2(m/u) when it agrees and
 log2((1-m)/(1-u)) when it disagrees (m: how often a true duplicate agrees on it, u: how
@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from crm_migrate.dedupe.features import Features, house_number
-from crm_migrate.dedupe.nicknames import same_first_name
+from crm_migrate.dedupe.nicknames import nickname_keys
+
+if TYPE_CHECKING:
+    from crm_migrate.dedupe.features import Features
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 22.0  # log-odds against a candidate pair being a duplicate before any field
 TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
+MIN_EVIDENCE = 1.0
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,12 @@ class FieldRule:
     low: float = 0.5
     evidence: float = 0.0
 
-    def bits(self, sim: float, u: float | None = None) -> float:
-        """Weight in bits for a similarity (u overrides the rule's u, e.g. a name's frequency)."""
-        u = self.u if u is None else u
-        agree = math.log2(self.m / u)
-        disagree = math.log2((1 - self.m) / (1 - u))
-        ramp = min(1.0, max(0.0, (sim - self.low) / (1 - self.low)))
+    def bits(self, sim: np.ndarray, u: np.ndarray | float | None = None) -> np.ndarray:
+        """Weights in bits for similarities (u overrides the rule's u, e.g. a name's frequency)."""
+        u_arr = np.asarray(self.u if u is None else u, dtype=float)
+        agree = np.log2(self.m / u_arr)
+        disagree = math.log2(1 - self.m) - np.log2(1 - u_arr)
+        ramp = np.clip((sim - self.low) / (1 - self.low), 0.0, 1.0)
         return disagree + (agree - disagree) * ramp
 
 
@@ -74,9 +78,10 @@ DEAL_RULES = {
     "pipeline": FieldRule(0.95, 0.5, 0.5, 0.0),
     "dealstage": FieldRule(0.8, 0.2, 0.5, 0.0),
 }
-MIN_EVIDENCE = 1.0
-NAME_FIELDS = {"first", "last", "name", "dealname"}
-FREQUENCY_FIELDS = {"first", "last", "name", "city", "company"}
+NAME_FIELDS = ("first", "last", "name", "dealname")
+FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
+TEXT_FIELDS = ("city", "company", "name", "dealname")
+EXACT_FIELDS = ("domain", "country", "state", "amount", "pipeline", "dealstage")
 
 
 def rules_for(object_name: str) -> dict[str, FieldRule]:
@@ -84,210 +89,232 @@ def rules_for(object_name: str) -> dict[str, FieldRule]:
     return {"contacts": CONTACT_RULES, "companies": COMPANY_RULES}.get(object_name, DEAL_RULES)
 
 
-def value_frequencies(feats: Features) -> dict[str, Counter[str]]:
+def value_frequencies(columns: dict[str, list[str]]) -> dict[str, Counter[str]]:
     """How often each name (and city, company) occurs, for frequency-adjusted agreement."""
-    return {name: Counter(v for v in feats.get(name) if v) for name in FREQUENCY_FIELDS
-            if name in feats.columns}
+    return {name: Counter(v for v in columns[name] if v) for name in FREQUENCY_FIELDS if name in columns}
 
 
-# ---- field comparators: (a, b) -> similarity in [0, 1]; callers skip empty values ----
+# ---- column-wise comparators over pairs: arrays of str in, similarity arrays out ----
 
-def first_name_sim(a: str, b: str) -> float:
-    """First names: nicknames equal, an initial matches its name, else Jaro-Winkler."""
-    if a == b or same_first_name(a.split()[0], b.split()[0]):
-        return 1.0
-    if len(a) == 1 or len(b) == 1:
-        return 0.85 if a[0] == b[0] else 0.0
-    if a in b.split() or b in a.split():  # "mary" vs "mary ann"
-        return 0.9
-    return JaroWinkler.normalized_similarity(a, b)
+def _sim(scorer: object, a: np.ndarray, b: np.ndarray, **kwargs: object) -> np.ndarray:
+    if not len(a):
+        return np.zeros(0)
+    return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=1, **kwargs), dtype=float)
 
 
-def last_name_sim(a: str, b: str) -> float:
-    """Last names: Jaro-Winkler, with part of a double-barrelled name counting high."""
-    if a == b:
-        return 1.0
-    sim = JaroWinkler.normalized_similarity(a, b)
-    if " " in a or " " in b:
-        ta, tb = set(a.split()), set(b.split())
-        if ta & tb:
-            sim = max(sim, 0.9)
+def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return _sim(JaroWinkler.normalized_similarity, a, b)
+
+
+def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """First names: nicknames equal, an initial matches its name (0.85), else Jaro-Winkler."""
+    sim = _jw(a, b)
+    cache: dict[tuple[str, str], float] = {}
+    for k in np.flatnonzero(sim < 1.0):
+        x, y = a[k], b[k]
+        hit = cache.get((x, y))
+        if hit is None:
+            hit = sim[k]
+            tx, ty = x.split()[0], y.split()[0]
+            if nickname_keys(tx) & nickname_keys(ty):
+                hit = 1.0
+            elif len(tx) == 1 or len(ty) == 1:
+                hit = 0.85 if tx[0] == ty[0] else 0.0
+            elif x in y.split() or y in x.split():
+                hit = max(hit, 0.9)
+            cache[(x, y)] = hit
+        sim[k] = hit
     return sim
 
 
-def names_sim(f1: str, l1: str, f2: str, l2: str) -> tuple[float | None, float | None]:
-    """(first, last) similarities, trying the names swapped as well."""
-    first = first_name_sim(f1, f2) if f1 and f2 else None
-    last = last_name_sim(l1, l2) if l1 and l2 else None
-    if f1 and l1 and f2 and l2 and (first or 0) + (last or 0) < 1.9:
-        swapped_first = first_name_sim(f1, l2)
-        swapped_last = last_name_sim(l1, f2)
-        if swapped_first + swapped_last > (first or 0) + (last or 0):
-            return swapped_first * 0.98, swapped_last * 0.98
-    return first, last
+def last_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Last names: Jaro-Winkler; sharing one part of a double-barrelled name counts 0.9."""
+    sim = _jw(a, b)
+    for k in np.flatnonzero((sim < 0.9) & (np.char.find(a.astype(str), " ") + np.char.find(b.astype(str), " ") > -2)):
+        if set(a[k].split()) & set(b[k].split()):
+            sim[k] = 0.9
+    return sim
 
 
-def email_sim(a: str, b: str) -> float:
-    """Same address 1; same local part elsewhere 0.8; else a low similarity of local parts."""
-    if a == b:
-        return 1.0
-    la, lb = a.split("@", 1)[0], b.split("@", 1)[0]
-    if la.replace(".", "") == lb.replace(".", "") and len(la) >= 4:
-        return 0.8
-    return 0.5 * Levenshtein.normalized_similarity(la, lb)
+def email_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Same address 1; same local part elsewhere 0.8; else half the local parts' similarity."""
+    la = np.array([x.split("@", 1)[0] for x in a], dtype=object)
+    lb = np.array([x.split("@", 1)[0] for x in b], dtype=object)
+    sim = 0.5 * _sim(Levenshtein.normalized_similarity, la, lb)
+    same_local = np.array([x.replace(".", "") == y.replace(".", "") and len(x) >= 4 for x, y in zip(la, lb, strict=True)],
+                          dtype=bool)
+    sim[same_local] = 0.8
+    sim[a == b] = 1.0
+    return sim
 
 
-def phones_sim(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    """Best match between two sets of phone digits: exact, same last 9 digits, one typo."""
-    best = 0.0
-    for x in a:
-        for y in b:
-            if x == y:
-                return 1.0
-            if x[-9:] == y[-9:]:
-                best = max(best, 0.95)
-            elif len(x) >= 7 and Levenshtein.distance(x[-10:], y[-10:]) == 1:
-                best = max(best, 0.6)
-    return best
-
-
-def dob_sim(a: str, b: str) -> float:
+def dob_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Dates of birth: equal 1, day/month swapped 0.9, one digit wrong 0.7, same year 0.3."""
-    if a == b:
-        return 1.0
-    if len(a) == 10 and len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
-        return 0.9
-    if Levenshtein.distance(a, b) == 1:
-        return 0.7
-    if a[:4] == b[:4]:
-        return 0.3
-    return 0.0
-
-
-def address_sim(a: str, b: str) -> float:
-    """Street addresses (already abbreviated): token similarity, halved when house numbers differ."""
-    if a == b:
-        return 1.0
-    sim = max(fuzz.token_sort_ratio(a, b), fuzz.ratio(a, b)) / 100.0
-    na, nb = house_number(a), house_number(b)
-    if na and nb and na != nb:
-        sim *= 0.5
+    sim = np.zeros(len(a))
+    year_a = np.array([x[:4] for x in a], dtype=object)
+    year_b = np.array([x[:4] for x in b], dtype=object)
+    sim[year_a == year_b] = 0.3
+    sim[_sim(Levenshtein.distance, a, b) == 1] = 0.7
+    swapped_b = np.array([f"{x[:4]}-{x[8:10]}-{x[5:7]}" if len(x) == 10 else x for x in b], dtype=object)
+    sim[a == swapped_b] = 0.9
+    sim[a == b] = 1.0
     return sim
 
 
-def zip_sim(a: str, b: str) -> float:
+def address_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Street addresses (already abbreviated): token similarity, halved when house numbers differ."""
+    sim = np.maximum(_sim(fuzz.token_sort_ratio, a, b), _sim(fuzz.ratio, a, b))
+    sim = np.maximum(sim, 0.95 * _sim(fuzz.token_set_ratio, a, b)) / 100.0
+    from crm_migrate.dedupe.features import house_number
+
+    na = np.array([house_number(x) for x in a], dtype=object)
+    nb = np.array([house_number(x) for x in b], dtype=object)
+    differ = (na != "") & (nb != "") & (na != nb)
+    sim[differ] *= 0.5
+    sim[a == b] = 1.0
+    return sim
+
+
+def zip_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Postcodes: equal 1, one character off 0.5."""
-    if a == b:
-        return 1.0
-    return 0.5 if Levenshtein.distance(a, b) == 1 else 0.0
+    sim = np.where(_sim(Levenshtein.distance, a, b) == 1, 0.5, 0.0)
+    sim[a == b] = 1.0
+    return sim
 
 
-def text_sim(a: str, b: str) -> float:
-    """Generic short text: the better of Jaro-Winkler and token-set ratio."""
-    if a == b:
-        return 1.0
-    return max(JaroWinkler.normalized_similarity(a, b), fuzz.token_set_ratio(a, b) / 100.0 * 0.95)
+def text_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Short text (company, city): the better of Jaro-Winkler and 0.95 x token-set ratio."""
+    sim = np.maximum(_jw(a, b), 0.95 * _sim(fuzz.token_set_ratio, a, b) / 100.0)
+    sim[a == b] = 1.0
+    return sim
 
 
-def exact_sim(a: str, b: str) -> float:
-    """1 when equal, else 0."""
-    return 1.0 if a == b else 0.0
-
-
-def date_sim(a: str, b: str) -> float:
+def date_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Dates: equal 1, same month 0.7, one digit wrong 0.6."""
-    if a == b:
-        return 1.0
-    if a[:7] == b[:7]:
-        return 0.7
-    return 0.6 if Levenshtein.distance(a, b) == 1 else 0.0
+    sim = np.where(_sim(Levenshtein.distance, a, b) == 1, 0.6, 0.0)
+    month_a = np.array([x[:7] for x in a], dtype=object)
+    month_b = np.array([x[:7] for x in b], dtype=object)
+    sim[month_a == month_b] = np.maximum(sim[month_a == month_b], 0.7)
+    sim[a == b] = 1.0
+    return sim
 
 
-COMPARATORS: dict[str, Callable[[str, str], float]] = {
-    "email": email_sim, "dob": dob_sim, "address": address_sim, "zip": zip_sim,
-    "city": text_sim, "company": text_sim, "name": text_sim, "domain": exact_sim,
-    "country": exact_sim, "state": exact_sim, "dealname": text_sim, "amount": exact_sim, "closedate": date_sim,
-    "pipeline": exact_sim, "dealstage": exact_sim,
+def phone_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Best match between the records' phone numbers: exact 1, same last 9 digits 0.95, one typo 0.6."""
+    cols = feats.columns
+    sim = np.full(len(i), np.nan)
+    pairs = [("phone_a", "phone_a"), ("phone_a", "phone_b"), ("phone_b", "phone_a"), ("phone_b", "phone_b")]
+    for ca, cb in pairs:
+        if ca not in cols or cb not in cols:
+            continue
+        a, b = feats.array(ca)[i], feats.array(cb)[j]
+        both = (a != "") & (b != "")
+        if not both.any():
+            continue
+        idx = np.flatnonzero(both)
+        aa, bb = a[idx], b[idx]
+        part = np.zeros(len(idx))
+        part[_sim(Levenshtein.distance, aa, bb) == 1] = 0.6
+        tail_a = np.array([x[-9:] for x in aa], dtype=object)
+        tail_b = np.array([x[-9:] for x in bb], dtype=object)
+        part[tail_a == tail_b] = 0.95
+        part[aa == bb] = 1.0
+        sim[idx] = np.fmax(sim[idx], part)
+    return sim
+
+
+COMPARATORS = {
+    "email": email_sims, "dob": dob_sims, "address": address_sims, "zip": zip_sims,
+    "closedate": date_sims, **{name: text_sims for name in TEXT_FIELDS},
 }
 
 
-def field_similarities(feats: Features, i: int, j: int) -> dict[str, float]:
-    """Similarity of each field filled in on both records."""
-    cols = feats.columns
-    sims: dict[str, float] = {}
-    if feats.object_name == "contacts":
-        first, last = names_sim(cols["first"][i], cols["last"][i], cols["first"][j], cols["last"][j])
-        if first is not None:
-            sims["first"] = first
-        if last is not None:
-            sims["last"] = last
-    if feats.phones[i] and feats.phones[j]:
-        sims["phone"] = phones_sim(feats.phones[i], feats.phones[j])
+def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
+    """Per field, the similarity of each pair (NaN where either record lacks the value)."""
+    sims: dict[str, np.ndarray] = {}
     for name in rules_for(feats.object_name):
-        if name in sims or name in ("first", "last", "phone"):
+        if name == "phone":
+            sims[name] = phone_sims(feats, i, j)
             continue
-        column = cols.get(name)
-        if column is None:
+        if name not in feats.columns or name in ("first", "last"):
             continue
-        a, b = column[i], column[j]
-        if a and b:
-            sims[name] = COMPARATORS[name](a, b)
+        a, b = feats.array(name)[i], feats.array(name)[j]
+        both = np.flatnonzero((a != "") & (b != ""))
+        out = np.full(len(i), np.nan)
+        if len(both):
+            comparator = COMPARATORS.get(name)
+            out[both] = comparator(a[both], b[both]) if comparator else (a[both] == b[both]).astype(float)
+        sims[name] = out
+    if feats.object_name == "contacts":
+        sims["first"], sims["last"] = _name_sims(feats, i, j)
     return sims
 
 
-def frequency_u(feats: Features, field: str, a: str, b: str, rule: FieldRule) -> float | None:
-    """u for an agreeing name: the smoothed share of records carrying it."""
-    freqs = feats.frequencies.get(field)
-    if not freqs:
-        return None
-    count = max(freqs.get(a, 0), freqs.get(b, 0))
-    return (count + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) similarities, taking the names swapped where that fits better."""
+    f1, f2 = feats.array("first")[i], feats.array("first")[j]
+    l1, l2 = feats.array("last")[i], feats.array("last")[j]
+    first, last = np.full(len(i), np.nan), np.full(len(i), np.nan)
+    has_f = np.flatnonzero((f1 != "") & (f2 != ""))
+    has_l = np.flatnonzero((l1 != "") & (l2 != ""))
+    first[has_f] = first_name_sims(f1[has_f], f2[has_f])
+    last[has_l] = last_name_sims(l1[has_l], l2[has_l])
+    straight = np.nan_to_num(first) + np.nan_to_num(last)
+    four = np.flatnonzero((f1 != "") & (f2 != "") & (l1 != "") & (l2 != "") & (straight < 1.9))
+    if len(four):
+        sf = first_name_sims(f1[four], l2[four])
+        sl = last_name_sims(l1[four], f2[four])
+        better = sf + sl > straight[four]
+        first[four[better]] = sf[better] * 0.98
+        last[four[better]] = sl[better] * 0.98
+    return first, last
 
 
-def field_weights(feats: Features, i: int, j: int, sims: dict[str, float]) -> dict[str, float]:
-    """Bits each compared field adds."""
+def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, rule: FieldRule) -> np.ndarray:
+    counts = np.maximum(feats.counts(name)[i], feats.counts(name)[j])
+    return (counts + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+
+
+def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
+                  sims: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Bits each field adds per pair (0 where not compared)."""
     rules = rules_for(feats.object_name)
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
-        u = None
-        if name in FREQUENCY_FIELDS and sim >= AGREE and feats.frequencies:
-            column = feats.get(name)
-            u = frequency_u(feats, name, column[i], column[j], rule)
-        out[name] = rule.bits(sim, u)
+        u = _frequency_u(feats, name, i, j, rule) if name in FREQUENCY_FIELDS and name in feats.columns else None
+        bits = rule.bits(np.nan_to_num(sim), u)
+        out[name] = np.where(np.isnan(sim), 0.0, bits)
     return out
 
 
-def combine(sims: dict[str, float], weights: dict[str, float],
-            rules: dict[str, FieldRule]) -> tuple[float, float]:
-    """(match probability, evidence) from field similarities and their weights in bits."""
-    if not weights:
-        return 0.0, 0.0
-    total = sum(weights.values()) - PRIOR_BITS
-    evidence = sum(rules[name].evidence for name, sim in sims.items() if sim >= AGREE)
-    return 1.0 / (1.0 + 2.0 ** (-max(min(total, 60.0), -60.0))), evidence
+@dataclass
+class PairScores:
+    """Column-wise results for a batch of pairs."""
+
+    probability: np.ndarray  # without the evidence gate
+    score: np.ndarray  # gated: what is compared with the threshold
+    evidence: np.ndarray
+    sims: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray]
 
 
-def has_name(sims: dict[str, float]) -> bool:
-    """Whether a name field could be compared at all."""
-    return any(name in sims for name in NAME_FIELDS)
-
-
-def raw_score(feats: Features, i: int, j: int) -> float:
-    """The match probability of two records without the evidence gate."""
-    sims = field_similarities(feats, i, j)
-    return combine(sims, field_weights(feats, i, j, sims), rules_for(feats.object_name))[0]
-
-
-def pair_score(feats: Features, i: int, j: int) -> float:
-    """The match probability of two records; at most 0.5 when nothing besides the name agrees."""
-    sims = field_similarities(feats, i, j)
-    if not has_name(sims):
-        return 0.0
-    score, evidence = combine(sims, field_weights(feats, i, j, sims), rules_for(feats.object_name))
-    return score if evidence >= MIN_EVIDENCE else min(score, 0.5)
-
-
-def score_pairs(feats: Features, pairs: list[tuple[int, int]]) -> list[float]:
-    """Scores of many pairs."""
-    return [pair_score(feats, i, j) for i, j in pairs]
+def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
+    """Scores of many pairs at once."""
+    i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    sims = field_similarity_arrays(feats, i, j)
+    weights = weight_arrays(feats, i, j, sims)
+    rules = rules_for(feats.object_name)
+    total = np.zeros(len(i))
+    evidence = np.zeros(len(i))
+    for name, bits in weights.items():
+        total += bits
+        evidence += rules[name].evidence * (np.nan_to_num(sims[name]) >= AGREE)
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(total - PRIOR_BITS, -60, 60)))
+    has_name = np.zeros(len(i), dtype=bool)
+    for name in NAME_FIELDS:
+        if name in sims:
+            has_name |= ~np.isnan(sims[name])
+    score = np.where(evidence >= MIN_EVIDENCE, probability, np.minimum(probability, 0.5))
+    score = np.where(has_name, score, 0.0)
+    return PairScores(probability, score, evidence, sims, weights)
