@@ -132,8 +132,8 @@ async def test_bad_targets(tmp_path: Path) -> None:
         FileConnector(url=None)
     conn = FileConnector(url=str(tmp_path / "x.csv"))
     await conn.create("contacts", [{"email": "a@x.com"}])
-    with pytest.raises(TargetError, match="holds contacts"):
-        await conn.create("deals", [{"dealname": "x"}])
+    with pytest.raises(TargetError, match="unknown object"):
+        await conn.create("tickets", [{"subject": "x"}])
     other = FileConnector(url=str(tmp_path / "x.csv"), layout="salesforce")
     with pytest.raises(TargetError, match="hubspot layout"):
         await other.lookup("contacts", "email", ["a@x.com"])
@@ -167,3 +167,23 @@ async def test_engine_key_stays_out_of_the_import_file(tmp_path: Path) -> None:
     assert again[0].created is False
     assert _read_csv(out) == [["Company name"], ["Acme2"]]
     assert set(await conn.lookup("companies", "crm_migrate_id", ["cm-1"])) == {"cm-1"}
+
+
+async def test_companies_of_a_contacts_run_go_beside_the_contacts_file(tmp_path: Path) -> None:
+    out = tmp_path / "import.csv"  # the name says nothing: the engine's first question decides
+    conn = FileConnector(url=str(out))
+    assert await conn.ensure_id_property("contacts") == "email"
+    assert await conn.ensure_id_property("companies") == "domain"
+    company = await conn.upsert("companies", "domain", [{"domain": "acme.com", "name": "Acme"}])
+    await conn.upsert("contacts", "email", [{"email": "a@acme.com", "company": "Acme"}])
+    assert (await conn.associate("contacts", "companies", [("file:1", company[0].id)]))[0].ok
+    assert _read_csv(out) == [["Email", "Company Name"], ["a@acme.com", "Acme"]]
+    assert _read_csv(tmp_path / "import-companies.csv") == [
+        ["Company Domain Name", "Company name"],
+        ["acme.com", "Acme"],
+    ]
+    # a resumed run (new process, companies asked first) still knows which file is which
+    resumed = FileConnector(url=str(out))
+    found = await resumed.lookup("companies", "domain", ["ACME.com"])
+    assert found["ACME.com"].id == company[0].id
+    assert set(await resumed.lookup("contacts", "email", ["a@acme.com"])) == {"a@acme.com"}
