@@ -33,6 +33,10 @@ MONTHS = {
     "dezember": "dec", "décembre": "dec", "decembre": "dec", "diciembre": "dec",
     "okt": "oct", "dez": "dec", "mär": "mar", "févr": "feb", "janv": "jan", "déc": "dec",
 }
+_EN_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_WORD_MDY = re.compile(r"^([^\W\d_]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_WORD_DMY = re.compile(r"^(\d{1,2})(?:\.|st|nd|rd|th|er)?\s+([^\W\d_]{3,10})\.?,?\s+(\d{4})$")
 _MONTH_WORD = re.compile(r"[^\W\d_]+\.?", re.U)
 
 
@@ -164,8 +168,30 @@ def parse_date(value: str, dayfirst: bool | None = None, fmt: str | None = None)
     return _parse_words(text, dayfirst)
 
 
+_EN_FULL = {name: i for i, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"), start=1)}
+
+
+def _month_number(word: str) -> int | None:
+    key = word.lower().rstrip(".")
+    key = MONTHS.get(key, key)
+    return _EN_MONTHS.get(key) or _EN_FULL.get(key) or (9 if key == "sept" else None)
+
+
 def _parse_words(text: str, dayfirst: bool | None) -> tuple[str, str]:
     from dateutil import parser
+
+    simple = _WORD_MDY.match(text) or _WORD_DMY.match(text)
+    if simple:  # "Mar 5, 2021" / "5 March 2021" / "5. März 2021" without dateutil
+        word_first = simple.re is _WORD_MDY
+        word, day = (simple.group(1), simple.group(2)) if word_first else (simple.group(2), simple.group(1))
+        month = _month_number(word)
+        if month is not None:
+            try:
+                return date(int(simple.group(3)), month, int(day)).isoformat(), ""
+            except ValueError:
+                return "", "not a valid date"
 
     translated = _translate_months(text)
     translated = re.sub(r"\b(\d{1,2})(?:\.|er|st|nd|rd|th)(?=\s)", r"\1", translated)

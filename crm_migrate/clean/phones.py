@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
 
@@ -36,13 +37,84 @@ def _format(number: object) -> str:
     return f"{e164};ext={extension}" if extension else e164
 
 
+@lru_cache(maxsize=1)
+def _nanp_regions() -> frozenset[str]:
+    import phonenumbers
+
+    return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
+
+
+def _nanp_fast(text: str, region: str | None) -> object | None:
+    """A PhoneNumber built directly for plain NANP digits (what parse() would return), else None."""
+    from phonenumbers import PhoneNumber
+
+    if len(text) == 10 and text.isdigit() and text[0] in "23456789" and region in _nanp_regions():
+        return PhoneNumber(country_code=1, national_number=int(text))
+    if len(text) == 12 and text.startswith("+1") and text[2:].isdigit() and text[2] in "23456789":
+        return PhoneNumber(country_code=1, national_number=int(text[2:]))
+    return None
+
+
+DESC_NAMES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+              "voicemail", "fixed_line", "mobile")
+
+
+@lru_cache(maxsize=512)
+def _region_rules(region: str) -> tuple[int, Any] | None:
+    """(country code, check(nsn)) replicating phonenumbers.is_valid_number_for_region with
+    precompiled patterns; None for an unknown region."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return None
+
+    def compile_desc(desc: Any) -> tuple[frozenset[int], re.Pattern[str]] | None:
+        if desc is None or not desc.national_number_pattern:
+            return None
+        return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+    general = compile_desc(metadata.general_desc)
+    kinds = [c for c in (compile_desc(getattr(metadata, n, None)) for n in DESC_NAMES) if c]
+
+    def matches(rule: tuple[frozenset[int], re.Pattern[str]], nsn: str) -> bool:
+        lengths, pattern = rule
+        return (not lengths or len(nsn) in lengths) and pattern.fullmatch(nsn) is not None
+
+    def check(nsn: str) -> bool:
+        return general is not None and matches(general, nsn) and any(matches(k, nsn) for k in kinds)
+
+    return phonenumbers.country_code_for_valid_region(region), check
+
+
+def valid_for_region(number: Any, region: str) -> bool:
+    """phonenumbers.is_valid_number_for_region, with the region's patterns compiled once."""
+    import phonenumbers
+
+    rules = _region_rules(region)
+    if rules is None or number.country_code != rules[0]:
+        return False
+    return bool(rules[1](phonenumbers.national_significant_number(number)))
+
+
 def _valid(text: str, region: str | None) -> object | None:
     import phonenumbers
 
-    try:
-        number = phonenumbers.parse(text, region or None)
-    except phonenumbers.NumberParseException:
-        return None
+    number = _nanp_fast(text, region)
+    if number is None:
+        try:
+            number = phonenumbers.parse(text, region or None)
+        except phonenumbers.NumberParseException:
+            return None
+    # the default region's rules first (cheap); then every region sharing the country code
+    if region and valid_for_region(number, region):
+        return number
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+    if len(regions) == 1 and regions[0] != "001":  # one region: the same test, precompiled
+        return number if valid_for_region(number, regions[0]) else None
+    if not any(valid_for_region(number, r) for r in regions if r != "001"):
+        return None if "001" not in regions else (number if phonenumbers.is_valid_number(number) else None)
     return number if phonenumbers.is_valid_number(number) else None
 
 
@@ -60,9 +132,11 @@ def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
         number = _valid("+" + text[2:], None)
     if number is not None:
         return _format(number), "", ""
-    # several numbers in one cell ("415-555-0123 / 415-555-0199"): first kept, rest reported
-    found = [m.number for m in phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=1)]
-    found = [n for n in found if phonenumbers.is_valid_number(n)]
+    if text.lstrip("+").isdigit():
+        found = []  # plain digits hold one number at most
+    else:  # several numbers in one cell ("415-555-0123 / 415-555-0199"): first kept, rest reported
+        found = [m.number for m in phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=1)]
+        found = [n for n in found if phonenumbers.is_valid_number(n)]
     if found:
         first, rest = _format(found[0]), ";".join(_format(n) for n in found[1:])
         if rest:

@@ -1,0 +1,175 @@
+"""Cleaning throughput: 1,000,000 contact rows (phone, email, date of birth, first/last name).
+
+Times the column normalisers (computed once per distinct value) against a naive row-by-row
+`DataFrame.apply` baseline measured in the same run on a slice and extrapolated.
+
+Run: .venv/bin/python bench/bench_clean.py [--rows N] [--baseline-rows N] [--pipeline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+AREA_CODES = np.array([201, 202, 206, 212, 213, 303, 305, 312, 404, 415, 503, 512, 602, 617, 646,
+                       702, 713, 718, 773, 818, 917, 972])
+FIRST = ["james", "MARY", "Robert", "patricia", "John", "JENNIFER", "Michael", "linda", "William",
+         "Elizabeth", "David", "BARBARA", "Richard", "Susan", "Joseph", "Jessica", "Priya", "Wei",
+         "Carlos", "Sofia", "Ahmed", "Yuki", "Liam", "Chloe", "Mateo", "Aisha", "sean", "Jean-luc"]
+LAST = ["Smith", "JOHNSON", "williams", "Brown", "Jones", "GARCIA", "Miller", "Davis", "o'brien",
+        "MCDONALD", "van der berg", "Patel", "Kim", "Chen", "Müller", "Dubois", "Rossi", "Kowalski",
+        "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell"]
+DOMAINS = ["gmail.com", "yahoo.com", "acme.com", "example.org", "pioneerlabs.io", "web.de",
+           "summitsystems.com", "harbor-logistics.co.uk"]
+
+
+def make_rows(rows: int, seed: int = 7) -> pd.DataFrame:
+    """Synthetic contacts: ~70% distinct phones and emails, dates of birth in 4 US formats."""
+    rng = np.random.default_rng(seed)
+    person = rng.integers(0, int(rows * 1.4), rows)  # people repeat: ~70% distinct per column
+    area = AREA_CODES[person % len(AREA_CODES)].astype(str)
+    exchange = (200 + (person // 7) % 800).astype(str)
+    line = np.char.zfill(((person * 37) % 10000).astype(str), 4)
+    style = rng.integers(0, 10, rows)
+    area_s, exch_s, line_s = pd.Series(area), pd.Series(exchange), pd.Series(line)
+    phones = np.select(
+        [style < 3, style < 5, style < 7, style < 8, style < 9],
+        [("(" + area_s + ") " + exch_s + "-" + line_s).to_numpy(),
+         (area_s + "-" + exch_s + "-" + line_s).to_numpy(),
+         ("+1 " + area_s + " " + exch_s + " " + line_s).to_numpy(),
+         (area_s + "." + exch_s + "." + line_s + " x" + pd.Series(style.astype(str))).to_numpy(),
+         ("+49 30 " + exch_s + line_s).to_numpy()],
+        default=(exch_s + "-" + line_s).to_numpy(),  # 10%: no area code -> reported as invalid
+    )
+    first = np.array(FIRST)[person % len(FIRST)]
+    last = np.array(LAST)[(person // len(FIRST)) % len(LAST)]
+    local = (pd.Series(first).str.lower().str.replace(r"[^a-z]", "", regex=True) + "."
+             + pd.Series(last).str.lower().str.replace(r"[^a-z]", "", regex=True)
+             + pd.Series((person % 997).astype(str)))
+    domain = pd.Series(np.array(DOMAINS)[person % len(DOMAINS)])
+    email_style = rng.integers(0, 20, rows)
+    emails = np.select(
+        [email_style < 14, email_style < 17, email_style < 19],
+        [(local + "@" + domain).to_numpy(), (local.str.upper() + "@" + domain.str.upper()).to_numpy(),
+         (pd.Series(first) + " " + pd.Series(last) + " <" + local + "@" + domain + ">").to_numpy()],
+        default=(local + "@").to_numpy(),  # 5%: broken
+    )
+    born = pd.Timestamp("1940-01-01") + pd.to_timedelta(person % 25000, unit="D")
+    born_s = pd.Series(born)
+    date_style = rng.integers(0, 4, rows)
+    dates = np.select(
+        [date_style == 0, date_style == 1, date_style == 2],
+        [born_s.dt.strftime("%m/%d/%Y").to_numpy(), born_s.dt.strftime("%Y-%m-%d").to_numpy(),
+         born_s.dt.strftime("%b %d, %Y").to_numpy()],
+        default=born_s.dt.strftime("%m/%d/%y").to_numpy(),
+    )
+    return pd.DataFrame({"phone": phones, "email": emails, "date_of_birth": dates,
+                         "firstname": first, "lastname": last}).astype(object)
+
+
+def naive_row(row: pd.Series) -> pd.Series:
+    """What a straightforward script does: every library call on every row."""
+    import phonenumbers
+    from dateutil import parser
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        number = phonenumbers.parse(row["phone"], "US")
+        phone = (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                 if phonenumbers.is_valid_number(number) else "")
+    except phonenumbers.NumberParseException:
+        phone = ""
+    try:
+        address = row["email"].split("<")[-1].strip(" >")
+        email = validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        email = ""
+    try:
+        born = parser.parse(row["date_of_birth"]).date().isoformat()
+    except (ValueError, OverflowError):
+        born = ""
+    return pd.Series({"phone": phone, "email": email, "date_of_birth": born,
+                      "firstname": row["firstname"].title(), "lastname": row["lastname"].title()})
+
+
+def ours(frame: pd.DataFrame) -> dict[str, float]:
+    """Time each normaliser over the full frame."""
+    from crm_migrate.clean.dates import normalize_dates
+    from crm_migrate.clean.emails import normalize_emails
+    from crm_migrate.clean.names import normalize_person_names
+    from crm_migrate.clean.phones import normalize_phones
+
+    timings: dict[str, float] = {}
+    steps: list[tuple[str, Any]] = [
+        ("phone", lambda: normalize_phones(frame["phone"], "US")),
+        ("email", lambda: normalize_emails(frame["email"])),
+        ("date_of_birth", lambda: normalize_dates(frame["date_of_birth"])),
+        ("firstname", lambda: normalize_person_names(frame["firstname"])),
+        ("lastname", lambda: normalize_person_names(frame["lastname"])),
+    ]
+    for name, step in steps:
+        start = time.perf_counter()
+        result = step()
+        timings[name] = time.perf_counter() - start
+        invalid = int(((result.problems != "") & (result.values == "")).sum())
+        print(f"  {name:<14} {timings[name]:7.2f} s   distinct in: {frame[name].nunique():>9,}   "
+              f"invalid: {invalid:>7,}")
+    return timings
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__)
+    args.add_argument("--rows", type=int, default=1_000_000)
+    args.add_argument("--baseline-rows", type=int, default=50_000)
+    args.add_argument("--pipeline", action="store_true", help="also time clean_tables (no dedupe)")
+    opts = args.parse_args()
+
+    start = time.perf_counter()
+    frame = make_rows(opts.rows)
+    print(f"generated {len(frame):,} rows in {time.perf_counter() - start:.1f} s")
+
+    print(f"crm-migrate normalisers on {len(frame):,} rows:")
+    timings = ours(frame)
+    total = sum(timings.values())
+    print(f"  total          {total:7.2f} s   -> {len(frame) / total:,.0f} rows/s "
+          f"({'within' if total <= 60 else 'OVER'} the 60 s target)")
+
+    slice_rows = min(opts.baseline_rows, len(frame))
+    sample = frame.iloc[:slice_rows]
+    start = time.perf_counter()
+    sample.apply(naive_row, axis=1)
+    naive = time.perf_counter() - start
+    naive_full = naive * len(frame) / slice_rows
+    print(f"naive row-by-row DataFrame.apply on {slice_rows:,} rows: {naive:.2f} s "
+          f"({slice_rows / naive:,.0f} rows/s)")
+    if slice_rows < len(frame):
+        print(f"  extrapolated to {len(frame):,} rows: {naive_full:.0f} s (an estimate, not measured)")
+    print(f"speed-up: {naive_full / total:.1f}x")
+
+    if opts.pipeline:
+        from crm_migrate.clean.pipeline import clean_tables
+        from crm_migrate.mapping.profile import DedupeSettings, FieldMapping, Profile
+        from crm_migrate.table import Detection, SourceTable
+
+        source = frame.copy()
+        source.index = range(1, len(source) + 1)
+        table = SourceTable(source, Detection(path="bench.csv", format="csv"), "bench.csv")
+        profile = Profile(object="contacts", default_region="US",
+                          fields=[FieldMapping(c, c) for c in frame.columns],
+                          dedupe=DedupeSettings(enabled=False))
+        start = time.perf_counter()
+        result = clean_tables([table], profile)
+        elapsed = time.perf_counter() - start
+        print(f"clean_tables (map, normalise, validate, records; dedupe off) on {len(frame):,} rows: "
+              f"{elapsed:.1f} s, {len(result.issues):,} issues")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
