@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -535,3 +536,48 @@ async def test_lookup_selects_requested_custom_properties(
     assert found["c@x.com"].properties["Region__c"] == "EMEA"
     soql = parse_qs(org.requests[-1].url.query.decode())["q"][0]
     assert "Region__c" in soql and "company" not in soql.lower().split(" from ")[0]
+
+
+def test_push_engine_end_to_end_into_a_documented_org(tmp_path: Path, org: FakeOrg) -> None:
+    """The real push engine drives the connector: companies first, contacts keyed by the
+    External ID, a missing LastName failed per row, AccountId set by the association step,
+    and a rollback deletes what the run created."""
+    from crm_migrate import secrets
+    from crm_migrate.mapping.profile import load_profile
+    from crm_migrate.push.runner import rollback_push, start_push
+
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "Email,First,Last,Company\n"
+        "ada@acme.com,Ada,Lovelace,Acme Ltd\n"
+        "bob@acme.com,Bob,Byron,Acme Ltd\n"
+        "nolast@beta.io,Nolast,,Beta Inc\n",
+        encoding="utf-8",
+    )
+    profile_path = tmp_path / "p.yaml"
+    profile_path.write_text(
+        "version: 1\nobject: contacts\nfields:\n"
+        "  - {column: Email, field: email}\n  - {column: First, field: firstname}\n"
+        "  - {column: Last, field: lastname}\n  - {column: Company, field: company}\n",
+        encoding="utf-8",
+    )
+    secrets.set_token("salesforce", TOKEN)
+    transport = httpx.MockTransport(org)
+    summary = start_push(
+        paths=[str(source)],
+        profile=load_profile(profile_path),
+        profile_path=str(profile_path),
+        target="salesforce",
+        url=INSTANCE,
+        journal_path=tmp_path / "run.journal",
+        transport=transport,
+    )
+    contacts = {r["Email"]: r for r in org.records.values() if r["type"] == "Contact"}
+    accounts = {r["Name"]: r for r in org.records.values() if r["type"] == "Account"}
+    assert set(contacts) == {"ada@acme.com", "bob@acme.com"}
+    assert set(accounts) == {"Acme Ltd", "Beta Inc"}
+    assert contacts["ada@acme.com"]["AccountId"] == accounts["Acme Ltd"]["Id"]
+    assert all(c["crm_migrate_id__c"] for c in contacts.values())
+    assert summary.status["created"] == 2 and summary.status["failed"] == 1
+    rollback_push(tmp_path / "run.journal", transport=transport)
+    assert [r for r in org.records.values() if r["type"] == "Contact"] == []
