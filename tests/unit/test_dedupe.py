@@ -1,0 +1,243 @@
+"""Duplicate detection: each duplicate kind, look-alikes that must stay apart, constraints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_migrate.dedupe import explain_pair, find_duplicate_groups
+from crm_migrate.dedupe.blocking import pairs_from_keys
+from crm_migrate.dedupe.nicknames import pair_count, same_first_name
+from crm_migrate.dedupe.unionfind import UnionFind
+from crm_migrate.mapping.profile import DedupeSettings
+
+CONTACT_COLUMNS = ["email", "firstname", "lastname", "phone", "mobilephone", "company", "jobtitle",
+                   "address", "city", "state", "zip", "country", "date_of_birth"]
+
+# unrelated people so that name frequencies and blocks look like a real file
+FILLER = [
+    {"firstname": "Maria", "lastname": "Garcia", "email": "maria.garcia@example.org", "city": "Austin"},
+    {"firstname": "Wei", "lastname": "Chen", "phone": "+14155550199", "city": "Seattle"},
+    {"firstname": "Fatima", "lastname": "Khan", "email": "fk@example.net", "zip": "10115"},
+    {"firstname": "Olga", "lastname": "Ivanova", "date_of_birth": "1975-03-02", "city": "Denver"},
+    {"firstname": "Pierre", "lastname": "Dubois", "phone": "+33142685300", "city": "Paris"},
+]
+
+
+def frame_of(rows: list[dict[str, str]], columns: list[str] = CONTACT_COLUMNS, filler: bool = True) -> pd.DataFrame:
+    """A cleaned frame as the clean pipeline hands it over: str cells, "" empty, _source ids."""
+    all_rows = rows + (FILLER if filler and columns is CONTACT_COLUMNS else [])
+    frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in all_rows])
+    frame["_source"] = [f"in.csv:{n + 1}" for n in range(len(frame))]
+    return frame
+
+
+def groups_of(rows: list[dict[str, str]], object_name: str = "contacts", **settings: object) -> list[list[int]]:
+    columns = {"contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS}[object_name]
+    return find_duplicate_groups(frame_of(rows, columns), object_name, DedupeSettings(**settings))
+
+
+COMPANY_COLUMNS = ["domain", "name", "phone", "website", "address", "city", "zip", "country"]
+DEAL_COLUMNS = ["dealname", "amount", "closedate", "dealstage", "pipeline"]
+
+
+def test_exact_email_groups_rows_whatever_else_differs() -> None:
+    rows = [{"email": "ann@acme.com", "firstname": "Ann", "lastname": "Lee"},
+            {"email": "ann@acme.com", "firstname": "Annabel", "lastname": "Leigh-Smith"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_email_case_and_whitespace_variants_are_the_same_key() -> None:
+    rows = [{"email": " Ann@ACME.com ", "firstname": "Ann"}, {"email": "ann@acme.com", "firstname": "Ann"}]
+    assert groups_of(rows, fuzzy=False) == [[0, 1]]
+
+
+def test_nickname_with_same_phone_and_no_email() -> None:
+    rows = [{"firstname": "Bob", "lastname": "Whitaker", "phone": "+14155550123"},
+            {"firstname": "Robert", "lastname": "Whitaker", "phone": "+14155550123", "city": "Boston"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_nickname_table_covers_several_languages() -> None:
+    pairs = [("bob", "robert"), ("bill", "william"), ("liz", "elizabeth"), ("beth", "elizabeth"),
+             ("betty", "liz"), ("peggy", "margaret"), ("dick", "richard"), ("jim", "james"),
+             ("kate", "katherine"), ("sasha", "alexander"), ("hans", "johannes"), ("sepp", "josef"),
+             ("pepe", "jose"), ("paco", "francisco"), ("josé", "pepe")]
+    for a, b in pairs:
+        assert same_first_name(a, b), (a, b)
+    assert not same_first_name("john", "james")
+    assert not same_first_name("bob", "bill")
+    assert pair_count() >= 300
+
+
+def test_typo_in_names_with_same_date_of_birth() -> None:
+    rows = [{"firstname": "Jonathan", "lastname": "Kowalski", "date_of_birth": "1981-04-17", "city": "Chicago"},
+            {"firstname": "Jonathon", "lastname": "Kowalsky", "date_of_birth": "1981-04-17", "city": "Chicago"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_swapped_first_and_last_name() -> None:
+    rows = [{"firstname": "Margarethe", "lastname": "Oberhauser", "phone": "+4989123456"},
+            {"firstname": "Oberhauser", "lastname": "Margarethe", "mobilephone": "+4989123456"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_transposed_day_and_month_of_birth_with_address_abbreviation() -> None:
+    rows = [{"firstname": "Lucia", "lastname": "Fernandez", "date_of_birth": "1990-03-07",
+             "address": "12 Chestnut Street", "zip": "02139"},
+            {"firstname": "Lucia", "lastname": "Fernandes", "date_of_birth": "1990-07-03",
+             "address": "12 Chestnut St.", "zip": "02139"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_two_emails_same_name_and_phone_is_one_person() -> None:
+    rows = [{"email": "k.osei@gmail.com", "firstname": "Kwame", "lastname": "Osei", "phone": "+447700900123"},
+            {"email": "kwame@oseiconsulting.co.uk", "firstname": "Kwame", "lastname": "Osei",
+             "phone": "+447700900123"}]
+    assert groups_of(rows) == [[0, 1]]
+
+
+def test_two_emails_and_only_a_similar_name_is_not() -> None:
+    rows = [{"email": "k.osei@gmail.com", "firstname": "Kwame", "lastname": "Osei"},
+            {"email": "kwame@oseiconsulting.co.uk", "firstname": "Kwame", "lastname": "Osei"}]
+    assert groups_of(rows) == []
+
+
+def test_same_common_name_in_two_cities_stays_apart() -> None:
+    rows = [{"email": "john.smith@gmail.com", "firstname": "John", "lastname": "Smith",
+             "phone": "+16175550100", "city": "Boston", "state": "MA"},
+            {"email": "jsmith@yahoo.com", "firstname": "John", "lastname": "Smith",
+             "phone": "+13035550177", "city": "Denver", "state": "CO"}]
+    assert groups_of(rows) == []
+
+
+def test_same_name_without_any_other_agreeing_field_stays_apart() -> None:
+    rows = [{"firstname": "Xenophon", "lastname": "Papadopoulos"},
+            {"firstname": "Xenophon", "lastname": "Papadopoulos", "city": "Athens"}]
+    assert groups_of(rows) == []
+    info = explain_pair(frame_of(rows), 0, 1, "contacts")
+    assert info["evidence"] < info["evidence_needed"]
+
+
+def test_shared_office_phone_with_different_names_stays_apart() -> None:
+    rows = [{"firstname": "Ingrid", "lastname": "Berg", "phone": "+4930123456"},
+            {"firstname": "Tomasz", "lastname": "Nowak", "phone": "+4930123456"}]
+    assert groups_of(rows) == []
+
+
+def test_company_legal_suffix_with_same_phone() -> None:
+    rows = [{"name": "Acme Widgets GmbH", "phone": "+4930555000", "city": "Berlin"},
+            {"name": "ACME Widgets Inc.", "phone": "+4930555000", "city": "Berlin"},
+            {"name": "Acme Tools Ltd", "phone": "+4930555999", "city": "Berlin"}]
+    assert groups_of(rows, "companies") == [[0, 1]]
+
+
+def test_company_exact_domain_and_website() -> None:
+    rows = [{"domain": "acme.com", "name": "Acme"}, {"domain": "ACME.COM", "name": "Acme Corp"},
+            {"domain": "other.com", "name": "Other"}]
+    assert groups_of(rows, "companies", fuzzy=False) == [[0, 1]]
+
+
+def test_deals_same_name_amount_and_close_date() -> None:
+    rows = [{"dealname": "Acme renewal 2026", "amount": "12000", "closedate": "2026-03-31"},
+            {"dealname": "ACME Renewal 2026", "amount": "12000.00", "closedate": "2026-03-31"},
+            {"dealname": "Acme renewal 2026", "amount": "5000", "closedate": "2025-01-15"}]
+    assert groups_of(rows, "deals") == [[0, 1]]
+
+
+def test_not_duplicates_splits_an_exact_key_group_and_blocks_fuzzy_joins() -> None:
+    rows = [{"email": "info@family.com", "firstname": "Anna", "lastname": "Meier"},
+            {"email": "info@family.com", "firstname": "Peter", "lastname": "Meier"},
+            {"firstname": "Bob", "lastname": "Whitaker", "phone": "+14155550123"},
+            {"firstname": "Robert", "lastname": "Whitaker", "phone": "+14155550123"}]
+    assert groups_of(rows) == [[0, 1], [2, 3]]
+    marked = [["in.csv:1", "in.csv:2"], ["in.csv:3", "in.csv:4"]]
+    assert groups_of(rows, not_duplicates=marked) == []
+
+
+def test_not_duplicates_leaves_the_rest_of_a_group_together() -> None:
+    rows = [{"email": "a@x.com", "firstname": "A"}, {"email": "a@x.com", "firstname": "A"},
+            {"email": "a@x.com", "firstname": "A"}]
+    assert groups_of(rows, not_duplicates=[["in.csv:1", "in.csv:3"]]) == [[0, 1]]
+
+
+def test_chaining_guard_keeps_dissimilar_ends_apart() -> None:
+    # A~B share a phone, B~C share an address, but A and C disagree on the date of birth
+    rows = [{"firstname": "John", "lastname": "Miller", "phone": "+16175550111", "city": "Boston",
+             "date_of_birth": "1950-02-03"},
+            {"firstname": "John", "lastname": "Miller", "phone": "+16175550111", "city": "Boston",
+             "address": "4 Elm Street"},
+            {"firstname": "John", "lastname": "Miller", "city": "Boston", "address": "4 Elm St",
+             "date_of_birth": "1988-11-30"}]
+    frame = frame_of(rows)
+    assert explain_pair(frame, 0, 1, "contacts")["score"] >= 0.85
+    assert explain_pair(frame, 1, 2, "contacts")["score"] >= 0.85
+    assert explain_pair(frame, 0, 2, "contacts")["probability"] < 0.5
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert len(groups) == 1 and len(groups[0]) == 2
+
+
+def test_disabled_and_exact_only_settings() -> None:
+    rows = [{"email": "a@x.com"}, {"email": "a@x.com"},
+            {"firstname": "Bob", "lastname": "Whitaker", "phone": "+14155550123"},
+            {"firstname": "Robert", "lastname": "Whitaker", "phone": "+14155550123"}]
+    assert groups_of(rows, enabled=False) == []
+    assert groups_of(rows, fuzzy=False) == [[0, 1]]
+
+
+def test_threshold_is_honoured() -> None:
+    rows = [{"firstname": "Jonathan", "lastname": "Kowalski", "city": "Chicago", "zip": "60601"},
+            {"firstname": "Jonathon", "lastname": "Kowalsky", "city": "Chicago", "zip": "60601"}]
+    score = explain_pair(frame_of(rows), 0, 1, "contacts")["score"]
+    assert 0.0 < score < 1.0
+    assert groups_of(rows, threshold=max(0.01, score - 0.01)) == [[0, 1]]
+    assert groups_of(rows, threshold=min(1.0, score + 0.005)) == []
+
+
+def test_explain_pair_lists_fields_and_total() -> None:
+    rows = [{"firstname": "Bob", "lastname": "Whitaker", "phone": "+14155550123"},
+            {"firstname": "Robert", "lastname": "Whitaker", "phone": "+14155550123"}]
+    info = explain_pair(frame_of(rows), 0, 1, "contacts")
+    assert info["fields"]["first"]["similarity"] == 1.0
+    assert set(info["fields"]) == {"first", "last", "phone"}
+    assert info["score"] >= 0.85
+
+
+def test_groups_are_sorted_and_positional() -> None:
+    rows = [{"email": "b@x.com"}, {"email": "a@x.com"}, {"email": "b@x.com"}, {"email": "a@x.com"}]
+    frame = frame_of(rows, filler=False)
+    frame.index = [10, 20, 30, 40]
+    assert find_duplicate_groups(frame, "contacts", DedupeSettings()) == [[0, 2], [1, 3]]
+
+
+def test_big_block_is_cut_to_a_window() -> None:
+    size = 5000
+    records = np.arange(size, dtype=np.int64)
+    pairs = pairs_from_keys(records, np.zeros(size, dtype=np.int64), records, cap=200, window=12)
+    assert 0 < len(pairs) <= size * 11
+    small = pairs_from_keys(records[:50], np.zeros(50, dtype=np.int64), records[:50], cap=200, window=12)
+    assert len(small) == 50 * 49 // 2
+
+
+def test_many_people_with_one_surname_stay_fast_and_apart() -> None:
+    rows = [{"firstname": f"Person{n}", "lastname": "Smith", "city": "Boston", "phone": f"+1617555{n:04d}"}
+            for n in range(600)]
+    assert groups_of(rows) == []
+
+
+@pytest.mark.parametrize("object_name", ["contacts", "companies", "deals"])
+def test_empty_and_single_row_frames(object_name: str) -> None:
+    columns = {"contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS}[object_name]
+    for rows in ([], [{}]):
+        frame = frame_of(rows, columns, filler=False) if rows else pd.DataFrame(columns=[*columns, "_source"])
+        assert find_duplicate_groups(frame, object_name, DedupeSettings()) == []
+
+
+def test_union_find_refuses_forbidden_and_unlinkable_joins() -> None:
+    uf = UnionFind(4, cannot_link=[(0, 3)])
+    assert uf.union(0, 1) and uf.union(2, 3)
+    assert not uf.union(1, 2)  # would put 0 and 3 together
+    assert not uf.union_checked(1, 1 + 1, lambda a, b: True)
+    assert not UnionFind(3).union_checked(0, 1, lambda a, b: False)
+    assert uf.groups() == [[0, 1], [2, 3]]
