@@ -314,6 +314,7 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                 if has_companies:
                     await connector.ensure_id_property("companies")
                 await remap_id_property(journal, id_property, "record")
+                await _ensure_keyless(journal, connector, obj, id_property)
                 for kind, sender in (("company", companies), ("record", records)):
                     in_flight = journal.rows("kind = ? AND state = 'in_flight'", (kind,))
                     if in_flight:
@@ -350,6 +351,22 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
         message, stop_reason = error_text(exc), "target"
     pause_point("after-last")
     return _finish(journal, message, stop_reason, report)
+
+
+async def _ensure_keyless(journal: Journal, connector: Any, obj: str,
+                          id_property: str | None) -> None:
+    """Contacts without an email go by crm_migrate_id: make sure the target has it."""
+    if id_property != "email":
+        return
+    keyless = journal.rows("kind = 'record' AND state = 'pending' AND op = ?",
+                           ("upsert:crm_migrate_id",), limit=1)
+    ensure = getattr(connector, "ensure_unique_property", None)
+    if keyless and ensure is not None:
+        await ensure(obj)
+    elif keyless:
+        with journal.transaction() as conn:
+            conn.execute("UPDATE rows SET op = 'create' WHERE kind = 'record' AND "
+                         "state = 'pending' AND op = 'upsert:crm_migrate_id'")
 
 
 def _finish(journal: Journal, message: str | None, stop_reason: str | None,

@@ -53,7 +53,8 @@ def status_of(journal: Journal) -> dict[str, Any]:
     if state == "running" and not journal.held_elsewhere():
         state = "interrupted"
     assoc = dict(journal.conn.execute(
-        "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL GROUP BY assoc").fetchall())
+        "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL AND state = 'done' "
+        "GROUP BY assoc").fetchall())
     errors = Path(str(journal.path) + ".errors.csv")
     return {
         "run_id": meta.get("run_id"),

@@ -1,0 +1,114 @@
+"""kill -9 a real `python -m crm_migrate push` at chosen points, then resume: no duplicate, no
+lost row, status right. Refuses changed inputs unless --force."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_migrate.sandbox.serve import SandboxServer
+from tests.push.conftest import all_records
+
+ROWS = 600
+PROFILE = """version: 1
+object: contacts
+fields:
+  - column: Email
+    field: email
+  - column: First Name
+    field: firstname
+  - column: Company
+    field: company
+"""
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crm_migrate", *args], capture_output=True,
+                          text=True, timeout=120, env=env)
+
+
+def write_inputs(folder: Path) -> tuple[Path, Path]:
+    csv = folder / "people.csv"
+    lines = ["Email,First Name,Company"]
+    lines += [f"p{i}@example.com,Ann{i},Org{i % 4}" for i in range(1, ROWS + 1)]
+    csv.write_text("\n".join(lines) + "\n")
+    prof = folder / "profile.yaml"
+    prof.write_text(PROFILE)
+    return csv, prof
+
+
+def status(journal: Path) -> dict[str, Any]:
+    done = cli("status", str(journal), "--json")
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def push_and_kill(tmp_path: Path, url: str, point: str) -> Path:
+    csv, prof = write_inputs(tmp_path)
+    journal = tmp_path / "run.journal"
+    marker = tmp_path / "paused"
+    env = {**os.environ, "CRM_MIGRATE_TEST_PAUSE_AT": point,
+           "CRM_MIGRATE_TEST_PAUSE_FILE": str(marker)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_migrate", "push", str(csv), "--profile", str(prof),
+         "--target", "sandbox", "--url", url, "--journal", str(journal), "--batch-size", "50"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not marker.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"push ended before pausing at {point}: {proc.stderr.read()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"push never reached {point}")
+        time.sleep(0.05)
+    assert status(journal)["state"] == "running"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return journal
+
+
+@pytest.mark.parametrize("point", ["before-batch:1", "in-flight:3", "mid-batch:5",
+                                   "after-batch:7", "after-last"])
+def test_kill_then_resume_is_exact(tmp_path: Path, point: str) -> None:
+    with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=5) as server:
+        journal = push_and_kill(tmp_path, server.url, point)
+        killed = status(journal)
+        assert killed["state"] == "interrupted"
+        assert killed["total"] == ROWS
+        if point == "after-last":
+            assert killed["pending"] == 0
+        resumed = cli("resume", str(journal))
+        assert resumed.returncode == 0, resumed.stderr
+        final = status(journal)
+        contacts = all_records(server.url)
+        companies = all_records(server.url, "companies")
+    assert final["state"] == "completed"
+    assert final["done"] == final["created"] == ROWS and final["failed"] == 0
+    assert final["associations"] == {"done": ROWS}
+    emails = [r["properties"]["email"] for r in contacts]
+    assert len(emails) == len(set(emails)) == ROWS
+    assert set(emails) == {f"p{i}@example.com" for i in range(1, ROWS + 1)}
+    assert sorted(c["properties"]["name"] for c in companies) == ["Org0", "Org1", "Org2", "Org3"]
+
+
+def test_resume_refuses_changed_inputs_unless_forced(tmp_path: Path) -> None:
+    with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=5) as server:
+        journal = push_and_kill(tmp_path, server.url, "after-batch:2")
+        csv = tmp_path / "people.csv"
+        csv.write_text(csv.read_text().replace("Ann7,", "Anne7,"))
+        refused = cli("resume", str(journal))
+        assert refused.returncode == 2
+        assert "people.csv changed since the run began" in refused.stderr
+        assert "Traceback" not in refused.stderr and len(refused.stderr.splitlines()) == 1
+        forced = cli("resume", str(journal), "--force")
+        assert forced.returncode == 0, forced.stderr
+        contacts = all_records(server.url)
+    assert len({r["properties"]["email"] for r in contacts}) == len(contacts) == ROWS
