@@ -171,6 +171,9 @@ class Sender:
                 await asyncio.sleep(self.policy.delay(attempt))
 
     async def _bisect(self, rows: list[dict[str, Any]], exc: BatchRejected, number: int) -> None:
+        if self.stopping():
+            self.journal.mark_pending([r["seq"] for r in rows])
+            return
         if len(rows) == 1:
             self._fail([(rows[0]["seq"], error_text(exc))])
             return
