@@ -76,3 +76,19 @@ def test_redact_and_logging_filter(
         assert caplog.text.count("***") == 2
     finally:
         logger.removeFilter(flt)
+
+
+def test_filter_redacts_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    secrets.register_secret("traceback-secret-777")
+    logger = logging.getLogger("crm_migrate.test_tb")
+    flt = secrets.install_redaction(logger)
+    try:
+        with caplog.at_level(logging.ERROR, logger="crm_migrate.test_tb"):
+            try:
+                raise RuntimeError("token traceback-secret-777 rejected")
+            except RuntimeError:
+                logger.exception("request failed")
+        assert "traceback-secret-777" not in caplog.text
+        assert "token *** rejected" in caplog.text
+    finally:
+        logger.removeFilter(flt)
