@@ -82,7 +82,8 @@ def sf_object(object_name: str) -> str:
 
 
 def sf_field(object_name: str, name: str, extra: dict[str, str] | None = None) -> str | None:
-    """The Salesforce field for a canonical name; custom names (`X__c`) pass through; None to drop."""
+    """The Salesforce field for a canonical name; Salesforce API names (`X__c`, or PascalCase
+    standard fields such as `LeadSource` that read_schema exposes) pass through; None to drop."""
     if extra and name in extra:
         return extra[name]
     mapped = SF_FIELDS.get(object_name, {}).get(name)
@@ -90,7 +91,7 @@ def sf_field(object_name: str, name: str, extra: dict[str, str] | None = None) -
         return mapped
     if name in SF_UNMAPPED.get(object_name, frozenset()):
         return None
-    if name.endswith("__c") and _API_NAME.match(name):
+    if _API_NAME.match(name) and (name.endswith("__c") or name[0].isupper()):
         return name
     return None
 

@@ -33,6 +33,7 @@ from crm_migrate.connectors.pipedrive_fields import (
     KEYS,
     PD_FIELDS_ENDPOINT,
     SEARCH_FIELD,
+    STANDARD_PASSTHROUGH,
     address_body,
     fields_to_properties,
     int_or_none,
@@ -312,6 +313,10 @@ class PipedriveConnector(HttpConnectorBase):
                     body[link] = int(props[link])
         for name, value in props.items():
             if name in handled or name == ID_PROPERTY:
+                continue
+            if name in STANDARD_PASSTHROUGH.get(object_name, ()) and value != "":
+                number_value = int_or_none(value)
+                body[name] = number_value if number_value is not None else value
                 continue
             key = self._custom(object_name, name)
             if key:

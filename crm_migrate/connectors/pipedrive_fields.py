@@ -27,6 +27,14 @@ SEARCH_FIELD: dict[tuple[str, str], str] = {
     ("companies", "name"): "name",
     ("deals", "dealname"): "title",
 }
+# standard v2 body fields (as read_schema names them) written as given; ids become numbers
+STANDARD_PASSTHROUGH: dict[str, frozenset[str]] = {
+    "contacts": frozenset({"owner_id", "visible_to", "marketing_status"}),
+    "companies": frozenset({"owner_id", "visible_to"}),
+    "deals": frozenset(
+        {"owner_id", "visible_to", "probability", "lost_reason", "status", "currency"}
+    ),
+}
 PD_TYPES: dict[str, str] = {
     "varchar": "string",
     "varchar_auto": "string",

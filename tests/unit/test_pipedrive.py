@@ -545,3 +545,17 @@ def test_push_engine_end_to_end(tmp_path: Path, api: FakePipedrive) -> None:
     assert persons["ada@acme.com"]["name"] == "Ada Lovelace"
     assert persons["ada@acme.com"]["org_id"] == orgs["Acme Ltd"]
     assert summary.status["updated"] == 2
+
+
+async def test_standard_fields_pass_through(pd: PipedriveConnector, api: FakePipedrive) -> None:
+    api_check = api._check_body
+    api._check_body = lambda entity, body, creating=True: None  # type: ignore[method-assign]
+    try:
+        await pd.create(
+            "contacts", [{"firstname": "A", "owner_id": "12", "visible_to": "3", "company": "X"}]
+        )
+    finally:
+        api._check_body = api_check  # type: ignore[method-assign]
+    body = json.loads([r for r in api.requests if r.method == "POST"][0].content)
+    assert body == {"name": "A", "owner_id": 12, "visible_to": 3}
+    assert pd.dropped_fields == {"contacts": {"company"}}

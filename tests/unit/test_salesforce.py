@@ -581,3 +581,15 @@ def test_push_engine_end_to_end_into_a_documented_org(tmp_path: Path, org: FakeO
     assert summary.status["created"] == 2 and summary.status["failed"] == 1
     rollback_push(tmp_path / "run.journal", transport=transport)
     assert [r for r in org.records.values() if r["type"] == "Contact"] == []
+
+
+async def test_standard_fields_from_the_schema_are_writable(
+    sf: SalesforceConnector, org: FakeOrg
+) -> None:
+    names = {p["name"] for p in await sf.read_schema("contacts")}
+    assert "LeadSource" in names
+    made = await sf.create(
+        "contacts", [{"lastname": "L", "LeadSource": "Web", "lifecyclestage": "lead"}]
+    )
+    assert org.records[made[0].id]["LeadSource"] == "Web"
+    assert "lifecyclestage" not in org.records[made[0].id]
