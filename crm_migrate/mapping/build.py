@@ -65,6 +65,9 @@ def default_transforms(field_name: str, values: list[str], schema: ObjectSchema,
         from crm_migrate.mapping.transforms import suggest_value_map
 
         mapping = suggest_value_map(distinct, list(spec.options))
+        if spec.required and len(spec.options) == 1:
+            only = spec.options[0][0]  # a required one-option picklist (one pipeline): nothing else fits
+            mapping = {k: v or only for k, v in mapping.items()}
         if mapping:
             return [{"map_values": {"mapping": mapping}}]
     return []

@@ -83,3 +83,13 @@ def test_house_number_column_is_joined_to_the_street() -> None:
                                  columns={c: t.frame[c] for c in t.columns})
     assert values.tolist() == ["Hauptstraße 12", "Am Markt 3a"]
     validate_profile(profile, builtin_schema("contacts"), t.columns)
+
+
+def test_picklists_get_value_maps_and_a_single_pipeline_takes_every_value() -> None:
+    t = table("d.csv", {"Deal Name": ["A", "B", "C"], "Stage": ["Closed Won", "won", "Contract Sent"],
+                        "Pipeline": ["Sales Pipeline", "Renewals", "default"]})
+    fields = {m.field: m for m in build_profile([t], "deals").fields}
+    assert fields["dealstage"].transforms == [{"map_values": {"mapping": {
+        "Closed Won": "closedwon", "won": "closedwon", "Contract Sent": "contractsent"}}}]
+    assert fields["pipeline"].transforms == [{"map_values": {"mapping": {
+        "Sales Pipeline": "default", "Renewals": "default", "default": "default"}}}]
