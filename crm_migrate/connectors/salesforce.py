@@ -37,7 +37,9 @@ from crm_migrate.connectors.fieldmap import (
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json
 from crm_migrate.connectors.salesforce_schema import (
     admin_hint,
+    collection_result,
     describe_to_properties,
+    errors_text,
     find_field,
     id_field_request,
 )
@@ -58,21 +60,7 @@ REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
     "Account": ("Name",),
     "Opportunity": ("Name", "StageName", "CloseDate"),
 }
-RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-def _errors_text(errors: list[dict[str, Any]]) -> str:
-    parts = []
-    for err in errors:
-        code = err.get("statusCode") or err.get("errorCode") or "ERROR"
-        message = err.get("message") or ""
-        fields = err.get("fields") or []
-        text = f"{code}: {message}"
-        if fields and str(fields[0]) not in message:
-            text += f" (fields: {', '.join(map(str, fields))})"
-        parts.append(text)
-    return redact("; ".join(parts)) or "unknown error"
 
 
 class SalesforceConnector(HttpConnectorBase):
@@ -171,7 +159,7 @@ class SalesforceConnector(HttpConnectorBase):
             for e in errors
             if isinstance(e, dict)
         }
-        detail = _errors_text([e for e in errors if isinstance(e, dict)]) if errors else ""
+        detail = errors_text([e for e in errors if isinstance(e, dict)]) if errors else ""
         if status == 401 or "INVALID_SESSION_ID" in codes:
             raise AuthError(
                 "salesforce rejected the access token (INVALID_SESSION_ID: session expired or "
@@ -209,25 +197,6 @@ class SalesforceConnector(HttpConnectorBase):
             self.dropped_fields.setdefault(object_name, set()).update(dropped)
         return fields
 
-    @staticmethod
-    def _result(index: int, item: Any, created: bool | None) -> WriteResult:
-        if not isinstance(item, dict):
-            return WriteResult(
-                index, ok=False, error="salesforce returned no result for this record"
-            )
-        if item.get("success"):
-            made = item.get("created", created)
-            return WriteResult(index, ok=True, id=item.get("id"), created=made)
-        errors = [e for e in item.get("errors") or [] if isinstance(e, dict)]
-        codes = {e.get("statusCode") for e in errors}
-        return WriteResult(
-            index,
-            ok=False,
-            id=item.get("id"),
-            error=_errors_text(errors),
-            retryable=bool(codes & RETRYABLE_CODES),
-        )
-
     async def _collection(
         self,
         method: str,
@@ -248,7 +217,7 @@ class SalesforceConnector(HttpConnectorBase):
                     f"salesforce: {what} answered {type(answer).__name__} for {len(chunk)} records"
                 )
             results.extend(
-                self._result(index, item, created)
+                collection_result(index, item, created)
                 for (index, _), item in zip(chunk, answer, strict=True)
             )
         return results
@@ -400,6 +369,23 @@ class SalesforceConnector(HttpConnectorBase):
                 found.setdefault(rid[:15], found[rid])  # 15-char ids match their 18-char form
         return {i: found[i] for i in wanted if i in found}
 
+    async def count(self, object_name: str) -> int:
+        """How many records the object holds (SOQL COUNT(), one call)."""
+        answer = await self._call(
+            "GET",
+            "/query",
+            what="count",
+            params={"q": f"SELECT COUNT() FROM {sf_object(object_name)}"},
+        )
+        return int((answer or {}).get("totalSize") or 0)
+
+    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
+        """Every record with the standard fields plus `properties` (2,000 a page)."""
+        extra = self.field_map.get(object_name)
+        select = select_list(object_name, None, extra, *properties)
+        records = await self._query(f"SELECT {select} FROM {sf_object(object_name)}")
+        return [RemoteRecord(str(r["Id"]), from_salesforce(object_name, r, extra)) for r in records]
+
     def _missing_required(self, sobject: str, fields: dict[str, Any]) -> list[str]:
         return [
             name for name in REQUIRED_ON_CREATE.get(sobject, ()) if fields.get(name) in (None, "")
@@ -442,21 +428,11 @@ class SalesforceConnector(HttpConnectorBase):
         external_id: str | None,
     ) -> list[WriteResult]:
         """Run the payloads as one Bulk API 2.0 ingest job; results carry the payload indexes."""
-        from crm_migrate.connectors.salesforce_bulk import run_ingest
+        from crm_migrate.connectors.salesforce_bulk import run_payloads
 
-        rows = [{k: v for k, v in record.items() if k != "attributes"} for _, record in payloads]
-        answers = await run_ingest(
-            self._call,
-            sobject=sobject,
-            operation=operation,
-            rows=rows,
-            external_id=external_id,
-            poll_seconds=self.bulk_poll_seconds,
+        return await run_payloads(
+            self._call, sobject, operation, payloads, external_id, self.bulk_poll_seconds
         )
-        return [
-            WriteResult(index, a.ok, a.id, a.created, a.error, a.retryable)
-            for (index, _), a in zip(payloads, answers, strict=True)
-        ]
 
     async def upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
@@ -558,7 +534,7 @@ class SalesforceConnector(HttpConnectorBase):
                     f"salesforce: delete answered {type(answer).__name__} for {len(chunk)} ids"
                 )
             for offset, item in enumerate(answer):
-                result = self._result(start + offset, item, None)
+                result = collection_result(start + offset, item, None)
                 if not result.ok and "ENTITY_IS_DELETED" in (result.error or ""):
                     result = WriteResult(start + offset, ok=True, id=chunk[offset])
                 results.append(result)

@@ -158,3 +158,27 @@ async def run_ingest(
             ),
         )
     return [results[i] for i in range(len(rows))]
+
+
+async def run_payloads(
+    call: Caller,
+    sobject: str,
+    operation: str,
+    payloads: list[tuple[int, dict[str, Any]]],
+    external_id: str | None,
+    poll_seconds: float,
+) -> list[WriteResult]:
+    """run_ingest over sObject Collections payloads (index, record); results keep the indexes."""
+    rows = [{k: v for k, v in record.items() if k != "attributes"} for _, record in payloads]
+    answers = await run_ingest(
+        call,
+        sobject=sobject,
+        operation=operation,
+        rows=rows,
+        external_id=external_id,
+        poll_seconds=poll_seconds,
+    )
+    return [
+        WriteResult(index, a.ok, a.id, a.created, a.error, a.retryable)
+        for (index, _), a in zip(payloads, answers, strict=True)
+    ]

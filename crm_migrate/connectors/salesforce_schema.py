@@ -1,9 +1,11 @@
-"""Salesforce describe results as HubSpot-shaped properties, and the External ID field we key by."""
+"""Salesforce describe results as HubSpot-shaped properties, the External ID field we key by,
+and per-record results of sObject Collections calls."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from crm_migrate.connectors.base import WriteResult
 from crm_migrate.connectors.fieldmap import (
     HS_FIELD_TYPES,
     SF_ID_FIELD,
@@ -12,6 +14,9 @@ from crm_migrate.connectors.fieldmap import (
     from_sf_value,
     sf_object,
 )
+from crm_migrate.secrets import redact
+
+RETRYABLE_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE"})
 
 
 def describe_to_properties(
@@ -88,3 +93,35 @@ def id_field_request(sobject: str) -> dict[str, Any]:
             "description": "Idempotency key written by crm-migrate",
         },
     }
+
+
+def errors_text(errors: list[dict[str, Any]]) -> str:
+    """Salesforce error items as one "CODE: message (fields: ...)" line, redacted."""
+    parts = []
+    for err in errors:
+        code = err.get("statusCode") or err.get("errorCode") or "ERROR"
+        message = err.get("message") or ""
+        fields = err.get("fields") or []
+        text = f"{code}: {message}"
+        if fields and str(fields[0]) not in message:
+            text += f" (fields: {', '.join(map(str, fields))})"
+        parts.append(text)
+    return redact("; ".join(parts)) or "unknown error"
+
+
+def collection_result(index: int, item: Any, created: bool | None) -> WriteResult:
+    """One sObject Collections result item as a WriteResult ("STATUSCODE: message" on failure)."""
+    if not isinstance(item, dict):
+        return WriteResult(index, ok=False, error="salesforce returned no result for this record")
+    if item.get("success"):
+        made = item.get("created", created)
+        return WriteResult(index, ok=True, id=item.get("id"), created=made)
+    errors = [e for e in item.get("errors") or [] if isinstance(e, dict)]
+    codes = {e.get("statusCode") for e in errors}
+    return WriteResult(
+        index,
+        ok=False,
+        id=item.get("id"),
+        error=errors_text(errors),
+        retryable=bool(codes & RETRYABLE_CODES),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -32,6 +31,8 @@ class FakeOrg:
         self.next_id = 1
         self.external_id_field = True
         self.respond: dict[str, httpx.Response] = {}
+        self.page_size = 2000
+        self.pages: list[list[dict[str, Any]]] = []
 
     def _new_id(self, sobject: str) -> str:
         prefix = {"Contact": "003", "Account": "001", "Opportunity": "006"}.get(sobject, "0XX")
@@ -56,6 +57,8 @@ class FakeOrg:
             return self._upsert(sobject, field, json.loads(request.content))
         if request.method == "DELETE" and path == "/composite/sobjects":
             return self._delete(parse_qs(request.url.query.decode()))
+        if request.method == "GET" and path.startswith("/query/01g-"):
+            return self._page(int(path.rsplit("-", 1)[1]))
         if request.method == "GET" and path == "/query":
             return self._query(parse_qs(request.url.query.decode())["q"][0])
         if request.method == "GET" and path.endswith("/describe"):
@@ -174,6 +177,17 @@ class FakeOrg:
     def _query(self, soql: str) -> httpx.Response:
         # SELECT a, b FROM X WHERE F IN ('v1', 'v2') -- parsed strictly enough for tests
         head, _, where = soql.partition(" WHERE ")
+        if not where:  # COUNT() or a full listing, paged through nextRecordsUrl
+            sobject = head.split(" FROM ")[1].strip()
+            mine = [r for r in self.records.values() if r["type"] == sobject]
+            if head.startswith("SELECT COUNT() "):
+                return httpx.Response(
+                    200, json={"totalSize": len(mine), "done": True, "records": []}
+                )
+            fields = [f.strip() for f in head.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
+            rows = [{"attributes": {"type": sobject}} | {f: r.get(f) for f in fields} for r in mine]
+            self.pages = [rows[i : i + self.page_size] for i in range(0, len(rows), self.page_size)]
+            return self._page(0)
         fields = [f.strip() for f in head.removeprefix("SELECT ").split(" FROM ")[0].split(",")]
         sobject = head.split(" FROM ")[1].strip()
         if " LIKE " in where:  # Website LIKE '%host%' OR ...
@@ -198,6 +212,14 @@ class FakeOrg:
         return httpx.Response(
             200, json={"totalSize": len(hits), "done": True, "records": hits}, headers=LIMIT
         )
+
+    def _page(self, number: int) -> httpx.Response:
+        pages = self.pages or [[]]
+        body: dict[str, Any] = {"totalSize": sum(map(len, pages)), "done": number + 1 >= len(pages)}
+        body["records"] = pages[number]
+        if not body["done"]:
+            body["nextRecordsUrl"] = f"/services/data/v60.0/query/01g-{number + 1}"
+        return httpx.Response(200, json=body, headers=LIMIT)
 
     def _describe(self, sobject: str) -> httpx.Response:
         fields = [
@@ -536,51 +558,6 @@ async def test_lookup_selects_requested_custom_properties(
     assert found["c@x.com"].properties["Region__c"] == "EMEA"
     soql = parse_qs(org.requests[-1].url.query.decode())["q"][0]
     assert "Region__c" in soql and "company" not in soql.lower().split(" from ")[0]
-
-
-def test_push_engine_end_to_end_into_a_documented_org(tmp_path: Path, org: FakeOrg) -> None:
-    """The real push engine drives the connector: companies first, contacts keyed by the
-    External ID, a missing LastName failed per row, AccountId set by the association step,
-    and a rollback deletes what the run created."""
-    from crm_migrate import secrets
-    from crm_migrate.mapping.profile import load_profile
-    from crm_migrate.push.runner import rollback_push, start_push
-
-    source = tmp_path / "people.csv"
-    source.write_text(
-        "Email,First,Last,Company\n"
-        "ada@acme.com,Ada,Lovelace,Acme Ltd\n"
-        "bob@acme.com,Bob,Byron,Acme Ltd\n"
-        "nolast@beta.io,Nolast,,Beta Inc\n",
-        encoding="utf-8",
-    )
-    profile_path = tmp_path / "p.yaml"
-    profile_path.write_text(
-        "version: 1\nobject: contacts\nfields:\n"
-        "  - {column: Email, field: email}\n  - {column: First, field: firstname}\n"
-        "  - {column: Last, field: lastname}\n  - {column: Company, field: company}\n",
-        encoding="utf-8",
-    )
-    secrets.set_token("salesforce", TOKEN)
-    transport = httpx.MockTransport(org)
-    summary = start_push(
-        paths=[str(source)],
-        profile=load_profile(profile_path),
-        profile_path=str(profile_path),
-        target="salesforce",
-        url=INSTANCE,
-        journal_path=tmp_path / "run.journal",
-        transport=transport,
-    )
-    contacts = {r["Email"]: r for r in org.records.values() if r["type"] == "Contact"}
-    accounts = {r["Name"]: r for r in org.records.values() if r["type"] == "Account"}
-    assert set(contacts) == {"ada@acme.com", "bob@acme.com"}
-    assert set(accounts) == {"Acme Ltd", "Beta Inc"}
-    assert contacts["ada@acme.com"]["AccountId"] == accounts["Acme Ltd"]["Id"]
-    assert all(c["crm_migrate_id__c"] for c in contacts.values())
-    assert summary.status["created"] == 2 and summary.status["failed"] == 1
-    rollback_push(tmp_path / "run.journal", transport=transport)
-    assert [r for r in org.records.values() if r["type"] == "Contact"] == []
 
 
 async def test_standard_fields_from_the_schema_are_writable(
