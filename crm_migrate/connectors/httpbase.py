@@ -7,9 +7,10 @@ import email.utils
 import json
 import time
 from collections import deque
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.connectors.base import TransientError
+from crm_migrate.connectors.base import TransientError, WriteResult
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.secrets import redact, register_secret
 
@@ -160,3 +161,47 @@ class HttpConnectorBase:
     async def aclose(self) -> None:
         """Release the HTTP client."""
         await self._client.aclose()
+
+
+async def settle_writes(
+    writes: list[tuple[int, Awaitable[WriteResult]]], *, idempotent: bool, lost_hint: str
+) -> list[WriteResult]:
+    """Await single-record writes together; one result per index, or a TransientError.
+
+    A 429 (nothing applied) becomes a retryable failed result. A 5xx/timeout (maybe
+    applied) raises TransientError(maybe_committed=True) carrying the settled results
+    as `.results`, so the engine reconciles by key; for non-idempotent writes that
+    partly landed, those records fail (with `lost_hint`) instead, so a resend of the
+    batch cannot duplicate the ones that did land. Other errors propagate.
+    """
+    outcomes = await asyncio.gather(*(w for _, w in writes), return_exceptions=True)
+    results: list[WriteResult] = []
+    transient: list[TransientError] = []
+    lost: list[tuple[int, TransientError]] = []
+    for (index, _), outcome in zip(writes, outcomes, strict=True):
+        if isinstance(outcome, WriteResult):
+            results.append(outcome)
+        elif isinstance(outcome, TransientError):
+            transient.append(outcome)
+            if outcome.maybe_committed:
+                lost.append((index, outcome))
+            else:
+                results.append(WriteResult(index, ok=False, error=str(outcome), retryable=True))
+        elif isinstance(outcome, BaseException):
+            raise outcome
+    landed = any(r.ok for r in results)
+    if lost and landed and not idempotent:
+        for index, exc in lost:
+            results.append(WriteResult(index, ok=False, error=f"{exc}; {lost_hint}"))
+        return sorted(results, key=lambda r: r.index)
+    if transient and (lost or not landed):
+        first = lost[0][1] if lost else transient[0]
+        error = TransientError(
+            f"{first} ({len(transient)} of {len(writes)} requests failed)",
+            status=first.status,
+            retry_after=max((t.retry_after or 0.0) for t in transient) or None,
+            maybe_committed=bool(lost) or landed,
+        )
+        error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
+        raise error
+    return sorted(results, key=lambda r: r.index)

@@ -27,6 +27,7 @@ from crm_migrate.connectors.httpbase import (
     RollingLimiter,
     parse_retry_after,
     response_json,
+    settle_writes,
 )
 from crm_migrate.connectors.pipedrive_fields import (
     CUSTOM_KEY,
@@ -81,6 +82,7 @@ class PipedriveConnector(HttpConnectorBase):
         currency: str | None = None,
         field_map: dict[str, dict[str, str]] | None = None,
         max_429_retries: int = 3,
+        snapshot_cap: int = 10_000,
         timeout: float = 60.0,
         **options: Any,
     ) -> None:
@@ -102,6 +104,8 @@ class PipedriveConnector(HttpConnectorBase):
         self.daily_requests_left: int | None = None
         self.dropped_fields: dict[str, set[str]] = {}
         self._stages: list[dict[str, Any]] | None = None
+        self.snapshot_cap = snapshot_cap
+        self._listed: dict[str, list[RemoteRecord]] = {}
         self.options = options
 
     # -- plumbing ---------------------------------------------------------------------
@@ -192,49 +196,12 @@ class PipedriveConnector(HttpConnectorBase):
         *,
         idempotent: bool = True,
     ) -> list[WriteResult]:
-        """Run single-record writes concurrently; a transient failure raises after all settle.
-
-        The raised TransientError carries the settled results as `.results`. For
-        non-idempotent writes (creates without a key) that partly went through, the
-        records whose answer was lost fail instead, so resending the batch cannot
-        duplicate the ones that did land.
-        """
-        outcomes = await asyncio.gather(
-            *(self._write_one(*call) for call in calls), return_exceptions=True
+        """Run single-record writes concurrently (see httpbase.settle_writes)."""
+        return await settle_writes(
+            [(call[0], self._write_one(*call)) for call in calls],
+            idempotent=idempotent,
+            lost_hint="it may have been created: check Pipedrive before resending it",
         )
-        results: list[WriteResult] = []
-        transient: list[TransientError] = []
-        lost: list[tuple[int, TransientError]] = []
-        for call, outcome in zip(calls, outcomes, strict=True):
-            if isinstance(outcome, WriteResult):
-                results.append(outcome)
-            elif isinstance(outcome, TransientError):
-                transient.append(outcome)
-                if outcome.maybe_committed:
-                    lost.append((call[0], outcome))
-                else:
-                    results.append(
-                        WriteResult(call[0], ok=False, error=str(outcome), retryable=True)
-                    )
-            elif isinstance(outcome, BaseException):
-                raise outcome
-        landed = any(r.ok for r in results)
-        if lost and landed and not idempotent:
-            for index, exc in lost:
-                message = f"{exc}; it may have been created: check Pipedrive before resending it"
-                results.append(WriteResult(index, ok=False, error=message))
-            return sorted(results, key=lambda r: r.index)
-        if transient and (lost or not landed):
-            first = lost[0][1] if lost else transient[0]
-            error = TransientError(
-                f"{first} ({len(transient)} of {len(calls)} requests failed)",
-                status=first.status,
-                retry_after=max((t.retry_after or 0.0) for t in transient) or None,
-                maybe_committed=bool(lost) or landed,
-            )
-            error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
-            raise error
-        return sorted(results, key=lambda r: r.index)
 
     # -- translation ------------------------------------------------------------------
 
@@ -463,6 +430,48 @@ class PipedriveConnector(HttpConnectorBase):
                         props = {k: v for k, v in props.items() if k in properties}
                     found[str(item["id"])] = RemoteRecord(str(item["id"]), props)
         return found
+
+    async def _list(self, object_name: str, cap: int | None) -> tuple[list[RemoteRecord], bool]:
+        """Records from GET /api/v2/{entity} (500 a page) up to `cap`; (records, complete)."""
+        entity = pd_entity(object_name)
+        extra = self.field_map.get(object_name)
+        records: list[RemoteRecord] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 500}
+            if cursor:
+                params["cursor"] = cursor
+            response = await self._request("GET", f"/api/v2/{entity}", params=params)
+            if response.status_code >= 500:
+                raise self._transient(response, committed=False)
+            body = response_json(response)
+            if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
+                raise TargetError(f"pipedrive: listing {entity} failed: {_error_message(response)}")
+            for item in body.get("data") or []:
+                if isinstance(item, dict) and item.get("id") is not None:
+                    props = record_properties(object_name, item, extra)
+                    records.append(RemoteRecord(str(item["id"]), props))
+            cursor = (body.get("additional_data") or {}).get("next_cursor")
+            if not cursor:
+                return records, True
+            if cap is not None and len(records) > cap:
+                return records, False
+
+    async def count(self, object_name: str) -> int:
+        """How many records there are, listing at most `snapshot_cap` (more: cap + 1).
+
+        Pipedrive has no count endpoint; the listing is kept for a following list_all.
+        """
+        records, complete = await self._list(object_name, self.snapshot_cap)
+        self._listed[object_name] = records if complete else []
+        return len(records) if complete else max(len(records), self.snapshot_cap + 1)
+
+    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
+        """Every record (reusing the listing count() just made)."""
+        records = self._listed.pop(object_name, None)
+        if not records:
+            records, _ = await self._list(object_name, None)
+        return records
 
     async def _bodies(
         self, object_name: str, records: list[dict[str, str]], *, creating: bool

@@ -29,6 +29,7 @@ class FakePipedrive:
         self.next_id = 100
         self.requests: list[httpx.Request] = []
         self.queue: list[httpx.Response] = []  # answers served before normal handling
+        self.page_size = 500
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -62,6 +63,16 @@ class FakePipedrive:
                 self.store[entity][rid] = body | {"id": rid}
                 return httpx.Response(
                     200, json={"success": True, "data": self.store[entity][rid]}, headers=headers
+                )
+            if request.method == "GET" and len(parts) == 3 and "ids" not in request.url.params:
+                assert request.url.params["limit"] == "500"
+                start = int(request.url.params.get("cursor", "0"))
+                mine = list(self.store[entity].values())
+                page = mine[start : start + self.page_size]
+                more = start + self.page_size < len(mine)
+                extra = {"next_cursor": str(start + self.page_size) if more else None}
+                return httpx.Response(
+                    200, json={"success": True, "data": page, "additional_data": extra}
                 )
             if request.method == "GET" and len(parts) == 3:
                 ids = [int(i) for i in request.url.params["ids"].split(",")]
@@ -559,3 +570,18 @@ async def test_standard_fields_pass_through(pd: PipedriveConnector, api: FakePip
     body = json.loads([r for r in api.requests if r.method == "POST"][0].content)
     assert body == {"name": "A", "owner_id": 12, "visible_to": 3}
     assert pd.dropped_fields == {"contacts": {"company"}}
+
+
+async def test_count_lists_up_to_a_cap_and_list_all_reuses_it(api: FakePipedrive) -> None:
+    pd = PipedriveConnector(token=TOKEN, transport=httpx.MockTransport(api), snapshot_cap=3)
+    await pd.create("contacts", [{"firstname": f"P{i}", "email": f"p{i}@x.com"} for i in range(5)])
+    api.page_size = 2
+    assert await pd.count("contacts") == 4  # more than the cap: stop listing, report cap + 1
+    pd.snapshot_cap = 10
+    api.requests.clear()
+    assert await pd.count("contacts") == 5
+    assert len(api.requests) == 3  # pages of 2, 2, 1
+    listed = await pd.list_all("contacts", ["email"])
+    assert sorted(r.properties["email"] for r in listed) == [f"p{i}@x.com" for i in range(5)]
+    assert len(api.requests) == 3  # reused the count's listing
+    await pd.aclose()
