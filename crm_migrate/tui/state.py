@@ -59,6 +59,8 @@ class WizardState:
     run_name: str | None = None  # journal file name stem (tests); default a timestamp
     summary: dict[str, Any] | None = None
     demo: bool = False
+    match_target: bool = True  # look records up on the target while cleaning (update vs create)
+    match_note: str | None = None  # why they were not, when that failed
 
     # ---- files ----
 
@@ -295,10 +297,22 @@ class WizardState:
     def run_clean(self, on_progress: Callable[..., None] | None = None) -> CleanResult:
         """Clean the loaded tables with the profile (core `clean_tables`)."""
         from crm_migrate.clean.pipeline import clean_tables
+        from crm_migrate.errors import CrmMigrateError
 
         profile = self.ensure_profile()
-        result = clean_tables(self.tables, profile, region=self.region or profile.default_region,
-                              schema=self.object_schema(), on_progress=on_progress)
+        region = self.region or profile.default_region
+        self.match_note = None
+        result = None
+        if self.match_target and self.target != "file":
+            try:
+                result = self._clean_and_match(profile, region, on_progress)
+            except (CrmMigrateError, OSError) as exc:
+                self.match_note = f"not compared with {self.target}: {exc}"
+            except Exception as exc:  # noqa: BLE001 - httpx errors and the like: clean without matching
+                self.match_note = f"not compared with {self.target}: {type(exc).__name__}: {exc}"
+        if result is None:
+            result = clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
+                                  on_progress=on_progress)
         self.clean_result = result
         self.clean_stale = False
         self.survivors.clear()
@@ -306,6 +320,22 @@ class WizardState:
         self.member_cache.clear()
         self._apply_drops()
         return result
+
+    def _clean_and_match(self, profile: Profile, region: str | None,
+                         on_progress: Callable[..., None] | None) -> CleanResult:
+        """Clean, then mark each record create/update/skip by looking it up on the target."""
+        from crm_migrate.clean.matching import run_async
+        from crm_migrate.clean.pipeline import clean_tables
+        from crm_migrate.connectors import get_connector
+        from crm_migrate.push.embedded import target_url
+
+        with target_url(self.target, self.url, not self.url) as (url, _):
+            connector = get_connector(self.target, url=url, token=self.token)
+            try:
+                return clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
+                                    connector=connector, on_progress=on_progress)
+            finally:
+                run_async(connector.aclose())
 
     def source_id(self, ref: Any) -> str | None:
         """The `file:row` id of an issue row reference."""

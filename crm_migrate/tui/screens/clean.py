@@ -127,6 +127,8 @@ class CleanStep(WizardStep):
         ]
         if self.state.dropped:
             lines[0] += f" · {len(self.state.dropped)} rows dropped"
+        if self.state.match_note:
+            lines.append(self.state.match_note)
         self.query_one("#clean-counts", Static).update("\n".join(lines))
         table = self.query_one("#clean-table", PagedTable)
         if self.preview:

@@ -1,0 +1,71 @@
+"""Dedupe step: groups side by side, survivor/value choices, not-a-duplicate, update vs create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.tui.conftest import settle
+
+
+async def open_dedupe(app: Any, pilot: Any) -> None:
+    await settle(app, pilot)
+    app.state.object_name, app.state.object_chosen = "contacts", True
+    for step in ("mapping", "clean", "dedupe"):
+        app.goto(step)
+        await settle(app, pilot)
+
+
+async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: Path) -> None:
+    app = make_app(contacts_csv, region="US")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dedupe(app, pilot)
+        pane = app.pane
+        assert len(pane.groups) == 1
+        record = pane.groups[0]
+        assert sorted(str(m).rsplit(":", 1)[-1] for m in record.members) == ["1", "3"]
+        first_source = record.source
+        await pilot.press("s")  # the other member becomes the survivor
+        await pilot.pause()
+        assert record.source != first_source and record.source in record.members
+        # take the other member's company for the merged record
+        fields = pane.fields
+        table = pane.query_one("#group-detail")
+        table.move_cursor(row=fields.index("company"))
+        before = record.properties.get("company")
+        await pilot.press("v")
+        await pilot.pause()
+        assert record.properties.get("company") != before
+        assert record.properties.get("company") in ("Acme", "Acme Inc")
+        # not a duplicate: the pair is recorded in the profile and cleaning re-runs
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.state.profile.dedupe.not_duplicates
+        assert app.state.clean_result.duplicate_groups == []
+        app.goto("dedupe")
+        await settle(app, pilot)
+        assert app.pane.groups == []
+
+
+async def test_records_already_in_the_crm_show_as_updates(make_app, contacts_csv: Path,
+                                                          sandbox_server: Any) -> None:
+    import httpx
+
+    with httpx.Client(base_url=sandbox_server.url,
+                      headers={"Authorization": f"Bearer {sandbox_server.token}"}) as http:
+        answer = http.post("/crm/v3/objects/contacts/batch/create", json={"inputs": [
+            {"properties": {"email": "cara@example.org", "firstname": "Cara", "lastname": "Old"}}]})
+        assert answer.status_code in (200, 201), answer.text
+    app = make_app(contacts_csv, url=sandbox_server.url, region="US")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dedupe(app, pilot)
+        actions = {r.key: r.action for r in app.state.clean_result.records}
+        assert actions["cara@example.org"] == "update"
+        assert actions["dan@example.net"] == "create"
+        summary = str(app.pane.query_one("#dedupe-summary").render())
+        assert "1 update" in summary
+        await pilot.press("u")
+        await pilot.pause()
+        options = app.pane.query_one("#groups")
+        assert options.option_count == 1
+        assert "cara@example.org" in str(options.get_option_at_index(0).prompt)
