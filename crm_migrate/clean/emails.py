@@ -96,6 +96,9 @@ def normalize_emails(values: pd.Series) -> NormalizeResult:
     """
     text = as_text(values)
     lowered = text.str.strip().str.lower()
+    # vectorised pre-clean of the common wrappings: "Name <addr>", mailto:, a trailing dot
+    lowered = lowered.str.replace(r"^[^<>@,;]*<\s*([^<>\s]+@[^<>\s]+)\s*>$", r"\1", regex=True)
+    lowered = lowered.str.replace(r"^mailto:", "", regex=True).str.rstrip(".")
     simple = lowered.str.match(_SIMPLE) & ~lowered.str.endswith(_SPECIAL_TLDS)
     result_values = lowered.where(simple, "").astype(object)
     problems = empty_like(text)
