@@ -96,7 +96,7 @@ def auth_show(target: str, as_json: bool) -> int:
             "token": secrets.mask(token) if token else None,
             "url": url,
         }
-        click.echo(json.dumps(payload))
+        click.echo(json.dumps(payload, ensure_ascii=False))
     elif source == "none":
         click.echo(f"{target}: no token (keyring or {secrets.ENV_VAR})")
     else:
