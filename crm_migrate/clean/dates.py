@@ -214,18 +214,34 @@ def normalize_dates(
 ) -> NormalizeResult:
     """Date cells to `YYYY-MM-DD` (or `YYYY-MM-DDTHH:MM:SSZ` with a time, taken as UTC when naive).
 
-    Without `dayfirst`/`fmt` the column decides: a first part over 12 means day-first, a
-    second part over 12 month-first; dotted dates are day-first. A value that stays
+    Without `dayfirst`/`fmt` the column decides, per separator: a first part over 12 means
+    day-first, a second part over 12 month-first; dotted dates are day-first. A value that stays
     ambiguous is blanked and reported, never guessed. Excel serials (44927 -> 2023-01-01)
     and two-digit years (window ending 10 years from today) are understood.
     """
     import pandas as pd
 
     text = as_text(values)
-    if dayfirst is None and fmt is None:
-        uniques = pd.unique(text[text != ""])
-        dayfirst = decide_dayfirst([str(u) for u in uniques])
-    out = map_distinct(text, lambda v: parse_date(v, dayfirst, fmt))
+    if dayfirst is not None or fmt is not None:
+        out = map_distinct(text, lambda v: parse_date(v, dayfirst, fmt))
+        return NormalizeResult(out["values"], out["problems"])
+    uniques = [str(u) for u in pd.unique(text[text != ""])]
+    by_separator: dict[str, list[str]] = {}
+    for value in uniques:
+        match = _NUMERIC.match(value.strip())
+        if match:
+            by_separator.setdefault(match.group(2), []).append(value)
+    decided = {sep: decide_dayfirst(group) for sep, group in by_separator.items()}
+    # a separator whose values settle nothing follows the others when they agree
+    agreed = {d for sep, d in decided.items() if d is not None and sep != "."}
+    fallback = agreed.pop() if len(agreed) == 1 else None
+    decisions = {sep: (d if d is not None else fallback) for sep, d in decided.items()}
+
+    def one(value: str) -> tuple[str, str]:
+        match = _NUMERIC.match(value.strip())
+        return parse_date(value, decisions.get(match.group(2)) if match else fallback, None)
+
+    out = map_distinct(text, one)
     return NormalizeResult(out["values"], out["problems"])
 
 

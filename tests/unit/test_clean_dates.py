@@ -74,3 +74,10 @@ def test_decide_dayfirst() -> None:
     assert decide_dayfirst(["01/13/2020"]) is False
     assert decide_dayfirst(["01/02/2020"]) is None
     assert decide_dayfirst(["13/01/2020", "01/13/2020"]) is None
+
+
+def test_each_separator_keeps_its_own_convention() -> None:
+    # slashes are month-first here (10/16/2025), dots day-first: 04/03/2025 is April 3rd
+    values, problems = _run(["10/16/2025", "04/03/2025", "18.11.2026", "06.11.2026", "Jul 01, 2026"])
+    assert values == ["2025-10-16", "2025-04-03", "2026-11-18", "2026-11-06", "2026-07-01"]
+    assert set(problems) == {""}
