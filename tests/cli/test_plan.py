@@ -122,3 +122,27 @@ def test_plan_maps_custom_properties_of_a_live_sandbox(
                 sandbox_server.url, "--out", str(out)]) == 0
     fields = {m.column: m.field for m in load_profile(out).fields}
     assert fields == {"Email": "email", "Customer Tier": "customer_tier"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("field: email", "field: emial", "unknown field 'emial' for contacts; did you mean 'email'"),
+        ("column: E-mail Address", "column: E-mail Adress", "no such column in the file(s); did you mean"),
+        ("  - email\n", "  - email: {strict: true}\n", "transform 'email': unknown argument 'strict'"),
+    ],
+)
+def test_a_hand_edited_profile_with_a_mistake_is_named_by_clean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    src = str(CORPUS / "outlook_desktop.csv")
+    profile = tmp_path / "p.yaml"
+    assert run(["plan", src, "--object", "contacts", "--out", str(profile)]) == 0
+    text = profile.read_text(encoding="utf-8")
+    assert old in text
+    profile.write_text(text.replace(old, new, 1), encoding="utf-8")
+    capsys.readouterr()
+    code = run(["clean", src, "--profile", str(profile), "--out", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and str(profile) in err
