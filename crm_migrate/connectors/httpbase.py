@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
@@ -17,6 +18,7 @@ from crm_migrate.secrets import redact, register_secret
 if TYPE_CHECKING:
     import httpx
 
+_log = logging.getLogger("crm_migrate.connectors")
 RETRYABLE_STATUSES = frozenset({408, 423, 425, 429, 500, 502, 503, 504, 520, 522, 524})
 DEFAULT_TIMEOUT = 60.0
 
@@ -138,6 +140,19 @@ class HttpConnectorBase:
 
     def _observe(self, response: httpx.Response) -> None:
         """Hook for subclasses: read rate-limit headers off every response."""
+
+    def _note_dropped(self, object_name: str, names: list[str]) -> None:
+        """Remember fields the target has no home for in `dropped_fields`; warn once each."""
+        seen: dict[str, set[str]] = self.__dict__.setdefault("dropped_fields", {})
+        fresh = [n for n in names if n not in seen.setdefault(object_name, set())]
+        if fresh:
+            seen[object_name].update(fresh)
+            _log.warning(
+                "%s has no field for %s %s; left out (map it with field_map)",
+                self.target,
+                object_name,
+                ", ".join(sorted(fresh)),
+            )
 
     def _auth_error(self, response: httpx.Response, hint: str) -> AuthError:
         return AuthError(

@@ -211,10 +211,6 @@ class PipedriveConnector(HttpConnectorBase):
             return mapped
         return name if CUSTOM_KEY.match(name) else None
 
-    def _drop(self, object_name: str, names: list[str]) -> None:
-        if names:
-            self.dropped_fields.setdefault(object_name, set()).update(names)
-
     async def _body(
         self, object_name: str, props: dict[str, str], *, creating: bool
     ) -> dict[str, Any]:
@@ -292,7 +288,7 @@ class PipedriveConnector(HttpConnectorBase):
                 dropped.append(name)
         if custom:
             body["custom_fields"] = custom
-        self._drop(object_name, dropped)
+        self._note_dropped(object_name, dropped)
         return body
 
     async def _stage(self, value: str) -> dict[str, Any]:

@@ -193,8 +193,7 @@ class SalesforceConnector(HttpConnectorBase):
 
     def _translate(self, object_name: str, props: dict[str, str]) -> dict[str, Any]:
         fields, dropped = to_salesforce(object_name, props, self.field_map.get(object_name))
-        if dropped:
-            self.dropped_fields.setdefault(object_name, set()).update(dropped)
+        self._note_dropped(object_name, dropped)
         return fields
 
     async def _collection(

@@ -570,3 +570,17 @@ async def test_standard_fields_from_the_schema_are_writable(
     )
     assert org.records[made[0].id]["LeadSource"] == "Web"
     assert "lifecyclestage" not in org.records[made[0].id]
+
+
+async def test_dropped_fields_warn_once(
+    sf: SalesforceConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="crm_migrate.connectors"):
+        await sf.create("contacts", [{"lastname": "A", "lifecyclestage": "lead"}])
+        await sf.create("contacts", [{"lastname": "B", "lifecyclestage": "customer"}])
+    warnings = [r.getMessage() for r in caplog.records if "left out" in r.getMessage()]
+    assert warnings == [
+        "salesforce has no field for contacts lifecyclestage; left out (map it with field_map)"
+    ]
