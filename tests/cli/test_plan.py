@@ -89,6 +89,13 @@ def test_plan_on_every_sample_file(tmp_path: Path, sample: Path) -> None:
     assert len(profile.fields) >= 5
     key = {"contacts": "email", "companies": "name", "deals": "dealname"}[profile.object]
     assert key in profile.mapped_fields()
+    cleaned = tmp_path / "clean.csv"
+    report = tmp_path / "report.json"
+    assert run(["clean", str(sample), "--profile", str(out), "--out", str(cleaned), "--report", str(report)]) == 0
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["rows_out"] > 0.8 * data["rows_in"]
+    # a wrong mapping (phones in email...) would make most of a field invalid, messy data only some
+    assert all(count < 0.25 * data["rows_in"] for count in data["invalid"].values()), data["invalid"]
 
 
 def test_plan_unreachable_target_falls_back_to_builtin_fields(tmp_path: Path) -> None:
