@@ -534,6 +534,8 @@ class PipedriveConnector(HttpConnectorBase):
             if match is None:
                 calls.append((index, "POST", f"/api/v2/{entity}", bodies[index], True))
             else:
+                if object_name == "contacts" and id_property == "email":
+                    bodies[index].pop("emails", None)  # PATCH replaces the list: keep theirs
                 calls.append((index, "PATCH", f"/api/v2/{entity}/{match.id}", bodies[index], False))
         results = await self._fan_out(calls, idempotent=searchable and all(keys))
         return sorted([*results, *failed.values()], key=lambda r: r.index)

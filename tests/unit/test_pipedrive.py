@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -266,6 +265,7 @@ async def test_upsert_searches_then_creates_or_updates(
     assert all(s.url.params["fields"] == "email" for s in searches)
     patch = [r for r in api.requests if r.method == "PATCH"][0]
     assert patch.url.path == "/api/v2/persons/100"
+    assert "emails" not in json.loads(patch.content)  # matched by email: their list stays
     assert api.store["persons"][100]["name"] == "New Name"
     assert await pd.ensure_id_property("contacts") == "email"
 
@@ -519,45 +519,6 @@ async def test_upsert_by_an_unsearchable_key_creates_without_guessing(
     assert "crm_migrate_id" not in pd.dropped_fields.get("companies", set())
 
 
-def test_push_engine_end_to_end(tmp_path: Path, api: FakePipedrive) -> None:
-    """The real push engine: organizations first, persons upserted by email (search then
-    write), each person linked to its organization, and a rerun updates instead of duplicating."""
-    from crm_migrate import secrets
-    from crm_migrate.mapping.profile import load_profile
-    from crm_migrate.push.runner import start_push
-
-    source = tmp_path / "people.csv"
-    source.write_text(
-        "Email,First,Last,Company\nada@acme.com,Ada,Lovelace,Acme Ltd\nbob@beta.io,Bob,Byron,Beta\n",
-        encoding="utf-8",
-    )
-    profile_path = tmp_path / "p.yaml"
-    profile_path.write_text(
-        "version: 1\nobject: contacts\nfields:\n"
-        "  - {column: Email, field: email}\n  - {column: First, field: firstname}\n"
-        "  - {column: Last, field: lastname}\n  - {column: Company, field: company}\n",
-        encoding="utf-8",
-    )
-    secrets.set_token("pipedrive", TOKEN)
-    for run in ("first", "second"):
-        summary = start_push(
-            paths=[str(source)],
-            profile=load_profile(profile_path),
-            profile_path=str(profile_path),
-            target="pipedrive",
-            url=None,
-            journal_path=tmp_path / f"{run}.journal",
-            transport=httpx.MockTransport(api),
-        )
-        assert summary.status["failed"] == 0, summary.status
-    persons = {p["emails"][0]["value"]: p for p in api.store["persons"].values()}
-    orgs = {o["name"]: o["id"] for o in api.store["organizations"].values()}
-    assert set(persons) == {"ada@acme.com", "bob@beta.io"}  # the rerun found them by email
-    assert persons["ada@acme.com"]["name"] == "Ada Lovelace"
-    assert persons["ada@acme.com"]["org_id"] == orgs["Acme Ltd"]
-    assert summary.status["updated"] == 2
-
-
 async def test_standard_fields_pass_through(pd: PipedriveConnector, api: FakePipedrive) -> None:
     api_check = api._check_body
     api._check_body = lambda entity, body, creating=True: None  # type: ignore[method-assign]
@@ -585,3 +546,15 @@ async def test_count_lists_up_to_a_cap_and_list_all_reuses_it(api: FakePipedrive
     assert sorted(r.properties["email"] for r in listed) == [f"p{i}@x.com" for i in range(5)]
     assert len(api.requests) == 3  # reused the count's listing
     await pd.aclose()
+
+
+async def test_deal_links_to_organization_and_person(
+    pd: PipedriveConnector, api: FakePipedrive
+) -> None:
+    deal = (await pd.create("deals", [{"dealname": "D"}]))[0].id
+    org = (await pd.create("companies", [{"name": "O"}]))[0].id
+    person = (await pd.create("contacts", [{"firstname": "P"}]))[0].id
+    assert (await pd.associate("deals", "companies", [(deal, org)]))[0].ok
+    assert (await pd.associate("deals", "contacts", [(deal, person)]))[0].ok
+    stored = api.store["deals"][int(deal)]
+    assert (stored["org_id"], stored["person_id"]) == (int(org), int(person))

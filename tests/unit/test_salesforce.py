@@ -584,3 +584,15 @@ async def test_dropped_fields_warn_once(
     assert warnings == [
         "salesforce has no field for contacts lifecyclestage; left out (map it with field_map)"
     ]
+
+
+async def test_opportunity_contact_role(sf: SalesforceConnector, org: FakeOrg) -> None:
+    deal = (
+        await sf.create(
+            "deals", [{"dealname": "D", "dealstage": "closedwon", "closedate": "2026-01-01"}]
+        )
+    )[0].id
+    contact = (await sf.create("contacts", [{"lastname": "C"}]))[0].id
+    assert (await sf.associate("deals", "contacts", [(deal, contact)]))[0].ok
+    roles = [r for r in org.records.values() if r["type"] == "OpportunityContactRole"]
+    assert [(r["OpportunityId"], r["ContactId"]) for r in roles] == [(deal, contact)]
