@@ -153,3 +153,25 @@ def test_a_hand_edited_profile_with_a_mistake_is_named_by_clean(
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and err.count("\n") == 1 and str(profile) in err
+
+
+def test_planned_profile_pushes_unchanged_to_the_sandbox(tmp_path: Path, sandbox_server: Any) -> None:
+    import httpx
+
+    sample = REPO / "sample_data" / "erp_export.csv"
+    if not sample.exists():
+        pytest.skip("sample data not generated")
+    profile = tmp_path / "p.yaml"
+    assert run(["plan", str(sample), "--out", str(profile)]) == 0
+    code = run(["push", str(sample), "--profile", str(profile), "--target", "sandbox", "--url",
+                sandbox_server.url, "--journal", str(tmp_path / "run.journal")])
+    assert code == 0
+    stats = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()
+    assert stats["records"]["contacts"] > 100
+    found = httpx.post(
+        f"{sandbox_server.url}/crm/v3/objects/contacts/search",
+        headers={"Authorization": f"Bearer {sandbox_server.token}"},
+        json={"filterGroups": [], "properties": ["email", "firstname", "lastname", "zip", "city"], "limit": 5},
+    ).json()
+    props = found["results"][0]["properties"]
+    assert props["email"] and props["lastname"] and props["zip"] and props["city"]
