@@ -123,7 +123,7 @@ def duplicate_of(rng: random.Random, rec: dict[str, str]) -> dict[str, str]:
     dup = dict(rec)
     changes = rng.sample(["email_case", "typo_first", "typo_last", "nickname", "swap", "drop_email",
                           "new_email", "street_abbr", "dob_swap", "phone_to_mobile", "drop_phone",
-                          "drop_fields", "company_suffix"], k=rng.randint(1, 3))
+                          "drop_fields", "company_suffix", "work_email", "moved"], k=rng.randint(1, 3))
     for change in changes:
         if change == "email_case" and dup["email"]:
             dup["email"] = f"  {dup['email'].upper()} " if rng.random() < 0.5 else dup["email"].title()
@@ -153,6 +153,13 @@ def duplicate_of(rng: random.Random, rec: dict[str, str]) -> dict[str, str]:
         elif change == "drop_fields":
             for key in rng.sample(["company", "jobtitle", "zip", "city", "address"], k=2):
                 dup[key] = ""
+        elif change == "work_email":
+            dup["email"] = f"{dup['firstname'][:1].lower()}.{dup['lastname'].lower()}@{rng.choice(COMPANIES).split()[0].lower()}.com"
+            dup["phone"] = ""
+        elif change == "moved":  # new address and phone, same e-mail or birth date
+            city, state, zip3 = rng.choice(CITIES)
+            dup.update(city=city, state=state, zip=f"{zip3}{rng.randrange(100):02d}",
+                       address=f"{rng.randrange(1, 9999)} {rng.choice(STREETS)} Street", phone="")
         elif change == "company_suffix" and dup["company"]:
             dup["company"] = dup["company"].rsplit(" ", 1)[0] + rng.choice([" Inc", " GmbH", "", " Ltd."])
     identifying = [k for k in ("email", "phone", "mobilephone", "address", "date_of_birth") if dup[k]]
@@ -166,9 +173,36 @@ def synthetic(base: int, dup_share: float, seed: int) -> tuple[pd.DataFrame, lis
     rng = random.Random(seed)
     rows: list[dict[str, str]] = []
     entity: list[int] = []
+    used_emails: set[str] = set()
     for n in range(base):
-        rows.append(base_record(rng, n))
+        rec = base_record(rng, n)
+        while rec["email"] in used_emails:  # one address, one person: truth stays honest
+            user, domain = rec["email"].split("@")
+            rec["email"] = f"{user}{rng.randrange(10)}@{domain}"
+        if rec["email"]:
+            used_emails.add(rec["email"])
+        rows.append(rec)
         entity.append(n)
+    # look-alikes that are other people: household members and juniors sharing name and address
+    for _ in range(int(base * 0.04)):
+        n = rng.randrange(base)
+        other = dict(rows[n])
+        other["company"] = rng.choice(COMPANIES) if rng.random() < 0.5 else ""
+        other["jobtitle"] = rng.choice(["Manager", "Engineer", "Teacher", "Nurse", "Student", ""])
+        other["mobilephone"] = f"+1{rng.randrange(200, 999)}555{rng.randrange(10000):04d}" if rng.random() < 0.5 else ""
+        if rng.random() < 0.4:
+            other["phone"] = ""
+        if rng.random() < 0.75:  # spouse or child: same home, phone and surname, own first name
+            other["firstname"] = rng.choice([f for f in FIRST if f != other["firstname"]])
+            other["email"] = ""
+            other["date_of_birth"] = ""
+        else:  # junior: same full name and home, born a generation later, own e-mail
+            year = int(rows[n]["date_of_birth"][:4]) if rows[n]["date_of_birth"] else 1950
+            rows[n]["date_of_birth"] = rows[n]["date_of_birth"] or f"{year}-05-17"
+            other["date_of_birth"] = f"{year + rng.randrange(20, 35)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            other["email"] = f"{other['firstname'].lower()}.{other['lastname'].lower()}.jr{rng.randrange(99)}@gmail.com"
+        rows.append(other)
+        entity.append(len(entity) + 10 * base)
     planted = 0
     while planted < int(base * dup_share):
         n = rng.randrange(base)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from crm_migrate.dedupe.features import Features
+from crm_migrate.dedupe.features import Features, house_number
 from crm_migrate.dedupe.nicknames import nickname_keys
 
 # blocks up to this size are compared all-pairs; larger ones only within a sorted window
@@ -50,7 +50,8 @@ def contact_keys(feats: Features) -> dict[str, list[list[str]]]:
     dob, zips, address = feats.get("dob"), feats.get("zip"), feats.get("address")
     city = feats.get("city")
     keys: dict[str, list[list[str]]] = {k: [] for k in
-                                        ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob")}
+                                        ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob",
+                                         "house_zip", "house_city")}
     for i in range(feats.size):
         keys["name"].append([f"{mp_last[i]}|{x}|{city[i]}" for x in _first_initials(first[i])]
                             if mp_last[i] else [])
@@ -63,6 +64,9 @@ def contact_keys(feats: Features) -> dict[str, list[list[str]]]:
         keys["local"].append([local] if len(local) >= 4 else [])
         keys["addr"].append([f"{address[i]}|{last_tok[i][:1]}"] if address[i] else [])
         keys["fdob"].append([f"{mp_first[i]}|{dob[i][:4]}"] if mp_first[i] and dob[i] else [])
+        house = house_number(address[i])
+        keys["house_zip"].append([f"{house}|{zips[i]}"] if house and zips[i] else [])
+        keys["house_city"].append([f"{house}|{city[i]}"] if house and city[i] else [])
     return keys
 
 

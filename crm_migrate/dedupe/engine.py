@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 UNIQUE_KEYS = {"contacts": "email", "companies": "domain"}
 # a fuzzy join of two groups (chaining guard) needs the cross pairs' mean score to reach
 # threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR
-CHAIN_SLACK = 0.12
+CHAIN_SLACK = 0.25
 CHAIN_FLOOR = 0.05
 # beyond this many cross pairs only each member against the other group's first members is checked
 CHAIN_CHECK_LIMIT = 400
@@ -128,7 +128,7 @@ def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[
     result = scoring.score_pairs(feats, [i], [j])
     fields = {name: {"similarity": round(float(sim[0]), 3), "weight_bits": round(float(result.weights[name][0]), 2)}
               for name, sim in result.sims.items() if sim[0] == sim[0]}
-    total = sum(float(w[0]) for w in result.weights.values())
+    total = float(scoring.capped_total(result.weights, 1)[0])
     return {"fields": fields, "score": round(float(result.score[0]), 3),
             "probability": round(float(result.probability[0]), 3),
             "total_bits": round(total, 2), "prior_bits": scoring.PRIOR_BITS,

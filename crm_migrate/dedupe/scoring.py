@@ -39,22 +39,28 @@ class FieldRule:
     u: float
     low: float = 0.5
     evidence: float = 0.0
+    disagree_bits: float | None = None  # set where a clear mismatch nearly rules a pair out
 
     def bits(self, sim: np.ndarray, u: np.ndarray | float | None = None) -> np.ndarray:
         """Weights in bits for similarities (u overrides the rule's u, e.g. a name's frequency)."""
         u_arr = np.asarray(self.u if u is None else u, dtype=float)
         agree = np.log2(self.m / u_arr)
-        disagree = math.log2(1 - self.m) - np.log2(1 - u_arr)
+        if self.disagree_bits is not None:
+            disagree = np.full_like(u_arr, self.disagree_bits)
+        else:
+            disagree = math.log2(1 - self.m) - np.log2(1 - u_arr)
         ramp = np.clip((sim - self.low) / (1 - self.low), 0.0, 1.0)
         return disagree + (agree - disagree) * ramp
 
 
 CONTACT_RULES = {
-    "first": FieldRule(0.95, 0.01, 0.7),
+    # a clearly different first name (not a nickname, initial or typo; a spouse, a child) or
+    # birth date (not a typo or day/month swap; father and son): about 1 in 64 true duplicates
+    "first": FieldRule(0.95, 0.01, 0.7, disagree_bits=-6.0),
     "last": FieldRule(0.92, 0.005, 0.7),
     "email": FieldRule(0.6, 1e-5, 0.5, 2.0),
     "phone": FieldRule(0.7, 1e-4, 0.5, 2.0),
-    "dob": FieldRule(0.95, 5e-5, 0.5, 2.0),
+    "dob": FieldRule(0.95, 5e-5, 0.25, 2.0, disagree_bits=-6.0),
     "address": FieldRule(0.7, 1e-4, 0.5, 1.5),
     "zip": FieldRule(0.8, 1e-3, 0.4, 0.75),
     "city": FieldRule(0.85, 0.01, 0.7, 0.5),
@@ -79,6 +85,29 @@ DEAL_RULES = {
     "dealstage": FieldRule(0.8, 0.2, 0.5, 0.0),
 }
 NAME_FIELDS = ("first", "last", "name", "dealname")
+# Context fields are shared by people who live or work together (a household has one
+# address and often one phone, colleagues one company), so they are not independent: the
+# place fields together count at most PLACE_CAP bits, and all context at most CONTEXT_CAP.
+# Identity fields (names, date of birth, e-mail) count in full.
+PLACE_FIELDS = ("address", "zip", "city", "state", "country")
+CONTEXT_FIELDS = (*PLACE_FIELDS, "phone", "company", "domain")
+PLACE_CAP = 18.0
+CONTEXT_CAP = 22.0
+
+
+def capped_total(weights: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """Sum of field bits with the place and context caps applied (negative bits never capped)."""
+    identity = np.zeros(size)
+    place = np.zeros(size)
+    other_context = np.zeros(size)
+    for name, bits in weights.items():
+        if name in PLACE_FIELDS:
+            place += bits
+        elif name in CONTEXT_FIELDS:
+            other_context += bits
+        else:
+            identity += bits
+    return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, CONTEXT_CAP)
 FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
 TEXT_FIELDS = ("city", "company", "name", "dealname")
 EXACT_FIELDS = ("domain", "country", "state", "amount", "pipeline", "dealstage")
@@ -305,11 +334,10 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     sims = field_similarity_arrays(feats, i, j)
     weights = weight_arrays(feats, i, j, sims)
     rules = rules_for(feats.object_name)
-    total = np.zeros(len(i))
     evidence = np.zeros(len(i))
-    for name, bits in weights.items():
-        total += bits
+    for name in weights:
         evidence += rules[name].evidence * (np.nan_to_num(sims[name]) >= AGREE)
+    total = capped_total(weights, len(i))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - PRIOR_BITS, -60, 60)))
     has_name = np.zeros(len(i), dtype=bool)
     for name in NAME_FIELDS:
