@@ -278,6 +278,11 @@ class Journal:
     def _busy_message(self) -> str:
         return f"the run is in progress in another process (pid {self.get('owner_pid')})"
 
+    @property
+    def holds_lock(self) -> bool:
+        """Whether this object holds the run lock."""
+        return self._lock_fd is not None
+
     def release(self) -> None:
         """Let go of the run lock."""
         if self._lock_fd is not None:

@@ -50,7 +50,7 @@ def status_of(journal: Journal) -> dict[str, Any]:
     counts = journal.counts("record")
     companies = journal.counts("company")
     state = str(meta.get("state", "interrupted"))
-    if state == "running" and not journal.held_elsewhere():
+    if state == "running" and not journal.holds_lock and not journal.held_elsewhere():
         state = "interrupted"
     assoc = dict(journal.conn.execute(
         "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL AND state = 'done' "

@@ -1,0 +1,69 @@
+"""The commands end to end with the real cleaner: dry run, push into the embedded sandbox,
+status, rollback; Ctrl-C leaves a resumable run and exits 130."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_migrate.cli import run
+from crm_migrate.sandbox.serve import SandboxServer
+from tests.push.conftest import all_records
+from tests.push.test_kill_resume import cli, status, write_inputs
+
+
+def test_dry_run_push_status_rollback_on_the_embedded_sandbox(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_env: dict[str, Any]
+) -> None:
+    csv, prof = write_inputs(tmp_path)
+    journal = tmp_path / "run.journal"
+    args = ["push", str(csv), "--profile", str(prof), "--target", "sandbox",
+            "--journal", str(journal)]
+    assert run([*args, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would create 600, update 0" in out and "companies to create 4" in out
+    assert not journal.exists()
+    assert run(args) == 0
+    assert "completed: 600/600 done (created 600" in capsys.readouterr().out
+    assert run(["status", str(journal), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["state"] == "completed" and data["embedded"] and data["url"] is None
+    assert (isolated_env["data"] / "sandbox.sqlite3").exists()
+    assert run(args) == 2  # the journal exists: resume it instead
+    assert "already exists" in capsys.readouterr().err
+    assert run(["rollback", str(journal), "--yes"]) == 0
+    assert "rolled back: 600 records undone" in capsys.readouterr().out
+    with SandboxServer(isolated_env["data"] / "sandbox.sqlite3") as server:
+        assert all_records(server.url) == [] and all_records(server.url, "companies") == []
+
+
+def test_ctrl_c_stops_cleanly_exit_130_then_resume(tmp_path: Path) -> None:
+    csv, prof = write_inputs(tmp_path)
+    journal = tmp_path / "run.journal"
+    with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=80) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crm_migrate", "push", str(csv), "--profile", str(prof),
+             "--url", server.url, "--journal", str(journal), "--batch-size", "20"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        deadline = time.monotonic() + 60
+        while server.stats()["records"]["contacts"] < 40:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert f"resume with: crm-migrate resume {journal}" in err
+        stopped = status(journal)
+        assert stopped["state"] == "interrupted" and stopped["in_flight"] == 0
+        assert 0 < stopped["done"] < 600
+        assert cli("resume", str(journal)).returncode == 0
+        emails = [r["properties"]["email"] for r in all_records(server.url)]
+    assert len(emails) == len(set(emails)) == 600
