@@ -56,7 +56,8 @@ LIFECYCLE_WORDS = {
     "subscriber", "lead", "leads", "mql", "sql", "marketing qualified lead", "sales qualified lead",
     "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "customers",
     "evangelist", "other", "prospect", "client", "kunde", "interessent", "abonnent", "cliente",
-    "prospecto", "klant", "partner", "former customer", "ex customer",
+    "prospecto", "klant", "partner", "former customer", "ex customer", "current customer",
+    "potential customer", "existing customer", "past customer", "prospective customer",
 }
 STAGE_WORDS = {
     "appointment scheduled", "appointmentscheduled", "qualified to buy", "qualifiedtobuy",

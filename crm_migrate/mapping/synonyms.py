@@ -126,7 +126,8 @@ PERSON: dict[str, list[str]] = {
         "date of birth", "birthday", "birthdate", "birth date", "dob", "born", "geburtsdatum",
         "geburtstag", "geboren", "date de naissance", "né le", "anniversaire",
         "fecha de nacimiento", "cumpleaños", "data di nascita", "compleanno",
-        "data de nascimento", "aniversário", "geboortedatum", "verjaardag", "bday",
+        "data de nascimento", "aniversário", "geboortedatum", "verjaardag", "bday", "geb datum", "geb dat", "gebdat", "geb.", "fecha nac",
+        "f nacimiento", "data nasc", "dt nascita",
     ],
     "lifecyclestage": [
         "lifecycle stage", "lifecyclestage", "lifecycle", "stage|0.85", "status|0.7",

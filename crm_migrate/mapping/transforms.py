@@ -367,8 +367,10 @@ def _acronym(label: str) -> str:
 
 
 VALUE_SYNONYMS: dict[str, list[str]] = {
-    "customer": ["kunde", "client", "cliente", "klant", "customers", "bestandskunde", "active customer"],
-    "lead": ["interessent", "prospect", "prospecto", "prospekt", "potential", "leads"],
+    "customer": ["kunde", "client", "cliente", "klant", "customers", "bestandskunde", "active customer",
+                 "current customer", "existing customer"],
+    "lead": ["interessent", "prospect", "prospecto", "prospekt", "potential", "leads", "potential customer",
+             "prospective customer", "potential client"],
     "subscriber": ["abonnent", "abonne", "suscriptor", "iscritto", "newsletter"],
     "opportunity": ["chance", "opportunite", "oportunidad", "opportunita"],
     "evangelist": ["promoter", "advocate", "fan"],
