@@ -88,6 +88,21 @@ def _region_rules(region: str) -> tuple[int, Any] | None:
     return phonenumbers.country_code_for_valid_region(region), check
 
 
+@lru_cache(maxsize=512)
+def _possible_lengths(country_code: int) -> frozenset[int]:
+    """Every national number length any region of a country code allows (empty: unknown)."""
+    import phonenumbers
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    lengths: set[int] = set()
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        if metadata is None or not metadata.general_desc.possible_length:
+            return frozenset()
+        lengths.update(metadata.general_desc.possible_length)
+    return frozenset(lengths)
+
+
 def valid_for_region(number: Any, region: str) -> bool:
     """phonenumbers.is_valid_number_for_region, with the region's patterns compiled once."""
     import phonenumbers
@@ -111,6 +126,9 @@ def _valid(text: str, region: str | None) -> object | None:
     if region and valid_for_region(number, region):
         return number
     regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+    lengths = _possible_lengths(number.country_code)
+    if lengths and len(phonenumbers.national_significant_number(number)) not in lengths:
+        return None
     if len(regions) == 1 and regions[0] != "001":  # one region: the same test, precompiled
         return number if valid_for_region(number, regions[0]) else None
     if not any(valid_for_region(number, r) for r in regions if r != "001"):

@@ -115,15 +115,15 @@ def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema) -> li
     key_field = schema.key
     usable = [f for f in fields if f in schema.fields or not f.startswith("additional_")]
     records = []
-    columns = {name: frame[name].tolist() for name in usable}
+    columns = [frame[name].tolist() for name in usable]
     sources = frame["_source"].tolist()
     members = frame["_members"].tolist() if "_members" in frame else [""] * len(frame)
-    for pos, source in enumerate(sources):
-        properties = {name: str(columns[name][pos]) for name in usable if columns[name][pos]}
-        key = properties.get(key_field, "").lower() if key_field else ""
-        group = [m for m in str(members[pos]).split(";") if m] or [source]
-        records.append(OutputRecord(source=source, properties=properties, key=key or None,
-                                    members=group))
+    key_pos = usable.index(key_field) if key_field in usable else None
+    for source, member_text, row in zip(sources, members, zip(*columns, strict=True), strict=True):
+        properties = {name: value for name, value in zip(usable, row, strict=True) if value}
+        key = row[key_pos].lower() if key_pos is not None and row[key_pos] else None
+        group = member_text.split(";") if member_text else [source]
+        records.append(OutputRecord(source=source, properties=properties, key=key, members=group))
     return records
 
 

@@ -21,6 +21,8 @@ PLACEHOLDERS = frozenset({
     "tbd", "k.a.", "k. a.", "keine", "nicht bekannt", "unbekannt", "inconnu", "0/0/00", "00/00/0000",
     "00.00.0000", "0000-00-00", "not available", "no email", "no phone", "(none)", "<none>",
 })
+_PLACEHOLDER_FORMS = frozenset(form for p in PLACEHOLDERS
+                               for form in (p, p.upper(), p.title(), p.capitalize(), f" {p} ", f" {p}", f"{p} "))
 # transforms that already ran a type normaliser on a column
 TRANSFORM_KINDS = {"phone": "phone", "email": "email", "date": "date"}
 
@@ -54,8 +56,7 @@ def field_kind(spec: FieldSpec | None, name: str) -> str:
 
 def blank_placeholders(values: pd.Series) -> pd.Series:
     """Cells such as n/a, none, -, 0/0/00 (Outlook's empty birthday) become ""."""
-    folded = values.str.strip().str.lower()
-    hit = folded.isin(PLACEHOLDERS)
+    hit = values.isin(_PLACEHOLDER_FORMS)
     return values.where(~hit, "") if hit.any() else values
 
 

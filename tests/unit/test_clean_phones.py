@@ -67,3 +67,27 @@ def test_index_preserved_and_empty_cells_fine() -> None:
     assert list(result.values.index) == [5, 6, 7]
     assert list(result.values) == ["", "+14155550123", ""]
     assert list(result.problems) == ["", "", ""]
+
+
+def test_fast_validity_agrees_with_phonenumbers() -> None:
+    import random
+
+    import phonenumbers
+
+    from crm_migrate.clean.phones import _valid
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        region = rng.choice(["US", "CA", "DE", "GB", "JM", None])
+        kind = rng.random()
+        if kind < 0.4:
+            text = str(rng.randint(2_000_000_000, 9_999_999_999))
+        elif kind < 0.7:
+            text = f"+{rng.randint(1, 999)}{rng.randint(10**6, 10**11)}"
+        else:
+            text = f"+1{rng.randint(2_000_000_000, 9_999_999_999)}"
+        try:
+            expected = phonenumbers.is_valid_number(phonenumbers.parse(text, region))
+        except phonenumbers.NumberParseException:
+            expected = False
+        assert (_valid(text, region) is not None) == expected, (text, region)
