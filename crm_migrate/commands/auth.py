@@ -12,8 +12,7 @@ from crm_migrate.errors import AuthError, CrmMigrateError
 TARGETS = ("hubspot", "salesforce", "pipedrive", "sandbox")
 
 
-def _target_arg() -> click.Argument:
-    return click.argument("target", type=click.Choice(TARGETS, case_sensitive=False))
+target_argument = click.argument("target", type=click.Choice(TARGETS, case_sensitive=False))
 
 
 def _stdin_is_tty() -> bool:
@@ -34,7 +33,7 @@ def auth_group() -> None:
 
 
 @auth_group.command(name="set")
-@_target_arg()
+@target_argument
 @click.option(
     "--url",
     "instance_url",
@@ -80,7 +79,7 @@ def auth_set(target: str, instance_url: str | None, stray: tuple[str, ...]) -> i
 
 
 @auth_group.command(name="show")
-@_target_arg()
+@target_argument
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def auth_show(target: str, as_json: bool) -> int:
     """Show where TARGET's token comes from, masked."""
@@ -109,7 +108,7 @@ def auth_show(target: str, as_json: bool) -> int:
 
 
 @auth_group.command(name="delete")
-@_target_arg()
+@target_argument
 def auth_delete(target: str) -> int:
     """Remove TARGET's token from the OS keyring."""
     from crm_migrate import secrets

@@ -18,6 +18,7 @@ standard home in Pipedrive (job title, company domain, ...) are dropped unless
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, TransientError, WriteResult
@@ -192,7 +193,7 @@ class PipedriveConnector(HttpConnectorBase):
 
     async def _fan_out(
         self,
-        calls: list[tuple[int, str, str, dict[str, Any] | None, bool | None]],
+        calls: Sequence[tuple[int, str, str, dict[str, Any] | None, bool | None]],
         *,
         idempotent: bool = True,
     ) -> list[WriteResult]:

@@ -128,21 +128,21 @@ async def run_ingest(
     for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
         body = await call("GET", f"/jobs/ingest/{job_id}/{kind}/", what=f"bulk {kind}", raw=True)
         for record in csv.DictReader(io.StringIO(body or "")):
-            index = claim(record)
-            if index is None:
+            position = claim(record)
+            if position is None:
                 continue
             if kind == "successfulResults":
                 created = str(record.get("sf__Created", "")).lower() == "true"
-                results[index] = WriteResult(
-                    index, ok=True, id=record.get("sf__Id") or None, created=created
+                results[position] = WriteResult(
+                    position, ok=True, id=record.get("sf__Id") or None, created=created
                 )
             elif kind == "failedResults":
-                results[index] = WriteResult(
-                    index, ok=False, error=str(record.get("sf__Error") or "failed")
+                results[position] = WriteResult(
+                    position, ok=False, error=str(record.get("sf__Error") or "failed")
                 )
             else:
-                results[index] = WriteResult(
-                    index,
+                results[position] = WriteResult(
+                    position,
                     ok=False,
                     error=f"UNPROCESSED: bulk job {job_id} ended {state}",
                     retryable=idempotent,
