@@ -175,3 +175,14 @@ def test_planned_profile_pushes_unchanged_to_the_sandbox(tmp_path: Path, sandbox
     ).json()
     props = found["results"][0]["properties"]
     assert props["email"] and props["lastname"] and props["zip"] and props["city"]
+
+
+def test_inspect_shows_the_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["inspect", str(CORPUS / "composite.csv"), "--json"]) == 0
+    columns = {c["name"]: c for c in json.loads(capsys.readouterr().out)["columns"]}
+    assert columns["Email Address"]["suggested_field"] == "email"
+    assert columns["Email Address"]["confidence"] >= 0.9
+    assert columns["Contact"]["suggested_field"] is None
+    assert columns["Contact"]["split_into"] == ["firstname", "lastname"]
+    assert columns["City State Zip"]["split_into"] == ["city", "state", "zip"]
+    assert columns["Notes"]["suggested_field"] is None
