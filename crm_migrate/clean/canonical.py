@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +157,8 @@ def _dayfirst(profile: Profile) -> tuple[bool | None, str | None]:
     return None, fmt
 
 
-def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None) -> None:
+def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None,
+                    on_field: Callable[[float], None] | None = None) -> None:
     """Run each field's type normaliser (unless a transform did), then the schema checks."""
     from crm_migrate.clean.validate import blank_placeholders, check_birthdays, check_lengths
 
@@ -169,7 +171,10 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
         regions = regions_from_countries(work.values["country"], region)
     dayfirst, date_fmt = _dayfirst(profile)
     done = {entry.split(":")[0]: entry.split(":")[1] for entry in work.normalised}
-    for name in list(work.values):
+    names = list(work.values)
+    for position, name in enumerate(names):
+        if on_field is not None:
+            on_field(position / max(1, len(names)))
         spec = schema.get(name)
         kind = field_kind(spec, name)
         already = done.get(name, "")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from crm_migrate.clean.canonical import TableWork
     from crm_migrate.connectors.base import Connector
-    from crm_migrate.mapping.profile import Profile
+    from crm_migrate.mapping.profile import DedupeSettings, Profile
     from crm_migrate.schema import ObjectSchema
     from crm_migrate.table import SourceTable
 
@@ -87,6 +87,7 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
         frame = frame.copy()
         frame["_members"] = ""
         return frame, []
+    settings = _with_source_ids(settings, frame, refs)
     groups = find_duplicate_groups(frame, profile.object, settings)
     if not groups:
         frame = frame.copy()
@@ -109,6 +110,17 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
                                  f"duplicates disagree: kept {conflict.get('kept')!r} ({rule})"))
     duplicate_groups = [[refs[p] for p in group] for group in groups]
     return merged, duplicate_groups
+
+
+def _with_source_ids(settings: DedupeSettings, frame: pd.DataFrame, refs: list[Any]) -> DedupeSettings:
+    """not_duplicates may name rows as the report does (12 or "file:row"): map them to `_source` ids."""
+    if not settings.not_duplicates:
+        return settings
+    from dataclasses import replace
+
+    by_ref = {str(ref): source for ref, source in zip(refs, frame["_source"].tolist(), strict=True)}
+    groups = [[by_ref.get(str(item), str(item)) for item in group] for group in settings.not_duplicates]
+    return replace(settings, not_duplicates=groups)
 
 
 def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema) -> list[OutputRecord]:
@@ -150,7 +162,8 @@ def clean_tables(
         _notify(on_progress, "map", number / total)
         work = map_table(table, profile, schema, region, multi)
         _notify(on_progress, "normalise", number / total)
-        normalise_table(work, profile, schema, region)
+        normalise_table(work, profile, schema, region,
+                        on_field=lambda f, n=number: _notify(on_progress, "normalise", (n + f) / total))
         works.append(work)
     for work in works:
         issues.extend(work.issues)

@@ -180,3 +180,15 @@ def test_matching_against_the_sandbox(tmp_path: Path, sandbox_server: Any) -> No
     near = [m for m in result.near_matches if m["kind"] == "target"]
     assert [m["source"] for m in near] == ["contacts.csv:4"]
     assert result.report()["actions"] == {"skip": 1, "update": 1, "create": 2}
+
+
+def test_not_duplicates_by_report_row_number_and_progress(tmp_path: Path) -> None:
+    path = _write(tmp_path, "contacts.csv", CONTACTS)
+    seen: list[tuple[str, float]] = []
+    profile = _profile(dedupe=DedupeSettings(not_duplicates=[["1", "3"]]))
+    result = clean_files([path], profile, on_progress=lambda stage, f: seen.append((stage, f)))
+    assert result.duplicate_groups == []
+    stages = [s for s, _ in seen]
+    assert stages[0] == "load" and stages[-1] == "done"
+    assert {"map", "normalise", "dedupe"} <= set(stages)
+    assert all(0.0 <= f <= 1.0 for _, f in seen)
