@@ -35,7 +35,7 @@ def test_no_keyring_backend_falls_back_quietly(monkeypatch: pytest.MonkeyPatch) 
     assert secrets.token_source("pipedrive") == "env"
     assert secrets.delete_token("pipedrive") is False
     with pytest.raises(AuthError, match="CRM_MIGRATE_TOKEN"):
-        secrets.set_token("pipedrive", "x" * 20)
+        secrets.set_token("pipedrive", "unstorable-test-token-5150")
 
 
 def test_salesforce_json_credential() -> None:
