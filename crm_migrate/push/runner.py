@@ -107,7 +107,9 @@ def start_push(
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
     rows = build_rows(clean_result.records, object_name, run_id, associate=associate)
-    embedded = target == "sandbox" and not url
+    embedded = target == "sandbox" and not url and transport is None
+    if target == "sandbox" and not url and transport is not None:
+        url = "http://sandbox.local"  # requests go to the given transport
     meta: dict[str, Any] = {
         "run_id": run_id,
         "target": target,
@@ -216,8 +218,8 @@ def _refresh_payloads(journal: Journal, meta: dict[str, Any]) -> None:
             payload = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
             if row["op"] == "upsert:email" and payload.get("email", "").lower() != row["key"]:
                 continue  # the key itself changed: keep the journalled record as it was
-            conn.execute("UPDATE rows SET payload = ?, state = 'pending', existed = NULL "
-                         "WHERE seq = ?", (json.dumps(payload), row["seq"]))
+            conn.execute("UPDATE rows SET payload = ?, state = 'pending' WHERE seq = ?",
+                         (json.dumps(payload), row["seq"]))
     journal.set_meta(inputs=[{"path": p, "sha256": _sha256(p)} for p in paths],
                      profile_hash=_sha256(profile_path), profile=profile.to_dict())
 

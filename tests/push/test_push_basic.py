@@ -52,3 +52,72 @@ def test_second_push_updates_and_dry_run_classifies(sandbox_server: Any, tmp_pat
     assert len(recs) == 15
     changed = {r["properties"]["email"] for r in recs if r["properties"]["firstname"] == "Changed"}
     assert changed == {f"person{i}@example.com" for i in range(6, 16)}
+
+
+
+
+def test_in_process_sandbox_over_asgi_and_list_runs(tmp_path: Path, input_file: str) -> None:
+    import httpx
+
+    from crm_migrate.push.runner import list_runs
+    from crm_migrate.sandbox.app import create_app
+
+    app = create_app(tmp_path / "inproc.sqlite3")
+    runs = tmp_path / "runs"
+    try:
+        summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                             target="sandbox", url=None, journal_path=runs / "a.journal",
+                             clean_result=clean_result([contact(i) for i in range(1, 31)]),
+                             transport=httpx.ASGITransport(app=app))
+        assert summary.status["created"] == 30 and not summary.status["embedded"]
+        assert app.state.sandbox.stats()["records"]["contacts"] == 30
+    finally:
+        app.state.sandbox.store.close()
+    (runs / "notes.txt").write_text("not a journal")
+    listed = list_runs(runs)
+    assert [r["run_id"] for r in listed] == [summary.status["run_id"]]
+    assert listed[0]["state"] == "completed"
+
+
+def test_companies_match_by_domain_and_deals_upsert_by_crm_migrate_id(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    import httpx
+
+    from crm_migrate.model import OutputRecord
+    from crm_migrate.push.runner import resume_push, rollback_push
+    from crm_migrate.sandbox import DEFAULT_TOKEN
+
+    with httpx.Client(base_url=sandbox_server.url,
+                      headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as c:
+        c.post("/crm/v3/objects/companies", json={"properties": {
+            "name": "Acme Old", "domain": "acme.com", "city": "Paris"}}).raise_for_status()
+    companies = [OutputRecord(source=f"orgs.csv:{i}", key=d, properties={"name": n, "domain": d,
+                                                                           "city": "Berlin"})
+                 for i, (n, d) in enumerate([("Acme", "ACME.com"), ("Beta", "beta.io")], 1)]
+    companies.append(OutputRecord(source="orgs.csv:3", properties={"name": "No Domain Ltd"}))
+    summary = start_push(paths=[input_file], profile=profile("companies"), profile_path=None,
+                         target="sandbox", url=sandbox_server.url,
+                         journal_path=tmp_path / "c.journal",
+                         clean_result=clean_result(companies, "companies"))
+    assert summary.status["updated"] == 1 and summary.status["created"] == 2
+    rows = {r["properties"]["domain"]: r["properties"] for r in
+            all_records(sandbox_server.url, "companies", ("name", "domain", "city"))
+            if r["properties"].get("domain")}
+    assert rows["acme.com"]["name"] == "Acme" and rows["acme.com"]["city"] == "Berlin"
+    deals = [OutputRecord(source=f"deals.csv:{i}", properties={
+        "dealname": f"Deal {i}", "amount": str(100 * i), "dealstage": "appointmentscheduled",
+        "pipeline": "default"}) for i in range(1, 6)]
+    journal = tmp_path / "d.journal"
+    first = start_push(paths=[input_file], profile=profile("deals"), profile_path=None,
+                       target="sandbox", url=sandbox_server.url, journal_path=journal,
+                       clean_result=clean_result(deals, "deals"))
+    assert first.status["created"] == 5
+    assert resume_push(journal).status["created"] == 5  # nothing sent twice
+    assert len(all_records(sandbox_server.url, "deals")) == 5
+    assert rollback_push(journal).exit_code == 0
+    assert all_records(sandbox_server.url, "deals") == []
+    assert rollback_push(tmp_path / "c.journal").exit_code == 0
+    after = all_records(sandbox_server.url, "companies", ("name", "domain", "city"))
+    assert [(r["properties"]["name"], r["properties"]["city"]) for r in after] == [
+        ("Acme Old", "Paris")]
