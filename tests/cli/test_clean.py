@@ -164,3 +164,28 @@ def test_several_sample_files_together(tmp_path: Path) -> None:
     data = json.loads(report.read_text(encoding="utf-8"))
     assert all(i["row"] is None or ":" in str(i["row"]) for i in data["issues"])
     assert all(":" in str(r) for g in data["duplicate_groups"] for r in g)
+
+
+def test_clean_matches_against_the_sandbox(tmp_path: Path, sandbox_server: Any,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from crm_migrate.connectors import get_connector
+
+    async def seed() -> None:
+        connector = get_connector("sandbox", url=sandbox_server.url, token=sandbox_server.token)
+        try:
+            await connector.create("contacts", [{"email": "bob@smith.com", "firstname": "Bob",
+                                                 "lastname": "Smith"}])
+        finally:
+            await connector.aclose()
+
+    asyncio.run(seed())
+    data, profile = _files(tmp_path)
+    out, report = tmp_path / "out.csv", tmp_path / "r.json"
+    code = run(["clean", data, "--profile", profile, "--out", str(out), "--report", str(report),
+                "--target", "sandbox", "--url", sandbox_server.url])
+    assert code == 0
+    actions = json.loads(report.read_text(encoding="utf-8"))["actions"]
+    assert actions == {"create": 2, "update": 1}
+    assert "against the target: create 2, update 1" in capsys.readouterr().out
