@@ -100,6 +100,13 @@ def start_push(
     writes no journal at `journal_path`.
     """
     target = _check_target(target)
+    if target not in ("sandbox", "file") and transport is None:
+        from crm_migrate.secrets import get_token
+
+        if not get_token(target):
+            raise AuthError(f"no credentials for {target}: run `crm-migrate auth set {target}` "
+                            "or set CRM_MIGRATE_TOKEN")
+    associate = associate and target != "file"
     if clean_result is None:
         from crm_migrate.clean.pipeline import clean_files
 

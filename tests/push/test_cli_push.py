@@ -67,3 +67,14 @@ def test_ctrl_c_stops_cleanly_exit_130_then_resume(tmp_path: Path) -> None:
         assert cli("resume", str(journal)).returncode == 0
         emails = [r["properties"]["email"] for r in all_records(server.url)]
     assert len(emails) == len(set(emails)) == 600
+
+
+def test_push_to_hubspot_without_credentials_fails_before_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv, prof = write_inputs(tmp_path)
+    code = run(["push", str(csv), "--profile", str(prof), "--target", "hubspot",
+                "--journal", str(tmp_path / "h.journal")])
+    assert code == 2
+    assert "no credentials for hubspot" in capsys.readouterr().err
+    assert not (tmp_path / "h.journal").exists()
