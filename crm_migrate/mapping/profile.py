@@ -205,7 +205,7 @@ def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
         column = str(column)
     _expect(column, (str,), f"{where}.column", "text", file)
     where = f"fields[{index}] (column {column!r})"
-    unknown = sorted(set(raw) - FIELD_KEYS)
+    unknown = sorted(str(k) for k in set(raw) - FIELD_KEYS)
     if unknown:
         _fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(FIELD_KEYS))})", file)
     if "field" not in raw and "split_into" not in raw:
@@ -240,7 +240,7 @@ def _load_dedupe(raw: Any, file: str | None) -> DedupeSettings:
     _expect(raw, (dict,), "dedupe", "a mapping", file)
     known = {"enabled", "fuzzy", "threshold", "default_rule", "survivorship", "newest_by",
              "not_duplicates"}
-    unknown = sorted(set(raw) - known)
+    unknown = sorted(str(k) for k in set(raw) - known)
     if unknown:
         _fail(f"dedupe: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})", file)
     out = DedupeSettings()
@@ -280,7 +280,7 @@ def _load_sources(raw: Any, file: str | None) -> dict[str, SourceOverride]:
     for name, item in raw.items():
         _expect(item, (dict,), f"sources.{name}", "a mapping", file)
         known = {"sheet", "header_row", "encoding", "delimiter"}
-        unknown = sorted(set(item) - known)
+        unknown = sorted(str(k) for k in set(item) - known)
         if unknown:
             _fail(f"sources.{name}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})", file)
         header_row = item.get("header_row")
@@ -300,7 +300,8 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
 
     if not isinstance(data, dict):
         _fail(f"a profile must be a mapping of keys (version, object, fields...), not {_type_name(data)}", file)
-    unknown = sorted(k for k in data if k not in TOP_KEYS and k not in EXTRA_KEYS and not str(k).startswith("x-"))
+    unknown = sorted(str(k) for k in data if k not in TOP_KEYS and k not in EXTRA_KEYS
+                     and not str(k).startswith("x-"))
     if unknown:
         _fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(TOP_KEYS))})", file)
     version = data.get("version", PROFILE_VERSION)
