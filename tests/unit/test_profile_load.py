@@ -79,6 +79,7 @@ def test_save_and_load_round_trip_yaml_and_json(tmp_path: Path) -> None:
         (GOOD.replace("version: 1", "version: 7"), "version 7 is not supported"),
         (GOOD.replace("version: 1", "version: one"), "version must be a whole number"),
         (GOOD + "colour: blue\n", "unknown key 'colour'"),
+        (GOOD + "1: x\n2: y\nzz: z\n", "unknown key '1'"),
         (GOOD.replace("{phone: {region: US}}", "{phone: {regio: US}}"),
          "fields[2] (column 'Business Phone').transforms: transform 'phone': unknown argument 'regio'"),
         (GOOD.replace("[{phone: {region: US}}]", "[telephone]"), "unknown transform 'telephone'"),
