@@ -34,10 +34,10 @@ def check_address(address: str) -> str | None:
 
 
 def _clean_token(token: str) -> str:
-    token = token.strip().strip(".").strip()
+    token = token.strip().rstrip(".").strip()
     if token.lower().startswith("mailto:"):
         token = token[7:]
-    return token.strip("<>\"' .").lower()
+    return token.strip("<>\"' ").rstrip(".").lower()
 
 
 _OBFUSCATED_AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|<at>|\sat\s)\s*", re.I)
@@ -99,7 +99,8 @@ def normalize_emails(values: pd.Series) -> NormalizeResult:
     # vectorised pre-clean of the common wrappings: "Name <addr>", mailto:, a trailing dot
     lowered = lowered.str.replace(r"^[^<>@,;]*<\s*([^<>\s]+@[^<>\s]+)\s*>$", r"\1", regex=True)
     lowered = lowered.str.replace(r"^mailto:", "", regex=True).str.rstrip(".")
-    simple = lowered.str.match(_SIMPLE) & ~lowered.str.endswith(_SPECIAL_TLDS)
+    simple = (lowered.str.match(_SIMPLE) & ~lowered.str.endswith(_SPECIAL_TLDS)
+              & ~lowered.str.contains("--", regex=False))  # "ab--" labels: IDNA rules, validator decides
     result_values = lowered.where(simple, "").astype(object)
     problems = empty_like(text)
     others = empty_like(text)

@@ -51,3 +51,27 @@ def test_empty_cells_are_fine() -> None:
     result = normalize_emails(pd.Series(["", None, "  "]))
     assert list(result.values) == ["", "", ""]
     assert list(result.problems) == ["", "", ""]
+
+
+def test_fast_path_never_accepts_what_email_validator_rejects() -> None:
+    import random
+    import string
+
+    from email_validator import EmailNotValidError, validate_email
+
+    rng = random.Random(1)
+    local_chars = string.ascii_lowercase + string.digits + "._%+-"
+    label_chars = string.ascii_lowercase + string.digits + "-"
+    cells = ["a@ab--cd.com", "a@xn--bcher-kva.com", "a@x-.com", "a" * 65 + "@x.com", "a@b.invalid"]
+    for _ in range(3000):
+        local = "".join(rng.choice(local_chars) for _ in range(rng.randint(1, 8)))
+        labels = ["".join(rng.choice(label_chars) for _ in range(rng.randint(1, 6)))
+                  for _ in range(rng.randint(1, 3))]
+        cells.append(f"{local}@{'.'.join(labels)}.{rng.choice(['com', 'de', 'museum', 'x'])}")
+    result = normalize_emails(pd.Series(cells))
+    for cell, value in zip(cells, result.values, strict=True):
+        try:
+            expected = validate_email(cell, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            expected = ""
+        assert value == expected, cell
