@@ -18,6 +18,15 @@ _SIMPLE = (
     r"^(?=.{3,254}$)(?=[^@]{1,64}@)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 )
+# frequent slips in free-mail domains: reported (value kept), never silently changed
+DOMAIN_TYPOS = {
+    "gmial.com": "gmail.com", "gmai.com": "gmail.com", "gmail.con": "gmail.com", "gmail.co": "gmail.com",
+    "gmaill.com": "gmail.com", "gamil.com": "gmail.com", "gnail.com": "gmail.com", "gmail.cm": "gmail.com",
+    "hotmial.com": "hotmail.com", "hotmail.con": "hotmail.com", "hotmal.com": "hotmail.com",
+    "hotmail.co": "hotmail.com", "yahoo.con": "yahoo.com", "yaho.com": "yahoo.com", "yahooo.com": "yahoo.com",
+    "outlok.com": "outlook.com", "outlook.con": "outlook.com", "iclod.com": "icloud.com",
+    "icloud.con": "icloud.com", "gmx.ne": "gmx.net", "web.d": "web.de", "aol.con": "aol.com",
+}
 _SPECIAL_TLDS = (".arpa", ".invalid", ".local", ".localhost", ".onion", ".test")
 
 
@@ -110,6 +119,10 @@ def normalize_emails(values: pd.Series) -> NormalizeResult:
         result_values[rest] = out["values"]
         problems[rest] = out["problems"]
         others[rest] = out["other_emails"]
+    domains = result_values.str.rpartition("@")[2]
+    typo = domains.isin(DOMAIN_TYPOS) & (problems == "")
+    if typo.any():
+        problems[typo] = "domain looks like a typo of " + domains[typo].map(DOMAIN_TYPOS) + ": kept as given"
     return NormalizeResult(result_values.astype(object), problems.astype(object),
                            {"other_emails": others.astype(object)})
 

@@ -75,3 +75,9 @@ def test_fast_path_never_accepts_what_email_validator_rejects() -> None:
         except EmailNotValidError:
             expected = ""
         assert value == expected, cell
+
+
+def test_free_mail_typos_are_reported_not_changed() -> None:
+    result = normalize_emails(pd.Series(["ann@gmial.com", "bob@gmail.com"]))
+    assert list(result.values) == ["ann@gmial.com", "bob@gmail.com"]
+    assert list(result.problems) == ["domain looks like a typo of gmail.com: kept as given", ""]
