@@ -23,7 +23,6 @@ QUALIFIERS: dict[str, float] = {
     "overig": 0.85, "anders": 0.85,
 }
 
-ORDINALS = {"first": None, "second": 2, "third": 3, "2nd": 2, "3rd": 3}
 _INDEX_WORDS = {"second": 2, "third": 3, "2nd": 2, "3rd": 3}
 
 # header prefixes naming the object a column belongs to ("Person - Name" in Pipedrive)
@@ -96,10 +95,7 @@ class HeaderKey:
 
     @property
     def text(self) -> str:
-        return " ".join(self.tokens)
-
-    @property
-    def full_text(self) -> str:
+        """The header's words as written (qualifiers and numbering kept out of `index`)."""
         return " ".join(self.all_tokens)
 
 
