@@ -121,7 +121,7 @@ class CleanStep(WizardStep):
         invalid = " · ".join(f"{k} {v}" for k, v in sorted(result.invalid.items(), key=lambda kv: -kv[1]))
         lines = [
             f"{result.rows_in:,} rows in → {len(result.records) or result.rows_out:,} records · "
-            f"{len(result.duplicate_groups)} duplicate groups · "
+            f"{len(result.duplicate_groups)} duplicate group{'' if len(result.duplicate_groups) == 1 else 's'} · "
             + " · ".join(f"{n} {a}" for a, n in sorted(actions.items())),
             f"Problems per field: {invalid}" if invalid else "No invalid values.",
         ]

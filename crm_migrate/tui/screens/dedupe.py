@@ -63,7 +63,7 @@ class DedupeStep(WizardStep):
         for record in result.records:
             actions[record.action] = actions.get(record.action, 0) + 1
         summary.update(
-            f"{len(self.groups)} duplicate groups · {actions.get('create', 0)} create · "
+            f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
             f"{actions.get('update', 0)} update (in the CRM already) · {actions.get('skip', 0)} skip"
             + (f" · {len(result.near_matches)} near" if result.near_matches else ""))
         highlighted = options.highlighted
@@ -108,10 +108,10 @@ class DedupeStep(WizardStep):
         cursor = table.cursor_row
         table.clear(columns=True)
         table.add_column("field", key="field", width=13)
+        table.add_column("merged →", key="__merged__", width=20)
         for member in record.members:
             mark = "★ " if member == record.source else ""
             table.add_column(_cut(f"{mark}{member}", 18), key=member, width=18)
-        table.add_column("→ merged", key="__merged__", width=20)
         fields: list[str] = []
         for member_values in values.values():
             fields.extend(f for f in member_values if f not in fields)
@@ -119,9 +119,10 @@ class DedupeStep(WizardStep):
         self.fields = fields
         for name in fields:
             chosen = (index, name) in self.state.value_choices
-            cells: list[Any] = [Text(_cut(name, 13))]
+            cells: list[Any] = [Text(_cut(name, 13)),
+                                Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), 20),
+                                     style="bold")]
             cells.extend(Text(_cut(values.get(str(m), {}).get(name, ""), 18)) for m in record.members)
-            cells.append(Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), 20)))
             table.add_row(*cells, key=name)
         if fields:
             table.move_cursor(row=min(max(cursor, 0), len(fields) - 1))
@@ -198,3 +199,7 @@ class DedupeStep(WizardStep):
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -16,7 +16,7 @@ GENERAL = """\
 **Everywhere**: `ctrl+n` next step · `escape` previous step · `ctrl+p` command palette ·
 `F1`/`?` this help · `ctrl+q` quit (an unfinished push stays resumable from Start) ·
 `tab` moves between fields · click the step bar to jump to a step.
-Tables show 200 rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
+Tables show 100 rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
 """
 
 STEP_HELP = {

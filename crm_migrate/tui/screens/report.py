@@ -73,7 +73,7 @@ class ReportStep(WizardStep):
             return
         self.state.summary = status
         lines = [
-            f"Run {status.get('run_id', '')} · {status.get('object', '')} → {status.get('target', '')} · "
+            f"Run {Path(str(status.get('journal') or self.state.journal_path)).stem} · {status.get('object', '')} → {status.get('target', '')} · "
             f"{status.get('state', '')}",
             f"created {status.get('created', 0):,} · updated {status.get('updated', 0):,} · "
             f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "

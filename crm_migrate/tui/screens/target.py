@@ -79,13 +79,16 @@ class TargetStep(WizardStep):
         except ImportError as exc:
             status.update(f"Credentials: {unavailable(exc)}")
             return
-        source = token_source(state.target)
+        source = {"keyring": "the OS keyring", "env": "CRM_MIGRATE_TOKEN"}.get(token_source(state.target))
         if state.token:
-            status.update(f"Token entered: {mask(state.token)} (not saved until ctrl+s)")
+            status.update(f"Token entered: {mask(state.token)}. The connection test uses it; "
+                          "pushes read the keyring, so ctrl+s stores it.")
         elif source:
-            status.update(f"Token from {source}.")
+            status.update(f"Token for {state.target} from {source}.")
+        elif state.target == "sandbox" and not state.url:
+            status.update("No URL: the built-in sandbox CRM runs in-process; no account needed.")
         elif state.target == "sandbox":
-            status.update("Sandbox: the default token is used unless you enter one.")
+            status.update("Sandbox at this URL: its default token is used unless you enter one.")
         elif state.target == "file":
             status.update("File target: writes a ready-to-import file; no credentials needed.")
         else:
