@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from crm_migrate.dedupe.nicknames import nickname_keys
 # blocks up to this size are compared all-pairs; larger ones only within a sorted window
 BLOCK_CAP = 200
 BIG_BLOCK_WINDOW = 12
-NEIGHBOURHOOD_WINDOW = 5
+NEIGHBOURHOOD_WINDOW = 3
 
 
 def _phonetic(word: str) -> str:
@@ -21,13 +21,13 @@ def _phonetic(word: str) -> str:
     return jellyfish.metaphone(word) if word else ""
 
 
-def _cached(func: object, values: Iterable[str]) -> list[str]:
+def _cached(func: Callable[[str], str], values: Iterable[str]) -> list[str]:
     cache: dict[str, str] = {}
     out = []
     for value in values:
         hit = cache.get(value)
         if hit is None:
-            hit = func(value) if value else ""  # type: ignore[operator]
+            hit = func(value) if value else ""
             cache[value] = hit
         out.append(hit)
     return out
@@ -40,34 +40,60 @@ def _first_initials(first: str) -> set[str]:
     return {key[:1] for key in nickname_keys(token)} | {token[:1]}
 
 
-def contact_keys(feats: Features) -> dict[str, list[list[str]]]:
-    """Blocking keys per record (each record may have several keys per kind)."""
+KeyTable = dict[str, tuple[list[int], list[str]]]  # kind -> (record positions, keys)
+
+
+def _table(kinds: tuple[str, ...]) -> KeyTable:
+    return {kind: ([], []) for kind in kinds}
+
+
+def _add(table: KeyTable, kind: str, record: int, key: str) -> None:
+    records, keys = table[kind]
+    records.append(record)
+    keys.append(key)
+
+
+def contact_keys(feats: Features) -> KeyTable:
+    """Blocking keys: a record may have several keys of one kind, or none."""
     first, last = feats.get("first"), feats.get("last")
     last_tok = [w.split()[-1] if w else "" for w in last]
     first_tok = [w.split()[0] if w else "" for w in first]
     mp_last = _cached(_phonetic, last_tok)
     mp_first = _cached(_phonetic, first_tok)
+    initials: dict[str, set[str]] = {}
     dob, zips, address = feats.get("dob"), feats.get("zip"), feats.get("address")
-    city = feats.get("city")
-    keys: dict[str, list[list[str]]] = {k: [] for k in
-                                        ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob",
-                                         "house_zip", "house_city")}
+    city, local = feats.get("city"), feats.get("email_local")
+    houses = _cached(house_number, address)
+    table = _table(("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob", "house_zip",
+                    "house_city"))
     for i in range(feats.size):
-        keys["name"].append([f"{mp_last[i]}|{x}|{city[i]}" for x in _first_initials(first[i])]
-                            if mp_last[i] else [])
-        pair = sorted(p for p in (mp_first[i], mp_last[i]) if p)
-        keys["swap"].append(["|".join(pair)] if len(pair) == 2 else [])
-        keys["dob"].append([_dob_key(dob[i])] if len(dob[i]) == 10 else [])
-        keys["zip"].append([f"{zips[i]}|{last_tok[i][:3]}"] if zips[i] and last_tok[i] else [])
-        keys["phone"].append([p[-8:] for p in feats.phones[i]])
-        local = feats.get("email_local")[i]
-        keys["local"].append([local] if len(local) >= 4 else [])
-        keys["addr"].append([f"{address[i]}|{last_tok[i][:1]}"] if address[i] else [])
-        keys["fdob"].append([f"{mp_first[i]}|{dob[i][:4]}"] if mp_first[i] and dob[i] else [])
-        house = house_number(address[i])
-        keys["house_zip"].append([f"{house}|{zips[i]}"] if house and zips[i] else [])
-        keys["house_city"].append([f"{house}|{city[i]}"] if house and city[i] else [])
-    return keys
+        ml, mf, lt, house = mp_last[i], mp_first[i], last_tok[i], houses[i]
+        if ml:
+            found = initials.get(first[i])
+            if found is None:
+                found = initials[first[i]] = _first_initials(first[i])
+            for x in found:
+                _add(table, "name", i, f"{ml}|{x}|{city[i]}")
+            if mf:
+                _add(table, "swap", i, f"{ml}|{mf}" if ml < mf else f"{mf}|{ml}")
+        if len(dob[i]) == 10:
+            _add(table, "dob", i, _dob_key(dob[i]))
+            if mf:
+                _add(table, "fdob", i, f"{mf}|{dob[i][:4]}")
+        if zips[i]:
+            if lt:
+                _add(table, "zip", i, f"{zips[i]}|{lt[:3]}")
+            if house:
+                _add(table, "house_zip", i, f"{house}|{zips[i]}")
+        for phone in feats.phones[i]:
+            _add(table, "phone", i, phone[-8:])
+        if len(local[i]) >= 4:
+            _add(table, "local", i, local[i])
+        if address[i]:
+            _add(table, "addr", i, f"{address[i]}|{lt[:1]}")
+            if house and city[i]:
+                _add(table, "house_city", i, f"{house}|{city[i]}")
+    return table
 
 
 def _dob_key(dob: str) -> str:
@@ -76,28 +102,33 @@ def _dob_key(dob: str) -> str:
     return f"{year}-{min(a, b)}-{max(a, b)}"
 
 
-def company_keys(feats: Features) -> dict[str, list[list[str]]]:
+def company_keys(feats: Features) -> KeyTable:
     """Blocking keys for companies: name words, phone, postcode, address."""
     name, zips, address = feats.get("name"), feats.get("zip"), feats.get("address")
-    keys: dict[str, list[list[str]]] = {k: [] for k in ("name", "name2", "phone", "zip", "addr")}
+    table = _table(("name", "name2", "phone", "zip", "addr"))
     for i in range(feats.size):
-        words = name[i].split()
-        keys["name"].append([_phonetic(words[0])] if words else [])
-        keys["name2"].append([name[i].replace(" ", "")[:6]] if words else [])
-        keys["phone"].append([p[-8:] for p in feats.phones[i]])
-        keys["zip"].append([f"{zips[i]}|{name[i][:2]}"] if zips[i] else [])
-        keys["addr"].append([address[i]] if address[i] else [])
-    return keys
+        if name[i]:
+            _add(table, "name", i, _phonetic(name[i].split()[0]))
+            _add(table, "name2", i, name[i].replace(" ", "")[:6])
+        for phone in feats.phones[i]:
+            _add(table, "phone", i, phone[-8:])
+        if zips[i]:
+            _add(table, "zip", i, f"{zips[i]}|{name[i][:2]}")
+        if address[i]:
+            _add(table, "addr", i, address[i])
+    return table
 
 
-def deal_keys(feats: Features) -> dict[str, list[list[str]]]:
-    """Blocking keys for deals: name prefix, amount with close date."""
+def deal_keys(feats: Features) -> KeyTable:
+    """Blocking keys for deals: name prefix, amount with close month."""
     name, amount, close = feats.get("dealname"), feats.get("amount"), feats.get("closedate")
-    keys: dict[str, list[list[str]]] = {"name": [], "amount": []}
+    table = _table(("name", "amount"))
     for i in range(feats.size):
-        keys["name"].append([name[i].replace(" ", "")[:5]] if name[i] else [])
-        keys["amount"].append([f"{amount[i]}|{close[i][:7]}"] if amount[i] else [])
-    return keys
+        if name[i]:
+            _add(table, "name", i, name[i].replace(" ", "")[:5])
+        if amount[i]:
+            _add(table, "amount", i, f"{amount[i]}|{close[i][:7]}")
+    return table
 
 
 def sort_key(feats: Features) -> list[str]:
@@ -133,17 +164,6 @@ def pairs_from_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray,
     return np.concatenate(found)
 
 
-def _explode(key_lists: list[list[str]]) -> tuple[np.ndarray, list[str]]:
-    records: list[int] = []
-    keys: list[str] = []
-    for i, ks in enumerate(key_lists):
-        for k in set(ks):
-            if k:
-                records.append(i)
-                keys.append(k)
-    return np.asarray(records, dtype=np.int64), keys
-
-
 def candidate_pairs(feats: Features) -> np.ndarray:
     """Unique (i, j) pairs, i < j, worth scoring."""
     import pandas as pd
@@ -157,11 +177,11 @@ def candidate_pairs(feats: Features) -> np.ndarray:
     names = sort_key(feats)
     rank = pd.Series(names).rank(method="first").to_numpy(dtype=np.int64)
     found = []
-    for key_lists in key_sets.values():
-        records, keys = _explode(key_lists)
-        if len(records) < 2:
+    for record_list, keys in key_sets.values():
+        if len(record_list) < 2:
             continue
-        codes, _ = pd.factorize(pd.Series(keys))
+        records = np.asarray(record_list, dtype=np.int64)
+        codes, _ = pd.factorize(pd.Series(keys, dtype=object))
         found.append(pairs_from_keys(records, np.asarray(codes, dtype=np.int64), rank[records]))
     # sorted neighbourhood over the whole name order catches typos the keys miss
     has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names]))
@@ -174,5 +194,5 @@ def candidate_pairs(feats: Features) -> np.ndarray:
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     size = max(feats.size, 1)
-    flat = np.unique(pairs[:, 0] * size + pairs[:, 1])
+    flat = pd.unique(pairs[:, 0] * size + pairs[:, 1])
     return np.stack([flat // size, flat % size], axis=1)

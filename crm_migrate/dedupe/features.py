@@ -182,12 +182,18 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["email_local"] = _mapped(cols["email"], email_local)
         cols["company"] = _mapped(_column(frame, "company"), company_core)
         cols["dob"] = [d[:10] for d in _column(frame, "date_of_birth")]
+        cols["dob_year"] = [d[:4] for d in cols["dob"]]
+        cols["dob_swapped"] = [f"{d[:4]}-{d[8:10]}-{d[5:7]}" if len(d) == 10 else d for d in cols["dob"]]
+        cols["email_user"] = [e.split("@", 1)[0] for e in cols["email"]]
+        cols["email_user_nodots"] = [u.replace(".", "") if len(u) >= 4 else "" for u in cols["email_user"]]
         cols["jobtitle"] = _mapped(_column(frame, "jobtitle"), fold)
         phone = _mapped(_column(frame, "phone"), phone_digits)
         mobile = _mapped(_column(frame, "mobilephone"), phone_digits)
         feats.phones = [tuple(p for p in pair if len(p) >= 6) for pair in zip(phone, mobile, strict=True)]
         cols["phone_a"] = [p if len(p) >= 6 else "" for p in phone]
         cols["phone_b"] = [p if len(p) >= 6 else "" for p in mobile]
+        cols["phone_a_tail"] = [p[-9:] for p in cols["phone_a"]]
+        cols["phone_b_tail"] = [p[-9:] for p in cols["phone_b"]]
     elif object_name == "companies":
         domain = [d.lower() for d in _column(frame, "domain")]
         website = _mapped(_column(frame, "website"), website_domain)
@@ -196,16 +202,19 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         phone = _mapped(_column(frame, "phone"), phone_digits)
         feats.phones = [(p,) if len(p) >= 6 else () for p in phone]
         cols["phone_a"] = [p if len(p) >= 6 else "" for p in phone]
+        cols["phone_a_tail"] = [p[-9:] for p in cols["phone_a"]]
     else:
         cols["dealname"] = _mapped(_column(frame, "dealname"), fold)
         cols["amount"] = _mapped(_column(frame, "amount"), _amount_key)
         cols["closedate"] = [d[:10] for d in _column(frame, "closedate")]
+        cols["closedate_month"] = [d[:7] for d in cols["closedate"]]
         cols["pipeline"] = _mapped(_column(frame, "pipeline"), fold)
         cols["dealstage"] = _mapped(_column(frame, "dealstage"), fold)
         cols["company"] = _mapped(_column(frame, "company"), company_core)
         feats.phones = [()] * len(frame)
     if object_name in ("contacts", "companies"):
         cols["address"] = _mapped(_column(frame, "address"), address_key)
+        cols["house"] = _mapped(cols["address"], house_number)
         cols["city"] = _mapped(_column(frame, "city"), fold)
         cols["zip"] = [z.replace(" ", "") for z in _mapped(_column(frame, "zip"), fold)]
         cols["state"] = _mapped(_column(frame, "state"), fold)

@@ -343,6 +343,7 @@ def _name_index() -> dict[str, frozenset[str]]:
     return merged
 
 
+@lru_cache(maxsize=100_000)
 def nickname_keys(first_name: str) -> frozenset[str]:
     """Canonical names a first name (folded, lower-case) may stand for; the name itself if unknown."""
     name = _fold(first_name.strip())

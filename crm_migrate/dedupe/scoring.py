@@ -165,41 +165,34 @@ def last_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim
 
 
-def email_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def email_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Same address 1; same local part elsewhere 0.8; else half the local parts' similarity."""
-    la = np.array([x.split("@", 1)[0] for x in a], dtype=object)
-    lb = np.array([x.split("@", 1)[0] for x in b], dtype=object)
-    sim = 0.5 * _sim(Levenshtein.normalized_similarity, la, lb)
-    same_local = np.array([x.replace(".", "") == y.replace(".", "") and len(x) >= 4 for x, y in zip(la, lb, strict=True)],
-                          dtype=bool)
-    sim[same_local] = 0.8
-    sim[a == b] = 1.0
+    ua, ub = feats.array("email_user")[i], feats.array("email_user")[j]
+    sim = 0.5 * _sim(Levenshtein.normalized_similarity, ua, ub)
+    na, nb = feats.array("email_user_nodots")[i], feats.array("email_user_nodots")[j]
+    sim[(na != "") & (na == nb)] = 0.8
+    sim[feats.array("email")[i] == feats.array("email")[j]] = 1.0
     return sim
 
 
-def dob_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def dob_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Dates of birth: equal 1, day/month swapped 0.9, one digit wrong 0.7, same year 0.3."""
-    sim = np.zeros(len(a))
-    year_a = np.array([x[:4] for x in a], dtype=object)
-    year_b = np.array([x[:4] for x in b], dtype=object)
-    sim[year_a == year_b] = 0.3
+    a, b = feats.array("dob")[i], feats.array("dob")[j]
+    sim = np.zeros(len(i))
+    sim[feats.array("dob_year")[i] == feats.array("dob_year")[j]] = 0.3
     sim[_sim(Levenshtein.distance, a, b) == 1] = 0.7
-    swapped_b = np.array([f"{x[:4]}-{x[8:10]}-{x[5:7]}" if len(x) == 10 else x for x in b], dtype=object)
-    sim[a == swapped_b] = 0.9
+    sim[a == feats.array("dob_swapped")[j]] = 0.9
     sim[a == b] = 1.0
     return sim
 
 
-def address_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Street addresses (already abbreviated): token similarity, halved when house numbers differ."""
+    a, b = feats.array("address")[i], feats.array("address")[j]
     sim = np.maximum(_sim(fuzz.token_sort_ratio, a, b), _sim(fuzz.ratio, a, b))
     sim = np.maximum(sim, 0.95 * _sim(fuzz.token_set_ratio, a, b)) / 100.0
-    from crm_migrate.dedupe.features import house_number
-
-    na = np.array([house_number(x) for x in a], dtype=object)
-    nb = np.array([house_number(x) for x in b], dtype=object)
-    differ = (na != "") & (nb != "") & (na != nb)
-    sim[differ] *= 0.5
+    na, nb = feats.array("house")[i], feats.array("house")[j]
+    sim[(na != "") & (nb != "") & (na != nb)] *= 0.5
     sim[a == b] = 1.0
     return sim
 
@@ -218,12 +211,12 @@ def text_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim
 
 
-def date_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def date_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Dates: equal 1, same month 0.7, one digit wrong 0.6."""
+    a, b = feats.array("closedate")[i], feats.array("closedate")[j]
     sim = np.where(_sim(Levenshtein.distance, a, b) == 1, 0.6, 0.0)
-    month_a = np.array([x[:7] for x in a], dtype=object)
-    month_b = np.array([x[:7] for x in b], dtype=object)
-    sim[month_a == month_b] = np.maximum(sim[month_a == month_b], 0.7)
+    same_month = feats.array("closedate_month")[i] == feats.array("closedate_month")[j]
+    sim[same_month] = np.maximum(sim[same_month], 0.7)
     sim[a == b] = 1.0
     return sim
 
@@ -244,18 +237,16 @@ def phone_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         aa, bb = a[idx], b[idx]
         part = np.zeros(len(idx))
         part[_sim(Levenshtein.distance, aa, bb) == 1] = 0.6
-        tail_a = np.array([x[-9:] for x in aa], dtype=object)
-        tail_b = np.array([x[-9:] for x in bb], dtype=object)
-        part[tail_a == tail_b] = 0.95
+        part[feats.array(f"{ca}_tail")[i[idx]] == feats.array(f"{cb}_tail")[j[idx]]] = 0.95
         part[aa == bb] = 1.0
         sim[idx] = np.fmax(sim[idx], part)
     return sim
 
 
-COMPARATORS = {
-    "email": email_sims, "dob": dob_sims, "address": address_sims, "zip": zip_sims,
-    "closedate": date_sims, **{name: text_sims for name in TEXT_FIELDS},
-}
+# comparators over the two values; RECORD_COMPARATORS also read precomputed columns
+COMPARATORS = {"zip": zip_sims, **{name: text_sims for name in TEXT_FIELDS}}
+RECORD_COMPARATORS = {"email": email_sims, "dob": dob_sims, "address": address_sims,
+                      "closedate": date_sims}
 
 
 def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -271,8 +262,12 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
         both = np.flatnonzero((a != "") & (b != ""))
         out = np.full(len(i), np.nan)
         if len(both):
-            comparator = COMPARATORS.get(name)
-            out[both] = comparator(a[both], b[both]) if comparator else (a[both] == b[both]).astype(float)
+            if name in RECORD_COMPARATORS:
+                out[both] = RECORD_COMPARATORS[name](feats, i[both], j[both])
+            elif name in COMPARATORS:
+                out[both] = COMPARATORS[name](a[both], b[both])
+            else:
+                out[both] = (a[both] == b[both]).astype(float)
         sims[name] = out
     if feats.object_name == "contacts":
         sims["first"], sims["last"] = _name_sims(feats, i, j)
