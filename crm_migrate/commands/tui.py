@@ -40,26 +40,32 @@ def demo_files(folder: Path) -> tuple[list[str], list[str]]:
 @click.command("demo")
 def demo() -> int:
     """Open the wizard on the sample data against an embedded sandbox CRM."""
+    app = demo_app()
+    try:
+        app.run()
+    finally:
+        app.sandbox.stop()
+    return 0
+
+
+def demo_app(folder: Path | None = None):  # type: ignore[no-untyped-def]
+    """The demo wizard: every sample file listed, the contact files chosen, a sandbox started."""
     from crm_migrate.tui.app import CrmMigrateApp, sample_data_dir
     from crm_migrate.tui.state import WizardState
 
-    folder = sample_data_dir()
+    folder = folder or sample_data_dir()
     if not folder.is_dir():
         raise CrmMigrateError("the sample_data folder is missing (run the demo from a source checkout)",
                               file=str(folder))
     files, chosen = demo_files(folder)
     if not files:
-        raise CrmMigrateError("the sample_data folder has no files", file=str(folder))
+        raise CrmMigrateError("the sample_data folder has no data files", file=str(folder))
     server = start_demo_sandbox()
     state = WizardState(object_name=DEMO_OBJECT, object_chosen=True, target="sandbox",
                         url=server.url, token=server.token, demo=True)
     state.add_paths(files, select=False)
     state.add_paths(chosen)
-    try:
-        CrmMigrateApp(state, sandbox=server).run()
-    finally:
-        server.stop()
-    return 0
+    return CrmMigrateApp(state, sandbox=server)
 
 
 def start_demo_sandbox():  # type: ignore[no-untyped-def]
