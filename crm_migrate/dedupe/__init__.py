@@ -1,4 +1,16 @@
-"""Duplicate detection inside the input and survivorship merge."""
+"""Duplicate detection inside the input and survivorship merge.
+
+find_duplicate_groups(frame, object_name, settings) -> list[list[int]]
+    Row positions judged to be one record. Same normalised unique key (contacts: email,
+    companies: domain/website host) always groups; otherwise candidate pairs from blocking
+    keys are scored field by field (scoring.py: log-odds weights, nickname table, legal
+    suffixes stripped, name frequencies) and pairs scoring >= settings.threshold are joined
+    by a union-find that refuses `not_duplicates` and chained groups (engine.py).
+merge_groups(frame, groups, settings) -> (frame, conflicts)
+    One row per group by the survivorship rules (merge.py).
+explain_pair(frame, i, j, object_name) -> dict
+    Per-field similarity and weight, the total and the decision, for side-by-side review.
+"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crm_migrate.dedupe import scoring
-from crm_migrate.dedupe.features import build_features
+from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.unionfind import UnionFind
 
 if TYPE_CHECKING:
@@ -122,9 +122,25 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         uf.union_checked(i, j, linkable)
 
 
+_explain_cache: list[tuple[tuple[object, ...], Features]] = []
+
+
+def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
+    """Features of a frame, reused while the same frame is reviewed pair after pair."""
+    import pandas as pd
+
+    key = (object_name, frame.shape, tuple(frame.columns),
+           int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum()))
+    if _explain_cache and _explain_cache[0][0] == key:
+        return _explain_cache[0][1]
+    feats = build_features(frame.reset_index(drop=True), object_name)
+    _explain_cache[:] = [(key, feats)]
+    return feats
+
+
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
-    feats = build_features(frame.reset_index(drop=True), object_name)
+    feats = _features_for_review(frame, object_name)
     result = scoring.score_pairs(feats, [i], [j])
     fields = {name: {"similarity": round(float(sim[0]), 3), "weight_bits": round(float(result.weights[name][0]), 2)}
               for name, sim in result.sims.items() if sim[0] == sim[0]}

@@ -241,3 +241,20 @@ def test_union_find_refuses_forbidden_and_unlinkable_joins() -> None:
     assert not uf.union_checked(1, 1 + 1, lambda a, b: True)
     assert not UnionFind(3).union_checked(0, 1, lambda a, b: False)
     assert uf.groups() == [[0, 1], [2, 3]]
+
+
+def test_messy_cells_and_missing_columns_are_tolerated() -> None:
+    frame = pd.DataFrame({"firstname": ["Bob", None, "Robert"], "lastname": ["Whitaker", float("nan"), "Whitaker"],
+                          "phone": ["+14155550123", "", "+14155550123"]})
+    frame["_source"] = ["a:1", "a:2", "a:3"]
+    assert find_duplicate_groups(frame, "contacts", DedupeSettings()) == [[0, 2]]
+
+
+def test_explain_pair_for_companies_and_repeated_calls() -> None:
+    rows = [{"name": "Acme Widgets GmbH", "phone": "+4930555000", "city": "Berlin"},
+            {"name": "ACME Widgets Inc.", "phone": "+4930555000", "city": "Berlin"}]
+    frame = frame_of(rows, COMPANY_COLUMNS)
+    first = explain_pair(frame, 0, 1, "companies")
+    assert first["fields"]["name"]["similarity"] == 1.0 and first["score"] >= 0.85
+    frame.loc[1, "phone"] = "+4930555999"
+    assert explain_pair(frame, 0, 1, "companies")["fields"]["phone"]["similarity"] < 1.0
