@@ -39,7 +39,7 @@ def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
     key = UNIQUE_KEYS.get(object_name)
     if not key or key not in frame.columns:
         return []
-    values = frame[key].astype(str).str.strip().str.lower()
+    values = frame[key].fillna("").astype(str).str.strip().str.lower()
     if object_name == "companies":
         values = values.str.replace(r"^(https?://)?(www\.)?", "", regex=True).str.split("/").str[0]
     filled = values[values != ""]
@@ -156,5 +156,6 @@ def _exact_key_match(frame: pd.DataFrame, i: int, j: int, object_name: str) -> b
     key = UNIQUE_KEYS.get(object_name)
     if not key or key not in frame.columns:
         return False
-    a, b = str(frame[key].iloc[i]).strip().lower(), str(frame[key].iloc[j]).strip().lower()
+    column = frame[key].fillna("").astype(str)
+    a, b = column.iloc[i].strip().lower(), column.iloc[j].strip().lower()
     return bool(a) and a == b

@@ -248,6 +248,8 @@ def test_messy_cells_and_missing_columns_are_tolerated() -> None:
                           "phone": ["+14155550123", "", "+14155550123"]})
     frame["_source"] = ["a:1", "a:2", "a:3"]
     assert find_duplicate_groups(frame, "contacts", DedupeSettings()) == [[0, 2]]
+    frame["email"] = [None, float("nan"), None]  # missing keys are not a shared key
+    assert find_duplicate_groups(frame, "contacts", DedupeSettings(fuzzy=False)) == []
 
 
 def test_explain_pair_for_companies_and_repeated_calls() -> None:
