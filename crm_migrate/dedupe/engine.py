@@ -35,11 +35,16 @@ def _not_duplicate_links(frame: pd.DataFrame, settings: DedupeSettings) -> list[
     return links
 
 
+def _as_text(column: pd.Series) -> pd.Series:
+    """A column as str with missing cells as ""."""
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
 def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
     key = UNIQUE_KEYS.get(object_name)
     if not key or key not in frame.columns:
         return []
-    values = frame[key].fillna("").astype(str).str.strip().str.lower()
+    values = _as_text(frame[key]).str.strip().str.lower()
     if object_name == "companies":
         values = values.str.replace(r"^(https?://)?(www\.)?", "", regex=True).str.split("/").str[0]
     filled = values[values != ""]
@@ -156,6 +161,6 @@ def _exact_key_match(frame: pd.DataFrame, i: int, j: int, object_name: str) -> b
     key = UNIQUE_KEYS.get(object_name)
     if not key or key not in frame.columns:
         return False
-    column = frame[key].fillna("").astype(str)
+    column = _as_text(frame[key])
     a, b = column.iloc[i].strip().lower(), column.iloc[j].strip().lower()
     return bool(a) and a == b
