@@ -176,11 +176,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--kill-after", type=float, default=2.0)
+    parser.add_argument("--only", choices=["throughput", "kill"], default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CRM_MIGRATE_DATA_DIR"] = str(Path(tmp) / "data")
-        throughput(Path(tmp), args.rows)
-        kill_and_resume(Path(tmp), args.rows, args.kill_after)
+        if args.only in (None, "throughput"):
+            throughput(Path(tmp), args.rows)
+        if args.only in (None, "kill"):
+            kill_and_resume(Path(tmp), args.rows, args.kill_after)
 
 
 if __name__ == "__main__":

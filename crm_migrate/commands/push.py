@@ -141,7 +141,7 @@ def _guard(call: Callable[[], int]) -> int:
 @click.option("--max-failure-rate", type=click.FloatRange(0.0, 1.0), default=0.02,
               show_default=True, help="Stop when more than this share of the last 500 failed.")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=None,
-              help="Requests in flight at once (default 2).")
+              help="Requests in flight at once (default: the target's, 4 for HubSpot).")
 @click.option("--no-associations", is_flag=True, help="Do not create/associate companies.")
 def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | None,
              region: str | None, journal_path: str, dry_run: bool, batch_size: int | None,

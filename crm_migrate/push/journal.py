@@ -66,7 +66,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
-    conn.row_factory = sqlite3.Row
     return conn
 
 
@@ -172,7 +171,7 @@ class Journal:
     def rows(self, where: str = "1", params: tuple[Any, ...] = (), limit: int | None = None
              ) -> list[dict[str, Any]]:
         """Rows matching a SQL condition, in seq order, decoded."""
-        sql = f"SELECT * FROM rows WHERE {where} ORDER BY seq"
+        sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM rows WHERE {where} ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [_decode(r) for r in self.conn.execute(sql, params)]
@@ -323,9 +322,9 @@ def _pid_alive(pid: Any, host: Any) -> bool:
     return True
 
 
-def _decode(row: sqlite3.Row) -> dict[str, Any]:
-    out = dict(zip(ROW_COLUMNS, (row[c] for c in ROW_COLUMNS), strict=True))
+def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row as a dict; `payload` and `before` decoded, `members` left as its JSON text."""
+    out = dict(zip(ROW_COLUMNS, row, strict=True))
     out["payload"] = json.loads(out["payload"])
-    out["members"] = json.loads(out["members"])
     out["before"] = json.loads(out["before"]) if out["before"] else None
     return out

@@ -130,7 +130,7 @@ def start_push(
         "inputs_paths": [str(Path(p).resolve()) for p in paths],
         "region": region,
         "batch_size": batch_size,
-        "concurrency": concurrency or DEFAULT_CONCURRENCY,
+        "concurrency": concurrency,
         "max_failure_rate": max_failure_rate,
         "created_at": _now(),
         "state": "running",
@@ -310,7 +310,9 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
             connector = get_connector(meta["target"], url=url, transport=transport)
             common: dict[str, Any] = {
                 "batch_size": int(meta.get("batch_size") or connector.max_batch),
-                "concurrency": int(meta.get("concurrency") or DEFAULT_CONCURRENCY),
+                "concurrency": int(meta.get("concurrency")
+                                   or getattr(connector.rate, "concurrency", 0)
+                                   or DEFAULT_CONCURRENCY),
                 "breaker": breaker, "should_stop": should_stop,
             }
             companies = Sender(journal, connector, "companies",
