@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
+from crm_migrate.clean.result import NormalizeResult, as_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,8 +55,9 @@ def _nanp_fast(text: str, region: str | None) -> object | None:
     return None
 
 
-DESC_NAMES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
-              "voicemail", "fixed_line", "mobile")
+# every type a valid number may have (the most common first: any match makes it valid)
+DESC_NAMES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
+              "personal_number", "pager", "uan", "voicemail")
 
 
 @lru_cache(maxsize=512)
@@ -191,24 +192,44 @@ def normalize_phones(values: pd.Series, region: str | None | pd.Series = None) -
     value as `;ext=N` (RFC 3966 style). Impossible numbers are blanked and reported.
     Each distinct (cell, region) pair is parsed once.
     """
+    import numpy as np
     import pandas as pd
 
     text = as_text(values)
-    if isinstance(region, pd.Series):
+    per_row = isinstance(region, pd.Series)
+    if per_row:
+        assert isinstance(region, pd.Series)
         regions = as_text(region.reindex(values.index)).str.upper()
+        codes, uniques = pd.factorize(text + SEP + regions, use_na_sentinel=False)
     else:
-        regions = pd.Series([(region or "").upper()] * len(text), index=text.index, dtype=object)
-    keys = text.str.strip().str.lstrip("'").str.strip().str.replace(r"^(\d{6,15})\.0$", r"\1", regex=True)
-    plain = keys.str.match(_PUNCT_ONLY.pattern)
-    keys = keys.where(~plain, keys.str.replace(_PUNCT.pattern, "", regex=True))
-    keys = keys + SEP + regions
+        codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    default = (region or "").upper() if not per_row else ""
+    cache: dict[str, tuple[str, str, str]] = {}
+    results: list[tuple[str, str, str]] = []
+    for unique in uniques:
+        cell, reg = str(unique).rsplit(SEP, 1) if per_row else (str(unique), default)
+        key = _cache_key(cell)
+        found = cache.get(key + SEP + reg)
+        if found is None:
+            found = normalize_phone(key, reg or None)
+            cache[key + SEP + reg] = found
+        results.append(found)
+    columns = []
+    for pos in range(3):
+        column = np.empty(len(results), dtype=object)
+        column[:] = [r[pos] for r in results]
+        columns.append(pd.Series(column[codes] if len(codes) else [], index=values.index, dtype=object))
+    return NormalizeResult(columns[0], columns[1], {"other_phones": columns[2]})
 
-    def one(key: str) -> tuple[str, str, str]:
-        cell, reg = key.rsplit(SEP, 1)
-        return normalize_phone(cell, reg or None)
 
-    out = map_distinct(text, one, names=("values", "problems", "other_phones"), keys=keys)
-    return NormalizeResult(out["values"], out["problems"], {"other_phones": out["other_phones"]})
+def _cache_key(cell: str) -> str:
+    """Cells that differ only in punctuation around the digits share one parse."""
+    text = cell.strip().lstrip("'").strip()
+    if text.endswith(".0") and text[:-2].isdigit() and 6 <= len(text) - 2 <= 15:
+        text = text[:-2]
+    if _PUNCT_ONLY.match(text):
+        text = _PUNCT.sub("", text)
+    return text
 
 
 def split_extension(value: str) -> tuple[str, str]:
