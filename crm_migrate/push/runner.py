@@ -346,10 +346,9 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
 
                     report("associations")
                     await associate_contacts(journal, connector)
-                message = companies.stop_message or records.stop_message
-                if message:
-                    stop_reason = "breaker"
-                elif (should_stop is not None and should_stop()):
+                stopped = companies if companies.stop_message else records
+                message, stop_reason = stopped.stop_message, stopped.stop_reason
+                if not message and should_stop is not None and should_stop():
                     message, stop_reason = "stopped by the user", "user"
             except StopRun as exc:
                 message, stop_reason = str(exc), "target"

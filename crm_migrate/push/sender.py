@@ -75,6 +75,7 @@ class Sender:
         self.should_stop = should_stop or (lambda: False)
         self.on_batch = on_batch or (lambda: None)
         self.stop_message: str | None = None
+        self.stop_reason: str | None = None
         self._batch_no = 0
 
     def _next_batch_id(self) -> int:
@@ -123,7 +124,12 @@ class Sender:
         async def worker() -> None:
             while pending and not self.stopping():
                 batch = pending.pop()
-                await self.send(batch)
+                try:
+                    await self.send(batch)
+                except StopRun as exc:
+                    self._stop(str(exc), "target")
+                except TargetError as exc:  # e.g. reads failing while reconciling
+                    self._stop(error_text(exc), "target")  # rows stay in flight: resume
                 self.on_batch()
 
         await asyncio.gather(*(worker() for _ in range(self.concurrency)))
@@ -227,7 +233,11 @@ class Sender:
         self.journal.mark_failed(failed)
         for _, message in failed:
             if self.breaker.record(message) and self.stop_message is None:
-                self.stop_message = self.breaker.message()
+                self._stop(self.breaker.message(), "breaker")
+
+    def _stop(self, message: str, reason: str) -> None:
+        if self.stop_message is None:
+            self.stop_message, self.stop_reason = message, reason
 
     # --- reconcile ---
 
