@@ -160,7 +160,12 @@ def _dayfirst(profile: Profile) -> tuple[bool | None, str | None]:
 def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None,
                     on_field: Callable[[float], None] | None = None) -> None:
     """Run each field's type normaliser (unless a transform did), then the schema checks."""
-    from crm_migrate.clean.validate import blank_placeholders, check_birthdays, check_lengths
+    from crm_migrate.clean.validate import (
+        blank_placeholders,
+        check_birthdays,
+        check_lengths,
+        repair_zips,
+    )
 
     for name in list(work.values):
         work.values[name] = blank_placeholders(work.values[name])
@@ -186,6 +191,10 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
                                      date_fmt=date_fmt)
         work.report(name, result.problems)
         values = result.values
+        if name == "zip":
+            repaired = repair_zips(values, regions)
+            work.report(name, repaired.problems)
+            values = repaired.values
         if name == "date_of_birth":
             checked = check_birthdays(values)
             work.report(name, checked.problems)

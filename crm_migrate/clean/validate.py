@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
 
@@ -117,6 +117,24 @@ def check_lengths(values: pd.Series, spec: FieldSpec | None) -> NormalizeResult:
     cut = values.where(~too_long, values.str.slice(0, limit))
     problems[too_long] = f"longer than {limit} characters: cut to {limit}"
     return NormalizeResult(cut, problems)
+
+
+def repair_zips(values: pd.Series, regions: Any) -> NormalizeResult:
+    """US zip codes a spreadsheet stored as numbers (2134, 2134.0) get their leading zeros back."""
+    import pandas as pd
+
+    problems = empty_like(values)
+    text = values.str.replace(r"^(\d{3,5})\.0$", r"\1", regex=True)
+    if isinstance(regions, pd.Series):
+        us = regions.reindex(values.index).fillna("") == "US"
+    else:
+        us = pd.Series([(regions or "") == "US"] * len(values), index=values.index)
+    short = text.str.fullmatch(r"\d{3,4}(?:-\d{4})?") & us
+    if short.any():
+        padded = text[short].map(lambda v: v.partition("-")[0].zfill(5) + "".join(v.partition("-")[1:]))
+        text = text.where(~short, padded.reindex(text.index))
+        problems[short] = "zip code had lost its leading zero (a number in a spreadsheet?): now " + padded
+    return NormalizeResult(text.astype(object), problems)
 
 
 def check_birthdays(values: pd.Series) -> NormalizeResult:

@@ -66,7 +66,10 @@ def summary_lines(result: CleanResult, out: str, report: str | None) -> list[str
 
 def _issue_kind(field: str | None, problem: str) -> tuple[str | None, str]:
     """Group problems that differ only in the value they quote."""
-    text = problem.split("; kept the first")[0]
+    text = problem.split("; kept the first")[0].split(": now ")[0].split(": cut to ")[0]
+    text = text.split("approximate number: kept")[0] or "approximate number"
+    if text.startswith("repaired a malformed address"):
+        text = "repaired a malformed address"
     if "' is not an option of" in text or '" is not an option of' in text:
         text = "not an option of " + text.split(" is not an option of ", 1)[1].split(" (")[0]
     if text.startswith("duplicates disagree"):

@@ -47,3 +47,14 @@ def test_lengths_and_placeholders() -> None:
     assert result.problems[0] == "longer than 80 characters: cut to 80"
     assert list(blank_placeholders(pd.Series(["n/a", "0/0/00", "-", "Bob", "NA"]))) == \
         ["", "", "", "Bob", "NA"]
+
+
+def test_us_zip_codes_get_their_leading_zeros_back() -> None:
+    from crm_migrate.clean.validate import repair_zips
+
+    values = pd.Series(["2134", "2134.0", "02134", "10115", "1010", ""])
+    regions = pd.Series(["US", "US", "US", "DE", "AT", "US"])
+    result = repair_zips(values, regions)
+    assert list(result.values) == ["02134", "02134", "02134", "10115", "1010", ""]
+    assert result.problems[0].endswith("now 02134") and result.problems[2] == ""
+    assert list(repair_zips(pd.Series(["501"]), "US").values) == ["00501"]
