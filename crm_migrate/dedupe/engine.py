@@ -149,7 +149,7 @@ def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[
     result = scoring.score_pairs(feats, [i], [j])
     fields = {name: {"similarity": round(float(sim[0]), 3), "weight_bits": round(float(result.weights[name][0]), 2)}
               for name, sim in result.sims.items() if sim[0] == sim[0]}
-    total = float(scoring.capped_total(result.weights, 1)[0])
+    total = float(scoring.capped_total(result.weights, result.sims, 1)[0])
     return {"fields": fields, "score": round(float(result.score[0]), 3),
             "probability": round(float(result.probability[0]), 3),
             "total_bits": round(total, 2), "prior_bits": scoring.PRIOR_BITS,

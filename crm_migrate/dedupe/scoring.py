@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from crm_migrate.dedupe.features import Features
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
-PRIOR_BITS = 22.0  # log-odds against a candidate pair being a duplicate before any field
+PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
 TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
 MIN_EVIDENCE = 1.0
 
@@ -86,28 +86,47 @@ DEAL_RULES = {
 }
 NAME_FIELDS = ("first", "last", "name", "dealname")
 # Context fields are shared by people who live or work together (a household has one
-# address and often one phone, colleagues one company), so they are not independent: the
-# place fields together count at most PLACE_CAP bits, and all context at most CONTEXT_CAP.
-# Identity fields (names, date of birth, e-mail) count in full.
-PLACE_FIELDS = ("address", "zip", "city", "state", "country")
+# address and often one phone, colleagues one company), so they are not independent. The
+# area fields (zip, city, state, country) imply one another: only the strongest counts.
+# The street address plus that area count at most PLACE_CAP bits, all context at most
+# CONTEXT_CAP. Identity fields (names, date of birth, e-mail) count in full.
+AREA_FIELDS = ("zip", "city", "state", "country")
+PLACE_FIELDS = ("address", *AREA_FIELDS)
 CONTEXT_FIELDS = (*PLACE_FIELDS, "phone", "company", "domain")
 PLACE_CAP = 18.0
 CONTEXT_CAP = 22.0
+# When an identity field clearly conflicts (another first name, another birth date), shared
+# context is what relatives have (spouse, child, father and son): it counts at most this.
+CONFLICT_FIELDS = ("first", "dob")
+CONFLICT_CONTEXT_CAP = 14.0
 
 
-def capped_total(weights: dict[str, np.ndarray], size: int) -> np.ndarray:
-    """Sum of field bits with the place and context caps applied (negative bits never capped)."""
+def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """Sum of field bits with the area, place and context rules applied (negatives never capped)."""
     identity = np.zeros(size)
     place = np.zeros(size)
     other_context = np.zeros(size)
+    area = [np.where(np.isnan(sims[name]), -np.inf, bits) for name, bits in weights.items()
+            if name in AREA_FIELDS]
+    if area:
+        best = np.max(np.stack(area), axis=0)
+        place += np.where(np.isfinite(best), best, 0.0)
     for name, bits in weights.items():
-        if name in PLACE_FIELDS:
+        if name in AREA_FIELDS:
+            continue
+        if name == "address":
             place += bits
         elif name in CONTEXT_FIELDS:
             other_context += bits
         else:
             identity += bits
-    return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, CONTEXT_CAP)
+    conflict = np.zeros(size, dtype=bool)
+    for name in CONFLICT_FIELDS:
+        if name in sims:
+            rule = CONTACT_RULES[name]
+            conflict |= np.nan_to_num(sims[name], nan=1.0) <= rule.low
+    cap = np.where(conflict, CONFLICT_CONTEXT_CAP, CONTEXT_CAP)
+    return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, cap)
 FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
 TEXT_FIELDS = ("city", "company", "name", "dealname")
 EXACT_FIELDS = ("domain", "country", "state", "amount", "pipeline", "dealstage")
@@ -166,11 +185,15 @@ def last_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def email_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Same address 1; same local part elsewhere 0.8; else half the local parts' similarity."""
+    """Same address 1; else half the local parts' similarity.
+
+    The same local part at another domain (jane.doe@a.com, jane.doe@b.org) is usually just
+    the name again, so it counts as no information (NaN) rather than as agreement.
+    """
     ua, ub = feats.array("email_user")[i], feats.array("email_user")[j]
     sim = 0.5 * _sim(Levenshtein.normalized_similarity, ua, ub)
     na, nb = feats.array("email_user_nodots")[i], feats.array("email_user_nodots")[j]
-    sim[(na != "") & (na == nb)] = 0.8
+    sim[(na != "") & (na == nb)] = np.nan
     sim[feats.array("email")[i] == feats.array("email")[j]] = 1.0
     return sim
 
@@ -192,7 +215,13 @@ def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     sim = np.maximum(_sim(fuzz.token_sort_ratio, a, b), _sim(fuzz.ratio, a, b))
     sim = np.maximum(sim, 0.95 * _sim(fuzz.token_set_ratio, a, b)) / 100.0
     na, nb = feats.array("house")[i], feats.array("house")[j]
-    sim[(na != "") & (nb != "") & (na != nb)] *= 0.5
+    differ = np.flatnonzero((na != "") & (nb != "") & (na != nb))
+    if len(differ):
+        # a slip (16/61, 202/20) is a typo more often than a neighbour; other numbers: neighbours
+        typo = _sim(Levenshtein.distance, na[differ], nb[differ], scorer_kwargs={"weights": (1, 1, 2)}) == 1
+        swapped = np.array([sorted(x) == sorted(y) for x, y in zip(na[differ], nb[differ], strict=True)])
+        one_digit = _sim(Levenshtein.distance, na[differ], nb[differ]) == 1
+        sim[differ] *= np.where(typo | swapped, 0.9, np.where(one_digit, 0.7, 0.5))
     sim[a == b] = 1.0
     return sim
 
@@ -332,7 +361,7 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     evidence = np.zeros(len(i))
     for name in weights:
         evidence += rules[name].evidence * (np.nan_to_num(sims[name]) >= AGREE)
-    total = capped_total(weights, len(i))
+    total = capped_total(weights, sims, len(i))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - PRIOR_BITS, -60, 60)))
     has_name = np.zeros(len(i), dtype=bool)
     for name in NAME_FIELDS:
