@@ -55,19 +55,25 @@ async def _snapshot(
 
 
 async def remap_id_property(journal: Journal, id_property: str | None, kind: str) -> None:
-    """Rows planned as upserts by email go by crm_migrate_id on targets that key otherwise."""
-    if id_property == "email":
-        return
-    rows = journal.rows("kind = ? AND op = 'upsert:email' AND state = 'pending'", (kind,))
+    """Fit the planned upserts to the key the target writes by: `email` (planned for
+    contacts), `crm_migrate_id` (planned for the rest), another natural field (upsert by its
+    value when the row has one, else create) or none (create)."""
+    rows = journal.rows("kind = ? AND state = 'pending' AND op LIKE 'upsert:%'", (kind,))
     run_id = str(journal.get("run_id"))
-    op = f"upsert:{id_property}" if id_property else "create"
-    with journal.transaction() as conn:
-        conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?",
-                         [(op, write_key(run_id, r["seq"]), r["seq"]) for r in rows])
-    if id_property != ID_PROPERTY:
+    changes: list[tuple[str, str | None, int]] = []
+    for row in rows:
+        planned = row["op"].split(":", 1)[1]
+        if id_property is None:
+            changes.append(("create", row["write_key"], row["seq"]))
+        elif id_property == ID_PROPERTY and planned == "email":
+            changes.append((f"upsert:{ID_PROPERTY}", write_key(run_id, row["seq"]), row["seq"]))
+        elif id_property not in ("email", ID_PROPERTY):
+            value = row["payload"].get(id_property)
+            op = f"upsert:{id_property}" if value else "create"
+            changes.append((op, value or row["write_key"], row["seq"]))
+    if changes:
         with journal.transaction() as conn:
-            conn.execute(f"UPDATE rows SET op = ? WHERE kind = ? AND state = 'pending' "
-                         f"AND op = 'upsert:{ID_PROPERTY}'", (op, kind))
+            conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?", changes)
 
 
 async def classify(journal: Journal, connector: Connector, object_name: str, kind: str) -> int:

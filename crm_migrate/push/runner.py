@@ -323,7 +323,8 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                 id_property = await connector.ensure_id_property(obj)
                 has_companies = bool(journal.rows("kind = 'company'", limit=1))
                 if has_companies:
-                    await connector.ensure_id_property("companies")
+                    company_key = await connector.ensure_id_property("companies")
+                    await remap_id_property(journal, company_key, "company")
                 await remap_id_property(journal, id_property, "record")
                 await _ensure_keyless(journal, connector, obj, id_property)
                 for kind, sender in (("company", companies), ("record", records)):

@@ -246,23 +246,29 @@ class Sender:
         (created by us when they did not exist before); return the rows still to send."""
         to_send: list[dict[str, Any]] = []
         by_property: dict[str, list[dict[str, Any]]] = {}
+        natural = {"contacts": "email", "companies": "domain"}.get(self.object_name)
         for row in rows:
             op = row["op"] or ""
             if op.startswith("upsert:") and row["write_key"]:
                 by_property.setdefault(op.split(":", 1)[1], []).append(row)
+            elif op == "create" and natural and row["key"]:  # a create that may have landed
+                by_property.setdefault(f"={natural}", []).append(row)
             else:
                 to_send.append(row)
         done: list[tuple[int, str | None, bool]] = []
-        for id_property, group in by_property.items():
-            keys = [r["write_key"] for r in group]
+        for group_key, group in by_property.items():
+            by_key = group_key.startswith("=")
+            id_property = group_key.lstrip("=")
+            keys = [r["key"] if by_key else r["write_key"] for r in group]
             found: dict[str, Any] = {}
             for start in range(0, len(keys), 100):
                 found.update(await self.connector.lookup(
                     self.object_name, id_property, keys[start : start + 100]))
-            fold = id_property == "email"
+            fold = id_property in ("email", "domain")
             found = {(k.lower() if fold else k): v for k, v in found.items()}
             for row in group:
-                remote = found.get(row["write_key"].lower() if fold else row["write_key"])
+                key = row["key"] if by_key else row["write_key"]
+                remote = found.get(key.lower() if fold else key)
                 if remote is not None and row["existed"] == 0:
                     done.append((row["seq"], remote.id, True))
                 else:
