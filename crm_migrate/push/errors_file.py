@@ -34,7 +34,10 @@ def write_errors_file(journal: Journal) -> str | None:
     """Write the failed rows next to the journal (owner-only); return the CSV path or None."""
     failed = journal.rows("kind = 'record' AND state = 'failed'")
     csv_path = Path(str(journal.path) + ".errors.csv")
-    if not failed:
+    xlsx_path = Path(str(journal.path) + ".errors.xlsx")
+    if not failed:  # a resume fixed them: drop the stale error files
+        csv_path.unlink(missing_ok=True)
+        xlsx_path.unlink(missing_ok=True)
         return None
     import pandas as pd
 
@@ -51,5 +54,5 @@ def write_errors_file(journal: Journal) -> str | None:
         columns += [c for c in rec if c not in columns and c not in ("_source", "_error")]
     frame = pd.DataFrame(records, columns=[*columns, "_source", "_error"]).fillna("")
     write_table(frame, csv_path, private=True)
-    write_table(frame, Path(str(journal.path) + ".errors.xlsx"), private=True)
+    write_table(frame, xlsx_path, private=True)
     return str(csv_path)

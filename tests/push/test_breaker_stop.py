@@ -38,6 +38,7 @@ def test_breaker_trips_then_resume_after_fix(sandbox_server: Any, tmp_path: Path
     assert resumed.status["state"] == "completed" and resumed.exit_code == 0
     assert resumed.status["done"] == 400 and resumed.status["failed"] == 0
     assert len(all_records(sandbox_server.url)) == 400
+    assert resumed.errors_file is None and not errors.exists()  # stale error file removed
 
 
 def test_stop_request_leaves_a_resumable_run(sandbox_server: Any, tmp_path: Path,

@@ -37,3 +37,26 @@ def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,
     assert undone.exit_code == 0, undone.message
     assert len(api.store["persons"]) == 12  # the six it created are gone...
     assert "Changed" not in str(api.store["persons"])  # ...and the six it updated restored
+
+
+def test_salesforce_push_resume_and_rollback(tmp_path: Path, input_file: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.test_salesforce import INSTANCE
+    from tests.unit.test_salesforce import TOKEN as SF_TOKEN
+    from tests.unit.test_salesforce import FakeOrg
+
+    monkeypatch.setenv("CRM_MIGRATE_TOKEN", SF_TOKEN)
+    org = FakeOrg()
+    transport = httpx.MockTransport(org)
+    journal = tmp_path / "sf.journal"
+    summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                         target="salesforce", url=INSTANCE, journal_path=journal,
+                         clean_result=clean_result([contact(i) for i in range(1, 8)]),
+                         transport=transport)
+    assert summary.status["state"] == "completed", summary.message
+    assert summary.status["created"] == 7
+    assert len(org.records) == 7
+    assert resume_push(journal, transport=transport).status["created"] == 7
+    assert len(org.records) == 7  # nothing sent twice
+    assert rollback_push(journal, transport=transport).exit_code == 0
+    assert org.records == {}
