@@ -41,9 +41,8 @@ def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,
 
 def test_salesforce_push_resume_and_rollback(tmp_path: Path, input_file: str,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.unit.test_salesforce import INSTANCE
+    from tests.unit.test_salesforce import INSTANCE, FakeOrg
     from tests.unit.test_salesforce import TOKEN as SF_TOKEN
-    from tests.unit.test_salesforce import FakeOrg
 
     monkeypatch.setenv("CRM_MIGRATE_TOKEN", SF_TOKEN)
     org = FakeOrg()
