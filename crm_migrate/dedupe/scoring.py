@@ -95,9 +95,10 @@ PLACE_FIELDS = ("address", *AREA_FIELDS)
 CONTEXT_FIELDS = (*PLACE_FIELDS, "phone", "company", "domain")
 PLACE_CAP = 18.0
 CONTEXT_CAP = 22.0
-# When an identity field clearly conflicts (another first name, another birth date), shared
-# context is what relatives have (spouse, child, father and son): it counts at most this.
-CONFLICT_FIELDS = ("first", "dob")
+# When an identity field clearly conflicts (another first name, last name or birth date),
+# shared context is what relatives and colleagues have (spouse, father and son, two people
+# at one office): it counts at most this.
+CONFLICT_FIELDS = ("first", "last", "dob")
 CONFLICT_CONTEXT_CAP = 14.0
 
 

@@ -260,3 +260,39 @@ def test_explain_pair_for_companies_and_repeated_calls() -> None:
     assert first["fields"]["name"]["similarity"] == 1.0 and first["score"] >= 0.85
     frame.loc[1, "phone"] = "+4930555999"
     assert explain_pair(frame, 0, 1, "companies")["fields"]["phone"]["similarity"] < 1.0
+
+
+def test_colleagues_at_one_office_stay_apart() -> None:
+    rows = [{"email": "jonathan.hernandez@icloud.com", "firstname": "Jonathan", "lastname": "Hernandez",
+             "mobilephone": "+16174758320", "company": "Maple Partners LLC", "address": "9164 Pine St",
+             "city": "Denver", "zip": "80254"},
+            {"email": "jonathan.thompson@maplepartners.io", "firstname": "Jonathan", "lastname": "Thompson",
+             "phone": "+13035113086", "company": "Maple Partners", "address": "9164 Pine Street",
+             "city": "Denver", "zip": "80254"}]
+    assert groups_of(rows) == []
+
+
+def test_household_members_sharing_home_and_phone_stay_apart() -> None:
+    home = {"lastname": "Perkins", "phone": "+13304616983", "address": "8472 Spring Lane",
+            "city": "Phoenix", "zip": "85059", "state": "AZ"}
+    rows = [{**home, "firstname": "Wolfgang", "company": "Initech Ltd"},
+            {**home, "firstname": "Ashley", "email": "ashleyperkins55@example.com",
+             "date_of_birth": "1953-10-21"}]
+    assert groups_of(rows) == []
+
+
+def test_father_and_son_with_one_name_stay_apart() -> None:
+    home = {"firstname": "Anthony", "lastname": "Dunn", "address": "121 Pine Drive", "city": "Madison",
+            "zip": "53722", "state": "WI", "phone": "+16768097347"}
+    rows = [{**home, "email": "anthony.dunn@mail.de", "date_of_birth": "1950-05-17"},
+            {**home, "email": "anthony.dunn.jr50@gmail.com", "date_of_birth": "1981-01-24"}]
+    assert groups_of(rows) == []
+
+
+def test_same_email_user_at_another_domain_is_not_evidence() -> None:
+    rows = [{"email": "juergen.jaeger@t-online.de", "firstname": "Jürgen", "lastname": "Jäger",
+             "phone": "+494513039848", "address": "Gartenweg 57a", "zip": "23552", "city": "Lübeck"},
+            {"email": "juergen.jaeger@firma.de", "firstname": "Jürgen", "lastname": "Jäger",
+             "phone": "+494513998982", "address": "Bahnhofstraße 62a", "zip": "23552", "city": "Lübeck",
+             "date_of_birth": "1968-03-03"}]
+    assert groups_of(rows) == []
