@@ -69,15 +69,16 @@ def demo_app(folder: Path | None = None):  # type: ignore[no-untyped-def]
 
 
 def start_demo_sandbox():  # type: ignore[no-untyped-def]
-    """Start the sandbox CRM in-process on a demo database under the data dir (port 0)."""
+    """Start the sandbox CRM in-process on the default sandbox database (port 0)."""
     try:
         from crm_migrate.sandbox import DEFAULT_TOKEN
         from crm_migrate.sandbox.serve import SandboxServer
     except ImportError as exc:
         raise CrmMigrateError(f"the embedded sandbox is not available in this build ({exc.name})") from None
-    from crm_migrate.paths import data_dir, ensure_dir
+    from crm_migrate.paths import ensure_dir, sandbox_db_path
 
-    db = ensure_dir(data_dir(), private=True) / "demo-sandbox.sqlite3"
+    db = sandbox_db_path()  # the one pushes and resumes use when they run the sandbox embedded
+    ensure_dir(db.parent, private=True)
     server = SandboxServer(db, host="127.0.0.1", port=0, token=DEFAULT_TOKEN)
     server.start()
     return server

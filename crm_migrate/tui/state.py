@@ -469,6 +469,13 @@ class WizardState:
 
     # ---- runs ----
 
+    def push_url(self) -> str | None:
+        """The URL a push records in its journal: none for the demo's sandbox, so that a resume in a
+        later session runs the sandbox embedded on the same database instead of a dead port."""
+        if self.demo and self.target == "sandbox":
+            return None
+        return self.url
+
     def new_journal_path(self) -> Path:
         """A fresh journal path under the runs dir (created owner-only)."""
         import time

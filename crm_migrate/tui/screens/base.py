@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +34,10 @@ class WizardStep(Vertical):
 
     STEP = ""
     FOCUS = "DataTable"  # what gets focus when the step is shown
+    BINDINGS = [  # first in every step's footer (subclass bindings are merged after these)
+        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
+        Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step"),
+    ]
 
     def __init__(self) -> None:
         super().__init__(id=f"step-{self.STEP}", classes="step")

@@ -58,6 +58,7 @@ class CleanStep(WizardStep):
         yield Static("", id="clean-counts")
         yield Label("", id="clean-caption", classes="caption")
         yield PagedTable(id="clean-table", cursor_type="row")
+        yield Label("", id="clean-detail", classes="caption")
 
     def refresh_from_state(self) -> None:
         if not self.state.tables:
@@ -144,9 +145,21 @@ class CleanStep(WizardStep):
                 columns=["row", "field", "value", "problem"])
             frame.index = range(1, len(frame) + 1)
             table.show_frame(frame, index_label=None,
-                             widths={"row": 20, "field": 12, "value": 22, "problem": 60})
+                             widths={"row": 18, "field": 12, "value": 20, "problem": 60})
             caption = "Problems · enter edits the cell"
         self.query_one("#clean-caption", Label).update(f"{caption} · {table.page_caption()}")
+
+    @on(PagedTable.RowHighlighted, "#clean-table")
+    def row_highlighted(self) -> None:
+        """Spell out the highlighted problem in full (the table cuts long text)."""
+        issue = self.current_issue()
+        detail = ""
+        if issue is not None:
+            where = f"{issue.row}" if issue.row is not None else "file"
+            column = f" · {issue.column}" if issue.column else ""
+            value = f" = {issue.value!r}" if issue.value else ""
+            detail = f"{where}{column}{value}: {issue.problem}"
+        self.query_one("#clean-detail", Label).update(detail)
 
     @on(PagedTable.RowSelected, "#clean-table")
     def row_chosen(self) -> None:

@@ -64,21 +64,22 @@ class DedupeStep(WizardStep):
             actions[record.action] = actions.get(record.action, 0) + 1
         summary.update(
             f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
-            f"{actions.get('update', 0)} update (in the CRM already) · {actions.get('skip', 0)} skip"
-            + (f" · {len(result.near_matches)} near" if result.near_matches else ""))
+            f"{actions.get('update', 0)} update (in the CRM) · {actions.get('skip', 0)} skip"
+            + (f" · {_count(len(result.near_matches), 'near match')}".replace("matchs", "matches")
+               if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
         if self.show_updates:
             updates = [r for r in result.records if r.action == "update"]
             for record in updates:
-                options.add_option(Option(_cut(f"↻ {record.key or record.source}", 24)))
+                options.add_option(Option(_cut(f"↻ {record.key or record.source}", 20)))
             self.query_one("#dedupe-caption", Label).update(
                 f"{len(updates)} records update existing CRM records (u: back to groups)")
             self.query_one("#group-detail", DataTable).clear(columns=True)
             return
         for number, record in enumerate(self.groups, start=1):
             label = record.key or record.properties.get("name") or record.source
-            options.add_option(Option(_cut(f"{number} ({len(record.members)}) {label}", 24)))
+            options.add_option(Option(_cut(f"{number} ({len(record.members)}) {label}", 20)))
         if self.groups:
             options.highlighted = min(highlighted or 0, len(self.groups) - 1)
             self.show_group(options.highlighted or 0)

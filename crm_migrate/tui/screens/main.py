@@ -20,8 +20,8 @@ class WizardMain(Screen[None]):
     """Holds every step; only the current one is displayed."""
 
     BINDINGS = [
-        Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step"),
-        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
+        Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step", show=False),
+        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step", show=False),
     ]
 
     def __init__(self, steps: list[WizardStep], first: str) -> None:

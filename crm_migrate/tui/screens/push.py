@@ -154,7 +154,7 @@ class PushStep(WizardStep):
             state.journal_path = journal
         outcome = start_push(
             paths=list(state.selected), profile=state.ensure_profile(), profile_path=profile_path,
-            target=state.target, url=state.url, journal_path=journal,
+            target=state.target, url=state.push_url(), journal_path=journal,
             region=state.region, batch_size=state.batch_size, dry_run=(kind == "dry-run"),
             clean_result=state.clean_result,
             on_progress=report, should_stop=self.stop_event.is_set)

@@ -79,6 +79,8 @@ class ReportStep(WizardStep):
             f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "
             f"pending {status.get('pending', 0):,} of {status.get('total', 0):,}",
         ]
+        if status.get("rolled_back"):
+            lines.append(f"rolled back {status['rolled_back']:,} records")
         if status.get("message"):
             lines.append(str(status["message"]))
         if status.get("errors_file"):

@@ -36,6 +36,7 @@ class SourceStep(WizardStep):
         super().__init__()
         self.preview_path: str | None = None
         self.drawn: tuple[object, ...] = ()
+        self.drawn_once = False
 
     def compose_body(self) -> ComposeResult:
         yield DataTable(id="files", cursor_type="row")
@@ -117,6 +118,9 @@ class SourceStep(WizardStep):
             else:
                 table.add_row(use, name, "", "", "", "", "", "", key=path)
         if self.state.paths:
+            if not self.drawn_once and self.state.selected:
+                cursor = self.state.paths.index(self.state.selected[0])
+            self.drawn_once = True
             table.move_cursor(row=min(max(cursor, 0), len(self.state.paths) - 1))
         self.show_preview(self.highlighted_path())
 

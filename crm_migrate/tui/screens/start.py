@@ -25,7 +25,6 @@ class StartStep(WizardStep):
         Binding("n", "new", "New", id="start.new", tooltip="Start a new migration"),
         Binding("r", "resume_run", "Resume run", id="start.resume", tooltip="Resume the highlighted run"),
         Binding("o", "open_profile", "Open profile", id="start.open", tooltip="Open a saved profile"),
-        Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
     ]
 
     def __init__(self) -> None:
@@ -74,7 +73,7 @@ class StartStep(WizardStep):
         for run in self.runs:
             journal = run.get("journal") or run.get("path") or run.get("journal_path") or ""
             table.add_row(
-                str(run.get("run_id") or Path(str(journal)).stem)[:28],
+                Path(str(journal)).stem[:24] if journal else str(run.get("run_id", ""))[:24],
                 str(run.get("object", "")),
                 str(run.get("target", "")),
                 str(run.get("state", "")),

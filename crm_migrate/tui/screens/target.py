@@ -99,6 +99,11 @@ class TargetStep(WizardStep):
         if event.value != self.state.target and isinstance(event.value, str):
             self.state.target = event.value
             self.state.schema = None
+            self.state.clean_stale = True
+            sandbox = getattr(self.app, "sandbox", None)
+            if self.state.demo and sandbox is not None:
+                self.state.url = sandbox.url if event.value == "sandbox" else None
+                self.query_one("#url", Input).value = self.state.url or ""
             self.show_token_source()
 
     @on(Select.Changed, "#object")
