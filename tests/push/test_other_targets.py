@@ -18,25 +18,25 @@ def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,
     monkeypatch.setenv("CRM_MIGRATE_TOKEN", TOKEN)
     api = FakePipedrive()
     transport = httpx.MockTransport(api)
-    records = [contact(i, company="Acme" if i % 2 else "Beta") for i in range(1, 13)]
+    records = [contact(i, company="Acme" if i % 2 else "Beta") for i in range(1, 7)]
     first = start_push(paths=[input_file], profile=profile(), profile_path=None,
                        target="pipedrive", url=None, journal_path=tmp_path / "p1.journal",
                        clean_result=clean_result(records), transport=transport)
     assert first.status["state"] == "completed", first.message
-    assert first.status["created"] == 12 and first.status["failed"] == 0
-    assert len(api.store["persons"]) == 12 and len(api.store["organizations"]) == 2
-    again = [contact(i, firstname="Changed") for i in range(7, 19)]
+    assert first.status["created"] == 6 and first.status["failed"] == 0
+    assert len(api.store["persons"]) == 6 and len(api.store["organizations"]) == 2
+    again = [contact(i, firstname="Changed") for i in range(4, 10)]
     second = start_push(paths=[input_file], profile=profile(), profile_path=None,
                         target="pipedrive", url=None, journal_path=tmp_path / "p2.journal",
                         clean_result=clean_result(again), transport=transport)
-    assert second.status["created"] == 6 and second.status["updated"] == 6
-    assert len(api.store["persons"]) == 18
-    assert resume_push(tmp_path / "p2.journal", transport=transport).status["done"] == 12
-    assert len(api.store["persons"]) == 18
+    assert second.status["created"] == 3 and second.status["updated"] == 3
+    assert len(api.store["persons"]) == 9
+    assert resume_push(tmp_path / "p2.journal", transport=transport).status["done"] == 6
+    assert len(api.store["persons"]) == 9
     undone = rollback_push(tmp_path / "p2.journal", transport=transport)
     assert undone.exit_code == 0, undone.message
-    assert len(api.store["persons"]) == 12  # the six it created are gone...
-    assert "Changed" not in str(api.store["persons"])  # ...and the six it updated restored
+    assert len(api.store["persons"]) == 6  # the three it created are gone...
+    assert "Changed" not in str(api.store["persons"])  # ...and the three it updated restored
 
 
 def test_salesforce_push_resume_and_rollback(tmp_path: Path, input_file: str,
