@@ -4,9 +4,14 @@ Each field compared on both records adds a weight in bits: log2(m/u) when it agr
 log2((1-m)/(1-u)) when it disagrees (m: how often a true duplicate agrees on it, u: how
 often two different records do), interpolated by the similarity in between. For names, u
 is the share of records with that name, so "John Smith" counts less than a rare name.
-Missing values add nothing. score = 1 / (1 + 2 ** -(sum - PRIOR_BITS)), a match probability
-compared with the threshold. A pair also needs some field besides the name to agree (the
-evidence gate), so two people who only share a name are never merged.
+Missing values add nothing. A clearly different first name or birth date costs 6 bits.
+Fields that people share are not independent: zip/city/state/country count once (the
+strongest), street + area at most PLACE_CAP, all context (place, phone, company) at most
+CONTEXT_CAP, and at most CONFLICT_CONTEXT_CAP when a first name, last name or birth date
+clearly differs (relatives and colleagues share a home, a phone, an office).
+score = 1 / (1 + 2 ** -(sum - PRIOR_BITS)), a match probability compared with the
+threshold. A pair also needs some field besides the name to agree (the evidence gate), so
+two people who only share a name are never merged.
 """
 
 from __future__ import annotations
