@@ -75,6 +75,8 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
     return uf.groups()
 
 
+# explain_pair reports canonical field names ("phone" covers phone and mobilephone)
+CANONICAL_NAMES = {"first": "firstname", "last": "lastname", "dob": "date_of_birth"}
 SCORE_CHUNK = 200_000  # candidate pairs scored per batch (bounds memory)
 
 
@@ -147,7 +149,8 @@ def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     feats = _features_for_review(frame, object_name)
     result = scoring.score_pairs(feats, [i], [j])
-    fields = {name: {"similarity": round(float(sim[0]), 3), "weight_bits": round(float(result.weights[name][0]), 2)}
+    fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[0]), 3),
+                                                "weight_bits": round(float(result.weights[name][0]), 2)}
               for name, sim in result.sims.items() if sim[0] == sim[0]}
     total = float(scoring.capped_total(result.weights, result.sims, 1)[0])
     return {"fields": fields, "score": round(float(result.score[0]), 3),

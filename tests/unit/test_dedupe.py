@@ -199,8 +199,8 @@ def test_explain_pair_lists_fields_and_total() -> None:
     rows = [{"firstname": "Bob", "lastname": "Whitaker", "phone": "+14155550123"},
             {"firstname": "Robert", "lastname": "Whitaker", "phone": "+14155550123"}]
     info = explain_pair(frame_of(rows), 0, 1, "contacts")
-    assert info["fields"]["first"]["similarity"] == 1.0
-    assert set(info["fields"]) == {"first", "last", "phone"}
+    assert info["fields"]["firstname"]["similarity"] == 1.0
+    assert set(info["fields"]) == {"firstname", "lastname", "phone"}
     assert info["score"] >= 0.85
 
 
