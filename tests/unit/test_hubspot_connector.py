@@ -154,3 +154,18 @@ async def test_against_the_sandbox_id_property_lookup_and_archive(sandbox_app: A
     await c.archive("companies", [w.id for w in written if w.id])
     assert await c.count("companies") == 0
     await c.aclose()
+
+
+async def test_search_is_exempt_from_the_ten_secondly_budget_on_hubspot_only() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"total": 0, "results": []})
+
+    hub = connector(handler)
+    await hub.lookup("companies", "domain", ["a.com"])
+    assert hub.limiter.in_window == 0 and hub.search_limiter.in_window == 1
+    sandbox = HubSpotConnector(url="http://sb", token=TOKEN, target="sandbox",
+                               transport=httpx.MockTransport(handler))
+    await sandbox.lookup("companies", "domain", ["a.com"])
+    assert sandbox.limiter.in_window == 1  # the sandbox counts every /crm/ request
+    await hub.aclose()
+    await sandbox.aclose()
