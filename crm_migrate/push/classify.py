@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from crm_migrate.push.journal import Journal
 
 CHUNK = 100
+CLASSIFY_ROWS = 20_000
 
 
 def _before(remote: RemoteRecord, fields: list[str]) -> dict[str, str]:
@@ -77,10 +78,31 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: str
 
 
 async def classify(journal: Journal, connector: Connector, object_name: str, kind: str) -> int:
-    """Classify this kind's unclassified pending rows; return how many were updates."""
-    rows = journal.rows("kind = ? AND state = 'pending' AND existed IS NULL", (kind,))
-    if not rows:
-        return 0
+    """Classify this kind's unclassified pending rows, a chunk at a time; return the updates."""
+    where = "kind = ? AND state = 'pending' AND existed IS NULL"
+    key_field = "email" if object_name == "contacts" else "domain"
+    keyed = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where} AND key IS NOT "
+                                     "NULL", (kind,)).fetchone()[0])
+    snapshot = None
+    if keyed and object_name in ("contacts", "companies"):
+        fields = [r[0] for r in journal.conn.execute(
+            f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}",
+            (kind,))]
+        snapshot = await _snapshot(connector, object_name, key_field, fields, keyed)
+    updates = 0
+    last_seq = 0
+    while True:
+        rows = journal.rows(f"{where} AND seq > ?", (kind, last_seq), limit=CLASSIFY_ROWS)
+        if not rows:
+            return updates
+        last_seq = rows[-1]["seq"]
+        updates += await _classify_chunk(journal, connector, object_name, rows, snapshot)
+
+
+async def _classify_chunk(
+    journal: Journal, connector: Connector, object_name: str, rows: list[dict[str, Any]],
+    snapshot: dict[str, RemoteRecord] | None,
+) -> int:
     fields = sorted({f for r in rows for f in r["payload"]})
     keyed = [r for r in rows if r["key"]]
     decided: list[tuple[int, bool, str | None, dict[str, str] | None]] = []
@@ -90,19 +112,17 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
     if object_name == "companies":
         by_name = [r for r in rows if not r["key"] and r["payload"].get("name")]
     if keyed and object_name in ("contacts", "companies"):
-        snapshot = await _snapshot(connector, object_name, key_field, fields, len(keyed))
         found = await _find(connector, object_name, key_field,
                             sorted({r["key"] for r in keyed}), fields, snapshot)
         found_lower = {k.lower(): v for k, v in found.items()}
         for r in keyed:
-            remote = found_lower.get(r["key"].lower())
-            _decide(r, remote, fields, decided, ops)
+            _decide(r, found_lower.get(r["key"].lower()), decided, ops)
     if by_name:
         names = sorted({r["payload"]["name"] for r in by_name})
         found = await _find(connector, object_name, "name", names, fields, None)
         found_lower = {k.lower(): v for k, v in found.items()}
         for r in by_name:
-            _decide(r, found_lower.get(r["payload"]["name"].lower()), fields, decided, ops)
+            _decide(r, found_lower.get(r["payload"]["name"].lower()), decided, ops)
     done = {d[0] for d in decided}
     decided += [(r["seq"], False, None, None) for r in rows if r["seq"] not in done]
     journal.classify(decided)
@@ -113,7 +133,7 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
 
 
 def _decide(
-    row: dict[str, Any], remote: RemoteRecord | None, fields: list[str],
+    row: dict[str, Any], remote: RemoteRecord | None,
     decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
     ops: list[tuple[str, int]],
 ) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PAUSE_ENV = "CRM_MIGRATE_TEST_PAUSE_AT"
 PAUSE_FILE_ENV = "CRM_MIGRATE_TEST_PAUSE_FILE"
+CHUNK_ROWS = 20_000
 
 
 class StopRun(Exception):
@@ -88,11 +89,11 @@ class Sender:
 
     # --- batching ---
 
-    def batches(self, kind: str) -> list[list[dict[str, Any]]]:
-        """Pending rows grouped by operation, at most batch_size, no key twice in a batch."""
+    def batches(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Rows grouped by operation, at most batch_size, no key twice in a batch."""
         out: list[list[dict[str, Any]]] = []
         groups: dict[str, list[dict[str, Any]]] = {}
-        for row in self.journal.rows("kind = ? AND state = 'pending'", (kind,)):
+        for row in rows:
             groups.setdefault(row["op"] or "create", []).append(row)
         for rows in groups.values():
             current: list[dict[str, Any]] = []
@@ -117,22 +118,29 @@ class Sender:
         return out
 
     async def run(self, kind: str) -> None:
-        """Send every pending row of `kind`; return early when stopping."""
-        pending = self.batches(kind)
-        pending.reverse()
+        """Send every pending row of `kind` (read from the journal a chunk at a time, so memory
+        stays flat on big runs); return early when stopping."""
+        last_seq = 0
+        while not self.stopping():
+            rows = self.journal.rows("kind = ? AND state = 'pending' AND seq > ?",
+                                     (kind, last_seq), limit=CHUNK_ROWS)
+            if not rows:
+                return
+            last_seq = rows[-1]["seq"]
+            pending = self.batches(rows)
+            pending.reverse()
+            await asyncio.gather(*(self._worker(pending) for _ in range(self.concurrency)))
 
-        async def worker() -> None:
-            while pending and not self.stopping():
-                batch = pending.pop()
-                try:
-                    await self.send(batch)
-                except StopRun as exc:
-                    self._stop(str(exc), "target")
-                except TargetError as exc:  # e.g. reads failing while reconciling
-                    self._stop(error_text(exc), "target")  # rows stay in flight: resume
-                self.on_batch()
-
-        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+    async def _worker(self, pending: list[list[dict[str, Any]]]) -> None:
+        while pending and not self.stopping():
+            batch = pending.pop()
+            try:
+                await self.send(batch)
+            except StopRun as exc:
+                self._stop(str(exc), "target")
+            except TargetError as exc:  # e.g. reads failing while reconciling
+                self._stop(error_text(exc), "target")  # rows stay in flight: resume
+            self.on_batch()
 
     # --- one batch ---
 
