@@ -69,11 +69,20 @@ async def wait_until(app: Any, pilot: Any, condition: Any, tries: int = 400) -> 
 
 async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_sandbox: Any) -> None:
     from crm_migrate.push.runner import push_status
+    from crm_migrate.tui.messages import PushProgressed
     from crm_migrate.tui.widgets.paged_table import PagedTable
 
     server = slow_sandbox
+    pause_at: dict[str, Any] = {}
+
+    def pause_after_first_batch(message: Any) -> None:
+        """Pause (as the p key does) once a batch is in: a known point of the push."""
+        pane = pause_at.get("pane")
+        if pane is not None and isinstance(message, PushProgressed) and message.progress.done >= 10:
+            pane.stop_event.set()
+
     app = make_app(walk_csv, url=server.url, run_name="walk", batch_size=10)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), message_hook=pause_after_first_batch) as pilot:
         await settle(app, pilot)
         assert [t.label for t in app.state.tables] == ["people.csv"]
 
@@ -138,11 +147,11 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert app.current_step == "push"
-        bar = app.pane.query_one("#push-bar")
+        pane = app.pane
+        pause_at["pane"] = pane
         await pilot.press("s")
-        await wait_until(app, pilot, lambda: (bar.progress or 0) >= 10)
-        await pilot.press("p")
-        await wait_until(app, pilot, lambda: not app.pane.running)
+        await wait_until(app, pilot, lambda: pane.stop_event.is_set(), tries=1500)
+        await wait_until(app, pilot, lambda: not pane.running, tries=1500)
         await settle(app, pilot)
         journal = app.state.journal_path
         assert journal is not None and journal.name == "walk-contacts.journal"
