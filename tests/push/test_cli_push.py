@@ -78,3 +78,28 @@ def test_push_to_hubspot_without_credentials_fails_before_anything(
     assert code == 2
     assert "no credentials for hubspot" in capsys.readouterr().err
     assert not (tmp_path / "h.journal").exists()
+
+
+def test_rejected_row_is_isolated_and_written_with_its_original_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "people.csv"
+    rows = ["E-mail,Name,Colour"]
+    rows += [f"P{i}@Example.com ,Ann{i},{'=blue' if i == 3 else ''}" for i in range(1, 8)]
+    csv.write_text("\n".join(rows) + "\n")
+    prof = tmp_path / "profile.yaml"
+    prof.write_text("version: 1\nobject: contacts\nfields:\n  - {column: E-mail, field: email}\n"
+                    "  - {column: Name, field: firstname}\n"
+                    "  - {column: Colour, field: favourite_colour}\n")
+    journal = tmp_path / "run.journal"
+    code = run(["push", str(csv), "--profile", str(prof), "--journal", str(journal)])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "completed: 6/7 done (created 6" in out and "failed 1" in out
+    errors = Path(str(journal) + ".errors.csv")
+    assert (errors.stat().st_mode & 0o777) == 0o600
+    assert Path(str(journal) + ".errors.xlsx").exists()
+    lines = errors.read_text().splitlines()
+    assert lines[0] == "E-mail,Name,Colour,_source,_error"
+    assert lines[1].startswith("P3@Example.com ,Ann3,'=blue,people.csv:3,")  # formula-safe
+    assert "favourite_colour" in lines[1]
