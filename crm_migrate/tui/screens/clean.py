@@ -127,7 +127,8 @@ class CleanStep(WizardStep):
             f"Problems per field: {invalid}" if invalid else "No invalid values.",
         ]
         if self.state.dropped:
-            lines[0] += f" · {len(self.state.dropped)} rows dropped"
+            dropped = len(self.state.dropped)
+            lines[0] += f" · {dropped} row{'' if dropped == 1 else 's'} dropped"
         if self.state.match_note:
             lines.append(self.state.match_note)
         self.query_one("#clean-counts", Static).update("\n".join(lines))

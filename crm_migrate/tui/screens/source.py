@@ -164,8 +164,12 @@ class SourceStep(WizardStep):
     def update_caption(self) -> None:
         preview = self.query_one("#preview", PagedTable)
         name = Path(self.preview_path or "").name
+        loaded = self.state.table_for(self.preview_path or "")
+        sheets = ""
+        if loaded is not None and len(loaded.detection.sheets) > 1:
+            sheets = f" · sheets: {', '.join(loaded.detection.sheets)}"
         self.query_one("#preview-caption", Label).update(
-            f"{name}: {preview.page_caption()}  ([ ] or ctrl+pgup/pgdn page)")
+            f"{name}: {preview.page_caption()}{sheets}  ([ ] pages)")
 
     @on(PagedTable.PageChanged)
     def page_changed(self) -> None:
