@@ -387,7 +387,10 @@ def _finish(journal: Journal, message: str | None, stop_reason: str | None,
     open_rows = journal.conn.execute(
         "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'in_flight') "
         "OR (assoc = 'pending' AND state = 'done')").fetchone()[0]
-    state = "completed" if open_rows == 0 and stop_reason is None else "interrupted"
+    finished = open_rows == 0 and stop_reason in (None, "user")  # a stop that came too late
+    state = "completed" if finished else "interrupted"
+    if finished:
+        message, stop_reason = None, None
     if state == "interrupted" and message is None:
         message = "interrupted"
     journal.set_meta(state=state, message=message, stop_reason=stop_reason,
