@@ -437,6 +437,18 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None)
     return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
 
 
+async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
+    """Rows a crash left in flight may exist on the target: read them by key so rollback
+    archives the ones this run created; the others go back to pending."""
+    for kind, target_obj in (("company", "companies"), ("record", obj)):
+        rows = journal.rows("kind = ? AND state = 'in_flight'", (kind,))
+        if rows:
+            sender = Sender(journal, connector, target_obj, batch_size=100, concurrency=1,
+                            breaker=CircuitBreaker(1.0))
+            rest = await sender.reconcile(rows)
+            journal.mark_pending([r["seq"] for r in rest])
+
+
 async def _rollback(journal: Journal, on_progress: ProgressFn | None,
                     transport: httpx.AsyncBaseTransport | None) -> RunSummary:
     from crm_migrate.connectors import get_connector
@@ -450,6 +462,7 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
     with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
         connector = get_connector(meta["target"], url=url, transport=transport)
         try:
+            await _settle_in_flight(journal, connector, str(meta["object"]))
             errors = await undo(journal, connector, str(meta["object"]), on_batch=(
                 (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
         finally:

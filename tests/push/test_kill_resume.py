@@ -112,3 +112,14 @@ def test_resume_refuses_changed_inputs_unless_forced(tmp_path: Path) -> None:
         assert forced.returncode == 0, forced.stderr
         contacts = all_records(server.url)
     assert len({r["properties"]["email"] for r in contacts}) == len(contacts) == ROWS
+
+
+def test_kill_mid_batch_then_rollback_leaves_nothing(tmp_path: Path) -> None:
+    with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=5) as server:
+        journal = push_and_kill(tmp_path, server.url, "mid-batch:4")
+        assert status(journal)["in_flight"] > 0  # the answer of batch 4 never got journalled
+        assert server.stats()["records"]["contacts"] > 0
+        undone = cli("rollback", str(journal), "--yes")
+        assert undone.returncode == 0, undone.stderr
+        assert status(journal)["state"] == "rolled_back"
+        assert all_records(server.url) == [] and all_records(server.url, "companies") == []
