@@ -103,7 +103,7 @@ def test_resume_refuses_changed_inputs_unless_forced(tmp_path: Path) -> None:
     with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=5) as server:
         journal = push_and_kill(tmp_path, server.url, "after-batch:2")
         csv = tmp_path / "people.csv"
-        csv.write_text(csv.read_text().replace("Ann7,", "Anne7,"))
+        csv.write_text(csv.read_text().replace("Ann500,", "Anne500,"))
         refused = cli("resume", str(journal))
         assert refused.returncode == 2
         assert "people.csv changed since the run began" in refused.stderr
@@ -111,7 +111,11 @@ def test_resume_refuses_changed_inputs_unless_forced(tmp_path: Path) -> None:
         forced = cli("resume", str(journal), "--force")
         assert forced.returncode == 0, forced.stderr
         contacts = all_records(server.url)
+        assert status(journal)["state"] == "completed"
+        assert cli("resume", str(journal)).returncode == 0  # the new hashes are journalled
     assert len({r["properties"]["email"] for r in contacts}) == len(contacts) == ROWS
+    names = {r["properties"]["email"]: r["properties"]["firstname"] for r in contacts}
+    assert names["p500@example.com"] == "Anne500"  # the fixed file is what was sent
 
 
 def test_kill_mid_batch_then_rollback_leaves_nothing(tmp_path: Path) -> None:
