@@ -72,13 +72,14 @@ class _Printer:
                    f"{p.records_per_s:.0f} rec/s{eta}", err=True)
 
     def _rich(self, p: Progress) -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar
 
         if self._bar is None:
             self._bar = Bar(TextColumn("{task.description}"), BarColumn(),
                             TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                            transient=True, console=None)
+                            transient=True, console=Console(stderr=True))
             self._bar.start()
             self._task = self._bar.add_task("push", total=max(1, p.total))
         self._bar.update(self._task, completed=p.done + p.failed + p.skipped,
