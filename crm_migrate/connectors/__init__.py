@@ -26,6 +26,21 @@ def _token_for(target: str) -> str | None:
     return get_token(target)
 
 
+def _embedded_sandbox() -> Connector:
+    """A sandbox connector with its own in-process SandboxServer on the default sandbox file;
+    the server stops when the connector is closed."""
+    from crm_migrate.connectors.hubspot import HubSpotConnector
+    from crm_migrate.paths import ensure_dir, sandbox_db_path
+    from crm_migrate.sandbox.serve import SandboxServer
+
+    db = sandbox_db_path()
+    ensure_dir(db.parent, private=True)
+    server = SandboxServer(db).start()
+    connector = HubSpotConnector(url=server.url, token=server.token, target="sandbox")
+    connector.owned_server = server
+    return connector
+
+
 def get_connector(
     target: str,
     *,
@@ -33,7 +48,10 @@ def get_connector(
     token: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Connector:
-    """A connector for `target` (sandbox|hubspot|salesforce|pipedrive|file)."""
+    """A connector for `target` (sandbox|hubspot|salesforce|pipedrive|file).
+
+    `sandbox` without a URL runs an embedded sandbox for the life of the connector.
+    """
     name = (target or "").strip().lower()
     if name not in TARGETS:
         raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
@@ -43,11 +61,12 @@ def get_connector(
         if name == "sandbox":
             from crm_migrate.sandbox import DEFAULT_TOKEN
 
+            if not url and transport is None:
+                return _embedded_sandbox()
             if token is None:
                 token = _token_for("sandbox") or DEFAULT_TOKEN
-            if not url:
-                raise TargetError("the sandbox target needs --url (or run it embedded)")
-            return HubSpotConnector(url=url, token=token, transport=transport, target="sandbox")
+            return HubSpotConnector(url=url or "http://sandbox.local", token=token,
+                                    transport=transport, target="sandbox")
         token = token or _token_for("hubspot")
         if not token:
             raise AuthError(

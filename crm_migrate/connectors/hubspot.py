@@ -103,6 +103,7 @@ class HubSpotConnector:
         # HubSpot's spec exempts search from the ten-secondly limit (it has its own 5/s);
         # the sandbox counts every /crm/ request, so there it is not exempt
         self.search_exempt = target == "hubspot"
+        self.owned_server: Any = None  # an embedded SandboxServer, stopped by aclose()
         self.requests = 0
         self.rate_limited = 0
         self._rng = random.Random()
@@ -469,8 +470,11 @@ class HubSpotConnector:
         return out
 
     async def aclose(self) -> None:
-        """Release the HTTP client."""
+        """Release the HTTP client (and stop an embedded sandbox this connector owns)."""
         await self._client.aclose()
+        if self.owned_server is not None:
+            self.owned_server.stop()
+            self.owned_server = None
 
 
 def _retry_after(response: httpx.Response, default: float | None) -> float:

@@ -169,3 +169,12 @@ async def test_search_is_exempt_from_the_ten_secondly_budget_on_hubspot_only() -
     assert sandbox.limiter.in_window == 1  # the sandbox counts every /crm/ request
     await hub.aclose()
     await sandbox.aclose()
+
+
+async def test_sandbox_without_url_runs_an_embedded_one(isolated_env: dict[str, Any]) -> None:
+    c = get_connector("sandbox")
+    assert isinstance(c, HubSpotConnector) and c.owned_server is not None
+    assert any(p["name"] == "email" for p in await c.read_schema("contacts"))
+    await c.aclose()
+    assert c.owned_server is None
+    assert (isolated_env["data"] / "sandbox.sqlite3").exists()
