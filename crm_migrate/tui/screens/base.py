@@ -61,8 +61,9 @@ class WizardStep(Vertical):
         """Focus the step's main widget (when it can take focus)."""
         for widget in self.query(self.FOCUS):
             if widget.focusable and not widget.loading:
-                widget.focus()
-                break
+                self.screen.set_focus(widget)  # now, not deferred: a quick second key must not race it
+                return
+        self.screen.set_focus(None)  # never leave focus on a widget of a hidden step
 
     def loaded(self, selector: str) -> None:
         """Hide a widget's loading indicator; give the step focus back if it lost it."""

@@ -126,7 +126,8 @@ class MappingStep(WizardStep):
             return
         for m in profile.fields:
             field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
-            conf = "" if m.confidence is None else f"{m.confidence:.0%}"
+            mapped = bool(m.field or m.split_into)
+            conf = "" if m.confidence is None or not mapped else f"{m.confidence:.0%}"
             table.add_row(m.column[:22], field_text, conf, self.samples(m.column)[:32],
                           transforms_text(m.transforms)[:30], key=m.column)
         if profile.fields:
@@ -200,7 +201,7 @@ class MappingStep(WizardStep):
     def action_value_map(self) -> None:
         """Suggest a picklist value map for an enumeration field and let the user edit it."""
         from crm_migrate.mapping.transforms import suggest_value_map
-        from crm_migrate.tui.screens.modals import PromptModal
+        from crm_migrate.tui.screens.modals import ValueMapModal
 
         mapping = self.current()
         if mapping is None or not mapping.field:
@@ -217,30 +218,24 @@ class MappingStep(WizardStep):
         suggested = suggest_value_map(values, list(spec.options))
         existing = next((t["map_values"]["mapping"] for t in mapping.transforms
                          if isinstance(t, dict) and "map_values" in t), None)
-        pairs = existing or {k: v for k, v in suggested.items() if v}
-        text = ", ".join(f"{k}: {v}" for k, v in pairs.items())
+        pairs = {str(k): str(v) for k, v in (existing or suggested).items() if v}
 
-        def edited(answer: str | None) -> None:
-            if answer is None:
+        def edited(table: dict[str, str] | None) -> None:
+            if table is None:
                 return
-            import yaml
-
-            try:
-                table = yaml.safe_load("{" + answer + "}") or {}
-            except yaml.YAMLError:
-                self.notify("Write pairs like  Hot lead: lead, Client: customer", severity="error")
+            unknown = sorted({v for v in table.values() if v not in spec.option_values})
+            if unknown:
+                self.notify(f"not an option of {spec.name}: {', '.join(unknown)}", severity="error")
                 return
             others = [t for t in mapping.transforms if not (isinstance(t, dict) and "map_values" in t)]
             if table:
-                others.append({"map_values": {"mapping": {str(k): str(v) for k, v in table.items()}}})
+                others.append({"map_values": {"mapping": dict(table)}})
             mapping.transforms = others
             self.state.clean_stale = True
             self.show_mappings()
 
-        options = ", ".join(spec.option_values)
-        self.app.push_screen(PromptModal(f"Values of {mapping.column!r} → {mapping.field}", text,
-                                         placeholder="source value: option", hint=f"options: {options}"),
-                             edited)
+        self.app.push_screen(ValueMapModal(f"Values of {mapping.column!r} → {mapping.field}", pairs,
+                                           list(spec.option_values)), edited)
 
     def action_save_profile(self) -> None:
         """Save the profile to a file (YAML; JSON when the name ends in .json)."""

@@ -176,3 +176,41 @@ class FieldPickerModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ValueMapModal(ModalScreen[dict[str, str] | None]):
+    """Edit a picklist value map, one `source value: option` per line; ctrl+s keeps it."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep", id="valuemap.keep", tooltip="Use this value map"),
+        Binding("escape", "cancel", "Cancel", id="valuemap.cancel", tooltip="Leave it as it was"),
+    ]
+
+    def __init__(self, title: str, pairs: dict[str, str], options: list[str]) -> None:
+        super().__init__(classes="modal")
+        self.title_text = title
+        self.pairs = pairs
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea
+
+        with Vertical(classes="dialog tall"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield TextArea("\n".join(f"{k}: {v}" for k, v in self.pairs.items()), id="value-map")
+            yield Label("one 'source value: option' per line · ctrl+s keeps · escape cancels\n"
+                        f"options: {', '.join(self.options)}", classes="dim hint")
+
+    def action_keep(self) -> None:
+        from textual.widgets import TextArea
+
+        text = self.query_one(TextArea).text
+        out: dict[str, str] = {}
+        for line in text.splitlines():
+            source, sep, option = line.rpartition(":")
+            if sep and source.strip() and option.strip():
+                out[source.strip()] = option.strip()
+        self.dismiss(out)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
