@@ -59,12 +59,20 @@ class CrmMigrateApp(App[None]):
         self.push_screen(self.main, callback=None)
         self.call_after_refresh(self.goto, self.first_step)
 
-    def on_unmount(self) -> None:
-        """Stop a running push at a batch boundary: the run stays resumable."""
+    async def action_quit(self) -> None:
+        """Leave; a running push stops at its next batch boundary and stays resumable."""
+        self._stop_push()
+        self.exit()
+
+    def _stop_push(self) -> None:
         try:
-            self.step_screen("push").stop_for_exit()  # type: ignore[attr-defined]
+            self.step_screen("push").stop_for_exit()
         except Exception:  # noqa: BLE001 - the app may close before mounting
             pass
+
+    def on_unmount(self) -> None:
+        """Stop a running push at a batch boundary: the run stays resumable."""
+        self._stop_push()
 
     # ---- routing ----
 

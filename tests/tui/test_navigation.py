@@ -132,3 +132,18 @@ async def test_paged_preview_of_a_long_file(make_app, tmp_path: Path) -> None:
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert preview.page == 3 and str(preview.get_row_at(0)[0]) == "301"
+
+
+async def test_mouse_clicks_on_the_step_bar_and_buttons(make_app, contacts_csv: Path) -> None:
+    app = make_app(contacts_csv)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.click("#step-bar", offset=(21, 0))  # "3 Target"
+        await pilot.pause()
+        assert app.current_step == "target"
+        await pilot.click("#step-bar", offset=(1, 0))  # "1 Start"
+        await pilot.pause()
+        assert app.current_step == "start"
+        await pilot.click("#step-start #new")
+        await settle(app, pilot)
+        assert app.current_step == "source"

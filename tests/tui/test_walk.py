@@ -185,3 +185,41 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
     assert (bob["firstname"], bob["lastname"]) == ("Bob", "Stone")
     ann = next(c for c in contacts if c["email"] == "ann@example.com")
     assert ann["phone"] == "+14155550123"  # the region typed on the Target step
+
+
+async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path,
+                                                        slow_sandbox: Any) -> None:
+    import asyncio
+
+    from crm_migrate.push.runner import push_status, resume_push
+    from crm_migrate.tui.messages import PushProgressed
+
+    server = slow_sandbox
+    seen: dict[str, int] = {"done": 0}
+
+    def watch(message: Any) -> None:
+        if isinstance(message, PushProgressed):
+            seen["done"] = max(seen["done"], message.progress.done)
+
+    app = make_app(walk_csv, url=server.url, run_name="quit", batch_size=10,
+                   object_name="contacts", object_chosen=True, region="US", match_target=False)
+    async with app.run_test(size=(80, 24), message_hook=watch) as pilot:
+        await settle(app, pilot)
+        for step in ("mapping", "clean", "push"):
+            app.goto(step)
+            await settle(app, pilot)
+        await pilot.press("s")
+        await wait_until(app, pilot, lambda: seen["done"] >= 10, tries=1500)
+        await pilot.press("ctrl+q")  # leave while batches are in flight
+    journal = app.state.journal_path
+    assert journal is not None
+    for _ in range(300):  # the worker thread stops at the next batch boundary
+        status = push_status(journal)
+        if status["state"] != "running":
+            break
+        await asyncio.sleep(0.05)
+    assert status["state"] == "interrupted", status
+    assert 0 < status["done"] < status["total"]
+    summary = await asyncio.to_thread(resume_push, journal)  # as `crm-migrate resume` does
+    assert summary.status["state"] == "completed"
+    assert stats(server)["records"]["contacts"] == summary.status["total"]
