@@ -102,7 +102,12 @@ class Sender:
             queue = rows
             while queue:
                 for row in queue:
-                    key = (row["write_key"] or str(row["seq"])).lower()
+                    # an update is addressed by target id: two rows that matched one existing
+                    # record (e.g. a company found by domain and by name) must not share a batch
+                    if row["op"] == "update" and row.get("target_id"):
+                        key = f"id:{row['target_id']}"
+                    else:
+                        key = (row["write_key"] or str(row["seq"])).lower()
                     if key in keys:
                         deferred.append(row)
                         continue

@@ -121,3 +121,28 @@ def test_companies_match_by_domain_and_deals_upsert_by_crm_migrate_id(
     after = all_records(sandbox_server.url, "companies", ("name", "domain", "city"))
     assert [(r["properties"]["name"], r["properties"]["city"]) for r in after] == [
         ("Acme Old", "Paris")]
+
+
+def test_contacts_naming_one_existing_company_two_ways_update_it_in_separate_batches(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    """A company found once by domain and once by name is one target id: an update batch
+    with that id twice is refused by HubSpot ("Duplicate IDs found in batch input")."""
+    import httpx
+
+    from crm_migrate.sandbox import DEFAULT_TOKEN
+
+    with httpx.Client(base_url=sandbox_server.url,
+                      headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as c:
+        c.post("/crm/v3/objects/companies", json={"properties": {
+            "name": "Acme", "domain": "acme.com"}}).raise_for_status()
+    records = [contact(1, company="Acme", website="https://www.acme.com"),
+               contact(2, company="Acme"), contact(3, company="ACME")]
+    summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                         target="sandbox", url=sandbox_server.url,
+                         journal_path=tmp_path / "run.journal",
+                         clean_result=clean_result(records))
+    assert summary.exit_code == 0, summary.status
+    assert summary.status["created"] == 3 and summary.status["failed"] == 0
+    companies = all_records(sandbox_server.url, "companies", ("name", "domain"))
+    assert [c["properties"]["domain"] for c in companies] == ["acme.com"]
