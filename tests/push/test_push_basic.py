@@ -134,15 +134,19 @@ def test_contacts_naming_one_existing_company_two_ways_update_it_in_separate_bat
 
     with httpx.Client(base_url=sandbox_server.url,
                       headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as c:
-        c.post("/crm/v3/objects/companies", json={"properties": {
-            "name": "Acme", "domain": "acme.com"}}).raise_for_status()
-    records = [contact(1, company="Acme", website="https://www.acme.com"),
-               contact(2, company="Acme"), contact(3, company="ACME")]
+        for n in range(12):
+            c.post("/crm/v3/objects/companies", json={"properties": {
+                "name": f"Acme {n}", "domain": f"acme{n}.com"}}).raise_for_status()
+    records = []
+    for n in range(12):
+        records += [contact(3 * n + 1, company=f"Acme {n}", website=f"https://www.acme{n}.com"),
+                    contact(3 * n + 2, company=f"Acme {n}"), contact(3 * n + 3, company=f"ACME {n}")]
+    journal = tmp_path / "run.journal"
     summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
-                         target="sandbox", url=sandbox_server.url,
-                         journal_path=tmp_path / "run.journal",
+                         target="sandbox", url=sandbox_server.url, journal_path=journal,
                          clean_result=clean_result(records))
     assert summary.exit_code == 0, summary.status
-    assert summary.status["created"] == 3 and summary.status["failed"] == 0
+    assert summary.status["created"] == 36 and summary.status["failed"] == 0
     companies = all_records(sandbox_server.url, "companies", ("name", "domain"))
-    assert [c["properties"]["domain"] for c in companies] == ["acme.com"]
+    assert sorted(c["properties"]["domain"] for c in companies) == sorted(
+        f"acme{n}.com" for n in range(12))
