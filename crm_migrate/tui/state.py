@@ -54,6 +54,7 @@ class WizardState:
     value_choices: dict[tuple[int, str], str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)  # source ids left out of the push
     member_cache: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict)  # tables derived from the clean result
     journal_path: Path | None = None
     batch_size: int | None = None  # None: the connector's maximum
     run_name: str | None = None  # journal file name stem (tests); default a timestamp
@@ -314,11 +315,13 @@ class WizardState:
             result = clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
                                   on_progress=on_progress)
         self.clean_result = result
+        self.views.clear()
         self.clean_stale = False
         self.survivors.clear()
         self.value_choices.clear()
         self.member_cache.clear()
         self._apply_drops()
+        self.clean_views()
         return result
 
     def _clean_and_match(self, profile: Profile, region: str | None,
@@ -347,9 +350,32 @@ class WizardState:
         ids = {sid for sid in (self.source_id(r) for r in refs) if sid}
         self.dropped |= ids
         self._apply_drops()
+        self.clean_views()
         return len(ids)
 
+    def clean_views(self, preview: bool = False) -> dict[str, Any]:
+        """Tables the Clean/Dedupe/Push steps show, built once per result (off the UI thread)."""
+        import pandas as pd
+
+        result = self.clean_result
+        if result is None:
+            return {}
+        if "issues" not in self.views:
+            rows = [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
+                     i.value or "", i.problem] for i in result.issues]
+            frame = pd.DataFrame(rows, columns=["row", "field", "value", "problem"])
+            frame.index = range(1, len(frame) + 1)
+            actions: dict[str, int] = {}
+            for record in result.records:
+                actions[record.action] = actions.get(record.action, 0) + 1
+            self.views.update(issues=frame, actions=actions,
+                              groups=[r for r in result.records if len(r.members) > 1])
+        if preview and "changes" not in self.views:
+            self.views["changes"] = self.changes()
+        return self.views
+
     def _apply_drops(self) -> None:
+        self.views.clear()
         result = self.clean_result
         if result is None or not self.dropped:
             return
@@ -414,6 +440,7 @@ class WizardState:
         """Apply the survivor and per-field value choices of the Dedupe screen to the records."""
         if self.clean_result is None:
             return
+        self.views.pop("changes", None)
         records = [r for r in self.clean_result.records if len(r.members) > 1]
         for index, source in self.survivors.items():
             if index < len(records) and source in records[index].members:

@@ -111,19 +111,21 @@ class CleanStep(WizardStep):
 
     def show_result(self) -> None:
         """Counts per field and the problem rows (or the before/after preview)."""
-        import pandas as pd
-
         result = self.state.clean_result
         if result is None:
             return
-        actions: dict[str, int] = {}
-        for record in result.records:
-            actions[record.action] = actions.get(record.action, 0) + 1
+        views = self.state.views
+        if "issues" not in views or (self.preview and "changes" not in views):
+            self.query_one("#clean-table").loading = True
+            self.build_views(self.preview)
+            return
+        actions: dict[str, int] = views["actions"]
         invalid = " · ".join(f"{k} {v}" for k, v in sorted(result.invalid.items(), key=lambda kv: -kv[1]))
+        groups = len(result.duplicate_groups)
         lines = [
             f"{result.rows_in:,} rows in → {len(result.records) or result.rows_out:,} records · "
-            f"{len(result.duplicate_groups)} duplicate group{'' if len(result.duplicate_groups) == 1 else 's'} · "
-            + " · ".join(f"{n} {a}" for a, n in sorted(actions.items())),
+            f"{groups:,} duplicate group{'' if groups == 1 else 's'} · "
+            + " · ".join(f"{n:,} {a}" for a, n in sorted(actions.items())),
             f"Problems per field: {invalid}" if invalid else "No invalid values.",
         ]
         if self.state.dropped:
@@ -134,21 +136,21 @@ class CleanStep(WizardStep):
         self.query_one("#clean-counts", Static).update("\n".join(lines))
         table = self.query_one("#clean-table", PagedTable)
         if self.preview:
-            frame = self.state.changes()
-            table.show_frame(frame, index_label=None,
+            table.show_frame(views["changes"], index_label=None,
                              widths={"source": 20, "field": 12, "before": 22, "after": 22})
             caption = "Before → after of changed values (p: back to problems)"
         else:
-            self.issue_rows = list(result.issues)
-            frame = pd.DataFrame(
-                [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
-                  i.value or "", i.problem] for i in self.issue_rows],
-                columns=["row", "field", "value", "problem"])
-            frame.index = range(1, len(frame) + 1)
-            table.show_frame(frame, index_label=None,
+            self.issue_rows = result.issues
+            table.show_frame(views["issues"], index_label=None,
                              widths={"row": 18, "field": 12, "value": 20, "problem": 60})
             caption = "Problems · enter edits the cell"
         self.query_one("#clean-caption", Label).update(f"{caption} · {table.page_caption()}")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clean-views")
+    def build_views(self, preview: bool) -> None:
+        """Build the problem table (and the before/after one) from the result, off the UI thread."""
+        self.state.clean_views(preview=preview)
+        self.post_message(CleanFinished())
 
     @on(PagedTable.RowHighlighted, "#clean-table")
     def row_highlighted(self) -> None:
@@ -232,6 +234,12 @@ class CleanStep(WizardStep):
             return
         rows = [i.row for i in result.issues
                 if i.field == issue.field and i.problem == issue.problem and i.row is not None]
+        self.query_one("#clean-table").loading = True
+        self.drop(rows, f"{issue.field}: {issue.problem}")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="clean-views")
+    def drop(self, rows: list[Any], why: str) -> None:
+        """Leave the rows out and rebuild the tables, off the UI thread."""
         count = self.state.drop_rows(rows)
-        self.notify(f"{count} rows left out ({issue.field}: {issue.problem}).")
-        self.show_result()
+        self.app.call_from_thread(self.notify, f"{count:,} row{'' if count == 1 else 's'} left out ({why}).")
+        self.post_message(CleanFinished())

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
 
 
+MAX_LISTED = 1000  # groups listed at once; a list widget of 100,000 options would stall the keys
+
+
 class DedupeStep(WizardStep):
     """Review what cleaning merged and what updates existing CRM records."""
 
@@ -58,10 +61,9 @@ class DedupeStep(WizardStep):
             self.query_one("#group-detail", DataTable).clear(columns=True)
             self.groups = []
             return
-        self.groups = [r for r in result.records if len(r.members) > 1]
-        actions: dict[str, int] = {}
-        for record in result.records:
-            actions[record.action] = actions.get(record.action, 0) + 1
+        views = self.state.clean_views()
+        self.groups = views["groups"]
+        actions: dict[str, int] = views["actions"]
         summary.update(
             f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
             f"{actions.get('update', 0)} update (in the CRM) · {actions.get('skip', 0)} skip"
@@ -71,13 +73,13 @@ class DedupeStep(WizardStep):
         options.clear_options()
         if self.show_updates:
             updates = [r for r in result.records if r.action == "update"]
-            for record in updates:
+            for record in updates[:MAX_LISTED]:
                 options.add_option(Option(_cut(f"↻ {record.key or record.source}", 20)))
             self.query_one("#dedupe-caption", Label).update(
                 f"{len(updates)} records update existing CRM records (u: back to groups)")
             self.query_one("#group-detail", DataTable).clear(columns=True)
             return
-        for number, record in enumerate(self.groups, start=1):
+        for number, record in enumerate(self.groups[:MAX_LISTED], start=1):
             label = record.key or record.properties.get("name") or record.source
             options.add_option(Option(_cut(f"{number} ({len(record.members)}) {label}", 20)))
         if self.groups:
@@ -94,7 +96,7 @@ class DedupeStep(WizardStep):
 
     def current_group(self) -> int | None:
         index = self.query_one("#groups", OptionList).highlighted
-        if self.show_updates or index is None or index >= len(self.groups):
+        if self.show_updates or index is None or index >= min(len(self.groups), MAX_LISTED):
             return None
         return index
 

@@ -74,9 +74,7 @@ class PushStep(WizardStep):
         result = state.clean_result
         target = state.target + (f" ({state.url})" if state.url and not state.demo else "")
         if result is not None and not state.clean_stale:
-            actions: dict[str, int] = {}
-            for record in result.records:
-                actions[record.action] = actions.get(record.action, 0) + 1
+            actions: dict[str, int] = state.clean_views()["actions"]
             plan.update(
                 f"Push {len(result.records):,} {result.object} to {target}: "
                 f"{actions.get('create', 0):,} create · {actions.get('update', 0):,} update · "
