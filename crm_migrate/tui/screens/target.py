@@ -170,8 +170,8 @@ class TargetStep(WizardStep):
             return
         state = self.state
 
-        async def probe() -> str:
-            connector = get_connector(state.target, url=state.url, token=state.token)
+        async def probe(url: str | None) -> str:
+            connector = get_connector(state.target, url=url, token=state.token)
             try:
                 await connector.check()
                 count = ""
@@ -183,8 +183,13 @@ class TargetStep(WizardStep):
             finally:
                 await connector.aclose()
 
+        from crm_migrate.push.embedded import target_url
+
         try:
-            text = asyncio.run(probe())
+            with target_url(state.target, state.url, not state.url) as (url, embedded):
+                text = asyncio.run(probe(url))
+                if embedded:
+                    text += " (the built-in sandbox, run in-process)"
         except Exception as exc:  # noqa: BLE001 - shown as one line
             self.post_message(ConnectionChecked(False, one_line(exc)))
             return
