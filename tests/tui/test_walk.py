@@ -191,8 +191,9 @@ async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path
                                                         slow_sandbox: Any) -> None:
     import asyncio
 
-    from crm_migrate.push.runner import push_status, resume_push
+    from crm_migrate.push.runner import push_status
     from crm_migrate.tui.messages import PushProgressed
+    from crm_migrate.tui.screens.modals import ConfirmModal
 
     server = slow_sandbox
     seen: dict[str, int] = {"done": 0}
@@ -220,6 +221,17 @@ async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path
         await asyncio.sleep(0.05)
     assert status["state"] == "interrupted", status
     assert 0 < status["done"] < status["total"]
-    summary = await asyncio.to_thread(resume_push, journal)  # as `crm-migrate resume` does
-    assert summary.status["state"] == "completed"
-    assert stats(server)["records"]["contacts"] == summary.status["total"]
+    # the input file changes before the resume: the wizard asks before forcing it
+    with walk_csv.open("a", encoding="utf-8") as fh:
+        fh.write("Late Comer,late@example.com,(415) 555-7777,Late Inc,Lead\n")
+    fresh = make_app(url=server.url)
+    async with fresh.run_test(size=(80, 24)) as pilot:
+        await settle(fresh, pilot)
+        await pilot.press("r")
+        await wait_until(fresh, pilot, lambda: isinstance(fresh.screen, ConfirmModal), tries=1500)
+        assert "people.csv changed" in str(fresh.screen.question)
+        await pilot.press("y")
+        await wait_until(fresh, pilot, lambda: fresh.current_step == "report", tries=1500)
+    status = push_status(journal)
+    assert status["state"] == "completed", status
+    assert stats(server)["records"]["contacts"] == status["total"]

@@ -138,10 +138,10 @@ class PushStep(WizardStep):
             return
         state = self.state
         report = lambda progress: self.post_message(PushProgressed(progress))  # noqa: E731
-        if kind == "resume":
+        if kind in ("resume", "resume-force"):
             assert state.journal_path is not None
-            outcome: Any = resume_push(state.journal_path, on_progress=report,
-                                       should_stop=self.stop_event.is_set)
+            outcome: Any = resume_push(state.journal_path, force=(kind == "resume-force"),
+                                       on_progress=report, should_stop=self.stop_event.is_set)
             self.post_message(PushFinished(push_status(state.journal_path), kind))
             return
         state.apply_choices()
@@ -219,6 +219,21 @@ class PushStep(WizardStep):
         self.running = False
         self.query_one("#push-live", Static).update("Push failed: " + one_line(worker.error)
                                                     + "\nThe run is resumable (r) once fixed.")
+        message = str(getattr(worker.error, "message", ""))
+        if "changed since the run began" in message:
+            self.offer_force(message.split(";")[0])
+
+    def offer_force(self, what: str) -> None:
+        """A file or the profile changed since the run began: offer to carry on anyway."""
+        from crm_migrate.tui.screens.modals import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._launch("resume-force")
+
+        self.app.push_screen(ConfirmModal(
+            f"{what}. Resume anyway? Records not sent yet are cleaned again from the current "
+            "files and profile.", yes="Resume anyway", no="Not now"), answered)
 
     # ---- stopping ----
 
