@@ -189,6 +189,7 @@ class PushStep(WizardStep):
             self.query_one("#push-live", Static).update(str(summary["error"]))
             return
         if event.kind == "dry-run":
+            self.query_one("#push-bar", ProgressBar).update(total=1, progress=0)
             parts = [f"{summary.get(k, 0):,} {word}" for k, word in (
                 ("would_create", "to create"), ("would_update", "to update (already in the CRM)"),
                 ("would_skip", "to skip"), ("would_fail", "would fail"))]

@@ -136,9 +136,12 @@ class ReportStep(WizardStep):
 
     @on(Button.Pressed, "#new")
     def action_new_migration(self) -> None:
-        """Forget the files and mapping (keep the target) and go to the Source step."""
+        """Start over from the Source step: same files and target, a fresh mapping and run."""
         old = self.state
         fresh = WizardState(target=old.target, url=old.url, token=old.token, region=old.region,
-                            demo=old.demo)
+                            demo=old.demo, object_name=old.object_name, object_chosen=True,
+                            overrides=dict(old.overrides))
+        fresh.add_paths(old.paths, select=False)
+        fresh.add_paths(old.selected)
         self.app.state = fresh  # type: ignore[attr-defined]
         self.app.goto("source")  # type: ignore[attr-defined]
