@@ -29,6 +29,17 @@ def unavailable(exc: ImportError) -> str:
     return f"not available in this build yet ({name})"
 
 
+def settle_memory() -> None:
+    """Exempt what was just loaded from the cyclic GC.
+
+    A million-row table is millions of str objects; a full collection walks them all and
+    stalls the UI for a key or two. Tables hold no cycles, so freezing them is safe.
+    """
+    import gc
+
+    gc.freeze()
+
+
 @dataclass
 class WizardState:
     """Everything the wizard knows; survives moving between screens."""
@@ -131,6 +142,7 @@ class WizardState:
         self.load_errors = errors
         self.tables = tables
         self._apply_cell_edits()
+        settle_memory()
         if tables and not self.object_chosen:
             from crm_migrate.mapping.suggest import guess_object
 
@@ -322,6 +334,7 @@ class WizardState:
         self.member_cache.clear()
         self._apply_drops()
         self.clean_views()
+        settle_memory()
         return result
 
     def _clean_and_match(self, profile: Profile, region: str | None,
