@@ -326,6 +326,7 @@ class WizardState:
         if result is None:
             result = clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
                                   on_progress=on_progress)
+        result.issues[:0] = self._source_issues()
         self.clean_result = result
         self.views.clear()
         self.clean_stale = False
@@ -336,6 +337,15 @@ class WizardState:
         self.clean_views()
         settle_memory()
         return result
+
+    def _source_issues(self) -> list[Any]:
+        """What the readers reported (dropped footers, ragged rows) as clean issues, as `clean` does."""
+        from crm_migrate.model import CleanIssue
+
+        multi = len(self.tables) > 1
+        return [CleanIssue(None if i.row is None else (f"{t.label}:{i.row}" if multi else i.row),
+                           i.column, None, i.value, f"{t.label}: {i.problem}" if multi else i.problem)
+                for t in self.tables for i in t.issues]
 
     def _clean_and_match(self, profile: Profile, region: str | None,
                          on_progress: Callable[..., None] | None) -> CleanResult:
