@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 GENERAL = """\
+**Quick path**: `ctrl+n` through the steps (each one works out what it can by itself),
+`s` on Push, and the Report shows what happened.
+
 **Everywhere**: `ctrl+n` next step · `escape` previous step · `ctrl+p` command palette ·
 `F1`/`?` this help · `ctrl+q` quit (an unfinished push stays resumable from Start) ·
 `tab` moves between fields · click the step bar to jump to a step.

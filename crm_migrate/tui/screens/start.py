@@ -35,7 +35,8 @@ class StartStep(WizardStep):
         with Vertical(id="start-body"):
             yield Static(
                 "Move records from spreadsheets and exports into a CRM: pick files, map columns, "
-                "clean, dedupe, push. Every push is journaled: an interrupted one can be resumed here.",
+                "clean, dedupe, push. Every push is journaled: an interrupted one can be resumed here.\n"
+                "Quick path: n, then ctrl+n through the steps, s on Push. F1 explains each step.",
                 id="start-intro",
             )
             with Horizontal(classes="buttons"):
