@@ -49,3 +49,27 @@ async def test_connection_test_to_the_built_in_sandbox(make_app, contacts_csv: P
         await settle(app, pilot)
         status = str(app.pane.query_one("#target-status").render())
         assert status.startswith("Connected to sandbox") and "built-in" in status, status
+
+
+async def test_file_target_writes_an_import_file(make_app, contacts_csv: Path, tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "out" / "hubspot-contacts.csv"
+    app = make_app(contacts_csv, target="file", url=str(out), object_name="contacts",
+                   object_chosen=True, region="US", run_name="file")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for step in ("target", "mapping", "clean", "push"):
+            app.goto(step)
+            await settle(app, pilot)
+        assert "output file" in app.step_screen("target").query_one("#url").placeholder
+        await pilot.press("s")
+        for _ in range(500):
+            if app.current_step == "report":
+                break
+            await pilot.pause(0.02)
+        await settle(app, pilot)
+        assert app.current_step == "report"
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(app.state.clean_result.records) == 6

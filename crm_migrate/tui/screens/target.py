@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
 OBJECTS = ("contacts", "companies", "deals")
+URL_HINTS = {
+    "sandbox": "empty: the built-in sandbox; or http://127.0.0.1:PORT",
+    "file": "output file, e.g. out/hubspot-contacts.csv or .xlsx",
+    "salesforce": "instance URL, e.g. https://acme.my.salesforce.com",
+}
 
 
 class TargetStep(WizardStep):
@@ -34,11 +39,13 @@ class TargetStep(WizardStep):
         with Vertical(id="target-form"):
             with Horizontal(classes="form-row"):
                 yield Label("Target")
-                yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False, value="sandbox",
+                yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False,
+                             value=self.state.target,
                              compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Object")
-                yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False, value="contacts",
+                yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False,
+                             value=self.state.object_name,
                              compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("URL")
@@ -55,6 +62,12 @@ class TargetStep(WizardStep):
                 yield Button("Save token (ctrl+s)", id="save", compact=True)
         yield Static("", id="target-status")
 
+    ready = False  # set once the step has been shown and filled from the state
+
+    def shown(self) -> None:
+        super().shown()
+        self.call_after_refresh(setattr, self, "ready", True)
+
     def refresh_from_state(self) -> None:
         state = self.state
         for selector, value in (("#target", state.target), ("#object", state.object_name)):
@@ -70,6 +83,7 @@ class TargetStep(WizardStep):
     def show_token_source(self) -> None:
         """Say where the token comes from (masked), or that the embedded sandbox is used."""
         state = self.state
+        self.query_one("#url", Input).placeholder = URL_HINTS.get(state.target, "default for the target")
         status = self.query_one("#target-status", Static)
         if state.demo and state.target == "sandbox":
             status.update("Embedded sandbox CRM (started by `crm-migrate demo`): no account needed.")
@@ -90,12 +104,15 @@ class TargetStep(WizardStep):
         elif state.target == "sandbox":
             status.update("Sandbox at this URL: its default token is used unless you enter one.")
         elif state.target == "file":
-            status.update("File target: writes a ready-to-import file; no credentials needed.")
+            status.update("File target: writes a ready-to-import .csv/.xlsx at the path in URL "
+                          "(its name picks the CRM layout, e.g. salesforce-contacts.csv).")
         else:
             status.update(f"No token for {state.target} yet: enter one and press ctrl+s.")
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
         if event.value != self.state.target and isinstance(event.value, str):
             self.state.target = event.value
             self.state.schema = None
@@ -108,6 +125,8 @@ class TargetStep(WizardStep):
 
     @on(Select.Changed, "#object")
     def object_changed(self, event: Select.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
         if event.value != self.state.object_name and isinstance(event.value, str):
             self.state.object_name = event.value
             self.state.object_chosen = True
@@ -116,14 +135,20 @@ class TargetStep(WizardStep):
 
     @on(Input.Changed, "#url")
     def url_changed(self, event: Input.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
         self.state.url = event.value.strip() or None
 
     @on(Input.Changed, "#token")
     def token_changed(self, event: Input.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
         self.state.token = event.value.strip() or None
 
     @on(Input.Changed, "#region")
     def region_changed(self, event: Input.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
         region = event.value.strip().upper() or None
         if region != self.state.region:
             self.state.region = region
