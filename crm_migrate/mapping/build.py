@@ -160,29 +160,64 @@ LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def phone_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) -> str | None:
-    """The region under which most mapped phone numbers are valid (header language breaks ties)."""
+REGION_ORDER = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "PT", "BR", "CA", "AU", "AT", "CH", "BE", "IE")
+
+
+def _international(value: str) -> bool:
+    """A number written with its own country code (+49 ..., 0049 ..., (+1) ...)."""
+    return value.lstrip("( ").startswith(("+", "00"))
+
+
+def _national_in(value: str, region: str) -> tuple[bool, bool]:
+    """Whether `value` is a valid number of `region` written in that region's national format,
+    and whether its digit groups are laid out as that region groups them.
+
+    Validity alone is not enough: German numbering is so open that "(415) 555-0123" parses
+    as a valid German number, but a German would write it with the trunk prefix "0".
+    """
     import phonenumbers
 
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return False, False
+    if not phonenumbers.is_valid_number(number):
+        return False, False
+    number.extension = None
+    formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    groups = re.findall(r"\d+", _EXTENSION.split(value)[0])
+    written, national = "".join(groups), re.sub(r"\D", "", formatted)
+    significant = phonenumbers.national_significant_number(number)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    trunk = (metadata.national_prefix or "") if metadata else ""
+    fits = written == national or (national == significant and written == trunk + significant)
+    return fits, fits and groups == re.findall(r"\d+", formatted)
+
+
+_EXTENSION = re.compile(r"(?i)x|ext|#")
+
+
+def phone_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) -> str | None:
+    """The region whose national format most of the mapped phone numbers are written in.
+
+    Only numbers without a +country code vote (a +49 number carries its own country);
+    header language breaks ties. None when no region fits at least 60% of them.
+    """
     from crm_migrate.mapping.headers import tokens_of
 
     words = {t for table in tables for c in table.columns for t in tokens_of(c)}
     preferred = [r for r, ws in LANGUAGE_REGIONS.items() if words & set(ws)]
     phones = [v for c, s in suggestions.items() if s.field in ("phone", "mobilephone")
               for v in _values(tables, c)[:100]]
-    national = [v for v in phones if not v.startswith(("+", "00"))]
+    national = [v for v in phones if not _international(v)]
     if not national:
         return None
     scores: dict[str, float] = {}
-    for region in dict.fromkeys(preferred + ["US", "GB", "DE", "FR", "ES", "IT", "NL", "PT", "BR",
-                                             "CA", "AU", "AT", "CH", "BE", "IE"]):
-        valid = 0
-        for value in national:
-            try:
-                valid += phonenumbers.is_valid_number(phonenumbers.parse(value, region))
-            except phonenumbers.NumberParseException:
-                pass
-        scores[region] = valid / len(national) + (0.01 if region in preferred else 0.0)
+    for region in dict.fromkeys(preferred + list(REGION_ORDER)):
+        checks = [_national_in(value, region) for value in national]
+        valid = sum(fits for fits, _ in checks) / len(national)
+        layout = sum(same for _, same in checks) / len(national)  # "06 12 34 56 78" is French
+        scores[region] = valid + 0.05 * layout + (0.01 if region in preferred else 0.0)
     best = max(scores, key=lambda r: scores[r])
     return best if scores[best] >= 0.6 else None
 

@@ -93,3 +93,36 @@ def test_picklists_get_value_maps_and_a_single_pipeline_takes_every_value() -> N
         "Closed Won": "closedwon", "won": "closedwon", "Contract Sent": "contractsent"}}}]
     assert fields["pipeline"].transforms == [{"map_values": {"mapping": {
         "Sales Pipeline": "default", "Renewals": "default", "default": "default"}}}]
+
+
+def test_us_numbers_with_some_german_ones_give_us() -> None:
+    """Regression: German numbering accepts "(415) 555-0123" too, so German headers tipped it to DE."""
+    phones = ["(415) 555-0123", "212-555-0188", "415.555.0199", "(646) 555-0110", "+49 30 1234567",
+              "+49 171 2345678", "(+49) 89 123456", "0049 40 1234567"]
+    t = table("a.csv", {"Name": [f"Ann Lee{i}" for i in range(8)], "Telefon": phones,
+                        "Firma": ["Acme Inc"] * 8})
+    assert build_profile([t], "contacts").default_region == "US"
+
+
+def test_german_national_numbers_give_de() -> None:
+    t = table("a.csv", {"Phone": ["030 1234567", "0171 2345678", "089 123456", "+1 415 555 0123"],
+                        "Email": ["a@x.de", "b@y.de", "c@z.de", "d@w.com"]})
+    assert build_profile([t], "contacts").default_region == "DE"
+
+
+def test_no_phones_no_region_unless_a_country_column_says() -> None:
+    t = table("a.csv", {"Email": ["a@x.de", "b@y.fr"], "City": ["Berlin", "Paris"]})
+    assert build_profile([t], "contacts").default_region is None
+    t = table("a.csv", {"Email": ["a@x.de", "b@y.fr", "c@z.fr"], "Country": ["Germany", "France", "France"]})
+    assert build_profile([t], "contacts").default_region == "FR"
+
+
+def test_only_international_numbers_give_no_region() -> None:
+    t = table("a.csv", {"Phone": ["+49 30 1234567", "+1 415 555 0123"], "Email": ["a@x.de", "b@y.com"]})
+    assert build_profile([t], "contacts").default_region is None
+
+
+def test_french_layout_beats_other_regions_that_accept_the_digits() -> None:
+    t = table("a.csv", {"Phone": ["06 12 34 56 78", "01 23 45 67 89", "04 72 00 00 00"],
+                        "Email": ["a@x.fr", "b@y.fr", "c@z.fr"]})
+    assert build_profile([t], "contacts").default_region == "FR"
