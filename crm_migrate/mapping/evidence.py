@@ -40,6 +40,8 @@ STREET = re.compile(
     r"rua|travessa|straat|laan|plein|gracht|kade)\b",
     re.I,
 )
+# "Person 12", "Test User 3", "Contact #7": generated stand-ins where a person's name belongs
+PLACEHOLDER_NAME = re.compile(r"^[^\W\d_][^\W\d_]*( [^\W\d_]+)? #?\d{1,6}$")
 ID_LIKE = re.compile(r"^([A-Za-z]{0,4}[-_]?\d{3,}|[0-9a-f]{8,}|[A-Za-z0-9]{15}|[A-Za-z0-9]{18})$")
 COMPANY_SUFFIX = re.compile(
     r"\b(inc|llc|ltd|limited|corp|corporation|co|gmbh|ag|kg|se|sa|sas|sarl|sl|srl|spa|s\.?p\.?a|"
@@ -216,6 +218,8 @@ def _classify(value: str) -> set[str]:
                     kinds.add("person")
         if COMPANY_SUFFIX.search(v):
             kinds.add("company")
+    if PLACEHOLDER_NAME.match(v) and v[0].isupper():
+        kinds.add("placeholder")
     if re.search(r"[A-Za-z]", v) and re.search(r"\d", v) and STREET.search(v) and not EMAIL.match(v):
         kinds.add("street")
     if len(v) > 60 or "\n" in v:

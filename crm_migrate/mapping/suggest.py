@@ -13,6 +13,8 @@ from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
 MIN_SCORE = 0.5
+# a name column splits into first/last when this share of its values looks like people's names
+PERSON_SPLIT_SHARE = 0.6
 EMPTY_REASON = "empty column"
 MOBILE_WORDS = {"mobile", "cell", "cellular", "handy", "mobil", "portable", "movil", "cellulare",
                 "celular", "telemovel", "mobiel", "gsm", "iphone"}
@@ -170,13 +172,27 @@ def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Cand
     return cands
 
 
+def person_like_share(ev: Evidence) -> float:
+    """Share of a name column's values that are people's names or stand-ins ("Person 12").
+
+    A stand-in sits where a person's name belongs, so it neither vetoes a first/last
+    split nor counts as a company; a few odd values only lower the share.
+    """
+    return _person_share(ev) + ev.share("placeholder")
+
+
+def _person_share(ev: Evidence) -> float:
+    """Share of values that look like real people's names (two or three capitalised words)."""
+    return max(ev.share("person"), ev.share("words") * 0.9)
+
+
 def _resolve_pseudo(
     cands: Candidates, ev: Evidence, key: HeaderKey, object_name: str, has_first: bool, has_last: bool
 ) -> tuple[Candidates, list[str] | None]:
     """Turn _fullname/_title/_csz and ambiguous name headers into real choices."""
     split: list[str] | None = None
     out = dict(cands)
-    person = max(ev.share("person"), ev.share("words") * 0.9)
+    person = person_like_share(ev)
     if "_fullname" in out:
         score, why = out.pop("_fullname")
         if object_name != "contacts":
@@ -185,9 +201,9 @@ def _resolve_pseudo(
             out["_ignore"] = max(out.get("_ignore", (0.0, "")), (score * 0.95, "full name beside first/last names"))
         elif has_first and not has_last:
             out["lastname"] = (score * 0.88, "name beside a first-name column")
-        elif person >= 0.5:
+        elif person >= PERSON_SPLIT_SHARE:
             split = ["firstname", "lastname"]
-            sure = score >= 0.9 and person >= 0.8
+            sure = score >= 0.9 and _person_share(ev) >= 0.8  # stand-ins never make it sure
             out["_split"] = (0.93 if sure else min(score, 0.85), why + "; values are full names")
         elif ev.share("word") >= 0.6 and not has_last:
             out["lastname"] = (score * 0.7, "single-word names")
@@ -207,15 +223,38 @@ def _resolve_pseudo(
     text = " ".join(key.all_tokens)
     if object_name == "contacts" and text in AMBIGUOUS_NAMES and split is None:
         for own, _other, present in (("firstname", "lastname", has_last), ("lastname", "firstname", has_first)):
-            if own in out and not present and person >= 0.5:
+            if own in out and not present and person >= PERSON_SPLIT_SHARE:
                 split = ["firstname", "lastname"]
                 out["_split"] = (out.pop(own)[0] * 0.9, f"'{key.raw}' holds whole names")
     return out, split
 
 
-def guess_object(table: SourceTable) -> str:
-    """contacts, companies or deals, judged from headers and values."""
+# header words of a column holding an organisation's name
+ORG_NAME_HEADERS = ("name", "naam", "nom", "nombre", "nome", "company", "organization", "account")
+# contact fields that only a file of people has
+PERSON_FIELDS = {"firstname", "lastname", "_fullname", "date_of_birth"}
+# mailbox names of an organisation, not of a person
+ROLE_MAILBOXES = {
+    "info", "contact", "contacts", "sales", "office", "hello", "mail", "support", "admin", "kontakt",
+    "team", "service", "billing", "enquiries", "inquiries", "hr", "marketing", "post", "buero",
+    "bureau", "welcome", "accounts", "noreply", "no-reply", "press", "jobs", "careers", "help",
+    "orders", "invoice", "invoices", "accounting", "webmaster", "general", "reception", "zentrale",
+}
+
+
+def _personal_email_share(values: list[str]) -> float:
+    """Share of the emails in a column whose mailbox is a person's (not info@, sales@, ...)."""
+    emails = [v.strip().lower() for v in values if "@" in v]
+    if not emails:
+        return 0.0
+    personal = sum(1 for e in emails if e.split("@", 1)[0].strip() not in ROLE_MAILBOXES)
+    return personal / len(emails)
+
+
+def object_scores(table: SourceTable) -> dict[str, float]:
+    """How much the headers and values of a file speak for contacts, companies and deals."""
     keys = [parse_header(c) for c in table.columns]
+    sample = _sampled(table)
     distinct = {
         "contacts": {"email", "firstname", "lastname", "mobilephone", "jobtitle", "date_of_birth",
                      "lifecyclestage", "_fullname"},
@@ -223,22 +262,39 @@ def guess_object(table: SourceTable) -> str:
         "deals": {"dealname", "amount", "closedate", "dealstage", "pipeline"},
     }
     scores: dict[str, float] = {}
+    people = False  # first/last/full-name columns or personal emails: a file of people
     for object_name, wanted in distinct.items():
         total = 0.0
-        for key in keys:
+        for column, key in zip(table.columns, keys, strict=True):
             cands = header_candidates(key, object_name, None)
             best = max(cands.items(), key=lambda kv: kv[1][0], default=None)
             if best and best[0] in wanted and best[1][0] >= 0.8:
                 total += 1.0 if best[0] != "_fullname" else 0.5
+                if object_name == "contacts" and best[0] in PERSON_FIELDS and \
+                        " ".join(key.all_tokens) not in AMBIGUOUS_NAMES:  # "Name": values decide
+                    people = True
+                if object_name == "contacts" and best[0] == "email" and \
+                        _personal_email_share(_values(sample, column)) >= 0.5:
+                    people = True
         scores[object_name] = total
     for column, key in zip(table.columns, keys, strict=True):
-        text = " ".join(key.all_tokens)
-        if text in ("name", "naam", "nom", "nombre", "nome", "company", "organization", "account"):
-            ev = gather(_values(_sampled(table), column))
-            if ev.share("company") >= 0.3 and ev.share("person") < 0.3:
-                scores["companies"] += 1.0  # names with GmbH/Inc/Ltd: a list of companies
+        if " ".join(key.all_tokens) in ORG_NAME_HEADERS:
+            ev = gather(_values(sample, column))
+            if ev.share("company") >= 0.3 and ev.share("person") < 0.3 and not people:
+                scores["companies"] += 1.0  # names with GmbH/Inc/Ltd and no people: a list of companies
             elif ev.share("person") >= 0.5:
                 scores["contacts"] += 0.5
+    return scores
+
+
+def guess_object(table: SourceTable) -> str:
+    """contacts, companies or deals, judged from headers and values.
+
+    A "Company" column full of Inc/GmbH names is the employer of each contact when the
+    file also has people's names or personal emails; only without those is it a list
+    of companies (whose other evidence is domain, industry, employees, revenue).
+    """
+    scores = object_scores(table)
     if scores["deals"] >= 2 and scores["deals"] >= scores["contacts"]:
         return "deals"
     if scores["companies"] >= 1 and scores["companies"] > scores["contacts"] - 1:

@@ -268,3 +268,53 @@ def test_guess_companies_from_company_names() -> None:
     assert guess_object(tab) == "companies"
     people = table({"Name": ["Ann Lee", "Bob Ray", "Cy Young"], "City": ["Boston", "Berlin", "Leeds"]})
     assert guess_object(people) == "contacts"
+
+
+def test_contacts_with_a_company_column_are_contacts(tmp_path: Path) -> None:
+    """Regression: Inc/LLC names under "Company" beside people's names and emails made it 'companies'."""
+    path = tmp_path / "people.csv"
+    path.write_text("Full Name,E-mail Address,Company,Phone\n"
+                    "John Smith,john@acme.com,Acme Inc,(415) 555-0123\n"
+                    "Mary Jones,mary@beta.io,Beta LLC,212-555-0188\n"
+                    "Person 12,p12@x.com,Gamma,+1 646 555 0100\n", encoding="utf-8")
+    tab = load(path)
+    assert guess_object(tab) == "contacts"
+    assert mapped(tab, None) == {"Full Name": ["firstname", "lastname"], "E-mail Address": "email",
+                                 "Company": "company", "Phone": "phone"}
+
+
+@pytest.mark.parametrize(
+    ("emails", "expected"),
+    [
+        (["john@acme.com", "mary@beta.io", "pat@gamma.de"], "contacts"),  # people's mailboxes
+        (["info@acme.com", "sales@beta.io", "kontakt@gamma.de"], "companies"),  # the firms' mailboxes
+    ],
+)
+def test_company_names_with_emails_are_judged_by_whose_mailboxes(emails: list[str], expected: str) -> None:
+    tab = table({"Company": ["Acme Inc", "Beta LLC", "Gamma GmbH"], "Email": emails,
+                 "Phone": ["(415) 555-0123", "212-555-0188", "030 1234567"]})
+    assert guess_object(tab) == expected
+
+
+def test_company_list_without_people_is_companies() -> None:
+    tab = table({"Company": ["Acme Inc", "Beta LLC", "Gamma GmbH"], "Website": ["acme.com", "beta.io", "gamma.de"],
+                 "City": ["Boston", "Austin", "Berlin"]})
+    assert guess_object(tab) == "companies"
+    tab = table({"Company": ["Acme Inc", "Beta LLC", "Gamma GmbH"], "First Name": ["Ann", "Bob", "Cy"],
+                 "Last Name": ["Lee", "Ray", "Young"]})
+    assert guess_object(tab) == "contacts"
+
+
+def test_placeholder_names_do_not_veto_a_full_name_split() -> None:
+    """Regression: "Person 12" stand-ins among the names stopped the first/last split."""
+    names = ["Ann Lee", "Bob Stone", "Cara Diaz"] + [f"Person {i}" for i in range(12)]
+    tab = table({"Full Name": names, "Email": [f"p{i}@example.com" for i in range(15)]})
+    got = by_column(tab)["Full Name"]
+    assert got.split_into == ["firstname", "lastname"]
+    assert got.confidence < 0.9  # stand-ins are no evidence of real names: not a sure split
+
+
+def test_mostly_non_person_values_still_veto_a_split() -> None:
+    values = ["Ann Lee", "Acme Inc", "Beta GmbH", "sales team", "Gamma LLC"]
+    tab = table({"Name": values, "Email": [f"p{i}@example.com" for i in range(5)]})
+    assert by_column(tab)["Name"].split_into is None
