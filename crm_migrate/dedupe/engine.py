@@ -89,8 +89,9 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     feats = build_features(frame, object_name)
     pairs = candidate_pairs(feats)
     if len(same_key) and len(pairs):
-        keep = [(a, b) not in same_key for a, b in pairs.tolist()]
-        pairs = pairs[np.asarray(keep, dtype=bool)]
+        size = max(1, len(frame))
+        known = np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key))
+        pairs = pairs[~np.isin(pairs[:, 0] * size + pairs[:, 1], known)]
     threshold = settings.threshold
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []

@@ -122,6 +122,7 @@ class Features:
     frequencies: dict[str, Counter[str]] = field(default_factory=dict)
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _counts: dict[str, np.ndarray] = field(default_factory=dict)
+    _codes: dict[tuple[str, ...], tuple[np.ndarray, int]] = field(default_factory=dict)
 
     def get(self, name: str) -> list[str]:
         """A derived column, or a list of "" when the frame lacks it."""
@@ -139,6 +140,45 @@ class Features:
             freq = self.frequencies.get(name) or Counter()
             self._counts[name] = np.asarray([freq.get(v, 0) for v in self.get(name)], dtype=float)
         return self._counts[name]
+
+
+    def filled(self, name: str) -> np.ndarray:
+        """Per record, whether it has a value in a column (cached)."""
+        key = f"{name}\x00filled"
+        if key not in self._arrays:
+            self._arrays[key] = np.asarray([bool(v) for v in self.get(name)], dtype=bool)
+        return self._arrays[key]
+
+    def shared_codes(self, names: tuple[str, ...]) -> list[np.ndarray]:
+        """Int codes of several columns in one numbering: equal strings, equal codes, across columns."""
+        key = ("\x00shared", *names)
+        if key not in self._codes:
+            import pandas as pd
+
+            codes, _ = pd.factorize(np.concatenate([self.array(n) for n in names]), use_na_sentinel=False)
+            self._codes[key] = (np.asarray(codes, dtype=np.int64), len(names))
+        codes = self._codes[key][0]
+        return [codes[k * self.size:(k + 1) * self.size] for k in range(len(names))]
+
+    def value_codes(self, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
+        """Per record, an int code of its values of these columns (equal values, equal code); how many codes."""
+        if names not in self._codes:
+            import pandas as pd
+
+            codes = np.zeros(self.size, dtype=np.int64)
+            count = 1
+            for name in names:
+                column, uniques = pd.factorize(self.array(name), use_na_sentinel=False)
+                codes = codes * max(1, len(uniques)) + column
+                count *= max(1, len(uniques))
+                if count > 1 << 31:  # keep pair keys (code * count + code) within int64
+                    codes, uniques = pd.factorize(codes, use_na_sentinel=False)
+                    count = max(1, len(uniques))
+            if len(names) > 1:
+                codes, uniques = pd.factorize(codes, use_na_sentinel=False)
+                count = max(1, len(uniques))
+            self._codes[names] = (np.asarray(codes, dtype=np.int64), count)
+        return self._codes[names]
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str]:

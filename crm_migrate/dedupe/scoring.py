@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -198,9 +199,10 @@ def email_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """
     ua, ub = feats.array("email_user")[i], feats.array("email_user")[j]
     sim = 0.5 * _sim(Levenshtein.normalized_similarity, ua, ub)
-    na, nb = feats.array("email_user_nodots")[i], feats.array("email_user_nodots")[j]
-    sim[(na != "") & (na == nb)] = np.nan
-    sim[feats.array("email")[i] == feats.array("email")[j]] = 1.0
+    nodots = feats.value_codes(("email_user_nodots",))[0]
+    sim[feats.filled("email_user_nodots")[i] & (nodots[i] == nodots[j])] = np.nan
+    email = feats.value_codes(("email",))[0]
+    sim[email[i] == email[j]] = 1.0
     return sim
 
 
@@ -208,10 +210,12 @@ def dob_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Dates of birth: equal 1, day/month swapped 0.9, one digit wrong 0.7, same year 0.3."""
     a, b = feats.array("dob")[i], feats.array("dob")[j]
     sim = np.zeros(len(i))
-    sim[feats.array("dob_year")[i] == feats.array("dob_year")[j]] = 0.3
+    year = feats.value_codes(("dob_year",))[0]
+    sim[year[i] == year[j]] = 0.3
     sim[_sim(Levenshtein.distance, a, b) == 1] = 0.7
-    sim[a == feats.array("dob_swapped")[j]] = 0.9
-    sim[a == b] = 1.0
+    dob, swapped = feats.shared_codes(("dob", "dob_swapped"))
+    sim[dob[i] == swapped[j]] = 0.9
+    sim[dob[i] == dob[j]] = 1.0
     return sim
 
 
@@ -260,20 +264,23 @@ def phone_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Best match between the records' phone numbers: exact 1, same last 9 digits 0.95, one typo 0.6."""
     cols = feats.columns
     sim = np.full(len(i), np.nan)
+    present = tuple(c for c in ("phone_a", "phone_b") if c in cols)
+    if not present:
+        return sim
+    numbers = dict(zip(present, feats.shared_codes(present), strict=True))
+    tails = dict(zip(present, feats.shared_codes(tuple(f"{c}_tail" for c in present)), strict=True))
     pairs = [("phone_a", "phone_a"), ("phone_a", "phone_b"), ("phone_b", "phone_a"), ("phone_b", "phone_b")]
     for ca, cb in pairs:
-        if ca not in cols or cb not in cols:
+        if ca not in numbers or cb not in numbers:
             continue
-        a, b = feats.array(ca)[i], feats.array(cb)[j]
-        both = (a != "") & (b != "")
-        if not both.any():
+        idx = np.flatnonzero(feats.filled(ca)[i] & feats.filled(cb)[j])
+        if not len(idx):
             continue
-        idx = np.flatnonzero(both)
-        aa, bb = a[idx], b[idx]
+        ii, jj = i[idx], j[idx]
         part = np.zeros(len(idx))
-        part[_sim(Levenshtein.distance, aa, bb) == 1] = 0.6
-        part[feats.array(f"{ca}_tail")[i[idx]] == feats.array(f"{cb}_tail")[j[idx]]] = 0.95
-        part[aa == bb] = 1.0
+        part[_sim(Levenshtein.distance, feats.array(ca)[ii], feats.array(cb)[jj]) == 1] = 0.6
+        part[tails[ca][ii] == tails[cb][jj]] = 0.95
+        part[numbers[ca][ii] == numbers[cb][jj]] = 1.0
         sim[idx] = np.fmax(sim[idx], part)
     return sim
 
@@ -284,28 +291,61 @@ RECORD_COMPARATORS = {"email": email_sims, "dob": dob_sims, "address": address_s
                       "closedate": date_sims}
 
 
+# batches smaller than this are compared directly; bigger ones once per distinct pair of values
+DISTINCT_MIN = 64
+# ...unless the distinct pairs are nearly all of them (deduplicating would cost more than it saves)
+DISTINCT_SHARE = 0.8
+
+
+def by_distinct_values(feats: Features, names: tuple[str, ...], i: np.ndarray, j: np.ndarray,
+                       compare: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """compare(i, j) run once per distinct (values of i, values of j) and spread to every pair.
+
+    Exact for comparators whose result for a pair depends only on the two records' values of
+    `names` (all of ours: derived columns are functions of them). Generated and real exports
+    repeat names, streets, cities and companies, so big batches shrink several-fold.
+    """
+    if len(i) < DISTINCT_MIN:
+        return compare(i, j)
+    codes, count = feats.value_codes(names)
+    key = codes[i] * count + codes[j]
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if len(distinct) > DISTINCT_SHARE * len(i):
+        return compare(i, j)
+    return compare(i[first], j[first])[..., inverse.reshape(-1)]
+
+
 def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
     """Per field, the similarity of each pair (NaN where either record lacks the value)."""
     sims: dict[str, np.ndarray] = {}
     for name in rules_for(feats.object_name):
         if name == "phone":
-            sims[name] = phone_sims(feats, i, j)
+            sims[name] = by_distinct_values(feats, ("phone_a", "phone_b"), i, j,
+                                            lambda x, y: phone_sims(feats, x, y))
             continue
         if name not in feats.columns or name in ("first", "last"):
             continue
-        a, b = feats.array(name)[i], feats.array(name)[j]
-        both = np.flatnonzero((a != "") & (b != ""))
+        values = feats.array(name)
+        filled = feats.filled(name)
+        both = np.flatnonzero(filled[i] & filled[j])
         out = np.full(len(i), np.nan)
         if len(both):
             if name in RECORD_COMPARATORS:
-                out[both] = RECORD_COMPARATORS[name](feats, i[both], j[both])
+                record_compare = RECORD_COMPARATORS[name]
+                out[both] = by_distinct_values(feats, (name,), i[both], j[both],
+                                               lambda x, y, f=record_compare: f(feats, x, y))
             elif name in COMPARATORS:
-                out[both] = COMPARATORS[name](a[both], b[both])
+                compare = COMPARATORS[name]
+                out[both] = by_distinct_values(feats, (name,), i[both], j[both],
+                                               lambda x, y, f=compare, v=values: f(v[x], v[y]))
             else:
-                out[both] = (a[both] == b[both]).astype(float)
+                codes = feats.value_codes((name,))[0]
+                out[both] = (codes[i[both]] == codes[j[both]]).astype(float)
         sims[name] = out
     if feats.object_name == "contacts":
-        sims["first"], sims["last"] = _name_sims(feats, i, j)
+        names = by_distinct_values(feats, ("first", "last"), i, j,
+                                   lambda x, y: np.stack(_name_sims(feats, x, y)))
+        sims["first"], sims["last"] = names[0], names[1]
     return sims
 
 

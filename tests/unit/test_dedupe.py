@@ -296,3 +296,43 @@ def test_same_email_user_at_another_domain_is_not_evidence() -> None:
              "phone": "+494513998982", "address": "Bahnhofstraße 62a", "zip": "23552", "city": "Lübeck",
              "date_of_birth": "1968-03-03"}]
     assert groups_of(rows) == []
+
+
+@pytest.mark.parametrize("object_name", ["contacts", "companies", "deals"])
+def test_scoring_once_per_distinct_values_gives_the_same_scores(object_name: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big batches are compared once per distinct pair of values: every pair still gets its own score."""
+    from crm_migrate.dedupe import scoring
+    from crm_migrate.dedupe.features import build_features
+
+    rng = np.random.default_rng(3)
+    people = [
+        {"firstname": "Robert", "lastname": "Smith", "email": "bob@acme.com", "phone": "+14155550101",
+         "mobilephone": "+14155550102", "address": "12 Main Street", "city": "Austin", "zip": "78701",
+         "date_of_birth": "1980-03-04", "company": "Acme Inc", "name": "Acme Inc", "domain": "acme.com",
+         "dealname": "Acme renewal", "amount": "1200", "closedate": "2026-01-05"},
+        {"firstname": "Bob", "lastname": "Smyth", "email": "", "phone": "(415) 555-0101", "address": "12 Main St",
+         "city": "austin", "zip": "78702", "date_of_birth": "1980-04-03", "company": "ACME",
+         "name": "ACME", "domain": "", "dealname": "Acme renewal 2026", "amount": "1,200.00",
+         "closedate": "2026-01-15"},
+        {"firstname": "Ann", "lastname": "Lee", "email": "ann.lee@x.org", "phone": "", "address": "61 Oak Ave",
+         "city": "Denver", "zip": "", "date_of_birth": "", "company": "Globex", "name": "Globex Ltd",
+         "domain": "globex.com", "dealname": "Globex pilot", "amount": "", "closedate": ""},
+        {"firstname": "A", "lastname": "Lee Park", "email": "annlee@y.org", "phone": "+442079460000",
+         "mobilephone": "+14155550101", "address": "16 Oak Avenue", "city": "Denver", "zip": "80202",
+         "date_of_birth": "1990-12-01", "company": "", "name": "", "domain": "",
+         "dealname": "", "amount": "99", "closedate": "2026-02-01"},
+    ]
+    columns = {"contacts": CONTACT_COLUMNS, "companies": COMPANY_COLUMNS, "deals": DEAL_COLUMNS}[object_name]
+    frame = frame_of([people[k] for k in rng.integers(0, len(people), 60)], columns, filler=False)
+    feats = build_features(frame, object_name)
+    i, j = rng.integers(0, len(frame), 500), rng.integers(0, len(frame), 500)
+    batched = scoring.score_pairs(feats, i, j)
+    assert len(np.unique(feats.value_codes(("first", "last") if object_name == "contacts" else
+                                           (columns[0],))[0])) <= len(people)
+    monkeypatch.setattr(scoring, "DISTINCT_MIN", 10**9)  # every pair compared on its own
+    single = scoring.score_pairs(feats, i, j)
+    np.testing.assert_array_equal(batched.score, single.score)
+    np.testing.assert_array_equal(batched.probability, single.probability)
+    for name, sims in single.sims.items():
+        np.testing.assert_array_equal(batched.sims[name], sims)
