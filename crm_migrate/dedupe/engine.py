@@ -93,16 +93,27 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         known = np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key))
         pairs = pairs[~np.isin(pairs[:, 0] * size + pairs[:, 1], known)]
     threshold = settings.threshold
+    size = max(1, len(frame))
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []
+    scored_keys: list[np.ndarray] = []
+    scored_probs: list[np.ndarray] = []
     for start in range(0, len(pairs), SCORE_CHUNK):
         chunk = pairs[start:start + SCORE_CHUNK]
         result = scoring.score_pairs(feats, chunk[:, 0], chunk[:, 1])
         hit = result.score >= threshold
         kept.append(chunk[hit])
         kept_scores.append(result.score[hit])
+        scored_keys.append(chunk[:, 0] * size + chunk[:, 1])
+        scored_probs.append(result.probability)
     if not kept:
         return
+    # every scored pair's probability, for the chaining guard's cross pairs (no second scoring)
+    known_keys = np.concatenate(scored_keys)
+    known_order = np.argsort(known_keys, kind="stable")
+    known_keys = known_keys[known_order]
+    known_probs = np.concatenate(scored_probs)[known_order]
+    del scored_keys, scored_probs, known_order
     matched = np.concatenate(kept)
     matched_scores = np.concatenate(kept_scores)
     order = np.lexsort((matched[:, 1], matched[:, 0], -matched_scores))
@@ -120,9 +131,18 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         todo = [p for p in cross if p not in cache and p not in same_key]
         if todo:
             arr = np.asarray(todo, dtype=np.int64)
-            for p, value in zip(todo, scoring.score_pairs(feats, arr[:, 0], arr[:, 1]).probability.tolist(),
-                                strict=True):
-                cache[p] = value
+            keys = arr[:, 0] * size + arr[:, 1]
+            at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
+            found = known_keys[at] == keys
+            for p, value in zip(todo, np.where(found, known_probs[at], np.nan).tolist(), strict=True):
+                if value == value:
+                    cache[p] = value
+            rest = arr[~found]
+            if len(rest):
+                for p, value in zip(map(tuple, rest.tolist()),
+                                    scoring.score_pairs(feats, rest[:, 0], rest[:, 1]).probability.tolist(),
+                                    strict=True):
+                    cache[p] = value
         scores = [1.0 if p in same_key else cache[p] for p in cross]
         return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= mean_floor
 

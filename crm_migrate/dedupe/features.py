@@ -160,6 +160,14 @@ class Features:
         codes = self._codes[key][0]
         return [codes[k * self.size:(k + 1) * self.size] for k in range(len(names))]
 
+    def shared_count(self, names: tuple[str, ...]) -> int:
+        """How many distinct codes shared_codes(names) uses (at least 1)."""
+        key = ("\x00count", *names)
+        if key not in self._codes:
+            codes = np.concatenate(self.shared_codes(names))
+            self._codes[key] = (codes[:0], int(codes.max()) + 1 if len(codes) else 1)
+        return self._codes[key][1]
+
     def value_codes(self, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
         """Per record, an int code of its values of these columns (equal values, equal code); how many codes."""
         if names not in self._codes:

@@ -97,13 +97,21 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]],
         members_col[survivor] = ";".join(sources[m] for m in group)
         extras_for_row: dict[str, list[str]] = {}
         merged: dict[str, str] = {}
+        orders: dict[str, list[int]] = {}  # the member order depends on the rule only
         for field in fields:
             rule = settings.survivorship.get(field, default)
-            order = _order("most_complete" if rule == "keep_all" else rule, group, filled, newest)
-            values = [data[field][m] for m in order]
+            order_rule = "most_complete" if rule == "keep_all" else rule
+            order = orders.get(order_rule)
+            if order is None:
+                order = orders[order_rule] = _order(order_rule, group, filled, newest)
+            column = data[field]
+            values = [column[m] for m in order]
             kept = next((v for v in values if v), "")
             merged[field] = kept
-            distinct = _distinct([data[field][m] for m in group])
+            in_group = [column[m] for m in group]
+            if not any(in_group[1:]) or all(v == in_group[0] for v in in_group[1:]):
+                continue  # one value (or none): no conflict, nothing extra to keep
+            distinct = _distinct(in_group)
             if len(distinct) > 1:
                 conflicts.append({"group": list(group), "field": field, "values": distinct,
                                   "kept": kept, "rule": rule})

@@ -157,6 +157,16 @@ def _sim(scorer: object, a: np.ndarray, b: np.ndarray, **kwargs: object) -> np.n
     return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=1, **kwargs), dtype=float)
 
 
+def _one_edit(a: np.ndarray, b: np.ndarray, weights: tuple[int, int, int] | None = None) -> np.ndarray:
+    """Whether each pair is exactly one edit apart (the distance search stops beyond 1)."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    kwargs: dict[str, object] = {"weights": weights} if weights else {}
+    distance = process.cpdist(list(a), list(b), scorer=Levenshtein.distance, workers=1, score_cutoff=1,
+                              scorer_kwargs=kwargs or None)
+    return np.asarray(distance) == 1
+
+
 def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _sim(JaroWinkler.normalized_similarity, a, b)
 
@@ -212,7 +222,7 @@ def dob_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     sim = np.zeros(len(i))
     year = feats.value_codes(("dob_year",))[0]
     sim[year[i] == year[j]] = 0.3
-    sim[_sim(Levenshtein.distance, a, b) == 1] = 0.7
+    sim[_one_edit(a, b)] = 0.7
     dob, swapped = feats.shared_codes(("dob", "dob_swapped"))
     sim[dob[i] == swapped[j]] = 0.9
     sim[dob[i] == dob[j]] = 1.0
@@ -228,9 +238,9 @@ def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     differ = np.flatnonzero((na != "") & (nb != "") & (na != nb))
     if len(differ):
         # a slip (16/61, 202/20) is a typo more often than a neighbour; other numbers: neighbours
-        typo = _sim(Levenshtein.distance, na[differ], nb[differ], scorer_kwargs={"weights": (1, 1, 2)}) == 1
+        typo = _one_edit(na[differ], nb[differ], weights=(1, 1, 2))
         swapped = np.array([sorted(x) == sorted(y) for x, y in zip(na[differ], nb[differ], strict=True)])
-        one_digit = _sim(Levenshtein.distance, na[differ], nb[differ]) == 1
+        one_digit = _one_edit(na[differ], nb[differ])
         sim[differ] *= np.where(typo | swapped, 0.9, np.where(one_digit, 0.7, 0.5))
     sim[a == b] = 1.0
     return sim
@@ -238,7 +248,7 @@ def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def zip_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Postcodes: equal 1, one character off 0.5."""
-    sim = np.where(_sim(Levenshtein.distance, a, b) == 1, 0.5, 0.0)
+    sim = np.where(_one_edit(a, b), 0.5, 0.0)
     sim[a == b] = 1.0
     return sim
 
@@ -253,7 +263,7 @@ def text_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def date_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Dates: equal 1, same month 0.7, one digit wrong 0.6."""
     a, b = feats.array("closedate")[i], feats.array("closedate")[j]
-    sim = np.where(_sim(Levenshtein.distance, a, b) == 1, 0.6, 0.0)
+    sim = np.where(_one_edit(a, b), 0.6, 0.0)
     same_month = feats.array("closedate_month")[i] == feats.array("closedate_month")[j]
     sim[same_month] = np.maximum(sim[same_month], 0.7)
     sim[a == b] = 1.0
@@ -278,7 +288,7 @@ def phone_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
             continue
         ii, jj = i[idx], j[idx]
         part = np.zeros(len(idx))
-        part[_sim(Levenshtein.distance, feats.array(ca)[ii], feats.array(cb)[jj]) == 1] = 0.6
+        part[_one_edit(feats.array(ca)[ii], feats.array(cb)[jj])] = 0.6
         part[tails[ca][ii] == tails[cb][jj]] = 0.95
         part[numbers[ca][ii] == numbers[cb][jj]] = 1.0
         sim[idx] = np.fmax(sim[idx], part)
@@ -307,12 +317,15 @@ def by_distinct_values(feats: Features, names: tuple[str, ...], i: np.ndarray, j
     """
     if len(i) < DISTINCT_MIN:
         return compare(i, j)
+    import pandas as pd
+
     codes, count = feats.value_codes(names)
-    key = codes[i] * count + codes[j]
-    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse, distinct = pd.factorize(codes[i] * count + codes[j])
     if len(distinct) > DISTINCT_SHARE * len(i):
         return compare(i, j)
-    return compare(i[first], j[first])[..., inverse.reshape(-1)]
+    one = np.empty(len(distinct), dtype=np.int64)
+    one[inverse] = np.arange(len(i))  # any pair with those values stands for them all
+    return compare(i[one], j[one])[..., inverse]
 
 
 def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -343,26 +356,44 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
                 out[both] = (codes[i[both]] == codes[j[both]]).astype(float)
         sims[name] = out
     if feats.object_name == "contacts":
-        names = by_distinct_values(feats, ("first", "last"), i, j,
-                                   lambda x, y: np.stack(_name_sims(feats, x, y)))
-        sims["first"], sims["last"] = names[0], names[1]
+        sims["first"], sims["last"] = _name_sims(feats, i, j)
     return sims
+
+
+def _on_distinct(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
+                 code_a: np.ndarray, code_b: np.ndarray, count: int) -> np.ndarray:
+    """compare(a, b) once per distinct pair of values (codes: equal values, equal code)."""
+    if len(a) < DISTINCT_MIN:
+        return compare(a, b)
+    import pandas as pd
+
+    inverse, distinct = pd.factorize(code_a * count + code_b)
+    if len(distinct) > DISTINCT_SHARE * len(a):
+        return compare(a, b)
+    one = np.empty(len(distinct), dtype=np.int64)
+    one[inverse] = np.arange(len(a))
+    return compare(a[one], b[one])[inverse]
 
 
 def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, last) similarities, taking the names swapped where that fits better."""
     f1, f2 = feats.array("first")[i], feats.array("first")[j]
     l1, l2 = feats.array("last")[i], feats.array("last")[j]
+    fc, lc = feats.shared_codes(("first", "last"))
+    count = feats.shared_count(("first", "last"))
+    fc1, fc2, lc1, lc2 = fc[i], fc[j], lc[i], lc[j]
     first, last = np.full(len(i), np.nan), np.full(len(i), np.nan)
-    has_f = np.flatnonzero((f1 != "") & (f2 != ""))
-    has_l = np.flatnonzero((l1 != "") & (l2 != ""))
-    first[has_f] = first_name_sims(f1[has_f], f2[has_f])
-    last[has_l] = last_name_sims(l1[has_l], l2[has_l])
+    ff1, ff2 = feats.filled("first")[i], feats.filled("first")[j]
+    lf1, lf2 = feats.filled("last")[i], feats.filled("last")[j]
+    has_f = np.flatnonzero(ff1 & ff2)
+    has_l = np.flatnonzero(lf1 & lf2)
+    first[has_f] = _on_distinct(first_name_sims, f1[has_f], f2[has_f], fc1[has_f], fc2[has_f], count)
+    last[has_l] = _on_distinct(last_name_sims, l1[has_l], l2[has_l], lc1[has_l], lc2[has_l], count)
     straight = np.nan_to_num(first) + np.nan_to_num(last)
-    four = np.flatnonzero((f1 != "") & (f2 != "") & (l1 != "") & (l2 != "") & (straight < 1.9))
+    four = np.flatnonzero(ff1 & ff2 & lf1 & lf2 & (straight < 1.9))
     if len(four):
-        sf = first_name_sims(f1[four], l2[four])
-        sl = last_name_sims(l1[four], f2[four])
+        sf = _on_distinct(first_name_sims, f1[four], l2[four], fc1[four], lc2[four], count)
+        sl = _on_distinct(last_name_sims, l1[four], f2[four], lc1[four], fc2[four], count)
         better = sf + sl > straight[four]
         first[four[better]] = sf[better] * 0.98
         last[four[better]] = sl[better] * 0.98
