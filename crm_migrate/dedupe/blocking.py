@@ -194,5 +194,5 @@ def candidate_pairs(feats: Features) -> np.ndarray:
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     size = max(feats.size, 1)
-    flat = pd.unique(pairs[:, 0] * size + pairs[:, 1])
+    flat = np.unique(pairs[:, 0] * size + pairs[:, 1])  # sorted: scoring order does not matter
     return np.stack([flat // size, flat % size], axis=1)

@@ -110,10 +110,11 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         return
     # every scored pair's probability, for the chaining guard's cross pairs (no second scoring)
     known_keys = np.concatenate(scored_keys)
-    known_order = np.argsort(known_keys, kind="stable")
-    known_keys = known_keys[known_order]
-    known_probs = np.concatenate(scored_probs)[known_order]
-    del scored_keys, scored_probs, known_order
+    known_probs = np.concatenate(scored_probs)
+    del scored_keys, scored_probs
+    if len(known_keys) > 1 and not bool(np.all(known_keys[1:] > known_keys[:-1])):
+        known_order = np.argsort(known_keys, kind="stable")
+        known_keys, known_probs = known_keys[known_order], known_probs[known_order]
     matched = np.concatenate(kept)
     matched_scores = np.concatenate(kept_scores)
     order = np.lexsort((matched[:, 1], matched[:, 0], -matched_scores))

@@ -208,7 +208,9 @@ def email_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     the name again, so it counts as no information (NaN) rather than as agreement.
     """
     ua, ub = feats.array("email_user")[i], feats.array("email_user")[j]
-    sim = 0.5 * _sim(Levenshtein.normalized_similarity, ua, ub)
+    users, count = feats.value_codes(("email_user",))
+    sim = 0.5 * _on_distinct(lambda x, y: _sim(Levenshtein.normalized_similarity, x, y), ua, ub,
+                             users[i], users[j], count)
     nodots = feats.value_codes(("email_user_nodots",))[0]
     sim[feats.filled("email_user_nodots")[i] & (nodots[i] == nodots[j])] = np.nan
     email = feats.value_codes(("email",))[0]
