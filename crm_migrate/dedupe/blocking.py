@@ -176,23 +176,31 @@ def candidate_pairs(feats: Features) -> np.ndarray:
         key_sets = deal_keys(feats)
     names = sort_key(feats)
     rank = pd.Series(names).rank(method="first").to_numpy(dtype=np.int64)
+    size = max(feats.size, 1)
+
+    def pair_keys(pairs: np.ndarray) -> np.ndarray:
+        """(i, j) pairs as one int each, i*size + j with i < j (8 bytes a pair, not 16)."""
+        low, high = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
+        other = low != high
+        return low[other] * size + high[other]
+
     found = []
-    for record_list, keys in key_sets.values():
+    for kind in list(key_sets):
+        record_list, keys = key_sets.pop(kind)
         if len(record_list) < 2:
             continue
         records = np.asarray(record_list, dtype=np.int64)
         codes, _ = pd.factorize(pd.Series(keys, dtype=object))
-        found.append(pairs_from_keys(records, np.asarray(codes, dtype=np.int64), rank[records]))
+        del record_list, keys
+        found.append(pair_keys(pairs_from_keys(records, np.asarray(codes, dtype=np.int64), rank[records])))
     # sorted neighbourhood over the whole name order catches typos the keys miss
     has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names]))
     if len(has_name) > 1:
-        found.append(pairs_from_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
-                                     rank[has_name], cap=1, window=NEIGHBOURHOOD_WINDOW))
+        found.append(pair_keys(pairs_from_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
+                                               rank[has_name], cap=1, window=NEIGHBOURHOOD_WINDOW)))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(found)
-    pairs = np.sort(pairs, axis=1)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    size = max(feats.size, 1)
-    flat = np.unique(pairs[:, 0] * size + pairs[:, 1])  # sorted: scoring order does not matter
+    flat = np.concatenate(found)
+    del found
+    flat = np.unique(flat)  # sorted: scoring order does not matter
     return np.stack([flat // size, flat % size], axis=1)

@@ -104,11 +104,14 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         hit = result.score >= threshold
         kept.append(chunk[hit])
         kept_scores.append(result.score[hit])
-        scored_keys.append(chunk[:, 0] * size + chunk[:, 1])
-        scored_probs.append(result.probability)
+        # kept for the guard where it may decide (below CHAIN_FLOOR a lookup misses and rescoring
+        # gives the same value): most candidate pairs are clear non-matches, so this stays small
+        useful = result.probability >= CHAIN_FLOOR
+        scored_keys.append(chunk[useful, 0] * size + chunk[useful, 1])
+        scored_probs.append(result.probability[useful])
     if not kept:
         return
-    # every scored pair's probability, for the chaining guard's cross pairs (no second scoring)
+    # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring)
     known_keys = np.concatenate(scored_keys)
     known_probs = np.concatenate(scored_probs)
     del scored_keys, scored_probs
@@ -133,11 +136,13 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         if todo:
             arr = np.asarray(todo, dtype=np.int64)
             keys = arr[:, 0] * size + arr[:, 1]
-            at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
-            found = known_keys[at] == keys
-            for p, value in zip(todo, np.where(found, known_probs[at], np.nan).tolist(), strict=True):
-                if value == value:
-                    cache[p] = value
+            found = np.zeros(len(keys), dtype=bool)
+            if len(known_keys):
+                at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
+                found = known_keys[at] == keys
+                for p, hit, value in zip(todo, found.tolist(), known_probs[at].tolist(), strict=True):
+                    if hit:
+                        cache[p] = value
             rest = arr[~found]
             if len(rest):
                 for p, value in zip(map(tuple, rest.tolist()),
