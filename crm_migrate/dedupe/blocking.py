@@ -13,6 +13,10 @@ from crm_migrate.dedupe.nicknames import nickname_keys
 BLOCK_CAP = 200
 BIG_BLOCK_WINDOW = 12
 NEIGHBOURHOOD_WINDOW = 3
+# at most about this many candidate pairs per record over all key kinds: past it (a million
+# generated rows with few distinct names, streets and cities), the kinds with the most pairs
+# get a lower all-pairs cap, then a narrower window, until the estimate fits (bounds time and memory)
+PAIR_BUDGET = 100
 
 
 def _phonetic(word: str) -> str:
@@ -164,6 +168,32 @@ def pairs_from_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray,
     return np.concatenate(found)
 
 
+def estimated_pairs(sizes: np.ndarray, cap: int, window: int) -> int:
+    """Pairs pairs_from_keys yields for blocks of these sizes (big blocks: an upper bound)."""
+    small, big = sizes[sizes <= cap], sizes[sizes > cap]
+    return int((small * (small - 1) // 2).sum() + (big * (window - 1)).sum())
+
+
+def pair_limits(block_sizes: dict[str, np.ndarray], budget: int) -> dict[str, tuple[int, int]]:
+    """(cap, window) per key kind: the defaults unless the estimated pairs exceed the budget."""
+    limits = {kind: (BLOCK_CAP, BIG_BLOCK_WINDOW) for kind in block_sizes}
+    counts = {kind: estimated_pairs(sizes, BLOCK_CAP, BIG_BLOCK_WINDOW) for kind, sizes in block_sizes.items()}
+    while counts and sum(counts.values()) > budget:
+        kind = max((k for k in counts if limits[k][1] > 2 or limits[k][0] > limits[k][1]),
+                   key=lambda k: counts[k], default=None)
+        if kind is None:
+            break
+        cap, window = limits[kind]
+        if cap > window:
+            cap = max(window, cap // 2)
+        else:
+            window = max(2, window // 2)
+            cap = window
+        limits[kind] = (cap, window)
+        counts[kind] = estimated_pairs(block_sizes[kind], cap, window)
+    return limits
+
+
 def candidate_pairs(feats: Features) -> np.ndarray:
     """Unique (i, j) pairs, i < j, worth scoring."""
     import pandas as pd
@@ -184,15 +214,21 @@ def candidate_pairs(feats: Features) -> np.ndarray:
         other = low != high
         return low[other] * size + high[other]
 
-    found = []
+    blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for kind in list(key_sets):
         record_list, keys = key_sets.pop(kind)
         if len(record_list) < 2:
             continue
-        records = np.asarray(record_list, dtype=np.int64)
         codes, _ = pd.factorize(pd.Series(keys, dtype=object))
+        codes = np.asarray(codes, dtype=np.int64)
+        blocks[kind] = (np.asarray(record_list, dtype=np.int64), codes, np.bincount(codes))
         del record_list, keys
-        found.append(pair_keys(pairs_from_keys(records, np.asarray(codes, dtype=np.int64), rank[records])))
+    limits = pair_limits({kind: sizes for kind, (_, _, sizes) in blocks.items()}, PAIR_BUDGET * size)
+    found = []
+    for kind, (records, codes, _) in blocks.items():
+        cap, window = limits[kind]
+        found.append(pair_keys(pairs_from_keys(records, codes, rank[records], cap=cap, window=window)))
+    del blocks
     # sorted neighbourhood over the whole name order catches typos the keys miss
     has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names]))
     if len(has_name) > 1:
