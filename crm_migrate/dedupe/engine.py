@@ -20,6 +20,8 @@ CHAIN_SLACK = 0.25
 CHAIN_FLOOR = 0.05
 # beyond this many cross pairs only each member against the other group's first members is checked
 CHAIN_CHECK_LIMIT = 400
+# scored pairs at least this probable are remembered for the guard (about 1 in 6 candidate pairs)
+GUARD_KEEP = 1e-4
 
 
 def _not_duplicate_links(frame: pd.DataFrame, settings: DedupeSettings) -> list[tuple[int, int]]:
@@ -104,9 +106,9 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         hit = result.score >= threshold
         kept.append(chunk[hit])
         kept_scores.append(result.score[hit])
-        # kept for the guard where it may decide (below CHAIN_FLOOR a lookup misses and rescoring
-        # gives the same value): most candidate pairs are clear non-matches, so this stays small
-        useful = result.probability >= CHAIN_FLOOR
+        # kept for the guard's lookups (a pair not kept is rescored, to the same value); most
+        # candidate pairs are clear non-matches far below GUARD_KEEP, so this stays small
+        useful = result.probability >= GUARD_KEEP
         scored_keys.append(chunk[useful, 0] * size + chunk[useful, 1])
         scored_probs.append(result.probability[useful])
     if not kept:
