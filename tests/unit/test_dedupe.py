@@ -336,3 +336,28 @@ def test_scoring_once_per_distinct_values_gives_the_same_scores(object_name: str
     np.testing.assert_array_equal(batched.probability, single.probability)
     for name, sims in single.sims.items():
         np.testing.assert_array_equal(batched.sims[name], sims)
+
+
+def test_pair_budget_leaves_ordinary_blocks_alone_and_cuts_the_biggest_kind_first() -> None:
+    """Blocking stays all-pairs within the budget; past it the kind with most pairs is narrowed."""
+    from crm_migrate.dedupe.blocking import (
+        BIG_BLOCK_WINDOW,
+        BLOCK_CAP,
+        estimated_pairs,
+        pair_limits,
+    )
+
+    sizes = {"name": np.array([150] * 10), "zip": np.array([3] * 500), "addr": np.array([2] * 100)}
+    total = sum(estimated_pairs(s, BLOCK_CAP, BIG_BLOCK_WINDOW) for s in sizes.values())
+    assert pair_limits(sizes, total) == dict.fromkeys(sizes, (BLOCK_CAP, BIG_BLOCK_WINDOW))
+    limits = pair_limits(sizes, total // 4)
+    assert limits["name"][0] < BLOCK_CAP
+    assert limits["zip"] == limits["addr"] == (BLOCK_CAP, BIG_BLOCK_WINDOW)
+    assert sum(estimated_pairs(s, *limits[k]) for k, s in sizes.items()) <= total // 4
+    # the estimate is what pairs_from_keys yields (an upper bound for windowed blocks)
+    records = np.arange(160)
+    codes = np.array([0] * 150 + [1] * 10)
+    assert len(pairs_from_keys(records, codes, records, cap=200, window=12)) == 150 * 149 // 2 + 45
+    for cap, window in ((100, 12), (6, 6)):
+        pairs = pairs_from_keys(records, codes, records, cap=cap, window=window)
+        assert len(pairs) <= estimated_pairs(np.array([150, 10]), cap, window) < 150 * 149 // 2
