@@ -236,7 +236,12 @@ def candidate_pairs(feats: Features) -> np.ndarray:
                                                rank[has_name], cap=1, window=NEIGHBOURHOOD_WINDOW)))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
-    flat = np.concatenate(found)
+    flat = np.empty(sum(len(part) for part in found), dtype=np.int64)
+    at = 0
+    for k, part in enumerate(found):  # copied in and released one by one: half the peak memory
+        flat[at:at + len(part)] = part
+        at += len(part)
+        found[k] = part[:0]
     del found
     flat.sort()  # in place, and faster than np.unique's hashing; scoring order does not matter
     if len(flat) > 1:

@@ -90,18 +90,18 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
 
     feats = build_features(frame, object_name)
     pairs = candidate_pairs(feats)
-    if len(same_key) and len(pairs):
-        size = max(1, len(frame))
-        known = np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key))
-        pairs = pairs[~np.isin(pairs[:, 0] * size + pairs[:, 1], known)]
     threshold = settings.threshold
     size = max(1, len(frame))
+    # pairs already joined by the same key are not scored (filtered per chunk: no copy of all pairs)
+    same = np.sort(np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key)))
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []
     scored_keys: list[np.ndarray] = []
     scored_probs: list[np.ndarray] = []
     for start in range(0, len(pairs), SCORE_CHUNK):
         chunk = pairs[start:start + SCORE_CHUNK]
+        if len(same):
+            chunk = chunk[~np.isin(chunk[:, 0] * size + chunk[:, 1], same)]
         result = scoring.score_pairs(feats, chunk[:, 0], chunk[:, 1])
         hit = result.score >= threshold
         kept.append(chunk[hit])
