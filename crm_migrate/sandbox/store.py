@@ -106,6 +106,13 @@ def _row_to_record(row: tuple[Any, ...]) -> Record:
 _COLUMNS = "id, object, props, created_ms, updated_ms, archived, archived_ms"
 
 
+def _in_chunks(values: list[Any], size: int = 500) -> Iterator[tuple[list[Any], str]]:
+    """Values in chunks small enough for one SQL `IN (...)`, with that chunk's placeholders."""
+    for start in range(0, len(values), size):
+        chunk = values[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 class Reader:
     """Read queries over one connection (used by both readers and the write transaction)."""
 
@@ -124,9 +131,7 @@ class Reader:
         """Live records of this object among the ids, by id."""
         wanted = list(dict.fromkeys(ids))
         found: dict[int, Record] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(wanted):
             rows = self.conn.execute(
                 f"SELECT {_COLUMNS} FROM records WHERE object = ? AND archived = 0 "
                 f"AND id IN ({marks})",
@@ -140,9 +145,7 @@ class Reader:
         """Live record ids holding these values of a unique property, by value."""
         wanted = list(dict.fromkeys(values))
         found: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(wanted):
             rows = self.conn.execute(
                 f"SELECT value, record_id FROM uniques WHERE object = ? AND prop = ? "
                 f"AND value IN ({marks})",
@@ -155,9 +158,7 @@ class Reader:
         """Live record ids whose value of a unique property equals one of values, ignoring case."""
         wanted = list(dict.fromkeys(v.lower() for v in values))
         found: list[int] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _in_chunks(wanted):
             rows = self.conn.execute(
                 f"SELECT record_id FROM uniques WHERE object = ? AND prop = ? "
                 f"AND lower(value) IN ({marks})",
