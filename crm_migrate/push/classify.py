@@ -59,7 +59,12 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: str
     """Fit the planned upserts to the key the target writes by: `email` (planned for
     contacts), `crm_migrate_id` (planned for the rest), another natural field (upsert by its
     value when the row has one, else create) or none (create)."""
-    rows = journal.rows("kind = ? AND state = 'pending' AND op LIKE 'upsert:%'", (kind,))
+    if id_property == "email":
+        return  # the plan's keys already fit: nothing to read or rewrite
+    where = "kind = ? AND state = 'pending' AND op LIKE 'upsert:%'"
+    if id_property == ID_PROPERTY:
+        where += " AND op = 'upsert:email'"  # only these change
+    rows = journal.rows(where, (kind,))
     run_id = str(journal.get("run_id"))
     changes: list[tuple[str, str | None, int]] = []
     for row in rows:
@@ -89,6 +94,11 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
             f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}",
             (kind,))]
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed)
+    if snapshot == {} and object_name != "companies":
+        # an empty target holds none of them (companies still go by name below)
+        with journal.transaction() as conn:
+            conn.execute(f"UPDATE rows SET existed = 0 WHERE {where}", (kind,))
+        return 0
     updates = 0
     last_seq = 0
     while True:
