@@ -168,8 +168,10 @@ def main() -> int:
         big = make_csv(args.rows)
         print(f"input: {big} ({big.stat().st_size / 1e6:.0f} MB, generated/reused in "
               f"{time.perf_counter() - t0:.1f} s)")
-        report("baseline 1,000 rows", *asyncio.run(run(small)))
+        # the big file first, in a cold process: a user meets every first-time cost with it
         worst = report(f"{args.rows:,} rows", *asyncio.run(run(big, full=args.full)))
+        report("baseline 1,000 rows (same process, after the big file)",
+               *asyncio.run(run(small)))
     verdict = "OK" if worst < 100 else "SLOW"
     print(f"\nworst key with {args.rows:,} rows: {worst:.1f} ms (target < 100 ms): {verdict}")
     return 0

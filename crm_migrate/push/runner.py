@@ -90,6 +90,7 @@ def start_push(
     on_progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    token: str | None = None,
     max_failure_rate: float = 0.02,
     concurrency: int | None = None,
     associate: bool = True,
@@ -97,13 +98,14 @@ def start_push(
     """Clean (unless `clean_result` is given), journal every record as pending, then push.
 
     A dry run classifies against the target (reads only) in a throw-away journal and
-    writes no journal at `journal_path`.
+    writes no journal at `journal_path`. `token` (e.g. typed into the wizard) is used for this
+    call only, in memory; it is never written to the journal.
     """
     target = _check_target(target)
     if target not in ("sandbox", "file") and transport is None:
         from crm_migrate.secrets import get_token
 
-        if not get_token(target):
+        if not (token or get_token(target)):
             raise AuthError(f"no credentials for {target}: run `crm-migrate auth set {target}` "
                             "or set CRM_MIGRATE_TOKEN")
     associate = associate and target != "file"
@@ -142,14 +144,14 @@ def start_push(
         try:
             journal = Journal.create(scratch / "dry-run.journal", meta, rows)
             try:
-                return asyncio.run(_dry_run(journal, transport))
+                return asyncio.run(_dry_run(journal, transport, token))
             finally:
                 journal.close()
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
     journal = Journal.create(journal_path, meta, rows)
     journal.acquire()
-    return _run(journal, on_progress, should_stop, transport)
+    return _run(journal, on_progress, should_stop, transport, token)
 
 
 def resume_push(
@@ -159,6 +161,7 @@ def resume_push(
     on_progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    token: str | None = None,
 ) -> RunSummary:
     """Carry on an interrupted run: reconcile in-flight batches first, then send the rest."""
     journal = Journal.open(journal_path)
@@ -182,7 +185,7 @@ def resume_push(
     except BaseException:
         journal.close()
         raise
-    return _run(journal, on_progress, should_stop, transport)
+    return _run(journal, on_progress, should_stop, transport, token)
 
 
 def _changes(meta: dict[str, Any]) -> str | None:
@@ -245,12 +248,13 @@ def rollback_push(
     *,
     on_progress: ProgressFn | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    token: str | None = None,
 ) -> RunSummary:
     """Archive what the run created and restore what it updated; state rolled_back."""
     journal = Journal.open(journal_path)
     try:
         journal.acquire()
-        return asyncio.run(_rollback(journal, on_progress, transport))
+        return asyncio.run(_rollback(journal, on_progress, transport, token))
     finally:
         journal.close()
 
@@ -282,15 +286,16 @@ def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
-         transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+         transport: httpx.AsyncBaseTransport | None, token: str | None = None) -> RunSummary:
     try:
-        return asyncio.run(_drive(journal, on_progress, should_stop, transport))
+        return asyncio.run(_drive(journal, on_progress, should_stop, transport, token))
     finally:
         journal.close()
 
 
 async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
-                 transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+                 transport: httpx.AsyncBaseTransport | None, token: str | None = None
+                 ) -> RunSummary:
     from crm_migrate.connectors import get_connector
 
     meta = journal.meta()
@@ -307,7 +312,7 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
 
     try:
         with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-            connector = get_connector(meta["target"], url=url, transport=transport)
+            connector = get_connector(meta["target"], url=url, transport=transport, token=token)
             common: dict[str, Any] = {
                 "batch_size": int(meta.get("batch_size") or connector.max_batch),
                 "concurrency": int(meta.get("concurrency")
@@ -404,13 +409,14 @@ def _finish(journal: Journal, message: str | None, stop_reason: str | None,
                       message=message)
 
 
-async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
+                   token: str | None = None) -> RunSummary:
     from crm_migrate.connectors import get_connector
 
     meta = journal.meta()
     obj = str(meta["object"])
     with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport)
+        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
         try:
             if journal.rows("kind = 'company'", limit=1):
                 await classify(journal, connector, "companies", "company")
@@ -450,7 +456,8 @@ async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
 
 
 async def _rollback(journal: Journal, on_progress: ProgressFn | None,
-                    transport: httpx.AsyncBaseTransport | None) -> RunSummary:
+                    transport: httpx.AsyncBaseTransport | None, token: str | None = None
+                    ) -> RunSummary:
     from crm_migrate.connectors import get_connector
     from crm_migrate.push.rollback import undo
 
@@ -460,7 +467,7 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
         return RunSummary(status=status, exit_code=0, message="already rolled back")
     meter = ProgressMeter(journal)
     with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport)
+        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
         try:
             await _settle_in_flight(journal, connector, str(meta["object"]))
             errors = await undo(journal, connector, str(meta["object"]), on_batch=(

@@ -150,3 +150,30 @@ def test_contacts_naming_one_existing_company_two_ways_update_it_in_separate_bat
     companies = all_records(sandbox_server.url, "companies", ("name", "domain"))
     assert sorted(c["properties"]["domain"] for c in companies) == sorted(
         f"acme{n}.com" for n in range(12))
+
+
+def test_a_token_given_to_the_call_is_used_and_never_journalled(tmp_path: Path,
+                                                                input_file: str) -> None:
+    """The wizard passes a typed (unsaved) token: push, resume and rollback use it in memory."""
+    import pytest
+
+    from crm_migrate.errors import AuthError
+    from crm_migrate.push.runner import resume_push, rollback_push
+    from crm_migrate.sandbox.serve import SandboxServer
+
+    typed = "typed" + "-only-in-memory-7f3a"
+    with SandboxServer(tmp_path / "crm.sqlite3", token=typed) as server:
+        with pytest.raises(AuthError):  # the keyring/default token is not this server's
+            start_push(paths=[input_file], profile=profile(), profile_path=None,
+                       target="sandbox", url=server.url, journal_path=tmp_path / "a.journal",
+                       clean_result=clean_result([contact(1)]))
+        journal = tmp_path / "b.journal"
+        summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                             target="sandbox", url=server.url, journal_path=journal,
+                             clean_result=clean_result([contact(i) for i in range(1, 6)]),
+                             token=typed)
+        assert summary.status["created"] == 5
+        assert resume_push(journal, token=typed).status["state"] == "completed"
+        assert rollback_push(journal, token=typed).status["state"] == "rolled_back"
+    assert typed.encode() not in journal.read_bytes()
+    assert not any(typed.encode() in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())

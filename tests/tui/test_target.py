@@ -32,7 +32,7 @@ async def test_connection_test_and_token_to_keyring(make_app, contacts_csv: Path
         # the token is shown masked and goes to the keyring, not to the state
         assert token.password
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isolated_env["keyring"].store  # stored
         assert "wrong-token-1234" in isolated_env["keyring"].store.values()
         assert app.state.token is None and token.value == ""
@@ -73,3 +73,33 @@ async def test_file_target_writes_an_import_file(make_app, contacts_csv: Path, t
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(app.state.clean_result.records) == 6
+
+
+async def test_a_slow_keyring_never_holds_up_the_step(make_app, contacts_csv: Path,
+                                                     isolated_env: dict[str, Any],
+                                                     monkeypatch: Any) -> None:
+    """An OS keyring can take seconds (D-Bus, an unlock prompt): it is asked off the UI thread."""
+    import threading
+
+    keyring = isolated_env["keyring"]
+    keyring.store[("crm-migrate", "hubspot")] = "pat-na1-" + "0" * 28 + "abcd"
+    release = threading.Event()
+    real_get = keyring.get_password
+
+    def slow_get(service: str, username: str) -> str | None:
+        release.wait(5)
+        return real_get(service, username)
+
+    monkeypatch.setattr(keyring, "get_password", slow_get)
+    app = make_app(contacts_csv, target="hubspot")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.goto("target")
+        await pilot.pause()
+        # had the step waited for the keyring (held for 5 s), it would name the keyring here
+        assert not release.is_set()
+        assert "No token for hubspot" in str(app.pane.query_one("#target-status").render())
+        release.set()
+        await settle(app, pilot)
+        status = str(app.pane.query_one("#target-status").render())
+        assert status == "Token for hubspot from the OS keyring.", status

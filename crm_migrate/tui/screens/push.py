@@ -141,7 +141,8 @@ class PushStep(WizardStep):
         if kind in ("resume", "resume-force"):
             assert state.journal_path is not None
             outcome: Any = resume_push(state.journal_path, force=(kind == "resume-force"),
-                                       on_progress=report, should_stop=self.stop_event.is_set)
+                                       on_progress=report, should_stop=self.stop_event.is_set,
+                                       token=state.token)
             self.post_message(PushFinished(push_status(state.journal_path), kind))
             return
         state.apply_choices()
@@ -155,7 +156,7 @@ class PushStep(WizardStep):
             target=state.target, url=state.push_url(), journal_path=journal,
             region=state.region, batch_size=state.batch_size, dry_run=(kind == "dry-run"),
             clean_result=state.clean_result,
-            on_progress=report, should_stop=self.stop_event.is_set)
+            on_progress=report, should_stop=self.stop_event.is_set, token=state.token)
         summary = push_status(journal) if kind == "push" else _as_dict(outcome)
         self.post_message(PushFinished(summary, kind))
 

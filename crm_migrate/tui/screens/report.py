@@ -123,7 +123,7 @@ class ReportStep(WizardStep):
             self.post_message(PushFinished({"error": f"Rollback: {unavailable(exc)}"}, "rollback"))
             return
         assert self.state.journal_path is not None
-        rollback_push(self.state.journal_path)
+        rollback_push(self.state.journal_path, token=self.state.token)
         self.post_message(PushFinished(push_status(self.state.journal_path), "rollback"))
 
     @on(PushFinished)

@@ -88,26 +88,47 @@ class TargetStep(WizardStep):
         if state.demo and state.target == "sandbox":
             status.update("Embedded sandbox CRM (started by `crm-migrate demo`): no account needed.")
             return
-        try:
-            from crm_migrate.secrets import mask, token_source
-        except ImportError as exc:
-            status.update(f"Credentials: {unavailable(exc)}")
-            return
-        source = {"keyring": "the OS keyring", "env": "CRM_MIGRATE_TOKEN"}.get(token_source(state.target))
         if state.token:
-            status.update(f"Token entered: {mask(state.token)}. The connection test uses it; "
-                          "pushes read the keyring, so ctrl+s stores it.")
-        elif source:
-            status.update(f"Token for {state.target} from {source}.")
-        elif state.target == "sandbox" and not state.url:
-            status.update("No URL: the built-in sandbox CRM runs in-process; no account needed.")
-        elif state.target == "sandbox":
-            status.update("Sandbox at this URL: its default token is used unless you enter one.")
-        elif state.target == "file":
-            status.update("File target: writes a ready-to-import .csv/.xlsx at the path in URL "
-                          "(its name picks the CRM layout, e.g. salesforce-contacts.csv).")
-        else:
-            status.update(f"No token for {state.target} yet: enter one and press ctrl+s.")
+            from crm_migrate.secrets import mask
+
+            status.update(f"Token entered: {mask(state.token)}. This session's connection test and "
+                          "push use it; ctrl+s stores it in the keyring for later sessions.")
+            return
+        status.update(self._without_stored_token())
+        self.look_up_token_source(state.target)
+
+    def _without_stored_token(self) -> str:
+        state = self.state
+        if state.target == "sandbox" and not state.url:
+            return "No URL: the built-in sandbox CRM runs in-process; no account needed."
+        if state.target == "sandbox":
+            return "Sandbox at this URL: its default token is used unless you enter one."
+        if state.target == "file":
+            return ("File target: writes a ready-to-import .csv/.xlsx at the path in URL "
+                    "(its name picks the CRM layout, e.g. salesforce-contacts.csv).")
+        return f"No token for {state.target} yet: enter one and press ctrl+s."
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="token-source")
+    def look_up_token_source(self, target: str) -> None:
+        """Ask the keyring off the UI thread (an OS keyring can take a while, or prompt)."""
+        try:
+            from crm_migrate.secrets import token_source
+
+            found = token_source(target)
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise their own errors
+            self.app.call_from_thread(self._token_source_found, target, None, one_line(exc))
+            return
+        self.app.call_from_thread(self._token_source_found, target, found, None)
+
+    def _token_source_found(self, target: str, source: str | None, error: str | None) -> None:
+        if target != self.state.target or self.state.token:
+            return  # the user moved on meanwhile
+        status = self.query_one("#target-status", Static)
+        if error:
+            status.update(f"Credentials: {error}")
+        elif source and source != "none":
+            where = {"keyring": "the OS keyring", "env": "CRM_MIGRATE_TOKEN"}.get(source, source)
+            status.update(f"Token for {target} from {where}.")
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:
