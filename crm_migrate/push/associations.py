@@ -30,17 +30,20 @@ async def _associate(connector: Connector, pairs: list[tuple[str, str]],
 
 
 async def associate_contacts(journal: Journal, connector: Connector) -> None:
-    """Associate done contacts with their done companies; mark each pair done or failed."""
+    """Associate written (or already up-to-date) contacts with their companies, written or
+    already up to date; mark each pair done or failed."""
     rows = journal.conn.execute(
         "SELECT r.seq, r.target_id, c.target_id, c.state FROM rows r JOIN rows c "
-        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.state = 'done' "
-        "AND r.assoc = 'pending' AND c.state IN ('done', 'failed', 'skipped')").fetchall()
-    lost = [(seq, "failed", "its company could not be written") for seq, _, _, st in rows
-            if st != "done"]
+        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.state IN ('done', 'skipped') "
+        "AND r.target_id IS NOT NULL AND r.assoc = 'pending' "
+        "AND c.state IN ('done', 'failed', 'skipped')").fetchall()
+    lost = [(seq, "failed", "its company could not be written") for seq, _, company, st in rows
+            if st == "failed" or not company]
     if lost:
         journal.set_assoc([(s, st, None) for s, st, _ in lost])
     policy = RetryPolicy()
-    pairs = [(seq, contact, company) for seq, contact, company, st in rows if st == "done"]
+    pairs = [(seq, contact, company) for seq, contact, company, st in rows
+             if st != "failed" and company]
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start : start + CHUNK]
         try:

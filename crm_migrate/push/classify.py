@@ -138,7 +138,10 @@ async def _classify_chunk(
     journal.classify(decided)
     if ops:
         with journal.transaction() as conn:
-            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?", ops)
+            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
+                             [(op, seq) for op, seq in ops if op != "skip"])
+            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
+                             [(seq,) for op, seq in ops if op == "skip"])
     return sum(1 for d in decided if d[1])
 
 
@@ -151,5 +154,16 @@ def _decide(
         decided.append((row["seq"], False, None, None))
         return
     decided.append((row["seq"], True, remote.id, _before(remote, list(row["payload"]))))
-    if not str(row["op"]).startswith("upsert:email"):
+    if _unchanged(row["payload"], remote):
+        ops.append(("skip", row["seq"]))  # the target already holds every value: no write
+    elif not str(row["op"]).startswith("upsert:email"):
         ops.append(("update", row["seq"]))
+
+
+def _unchanged(payload: dict[str, str], remote: RemoteRecord) -> bool:
+    """Whether the target record already holds each value we would write (when the lookup
+    returned a field we write without a value, it counts as a change)."""
+    from crm_migrate.clean.matching import same_value
+
+    return bool(payload) and all(same_value(name, str(value), remote.properties.get(name))
+                                 for name, value in payload.items())

@@ -53,7 +53,7 @@ def status_of(journal: Journal) -> dict[str, Any]:
     if state == "running" and not journal.holds_lock and not journal.held_elsewhere():
         state = "interrupted"
     assoc = dict(journal.conn.execute(
-        "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL AND state = 'done' "
+        "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL AND state IN ('done', 'skipped') "
         "GROUP BY assoc").fetchall())
     errors = Path(str(journal.path) + ".errors.csv")
     return {

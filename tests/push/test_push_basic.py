@@ -55,6 +55,43 @@ def test_second_push_updates_and_dry_run_classifies(sandbox_server: Any, tmp_pat
 
 
 
+def test_an_unchanged_re_push_writes_nothing_but_still_associates(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    """Records the target already holds as they are are skipped (no write, no before-image to
+    restore); a changed one is updated; a contact that is up to date still gets its company."""
+    import httpx
+
+    from crm_migrate.push.runner import rollback_push
+
+    first = [contact(i, company="Acme") for i in range(1, 6)]
+    start_push(paths=[input_file], profile=profile(), profile_path=None, target="sandbox",
+               url=sandbox_server.url, journal_path=tmp_path / "a.journal",
+               clean_result=clean_result(first), associate=False)
+    stats = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()
+    again = [contact(i, company="Acme") for i in range(1, 6)]
+    again[0].properties["firstname"] = "Changed"
+    dry = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                     target="sandbox", url=sandbox_server.url, journal_path=tmp_path / "x.j",
+                     clean_result=clean_result(again), dry_run=True)
+    assert (dry.status["would_update"], dry.status["would_skip"]) == (1, 4)
+    journal = tmp_path / "b.journal"
+    summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                         target="sandbox", url=sandbox_server.url, journal_path=journal,
+                         clean_result=clean_result(again))
+    status = summary.status
+    assert (status["updated"], status["skipped"], status["created"]) == (1, 4, 0), status
+    assert status["associations"] == {"done": 5}, status  # the new company, for all five
+    after = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()
+    assert after["records"]["contacts"] == stats["records"]["contacts"] == 5
+    assert after["records"]["companies"] == 1
+    rollback_push(journal)  # undoes the one update and the company; skipped rows untouched
+    names = sorted(r["properties"]["firstname"] for r in all_records(sandbox_server.url))
+    assert names == [f"First{i}" for i in range(1, 6)]
+    assert all_records(sandbox_server.url, "companies") == []
+
+
+
 
 def test_in_process_sandbox_over_asgi_and_list_runs(tmp_path: Path, input_file: str) -> None:
     import httpx
