@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.push.plan import ID_PROPERTY, write_key
+from crm_migrate.push.plan import ID_PROPERTY, identity_keys
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector, RemoteRecord
@@ -65,14 +65,17 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: str
     if id_property == ID_PROPERTY:
         where += " AND op = 'upsert:email'"  # only these change
     rows = journal.rows(where, (kind,))
-    run_id = str(journal.get("run_id"))
+    object_name = "companies" if kind == "company" else str(journal.get("object"))
+    by_email = [r for r in rows if r["op"] == "upsert:email"]
+    idents = dict(zip((r["seq"] for r in by_email), identity_keys(
+        object_name, [(r["payload"], r["source"]) for r in by_email]), strict=True))
     changes: list[tuple[str, str | None, int]] = []
     for row in rows:
         planned = row["op"].split(":", 1)[1]
         if id_property is None:
             changes.append(("create", row["write_key"], row["seq"]))
         elif id_property == ID_PROPERTY and planned == "email":
-            changes.append((f"upsert:{ID_PROPERTY}", write_key(run_id, row["seq"]), row["seq"]))
+            changes.append((f"upsert:{ID_PROPERTY}", idents[row["seq"]], row["seq"]))
         elif id_property not in ("email", ID_PROPERTY):
             value = row["payload"].get(id_property)
             op = f"upsert:{id_property}" if value else "create"
@@ -82,8 +85,58 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: str
             conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?", changes)
 
 
-async def classify(journal: Journal, connector: Connector, object_name: str, kind: str) -> int:
-    """Classify this kind's unclassified pending rows, a chunk at a time; return the updates."""
+async def classify_by_id(journal: Journal, connector: Connector, object_name: str,
+                          kind: str) -> None:
+    """Rows written by crm_migrate_id that an earlier run already wrote (their keys are
+    stable across runs): the target holds them, so they are updates with a before-image.
+    The rest stay unclassified for the natural-key pass."""
+    where = "kind = ? AND state = 'pending' AND existed IS NULL AND op = ?"
+    params = (kind, f"upsert:{ID_PROPERTY}")
+    wanted = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}",
+                                      params).fetchone()[0])
+    if not wanted:
+        return
+    fields = [r[0] for r in journal.conn.execute(
+        f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}", params)]
+    snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted)
+    if snapshot == {}:
+        return
+    last_seq = 0
+    while True:
+        rows = journal.rows(f"{where} AND seq > ?", (*params, last_seq), limit=CLASSIFY_ROWS)
+        if not rows:
+            return
+        last_seq = rows[-1]["seq"]
+        found = await _find(connector, object_name, ID_PROPERTY,
+                            sorted({r["write_key"] for r in rows}), fields, snapshot)
+        decided: list[tuple[int, bool, str | None, dict[str, str] | None]] = []
+        ops: list[tuple[str, int]] = []
+        for row in rows:
+            remote = found.get(row["write_key"])
+            if remote is not None:
+                _decide(row, remote, decided, ops)
+        _record(journal, decided, ops)
+
+
+def _record(journal: Journal, decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
+            ops: list[tuple[str, int]]) -> None:
+    journal.classify(decided)
+    if ops:
+        with journal.transaction() as conn:
+            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
+                             [(op, seq) for op, seq in ops if op != "skip"])
+            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
+                             [(seq,) for op, seq in ops if op == "skip"])
+
+
+async def classify(journal: Journal, connector: Connector, object_name: str, kind: str,
+                   *, by_id: bool = True) -> int:
+    """Classify this kind's unclassified pending rows, a chunk at a time; return the updates.
+
+    `by_id` first finds the rows an earlier run wrote by crm_migrate_id (the target must have
+    that property: a dry run, which creates nothing, passes False when it may not)."""
+    if by_id:
+        await classify_by_id(journal, connector, object_name, kind)
     where = "kind = ? AND state = 'pending' AND existed IS NULL"
     key_field = "email" if object_name == "contacts" else "domain"
     keyed = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where} AND key IS NOT "
@@ -135,13 +188,7 @@ async def _classify_chunk(
             _decide(r, found_lower.get(r["payload"]["name"].lower()), decided, ops)
     done = {d[0] for d in decided}
     decided += [(r["seq"], False, None, None) for r in rows if r["seq"] not in done]
-    journal.classify(decided)
-    if ops:
-        with journal.transaction() as conn:
-            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
-                             [(op, seq) for op, seq in ops if op != "skip"])
-            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
-                             [(seq,) for op, seq in ops if op == "skip"])
+    _record(journal, decided, ops)
     return sum(1 for d in decided if d[1])
 
 

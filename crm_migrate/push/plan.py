@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -11,9 +13,43 @@ KEY_FIELDS = {"contacts": "email", "companies": "domain"}
 ID_PROPERTY = "crm_migrate_id"
 
 
-def write_key(run_id: str, seq: int) -> str:
-    """The crm_migrate_id value a record without a natural key is upserted by."""
-    return f"cm-{run_id[:12]}-{seq}"
+# what identifies a record that has no natural key, per object (first non-empty basis wins)
+IDENTITY = {
+    "contacts": ("firstname", "lastname", "company", "phone", "mobilephone", "city"),
+    "companies": ("name", "city", "country"),
+    "deals": ("dealname", "pipeline"),
+}
+
+
+def _fold(value: Any) -> str:
+    return " ".join(str(value or "").split()).casefold()
+
+
+def identity_basis(object_name: str, props: dict[str, Any], source: str) -> str:
+    """The text a record's crm_migrate_id is derived from: its natural key (email, domain),
+    else the values that name it (IDENTITY), else its file name and row."""
+    key_field = KEY_FIELDS.get(object_name)
+    natural = _fold(props.get(key_field)) if key_field else ""
+    if natural:
+        return f"{object_name}|{key_field}|{natural}"
+    values = [_fold(props.get(name)) for name in IDENTITY.get(object_name, ())]
+    if any(values):
+        return f"{object_name}|" + "|".join(values)
+    return f"{object_name}|source|{Path(source).name}"
+
+
+def identity_keys(object_name: str, items: list[tuple[dict[str, Any], str]]) -> list[str]:
+    """Stable crm_migrate_id values for (properties, source) pairs, in order: the same record
+    pushed again in a later run gets the same key, so the re-push updates it instead of
+    creating it twice. Records of one run sharing a basis get -2, -3... in file order."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for props, source in items:
+        basis = identity_basis(object_name, props, source)
+        seen[basis] = n = seen.get(basis, 0) + 1
+        digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
+        out.append(f"cm-{digest}" if n == 1 else f"cm-{digest}-{n}")
+    return out
 
 
 def company_of(props: dict[str, str]) -> tuple[str | None, str | None]:
@@ -45,18 +81,25 @@ def build_rows(
         links.append(group)
     rows: list[dict[str, Any]] = []
     company_seq: dict[str, int] = {}
-    for group, entry in companies.items():
+    payloads = [{k: v for k, v in (("name", e["name"]), ("domain", e["domain"])) if v}
+                for e in companies.values()]
+    company_keys = identity_keys("companies", [(p, e["sources"][0]) for p, e
+                                               in zip(payloads, companies.values(), strict=True)])
+    for (group, entry), payload, ident in zip(companies.items(), payloads, company_keys,
+                                              strict=True):
         seq = len(rows) + 1
         company_seq[group] = seq
-        payload = {k: v for k, v in (("name", entry["name"]), ("domain", entry["domain"])) if v}
         rows.append({
             "seq": seq, "kind": "company", "source": entry["sources"][0],
             "members": entry["sources"], "key": entry["domain"],
-            "write_key": write_key(run_id, seq), "op": None, "payload": payload,
+            "write_key": ident, "op": None, "payload": payload,
         })
-    for rec, group in zip(records, links, strict=True):
+    record_props = [{k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
+                    for rec in records]
+    record_keys = identity_keys(object_name, [(p, rec.source) for p, rec
+                                              in zip(record_props, records, strict=True)])
+    for rec, group, props, ident in zip(records, links, record_props, record_keys, strict=True):
         seq = len(rows) + 1
-        props = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
         key = (props.get(key_field) or "").strip().lower() if key_field else ""
         if key and key_field:
             props[key_field] = key
@@ -69,7 +112,7 @@ def build_rows(
         if object_name == "contacts" and key:
             row["op"], row["write_key"] = "upsert:email", key
         else:
-            row["op"], row["write_key"] = f"upsert:{ID_PROPERTY}", write_key(run_id, seq)
+            row["op"], row["write_key"] = f"upsert:{ID_PROPERTY}", ident
         if rec.action == "skip":
             row["state"] = "skipped"
         elif not props:

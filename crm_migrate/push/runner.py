@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm_migrate.errors import AuthError, JournalError, TargetError
 from crm_migrate.push.breaker import CircuitBreaker
-from crm_migrate.push.classify import classify, remap_id_property
+from crm_migrate.push.classify import classify, classify_by_id, remap_id_property
 from crm_migrate.push.embedded import target_url
 from crm_migrate.push.journal import Journal
 from crm_migrate.push.plan import build_rows
@@ -418,9 +418,14 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
     with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
         connector = get_connector(meta["target"], url=url, transport=transport, token=token)
         try:
-            if journal.rows("kind = 'company'", limit=1):
-                await classify(journal, connector, "companies", "company")
-            await classify(journal, connector, obj, "record")
+            for kind, kind_obj in (("company", "companies"), ("record", obj)):
+                if kind == "company" and not journal.rows("kind = 'company'", limit=1):
+                    continue
+                try:  # a target we never wrote to may not have the crm_migrate_id property yet
+                    await classify_by_id(journal, connector, kind_obj, kind)
+                except TargetError:
+                    pass
+                await classify(journal, connector, kind_obj, kind, by_id=False)
         finally:
             await connector.aclose()
     conn = journal.conn

@@ -214,3 +214,55 @@ def test_a_token_given_to_the_call_is_used_and_never_journalled(tmp_path: Path,
         assert rollback_push(journal, token=typed).status["state"] == "rolled_back"
     assert typed.encode() not in journal.read_bytes()
     assert not any(typed.encode() in p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_records_without_a_natural_key_are_not_created_twice_by_a_second_run(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    """Deals (no unique field) and contacts without an email get a crm_migrate_id derived from
+    what names them, so pushing the same file again updates them; rolling back the second run
+    restores them and leaves what the first run created."""
+    from crm_migrate.model import OutputRecord
+    from crm_migrate.push.runner import rollback_push
+
+    def deals(amount: int) -> list[OutputRecord]:
+        names = ["Renewal", "Upsell", "Renewal", "Pilot"]  # two deals share a name
+        return [OutputRecord(source=f"deals.csv:{i}", properties={
+            "dealname": name, "amount": str(amount + i), "dealstage": "appointmentscheduled",
+            "pipeline": "default"}) for i, name in enumerate(names, 1)]
+
+    first = start_push(paths=[input_file], profile=profile("deals"), profile_path=None,
+                       target="sandbox", url=sandbox_server.url,
+                       journal_path=tmp_path / "d1.journal",
+                       clean_result=clean_result(deals(100), "deals"))
+    assert first.status["created"] == 4
+    again = deals(100)
+    again[3].properties["amount"] = "999"
+    dry = start_push(paths=[input_file], profile=profile("deals"), profile_path=None,
+                     target="sandbox", url=sandbox_server.url, journal_path=tmp_path / "x.j",
+                     clean_result=clean_result(again, "deals"), dry_run=True)
+    assert (dry.status["would_create"], dry.status["would_update"],
+            dry.status["would_skip"]) == (0, 1, 3)
+    second = start_push(paths=[input_file], profile=profile("deals"), profile_path=None,
+                        target="sandbox", url=sandbox_server.url,
+                        journal_path=tmp_path / "d2.journal",
+                        clean_result=clean_result(again, "deals"))
+    status = second.status
+    assert (status["created"], status["updated"], status["skipped"]) == (0, 1, 3), status
+    amounts = sorted(r["properties"]["amount"] for r in
+                     all_records(sandbox_server.url, "deals", ("dealname", "amount")))
+    assert amounts == ["101", "102", "103", "999"]
+    rollback_push(tmp_path / "d2.journal")
+    amounts = sorted(r["properties"]["amount"] for r in
+                     all_records(sandbox_server.url, "deals", ("dealname", "amount")))
+    assert amounts == ["101", "102", "103", "104"]  # the first run's deals stay
+
+    keyless = [OutputRecord(source=f"people.csv:{i}", properties={
+        "firstname": f"No{i}", "lastname": "Email", "phone": f"+1415555010{i}"})
+        for i in range(1, 4)]
+    for name in ("k1.journal", "k2.journal"):
+        start_push(paths=[input_file], profile=profile(), profile_path=None, target="sandbox",
+                   url=sandbox_server.url, journal_path=tmp_path / name,
+                   clean_result=clean_result(keyless))
+    people = [r for r in all_records(sandbox_server.url) if r["properties"]["lastname"] == "Email"]
+    assert len(people) == 3
