@@ -15,7 +15,9 @@ from starlette.routing import Route
 
 from crm_migrate.sandbox import DEFAULT_TOKEN, batches
 from crm_migrate.sandbox.associations import (
+    batch_archive,
     batch_associate_default,
+    batch_read,
     list_v4,
     put_default,
     render_v3,
@@ -288,6 +290,16 @@ def associate_batch(sandbox: Sandbox, request: Request, body: Any) -> Response:
     return _json_response(out, status)
 
 
+def read_associations(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    status, out = batch_read(sandbox.store, _object(request, "from"), _object(request, "to"), body)
+    return _json_response(out, status)
+
+
+def archive_associations(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    batch_archive(sandbox.store, _object(request, "from"), _object(request, "to"), body)
+    return Response(status_code=204)
+
+
 def associate_one(sandbox: Sandbox, request: Request, body: Any) -> Response:
     p = request.path_params
     out = put_default(
@@ -344,6 +356,16 @@ ROUTES = [
     Route(
         "/crm/v4/associations/{from}/{to}/batch/associate/default",
         endpoint(associate_batch),
+        methods=["POST"],
+    ),
+    Route(
+        "/crm/v4/associations/{from}/{to}/batch/read",
+        endpoint(read_associations),
+        methods=["POST"],
+    ),
+    Route(
+        "/crm/v4/associations/{from}/{to}/batch/archive",
+        endpoint(archive_associations),
         methods=["POST"],
     ),
     Route(

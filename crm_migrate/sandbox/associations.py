@@ -228,3 +228,102 @@ def list_v4(store: Store, from_obj: str, from_id: str, to_obj: str) -> dict[str,
             {"toObjectId": to_id, "associationTypes": types} for to_id, types in grouped.items()
         ]
     }
+
+
+READ_MAX_INPUTS = 1000  # HubSpot's v4 batch read limit (changelog, Feb 2025)
+ARCHIVE_MAX_INPUTS = 2000
+READ_PAGE = 500  # associations per from id per answer; `after` pages on
+
+
+def _no_associations(from_obj: str, to_obj: str, from_id: str) -> dict[str, Any]:
+    """HubSpot's per-input error for an id with no associations (or no such record)."""
+    return {
+        "status": "error",
+        "category": "OBJECT_NOT_FOUND",
+        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+        "message": f"No {SINGULAR_LOWER.get(to_obj, to_obj)} is associated with "
+        f"{SINGULAR_LOWER.get(from_obj, from_obj)} {from_id}.",
+        "context": {
+            "fromObjectId": [from_id],
+            "fromObjectType": [SINGULAR_LOWER.get(from_obj, from_obj)],
+            "toObjectType": [SINGULAR_LOWER.get(to_obj, to_obj)],
+        },
+        "errors": [],
+        "links": {},
+    }
+
+
+def batch_read(store: Store, from_obj: str, to_obj: str, body: Any) -> tuple[int, dict[str, Any]]:
+    """POST /crm/v4/associations/{from}/{to}/batch/read: each id's associated records (with
+    their types), `READ_PAGE` at a time per id; ids with none answer NO_ASSOCIATIONS_FOUND."""
+    started = now_ms()
+    wanted: list[tuple[str, int | None, int]] = []
+    for item in inputs_of(body, limit=READ_MAX_INPUTS):
+        raw = item.get("id")
+        if raw is None:
+            raise validation_error("Invalid input JSON: each input needs an id")
+        after_raw = item.get("after")
+        after = parse_id(after_raw) if after_raw not in (None, "") else 0
+        if after is None:
+            raise validation_error(f"Invalid after cursor: {after_raw}")
+        wanted.append((str(raw), parse_id(raw), after))
+    reader = store.reader()
+    live = reader.get_many(from_obj, [i for _, i, _ in wanted if i is not None])
+    edges = reader.associations_of(live, to_obj)
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for text, record_id, after in wanted:
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for edge in edges.get(record_id, []) if record_id in live else []:
+            if edge.to_id > after:
+                grouped.setdefault(edge.to_id, []).append(
+                    {
+                        "category": edge.category,
+                        "typeId": edge.type_id,
+                        "label": "Primary" if edge.type_id in (1, 2, 5, 6) else None,
+                    }
+                )
+        if not grouped:
+            if not after:
+                errors.append(_no_associations(from_obj, to_obj, text))
+            continue
+        to_ids = sorted(grouped)
+        page = to_ids[:READ_PAGE]
+        result: dict[str, Any] = {
+            "from": {"id": text},
+            "to": [{"toObjectId": t, "associationTypes": grouped[t]} for t in page],
+        }
+        if len(to_ids) > READ_PAGE:
+            result["paging"] = {"next": {"after": str(page[-1])}}
+        results.append(result)
+    out: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": iso_ms(started),
+        "completedAt": iso_ms(now_ms()),
+    }
+    if errors:
+        out["numErrors"] = len(errors)
+        out["errors"] = errors
+        return 207, out
+    return 200, out
+
+
+def batch_archive(store: Store, from_obj: str, to_obj: str, body: Any) -> None:
+    """POST /crm/v4/associations/{from}/{to}/batch/archive: remove every association type
+    between each from id and its to ids (both directions); unknown pairs are left as they are."""
+    pairs: list[tuple[int, int]] = []
+    for item in inputs_of(body, limit=ARCHIVE_MAX_INPUTS):
+        a = parse_id((item.get("from") or {}).get("id"))
+        targets = item.get("to")
+        if a is None or not isinstance(targets, list):
+            raise validation_error(
+                "Invalid input JSON: each input needs from.id and a to array of {id}"
+            )
+        for target in targets:
+            b = parse_id(target.get("id")) if isinstance(target, dict) else None
+            if b is None:
+                raise validation_error("Invalid input JSON: each to item needs an id")
+            pairs.append((a, b))
+    if pairs:
+        store.write(lambda w: w.dissociate(from_obj, to_obj, pairs))

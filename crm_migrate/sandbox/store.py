@@ -195,6 +195,24 @@ class Reader:
         ).fetchall()
         return [Association(*row) for row in rows]
 
+    def associations_of(
+        self, from_ids: Iterable[int], to_object: str
+    ) -> dict[int, list[Association]]:
+        """Edges from each of these records to live records of another object, by from id."""
+        wanted = list(dict.fromkeys(from_ids))
+        found: dict[int, list[Association]] = {}
+        for chunk, marks in _in_chunks(wanted):
+            rows = self.conn.execute(
+                "SELECT a.from_id, a.to_id, a.from_object, a.to_object, a.type_id, a.category "
+                "FROM associations a JOIN records r ON r.id = a.to_id AND r.archived = 0 "
+                f"WHERE a.from_id IN ({marks}) AND a.to_object = ? "
+                "ORDER BY a.from_id, a.to_id, a.type_id",
+                (*chunk, to_object),
+            ).fetchall()
+            for row in rows:
+                found.setdefault(row[0], []).append(Association(*row))
+        return found
+
     def counts(self) -> dict[str, int]:
         """Live records per object."""
         counts = dict.fromkeys(OBJECTS, 0)
@@ -287,6 +305,17 @@ class Writer(Reader):
                 for e in edges
             ],
         )
+
+    def dissociate(self, from_object: str, to_object: str, pairs: list[tuple[int, int]]) -> int:
+        """Remove every edge (any type, both directions) between each pair; returns how many."""
+        before = self.conn.total_changes
+        self.conn.executemany(
+            "DELETE FROM associations WHERE from_id = ? AND to_id = ? AND from_object = ? "
+            "AND to_object = ?",
+            [(a, b, from_object, to_object) for a, b in pairs]
+            + [(b, a, to_object, from_object) for a, b in pairs],
+        )
+        return self.conn.total_changes - before
 
     def _index_uniques(self, obj: str, records: list[Record]) -> None:
         rows = []

@@ -98,3 +98,51 @@ def test_official_client_creates_reads_searches_archives(sandbox_server: Any) ->
     with pytest.raises(ApiException) as denied:
         bad.crm.contacts.basic_api.get_page()
     assert denied.value.status == 401
+
+
+def test_official_client_reads_and_archives_v4_associations(sandbox_server: Any) -> None:
+    from hubspot import HubSpot
+    from hubspot.crm.associations.v4 import (
+        BatchInputPublicAssociationMultiArchive,
+        BatchInputPublicDefaultAssociationMultiPost,
+        BatchInputPublicFetchAssociationsBatchRequest,
+        PublicAssociationMultiArchive,
+        PublicDefaultAssociationMultiPost,
+        PublicFetchAssociationsBatchRequest,
+        PublicObjectId,
+    )
+    from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyInput
+    from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactInput
+
+    client = HubSpot(access_token=sandbox_server.token, host=sandbox_server.url)
+    ann = client.crm.contacts.basic_api.create(ContactInput(properties={"email": "ann@x.com"}))
+    bob = client.crm.contacts.basic_api.create(ContactInput(properties={"email": "bob@x.com"}))
+    acme = client.crm.companies.basic_api.create(CompanyInput(properties={"name": "Acme"}))
+    beta = client.crm.companies.basic_api.create(CompanyInput(properties={"name": "Beta"}))
+    batch = client.crm.associations.v4.batch_api
+    batch.create_default("contacts", "companies", BatchInputPublicDefaultAssociationMultiPost(
+        inputs=[PublicDefaultAssociationMultiPost(_from=PublicObjectId(id=ann.id),
+                                                  to=PublicObjectId(id=c.id))
+                for c in (acme, beta)]))
+
+    read = batch.get_page("contacts", "companies", BatchInputPublicFetchAssociationsBatchRequest(
+        inputs=[PublicFetchAssociationsBatchRequest(id=ann.id),
+                PublicFetchAssociationsBatchRequest(id=bob.id)]))
+    assert read.status == "COMPLETE" and read.started_at is not None
+    (result,) = read.results
+    assert result._from.id == ann.id
+    assert sorted(t.to_object_id for t in result.to) == sorted([acme.id, beta.id])
+    assert result.to[0].association_types[0].type_id == 279
+    assert result.to[0].association_types[0].category == "HUBSPOT_DEFINED"
+    assert read.num_errors == 1 and read.errors[0].context["fromObjectId"] == [bob.id]
+    assert read.errors[0].sub_category == "crm.associations.NO_ASSOCIATIONS_FOUND"
+
+    archived = batch.archive("contacts", "companies", BatchInputPublicAssociationMultiArchive(
+        inputs=[PublicAssociationMultiArchive(_from=PublicObjectId(id=ann.id),
+                                              to=[PublicObjectId(id=acme.id)])]))
+    assert archived is None  # 204, no body
+    again = batch.get_page("contacts", "companies", BatchInputPublicFetchAssociationsBatchRequest(
+        inputs=[PublicFetchAssociationsBatchRequest(id=ann.id)]))
+    assert [t.to_object_id for t in again.results[0].to] == [beta.id]
+    assert type(again).__name__ == "BatchResponsePublicAssociationMultiWithLabel"  # a 200
+    assert type(read).__name__.endswith("WithErrors")  # the first read was a 207
