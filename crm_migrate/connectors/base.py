@@ -136,3 +136,20 @@ class Connector(Protocol):
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
+
+
+@runtime_checkable
+class AssociationEditor(Protocol):
+    """Optional connector methods for targets that link records by association (HubSpot and
+    the sandbox). Not part of Connector: Salesforce and Pipedrive link a contact to its company
+    by a field on the contact, so callers look these up with getattr(connector, name, None)."""
+
+    async def read_associations(
+        self, from_object: str, to_object: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """Each id's associated `to_object` ids (empty set: none); ids not read are absent."""
+
+    async def dissociate(
+        self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
+    ) -> None:
+        """Remove every association between each (from_id, to_id) pair (idempotent)."""

@@ -29,6 +29,7 @@ ID_PROPERTY = "crm_migrate_id"
 SEARCH_IN_MAX = 100
 MAX_429_WAITS = 12
 MAX_READ_RETRIES = 6
+ASSOC_READ_MAX = 1000  # ids per v4 associations batch read (HubSpot's limit since Feb 2025)
 RETRY_STATUSES = frozenset({408, 423, 425, 477, 500, 502, 503, 504, 520, 522, 524})
 GROUP_NAMES = {
     "contacts": "contactinformation",
@@ -265,14 +266,8 @@ class HubSpotConnector:
             found = await self._search_in(object_name, field_name, values, wanted)
         out: dict[str, RemoteRecord] = {}
         fold = field_name != ID_PROPERTY
-        index = {
-            (
-                (r.properties.get(field_name) or "").lower()
-                if fold
-                else r.properties.get(field_name) or ""
-            ): r
-            for r in found
-        }
+        index = {(r.properties.get(field_name) or "").lower() if fold
+                 else r.properties.get(field_name) or "": r for r in found}
         for value in values:
             record = index.get(value.lower() if fold else value)
             if record is not None:
@@ -469,6 +464,49 @@ class HubSpotConnector:
             out.append(WriteResult(index=i, ok=error is None, id=a, error=error))
         return out
 
+    async def read_associations(
+        self, from_object: str, to_object: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """Each id's associated `to_object` ids (v4 batch read: 1000 ids a request, paged on).
+        An id with none (HubSpot: NO_ASSOCIATIONS_FOUND) maps to an empty set; an id the
+        answer does not account for is absent, so the caller knows it was not read."""
+        path = f"/crm/v4/associations/{from_object}/{to_object}/batch/read"
+        out: dict[str, set[str]] = {}
+        pending: list[dict[str, str]] = [{"id": i} for i in dict.fromkeys(ids)]
+        while pending:
+            chunk, pending = pending[:ASSOC_READ_MAX], pending[ASSOC_READ_MAX:]
+            response = await self._send("POST", path, {"inputs": chunk}, write=False)
+            data = self._expect(response, f"reading {from_object} associations") or {}
+            for raw in data.get("results") or []:
+                from_id = str((raw.get("from") or {}).get("id"))
+                found = out.setdefault(from_id, set())
+                found.update(str(t.get("toObjectId")) for t in raw.get("to") or [])
+                after = ((raw.get("paging") or {}).get("next") or {}).get("after")
+                if after:
+                    pending.append({"id": from_id, "after": str(after)})
+            for err in data.get("errors") or []:
+                if err.get("category") == "OBJECT_NOT_FOUND":
+                    for value in (err.get("context") or {}).get("fromObjectId") or []:
+                        out.setdefault(str(value), set())
+        return out
+
+    async def dissociate(
+        self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
+    ) -> None:
+        """Remove every association type between each (from_id, to_id) pair (v4 batch archive,
+        100 from ids a request); idempotent: a pair not associated stays as it is."""
+        grouped: dict[str, dict[str, None]] = {}
+        for a, b in pairs:
+            grouped.setdefault(a, {})[b] = None
+        inputs = [{"from": {"id": a}, "to": [{"id": b} for b in bs]} for a, bs in grouped.items()]
+        path = f"/crm/v4/associations/{from_object}/{to_object}/batch/archive"
+        for start in range(0, len(inputs), self.max_batch):
+            body = {"inputs": inputs[start : start + self.max_batch]}
+            response = await self._send("POST", path, body, write=True)
+            if response.status_code in (400, 404, 409):
+                raise BatchRejected(_message(response), status=response.status_code)
+            self._expect(response, "removing associations")
+
     async def aclose(self) -> None:
         """Release the HTTP client (and stop an embedded sandbox this connector owns)."""
         await self._client.aclose()
@@ -540,14 +578,9 @@ def _results(
                 out[int(trace)] = WriteResult(
                     index=int(trace), ok=False, error=message, retryable=retryable
                 )
-    return [
-        r
-        if r is not None
-        else WriteResult(
-            index=i, ok=False, error="no result for this input in the answer", retryable=True
-        )
-        for i, r in enumerate(out)
-    ]
+    missing = "no result for this input in the answer"
+    return [r if r is not None else WriteResult(index=i, ok=False, error=missing, retryable=True)
+            for i, r in enumerate(out)]
 
 
 def error_text(exc: BaseException) -> str:
