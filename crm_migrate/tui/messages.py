@@ -12,15 +12,20 @@ class FilesLoaded(Message):
 
 
 class CleanProgressed(Message):
-    """Cleaning reported progress."""
+    """Cleaning reported progress: a line of text and, when known, the share done (0..1)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, fraction: float | None = None) -> None:
         super().__init__()
         self.text = text
+        self.fraction = fraction
 
 
 class CleanFinished(Message):
-    """Cleaning finished; the state holds the result."""
+    """Cleaning (cleaned=True) or a rebuild of its tables finished; the state holds the result."""
+
+    def __init__(self, cleaned: bool = False) -> None:
+        super().__init__()
+        self.cleaned = cleaned
 
 
 class ConnectionChecked(Message):

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crm_migrate.tui.choices import GroupKey, MemberValues, MergeChoices, group_key
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from crm_migrate.mapping.profile import Profile, SourceOverride
-    from crm_migrate.model import CleanResult
+    from crm_migrate.model import CleanResult, OutputRecord
     from crm_migrate.schema import ObjectSchema
     from crm_migrate.table import SourceTable
 
@@ -58,13 +60,15 @@ class WizardState:
     schema: ObjectSchema | None = None
     profile: Profile | None = None
     profile_path: Path | None = None
-    cell_edits: dict[CellKey, str] = field(default_factory=dict)
+    cell_edits: dict[CellKey, str] = field(default_factory=dict)  # every fix, re-applied on reload
+    pending_edits: dict[CellKey, str] = field(default_factory=dict)  # fixes the result lacks yet
     clean_result: CleanResult | None = None
-    clean_stale: bool = True
-    survivors: dict[int, str] = field(default_factory=dict)  # group index -> survivor source id
-    value_choices: dict[tuple[int, str], str] = field(default_factory=dict)
+    settings_stale: bool = True  # files, mapping, target or region changed since the last clean
+    stale_generation: int = 0  # bumped on each change, so a clean running meanwhile stays stale
+    choices: MergeChoices = field(default_factory=MergeChoices)  # Dedupe step, per group members
+    choices_dropped: int = 0  # groups whose choices the last clean dropped (the UI says so once)
     dropped: set[str] = field(default_factory=set)  # source ids left out of the push
-    member_cache: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict)
+    member_cache: dict[GroupKey, MemberValues] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)  # tables derived from the clean result
     journal_path: Path | None = None
     batch_size: int | None = None  # None: the connector's maximum
@@ -73,6 +77,17 @@ class WizardState:
     demo: bool = False
     match_target: bool = True  # look records up on the target while cleaning (update vs create)
     match_note: str | None = None  # why they were not, when that failed
+
+    @property
+    def clean_stale(self) -> bool:
+        """True when the clean result does not reflect the inputs (settings or cell fixes)."""
+        return self.settings_stale or bool(self.pending_edits)
+
+    @clean_stale.setter
+    def clean_stale(self, value: bool) -> None:
+        self.settings_stale = value
+        if value:
+            self.stale_generation += 1
 
     # ---- files ----
 
@@ -294,15 +309,26 @@ class WizardState:
 
     # ---- cleaning ----
 
-    def edit_cell(self, label: str, row: int, column: str, value: str) -> None:
-        """Fix one source cell; cleaning must be re-run."""
-        self.cell_edits[(label, row, column)] = value
-        self._apply_cell_edits()
-        self.clean_stale = True
+    def edit_cell(self, label: str, row: int, column: str, value: str) -> bool:
+        """Fix one source cell now; it is pending until cleaning re-runs. False when unchanged."""
+        key = (label, row, column)
+        if value == self.source_value(label, row, column) and key not in self.pending_edits:
+            return False
+        self.cell_edits[key] = value
+        self.pending_edits[key] = value
+        self._apply_cell_edits({key: value})
+        return True
 
-    def _apply_cell_edits(self) -> None:
+    def pending_edit(self, ref: Any, column: str | None) -> str | None:
+        """The pending new value of an issue's cell (row reference + column), if it was edited."""
+        if not self.pending_edits or column is None:
+            return None
+        where = self.locate(ref)
+        return None if where is None else self.pending_edits.get((where[0], where[1], column))
+
+    def _apply_cell_edits(self, edits: dict[CellKey, str] | None = None) -> None:
         by_label = {t.label: t for t in self.tables}
-        for (label, row, column), value in self.cell_edits.items():
+        for (label, row, column), value in (self.cell_edits if edits is None else edits).items():
             table = by_label.get(label)
             if table is not None and column in table.frame.columns and row in table.frame.index:
                 table.frame.at[row, column] = value
@@ -314,6 +340,7 @@ class WizardState:
 
         profile = self.ensure_profile()
         region = self.region or profile.default_region
+        generation, edits = self.stale_generation, dict(self.pending_edits)
         self.match_note = None
         result = None
         if self.match_target and self.target != "file":
@@ -329,14 +356,23 @@ class WizardState:
         result.issues[:0] = self._source_issues()
         self.clean_result = result
         self.views.clear()
-        self.clean_stale = False
-        self.survivors.clear()
-        self.value_choices.clear()
-        self.member_cache.clear()
+        if self.stale_generation == generation:  # nothing changed while cleaning
+            self.settings_stale = False
+        for key, value in edits.items():
+            if self.pending_edits.get(key) == value:
+                del self.pending_edits[key]
+        self.member_cache.clear()  # member values may have changed with the sources
         self._apply_drops()
+        self.choices_dropped += self.choices.rebase(result.records)
+        self.apply_choices()
         self.clean_views()
         settle_memory()
         return result
+
+    def take_dropped_choices(self) -> int:
+        """How many groups' Dedupe choices re-cleaning dropped since last asked (then zero)."""
+        count, self.choices_dropped = self.choices_dropped, 0
+        return count
 
     def _source_issues(self) -> list[Any]:
         """What the readers reported (dropped footers, ragged rows) as clean issues, as `clean` does."""
@@ -457,6 +493,7 @@ class WizardState:
         group = [str(m) for m in members]
         if group not in profile.dedupe.not_duplicates:
             profile.dedupe.not_duplicates.append(group)
+        self.choices.discard(group_key(group))  # the group goes away on purpose: nothing to report
         self.clean_stale = True
 
     def apply_choices(self) -> None:
@@ -464,19 +501,34 @@ class WizardState:
         if self.clean_result is None:
             return
         self.views.pop("changes", None)
-        records = [r for r in self.clean_result.records if len(r.members) > 1]
-        for index, source in self.survivors.items():
-            if index < len(records) and source in records[index].members:
-                record = records[index]
-                values = self.member_cache.get(index, {}).get(source, {})
-                record.properties.update({k: v for k, v in values.items() if v})
-                record.source = source
-        for (index, name), value in self.value_choices.items():
-            if index < len(records):
-                if value:
-                    records[index].properties[name] = value
-                else:
-                    records[index].properties.pop(name, None)
+        self.choices.apply(self.clean_result.records, self.group_member_values,
+                           key_field=self.object_schema().key)
+
+    def next_survivor(self, record: OutputRecord) -> str:
+        """Make the group's next member the survivor (its values fill the merge first)."""
+        survivor = self.choices.next_survivor(record)
+        self.apply_choices()
+        return survivor
+
+    def next_value(self, record: OutputRecord, name: str) -> str | None:
+        """Take the next member's value of a field for the group's merged record."""
+        value = self.choices.next_value(record, name, self.member_values_of(record))
+        if value is not None:
+            self.apply_choices()
+        return value
+
+    def member_values_of(self, record: OutputRecord) -> MemberValues:
+        """A group's member values: cleaned ones once known, else the mapped source values."""
+        return self.member_cache.get(group_key(record.members)) or self.member_values(record.members)
+
+    def group_member_values(self, keys: list[GroupKey]) -> dict[GroupKey, MemberValues]:
+        """Each group's member rows cleaned on their own (cached; the missing ones in one call)."""
+        missing = [key for key in keys if key not in self.member_cache]
+        if missing:
+            values = self.member_clean_values([m for key in missing for m in key])
+            for key in missing:
+                self.member_cache[key] = {m: values.get(m, {}) for m in key}
+        return {key: self.member_cache[key] for key in keys}
 
     def member_clean_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row cleaned on its own (no merging): source id -> canonical field values."""

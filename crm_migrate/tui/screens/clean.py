@@ -1,12 +1,17 @@
-"""Step 5: problems per field, the problem rows (edit a cell inline), bulk fixes, before/after."""
+"""Step 5: problems per field, the problem rows (edit cells inline), bulk fixes, before/after.
+
+Cell fixes are cheap: each shows at once (marked ✎) and waits; cleaning re-runs once, for all
+of them, on ctrl+r or when the user moves on to Dedupe.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
-from textual.widgets import Label, Static
+from textual.widgets import Label, ProgressBar, Static
 
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
@@ -16,6 +21,21 @@ from crm_migrate.tui.widgets.paged_table import PagedTable
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.worker import Worker
+
+
+# Share of the whole run each stage of `clean_tables` covers (for one progress bar).
+STAGES: dict[str, tuple[float, float]] = {
+    "load": (0.0, 0.0), "map": (0.0, 0.05), "normalise": (0.05, 0.5), "dedupe": (0.5, 0.9),
+    "match": (0.9, 1.0), "done": (1.0, 1.0),
+}
+
+
+def progress_fraction(*args: Any) -> float | None:
+    """The share of the whole clean done, from the core's (stage, fraction) progress call."""
+    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], float):
+        start, end = STAGES.get(args[0], (0.0, 1.0))
+        return start + (end - start) * args[1]
+    return None
 
 
 def progress_text(*args: Any, **kwargs: Any) -> str:
@@ -40,10 +60,10 @@ class CleanStep(WizardStep):
     STEP = "clean"
     BINDINGS = [
         Binding("ctrl+r", "run_clean", "Re-clean", id="clean.run", tooltip="Run cleaning again"),
-        Binding("e", "edit_cell", "Edit cell", id="clean.edit",
-                tooltip="Fix the highlighted value (or press enter)"),
+        Binding("e", "edit_cell", "Edit", id="clean.edit",
+                tooltip="Fix the highlighted value (or press enter); ctrl+r applies the fixes"),
         Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
-        Binding("d", "drop_rows", "Drop rows", id="clean.drop",
+        Binding("d", "drop_rows", "Drop", id="clean.drop",
                 tooltip="Leave out the rows having the highlighted problem"),
         Binding("p", "toggle_preview", "Before/after", id="clean.preview",
                 tooltip="Switch between problems and the before/after preview"),
@@ -53,9 +73,12 @@ class CleanStep(WizardStep):
         super().__init__()
         self.preview = False
         self.issue_rows: list[Any] = []  # CleanIssue per table row of the current page source
+        self.cleaning = False  # the clean worker is running
+        self.advance = False  # go on to the next step when it finishes (Next was pressed)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="clean-counts")
+        yield ProgressBar(id="clean-bar", total=1.0, show_eta=False)
         yield Label("", id="clean-caption", classes="caption")
         yield PagedTable(id="clean-table", cursor_type="row")
         yield Label("", id="clean-detail", classes="caption")
@@ -64,10 +87,27 @@ class CleanStep(WizardStep):
         if not self.state.tables:
             self.query_one("#clean-counts", Static).update("Load files on the Source step first.")
             return
-        if self.state.clean_stale or self.state.clean_result is None:
+        if self.cleaning:
+            return  # it shows its result when done
+        if self.state.settings_stale or self.state.clean_result is None:
             self.action_run_clean()
         else:
-            self.show_result()
+            self.show_result()  # pending cell fixes wait for ctrl+r or Next
+
+    def can_leave(self) -> str | None:
+        """Never leave with a stale result: clean first (once, for every pending fix), then go on."""
+        if not self.state.tables:
+            return None
+        if self.cleaning:
+            self.advance = True
+            return "Cleaning is running; the next step opens when it is done."
+        if self.state.clean_result is None or self.state.clean_stale:
+            edits = len(self.state.pending_edits)
+            self.advance = True
+            self.action_run_clean()
+            what = f" with {_count(edits, 'edited cell')}" if edits else ""
+            return f"Cleaning again{what} first; the next step opens when it is done."
+        return None
 
     # ---- cleaning ----
 
@@ -76,8 +116,14 @@ class CleanStep(WizardStep):
         if not self.state.tables:
             self.notify("Load files on the Source step first.", severity="warning")
             return
+        if self.cleaning:
+            return  # one clean at a time; a change made meanwhile re-runs it when it ends
+        self.cleaning = True
         self.query_one("#clean-table").loading = True
         self.query_one("#clean-counts", Static).update("Cleaning…")
+        bar = self.query_one("#clean-bar", ProgressBar)
+        bar.update(total=1.0, progress=0.0)
+        bar.display = True
         self.clean()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clean")
@@ -87,24 +133,48 @@ class CleanStep(WizardStep):
             import crm_migrate.clean.pipeline  # noqa: F401
         except ImportError as exc:
             self.post_message(CleanProgressed(f"Cleaning: {unavailable(exc)}"))
-            self.post_message(CleanFinished())
+            self.post_message(CleanFinished(cleaned=True))
             return
         self.state.run_clean(on_progress=lambda *a, **k: self.post_message(
-            CleanProgressed(progress_text(*a, **k))))
-        self.post_message(CleanFinished())
+            CleanProgressed(progress_text(*a, **k), progress_fraction(*a))))
+        self.post_message(CleanFinished(cleaned=True))
 
     @on(CleanProgressed)
     def clean_progressed(self, event: CleanProgressed) -> None:
         self.query_one("#clean-counts", Static).update(event.text)
+        if event.fraction is not None:
+            self.query_one("#clean-bar", ProgressBar).update(progress=event.fraction)
 
     @on(CleanFinished)
-    def clean_finished(self) -> None:
+    def clean_finished(self, event: CleanFinished) -> None:
         self.loaded("#clean-table")
+        if event.cleaned:
+            self._cleaning_done()
+            dropped = self.state.take_dropped_choices()
+            if dropped:
+                self.notify(f"{_count(dropped, 'duplicate group')} changed after cleaning again: "
+                            f"{'its' if dropped == 1 else 'their'} survivor/value choices were dropped.",
+                            severity="warning", timeout=8)
+            here = getattr(self.app, "current_step", self.STEP) == self.STEP
+            if here and self.state.settings_stale:  # settings changed while it ran: once more
+                self.action_run_clean()
+                return
+            advance, self.advance = self.advance, False
+            if advance and here and not self.state.clean_stale:
+                self.app.action_next_step()  # type: ignore[attr-defined]
+                return
         if self.state.clean_result is not None:
             self.show_result()
 
+    def _cleaning_done(self) -> None:
+        self.cleaning = False
+        self.query_one("#clean-bar", ProgressBar).display = False
+
     def worker_failed(self, worker: Worker[object]) -> None:
         self.loaded("#clean-table")
+        if worker.group == "clean":
+            self._cleaning_done()
+            self.advance = False
         self.query_one("#clean-counts", Static).update("Cleaning failed: " + one_line(worker.error))
 
     # ---- display ----
@@ -144,7 +214,44 @@ class CleanStep(WizardStep):
             table.show_frame(views["issues"], index_label=None,
                              widths={"row": 18, "field": 12, "value": 20, "problem": 60})
             caption = "Problems · enter edits the cell"
-        self.query_one("#clean-caption", Label).update(f"{caption} · {table.page_caption()}")
+        self.show_caption(caption)
+
+    def show_caption(self, caption: str | None = None) -> None:
+        """The table's caption: what it shows, pending fixes, the page."""
+        table = self.query_one("#clean-table", PagedTable)
+        if caption is None:
+            caption = ("Before → after of changed values (p: back to problems)" if self.preview
+                       else "Problems · enter edits the cell")
+        edits = len(self.state.pending_edits)
+        if edits:
+            caption = f"✎ {_count(edits, 'edited cell')} · ctrl+r re-cleans"
+        label = self.query_one("#clean-caption", Label)
+        label.set_class(bool(edits), "warn")
+        label.update(f"{caption} · {table.page_caption()}")
+
+    @on(PagedTable.PageChanged)
+    def page_changed(self, event: PagedTable.PageChanged) -> None:
+        """A page of problems is shown: mark the cells edited since the last clean."""
+        if event.table.id == "clean-table":
+            self.mark_edits()
+
+    def mark_edits(self) -> None:
+        """Show each pending fix in its problem row: the new value (✎, bold), the problem struck."""
+        if self.preview or not self.state.pending_edits:
+            return
+        table = self.query_one("#clean-table", PagedTable)
+        start = table.page * table.page_size
+        for offset in range(table.row_count):
+            index = start + offset
+            if index >= len(self.issue_rows):
+                break
+            issue = self.issue_rows[index]
+            value = self.state.pending_edit(issue.row, issue.column)
+            if value is None:
+                continue
+            key = str(index + 1)  # the issues frame is numbered from 1
+            table.update_cell(key, "value", Text(PagedTable._cut(f"✎ {value}", 20), style="bold"))
+            table.update_cell(key, "problem", Text(PagedTable._cut(issue.problem, 60), style="dim strike"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clean-views")
     def build_views(self, preview: bool) -> None:
@@ -162,6 +269,9 @@ class CleanStep(WizardStep):
             column = f" · {issue.column}" if issue.column else ""
             value = f" = {issue.value!r}" if issue.value else ""
             detail = f"{where}{column}{value}: {issue.problem}"
+            edited = self.state.pending_edit(issue.row, issue.column)
+            if edited is not None:
+                detail = f"{where}{column}: edited to {edited!r} (was{value[2:] or ' empty'}); ctrl+r re-cleans"
         self.query_one("#clean-detail", Label).update(detail)
 
     @on(PagedTable.RowSelected, "#clean-table")
@@ -184,9 +294,12 @@ class CleanStep(WizardStep):
     # ---- fixes ----
 
     def action_edit_cell(self) -> None:
-        """Edit the source cell of the highlighted problem; cleaning re-runs."""
+        """Edit the source cell of the highlighted problem; it waits for a re-clean (ctrl+r or Next)."""
         from crm_migrate.tui.screens.modals import PromptModal
 
+        if self.cleaning:
+            self.notify("Cleaning is running; edit when it is done.", severity="warning")
+            return
         issue = self.current_issue()
         if issue is None or issue.column is None:
             self.notify("Highlight a problem row to edit its cell.", severity="warning")
@@ -199,14 +312,18 @@ class CleanStep(WizardStep):
         current = self.state.source_value(label, row, issue.column)
 
         def edited(value: str | None) -> None:
-            if value is None:
+            if value is None or not self.state.edit_cell(label, row, issue.column, value):
                 return
-            self.state.edit_cell(label, row, issue.column, value)
-            self.notify(f"{label}:{row} {issue.column} = {value!r}; cleaning again…")
-            self.action_run_clean()
+            self.mark_edits()
+            table = self.query_one("#clean-table", PagedTable)
+            if table.cursor_row + 1 < table.row_count:  # on to the next problem, as a sheet does
+                table.move_cursor(row=table.cursor_row + 1)
+            self.show_caption()
+            self.row_highlighted()
 
-        self.app.push_screen(PromptModal(f"{label}:{row} · {issue.column} ({issue.problem})",
-                                         current, hint="Enter saves and re-cleans; Escape cancels"),
+        self.app.push_screen(PromptModal(f"{label}:{row} · {issue.column} ({issue.problem})", current,
+                                         hint="Enter saves (ctrl+r re-cleans with all fixes); "
+                                              "Escape cancels"),
                              edited)
 
     def action_set_region(self) -> None:
@@ -230,6 +347,9 @@ class CleanStep(WizardStep):
         """Leave out every row that has the highlighted problem (on this field)."""
         issue = self.current_issue()
         result = self.state.clean_result
+        if self.cleaning:
+            self.notify("Cleaning is running; drop rows when it is done.", severity="warning")
+            return
         if issue is None or result is None:
             return
         rows = [i.row for i in result.issues
@@ -243,3 +363,7 @@ class CleanStep(WizardStep):
         count = self.state.drop_rows(rows)
         self.app.call_from_thread(self.notify, f"{count:,} row{'' if count == 1 else 's'} left out ({why}).")
         self.post_message(CleanFinished())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

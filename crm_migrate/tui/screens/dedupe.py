@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from crm_migrate.tui.choices import group_key
 from crm_migrate.tui.screens.base import WizardStep
 
 if TYPE_CHECKING:
@@ -103,7 +104,8 @@ class DedupeStep(WizardStep):
     def show_group(self, index: int) -> None:
         """Members side by side with the merged record (member values cleaned in a worker)."""
         record = self.groups[index]
-        cached = self.state.member_cache.get(index)
+        key = group_key(record.members)
+        cached = self.state.member_cache.get(key)
         if cached is None:
             self.load_members(index, list(record.members))
         values = cached or self.state.member_values(record.members)
@@ -121,7 +123,7 @@ class DedupeStep(WizardStep):
         fields.extend(f for f in record.properties if f not in fields)
         self.fields = fields
         for name in fields:
-            chosen = (index, name) in self.state.value_choices
+            chosen = self.state.choices.value_chosen(record, name)
             cells: list[Any] = [Text(_cut(name, 13)),
                                 Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), 20),
                                      style="bold")]
@@ -137,7 +139,7 @@ class DedupeStep(WizardStep):
     def load_members(self, index: int, members: list[str]) -> None:
         """Clean each member row on its own so values compare like for like."""
         values = self.state.member_clean_values(members)
-        self.state.member_cache[index] = values
+        self.state.member_cache[group_key(members)] = values
         self.app.call_from_thread(self._members_loaded, index)
 
     def _members_loaded(self, index: int) -> None:
@@ -149,11 +151,7 @@ class DedupeStep(WizardStep):
         index = self.current_group()
         if index is None:
             return
-        record = self.groups[index]
-        members = [str(m) for m in record.members]
-        current = members.index(record.source) if record.source in members else -1
-        self.state.survivors[index] = members[(current + 1) % len(members)]
-        self.state.apply_choices()
+        self.state.next_survivor(self.groups[index])
         self.show_group(index)
 
     def action_next_value(self) -> None:
@@ -165,19 +163,9 @@ class DedupeStep(WizardStep):
         if not self.fields:
             return
         name = self.fields[min(table.cursor_row, len(self.fields) - 1)]
-        record = self.groups[index]
-        values = self.state.member_cache.get(index) or self.state.member_values(record.members)
-        options: list[str] = []
-        for member in record.members:
-            value = values.get(str(member), {}).get(name, "")
-            if value and value not in options:
-                options.append(value)
-        if not options:
+        if self.state.next_value(self.groups[index], name) is None:
+            self.notify(f"No member has a value for {name}.", severity="warning")
             return
-        current = record.properties.get(name, "")
-        following = options[(options.index(current) + 1) % len(options)] if current in options else options[0]
-        self.state.value_choices[(index, name)] = following
-        self.state.apply_choices()
         self.show_group(index)
 
     def action_not_duplicate(self) -> None:
