@@ -96,9 +96,14 @@ def build_rows(
         })
     record_props = [{k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
                     for rec in records]
-    record_keys = identity_keys(object_name, [(p, rec.source) for p, rec
-                                              in zip(record_props, records, strict=True)])
-    for rec, group, props, ident in zip(records, links, record_props, record_keys, strict=True):
+    # contacts with an email go by it; the rest get a stable crm_migrate_id (an email-keyed
+    # contact gets one only if the target cannot upsert by email: see remap_id_property)
+    by_email = [object_name == "contacts" and bool(_fold(p.get("email"))) for p in record_props]
+    record_keys = iter(identity_keys(object_name, [
+        (p, rec.source) for p, rec, skip in zip(record_props, records, by_email, strict=True)
+        if not skip]))
+    for rec, group, props, email in zip(records, links, record_props, by_email, strict=True):
+        ident = None if email else next(record_keys)
         seq = len(rows) + 1
         key = (props.get(key_field) or "").strip().lower() if key_field else ""
         if key and key_field:
