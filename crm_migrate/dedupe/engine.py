@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from crm_migrate.dedupe import scoring
 from crm_migrate.dedupe.features import Features, build_features
+from crm_migrate.dedupe.guard import ChainGuard
 from crm_migrate.dedupe.unionfind import UnionFind
 
 if TYPE_CHECKING:
@@ -14,12 +15,6 @@ if TYPE_CHECKING:
     from crm_migrate.mapping.profile import DedupeSettings
 
 UNIQUE_KEYS = {"contacts": "email", "companies": "domain"}
-# a fuzzy join of two groups (chaining guard) needs the cross pairs' mean score to reach
-# threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR
-CHAIN_SLACK = 0.25
-CHAIN_FLOOR = 0.05
-# beyond this many cross pairs only each member against the other group's first members is checked
-CHAIN_CHECK_LIMIT = 400
 # scored pairs at least this probable are remembered for the guard (about 1 in 6 candidate pairs)
 GUARD_KEEP = 1e-4
 
@@ -123,39 +118,10 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     matched = np.concatenate(kept)
     matched_scores = np.concatenate(kept_scores)
     order = np.lexsort((matched[:, 1], matched[:, 0], -matched_scores))
-    mean_floor = threshold - CHAIN_SLACK
-    ordered = matched[order]
-    cache: dict[tuple[int, int], float] = dict(
-        zip(map(tuple, ordered.tolist()), matched_scores[order].tolist(), strict=True))
-
-    def linkable(group_a: list[int], group_b: list[int]) -> bool:
-        if len(group_a) == 1 and len(group_b) == 1:
-            return True  # the pair itself scored above the threshold
-        if len(group_a) * len(group_b) > CHAIN_CHECK_LIMIT:
-            group_a, group_b = group_a[:20], group_b[:20]
-        cross = [(a, b) if a < b else (b, a) for a in group_a for b in group_b]
-        todo = [p for p in cross if p not in cache and p not in same_key]
-        if todo:
-            arr = np.asarray(todo, dtype=np.int64)
-            keys = arr[:, 0] * size + arr[:, 1]
-            found = np.zeros(len(keys), dtype=bool)
-            if len(known_keys):
-                at = np.minimum(np.searchsorted(known_keys, keys), len(known_keys) - 1)
-                found = known_keys[at] == keys
-                for p, hit, value in zip(todo, found.tolist(), known_probs[at].tolist(), strict=True):
-                    if hit:
-                        cache[p] = value
-            rest = arr[~found]
-            if len(rest):
-                for p, value in zip(map(tuple, rest.tolist()),
-                                    scoring.score_pairs(feats, rest[:, 0], rest[:, 1]).probability.tolist(),
-                                    strict=True):
-                    cache[p] = value
-        scores = [1.0 if p in same_key else cache[p] for p in cross]
-        return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= mean_floor
-
-    for i, j in ordered.tolist():
-        uf.union_checked(i, j, linkable)
+    same_keys = {a * size + b for a, b in same_key}
+    guard = ChainGuard(feats, uf, matched[order].tolist(), matched_scores[order].tolist(), same_keys,
+                       known_keys, known_probs, threshold)
+    guard.run()
 
 
 _explain_cache: list[tuple[tuple[object, ...], Features]] = []
