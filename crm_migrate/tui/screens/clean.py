@@ -211,8 +211,11 @@ class CleanStep(WizardStep):
             caption = "Before → after of changed values (p: back to problems)"
         else:
             self.issue_rows = result.issues
-            table.show_frame(views["issues"], index_label=None,
+            page, row = table.page, table.cursor_row  # stay near where the user was
+            table.show_frame(views["issues"], index_label=None, page=page,
                              widths={"row": 18, "field": 12, "value": 20, "problem": 60})
+            if table.row_count:
+                table.move_cursor(row=min(row, table.row_count - 1))
             caption = "Problems · enter edits the cell"
         self.show_caption(caption)
 

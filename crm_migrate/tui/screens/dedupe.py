@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 
 MAX_LISTED = 1000  # groups listed at once; a list widget of 100,000 options would stall the keys
+LIST_LABEL = 18  # characters of a group's label in the list
+FIELD_WIDTH = 13  # the detail table's field-name column
 
 
 class DedupeStep(WizardStep):
@@ -50,6 +52,7 @@ class DedupeStep(WizardStep):
         with Horizontal(id="dedupe-split"):
             yield OptionList(id="groups")
             yield DataTable(id="group-detail", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="dedupe-detail", classes="caption")
         yield Label("", id="dedupe-caption", classes="caption")
 
     def refresh_from_state(self) -> None:
@@ -80,15 +83,27 @@ class DedupeStep(WizardStep):
                 f"{len(updates)} records update existing CRM records (u: back to groups)")
             self.query_one("#group-detail", DataTable).clear(columns=True)
             return
-        for number, record in enumerate(self.groups[:MAX_LISTED], start=1):
-            label = record.key or record.properties.get("name") or record.source
-            options.add_option(Option(_cut(f"{number} ({len(record.members)}) {label}", 20)))
+        options.add_options([Option(self.group_label(number)) for number in
+                             range(min(len(self.groups), MAX_LISTED))])
         if self.groups:
             options.highlighted = min(highlighted or 0, len(self.groups) - 1)
             self.show_group(options.highlighted or 0)
         else:
             self.query_one("#group-detail", DataTable).clear(columns=True)
             self.query_one("#dedupe-caption", Label).update("No duplicates found.")
+
+    def group_label(self, index: int) -> str:
+        """A group's line in the list: number, size, ✎ when it has choices, its key or name."""
+        record = self.groups[index]
+        label = record.key or record.properties.get("name") or record.source
+        mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
+        return _cut(f"{index + 1} ({len(record.members)}){mark} {label}", LIST_LABEL)
+
+    def on_resize(self) -> None:
+        """Fit the group's columns to the new width."""
+        index = self.current_group()
+        if index is not None and self.display:
+            self.call_after_refresh(self.show_group, index)
 
     @on(OptionList.OptionHighlighted, "#groups")
     def group_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -112,11 +127,13 @@ class DedupeStep(WizardStep):
         table = self.query_one("#group-detail", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column("field", key="field", width=13)
-        table.add_column("merged →", key="__merged__", width=20)
+        merged, width = self.column_widths(len(record.members))
+        table.add_column("field", key="field", width=FIELD_WIDTH)
+        table.add_column(_cut("merged →", merged), key="__merged__", width=merged)
         for member in record.members:
             mark = "★ " if member == record.source else ""
-            table.add_column(_cut(f"{mark}{member}", 18), key=member, width=18)
+            table.add_column(mark + _cut_left(self.member_name(record, member), width - len(mark)),
+                             key=member, width=width)
         fields: list[str] = []
         for member_values in values.values():
             fields.extend(f for f in member_values if f not in fields)
@@ -124,16 +141,50 @@ class DedupeStep(WizardStep):
         self.fields = fields
         for name in fields:
             chosen = self.state.choices.value_chosen(record, name)
-            cells: list[Any] = [Text(_cut(name, 13)),
-                                Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), 20),
+            cells: list[Any] = [Text(_cut(name, FIELD_WIDTH)),
+                                Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), merged),
                                      style="bold")]
-            cells.extend(Text(_cut(values.get(str(m), {}).get(name, ""), 18)) for m in record.members)
+            cells.extend(Text(_cut(values.get(str(m), {}).get(name, ""), width)) for m in record.members)
             table.add_row(*cells, key=name)
         if fields:
             table.move_cursor(row=min(max(cursor, 0), len(fields) - 1))
+        options = self.query_one("#groups", OptionList)
+        if index < options.option_count:
+            options.replace_option_prompt_at_index(index, self.group_label(index))
         action = record.action + (f" #{record.target_id}" if record.target_id else "")
         self.query_one("#dedupe-caption", Label).update(
-            f"group {index + 1}/{len(self.groups)} · {action} · s survivor · v value · x not a duplicate")
+            f"group {index + 1}/{len(self.groups)} · {action} · s survivor · "
+            "tab, v field value · x not a duplicate")
+
+    @staticmethod
+    def member_name(record: OutputRecord, member: object) -> str:
+        """A member's column title: 'row 12' when the group is from one file, else 'file:row'."""
+        labels = {str(m).rpartition(":")[0] for m in record.members}
+        label, _, row = str(member).rpartition(":")
+        return f"row {row}" if len(labels) == 1 and label else str(member)
+
+    @on(DataTable.RowHighlighted, "#group-detail")
+    def field_highlighted(self) -> None:
+        """Spell out the highlighted field's merged and member values (the columns cut them)."""
+        index = self.current_group()
+        table = self.query_one("#group-detail", DataTable)
+        detail = ""
+        if index is not None and self.fields and 0 <= table.cursor_row < len(self.fields):
+            record = self.groups[index]
+            name = self.fields[table.cursor_row]
+            values = self.state.member_values_of(record)
+            parts = [f"{self.member_name(record, m)}: {values.get(str(m), {}).get(name, '') or '—'}"
+                     for m in record.members]
+            detail = f"{name} = {record.properties.get(name, '') or '—'} ← " + " · ".join(parts)
+        self.query_one("#dedupe-detail", Label).update(detail)
+
+    def column_widths(self, members: int) -> tuple[int, int]:
+        """Widths of the merged column and of each member's, so a pair fits side by side."""
+        table = self.query_one("#group-detail", DataTable)
+        room = table.size.width or max(40, self.app.size.width - 24)
+        room -= FIELD_WIDTH + 2 * (members + 2) + 2  # cell padding and a scrollbar
+        share = room // (members + 1)
+        return max(11, min(20, share)), max(11, min(18, share))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="members")
     def load_members(self, index: int, members: list[str]) -> None:
@@ -190,6 +241,10 @@ class DedupeStep(WizardStep):
 
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cut_left(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[len(text) - width + 1:]
 
 
 def _count(n: int, noun: str) -> str:
