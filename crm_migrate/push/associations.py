@@ -1,29 +1,50 @@
-"""Associate each written contact with the company row it names (v4 default, idempotent)."""
+"""Associate each written contact with the company row it names (v4 default, idempotent).
+
+When the contact and the company both existed before the run, rollback cannot count on
+archiving to take the association away, so the contacts' current company associations are
+read first and what was found is journalled BEFORE any associate request goes out: a pair
+already associated is `existed` (never sent, never undone); a pair that was not gets
+assoc_undo = 1, so rollback removes it whether or not the run lived to journal its answer.
+A resume never reads such a pair again (by then it may hold this run's association).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
+from crm_migrate.connectors.base import BatchRejected, TransientError
 from crm_migrate.push.retry import RetryPolicy
-from crm_migrate.push.sender import error_text
+from crm_migrate.push.sender import error_text, pause_point
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
     from crm_migrate.push.journal import Journal
 
 CHUNK = 100
+READ_CHUNK = 1000
+T = TypeVar("T")
 
 
-async def _associate(connector: Connector, pairs: list[tuple[str, str]],
-                     policy: RetryPolicy) -> list[WriteResult]:
+class Pair(NamedTuple):
+    """A contact row and the company it is to be associated with, by target ids."""
+
+    seq: int
+    contact: str
+    company: str
+    both_existed: bool
+    undo: int | None
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """Run an idempotent call, resending after transient failures until the policy gives up."""
     attempt = 0
     while True:
         attempt += 1
         try:
-            return await connector.associate("contacts", "companies", pairs)
-        except TransientError as exc:  # associating is idempotent: resend
+            return await call()
+        except TransientError as exc:
             if policy.exhausted(attempt):
                 raise
             await asyncio.sleep(policy.delay(attempt, exc.retry_after))
@@ -31,29 +52,63 @@ async def _associate(connector: Connector, pairs: list[tuple[str, str]],
 
 async def associate_contacts(journal: Journal, connector: Connector) -> None:
     """Associate written (or already up-to-date) contacts with their companies, written or
-    already up to date; mark each pair done or failed."""
+    already up to date; mark each pair done, failed or existed (already associated)."""
     rows = journal.conn.execute(
-        "SELECT r.seq, r.target_id, c.target_id, c.state FROM rows r JOIN rows c "
-        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.state IN ('done', 'skipped') "
-        "AND r.target_id IS NOT NULL AND r.assoc = 'pending' "
-        "AND c.state IN ('done', 'failed', 'skipped')").fetchall()
-    lost = [(seq, "failed", "its company could not be written") for seq, _, company, st in rows
-            if st == "failed" or not company]
+        "SELECT r.seq, r.target_id, c.target_id, c.state, "
+        "COALESCE(r.existed, 0) = 1 AND COALESCE(c.existed, 0) = 1, r.assoc_undo "
+        "FROM rows r JOIN rows c ON c.seq = r.company_seq WHERE r.kind = 'record' "
+        "AND r.state IN ('done', 'skipped') AND r.target_id IS NOT NULL "
+        "AND r.assoc = 'pending' AND c.state IN ('done', 'failed', 'skipped')").fetchall()
+    lost = [seq for seq, _, company, st, _, _ in rows if st == "failed" or not company]
     if lost:
-        journal.set_assoc([(s, st, None) for s, st, _ in lost])
+        journal.set_assoc([(s, "failed", None) for s in lost])
     policy = RetryPolicy()
-    pairs = [(seq, contact, company) for seq, contact, company, st in rows
-             if st != "failed" and company]
-    for start in range(0, len(pairs), CHUNK):
+    pairs = [Pair(seq, contact, company, bool(both), undo)
+             for seq, contact, company, st, both, undo in rows if st != "failed" and company]
+    settled = await _read_existing(journal, connector, pairs, policy)
+    pairs = [p for p in pairs if p.seq not in settled]
+    for number, start in enumerate(range(0, len(pairs), CHUNK), start=1):
         chunk = pairs[start : start + CHUNK]
         try:
-            results = await _associate(connector, [(a, b) for _, a, b in chunk], policy)
+            results = await with_retries(lambda chunk=chunk: connector.associate(
+                "contacts", "companies", [(p.contact, p.company) for p in chunk]), policy)
         except (BatchRejected, TransientError) as exc:
-            journal.set_assoc([(seq, "failed", error_text(exc)) for seq, _, _ in chunk])
+            journal.set_assoc([(p.seq, "failed", error_text(exc)) for p in chunk])
             continue
+        pause_point("assoc-sent", number)
         by_index = {r.index: r for r in results}
         journal.set_assoc([
-            (seq, "done" if by_index.get(i) and by_index[i].ok else "failed", None)
-            for i, (seq, _, _) in enumerate(chunk)
+            (p.seq, "done" if by_index.get(i) and by_index[i].ok else "failed", None)
+            for i, p in enumerate(chunk)
         ])
 
+
+async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pair],
+                         policy: RetryPolicy) -> set[int]:
+    """Read the current company associations of contacts whose pair both existed before the
+    run and was not read yet; journal the answer; return the rows it settled (no request)."""
+    read = getattr(connector, "read_associations", None)
+    wanted = [p for p in pairs if p.both_existed and p.undo is None]
+    if read is None or not wanted:
+        return set()
+    settled: set[int] = set()
+    for start in range(0, len(wanted), READ_CHUNK):
+        chunk = wanted[start : start + READ_CHUNK]
+        contacts = sorted({p.contact for p in chunk})
+        try:
+            found = await with_retries(
+                lambda contacts=contacts: read("contacts", "companies", contacts), policy)
+        except (BatchRejected, TransientError) as exc:
+            message = f"could not read its company associations: {error_text(exc)}"
+            journal.record_assoc_read([], [], [(p.seq, message) for p in chunk])
+            settled.update(p.seq for p in chunk)
+            continue
+        present = [p.seq for p in chunk if p.company in found.get(p.contact, ())]
+        absent = [p.seq for p in chunk if p.contact in found and p.company not in found[p.contact]]
+        unread = [(p.seq, "the target did not say which companies the contact is associated "
+                   "with") for p in chunk if p.contact not in found]
+        journal.record_assoc_read(present, absent, unread)
+        settled.update(present)
+        settled.update(s for s, _ in unread)
+    pause_point("assoc-read")
+    return settled

@@ -12,7 +12,14 @@ host, state, message). `rows` holds one entry per record to write, in order:
   before its first write (existed 1 = an update, `before` = the previous values
   of the fields we write, so rollback can restore them; existed 0 = we create it).
 - created: 1 when this run created the record (rollback archives it).
-- assoc: pending|done|failed for a contact's association with its company row.
+- assoc: pending|done|failed for a contact's association with its company row; `existed`
+  when both records existed before the run and were already associated (never sent, never
+  undone). `done` counts only the pairs this run added.
+- assoc_undo: 1 when both records existed before the run and a read of the target, journalled
+  before any associate request went out, found them not associated: whatever association
+  the pair now has is this run's, so rollback removes it; 2 once rollback has. NULL: rollback
+  leaves the pair alone (one of the records is archived by rollback anyway, or the pair was
+  already associated).
 
 Run states: running (a live process holds `<journal>.lock`), interrupted,
 completed, rolled_back. A `running` journal whose lock is free reads interrupted.
@@ -57,6 +64,9 @@ CREATE TABLE IF NOT EXISTS rows (
 CREATE INDEX IF NOT EXISTS rows_state ON rows (kind, state);
 """
 
+# columns added after the first release: created on new journals, added to older ones on open
+ADDED_COLUMNS = (("assoc_undo", "INTEGER"),)
+
 ROW_COLUMNS = ("seq", "kind", "source", "members", "key", "write_key", "op", "payload", "state",
                "batch", "existed", "target_id", "created", "before", "error", "attempts",
                "company_seq", "assoc", "undone")
@@ -67,6 +77,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     return conn
+
+
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Add ADDED_COLUMNS the rows table lacks (a journal written by an older version)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(rows)")}
+    for name, kind in ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
 
 
 class Journal:
@@ -104,6 +122,7 @@ class Journal:
             for statement in SCHEMA.strip().split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            _add_columns(conn)
             for key, value in meta.items():
                 conn.execute("INSERT INTO meta VALUES (?, ?)", (key, json.dumps(value)))
             journal._insert(rows)
@@ -121,6 +140,10 @@ class Journal:
             conn.execute("SELECT seq FROM rows LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"not a crm-migrate journal ({exc})", file=str(target)) from None
+        try:
+            _add_columns(conn)
+        except sqlite3.OperationalError:  # read-only: status still works without them
+            pass
         return cls(target, conn)
 
     def close(self) -> None:
@@ -243,6 +266,24 @@ class Journal:
         with self.transaction() as conn:
             conn.executemany("UPDATE rows SET assoc = ?, error = COALESCE(?, error) "
                              "WHERE seq = ?", [(st, err, s) for s, st, err in items])
+
+    def record_assoc_read(self, present: list[int], absent: list[int],
+                          unread: list[tuple[int, str]]) -> None:
+        """What a read of the target found for pairs whose records both existed before the
+        run, in one transaction, before any of them is associated: `present` rows are
+        `existed`; `absent` rows are the run's to undo (assoc_undo = 1); `unread` fail."""
+        with self.transaction() as conn:
+            conn.executemany("UPDATE rows SET assoc = 'existed' WHERE seq = ?",
+                             [(s,) for s in present])
+            conn.executemany("UPDATE rows SET assoc_undo = 1 WHERE seq = ?",
+                             [(s,) for s in absent])
+            conn.executemany("UPDATE rows SET assoc = 'failed', error = ? WHERE seq = ?",
+                             [(err, s) for s, err in unread])
+
+    def mark_assoc_removed(self, seqs: list[int]) -> None:
+        """Rows whose association rollback has removed (assoc_undo = 2)."""
+        with self.transaction() as conn:
+            conn.executemany("UPDATE rows SET assoc_undo = 2 WHERE seq = ?", [(s,) for s in seqs])
 
     def mark_undone(self, seqs: list[int]) -> None:
         """Rows whose write rollback has undone."""

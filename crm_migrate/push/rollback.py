@@ -1,12 +1,14 @@
-"""Undo a run: archive what it created, restore the before-image of what it updated."""
+"""Undo a run: remove the associations it added between records that both existed before it,
+archive what it created (with their associations), restore the before-image of what it
+updated. Each step is journalled as it lands, so an interrupted rollback can be run again."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
+from crm_migrate.connectors.base import BatchRejected, WriteResult
+from crm_migrate.push.associations import with_retries
 from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.push.sender import error_text
 
@@ -19,22 +21,16 @@ CHUNK = 100
 
 async def _with_retries(call: Callable[[], Awaitable[list[WriteResult]]],
                         policy: RetryPolicy) -> list[WriteResult]:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await call()
-        except TransientError as exc:  # archive and update by id are idempotent: just resend
-            if policy.exhausted(attempt):
-                raise
-            await asyncio.sleep(policy.delay(attempt, exc.retry_after))
+    # archive and update by id are idempotent: just resend
+    return await with_retries(call, policy)
 
 
 async def undo(journal: Journal, connector: Connector, object_name: str,
                on_batch: Callable[[], None] | None = None) -> list[str]:
-    """Undo records then companies; return the errors met (empty when all undone)."""
-    errors: list[str] = []
+    """Undo associations, records then companies; return the errors met (empty when all
+    undone)."""
     policy = RetryPolicy()
+    errors = await _dissociate(journal, connector, policy, on_batch)
     for kind, obj in (("record", object_name), ("company", "companies")):
         created = journal.rows("kind = ? AND state = 'done' AND undone = 0 AND created = 1",
                                (kind,))
@@ -52,6 +48,36 @@ async def undo(journal: Journal, connector: Connector, object_name: str,
             errors += await _restore(journal, connector, obj, chunk, policy)
             if on_batch:
                 on_batch()
+    return errors
+
+
+async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolicy,
+                      on_batch: Callable[[], None] | None) -> list[str]:
+    """Remove the contact-company associations this run added between records that both
+    existed before it (assoc_undo = 1: the pre-run read found them not associated)."""
+    rows = journal.conn.execute(
+        "SELECT r.seq, r.source, r.target_id, c.target_id FROM rows r JOIN rows c "
+        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.assoc_undo = 1 "
+        "AND r.target_id IS NOT NULL AND c.target_id IS NOT NULL ORDER BY r.seq").fetchall()
+    if not rows:
+        return []
+    remove = getattr(connector, "dissociate", None)
+    if remove is None:
+        return [f"{rows[0][1]}: {connector.target} cannot remove the associations this run "
+                f"added ({len(rows)})"]
+    errors: list[str] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        pairs = [(contact, company) for _, _, contact, company in chunk]
+        try:
+            await with_retries(lambda pairs=pairs: remove("contacts", "companies", pairs), policy)
+        except BatchRejected as exc:
+            errors += [f"{source}: its company association: {error_text(exc)}"
+                       for _, source, _, _ in chunk]
+            continue
+        journal.mark_assoc_removed([seq for seq, _, _, _ in chunk])
+        if on_batch:
+            on_batch()
     return errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,11 @@ class RunSummary:
 
 
 def status_of(journal: Journal) -> dict[str, Any]:
-    """The CONTRACT `status --json` dict (plus extra keys) of a journal."""
+    """The CONTRACT `status --json` dict (plus extra keys) of a journal.
+
+    `associations` counts contact-company pairs by outcome: `done` = added by this run,
+    `existed` = already associated before it (left alone), `failed`, `pending`;
+    `associations_removed` = pairs a rollback dissociated."""
     meta = journal.meta()
     counts = journal.counts("record")
     companies = journal.counts("company")
@@ -55,6 +60,11 @@ def status_of(journal: Journal) -> dict[str, Any]:
     assoc = dict(journal.conn.execute(
         "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL AND state IN ('done', 'skipped') "
         "GROUP BY assoc").fetchall())
+    try:  # pairs rollback dissociated (both records existed before the run)
+        removed = int(journal.conn.execute(
+            "SELECT COUNT(*) FROM rows WHERE assoc_undo = 2").fetchone()[0])
+    except sqlite3.OperationalError:  # an older journal opened read-only lacks the column
+        removed = 0
     errors = Path(str(journal.path) + ".errors.csv")
     return {
         "run_id": meta.get("run_id"),
@@ -72,6 +82,7 @@ def status_of(journal: Journal) -> dict[str, Any]:
         "rolled_back": counts["undone"],
         "companies": {k: companies[k] for k in ("total", "done", "created", "failed")},
         "associations": {k: int(v) for k, v in assoc.items()},
+        "associations_removed": removed,
         "url": meta.get("url"),
         "embedded": bool(meta.get("embedded")),
         "journal": str(journal.path),
