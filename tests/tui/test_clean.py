@@ -53,3 +53,73 @@ async def test_region_preview_and_drop(make_app, contacts_csv: Path) -> None:
         assert len(records) == before - 1
         assert all("Bob" != r.properties.get("firstname") for r in records)
         assert "1 row dropped" in str(pane.query_one("#clean-counts").render())
+
+
+async def fix_cell(app: Any, pilot: Any, value: str, text: str) -> None:
+    """Highlight the problem whose value is `value`, open its cell and type `text` over it."""
+    from crm_migrate.tui.screens.modals import PromptModal
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    issues = [str(i.value) for i in app.pane.issue_rows]
+    app.pane.query_one("#clean-table", PagedTable).move_cursor(row=issues.index(value))
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, PromptModal)
+    await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
+    await pilot.pause()
+
+
+async def test_edits_wait_for_one_reclean(make_app, contacts_csv: Path) -> None:
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
+                   match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_clean(app, pilot)
+        pane = app.pane
+        before = app.state.clean_result
+        await fix_cell(app, pilot, "bob@example", "bob@example.com")
+        await fix_cell(app, pilot, "12", "(415) 555-0188")
+        await settle(app, pilot)
+        # both show at once, marked, and wait: no clean ran
+        assert app.state.pending_edits == {("contacts.csv", 2, "E-mail Address"): "bob@example.com",
+                                           ("contacts.csv", 6, "Business Phone"): "(415) 555-0188"}
+        assert app.state.clean_result is before and app.state.clean_stale
+        table = pane.query_one("#clean-table", PagedTable)
+        values = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert "✎ bob@example.com" in values and "✎ (415) 555-0188" in values
+        assert "2 edited cells" in str(pane.query_one("#clean-caption").render())
+        # the Dedupe step will not show the stale result meanwhile
+        app.goto("dedupe")
+        await settle(app, pilot)
+        assert "Run cleaning first" in str(app.pane.query_one("#dedupe-summary").render())
+        app.goto("clean")
+        await settle(app, pilot)
+        assert app.state.clean_result is before and len(app.state.pending_edits) == 2  # kept, not run
+        # one re-clean applies both
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        result = app.state.clean_result
+        assert result is not before and not app.state.pending_edits and not app.state.clean_stale
+        records = {r.properties.get("email"): r.properties for r in result.records}
+        assert records["bob@example.com"]
+        assert records["eve@example.com"]["phone"] == "+14155550188"
+        assert not [i for i in result.issues if str(i.value) in ("bob@example", "12")]
+        assert "edited" not in str(pane.query_one("#clean-caption").render())
+
+
+async def test_next_cleans_pending_edits_first(make_app, contacts_csv: Path) -> None:
+    app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
+                   match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_clean(app, pilot)
+        before = app.state.clean_result
+        await fix_cell(app, pilot, "bob@example", "bob@example.com")
+        assert app.state.clean_result is before
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.current_step == "dedupe"
+        result = app.state.clean_result
+        assert result is not before and not app.state.clean_stale
+        assert "bob@example.com" in {r.properties.get("email") for r in result.records}
+        assert len(app.pane.groups) == 1

@@ -69,3 +69,67 @@ async def test_records_already_in_the_crm_show_as_updates(make_app, contacts_csv
         options = app.pane.query_one("#groups")
         assert options.option_count == 1
         assert "cara@example.org" in str(options.get_option_at_index(0).prompt)
+
+
+async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_csv: Path) -> None:
+    from crm_migrate.push.plan import build_rows
+    from crm_migrate.tui.screens.modals import PromptModal
+
+    app = make_app(contacts_csv, region="US", match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dedupe(app, pilot)
+        pane = app.pane
+        [record] = pane.groups
+        members = list(record.members)
+        await pilot.press("s")
+        await pilot.pause()
+        survivor = record.source
+        assert survivor != sorted(members)[0]
+        await pilot.press("tab")
+        pane.query_one("#group-detail").move_cursor(row=pane.fields.index("company"))
+        await pilot.press("v")
+        await pilot.pause()
+        company = record.properties["company"]
+        assert "✎" in str(pane.query_one("#groups").get_option_at_index(0).prompt)
+
+        async def fix(value: str, text: str) -> None:
+            issues = [str(i.value) for i in app.pane.issue_rows]
+            app.pane.query_one("#clean-table").move_cursor(row=issues.index(value))
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, PromptModal)
+            await pilot.press("ctrl+a", "ctrl+k", *text, "enter")
+            await pilot.pause()
+
+        # an unrelated fix on the Clean step; Next re-cleans and comes back here
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.current_step == "clean"
+        before = app.state.clean_result
+        await fix("12", "(415) 555-0188")
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        assert app.current_step == "dedupe" and app.state.clean_result is not before
+        [record] = app.pane.groups
+        assert record.members == members and record.source == survivor
+        assert record.properties["company"] == company
+        star = [str(c.label) for c in app.pane.query_one("#group-detail").columns.values()
+                if str(c.label).startswith("★")]
+        assert star == [f"★ row {survivor.rpartition(':')[2]}"]
+        # what the Push step would send (it applies the choices again first: idempotent)
+        app.state.apply_choices()
+        rows = build_rows(app.state.clean_result.records, "contacts", "run")
+        [row] = [r for r in rows if r.get("kind") == "record" and r["members"] == members]
+        assert row["source"] == survivor and row["payload"]["company"] == company
+        # a fix that changes the group's members drops its choices, and says so once
+        app.clear_notifications()
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await fix("bob@example", "ann@example.com")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("1 duplicate group changed" in m and "dropped" in m for m in messages), messages
+        assert not app.state.choices.chosen_groups()
+        [record] = [r for r in app.state.clean_result.records if len(r.members) > 1]
+        assert len(record.members) == 3

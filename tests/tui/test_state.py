@@ -41,3 +41,39 @@ def test_state_headless_edit_clean_drop(contacts_csv: Path) -> None:
     other.open_profile(saved)
     assert other.object_name == "contacts"
     assert {m.column: m.field for m in other.profile.fields}["Company"] is None
+
+
+def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> None:
+    from crm_migrate.push.plan import build_rows
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(object_name="contacts", object_chosen=True, region="US", match_target=False)
+    state.add_paths([str(contacts_csv)])
+    state.load_tables()
+    state.run_clean()
+    [group] = [r for r in state.clean_result.records if len(r.members) > 1]
+    survivor = state.next_survivor(group)
+    assert group.source == survivor != sorted(group.members)[0]
+    # a fix is pending (the result is stale) until cleaning re-runs; unchanged text is no edit
+    assert not state.edit_cell("contacts.csv", 2, "Company", "Globex")
+    assert state.edit_cell("contacts.csv", 2, "E-mail Address", "bob@example.com")
+    assert state.clean_stale and not state.settings_stale
+    assert state.pending_edit(2, "E-mail Address") == "bob@example.com"
+    result = state.run_clean()
+    assert not state.clean_stale and not state.pending_edits
+    assert "bob@example.com" in {r.properties.get("email") for r in result.records}
+    [group] = [r for r in result.records if len(r.members) > 1]
+    assert group.source == survivor and state.take_dropped_choices() == 0
+    [row] = [r for r in build_rows(result.records, "contacts", "run") if r.get("members") == group.members]
+    assert row["source"] == survivor
+    # Bob's row becomes a third Ann Lee: the group changed, so its choice goes (and is counted)
+    state.edit_cell("contacts.csv", 2, "E-mail Address", "ann@example.com")
+    state.edit_cell("contacts.csv", 2, "Full Name", "Ann Lee")
+    result = state.run_clean()
+    [group] = [r for r in result.records if len(r.members) > 1]
+    assert len(group.members) == 3
+    assert state.take_dropped_choices() == 1 and state.take_dropped_choices() == 0
+    assert not state.choices.chosen_groups()
+    # edits survive a reload of the files
+    state.load_tables()
+    assert state.source_value("contacts.csv", 2, "Full Name") == "Ann Lee"
