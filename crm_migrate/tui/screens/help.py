@@ -33,12 +33,15 @@ STEP_HELP = {
     "mapping": "**Mapping**: `enter`/`f` change the highlighted column's field (fuzzy search; "
                "pick *(leave out)* to skip it) · `t` edit its transforms (e.g. `trim, phone: {region: US}`) "
                "· `v` map picklist values · `ctrl+s` save the profile · `o` open one.",
-    "clean": "**Clean**: `ctrl+r` run cleaning · `enter` edit the highlighted problem's source cell "
-             "(cleaning re-runs) · `r` set the default region · `d` drop the rows having the "
-             "highlighted problem · `p` before/after preview of changed values.",
-    "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor · "
-              "`v` take the next member's value for the highlighted field · `x` not a duplicate "
-              "(cleaning re-runs) · `u` show records that update existing CRM records.",
+    "clean": "**Clean**: `enter`/`e` fix the highlighted problem's source cell: the fix shows at "
+             "once (✎) and waits, so you can fix several in a row · `ctrl+r` re-clean with every "
+             "fix (`ctrl+n` does it too before going on) · `r` set the default region · `d` drop "
+             "the rows having the highlighted problem · `p` before/after preview of changed values.",
+    "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor (★) · "
+              "`tab` to the fields, then `v` takes the next member's value for the highlighted "
+              "field (✎) · `x` not a duplicate (cleaning re-runs) · `u` show records that update "
+              "existing CRM records. Choices stay when cleaning re-runs, unless the group's "
+              "members change.",
     "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
             "`r` resume · `c` cancel. Leaving mid-push keeps the run resumable from Start.",
     "report": "**Report**: created/updated/failed counts and the error file · `ctrl+z` roll back "
