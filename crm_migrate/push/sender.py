@@ -28,6 +28,12 @@ class StopRun(Exception):
     """The run must stop now (credentials refused, daily limit, circuit breaker)."""
 
 
+def unavailable(exc: TransientError) -> bool:
+    """A failure that says the target is out of reach (network, timeout, 429, 502/503/504)
+    rather than that these records upset it (a 500 that persists may be data-triggered)."""
+    return exc.status is None or exc.status in (429, 502, 503, 504)
+
+
 def error_text(exc: BaseException) -> str:
     """A one-line redacted description."""
     from crm_migrate.secrets import redact
@@ -174,6 +180,12 @@ class Sender:
                     if not rows:
                         return
                 if self.policy.exhausted(attempt):
+                    if unavailable(exc):  # the target's fault, not the rows': keep them
+                        self.journal.mark_pending([r["seq"] for r in rows])
+                        raise StopRun(
+                            f"the target did not answer after {attempt} attempts "
+                            f"({error_text(exc)}); nothing is lost: the rows not yet written "
+                            "stay pending, resume the run when the target is reachable") from None
                     self._fail([(r["seq"], error_text(exc)) for r in rows])
                     return
                 if self.stopping():

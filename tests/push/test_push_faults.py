@@ -55,3 +55,49 @@ def test_exactly_once_under_faults_and_rate_limit(tmp_path: Path, input_file: st
     status = push_status(tmp_path / "run.journal")
     assert status["associations"] == {"done": 700}
     assert status["companies"]["created"] == 3
+
+
+def test_a_network_cut_pauses_the_run_without_failing_rows(
+    tmp_path: Path, input_file: str, monkeypatch: object
+) -> None:
+    """The target stops answering mid-run: after the retries the run stops as interrupted,
+    the unsent rows stay pending (not failed, not in an error file); resume finishes exactly."""
+    import pytest
+
+    from crm_migrate.push import sender
+    from crm_migrate.push.retry import RetryPolicy
+    from crm_migrate.push.runner import resume_push
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(sender, "RetryPolicy", lambda: RetryPolicy(base=0.001, cap=0.005))
+
+    class Cut(httpx.AsyncBaseTransport):
+        """Loopback that goes dead after a few batch writes (a pulled cable)."""
+
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+            self.writes = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/batch/upsert"):
+                self.writes += 1
+            if self.writes > 3:
+                raise httpx.ConnectError("All connection attempts failed", request=request)
+            return await self.inner.handle_async_request(request)
+
+    records = [contact(i) for i in range(1, 301)]
+    journal = tmp_path / "run.journal"
+    with SandboxServer(tmp_path / "sb.sqlite3") as server:
+        summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                             target="sandbox", url=server.url, journal_path=journal,
+                             batch_size=50, concurrency=1, clean_result=clean_result(records),
+                             transport=Cut())
+        assert summary.status["state"] == "interrupted", summary.status
+        assert summary.status["failed"] == 0 and summary.status["done"] == 150
+        assert summary.status["pending"] == 150
+        assert "did not answer" in (summary.message or "")
+        assert not Path(str(journal) + ".errors.csv").exists()
+        resumed = resume_push(journal)
+        emails = sorted(r["properties"]["email"] for r in all_records(server.url))
+    assert resumed.status["state"] == "completed" and resumed.status["failed"] == 0
+    assert emails == sorted(f"person{i}@example.com" for i in range(1, 301))
