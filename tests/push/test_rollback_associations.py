@@ -242,3 +242,20 @@ def test_kill_in_the_association_step_then_resume_or_rollback_is_exact(
         assert summary.exit_code == 0, summary.message
         assert snapshot(server.url) == before
         assert push_status(journal)["associations_removed"] == 40  # existing, not yet there
+
+
+def test_a_journal_from_before_assoc_undo_gets_the_column_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "old.journal"
+    journal = Journal.create(path, {"run_id": "r1", "state": "completed"},
+                             [{"seq": 1, "source": "a.csv:1", "payload": {"email": "a@x.com"}}])
+    journal.conn.execute("ALTER TABLE rows DROP COLUMN assoc_undo")  # as older versions wrote
+    journal.close()
+    reopened = Journal.open(path)
+    try:
+        columns = {r[1] for r in reopened.conn.execute("PRAGMA table_info(rows)")}
+        assert "assoc_undo" in columns
+        reopened.record_assoc_read([], [1], [])
+        reopened.mark_assoc_removed([1])
+    finally:
+        reopened.close()
+    assert push_status(path)["associations_removed"] == 1
