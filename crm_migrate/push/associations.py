@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crm_migrate.connectors.base import BatchRejected, TransientError
 from crm_migrate.push.retry import RetryPolicy
-from crm_migrate.push.sender import error_text, pause_point
+from crm_migrate.push.sender import StopRun, error_text, pause_point, unavailable
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
@@ -73,6 +73,7 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
             results = await with_retries(lambda chunk=chunk: connector.associate(
                 "contacts", "companies", [(p.contact, p.company) for p in chunk]), policy)
         except (BatchRejected, TransientError) as exc:
+            _stop_if_unavailable(exc)
             journal.set_assoc([(p.seq, "failed", error_text(exc)) for p in chunk])
             continue
         pause_point("assoc-sent", number)
@@ -99,6 +100,7 @@ async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pai
             found = await with_retries(
                 lambda contacts=contacts: read("contacts", "companies", contacts), policy)
         except (BatchRejected, TransientError) as exc:
+            _stop_if_unavailable(exc)
             message = f"could not read its company associations: {error_text(exc)}"
             journal.record_assoc_read([], [], [(p.seq, message) for p in chunk])
             settled.update(p.seq for p in chunk)
@@ -112,3 +114,11 @@ async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pai
         settled.update(s for s, _ in unread)
     pause_point("assoc-read")
     return settled
+
+
+def _stop_if_unavailable(exc: Exception) -> None:
+    """The target out of reach after every retry: stop the run with the pairs still pending
+    (a resume carries on; nothing about them is lost) rather than fail them."""
+    if isinstance(exc, TransientError) and unavailable(exc):
+        raise StopRun(f"the target did not answer while associating contacts with companies "
+                      f"({error_text(exc)}); resume the run when it is reachable") from None

@@ -259,3 +259,47 @@ def test_a_journal_from_before_assoc_undo_gets_the_column_on_open(tmp_path: Path
     finally:
         reopened.close()
     assert push_status(path)["associations_removed"] == 1
+
+
+def test_a_target_out_of_reach_while_associating_pauses_the_run(
+    tmp_path: Path, input_file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Associate requests that never get through leave the pairs pending (not failed) and the
+    run interrupted; resume finishes them, and rollback still knows which were the run's."""
+    from crm_migrate.push import associations
+    from crm_migrate.push.retry import RetryPolicy
+
+    monkeypatch.setattr(associations, "RetryPolicy", lambda: RetryPolicy(base=0.001, cap=0.005))
+
+    class Cut(httpx.AsyncBaseTransport):
+        """Loopback on which associate requests never connect."""
+
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+            self.cut = 0
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/batch/associate/default"):
+                self.cut += 1
+                raise httpx.ConnectError("All connection attempts failed", request=request)
+            return await self.inner.handle_async_request(request)
+
+    with SandboxServer(tmp_path / "sb.sqlite3") as server:
+        url = server.url
+        create(url, "contacts", [{"email": "person1@example.com", "firstname": "Old"}])
+        create(url, "companies", [{"name": "Acme"}])
+        before = snapshot(url)
+        cut = Cut()
+        summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                             target="sandbox", url=url, journal_path=tmp_path / "run.journal",
+                             clean_result=clean_result([contact(1, company="Acme"),
+                                                        contact(2, company="Acme")]),
+                             transport=cut)
+        assert cut.cut > 1 and summary.status["state"] == "interrupted"
+        assert summary.status["associations"] == {"pending": 2}
+        assert "did not answer" in (summary.message or "")
+        resumed = resume_push(tmp_path / "run.journal")
+        assert resumed.status["associations"] == {"done": 2}
+        assert rollback_push(tmp_path / "run.journal").exit_code == 0
+        assert snapshot(url) == before
+        assert push_status(tmp_path / "run.journal")["associations_removed"] == 1
