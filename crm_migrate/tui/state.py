@@ -446,27 +446,9 @@ class WizardState:
 
     def changes(self, limit: int = 20000) -> Any:
         """Before/after of every value cleaning changed: source id, field, before, after."""
-        import pandas as pd
+        from crm_migrate.tui.changes import changes_frame
 
-        result = self.clean_result
-        profile = self.profile
-        rows: list[list[str]] = []
-        if result is not None and profile is not None:
-            direct = [(m.field, m.column) for m in profile.fields if m.field]
-            for record in result.records:
-                where = self.locate(record.source)
-                if where is None:
-                    continue
-                for field_name, column in direct:
-                    before = self.source_value(where[0], where[1], column)
-                    after = record.properties.get(field_name, "")
-                    if before != after and (before or after):
-                        rows.append([record.source, field_name, before, after])
-                if len(rows) >= limit:
-                    break
-        frame = pd.DataFrame(rows, columns=["source", "field", "before", "after"])
-        frame.index = range(1, len(frame) + 1)
-        return frame
+        return changes_frame(self, limit)
 
     def locate(self, ref: Any) -> tuple[str, int] | None:
         """(table label, row) of an issue row reference (`n` or `file:row`)."""

@@ -208,7 +208,7 @@ class CleanStep(WizardStep):
         if self.preview:
             table.show_frame(views["changes"], index_label=None,
                              widths={"source": 20, "field": 12, "before": 22, "after": 22})
-            caption = "Before → after of changed values (p: back to problems)"
+            caption = "Before → after (p: problems)"
         else:
             self.issue_rows = result.issues
             page, row = table.page, table.cursor_row  # stay near where the user was
@@ -223,7 +223,7 @@ class CleanStep(WizardStep):
         """The table's caption: what it shows, pending fixes, the page."""
         table = self.query_one("#clean-table", PagedTable)
         if caption is None:
-            caption = ("Before → after of changed values (p: back to problems)" if self.preview
+            caption = ("Before → after (p: problems)" if self.preview
                        else "Problems · enter edits the cell")
         edits = len(self.state.pending_edits)
         if edits:
@@ -236,7 +236,23 @@ class CleanStep(WizardStep):
     def page_changed(self, event: PagedTable.PageChanged) -> None:
         """A page of problems is shown: mark the cells edited since the last clean."""
         if event.table.id == "clean-table":
+            self.fit_ids()
             self.mark_edits()
+            if self.state.clean_result is not None:
+                self.show_caption()
+
+    def fit_ids(self) -> None:
+        """Cut long `file:row` ids from the left on this page: the row number must stay in view."""
+        table = self.query_one("#clean-table", PagedTable)
+        column, width = ("source", 20) if self.preview else ("row", 18)
+        frame = self.state.views.get("changes" if self.preview else "issues")
+        if frame is None or column not in frame.columns:
+            return
+        start = table.page * table.page_size
+        chunk = frame[column].iloc[start:start + table.row_count]
+        for key, text in zip(chunk.index, chunk.astype(str), strict=True):
+            if len(text) > width:
+                table.update_cell(str(key), column, Text("…" + text[len(text) - width + 1:]))
 
     def mark_edits(self) -> None:
         """Show each pending fix in its problem row: the new value (✎, bold), the problem struck."""
