@@ -76,7 +76,7 @@ class ObjectSchema:
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     key: str | None = None
 
-    def __contains__(self, name: object) -> bool:
+    def __contains__(self, name: Any) -> bool:
         return name in self.fields
 
     def get(self, name: str) -> FieldSpec | None:

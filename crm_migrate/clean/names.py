@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
 
@@ -68,7 +68,7 @@ def normalize_person_names(values: pd.Series) -> NormalizeResult:
 
 
 @lru_cache(maxsize=1)
-def _constants() -> object:
+def _constants() -> Any:
     """A private nameparser configuration that also knows German/French/Spanish honorifics."""
     from nameparser.config import Constants
 

@@ -61,12 +61,12 @@ def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
     thousands = "," if decimal_sep == "." else "."
     normal = digits.replace(thousands, "").replace(decimal_sep, ".")
     try:
-        number = Decimal(normal)
+        amount = Decimal(normal)
     except InvalidOperation:
         return "", "not a number"
     if suffix:
-        number *= _SUFFIX[suffix]
-    return _plain(-number if negative else number), ""
+        amount *= _SUFFIX[suffix]
+    return _plain(-amount if negative else amount), ""
 
 
 def normalize_numbers(values: pd.Series, *, integer: bool = False) -> NormalizeResult:

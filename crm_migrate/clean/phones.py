@@ -29,7 +29,7 @@ def _prepare(text: str) -> str:
     return text.strip()
 
 
-def _format(number: object) -> str:
+def _format(number: Any) -> str:
     import phonenumbers
 
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -44,7 +44,7 @@ def _nanp_regions() -> frozenset[str]:
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
 
 
-def _nanp_fast(text: str, region: str | None) -> object | None:
+def _nanp_fast(text: str, region: str | None) -> Any:
     """A PhoneNumber built directly for plain NANP digits (what parse() would return), else None."""
     from phonenumbers import PhoneNumber
 
@@ -98,9 +98,10 @@ def _possible_lengths(country_code: int) -> frozenset[int]:
     lengths: set[int] = set()
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-        if metadata is None or not metadata.general_desc.possible_length:
+        desc = metadata.general_desc if metadata is not None else None
+        if desc is None or not desc.possible_length:
             return frozenset()
-        lengths.update(metadata.general_desc.possible_length)
+        lengths.update(desc.possible_length)
     return frozenset(lengths)
 
 

@@ -87,7 +87,7 @@ def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTabl
     for column, other in keys.items():
         if other.index == key.index and other.all_tokens[:-1] == key.all_tokens and \
                 other.all_tokens[-1:] in (["type"], ["label"]):
-            words = Counter()
+            words: Counter[str] = Counter()
             for value in _values(table, column):
                 for tok in fold(value).replace("*", " ").split():
                     words[tok] += 1

@@ -268,12 +268,17 @@ def _map_values(values: pd.Series, args: dict[str, Any]) -> tuple[pd.Series, pd.
         key = _fold_key(value)
         if not value.strip():
             found = ("", "")
-        elif key in table or (fuzzy and table and (
-                m := process.extractOne(key, list(table), scorer=fuzz.WRatio, score_cutoff=85))):
-            target = table[key] if key in table else table[m[0]]
-            found = ("", f"map_values has no target for {value!r}") if target is None else (target, "")
         else:
-            found = (value, f"no map_values entry for {value!r}")
+            match = key if key in table else None
+            if match is None and fuzzy and table:
+                best = process.extractOne(key, list(table), scorer=fuzz.WRatio, score_cutoff=85)
+                match = best[0] if best else None
+            if match is None:
+                found = (value, f"no map_values entry for {value!r}")
+            elif table[match] is None:
+                found = ("", f"map_values has no target for {value!r}")
+            else:
+                found = (str(table[match]), "")
         cache[value] = found
         return found
 

@@ -85,14 +85,14 @@ def build_rows(
                 for e in companies.values()]
     company_keys = identity_keys("companies", [(p, e["sources"][0]) for p, e
                                                in zip(payloads, companies.values(), strict=True)])
-    for (group, entry), payload, ident in zip(companies.items(), payloads, company_keys,
-                                              strict=True):
+    for (group, entry), payload, company_key in zip(companies.items(), payloads, company_keys,
+                                                    strict=True):
         seq = len(rows) + 1
         company_seq[group] = seq
         rows.append({
             "seq": seq, "kind": "company", "source": entry["sources"][0],
             "members": entry["sources"], "key": entry["domain"],
-            "write_key": ident, "op": None, "payload": payload,
+            "write_key": company_key, "op": None, "payload": payload,
         })
     record_props = [{k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
                     for rec in records]
@@ -103,7 +103,7 @@ def build_rows(
         (p, rec.source) for p, rec, skip in zip(record_props, records, by_email, strict=True)
         if not skip]))
     for rec, group, props, email in zip(records, links, record_props, by_email, strict=True):
-        ident = None if email else next(record_keys)
+        ident: str | None = None if email else next(record_keys)
         seq = len(rows) + 1
         key = (props.get(key_field) or "").strip().lower() if key_field else ""
         if key and key_field:

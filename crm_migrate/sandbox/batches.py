@@ -266,8 +266,8 @@ def update(
         missing: list[str] = []
         owners: dict[int, int | None] = {}
         for item in items:
-            record = found.get(f"{item.id_property}:{item.key}")
-            if record is None and item.error is None:
+            hit = found.get(f"{item.id_property}:{item.key}")
+            if hit is None and item.error is None:
                 missing.append(str(inputs[item.index]["id"]))
                 item.error = {"missing": True}
             elif record is not None:
@@ -308,9 +308,9 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
                 found[f"{id_property}:{key}"] = record
         owners: dict[int, int | None] = {}
         for item in items:
-            record = found.get(f"{item.id_property}:{item.key}")
-            if record is not None:
-                owners[item.index] = record.id
+            hit = found.get(f"{item.id_property}:{item.key}")
+            if hit is not None:
+                owners[item.index] = hit.id
             elif item.error is None and item.id_property == "hs_object_id":
                 item.error = _not_found_item(obj, [str(inputs[item.index]["id"])], item.trace)
             elif item.error is None:

@@ -242,6 +242,6 @@ def big_cells(frame: pd.DataFrame, file: str, limit: int = BIG_CELL) -> list[Sou
         lengths = frame[name].str.len()
         if len(lengths) and int(lengths.max()) > limit:
             for row, size in lengths[lengths > limit].items():
-                out.append(SourceIssue(file, int(row), str(name),
+                out.append(SourceIssue(file, int(str(row)), str(name),
                                        f"very large cell ({int(size):,} characters)"))
     return out

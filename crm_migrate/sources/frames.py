@@ -42,7 +42,7 @@ def finish_frame(
 
     issues: list[SourceIssue] = []
     frame = frame.copy() if frame.columns.has_duplicates else frame
-    frame.columns = range(frame.shape[1])
+    frame.columns = pd.RangeIndex(frame.shape[1])
     header = [str(h) for h in header]
     width = frame.shape[1]
     if len(header) < width:

@@ -89,7 +89,7 @@ def read_records(
                 record = json.loads(line)
             except ValueError as exc:
                 issues.append(SourceIssue(file, number, None,
-                                          f"line {line_no} is not valid JSON ({exc.msg}); skipped"))
+                                          f"line {line_no} is not valid JSON ({getattr(exc, 'msg', exc)}); skipped"))
                 rows.append({})
                 continue
             rows.append(flatten(record))
@@ -100,8 +100,8 @@ def read_records(
             document = json.loads(text)
         except ValueError as exc:
             message = getattr(exc, "msg", str(exc))
-            line = getattr(exc, "lineno", None)
-            where = f" at line {line}" if line else ""
+            lineno = getattr(exc, "lineno", None)
+            where = f" at line {lineno}" if lineno else ""
             raise SourceError(f"invalid JSON{where}: {message}", file=file) from None
         records = _find_records(document)
         if records is None:

@@ -91,7 +91,7 @@ def _parse_line(line: str) -> tuple[str, str, dict[str, list[str]], str] | None:
 def _decode_value(value: str, params: dict[str, list[str]], file_codec: str) -> str:
     """Apply QUOTED-PRINTABLE and CHARSET params to a raw value."""
     encoding = {v.upper() for v in params.get("ENCODING", [])}
-    charset = (params.get("CHARSET") or [None])[0]
+    charset = next(iter(params.get("CHARSET") or []), None)
     if "QUOTED-PRINTABLE" in encoding:
         raw = quopri.decodestring(value.encode("latin-1", errors="replace"))
         return raw.decode(charset or "utf-8", errors="replace").replace("\r\n", "\n")

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from crm_migrate.tui.commands import WizardCommands
 from crm_migrate.tui.state import WizardState
@@ -38,7 +38,7 @@ class CrmMigrateApp(App[None]):
     TITLE = "crm-migrate"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WizardCommands}
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Show the keys of this step"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave (an unfinished push stays resumable)",
                 priority=True),

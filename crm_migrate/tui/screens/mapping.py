@@ -132,10 +132,10 @@ class MappingStep(WizardStep):
                           transforms_text(m.transforms)[:30], key=m.column)
         if profile.fields:
             table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))
-        mapped = sum(1 for m in profile.fields if m.field or m.split_into)
+        n_mapped = sum(1 for m in profile.fields if m.field or m.split_into)
         where = f" · profile {self.state.profile_path.name}" if self.state.profile_path else ""
         self.query_one("#mapping-caption", Label).update(
-            f"{self.state.object_name}: {mapped} of {len(profile.fields)} columns mapped{where}"
+            f"{self.state.object_name}: {n_mapped} of {len(profile.fields)} columns mapped{where}"
             "  (enter/f field · t transforms · v values)")
         warnings = self.state.mapping_warnings()
         self.query_one("#mapping-warnings", Static).update(

@@ -137,7 +137,10 @@ class PushStep(WizardStep):
             self.post_message(PushFinished({"error": f"Push: {unavailable(exc)}"}, kind))
             return
         state = self.state
-        report = lambda progress: self.post_message(PushProgressed(progress))  # noqa: E731
+
+        def report(progress: Any) -> None:
+            self.post_message(PushProgressed(progress))
+
         if kind in ("resume", "resume-force"):
             assert state.journal_path is not None
             outcome: Any = resume_push(state.journal_path, force=(kind == "resume-force"),
@@ -152,7 +155,7 @@ class PushStep(WizardStep):
         if kind == "push":
             state.journal_path = journal
         outcome = start_push(
-            paths=list(state.selected), profile=state.ensure_profile(), profile_path=profile_path,
+            paths=list(state.selected), profile=state.ensure_profile(), profile_path=str(profile_path),
             target=state.target, url=state.push_url(), journal_path=journal,
             region=state.region, batch_size=state.batch_size, dry_run=(kind == "dry-run"),
             clean_result=state.clean_result,

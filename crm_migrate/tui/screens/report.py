@@ -62,7 +62,7 @@ class ReportStep(WizardStep):
             errors = pd.read_csv(str(errors_file), dtype=str, keep_default_na=False)
             first = [c for c in ("_source", "_error") if c in errors.columns]
             errors = errors[first + [c for c in errors.columns if c not in first]]
-            errors.index = range(1, len(errors) + 1)
+            errors.index = pd.RangeIndex(1, len(errors) + 1)
         self.app.call_from_thread(self.show, status, errors)
 
     def show(self, status: dict[str, Any], errors: Any) -> None:
