@@ -72,3 +72,13 @@ def test_invalid_json_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         load(path)
     assert "line 3" in str(info.value)
+
+
+def test_ndjson_line_json_refuses_for_another_reason_is_reported(tmp_path: Path) -> None:
+    """A 5,000-digit number is valid JSON that Python refuses with a plain ValueError."""
+    path = tmp_path / "big.ndjson"
+    path.write_text('{"a": 1}\n{"a": ' + "9" * 5000 + '}\n{"a": 3}\n', encoding="utf-8")
+    table = load(path)
+    assert [v for v in table.frame["a"].tolist() if v] == ["1", "3"]
+    assert [i.row for i in table.issues] == [2]
+    assert "not valid JSON" in table.issues[0].message
