@@ -81,4 +81,4 @@ def test_ndjson_line_json_refuses_for_another_reason_is_reported(tmp_path: Path)
     table = load(path)
     assert [v for v in table.frame["a"].tolist() if v] == ["1", "3"]
     assert [i.row for i in table.issues] == [2]
-    assert "not valid JSON" in table.issues[0].message
+    assert "not valid JSON" in table.issues[0].problem
