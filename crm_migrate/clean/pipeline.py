@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
@@ -71,8 +72,14 @@ def _invalid_counts(works: list[TableWork]) -> dict[str, int]:
     return counts
 
 
-def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list[CleanIssue]
-            ) -> tuple[pd.DataFrame, list[list[Any]]]:
+# share of the "dedupe" stage's progress at which finding duplicates, then merging them, ends
+# (building the output records takes the rest)
+DEDUPE_FIND_END, DEDUPE_MERGE_END = 0.75, 0.9
+RECORDS_PROGRESS_EVERY = 100_000  # output records built between progress calls
+
+
+def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list[CleanIssue],
+            on_progress: Progress | None = None) -> tuple[pd.DataFrame, list[list[Any]]]:
     """Find and merge duplicates; conflicts become issues on the survivor's row."""
     settings = profile.dedupe
     if not settings.enabled or len(frame) < 2:
@@ -88,12 +95,17 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
         frame["_members"] = ""
         return frame, []
     settings = _with_source_ids(settings, frame, refs)
-    groups = find_duplicate_groups(frame, profile.object, settings)
+    groups = find_duplicate_groups(
+        frame, profile.object, settings,
+        on_progress=lambda f: _notify(on_progress, "dedupe", DEDUPE_FIND_END * f))
     if not groups:
         frame = frame.copy()
         frame["_members"] = ""
         return frame, []
-    merged, conflicts = merge_groups(frame, groups, settings)
+    span = DEDUPE_MERGE_END - DEDUPE_FIND_END
+    merged, conflicts = merge_groups(
+        frame, groups, settings,
+        on_progress=lambda f: _notify(on_progress, "dedupe", DEDUPE_FIND_END + span * f))
     sources = frame["_source"].tolist()
     ref_of = dict(zip(sources, refs, strict=True))
     survivor_of: dict[str, Any] = {}
@@ -123,7 +135,8 @@ def _with_source_ids(settings: DedupeSettings, frame: pd.DataFrame, refs: list[A
     return replace(settings, not_duplicates=groups)
 
 
-def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema) -> list[OutputRecord]:
+def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema,
+             on_step: Callable[[float], None] | None = None) -> list[OutputRecord]:
     key_field = schema.key
     usable = [f for f in fields if f in schema.fields or not f.startswith("additional_")]
     records = []
@@ -131,12 +144,30 @@ def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema) -> li
     sources = frame["_source"].tolist()
     members = frame["_members"].tolist() if "_members" in frame else [""] * len(frame)
     key_pos = usable.index(key_field) if key_field in usable else None
-    for source, member_text, row in zip(sources, members, zip(*columns, strict=True), strict=True):
+    every = RECORDS_PROGRESS_EVERY
+    for number, (source, member_text, row) in enumerate(
+            zip(sources, members, zip(*columns, strict=True), strict=True)):
+        if on_step is not None and number % every == 0:
+            on_step(number / max(1, len(sources)))
         properties = {name: value for name, value in zip(usable, row, strict=True) if value}
         key = row[key_pos].lower() if key_pos is not None and row[key_pos] else None
         group = member_text.split(";") if member_text else [source]
         records.append(OutputRecord(source=source, properties=properties, key=key, members=group))
     return records
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (these objects hold no cycles); restore it after."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def clean_tables(
@@ -172,18 +203,24 @@ def clean_tables(
     frame, refs = _combine(works, fields)
     rows_in = len(frame)
     invalid = _invalid_counts(works)
+    del works  # the normalised columns live on in `frame` only
     _notify(on_progress, "dedupe", 0.0)
-    merged, groups = _dedupe(frame, refs, profile, issues)
-    _notify(on_progress, "dedupe", 1.0)
-    extra_columns = [c for c in merged.columns if c not in fields and c not in ("_source", "_members")]
-    out_fields = fields + extra_columns
-    records = _records(merged, out_fields, schema)
-    output = merged[[*out_fields, "_source"]].reset_index(drop=True).fillna("").astype(object)
+    with _no_cyclic_gc():  # millions of new str/dict objects: full collections would rescan them all
+        merged, groups = _dedupe(frame, refs, profile, issues, on_progress)
+        del frame
+        extra_columns = [c for c in merged.columns if c not in fields and c not in ("_source", "_members")]
+        out_fields = fields + extra_columns
+        span = 1.0 - DEDUPE_MERGE_END
+        records = _records(merged, out_fields, schema,
+                           on_step=lambda f: _notify(on_progress, "dedupe", DEDUPE_MERGE_END + span * f))
+        output = merged[[*out_fields, "_source"]].reset_index(drop=True).fillna("").astype(object)
+        del merged
     result = CleanResult(object=profile.object, frame=output, rows_in=rows_in, issues=issues,
                          invalid=invalid, duplicate_groups=groups, records=records)
     from crm_migrate.clean.matching import near_matches_in_input
 
     result.near_matches.extend(near_matches_in_input(output, profile.object))
+    _notify(on_progress, "dedupe", 1.0)
     if connector is not None:
         from crm_migrate.clean.matching import match_records
 

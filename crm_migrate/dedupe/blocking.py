@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from crm_migrate.dedupe.features import Features, house_number
+from crm_migrate.dedupe.features import Features
+from crm_migrate.dedupe.keys import KeyCodes, contact_key_codes, factorize
 from crm_migrate.dedupe.nicknames import nickname_keys
 
 # blocks up to this size are compared all-pairs; larger ones only within a sorted window
@@ -23,18 +24,6 @@ def _phonetic(word: str) -> str:
     import jellyfish
 
     return jellyfish.metaphone(word) if word else ""
-
-
-def _cached(func: Callable[[str], str], values: Iterable[str]) -> list[str]:
-    cache: dict[str, str] = {}
-    out = []
-    for value in values:
-        hit = cache.get(value)
-        if hit is None:
-            hit = func(value) if value else ""
-            cache[value] = hit
-        out.append(hit)
-    return out
 
 
 def _first_initials(first: str) -> set[str]:
@@ -55,55 +44,6 @@ def _add(table: KeyTable, kind: str, record: int, key: str) -> None:
     records, keys = table[kind]
     records.append(record)
     keys.append(key)
-
-
-def contact_keys(feats: Features) -> KeyTable:
-    """Blocking keys: a record may have several keys of one kind, or none."""
-    first, last = feats.get("first"), feats.get("last")
-    last_tok = [w.split()[-1] if w else "" for w in last]
-    first_tok = [w.split()[0] if w else "" for w in first]
-    mp_last = _cached(_phonetic, last_tok)
-    mp_first = _cached(_phonetic, first_tok)
-    initials: dict[str, set[str]] = {}
-    dob, zips, address = feats.get("dob"), feats.get("zip"), feats.get("address")
-    city, local = feats.get("city"), feats.get("email_local")
-    houses = _cached(house_number, address)
-    table = _table(("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob", "house_zip",
-                    "house_city"))
-    for i in range(feats.size):
-        ml, mf, lt, house = mp_last[i], mp_first[i], last_tok[i], houses[i]
-        if ml:
-            found = initials.get(first[i])
-            if found is None:
-                found = initials[first[i]] = _first_initials(first[i])
-            for x in found:
-                _add(table, "name", i, f"{ml}|{x}|{city[i]}")
-            if mf:
-                _add(table, "swap", i, f"{ml}|{mf}" if ml < mf else f"{mf}|{ml}")
-        if len(dob[i]) == 10:
-            _add(table, "dob", i, _dob_key(dob[i]))
-            if mf:
-                _add(table, "fdob", i, f"{mf}|{dob[i][:4]}")
-        if zips[i]:
-            if lt:
-                _add(table, "zip", i, f"{zips[i]}|{lt[:3]}")
-            if house:
-                _add(table, "house_zip", i, f"{house}|{zips[i]}")
-        for phone in feats.phones[i]:
-            _add(table, "phone", i, phone[-8:])
-        if len(local[i]) >= 4:
-            _add(table, "local", i, local[i])
-        if address[i]:
-            _add(table, "addr", i, f"{address[i]}|{lt[:1]}")
-            if house and city[i]:
-                _add(table, "house_city", i, f"{house}|{city[i]}")
-    return table
-
-
-def _dob_key(dob: str) -> str:
-    """A date key that is the same when day and month are swapped."""
-    year, a, b = dob[:4], dob[5:7], dob[8:10]
-    return f"{year}-{min(a, b)}-{max(a, b)}"
 
 
 def company_keys(feats: Features) -> KeyTable:
@@ -144,17 +84,17 @@ def sort_key(feats: Features) -> list[str]:
     return feats.get("dealname")
 
 
-def pairs_from_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray,
-                    cap: int = BLOCK_CAP, window: int = BIG_BLOCK_WINDOW) -> np.ndarray:
-    """All pairs within blocks of up to `cap` records; within bigger blocks, pairs `window` apart."""
+def _block_steps(records: np.ndarray, codes: np.ndarray, rank: np.ndarray, cap: int, window: int
+                 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Pairs within blocks, one distance (in rank order) at a time, as two arrays of records."""
     if len(records) < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return
     order = np.lexsort((rank, codes))
     recs, cods = records[order], codes[order]
-    _, starts, counts = np.unique(cods, return_index=True, return_counts=True)
+    starts = np.concatenate(([0], np.flatnonzero(cods[1:] != cods[:-1]) + 1))
+    counts = np.diff(np.concatenate((starts, [len(cods)])))
     block_size = np.repeat(counts, counts)
     limit = np.where(block_size > cap, window, cap)
-    found = []
     active = np.arange(len(recs) - 1)
     for distance in range(1, max(cap, window)):
         active = active[active + distance < len(recs)]
@@ -162,9 +102,28 @@ def pairs_from_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray,
         active = active[same]
         if not len(active):
             break
-        found.append(np.stack([recs[active], recs[active + distance]], axis=1))
+        yield recs[active], recs[active + distance]
+
+
+def pairs_from_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray,
+                    cap: int = BLOCK_CAP, window: int = BIG_BLOCK_WINDOW) -> np.ndarray:
+    """All pairs within blocks of up to `cap` records; within bigger blocks, pairs `window` apart."""
+    found = [np.stack([a, b], axis=1) for a, b in _block_steps(records, codes, rank, cap, window)]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
+    return np.concatenate(found)
+
+
+def block_pair_keys(records: np.ndarray, codes: np.ndarray, rank: np.ndarray, size: int,
+                    cap: int = BLOCK_CAP, window: int = BIG_BLOCK_WINDOW) -> np.ndarray:
+    """pairs_from_keys' pairs as keys low * size + high, a record with itself left out."""
+    found = []
+    for a, b in _block_steps(records, codes, rank, cap, window):
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        other = low != high
+        found.append(low[other] * size + high[other])
+    if not found:
+        return np.empty(0, dtype=np.int64)
     return np.concatenate(found)
 
 
@@ -194,48 +153,69 @@ def pair_limits(block_sizes: dict[str, np.ndarray], budget: int) -> dict[str, tu
     return limits
 
 
+def _codes_of(table: KeyTable) -> KeyCodes:
+    """A table of key strings as record arrays and int codes."""
+    out: KeyCodes = {}
+    for kind, (records, keys) in table.items():
+        out[kind] = (np.asarray(records, dtype=np.int64), factorize(np.asarray(keys or [], dtype=object)))
+    return out
+
+
+def key_codes(feats: Features) -> KeyCodes:
+    """Blocking keys of any object type as (record positions, key codes) per kind.
+
+    Contacts (keys.py): name (metaphone of the last name | an initial of the first name or a
+    nickname of it | city), swap (both metaphones, either order), dob (day/month order-free),
+    zip (| last name's first 3 letters), phone (last 8 digits, each number), local (e-mail
+    local part of 4+ characters), addr (| last name's initial), fdob (first name's metaphone
+    | birth year), house_zip, house_city (house number with postcode or city).
+    """
+    if feats.object_name == "contacts":
+        return contact_key_codes(feats, _first_initials, _phonetic)
+    if feats.object_name == "companies":
+        return _codes_of(company_keys(feats))
+    return _codes_of(deal_keys(feats))
+
+
 def candidate_pairs(feats: Features) -> np.ndarray:
     """Unique (i, j) pairs, i < j, worth scoring."""
+    keys = candidate_keys(feats)
+    size = max(feats.size, 1)
+    return np.stack([keys // size, keys % size], axis=1)
+
+
+def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None = None) -> np.ndarray:
+    """Unique pairs worth scoring as sorted keys i * size + j (i < j; 8 bytes a pair, not 16)."""
     import pandas as pd
 
-    if feats.object_name == "contacts":
-        key_sets = contact_keys(feats)
-    elif feats.object_name == "companies":
-        key_sets = company_keys(feats)
-    else:
-        key_sets = deal_keys(feats)
+    progress = on_progress or (lambda fraction: None)
+    key_sets = key_codes(feats)
+    progress(0.5)
     names = sort_key(feats)
     rank = pd.Series(names).rank(method="first").to_numpy(dtype=np.int64)
     size = max(feats.size, 1)
 
-    def pair_keys(pairs: np.ndarray) -> np.ndarray:
-        """(i, j) pairs as one int each, i*size + j with i < j (8 bytes a pair, not 16)."""
-        low, high = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-        other = low != high
-        return low[other] * size + high[other]
-
     blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for kind in list(key_sets):
-        record_list, keys = key_sets.pop(kind)
-        if len(record_list) < 2:
+        records, codes = key_sets.pop(kind)
+        if len(records) < 2:
             continue
-        codes, _ = pd.factorize(pd.Series(keys, dtype=object))
-        codes = np.asarray(codes, dtype=np.int64)
-        blocks[kind] = (np.asarray(record_list, dtype=np.int64), codes, np.bincount(codes))
-        del record_list, keys
+        blocks[kind] = (records, codes, np.bincount(codes))
     limits = pair_limits({kind: sizes for kind, (_, _, sizes) in blocks.items()}, PAIR_BUDGET * size)
     found = []
-    for kind, (records, codes, _) in blocks.items():
+    for number, kind in enumerate(list(blocks)):
+        records, codes, _ = blocks.pop(kind)
         cap, window = limits[kind]
-        found.append(pair_keys(pairs_from_keys(records, codes, rank[records], cap=cap, window=window)))
-    del blocks
+        found.append(block_pair_keys(records, codes, rank[records], size, cap=cap, window=window))
+        progress(0.5 + 0.3 * (number + 1) / (len(limits) + 1))
     # sorted neighbourhood over the whole name order catches typos the keys miss
-    has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names]))
+    has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names], dtype=bool))
     if len(has_name) > 1:
-        found.append(pair_keys(pairs_from_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
-                                               rank[has_name], cap=1, window=NEIGHBOURHOOD_WINDOW)))
+        found.append(block_pair_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
+                                     rank[has_name], size, cap=1, window=NEIGHBOURHOOD_WINDOW))
+    progress(0.8)
     if not found:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty(0, dtype=np.int64)
     flat = np.empty(sum(len(part) for part in found), dtype=np.int64)
     at = 0
     for k, part in enumerate(found):  # copied in and released one by one: half the peak memory
@@ -246,4 +226,4 @@ def candidate_pairs(feats: Features) -> np.ndarray:
     flat.sort()  # in place, and faster than np.unique's hashing; scoring order does not matter
     if len(flat) > 1:
         flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
-    return np.stack([flat // size, flat % size], axis=1)
+    return flat

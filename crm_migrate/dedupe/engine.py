@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crm_migrate.dedupe import scoring
@@ -51,40 +52,52 @@ def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
     return [sorted(int(p) for p in idx) for idx in dup.groupby(dup, sort=False).groups.values()]
 
 
-def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: DedupeSettings) -> list[list[int]]:
-    """Groups of row positions judged to be one record (sorted; only groups of 2 or more)."""
+def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: DedupeSettings, *,
+                          on_progress: Callable[[float], None] | None = None) -> list[list[int]]:
+    """Groups of row positions judged to be one record (sorted; only groups of 2 or more).
+
+    `on_progress(fraction)` is called every few seconds at most on a big input.
+    """
     if not settings.enabled or len(frame) < 2:
         return []
+    progress = on_progress or (lambda fraction: None)
     frame = frame.reset_index(drop=True)
     uf = UnionFind(len(frame), _not_duplicate_links(frame, settings))
     exact_groups = _exact_groups(frame, object_name)
     same_key: set[tuple[int, int]] = set()
     for group in exact_groups:
-        for k, member in enumerate(group[1:], start=1):
+        for k in range(1, len(group)):
             # join the first earlier member whose set may take it (not_duplicates can split a key)
-            for earlier in group[:k]:
-                if uf.union(earlier, member):
+            for n in range(k):
+                if uf.union(group[n], group[k]):
                     break
         if len(group) <= 50:
             same_key.update((a, b) for n, a in enumerate(group) for b in group[n + 1:])
+    del exact_groups
     if settings.fuzzy:
-        _fuzzy_join(frame, object_name, settings, uf, same_key)
+        _fuzzy_join(frame, object_name, settings, uf, same_key, progress)
     return uf.groups()
 
 
 # explain_pair reports canonical field names ("phone" covers phone and mobilephone)
 CANONICAL_NAMES = {"first": "firstname", "last": "lastname", "dob": "date_of_birth"}
 SCORE_CHUNK = 200_000  # candidate pairs scored per batch (bounds memory)
+# share of find_duplicate_groups' progress each step ends at
+PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_SCORING = 0.05, 0.2, 0.85
 
 
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
-                uf: UnionFind, same_key: set[tuple[int, int]]) -> None:
+                uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None]) -> None:
     import numpy as np
 
-    from crm_migrate.dedupe.blocking import candidate_pairs
+    from crm_migrate.dedupe.blocking import candidate_keys
 
+    progress(0.0)
     feats = build_features(frame, object_name)
-    pairs = candidate_pairs(feats)
+    progress(PROGRESS_FEATURES)
+    span = PROGRESS_BLOCKING - PROGRESS_FEATURES
+    keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))
+    progress(PROGRESS_BLOCKING)
     threshold = settings.threshold
     size = max(1, len(frame))
     # pairs already joined by the same key are not scored (filtered per chunk: no copy of all pairs)
@@ -93,22 +106,29 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     kept_scores: list[np.ndarray] = []
     scored_keys: list[np.ndarray] = []
     scored_probs: list[np.ndarray] = []
-    for start in range(0, len(pairs), SCORE_CHUNK):
-        chunk = pairs[start:start + SCORE_CHUNK]
+    span = PROGRESS_SCORING - PROGRESS_BLOCKING
+    for start in range(0, len(keys), SCORE_CHUNK):
+        chunk = keys[start:start + SCORE_CHUNK]
         if len(same):
-            chunk = chunk[~np.isin(chunk[:, 0] * size + chunk[:, 1], same)]
-        result = scoring.score_pairs(feats, chunk[:, 0], chunk[:, 1])
+            at = np.minimum(np.searchsorted(same, chunk), len(same) - 1)
+            chunk = chunk[same[at] != chunk]
+        first, second = chunk // size, chunk % size
+        result = scoring.score_pairs(feats, first, second)
         hit = result.score >= threshold
         kept.append(chunk[hit])
         kept_scores.append(result.score[hit])
         # kept for the guard's lookups (a pair not kept is rescored, to the same value); most
         # candidate pairs are clear non-matches far below GUARD_KEEP, so this stays small
         useful = result.probability >= GUARD_KEEP
-        scored_keys.append(chunk[useful, 0] * size + chunk[useful, 1])
+        scored_keys.append(chunk[useful])
         scored_probs.append(result.probability[useful])
+        del result, first, second
+        progress(PROGRESS_BLOCKING + span * (start + SCORE_CHUNK) / len(keys))
+    del keys
     if not kept:
         return
-    # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring)
+    # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring);
+    # candidate keys are sorted, so these are too
     known_keys = np.concatenate(scored_keys)
     known_probs = np.concatenate(scored_probs)
     del scored_keys, scored_probs
@@ -117,11 +137,17 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         known_keys, known_probs = known_keys[known_order], known_probs[known_order]
     matched = np.concatenate(kept)
     matched_scores = np.concatenate(kept_scores)
-    order = np.lexsort((matched[:, 1], matched[:, 0], -matched_scores))
+    del kept, kept_scores
+    first, second = matched // size, matched % size
+    order = np.lexsort((second, first, -matched_scores))
+    ordered = np.stack([first[order], second[order]], axis=1).tolist()
+    del first, second, matched
     same_keys = {a * size + b for a, b in same_key}
-    guard = ChainGuard(feats, uf, matched[order].tolist(), matched_scores[order].tolist(), same_keys,
+    guard = ChainGuard(feats, uf, ordered, matched_scores[order].tolist(), same_keys,
                        known_keys, known_probs, threshold)
-    guard.run()
+    span = 1.0 - PROGRESS_SCORING
+    guard.run(lambda done: progress(PROGRESS_SCORING + span * done / max(1, len(ordered))))
+    progress(1.0)
 
 
 _explain_cache: list[tuple[tuple[object, ...], Features]] = []

@@ -16,17 +16,20 @@ chooses like most_complete) and keeps the survivor's `_source`; `_members` lists
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.errors import CleanError
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from crm_migrate.mapping.profile import DedupeSettings
 
 INTERNAL = ("_source", "_members")
 PHONE_FIELDS = ("phone", "mobilephone")
+PROGRESS_EVERY = 20_000  # groups merged between progress calls
 
 
 def _order(rule: str, members: list[int], filled: list[int], newest: list[str] | None) -> list[int]:
@@ -62,38 +65,66 @@ def _check(settings: DedupeSettings, columns: list[str]) -> list[str] | None:
     return None
 
 
-def merge_groups(frame: pd.DataFrame, groups: list[list[int]],
-                 settings: DedupeSettings) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _text_columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
+    """Each column as a list of str ("" for missing), without a Python loop when it is all text."""
+    import numpy as np
+    import pandas as pd
+
+    data: dict[str, list[str]] = {}
+    for c in columns:
+        values = frame[c].to_numpy(dtype=object, copy=True)
+        missing = pd.isna(values)
+        if missing.any():
+            values[missing] = ""
+        if pd.api.types.infer_dtype(values, skipna=False) not in ("string", "empty"):
+            values = np.asarray([str(v) for v in values.tolist()] or [], dtype=object)
+        data[c] = values.tolist()
+    return data
+
+
+def _filled_counts(data: dict[str, list[str]], fields: list[str], size: int) -> list[int]:
+    """Per row, how many of the fields are filled in."""
+    import numpy as np
+
+    filled = np.zeros(size, dtype=np.int64)
+    for c in fields:
+        filled += np.asarray(data[c], dtype=object) != ""
+    return filled.tolist()
+
+
+def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeSettings, *,
+                 on_progress: Callable[[float], None] | None = None,
+                 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Merge each group into one row at its survivor's position; return the frame and conflicts."""
+    import numpy as np
     import pandas as pd
 
     frame = frame.reset_index(drop=True)
     columns = [c for c in frame.columns if c != "_members"]
     _check(settings, columns)
-    data: dict[str, list[str]] = {c: ["" if v is None or v != v else str(v) for v in frame[c].tolist()]
-                                  for c in columns}
+    data = _text_columns(frame, columns)
     fields = [c for c in columns if c not in INTERNAL]
     size = len(frame)
-    filled = [0] * size
-    for c in fields:
-        for pos, value in enumerate(data[c]):
-            if value:
-                filled[pos] += 1
+    del frame
+    filled = _filled_counts(data, fields, size)
     newest = data[settings.newest_by] if settings.newest_by in data else None
     sources = data.get("_source", [str(i) for i in range(size)])
     members_col = [""] * size
     extra: dict[str, list[str]] = {}
-    keep = [True] * size
+    keep = np.ones(size, dtype=bool)
     conflicts: list[dict[str, Any]] = []
-    for raw_group in groups:
+    every = max(1, PROGRESS_EVERY)
+    for number, raw_group in enumerate(groups):
+        if on_progress is not None and number % every == 0:
+            on_progress(0.9 * number / len(groups))
         group = sorted(set(raw_group))
         if len(group) < 2:
             continue
         default = settings.default_rule
         survivor_rule = default if default in ("newest", "first") else "most_complete"
         survivor = _order(survivor_rule, group, filled, newest)[0]
-        for member in group:
-            keep[member] = member == survivor
+        keep[group] = False
+        keep[survivor] = True
         members_col[survivor] = ";".join(sources[m] for m in group)
         extras_for_row: dict[str, list[str]] = {}
         merged: dict[str, str] = {}
@@ -122,9 +153,23 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]],
         _place_extras(merged, extras_for_row, fields, extra, survivor, size)
         for field in fields:
             data[field][survivor] = merged[field]
-    out = pd.DataFrame({**data, **extra, "_members": members_col})
-    out = out[pd.Series(keep)].reset_index(drop=True)
+    if on_progress is not None:
+        on_progress(0.9)
+    rows = np.flatnonzero(keep)
+    out = pd.DataFrame({name: _kept(values, rows) for name, values in
+                        [*data.items(), *extra.items(), ("_members", members_col)]})
     return out, conflicts
+
+
+def _kept(values: list[str], rows: np.ndarray) -> list[str]:
+    """The values at these row positions."""
+    if len(rows) == len(values):
+        return values
+    from operator import itemgetter
+
+    if len(rows) == 1:
+        return [values[int(rows[0])]]
+    return list(itemgetter(*rows.tolist())(values))
 
 
 def _place_extras(merged: dict[str, str], extras: dict[str, list[str]], fields: list[str],
