@@ -42,8 +42,7 @@ async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: P
         await settle(app, pilot)
         assert app.state.profile.dedupe.not_duplicates
         assert app.state.clean_result.duplicate_groups == []
-        app.goto("dedupe")
-        await settle(app, pilot)
+        assert app.current_step == "dedupe"  # cleaned again on the Clean step, then back here
         assert app.pane.groups == []
 
 
@@ -133,3 +132,26 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         assert not app.state.choices.chosen_groups()
         [record] = [r for r in app.state.clean_result.records if len(r.members) > 1]
         assert len(record.members) == 3
+
+
+async def test_near_matches_are_listed(make_app, tmp_path: Path) -> None:
+    path = tmp_path / "near.csv"
+    path.write_text("Full Name,E-mail Address,Business Phone,Company\n"
+                    "Lukas Schulz,lukas.schulz@gmx.de,030 1234567,Orion\n"
+                    "Lukas Schulz,lukas.schulz@t-online.de,040 7654321,Orion\n"
+                    "Ann Lee,ann@example.com,(415) 555-0123,Acme\n", encoding="utf-8")
+    app = make_app(path, region="DE", match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dedupe(app, pilot)
+        pane = app.pane
+        assert "1 near match" in str(pane.query_one("#dedupe-summary").render())
+        await pilot.press("n")
+        await pilot.pause()
+        table = pane.query_one("#group-detail")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows == [["near.csv:1", "Lukas Schulz", "lukas.schulz@gmx.de"],
+                        ["near.csv:2", "Lukas Schulz", "lukas.schulz@t-online.de"]]
+        assert "different email" in str(pane.query_one("#dedupe-detail").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert "No duplicates found." in str(pane.query_one("#dedupe-caption").render())

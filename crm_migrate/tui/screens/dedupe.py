@@ -39,12 +39,17 @@ class DedupeStep(WizardStep):
                 tooltip="These rows are different records (cleaning re-runs)"),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
                 tooltip="Show the records that update existing CRM records"),
+        Binding("n", "toggle_near", "Near", id="dedupe.near",
+                tooltip="Show near matches: same name, another email (left unmerged)"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.groups: list[OutputRecord] = []
-        self.show_updates = False
+        self.show_updates = False  # listing updates or near matches instead of the groups
+        self.listing = "groups"  # groups | updates | near
+        self.others: list[Any] = []  # the update records or near matches listed
+        self.by_source: dict[str, OutputRecord] = {}  # records by source id (near matches' names)
         self.fields: list[str] = []
 
     def compose_body(self) -> ComposeResult:
@@ -75,13 +80,9 @@ class DedupeStep(WizardStep):
                if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
+        self.show_updates = self.listing != "groups"
         if self.show_updates:
-            updates = [r for r in result.records if r.action == "update"]
-            for record in updates[:MAX_LISTED]:
-                options.add_option(Option(_cut(f"↻ {record.key or record.source}", 20)))
-            self.query_one("#dedupe-caption", Label).update(
-                f"{len(updates)} records update existing CRM records (u: back to groups)")
-            self.query_one("#group-detail", DataTable).clear(columns=True)
+            self.list_others(result)
             return
         options.add_options([Option(self.group_label(number)) for number in
                              range(min(len(self.groups), MAX_LISTED))])
@@ -105,9 +106,69 @@ class DedupeStep(WizardStep):
         if index is not None and self.display:
             self.call_after_refresh(self.show_group, index)
 
+    def list_others(self, result: Any) -> None:
+        """List the records that update CRM records, or the near matches, instead of the groups."""
+        options = self.query_one("#groups", OptionList)
+        self.query_one("#group-detail", DataTable).clear(columns=True)
+        self.query_one("#dedupe-detail", Label).update("")
+        if self.listing == "updates":
+            self.others = [r for r in result.records if r.action == "update"]
+            labels = [f"↻ {r.key or r.source}" for r in self.others[:MAX_LISTED]]
+            caption = f"{_count(len(self.others), 'record')} update existing CRM records (u: back to groups)"
+        else:
+            self.others = list(result.near_matches)
+            self.by_source = {str(r.source): r for r in result.records}
+            labels = [f"≈ {m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
+                      for m in self.others[:MAX_LISTED]]
+            caption = f"{_count(len(self.others), 'near match')} left unmerged (n: back to groups)"
+        options.add_options([Option(_cut(label, LIST_LABEL)) for label in labels])
+        self.query_one("#dedupe-caption", Label).update(caption.replace("matchs", "matches"))
+        if self.others:
+            options.highlighted = 0
+            self.show_other(0)
+
+    def show_other(self, index: int) -> None:
+        """One update record's values, or one near match side by side."""
+        table = self.query_one("#group-detail", DataTable)
+        table.clear(columns=True)
+        item = self.others[index]
+        if self.listing == "updates":
+            table.add_column("field", key="field", width=FIELD_WIDTH)
+            table.add_column(f"→ CRM #{item.target_id}" if item.target_id else "value", key="value")
+            for name, value in item.properties.items():
+                table.add_row(Text(_cut(name, FIELD_WIDTH)), Text(value), key=name)
+            where = f"{item.source} updates CRM record #{item.target_id}"
+        elif item.get("kind") == "target":
+            ours, theirs = item.get("ours", {}), item.get("theirs", {})
+            table.add_column("field", key="field", width=FIELD_WIDTH)
+            table.add_column(_cut(str(item.get("source", "ours")), 20), key="ours", width=20)
+            table.add_column(f"CRM #{item.get('target_id')}", key="theirs", width=20)
+            for name in ours:
+                table.add_row(Text(name), Text(_cut(ours.get(name, ""), 20)),
+                              Text(_cut(theirs.get(name, ""), 20)), key=name)
+            where = str(item.get("reason", ""))
+        else:
+            records = self.by_source
+            table.add_column("row", key="row", width=18)
+            table.add_column("name", key="name", width=18)
+            table.add_column("email or key", key="value", width=28)
+            for number, (row, value) in enumerate(zip(item.get("rows", []), item.get("values", []),
+                                                      strict=False)):
+                record = records.get(str(row))
+                props = record.properties if record is not None else {}
+                name = props.get("name") or " ".join(filter(None, (props.get("firstname"),
+                                                                   props.get("lastname"))))
+                table.add_row(Text(_cut_left(str(row), 18)), Text(_cut(name, 18)),
+                              Text(_cut(str(value), 28)), key=str(number))
+            where = str(item.get("reason", ""))
+        self.query_one("#dedupe-detail", Label).update(where)
+
     @on(OptionList.OptionHighlighted, "#groups")
     def group_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if not self.show_updates and event.option_index < len(self.groups):
+        if self.show_updates:
+            if event.option_index < len(self.others):
+                self.show_other(event.option_index)
+        elif event.option_index < len(self.groups):
             self.show_group(event.option_index)
 
     def current_group(self) -> int | None:
@@ -166,6 +227,8 @@ class DedupeStep(WizardStep):
     @on(DataTable.RowHighlighted, "#group-detail")
     def field_highlighted(self) -> None:
         """Spell out the highlighted field's merged and member values (the columns cut them)."""
+        if self.show_updates:
+            return  # the line says what the listed update or near match is
         index = self.current_group()
         table = self.query_one("#group-detail", DataTable)
         detail = ""
@@ -220,17 +283,23 @@ class DedupeStep(WizardStep):
         self.show_group(index)
 
     def action_not_duplicate(self) -> None:
-        """Record that the group's rows are different records; re-clean on the Clean step."""
+        """Record that the group's rows are different records; re-clean, then come back here."""
         index = self.current_group()
         if index is None:
             return
         self.state.not_duplicate([str(m) for m in self.groups[index].members])
-        self.notify("Marked as not duplicates; cleaning again…")
+        self.notify("Marked as not duplicates; cleaning again, then back here…")
+        self.app.step_screen("clean").advance = True  # type: ignore[attr-defined]
         self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
 
     def action_toggle_updates(self) -> None:
         """Switch between the duplicate groups and the records that update existing ones."""
-        self.show_updates = not self.show_updates
+        self.listing = "groups" if self.listing == "updates" else "updates"
+        self.refresh_from_state()
+
+    def action_toggle_near(self) -> None:
+        """Switch between the duplicate groups and the near matches cleaning left unmerged."""
+        self.listing = "groups" if self.listing == "near" else "near"
         self.refresh_from_state()
 
     def can_leave(self) -> str | None:
