@@ -412,6 +412,14 @@ class WizardState:
         self.clean_views()
         return len(ids)
 
+    def restore_rows(self) -> int:
+        """Take back every dropped row (cleaning must re-run to bring their records back)."""
+        count = len(self.dropped)
+        if count:
+            self.dropped.clear()
+            self.clean_stale = True
+        return count
+
     def clean_views(self, preview: bool = False) -> dict[str, Any]:
         """Tables the Clean/Dedupe/Push steps show, built once per result (off the UI thread)."""
         import pandas as pd

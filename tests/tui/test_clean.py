@@ -123,3 +123,34 @@ async def test_next_cleans_pending_edits_first(make_app, contacts_csv: Path) -> 
         assert result is not before and not app.state.clean_stale
         assert "bob@example.com" in {r.properties.get("email") for r in result.records}
         assert len(app.pane.groups) == 1
+
+
+async def test_drop_many_asks_first_and_restore_takes_back(make_app, tmp_path: Path) -> None:
+    from crm_migrate.tui.screens.modals import ConfirmModal
+
+    path = tmp_path / "bad.csv"
+    path.write_text("Full Name,E-mail Address\nAnn Lee,ann@\nBob Stone,bob@\nCara Diaz,cara@example.org\n"
+                    "Dan Wu,dan@\n", encoding="utf-8")
+    app = make_app(path, object_name="contacts", object_chosen=True, match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_clean(app, pilot)
+        pane = app.pane
+        problems = [i.problem for i in pane.issue_rows]
+        pane.query_one("#clean-table").move_cursor(row=problems.index("not a valid email address"))
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # changed my mind: nothing dropped
+        await settle(app, pilot)
+        assert not app.state.dropped and len(app.state.clean_result.records) == 4
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert len(app.state.dropped) == 3
+        assert [r.properties.get("email") for r in app.state.clean_result.records] == ["cara@example.org"]
+        assert "3 rows dropped (D restores)" in str(pane.query_one("#clean-counts").render())
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert not app.state.dropped and len(app.state.clean_result.records) == 4
+        assert not app.state.clean_stale

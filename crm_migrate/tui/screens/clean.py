@@ -65,6 +65,8 @@ class CleanStep(WizardStep):
         Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
         Binding("d", "drop_rows", "Drop", id="clean.drop",
                 tooltip="Leave out the rows having the highlighted problem"),
+        Binding("D", "restore_rows", "Restore rows", id="clean.restore", show=False,
+                tooltip="Take back every dropped row (cleaning re-runs)"),
         Binding("p", "toggle_preview", "Before/after", id="clean.preview",
                 tooltip="Switch between problems and the before/after preview"),
     ]
@@ -200,7 +202,7 @@ class CleanStep(WizardStep):
         ]
         if self.state.dropped:
             dropped = len(self.state.dropped)
-            lines[0] += f" · {dropped} row{'' if dropped == 1 else 's'} dropped"
+            lines[0] += f" · {dropped} row{'' if dropped == 1 else 's'} dropped (D restores)"
         if self.state.match_note:
             lines.append(self.state.match_note)
         self.query_one("#clean-counts", Static).update("\n".join(lines))
@@ -320,12 +322,13 @@ class CleanStep(WizardStep):
             self.notify("Cleaning is running; edit when it is done.", severity="warning")
             return
         issue = self.current_issue()
-        if issue is None or issue.column is None:
+        if issue is None:
             self.notify("Highlight a problem row to edit its cell.", severity="warning")
             return
         where = self.state.locate(issue.row)
-        if where is None:
-            self.notify("This problem is about the file as a whole.", severity="warning")
+        if where is None or issue.column is None:
+            whole = "the file as a whole" if where is None else "the whole row (d leaves it out)"
+            self.notify(f"No cell to edit: this problem is about {whole}.", severity="warning")
             return
         label, row = where
         current = self.state.source_value(label, row, issue.column)
@@ -371,10 +374,39 @@ class CleanStep(WizardStep):
             return
         if issue is None or result is None:
             return
-        rows = [i.row for i in result.issues
-                if i.field == issue.field and i.problem == issue.problem and i.row is not None]
-        self.query_one("#clean-table").loading = True
-        self.drop(rows, f"{issue.field}: {issue.problem}")
+        if issue.row is None:
+            self.notify("This problem is about the file as a whole: no rows to leave out.",
+                        severity="warning")
+            return
+        rows = sorted({str(i.row) for i in result.issues
+                       if i.field == issue.field and i.problem == issue.problem and i.row is not None})
+        why = f"{issue.field or issue.column or 'row'}: {issue.problem}"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.query_one("#clean-table").loading = True
+                self.drop(rows, why)
+
+        if len(rows) == 1:
+            confirmed(True)
+            return
+        from crm_migrate.tui.screens.modals import ConfirmModal
+
+        self.app.push_screen(ConfirmModal(f"Leave out {len(rows):,} rows having “{why}”? "
+                                          "(D on this step takes them back)", yes="Leave out"),
+                             confirmed)
+
+    def action_restore_rows(self) -> None:
+        """Take back every dropped row; cleaning re-runs to bring their records back."""
+        if self.cleaning:
+            self.notify("Cleaning is running; restore rows when it is done.", severity="warning")
+            return
+        count = self.state.restore_rows()
+        if not count:
+            self.notify("No rows were dropped.", severity="warning")
+            return
+        self.notify(f"{count:,} row{'' if count == 1 else 's'} taken back; cleaning again…")
+        self.action_run_clean()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clean-views")
     def drop(self, rows: list[Any], why: str) -> None:

@@ -36,7 +36,8 @@ STEP_HELP = {
     "clean": "**Clean**: `enter`/`e` fix the highlighted problem's source cell: the fix shows at "
              "once (✎) and waits, so you can fix several in a row · `ctrl+r` re-clean with every "
              "fix (`ctrl+n` does it too before going on) · `r` set the default region · `d` drop "
-             "the rows having the highlighted problem · `p` before/after preview of changed values.",
+             "the rows having the highlighted problem (asks when there are several) · `D` take "
+             "dropped rows back · `p` before/after preview of changed values.",
     "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor (★) · "
               "`tab` to the fields, then `v` takes the next member's value for the highlighted "
               "field (✎) · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
