@@ -92,7 +92,7 @@ async def test_edits_wait_for_one_reclean(make_app, contacts_csv: Path) -> None:
         # the Dedupe step will not show the stale result meanwhile
         app.goto("dedupe")
         await settle(app, pilot)
-        assert "Run cleaning first" in str(app.pane.query_one("#dedupe-summary").render())
+        assert "2 cell fixes wait for cleaning" in str(app.pane.query_one("#dedupe-summary").render())
         app.goto("clean")
         await settle(app, pilot)
         assert app.state.clean_result is before and len(app.state.pending_edits) == 2  # kept, not run

@@ -65,7 +65,10 @@ class DedupeStep(WizardStep):
         summary = self.query_one("#dedupe-summary", Static)
         options = self.query_one("#groups", OptionList)
         if result is None or self.state.clean_stale:
-            summary.update("Run cleaning first (Clean step).")
+            edits = len(self.state.pending_edits)
+            summary.update(f"{edits:,} cell fix{'es' if edits != 1 else ''} wait for cleaning: "
+                           "ctrl+r on the Clean step." if edits and result is not None
+                           else "Run cleaning first (Clean step).")
             options.clear_options()
             self.query_one("#group-detail", DataTable).clear(columns=True)
             self.groups = []
