@@ -77,3 +77,17 @@ def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> N
     # edits survive a reload of the files
     state.load_tables()
     assert state.source_value("contacts.csv", 2, "Full Name") == "Ann Lee"
+
+
+def test_changes_compare_with_the_column_each_file_has(tmp_path: Path) -> None:
+    from crm_migrate.tui.state import WizardState
+
+    (tmp_path / "a.csv").write_text("Name,Email\nAnn Lee,ANN@example.com\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("Name,E-mail Address\nBob Stone,bob@example.com\n", encoding="utf-8")
+    state = WizardState(object_name="contacts", object_chosen=True, region="US", match_target=False)
+    state.add_paths([str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
+    state.load_tables()
+    state.run_clean()
+    rows = state.changes().values.tolist()
+    emails = [row for row in rows if row[1] == "email"]
+    assert emails == [["a.csv:1", "email", "ANN@example.com", "ann@example.com"]], rows
