@@ -78,8 +78,9 @@ class DedupeStep(WizardStep):
         actions: dict[str, int] = views["actions"]
         summary.update(
             f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
-            f"{actions.get('update', 0)} update · {actions.get('skip', 0)} skip"
-            + (f" · {_count(len(result.near_matches), 'near match')}".replace("matchs", "matches")
+            f"{actions.get('update', 0)} update{' (u)' if actions.get('update') else ''} · "
+            f"{actions.get('skip', 0)} skip"
+            + (f" · {_count(len(result.near_matches), 'near match')} (n)".replace("matchs", "matches")
                if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
