@@ -114,6 +114,19 @@ class MergeChoices:
             record.source = source
             record.key = (properties.get(key_field) if key_field else None) or base.key
 
+    def reset(self, record: OutputRecord) -> bool:
+        """Forget a group's choices and put its record back as cleaning merged it."""
+        key = group_key(record.members)
+        if key not in self.chosen_groups():
+            return False
+        self.discard(key)
+        base = self.bases.get(key)
+        if base is not None:
+            record.properties.clear()
+            record.properties.update(base.properties)
+            record.source, record.key = base.source, base.key
+        return True
+
     def next_survivor(self, record: OutputRecord) -> str:
         """Choose the member after the current survivor (wrapping round); returns it."""
         members = [str(m) for m in record.members]

@@ -507,6 +507,11 @@ class WizardState:
             self.apply_choices()
         return value
 
+    def reset_choices(self, record: OutputRecord) -> bool:
+        """Forget a group's survivor and value choices (its merge as cleaning made it)."""
+        self.views.pop("changes", None)
+        return self.choices.reset(record)
+
     def member_values_of(self, record: OutputRecord) -> MemberValues:
         """A group's member values: cleaned ones once known, else the mapped source values."""
         return self.member_cache.get(group_key(record.members)) or self.member_values(record.members)

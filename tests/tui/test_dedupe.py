@@ -24,7 +24,7 @@ async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: P
         assert len(pane.groups) == 1
         record = pane.groups[0]
         assert sorted(str(m).rsplit(":", 1)[-1] for m in record.members) == ["1", "3"]
-        first_source = record.source
+        first_source, merged = record.source, dict(record.properties)
         await pilot.press("s")  # the other member becomes the survivor
         await pilot.pause()
         assert record.source != first_source and record.source in record.members
@@ -37,6 +37,11 @@ async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: P
         await pilot.pause()
         assert record.properties.get("company") != before
         assert record.properties.get("company") in ("Acme", "Acme Inc")
+        # c forgets the group's choices: back to the merge cleaning made
+        await pilot.press("c")
+        await pilot.pause()
+        assert record.source == first_source and record.properties == merged
+        assert not app.state.choices.chosen_groups()
         # not a duplicate: the pair is recorded in the profile and cleaning re-runs
         await pilot.press("x")
         await settle(app, pilot)

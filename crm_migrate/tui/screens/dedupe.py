@@ -37,6 +37,8 @@ class DedupeStep(WizardStep):
                 tooltip="Take the next member's value for the highlighted field"),
         Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
                 tooltip="These rows are different records (cleaning re-runs)"),
+        Binding("c", "reset_group", "Reset", id="dedupe.reset",
+                tooltip="Forget this group's survivor and value choices"),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
                 tooltip="Show the records that update existing CRM records"),
         Binding("n", "toggle_near", "Near", id="dedupe.near",
@@ -283,6 +285,16 @@ class DedupeStep(WizardStep):
         name = self.fields[min(table.cursor_row, len(self.fields) - 1)]
         if self.state.next_value(self.groups[index], name) is None:
             self.notify(f"No member has a value for {name}.", severity="warning")
+            return
+        self.show_group(index)
+
+    def action_reset_group(self) -> None:
+        """Forget the group's survivor and value choices: back to the merge cleaning made."""
+        index = self.current_group()
+        if index is None:
+            return
+        if not self.state.reset_choices(self.groups[index]):
+            self.notify("This group has no choices to forget.", severity="warning")
             return
         self.show_group(index)
 

@@ -40,7 +40,7 @@ STEP_HELP = {
              "dropped rows back · `p` before/after preview of changed values.",
     "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor (★) · "
               "`tab` to the fields, then `v` takes the next member's value for the highlighted "
-              "field (✎) · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
+              "field (✎) · `c` forget the group's choices · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
               "that update existing CRM records · `n` show near matches (same name, another email; "
               "left unmerged). Choices stay when cleaning re-runs, unless the group's members change.",
     "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
