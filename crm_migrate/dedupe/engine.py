@@ -11,6 +11,7 @@ from crm_migrate.dedupe.guard import ChainGuard
 from crm_migrate.dedupe.unionfind import UnionFind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from crm_migrate.mapping.profile import DedupeSettings
@@ -124,7 +125,6 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         scored_probs.append(result.probability[useful])
         del result, first, second
         progress(PROGRESS_BLOCKING + span * (start + SCORE_CHUNK) / len(keys))
-    del keys
     if not kept:
         return
     # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring);
@@ -138,16 +138,54 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     matched = np.concatenate(kept)
     matched_scores = np.concatenate(kept_scores)
     del kept, kept_scores
+    below = _below_floor_keys(keys, size, _involved(uf, matched, size), known_keys, same)
+    del keys
     first, second = matched // size, matched % size
     order = np.lexsort((second, first, -matched_scores))
     ordered = np.stack([first[order], second[order]], axis=1).tolist()
     del first, second, matched
     same_keys = {a * size + b for a, b in same_key}
     guard = ChainGuard(feats, uf, ordered, matched_scores[order].tolist(), same_keys,
-                       known_keys, known_probs, threshold)
+                       known_keys, known_probs, threshold, below)
     span = 1.0 - PROGRESS_SCORING
     guard.run(lambda done: progress(PROGRESS_SCORING + span * done / max(1, len(ordered))))
     progress(1.0)
+
+
+def _involved(uf: UnionFind, matched: np.ndarray, size: int) -> np.ndarray:
+    """Per record, whether it may end up in a group: in a matched pair or sharing a key."""
+    import numpy as np
+
+    involved = np.zeros(size, dtype=bool)
+    involved[matched // size] = True
+    involved[matched % size] = True
+    for members in uf.members.values():
+        involved[members] = True
+    return involved
+
+
+BELOW_CHUNK = 4_000_000  # candidate keys filtered at a time (bounds temporary memory)
+
+
+def _below_floor_keys(keys: np.ndarray, size: int, involved: np.ndarray, known_keys: np.ndarray,
+                      same: np.ndarray) -> np.ndarray:
+    """Scored candidate pairs of two involved records that are not among the known probabilities.
+
+    They scored below GUARD_KEEP, so a chaining check that meets one fails whatever its
+    exact value: the guard need not score them again.
+    """
+    import numpy as np
+
+    parts = []
+    for start in range(0, len(keys), BELOW_CHUNK):
+        chunk = keys[start:start + BELOW_CHUNK]
+        chunk = chunk[involved[chunk // size] & involved[chunk % size]]
+        for exclude in (known_keys, same):
+            if len(exclude) and len(chunk):
+                at = np.minimum(np.searchsorted(exclude, chunk), len(exclude) - 1)
+                chunk = chunk[exclude[at] != chunk]
+        parts.append(chunk)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 _explain_cache: list[tuple[tuple[object, ...], Features]] = []
