@@ -35,5 +35,5 @@ def changes_frame(state: WizardState, limit: int = 20000) -> pd.DataFrame:
             if len(rows) >= limit:
                 break
     frame = pd.DataFrame(rows, columns=["source", "field", "before", "after"])
-    frame.index = range(1, len(frame) + 1)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame

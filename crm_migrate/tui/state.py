@@ -271,7 +271,7 @@ class WizardState:
                 warnings.append(f"required field {name!r} is not mapped")
         if schema.key and schema.key not in filled:
             warnings.append(f"no column maps to {schema.key!r}: duplicates cannot be matched by it")
-        tables = self.tables or [None]
+        tables: list[SourceTable | None] = [*self.tables] or [None]
         for table in tables:
             present = set(table.columns) if table is not None else None
             for name, columns in filled.items():
@@ -431,7 +431,7 @@ class WizardState:
             rows = [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
                      i.value or "", i.problem] for i in result.issues]
             frame = pd.DataFrame(rows, columns=["row", "field", "value", "problem"])
-            frame.index = range(1, len(frame) + 1)
+            frame.index = pd.RangeIndex(1, len(frame) + 1)
             actions: dict[str, int] = {}
             for record in result.records:
                 actions[record.action] = actions.get(record.action, 0) + 1

@@ -137,8 +137,11 @@ class CleanStep(WizardStep):
             self.post_message(CleanProgressed(f"Cleaning: {unavailable(exc)}"))
             self.post_message(CleanFinished(cleaned=True))
             return
-        self.state.run_clean(on_progress=lambda *a, **k: self.post_message(
-            CleanProgressed(progress_text(*a, **k), progress_fraction(*a))))
+
+        def report(*args: Any, **kwargs: Any) -> None:
+            self.post_message(CleanProgressed(progress_text(*args, **kwargs), progress_fraction(*args)))
+
+        self.state.run_clean(on_progress=report)
         self.post_message(CleanFinished(cleaned=True))
 
     @on(CleanProgressed)
