@@ -69,7 +69,7 @@ async def fix_cell(app: Any, pilot: Any, value: str, text: str) -> None:
     await pilot.pause()
 
 
-async def test_edits_wait_for_one_reclean(make_app, contacts_csv: Path) -> None:
+async def test_edits_wait_for_one_reclean_or_next(make_app, contacts_csv: Path) -> None:
     from crm_migrate.tui.widgets.paged_table import PagedTable
 
     app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
@@ -106,22 +106,16 @@ async def test_edits_wait_for_one_reclean(make_app, contacts_csv: Path) -> None:
         assert records["eve@example.com"]["phone"] == "+14155550188"
         assert not [i for i in result.issues if str(i.value) in ("bob@example", "12")]
         assert "edited" not in str(pane.query_one("#clean-caption").render())
-
-
-async def test_next_cleans_pending_edits_first(make_app, contacts_csv: Path) -> None:
-    app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
-                   match_target=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_clean(app, pilot)
+        # Next with a fix pending cleans first, then goes on
         before = app.state.clean_result
-        await fix_cell(app, pilot, "bob@example", "bob@example.com")
+        await fix_cell(app, pilot, "555-0199", "(415) 555-0199")
         assert app.state.clean_result is before
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert app.current_step == "dedupe"
         result = app.state.clean_result
         assert result is not before and not app.state.clean_stale
-        assert "bob@example.com" in {r.properties.get("email") for r in result.records}
+        assert "+14155550199" in {r.properties.get("phone") for r in result.records}
         assert len(app.pane.groups) == 1
 
 
