@@ -124,7 +124,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         scored_keys.append(chunk[useful])
         scored_probs.append(result.probability[useful])
         del result, first, second
-        progress(PROGRESS_BLOCKING + span * (start + SCORE_CHUNK) / len(keys))
+        progress(PROGRESS_BLOCKING + span * min(len(keys), start + SCORE_CHUNK) / len(keys))
     if not kept:
         return
     # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring);

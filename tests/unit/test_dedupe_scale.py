@@ -1,0 +1,235 @@
+"""Dedupe at scale: column-wise keys, pair keys, guard shortcuts and merge give what the simple forms gave."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_migrate.dedupe import blocking, engine, find_duplicate_groups, guard, merge_groups
+from crm_migrate.dedupe.blocking import (
+    _first_initials,
+    _phonetic,
+    block_pair_keys,
+    key_codes,
+    pairs_from_keys,
+)
+from crm_migrate.dedupe.features import build_features, house_number
+from crm_migrate.mapping.profile import DedupeSettings
+
+COLUMNS = ["email", "firstname", "lastname", "phone", "mobilephone", "company", "jobtitle",
+           "address", "city", "state", "zip", "country", "date_of_birth"]
+FIRST = ["John", "Jon", "Johnny", "Robert", "Bob", "Rob", "Mary", "Maria", "Liz", "Elizabeth", "J", "Ann", ""]
+LAST = ["Smith", "Smyth", "Miller", "Muller", "Lee Park", "Lee", "van der Berg", "Obrien", "Park"]
+CITY = ["Austin", "Boston", "Denver", ""]
+STREET = ["Main Street", "Main St", "Oak Avenue", "Elm Rd", ""]
+
+
+def people(count: int, seed: int) -> pd.DataFrame:
+    """Dense blocks on purpose: few names, shared homes and phones, typos, some duplicates."""
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        home = rng.randrange(count // 4 + 1)
+        phone = f"+1617555{home % 1000:04d}"
+        row = {"firstname": rng.choice(FIRST), "lastname": rng.choice(LAST), "city": rng.choice(CITY),
+               "address": f"{home % 97 + 1} {rng.choice(STREET)}".strip(), "zip": f"0{2100 + home % 40}",
+               "phone": phone if rng.random() < 0.6 else "",
+               "mobilephone": phone if rng.random() < 0.1 else f"+1415555{n % 10000:04d}",
+               "email": f"{rng.choice(['jo', 'bob', 'mary', 'ann'])}{home}@example.com" if rng.random() < 0.4 else "",
+               "date_of_birth": f"19{50 + home % 40}-0{1 + home % 9}-1{home % 10}" if rng.random() < 0.5 else ""}
+        rows.append(row)
+        if rng.random() < 0.3:  # a duplicate with a slip
+            twin = dict(row)
+            twin["firstname"] = rng.choice([row["firstname"], row["firstname"][:1], "Bobby"])
+            twin["email"] = "" if rng.random() < 0.5 else twin["email"].upper()
+            rows.append(twin)
+    frame = pd.DataFrame([{c: r.get(c, "") for c in COLUMNS} for r in rows])
+    frame["_source"] = [f"in.csv:{n + 1}" for n in range(len(frame))]
+    return frame
+
+
+def string_contact_keys(feats: object) -> dict[str, tuple[list[int], list[str]]]:
+    """The key strings the per-record loop built before keys became int codes (the reference)."""
+    first, last = feats.get("first"), feats.get("last")  # type: ignore[attr-defined]
+    last_tok = [w.split()[-1] if w else "" for w in last]
+    first_tok = [w.split()[0] if w else "" for w in first]
+    mp_last = [_phonetic(w) if w else "" for w in last_tok]
+    mp_first = [_phonetic(w) if w else "" for w in first_tok]
+    get = feats.get  # type: ignore[attr-defined]
+    dob, zips, address, city, local = get("dob"), get("zip"), get("address"), get("city"), get("email_local")
+    houses = [house_number(a) if a else "" for a in address]
+    table: dict[str, tuple[list[int], list[str]]] = {
+        k: ([], []) for k in ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob", "house_zip",
+                              "house_city")}
+
+    def add(kind: str, i: int, key: str) -> None:
+        table[kind][0].append(i)
+        table[kind][1].append(key)
+
+    for i in range(feats.size):  # type: ignore[attr-defined]
+        ml, mf, lt, house = mp_last[i], mp_first[i], last_tok[i], houses[i]
+        if ml:
+            for x in _first_initials(first[i]):
+                add("name", i, f"{ml}|{x}|{city[i]}")
+            if mf:
+                add("swap", i, f"{ml}|{mf}" if ml < mf else f"{mf}|{ml}")
+        if len(dob[i]) == 10:
+            year, a, b = dob[i][:4], dob[i][5:7], dob[i][8:10]
+            add("dob", i, f"{year}-{min(a, b)}-{max(a, b)}")
+            if mf:
+                add("fdob", i, f"{mf}|{dob[i][:4]}")
+        if zips[i]:
+            if lt:
+                add("zip", i, f"{zips[i]}|{lt[:3]}")
+            if house:
+                add("house_zip", i, f"{house}|{zips[i]}")
+        for phone in feats.phones[i]:  # type: ignore[attr-defined]
+            add("phone", i, phone[-8:])
+        if len(local[i]) >= 4:
+            add("local", i, local[i])
+        if address[i]:
+            add("addr", i, f"{address[i]}|{lt[:1]}")
+            if house and city[i]:
+                add("house_city", i, f"{house}|{city[i]}")
+    return table
+
+
+def blocks_of(records: list[int] | np.ndarray, keys: list[str] | np.ndarray) -> list[tuple[int, ...]]:
+    """A kind's blocks as sorted record tuples (a record listed twice under one key counts twice)."""
+    found: dict[object, list[int]] = {}
+    for record, key in zip(list(records), list(keys), strict=True):
+        found.setdefault(key, []).append(int(record))
+    return sorted(tuple(sorted(members)) for members in found.values())
+
+
+def test_column_wise_key_codes_form_the_blocks_the_key_strings_formed() -> None:
+    frame = people(400, seed=5)
+    feats = build_features(frame, "contacts")
+    reference = string_contact_keys(feats)
+    codes = key_codes(feats)
+    assert list(codes) == list(reference)  # the same kinds in the same order (the budget's tie-break)
+    for kind, (records, keys) in reference.items():
+        assert len(records) > 0, kind
+        got_records, got_codes = codes[kind]
+        assert blocks_of(got_records, got_codes) == blocks_of(records, keys), kind
+        assert int(got_codes.min()) == 0 and len(np.unique(got_codes)) == int(got_codes.max()) + 1
+
+
+def test_block_pair_keys_are_pairs_from_keys_as_keys() -> None:
+    rng = np.random.default_rng(4)
+    records = rng.permutation(3000)
+    codes = rng.integers(0, 40, 3000)  # some blocks above the cap of 60: windowed
+    rank = rng.permutation(3000)
+    pairs = pairs_from_keys(records, codes, rank, cap=60, window=5)
+    low, high = pairs.min(axis=1), pairs.max(axis=1)
+    expected = (low * 3000 + high)[low != high]
+    np.testing.assert_array_equal(block_pair_keys(records, codes, rank, 3000, cap=60, window=5), expected)
+    assert len(block_pair_keys(records[:1], codes[:1], rank[:1], 3000)) == 0
+
+
+def test_candidate_pairs_have_no_duplicates_and_are_ordered() -> None:
+    feats = build_features(people(300, seed=2), "contacts")
+    keys = blocking.candidate_keys(feats)
+    assert len(keys) > 100 and bool(np.all(keys[1:] > keys[:-1]))
+    pairs = blocking.candidate_pairs(feats)
+    assert bool(np.all(pairs[:, 0] < pairs[:, 1]))
+    np.testing.assert_array_equal(pairs[:, 0] * feats.size + pairs[:, 1], keys)
+
+
+def test_guard_shortcuts_give_the_groups_of_scoring_every_cross_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remembered probabilities, below-floor keys and look-ahead batches change no decision."""
+    frame = people(1500, seed=11)
+    settings = DedupeSettings()
+    seen: dict[str, int] = {"checks": 0, "refused": 0, "below": 0}
+    original_linkable = guard.ChainGuard.linkable
+    original_resolve = guard.ChainGuard._resolve
+
+    def counting_linkable(self: guard.ChainGuard, a: list[int], b: list[int]) -> bool:
+        result = original_linkable(self, a, b)
+        if len(a) > 1 or len(b) > 1:
+            seen["checks"] += 1
+            seen["refused"] += not result
+        return result
+
+    def counting_resolve(self: guard.ChainGuard, keys: np.ndarray) -> np.ndarray:
+        before = sum(1 for k in keys.tolist() if k in self.cache)
+        rest = original_resolve(self, keys)
+        seen["below"] += sum(1 for k in keys.tolist() if self.cache.get(k) == 0.0) - before
+        return rest
+
+    monkeypatch.setattr(guard.ChainGuard, "linkable", counting_linkable)
+    monkeypatch.setattr(guard.ChainGuard, "_resolve", counting_resolve)
+    fast = find_duplicate_groups(frame, "contacts", settings)
+    assert seen["checks"] > 20 and seen["refused"] > 5 and seen["below"] > 0  # the guard had work to do
+    # the plain way: every cross pair not among the matched pairs is scored on its own
+    monkeypatch.setattr(guard.ChainGuard, "_resolve", lambda self, keys: keys)
+    monkeypatch.setattr(guard.ChainGuard, "_lookahead", lambda self, wanted: None)
+    plain = find_duplicate_groups(frame, "contacts", settings)
+    assert fast == plain
+    assert any(len(g) > 2 for g in fast)
+
+
+def test_below_floor_keys_need_both_records_involved_and_skip_known_and_same() -> None:
+    keys = np.array([0 * 10 + 1, 0 * 10 + 2, 1 * 10 + 2, 3 * 10 + 4, 1 * 10 + 3], dtype=np.int64)
+    involved = np.array([True, True, True, False, True, False, False, False, False, False])
+    known = np.array([1 * 10 + 2], dtype=np.int64)
+    same = np.array([0 * 10 + 2], dtype=np.int64)
+    below = engine._below_floor_keys(keys, 10, involved, known, same)
+    assert below.tolist() == [1]
+
+
+def test_merge_reads_missing_and_non_text_cells_as_before() -> None:
+    frame = pd.DataFrame({"firstname": ["Ann", None, "Ann", float("nan")],
+                          "lastname": ["Lee", "Lee", "", "Park"],
+                          "amount": [1, 2.5, None, "x"],
+                          "_source": ["a:1", "a:2", "a:3", "a:4"]}, dtype=object)
+    merged, conflicts = merge_groups(frame, [[0, 2], [1, 3]], DedupeSettings())
+    assert merged["_source"].tolist() == ["a:1", "a:2"]
+    assert merged["firstname"].tolist() == ["Ann", ""]
+    assert merged["lastname"].tolist() == ["Lee", "Lee"]
+    assert merged["amount"].tolist() == ["1", "2.5"]
+    assert merged["_members"].tolist() == ["a:1;a:3", "a:2;a:4"]
+    assert {(c["field"], tuple(c["values"])) for c in conflicts} == {("lastname", ("Lee", "Park")),
+                                                                     ("amount", ("2.5", "x"))}
+
+
+def test_merge_progress_and_an_untouched_frame() -> None:
+    frame = people(200, seed=3)
+    before = frame.copy()
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    calls: list[float] = []
+    merged, _ = merge_groups(frame, groups, DedupeSettings(), on_progress=calls.append)
+    pd.testing.assert_frame_equal(frame, before)
+    assert calls and calls == sorted(calls) and calls[-1] == pytest.approx(0.9)
+    assert len(merged) == len(frame) - sum(len(g) - 1 for g in groups)
+
+
+def test_find_reports_progress_from_start_to_end() -> None:
+    calls: list[float] = []
+    groups = find_duplicate_groups(people(300, seed=8), "contacts", DedupeSettings(), on_progress=calls.append)
+    assert groups and calls[0] == 0.0 and calls[-1] == 1.0
+    assert all(0.0 <= c <= 1.0 for c in calls)
+    assert calls == sorted(calls)
+
+
+def test_cyclic_gc_is_paused_only_while_cleaning() -> None:
+    from crm_migrate.clean.pipeline import _no_cyclic_gc
+
+    assert gc.isenabled()
+    with _no_cyclic_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _no_cyclic_gc():
+            pass
+        assert not gc.isenabled()  # a caller's choice is left alone
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError), _no_cyclic_gc():
+        raise ValueError("boom")
+    assert gc.isenabled()
