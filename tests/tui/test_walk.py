@@ -129,6 +129,9 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("end", *".com", "enter")
+        await pilot.pause()
+        assert app.state.pending_edits and app.state.clean_stale  # shown, not yet re-cleaned
+        await pilot.press("ctrl+r")  # one re-clean for every fix made
         await settle(app, pilot)
         result = app.state.clean_result
         assert not [i for i in result.issues if i.field == "email" and "bob" in str(i.value)]
