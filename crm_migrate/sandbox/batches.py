@@ -270,8 +270,8 @@ def update(
             if hit is None and item.error is None:
                 missing.append(str(inputs[item.index]["id"]))
                 item.error = {"missing": True}
-            elif record is not None:
-                owners[item.index] = record.id
+            elif hit is not None:
+                owners[item.index] = hit.id
         live = [i for i in items if i.error is None]
         _check_uniques(w, obj, unique, live, owners)
         _raise_first(live, partial)
