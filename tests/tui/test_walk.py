@@ -205,7 +205,9 @@ async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path
         if isinstance(message, PushProgressed):
             seen["done"] = max(seen["done"], message.progress.done)
 
-    app = make_app(walk_csv, url=server.url, run_name="quit", batch_size=10,
+    # small batches: four go at a time, so a wave ends long before the last one (with 10 a
+    # batch, the whole file was two waves and could finish before the quit reached the run)
+    app = make_app(walk_csv, url=server.url, run_name="quit", batch_size=3,
                    object_name="contacts", object_chosen=True, region="US", match_target=False)
     async with app.run_test(size=(80, 24), message_hook=watch) as pilot:
         await settle(app, pilot)
