@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crm_migrate.connectors.base import BatchRejected, TransientError
@@ -70,8 +71,9 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
     for number, start in enumerate(range(0, len(pairs), CHUNK), start=1):
         chunk = pairs[start : start + CHUNK]
         try:
-            results = await with_retries(lambda chunk=chunk: connector.associate(
-                "contacts", "companies", [(p.contact, p.company) for p in chunk]), policy)
+            results = await with_retries(partial(
+                connector.associate, "contacts", "companies",
+                [(p.contact, p.company) for p in chunk]), policy)
         except (BatchRejected, TransientError) as exc:
             _stop_if_unavailable(exc)
             journal.set_assoc([(p.seq, "failed", error_text(exc)) for p in chunk])
@@ -97,8 +99,7 @@ async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pai
         chunk = wanted[start : start + READ_CHUNK]
         contacts = sorted({p.contact for p in chunk})
         try:
-            found = await with_retries(
-                lambda contacts=contacts: read("contacts", "companies", contacts), policy)
+            found = await with_retries(partial(read, "contacts", "companies", contacts), policy)
         except (BatchRejected, TransientError) as exc:
             _stop_if_unavailable(exc)
             message = f"could not read its company associations: {error_text(exc)}"

@@ -5,6 +5,7 @@ updated. Each step is journalled as it lands, so an interrupted rollback can be 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, WriteResult
@@ -37,7 +38,7 @@ async def undo(journal: Journal, connector: Connector, object_name: str,
         for start in range(0, len(created), CHUNK):
             chunk = created[start : start + CHUNK]
             ids = [r["target_id"] for r in chunk]
-            await _with_retries(lambda ids=ids, obj=obj: connector.archive(obj, ids), policy)
+            await _with_retries(partial(connector.archive, obj, ids), policy)
             journal.mark_undone([r["seq"] for r in chunk])
             if on_batch:
                 on_batch()
@@ -70,7 +71,7 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
         chunk = rows[start : start + CHUNK]
         pairs = [(contact, company) for _, _, contact, company in chunk]
         try:
-            await with_retries(lambda pairs=pairs: remove("contacts", "companies", pairs), policy)
+            await with_retries(partial(remove, "contacts", "companies", pairs), policy)
         except BatchRejected as exc:
             errors += [f"{source}: its company association: {error_text(exc)}"
                        for _, source, _, _ in chunk]
