@@ -148,3 +148,24 @@ async def test_drop_many_asks_first_and_restore_takes_back(make_app, tmp_path: P
         await settle(app, pilot)
         assert not app.state.dropped and len(app.state.clean_result.records) == 4
         assert not app.state.clean_stale
+
+
+async def test_a_cell_fix_starts_at_the_end_of_the_value(make_app, contacts_csv: Path) -> None:
+    """Typing straight away appends (fixing 'bob@example' is typing '.com'), it does not
+    replace the whole value."""
+    from crm_migrate.tui.screens.modals import PromptModal
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
+                   match_target=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_clean(app, pilot)
+        issues = [str(i.value) for i in app.pane.issue_rows]
+        app.pane.query_one("#clean-table", PagedTable).move_cursor(
+            row=issues.index("bob@example"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptModal)
+        await pilot.press(*".com", "enter")
+        await pilot.pause()
+        assert "bob@example.com" in app.state.pending_edits.values()

@@ -64,7 +64,9 @@ class PromptModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            # the cursor waits at the end of the value: fixing a typo is the usual edit
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input",
+                        select_on_focus=False)
             if self.hint:
                 yield Label(self.hint, classes="dim")
 
