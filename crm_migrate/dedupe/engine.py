@@ -108,6 +108,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     scored_keys: list[np.ndarray] = []
     scored_probs: list[np.ndarray] = []
     span = PROGRESS_SCORING - PROGRESS_BLOCKING
+    keep_floor = min(GUARD_KEEP, threshold)  # every matched pair is among the known ones
     for start in range(0, len(keys), SCORE_CHUNK):
         chunk = keys[start:start + SCORE_CHUNK]
         if len(same):
@@ -120,7 +121,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         kept_scores.append(result.score[hit])
         # kept for the guard's lookups (a pair not kept is rescored, to the same value); most
         # candidate pairs are clear non-matches far below GUARD_KEEP, so this stays small
-        useful = result.probability >= GUARD_KEEP
+        useful = result.probability >= keep_floor
         scored_keys.append(chunk[useful])
         scored_probs.append(result.probability[useful])
         del result, first, second
@@ -145,8 +146,8 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     ordered = np.stack([first[order], second[order]], axis=1).tolist()
     del first, second, matched
     same_keys = {a * size + b for a, b in same_key}
-    guard = ChainGuard(feats, uf, ordered, matched_scores[order].tolist(), same_keys,
-                       known_keys, known_probs, threshold, below)
+    del matched_scores, order
+    guard = ChainGuard(feats, uf, ordered, same_keys, known_keys, known_probs, threshold, below)
     span = 1.0 - PROGRESS_SCORING
     guard.run(lambda done: progress(PROGRESS_SCORING + span * done / max(1, len(ordered))))
     progress(1.0)

@@ -1,12 +1,14 @@
-"""The chaining guard: may two groups join? Their cross pairs' probabilities, scored in batches.
+"""The chaining guard: may two groups join? Their cross pairs' probabilities, looked up or scored.
 
 A fuzzy join of two groups needs the cross pairs' mean probability to reach
-threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR. Cross pairs come from the
-scored candidate pairs where possible; the others are scored here. Scoring a handful of
-pairs costs about as much as scoring thousands (per-call overhead), so when a check finds
-pairs it does not know, the guard also scores the cross pairs the next matched pairs will
-probably ask for (a look-ahead over the groups as they are, where only single records join). Prefetching only fills a
-cache of exact probabilities: the decisions are the same as scoring pair by pair.
+threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR. Most cross pairs were scored
+as candidate pairs: their probabilities are looked up (sorted int keys, no dict of millions
+of pairs), and one that scored below GUARD_KEEP (< CHAIN_FLOOR), or a mean that cannot
+reach the bar, settles the check without scoring anything. The rest are scored here.
+Scoring a handful of pairs costs about as much as scoring thousands (per-call overhead), so
+the guard also scores the unknown cross pairs the next matched pairs will ask for (a
+look-ahead over the groups as they are, where only single records join). All of this only
+saves work: every decision is the one scoring each cross pair on its own would give.
 """
 
 from __future__ import annotations
@@ -26,25 +28,37 @@ CHAIN_SLACK = 0.25
 CHAIN_FLOOR = 0.05
 # beyond this many cross pairs only each member against the other group's first members is checked
 CHAIN_CHECK_LIMIT = 400
-# matched pairs looked ahead, and unknown cross pairs gathered, per batch of guard scoring
-LOOKAHEAD = 5_000
-RESCAN = 200
-PREFETCH_PAIRS = 20_000
+# matched pairs whose checks are planned (and unknown cross pairs scored) at a time
+BATCH = 5_000
 SCORE_CHUNK = 200_000
+SORTED_LOOKUP = 1_000
+# settled checks remembered by their groups' (root, size): a refused join leaves both groups
+# as they were, and other matched pairs between them ask the same question
+VERDICTS_KEPT = 1_000_000
 
 
-def cross_keys(group_a: list[int], group_b: list[int], size: int) -> list[int]:
+Check = tuple[list[int], list[int], bool]  # the two groups' member lists and the verdict
+
+
+def cross_keys(group_a: list[int], group_b: list[int], size: int) -> np.ndarray:
     """The cross pairs of two groups as keys low * size + high, in the guard's order."""
     if len(group_a) * len(group_b) > CHAIN_CHECK_LIMIT:
         group_a, group_b = group_a[:20], group_b[:20]
-    return [a * size + b if a < b else b * size + a for a in group_a for b in group_b]
+    a, b = np.asarray(group_a, dtype=np.int64), np.asarray(group_b, dtype=np.int64)
+    return (np.minimum.outer(a, b) * size + np.maximum.outer(a, b)).ravel()
 
 
 def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each key: whether sorted_keys holds it, and where."""
     if not len(sorted_keys) or not len(keys):
         return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    if len(keys) > SORTED_LOOKUP:  # searches in key order stay in cache: several times faster
+        order = np.argsort(keys, kind="stable")
+        at = np.empty(len(keys), dtype=np.int64)
+        at[order] = np.searchsorted(sorted_keys, keys[order])
+    else:
+        at = np.searchsorted(sorted_keys, keys)
+    at = np.minimum(at, len(sorted_keys) - 1)
     return sorted_keys[at] == keys, at
 
 
@@ -53,78 +67,62 @@ class ChainGuard:
 
     `known_keys`/`known_probs`: scored candidate pairs and their probabilities (sorted keys);
     `below_keys`: scored candidate pairs left out of those because they were less probable
-    than CHAIN_FLOOR (a cross pair like that fails the check whatever its exact value).
+    than GUARD_KEEP (< CHAIN_FLOOR: a cross pair like that fails the check whatever its value);
+    `same_keys`: pairs that share the unique key (they count 1.0).
     """
 
-    def __init__(self, feats: Features, uf: UnionFind, pairs: list[list[int]], scores: list[float],
-                 same_keys: set[int], known_keys: np.ndarray, known_probs: np.ndarray,
-                 threshold: float, below_keys: np.ndarray | None = None) -> None:
+    def __init__(self, feats: Features, uf: UnionFind, pairs: list[list[int]], same_keys: set[int],
+                 known_keys: np.ndarray, known_probs: np.ndarray, threshold: float,
+                 below_keys: np.ndarray | None = None) -> None:
         self.feats = feats
         self.uf = uf
         self.size = max(1, feats.size)
         self.pairs = pairs
-        self.same = same_keys
+        self.same = np.sort(np.fromiter(same_keys, dtype=np.int64, count=len(same_keys)))
         self.known_keys = known_keys
         self.known_probs = known_probs
         self.below_keys = below_keys if below_keys is not None else np.zeros(0, dtype=np.int64)
         self.mean_floor = threshold - CHAIN_SLACK
-        self.cache: dict[int, float] = dict(
-            zip([a * self.size + b for a, b in pairs], scores, strict=True))
+        self.scored: dict[int, float] = {}  # cross pairs scored here
+        self.verdicts: dict[tuple[int, int, int, int], Check] = {}
         self.position = 0
-        self.scanned_to = 0
         self.scored_calls = 0
 
     def run(self, on_step: Callable[[int], None] | None = None, every: int = 20_000) -> None:
-        """Take every pair in order: join its groups where the guard allows."""
-        uf, linkable = self.uf, self.linkable
-        for position, (i, j) in enumerate(self.pairs):
-            self.position = position
-            uf.union_checked(i, j, linkable)
-            if on_step is not None and position % every == 0:
-                on_step(position)
+        """Take every pair in order: join its groups where the guard allows.
 
-    def linkable(self, group_a: list[int], group_b: list[int]) -> bool:
-        """Whether two groups may join (the pair that links them scored above the threshold)."""
-        if len(group_a) == 1 and len(group_b) == 1:
-            return True
-        cache, same = self.cache, self.same
-        cross = cross_keys(group_a, group_b, self.size)
-        missing = [k for k in cross if k not in cache and k not in same]
-        if missing:
-            unknown = self._resolve(np.asarray(missing, dtype=np.int64))
-            if len(unknown):
-                self._fetch(set(unknown.tolist()))
-        scores = [1.0 if k in same else cache[k] for k in cross]
-        return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
-
-    def _resolve(self, keys: np.ndarray) -> np.ndarray:
-        """Cache what the scored candidate pairs tell about these keys; return the keys still unknown."""
-        found, at = _lookup(self.known_keys, keys)
-        if found.any():
-            self.cache.update(zip(keys[found].tolist(), self.known_probs[at[found]].tolist(), strict=True))
-            keys = keys[~found]
-        below, _ = _lookup(self.below_keys, keys)
-        if below.any():
-            self.cache.update(dict.fromkeys(keys[below].tolist(), 0.0))
-            keys = keys[~below]
-        return keys
-
-    def _lookahead(self, wanted: set[int]) -> None:
-        """Add the cross pairs the next pairs will check, as far as can be told now.
-
-        Two single records always join (the pair scored above the threshold); a join of
-        bigger groups is assumed to fail, as most do (a pair that only matches one member).
-        The next RESCAN pairs are looked at on every call (groups may have changed); pairs
-        further on only once, up to LOOKAHEAD ahead.
+        Pairs are planned BATCH at a time: each check's verdict is worked out for the groups
+        as they are expected to be then (column-wise over all the batch's cross pairs); a
+        check whose groups turned out otherwise, or that the plan could not settle, is
+        decided on its own.
         """
-        start = self.position + 1
-        end = min(len(self.pairs), start + LOOKAHEAD)
-        near = min(end, start + RESCAN)
-        positions = [range(start, near)]
-        if self.scanned_to < end:
-            positions.append(range(max(near, self.scanned_to), end))
-            self.scanned_to = end
-        uf, cache, same, size = self.uf, self.cache, self.same, self.size
+        uf, linkable = self.uf, self.linkable
+        total = len(self.pairs)
+        for start in range(0, total, BATCH):
+            end = min(total, start + BATCH)
+            plan = self._plan(start, end)
+            for position in range(start, end):
+                self.position = position
+                i, j = self.pairs[position]
+                expected = plan.get(position)
+                if expected is not None:
+                    ri, rj = uf.find(i), uf.find(j)
+                    # a verdict depends on the two member lists only: equal lists, same verdict
+                    if ri != rj and uf.group(ri) == expected[0] and uf.group(rj) == expected[1]:
+                        uf.union_checked(i, j, lambda a, b, v=expected[2]: v)
+                        continue
+                uf.union_checked(i, j, linkable)
+            if on_step is not None and (end // every > start // every or end == total):
+                on_step(end)
+
+    def _plan(self, start: int, end: int) -> dict[int, Check]:
+        """Verdicts of the checks from start to end, for groups as they are expected to be.
+
+        Single records join (always allowed) and nothing else does (a join of bigger groups
+        mostly fails); a verdict holds only for the member lists it was worked out for (the
+        caller compares them). Cross pairs no one knows yet are scored here in one batch.
+        """
+        uf, size = self.uf, self.size
         parent: dict[int, int] = {}
         members: dict[int, list[int]] = {}
 
@@ -134,30 +132,129 @@ class ChainGuard:
                 item = parent[item]
             return item
 
-        for span in positions:
-            for position in span:
-                i, j = self.pairs[position]
-                ri, rj = root(i), root(j)
-                if ri == rj:
-                    continue
-                ga = members.get(ri) or uf.group(ri)
-                gb = members.get(rj) or uf.group(rj)
-                if len(ga) == 1 and len(gb) == 1:
-                    parent[rj] = ri
-                    members[ri] = ga + gb
-                    continue
-                wanted.update(k for k in cross_keys(ga, gb, size) if k not in cache and k not in same)
-                if len(wanted) >= PREFETCH_PAIRS:
-                    return
+        states: list[tuple[int, tuple[int, int, int, int], Check]] = []
+        keys: list[int] = []
+        counts: list[int] = []
+        verdicts = self.verdicts
+        if len(verdicts) > VERDICTS_KEPT:
+            verdicts.clear()
+        planned: dict[int, Check] = {}
+        repeats: list[tuple[int, tuple[int, int, int, int], Check]] = []
+        pending: dict[tuple[int, int, int, int], Check] = {}
+        for position in range(start, end):
+            i, j = self.pairs[position]
+            ri, rj = root(i), root(j)
+            if ri == rj:
+                continue
+            ga = members.get(ri) or uf.group(ri)
+            gb = members.get(rj) or uf.group(rj)
+            if len(ga) == 1 and len(gb) == 1:
+                parent[rj] = ri
+                members[ri] = ga + gb
+                continue
+            state = (ri, rj, len(ga), len(gb))
+            check = (ga, gb, False)
+            known = verdicts.get(state)
+            if known is not None and known[0] == ga and known[1] == gb:
+                planned[position] = known
+                continue
+            same_check = pending.get(state)
+            if same_check is not None and same_check[0] == ga and same_check[1] == gb:
+                repeats.append((position, state, same_check))
+                continue
+            pending[state] = check
+            states.append((position, state, check))
+            if len(ga) * len(gb) > CHAIN_CHECK_LIMIT:
+                ga, gb = ga[:20], gb[:20]
+            keys.extend([a * size + b if a < b else b * size + a for a in ga for b in gb])
+            counts.append(len(ga) * len(gb))
+        if not states:
+            return planned
+        cross = np.asarray(keys, dtype=np.int64)
+        del keys
+        values = np.full(len(cross), np.nan)
+        hit, at = _lookup(self.known_keys, cross)
+        values[hit] = self.known_probs[at[hit]]
+        values[_lookup(self.same, cross)[0]] = 1.0
+        values[_lookup(self.below_keys, cross)[0]] = 0.0  # any value under CHAIN_FLOOR refuses alike
+        counted = np.asarray(counts, dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(counted)[:-1]))
+        missing = np.isnan(values)
+        known_min = np.minimum.reduceat(np.where(missing, np.inf, values), starts)
+        known_sum = np.add.reduceat(np.where(missing, 0.0, values), starts)
+        unknowns = np.add.reduceat(missing.astype(np.int64), starts)
+        # refused whatever the unknown pairs score (they can add 1.0 each at best)
+        hopeless = (known_min < CHAIN_FLOOR) | ((known_sum + unknowns) / counted < self.mean_floor - 1e-9)
+        unknown = np.flatnonzero(missing & np.repeat(~hopeless, counted))
+        if len(unknown):
+            wanted = [k for k in set(cross[unknown].tolist()) if k not in self.scored]
+            if wanted:
+                self._score(wanted)
+            values[unknown] = [self.scored[k] for k in cross[unknown].tolist()]
+        values[np.isnan(values)] = 0.0  # only in hopeless checks
+        lowest = np.minimum.reduceat(values, starts)
+        mean = np.add.reduceat(values, starts) / counted
+        # the sum runs in another order than the exact check's: too close to the bar is left to it
+        settled = hopeless | (lowest < CHAIN_FLOOR) | (np.abs(mean - self.mean_floor) > 1e-9)
+        verdict = ~hopeless & (lowest >= CHAIN_FLOOR) & (mean >= self.mean_floor)
+        for (position, state, (ga, gb, _)), ok, done in zip(states, verdict.tolist(), settled.tolist(),
+                                                             strict=True):
+            if done:
+                planned[position] = verdicts[state] = (ga, gb, ok)
+        for position, state, check in repeats:
+            settled_check = verdicts.get(state)
+            if settled_check is not None and settled_check[0] is check[0] and settled_check[1] is check[1]:
+                planned[position] = settled_check
+        return planned
 
-    def _fetch(self, wanted: set[int]) -> None:
-        """Probabilities of these pairs (and of the look-ahead's) into the cache."""
-        self._lookahead(wanted)
-        keys = np.fromiter(wanted, dtype=np.int64, count=len(wanted))
-        keys.sort()
-        rest = self._resolve(keys)
-        for start in range(0, len(rest), SCORE_CHUNK):
-            chunk = rest[start:start + SCORE_CHUNK]
+    def linkable(self, group_a: list[int], group_b: list[int]) -> bool:
+        """Whether two groups may join (the pair that links them scored above the threshold)."""
+        if len(group_a) == 1 and len(group_b) == 1:
+            return True
+        found = self._known(group_a, group_b)
+        if found is None:
+            return False
+        values, keys, missing = found
+        if len(missing):
+            wanted = keys[missing].tolist()
+            self._score(sorted(set(wanted)))
+            values[missing] = [self.scored[k] for k in wanted]
+        scores = values.tolist()
+        return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
+
+    def _known(self, group_a: list[int], group_b: list[int]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Cross pairs' values as far as known (NaN where not), their keys, where unknown;
+        None when the known values already refuse the join."""
+        keys = cross_keys(group_a, group_b, self.size)
+        if len(self.below_keys) and _lookup(self.below_keys, keys)[0].any():
+            return None
+        values = np.full(len(keys), np.nan)
+        hit, at = _lookup(self.known_keys, keys)
+        values[hit] = self.known_probs[at[hit]]
+        values[_lookup(self.same, keys)[0]] = 1.0
+        missing = np.flatnonzero(np.isnan(values))
+        if len(missing) and self.scored:
+            got = [self.scored.get(k) for k in keys[missing].tolist()]
+            have = np.asarray([g is not None for g in got], dtype=bool)
+            if have.any():
+                values[missing[have]] = [g for g in got if g is not None]
+                missing = missing[~have]
+        if len(missing) == len(values):
+            return values, keys, missing
+        known = values[~np.isnan(values)] if len(missing) else values
+        if float(known.min()) < CHAIN_FLOOR:
+            return None
+        # the best the unknown pairs can do is 1.0 each
+        if len(missing) and (float(known.sum()) + len(missing)) / len(values) < self.mean_floor - 1e-9:
+            return None
+        return values, keys, missing
+
+    def _score(self, keys: list[int]) -> None:
+        """Score these pairs into `scored`."""
+        ordered = np.sort(np.asarray(keys, dtype=np.int64))
+        for start in range(0, len(ordered), SCORE_CHUNK):
+            chunk = ordered[start:start + SCORE_CHUNK]
             probs = scoring.score_pairs(self.feats, chunk // self.size, chunk % self.size).probability
             self.scored_calls += 1
-            self.cache.update(zip(chunk.tolist(), probs.tolist(), strict=True))
+            self.scored.update(zip(chunk.tolist(), probs.tolist(), strict=True))
