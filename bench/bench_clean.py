@@ -122,7 +122,8 @@ def write_contacts_csv(rows: int, seed: int = 20261123) -> Path:
 
 def time_pipeline(rows: int) -> None:
     """clean_tables with dedupe on over a generated contacts CSV: rows/s and per-stage times."""
-    from crm_migrate.clean.pipeline import clean_tables
+    from crm_migrate.clean.pipeline import DEDUPE_FIND_END, DEDUPE_MERGE_END, clean_tables
+    from crm_migrate.dedupe.engine import PROGRESS_BLOCKING, PROGRESS_FEATURES, PROGRESS_SCORING
     from crm_migrate.mapping.build import build_profile
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.sources import load_many
@@ -136,12 +137,28 @@ def time_pipeline(rows: int) -> None:
     profile: Profile = build_profile(tables, "contacts", region="US")
     stages: dict[str, float] = {}
     marks: list[tuple[str, float]] = []
+    # the dedupe stage's steps, by the fraction each one ends at
+    find_end, merge_end = DEDUPE_FIND_END, DEDUPE_MERGE_END
+    steps = [("features", find_end * PROGRESS_FEATURES), ("blocking", find_end * PROGRESS_BLOCKING),
+             ("scoring", find_end * PROGRESS_SCORING), ("guard", find_end), ("merge", merge_end),
+             ("records", 1.0)]
+    step_at: dict[str, float] = {}
+    last_call = [time.perf_counter(), 0.0]  # time of the last progress call, longest gap
 
     def progress(stage: str, fraction: float) -> None:
+        now = time.perf_counter()
+        last_call[1] = max(last_call[1], now - last_call[0])
+        last_call[0] = now
         if not marks or marks[-1][0] != stage:
-            marks.append((stage, time.perf_counter()))
+            marks.append((stage, now))
+        if stage == "dedupe":
+            for name, end in steps:
+                if fraction < end - 1e-9:
+                    step_at.setdefault(name, now)
+                    break
 
     start = time.perf_counter()
+    last_call[0] = start
     result = clean_tables(tables, profile, on_progress=progress)
     end = time.perf_counter()
     elapsed = end - start
@@ -151,6 +168,12 @@ def time_pipeline(rows: int) -> None:
           f"{loaded:.1f} s): {elapsed:.2f} s -> {rows / elapsed:,.0f} rows/s "
           f"({'within' if elapsed <= 10 * rows / 50_000 else 'OVER'} the 10 s per 50,000 rows target)")
     print("  stages: " + ", ".join(f"{name} {secs:.2f} s" for name, secs in stages.items()))
+    begun = sorted(step_at.items(), key=lambda item: item[1])
+    dedupe_end = next((at for stage, at in marks if stage == "done"), end)
+    print("  dedupe steps: " + ", ".join(
+        f"{name} {after - at:.2f} s" for (name, at), (_, after) in zip(begun, [*begun[1:], ("end", dedupe_end)],
+                                                                       strict=True)))
+    print(f"  longest time without a progress call: {last_call[1]:.1f} s")
     print(f"  {result.rows_in:,} rows in, {len(result.frame):,} out, "
           f"{len(result.duplicate_groups):,} duplicate groups, {len(result.issues):,} issues")
 

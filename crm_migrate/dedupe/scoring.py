@@ -290,11 +290,35 @@ def phone_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
             continue
         ii, jj = i[idx], j[idx]
         part = np.zeros(len(idx))
-        part[_one_edit(feats.array(ca)[ii], feats.array(cb)[jj])] = 0.6
-        part[tails[ca][ii] == tails[cb][jj]] = 0.95
+        same_tail = tails[ca][ii] == tails[cb][jj]
+        # one edit apart needs other last digits and digit counts at most 2 apart (cheap to test)
+        digits_a, digits_b = digit_counts(feats, ca), digit_counts(feats, cb)
+        maybe = np.flatnonzero(~same_tail & (np.abs(digits_a[ii] - digits_b[jj]).sum(axis=1) <= 2))
+        part[maybe[_one_edit(feats.array(ca)[ii[maybe]], feats.array(cb)[jj[maybe]])]] = 0.6
+        part[same_tail] = 0.95
         part[numbers[ca][ii] == numbers[cb][jj]] = 1.0
         sim[idx] = np.fmax(sim[idx], part)
     return sim
+
+
+def digit_counts(feats: Features, name: str) -> np.ndarray:
+    """Per record, how often each digit 0-9 occurs in a column (cached; int16, records x 10).
+
+    Two strings one edit apart differ by at most 2 in these counts (the counts of other
+    characters are left out, which can only make them closer), so a pair further apart
+    needs no edit-distance call. Non-ASCII text gets all-zero counts (no pair left out).
+    """
+    key = f"{name}\x00digits"
+    if key not in feats._arrays:
+        values = feats.get(name)
+        counts = np.zeros((feats.size, 10), dtype=np.int16)
+        if values and all(v.isascii() for v in values):
+            width = max(1, max(map(len, values)))
+            matrix = np.asarray(values, dtype=f"S{width}").view(np.uint8).reshape(len(values), width)
+            for digit in range(10):
+                counts[:, digit] = (matrix == 48 + digit).sum(axis=1)
+        feats._arrays[key] = counts
+    return feats._arrays[key]
 
 
 # comparators over the two values; RECORD_COMPARATORS also read precomputed columns
