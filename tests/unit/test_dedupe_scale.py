@@ -248,3 +248,35 @@ def test_cyclic_gc_is_paused_only_while_cleaning() -> None:
     with pytest.raises(ValueError), _no_cyclic_gc():
         raise ValueError("boom")
     assert gc.isenabled()
+
+
+def test_phone_scores_skip_edit_distance_only_where_it_cannot_be_one() -> None:
+    """The digit-count shortcut gives the scores of trying every pair of numbers."""
+    from crm_migrate.dedupe import scoring
+
+    rng = random.Random(9)
+    numbers = []
+    for _ in range(300):
+        number = "".join(rng.choice("0123456789") for _ in range(rng.choice([10, 11, 12])))
+        slip = rng.randrange(len(number))
+        numbers.append(number)
+        numbers.append(rng.choice([number[:slip] + number[slip + 1:],  # a digit dropped
+                                   number[:slip] + rng.choice("0123456789") + number[slip + 1:],  # swapped for another
+                                   number[:slip] + "7" + number[slip:],  # one more
+                                   number[::-1], number[-9:], ""]))
+    numbers.append("٣١٢٥٥٥٠١٠٠")  # non-ASCII digits: no shortcut for this column
+    frame = pd.DataFrame({c: [""] * len(numbers) for c in COLUMNS})
+    frame["firstname"], frame["lastname"] = "Ann", "Lee"
+    frame["phone"] = numbers
+    frame["mobilephone"] = numbers[::-1]
+    feats = build_features(frame, "contacts")
+    i = np.asarray([k for k in range(len(numbers)) for _ in range(3)])
+    j = np.asarray([rng.randrange(len(numbers)) if n else k ^ 1 for k in range(len(numbers)) for n in range(3)])
+    j[-3:] = 0
+    fast = scoring.phone_sims(feats, i, j)
+    feats._arrays = {k: v for k, v in feats._arrays.items() if not k.endswith("\x00digits")}
+    for name in ("phone_a", "phone_b"):  # counts that rule nothing out: every pair tried
+        feats._arrays[f"{name}\x00digits"] = np.zeros((feats.size, 10), dtype=np.int16)
+    plain = scoring.phone_sims(feats, i, j)
+    np.testing.assert_array_equal(fast, plain)
+    assert (fast == 0.6).sum() > 50 and (fast == 0.95).sum() > 0 and (fast == 0.0).sum() > 50
