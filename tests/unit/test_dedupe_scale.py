@@ -264,11 +264,11 @@ def test_phone_scores_skip_edit_distance_only_where_it_cannot_be_one() -> None:
                                    number[:slip] + rng.choice("0123456789") + number[slip + 1:],  # swapped for another
                                    number[:slip] + "7" + number[slip:],  # one more
                                    number[::-1], number[-9:], ""]))
-    numbers.append("٣١٢٥٥٥٠١٠٠")  # non-ASCII digits: no shortcut for this column
-    frame = pd.DataFrame({c: [""] * len(numbers) for c in COLUMNS})
+    frame = pd.DataFrame({c: [""] * (len(numbers) + 1) for c in COLUMNS})
     frame["firstname"], frame["lastname"] = "Ann", "Lee"
-    frame["phone"] = numbers
-    frame["mobilephone"] = numbers[::-1]
+    frame["phone"] = [*numbers, "3125550100"]
+    frame["mobilephone"] = [*numbers[::-1], "٣١٢٥٥٥٠١٠٠"]  # non-ASCII digits: no shortcut for mobiles
+    numbers.append("")
     feats = build_features(frame, "contacts")
     i = np.asarray([k for k in range(len(numbers)) for _ in range(3)])
     j = np.asarray([rng.randrange(len(numbers)) if n else k ^ 1 for k in range(len(numbers)) for n in range(3)])
