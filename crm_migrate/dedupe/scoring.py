@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -171,24 +172,28 @@ def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _sim(JaroWinkler.normalized_similarity, a, b)
 
 
+@lru_cache(maxsize=1 << 18)
+def _first_name_rule(x: str, y: str) -> tuple[float, float]:
+    """For two different first names: (the similarity to use, or -1 for Jaro-Winkler; a floor)."""
+    tx, ty = x.split()[0], y.split()[0]
+    if nickname_keys(tx) & nickname_keys(ty):
+        return 1.0, 0.0
+    if len(tx) == 1 or len(ty) == 1:
+        return (0.85 if tx[0] == ty[0] else 0.0), 0.0
+    if x in y.split() or y in x.split():
+        return -1.0, 0.9
+    return -1.0, 0.0
+
+
 def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """First names: nicknames equal, an initial matches its name (0.85), else Jaro-Winkler."""
     sim = _jw(a, b)
-    cache: dict[tuple[str, str], float] = {}
-    for k in np.flatnonzero(sim < 1.0):
-        x, y = a[k], b[k]
-        hit = cache.get((x, y))
-        if hit is None:
-            hit = sim[k]
-            tx, ty = x.split()[0], y.split()[0]
-            if nickname_keys(tx) & nickname_keys(ty):
-                hit = 1.0
-            elif len(tx) == 1 or len(ty) == 1:
-                hit = 0.85 if tx[0] == ty[0] else 0.0
-            elif x in y.split() or y in x.split():
-                hit = max(hit, 0.9)
-            cache[(x, y)] = hit
-        sim[k] = hit
+    differ = np.flatnonzero(sim < 1.0)
+    if len(differ):
+        rules = np.asarray([_first_name_rule(x, y) for x, y in zip(a[differ].tolist(), b[differ].tolist(),
+                                                                     strict=True)], dtype=float)
+        jaro = sim[differ]
+        sim[differ] = np.where(rules[:, 0] >= 0, rules[:, 0], np.maximum(jaro, rules[:, 1]))
     return sim
 
 
