@@ -224,6 +224,18 @@ def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None 
         found[k] = part[:0]
     del found
     flat.sort()  # in place, and faster than np.unique's hashing; scoring order does not matter
-    if len(flat) > 1:
-        flat = flat[np.concatenate(([True], flat[1:] != flat[:-1]))]
+    return _drop_repeats(flat)
+
+
+def _drop_repeats(flat: np.ndarray, chunk: int = 4_000_000) -> np.ndarray:
+    """A sorted array without repeated values, compacted in place (no second full-size copy)."""
+    if len(flat) < 2:
+        return flat
+    write = 1
+    for start in range(1, len(flat), chunk):
+        end = min(len(flat), start + chunk)
+        fresh = flat[start:end][flat[start:end] != flat[start - 1:end - 1]]
+        flat[write:write + len(fresh)] = fresh
+        write += len(fresh)
+    flat.resize(write, refcheck=False)
     return flat

@@ -280,3 +280,11 @@ def test_phone_scores_skip_edit_distance_only_where_it_cannot_be_one() -> None:
     plain = scoring.phone_sims(feats, i, j)
     np.testing.assert_array_equal(fast, plain)
     assert (fast == 0.6).sum() > 50 and (fast == 0.95).sum() > 0 and (fast == 0.0).sum() > 50
+
+
+def test_sorted_keys_lose_their_repeats_in_place() -> None:
+    rng = np.random.default_rng(6)
+    for values in (rng.integers(0, 50, 1000), rng.integers(0, 10**9, 1000), np.zeros(7, dtype=np.int64),
+                   np.arange(5), np.array([3])):
+        flat = np.sort(values.astype(np.int64))
+        np.testing.assert_array_equal(blocking._drop_repeats(flat.copy(), chunk=16), np.unique(values))
