@@ -143,7 +143,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     del keys
     first, second = matched // size, matched % size
     order = np.lexsort((second, first, -matched_scores))
-    ordered = np.stack([first[order], second[order]], axis=1).tolist()
+    ordered = np.stack([first[order], second[order]], axis=1)
     del first, second, matched
     same_keys = {a * size + b for a, b in same_key}
     del matched_scores, order

@@ -34,7 +34,7 @@ SCORE_CHUNK = 200_000
 SORTED_LOOKUP = 1_000
 # settled checks remembered by their groups' (root, size): a refused join leaves both groups
 # as they were, and other matched pairs between them ask the same question
-VERDICTS_KEPT = 1_000_000
+VERDICTS_KEPT = 200_000
 
 
 Check = tuple[list[int], list[int], bool]  # the two groups' member lists and the verdict
@@ -62,8 +62,48 @@ def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.n
     return sorted_keys[at] == keys, at
 
 
+class ScoredPairs:
+    """Probabilities the guard scored: a sorted array, plus a dict of the latest until it is merged in.
+
+    A million rows' guard scores a few million pairs: as a dict of Python ints and floats
+    that is ~100 bytes a pair, as arrays 16.
+    """
+
+    MERGE_AT = 500_000
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.probs = np.zeros(0)
+        self.recent: dict[int, float] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys) + len(self.recent)
+
+    def add(self, keys: np.ndarray, probs: np.ndarray) -> None:
+        """Remember probabilities of pairs not seen before."""
+        self.recent.update(zip(keys.tolist(), probs.tolist(), strict=True))
+        if len(self.recent) >= self.MERGE_AT:
+            new_keys = np.fromiter(self.recent.keys(), dtype=np.int64, count=len(self.recent))
+            new_probs = np.fromiter(self.recent.values(), dtype=float, count=len(self.recent))
+            self.recent = {}
+            keys_all = np.concatenate([self.keys, new_keys])
+            order = np.argsort(keys_all, kind="stable")
+            self.keys, self.probs = keys_all[order], np.concatenate([self.probs, new_probs])[order]
+
+    def values(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's probability, NaN where not scored."""
+        out = np.full(len(keys), np.nan)
+        hit, at = _lookup(self.keys, keys)
+        out[hit] = self.probs[at[hit]]
+        if self.recent:
+            rest = np.flatnonzero(~hit)
+            got = [self.recent.get(k) for k in keys[rest].tolist()]
+            out[rest] = [np.nan if g is None else g for g in got]
+        return out
+
+
 class ChainGuard:
-    """Decides union_checked joins over pairs taken in a fixed order (`pairs`, one by one).
+    """Decides union_checked joins over pairs taken in a fixed order (`pairs`: n x 2, one by one).
 
     `known_keys`/`known_probs`: scored candidate pairs and their probabilities (sorted keys);
     `below_keys`: scored candidate pairs left out of those because they were less probable
@@ -71,7 +111,7 @@ class ChainGuard:
     `same_keys`: pairs that share the unique key (they count 1.0).
     """
 
-    def __init__(self, feats: Features, uf: UnionFind, pairs: list[list[int]], same_keys: set[int],
+    def __init__(self, feats: Features, uf: UnionFind, pairs: np.ndarray, same_keys: set[int],
                  known_keys: np.ndarray, known_probs: np.ndarray, threshold: float,
                  below_keys: np.ndarray | None = None) -> None:
         self.feats = feats
@@ -83,7 +123,7 @@ class ChainGuard:
         self.known_probs = known_probs
         self.below_keys = below_keys if below_keys is not None else np.zeros(0, dtype=np.int64)
         self.mean_floor = threshold - CHAIN_SLACK
-        self.scored: dict[int, float] = {}  # cross pairs scored here
+        self.scored = ScoredPairs()  # cross pairs scored here
         self.verdicts: dict[tuple[int, int, int, int], Check] = {}
         self.position = 0
         self.scored_calls = 0
@@ -100,10 +140,10 @@ class ChainGuard:
         total = len(self.pairs)
         for start in range(0, total, BATCH):
             end = min(total, start + BATCH)
-            plan = self._plan(start, end)
-            for position in range(start, end):
+            rows = self.pairs[start:end].tolist()
+            plan = self._plan(start, rows)
+            for position, (i, j) in enumerate(rows, start=start):
                 self.position = position
-                i, j = self.pairs[position]
                 expected = plan.get(position)
                 if expected is not None:
                     ri, rj = uf.find(i), uf.find(j)
@@ -115,8 +155,8 @@ class ChainGuard:
             if on_step is not None and (end // every > start // every or end == total):
                 on_step(end)
 
-    def _plan(self, start: int, end: int) -> dict[int, Check]:
-        """Verdicts of the checks from start to end, for groups as they are expected to be.
+    def _plan(self, start: int, rows: list[list[int]]) -> dict[int, Check]:
+        """Verdicts of the checks of these pairs (from position start), for groups as expected then.
 
         Single records join (always allowed) and nothing else does (a join of bigger groups
         mostly fails); a verdict holds only for the member lists it was worked out for (the
@@ -141,8 +181,7 @@ class ChainGuard:
         planned: dict[int, Check] = {}
         repeats: list[tuple[int, tuple[int, int, int, int], Check]] = []
         pending: dict[tuple[int, int, int, int], Check] = {}
-        for position in range(start, end):
-            i, j = self.pairs[position]
+        for position, (i, j) in enumerate(rows, start=start):
             ri, rj = root(i), root(j)
             if ri == rj:
                 continue
@@ -187,10 +226,12 @@ class ChainGuard:
         hopeless = (known_min < CHAIN_FLOOR) | ((known_sum + unknowns) / counted < self.mean_floor - 1e-9)
         unknown = np.flatnonzero(missing & np.repeat(~hopeless, counted))
         if len(unknown):
-            wanted = [k for k in set(cross[unknown].tolist()) if k not in self.scored]
-            if wanted:
-                self._score(wanted)
-            values[unknown] = [self.scored[k] for k in cross[unknown].tolist()]
+            found = self.scored.values(cross[unknown])
+            todo = np.isnan(found)
+            if todo.any():
+                self._score(np.unique(cross[unknown[todo]]))
+                found[todo] = self.scored.values(cross[unknown[todo]])
+            values[unknown] = found
         values[np.isnan(values)] = 0.0  # only in hopeless checks
         lowest = np.minimum.reduceat(values, starts)
         mean = np.add.reduceat(values, starts) / counted
@@ -216,9 +257,8 @@ class ChainGuard:
             return False
         values, keys, missing = found
         if len(missing):
-            wanted = keys[missing].tolist()
-            self._score(sorted(set(wanted)))
-            values[missing] = [self.scored[k] for k in wanted]
+            self._score(np.unique(keys[missing]))
+            values[missing] = self.scored.values(keys[missing])
         scores = values.tolist()
         return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
 
@@ -234,11 +274,11 @@ class ChainGuard:
         values[hit] = self.known_probs[at[hit]]
         values[_lookup(self.same, keys)[0]] = 1.0
         missing = np.flatnonzero(np.isnan(values))
-        if len(missing) and self.scored:
-            got = [self.scored.get(k) for k in keys[missing].tolist()]
-            have = np.asarray([g is not None for g in got], dtype=bool)
+        if len(missing) and len(self.scored):
+            got = self.scored.values(keys[missing])
+            have = ~np.isnan(got)
             if have.any():
-                values[missing[have]] = [g for g in got if g is not None]
+                values[missing[have]] = got[have]
                 missing = missing[~have]
         if len(missing) == len(values):
             return values, keys, missing
@@ -250,11 +290,10 @@ class ChainGuard:
             return None
         return values, keys, missing
 
-    def _score(self, keys: list[int]) -> None:
-        """Score these pairs into `scored`."""
-        ordered = np.sort(np.asarray(keys, dtype=np.int64))
-        for start in range(0, len(ordered), SCORE_CHUNK):
-            chunk = ordered[start:start + SCORE_CHUNK]
+    def _score(self, keys: np.ndarray) -> None:
+        """Score these pairs (sorted, unique, none scored yet) into `scored`."""
+        for start in range(0, len(keys), SCORE_CHUNK):
+            chunk = keys[start:start + SCORE_CHUNK]
             probs = scoring.score_pairs(self.feats, chunk // self.size, chunk % self.size).probability
             self.scored_calls += 1
-            self.scored.update(zip(chunk.tolist(), probs.tolist(), strict=True))
+            self.scored.add(chunk, probs)

@@ -160,7 +160,7 @@ def plain_run(self: guard.ChainGuard, on_step: object = None, every: int = 0) ->
         scores = [1.0 if k in same else probability[k] for k in cross]
         return min(scores) >= guard.CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
 
-    for i, j in self.pairs:
+    for i, j in self.pairs.tolist():
         self.uf.union_checked(i, j, linkable)
 
 
@@ -171,8 +171,8 @@ def test_guard_shortcuts_give_the_groups_of_scoring_every_cross_pair(monkeypatch
     seen = {"planned": 0, "refused": 0, "below": 0}
     original_plan = guard.ChainGuard._plan
 
-    def counting_plan(self: guard.ChainGuard, start: int, end: int) -> dict[int, guard.Check]:
-        plan = original_plan(self, start, end)
+    def counting_plan(self: guard.ChainGuard, start: int, rows: list[list[int]]) -> dict[int, guard.Check]:
+        plan = original_plan(self, start, rows)
         seen["planned"] += len(plan)
         seen["refused"] += sum(not verdict for _, _, verdict in plan.values())
         seen["below"] = max(seen["below"], len(self.below_keys))
@@ -288,3 +288,15 @@ def test_sorted_keys_lose_their_repeats_in_place() -> None:
                    np.arange(5), np.array([3])):
         flat = np.sort(values.astype(np.int64))
         np.testing.assert_array_equal(blocking._drop_repeats(flat.copy(), chunk=16), np.unique(values))
+
+
+def test_scored_pairs_store_merges_and_finds() -> None:
+    store = guard.ScoredPairs()
+    store.MERGE_AT = 5  # type: ignore[misc]
+    store.add(np.array([30, 10]), np.array([0.3, 0.1]))
+    store.add(np.array([20, 50, 40]), np.array([0.2, 0.5, 0.4]))  # merged into the arrays
+    store.add(np.array([60]), np.array([0.6]))
+    assert len(store) == 6 and len(store.recent) == 1
+    got = store.values(np.array([50, 60, 15, 10]))
+    np.testing.assert_array_equal(got[[0, 1, 3]], [0.5, 0.6, 0.1])
+    assert np.isnan(got[2])
