@@ -226,22 +226,23 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         first, last = _split_full_name(_mapped(_column(frame, "firstname"), fold),
                                        _mapped(_column(frame, "lastname"), fold))
         cols["first"], cols["last"] = first, last
-        cols["email"] = [e.lower() for e in _column(frame, "email")]
+        cols["email"] = _mapped(_column(frame, "email"), str.lower)
         cols["email_local"] = _mapped(cols["email"], email_local)
         cols["company"] = _mapped(_column(frame, "company"), company_core)
-        cols["dob"] = [d[:10] for d in _column(frame, "date_of_birth")]
-        cols["dob_year"] = [d[:4] for d in cols["dob"]]
-        cols["dob_swapped"] = [f"{d[:4]}-{d[8:10]}-{d[5:7]}" if len(d) == 10 else d for d in cols["dob"]]
-        cols["email_user"] = [e.split("@", 1)[0] for e in cols["email"]]
-        cols["email_user_nodots"] = [u.replace(".", "") if len(u) >= 4 else "" for u in cols["email_user"]]
+        # derived per distinct value: equal values share one str object (a million rows repeat a lot)
+        cols["dob"] = _mapped(_column(frame, "date_of_birth"), lambda d: d[:10])
+        cols["dob_year"] = _mapped(cols["dob"], lambda d: d[:4])
+        cols["dob_swapped"] = _mapped(cols["dob"], lambda d: f"{d[:4]}-{d[8:10]}-{d[5:7]}" if len(d) == 10 else d)
+        cols["email_user"] = _mapped(cols["email"], lambda e: e.split("@", 1)[0])
+        cols["email_user_nodots"] = _mapped(cols["email_user"], lambda u: u.replace(".", "") if len(u) >= 4 else "")
         cols["jobtitle"] = _mapped(_column(frame, "jobtitle"), fold)
         phone = _mapped(_column(frame, "phone"), phone_digits)
         mobile = _mapped(_column(frame, "mobilephone"), phone_digits)
         feats.phones = [tuple(p for p in pair if len(p) >= 6) for pair in zip(phone, mobile, strict=True)]
         cols["phone_a"] = [p if len(p) >= 6 else "" for p in phone]
         cols["phone_b"] = [p if len(p) >= 6 else "" for p in mobile]
-        cols["phone_a_tail"] = [p[-9:] for p in cols["phone_a"]]
-        cols["phone_b_tail"] = [p[-9:] for p in cols["phone_b"]]
+        cols["phone_a_tail"] = _mapped(cols["phone_a"], lambda p: p[-9:])
+        cols["phone_b_tail"] = _mapped(cols["phone_b"], lambda p: p[-9:])
     elif object_name == "companies":
         domain = [d.lower() for d in _column(frame, "domain")]
         website = _mapped(_column(frame, "website"), website_domain)
@@ -264,7 +265,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["address"] = _mapped(_column(frame, "address"), address_key)
         cols["house"] = _mapped(cols["address"], house_number)
         cols["city"] = _mapped(_column(frame, "city"), fold)
-        cols["zip"] = [z.replace(" ", "") for z in _mapped(_column(frame, "zip"), fold)]
+        cols["zip"] = _mapped(_column(frame, "zip"), lambda z: fold(z).replace(" ", ""))
         cols["state"] = _mapped(_column(frame, "state"), fold)
         cols["country"] = _mapped(_column(frame, "country"), fold)
     from crm_migrate.dedupe.scoring import value_frequencies
