@@ -36,16 +36,28 @@ async def _find(
     return found
 
 
+def worth_counting(connector: Connector, wanted: int) -> bool:
+    """Whether classifying `wanted` keys starts by counting the target's records."""
+    return (getattr(connector, "count", None) is not None
+            and getattr(connector, "list_all", None) is not None and wanted >= CHUNK)
+
+
 async def _snapshot(
-    connector: Connector, object_name: str, field_name: str, properties: list[str], wanted: int
+    connector: Connector, object_name: str, field_name: str, properties: list[str], wanted: int,
+    counts: dict[str, int] | None = None,
 ) -> dict[str, RemoteRecord] | None:
     """Every target record keyed by `field_name` when listing them all is cheaper than looking
-    up `wanted` keys one batch at a time (e.g. an empty or small target); else None."""
-    count = getattr(connector, "count", None)
-    list_all = getattr(connector, "list_all", None)
-    if count is None or list_all is None or wanted < CHUNK:
+    up `wanted` keys one batch at a time (e.g. an empty or small target); else None. `counts`
+    holds record counts already asked for in this run (no write since) and learns new ones."""
+    if not worth_counting(connector, wanted):
         return None
-    total = await count(object_name)
+    if counts is not None and object_name in counts:
+        total = counts[object_name]
+    else:
+        total = await connector.count(object_name)  # type: ignore[attr-defined]
+        if counts is not None:
+            counts[object_name] = total
+    list_all = connector.list_all  # type: ignore[attr-defined]
     if total > wanted:
         return None
     if total == 0:
@@ -86,7 +98,7 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: str
 
 
 async def classify_by_id(journal: Journal, connector: Connector, object_name: str,
-                          kind: str) -> None:
+                          kind: str, counts: dict[str, int] | None = None) -> None:
     """Rows written by crm_migrate_id that an earlier run already wrote (their keys are
     stable across runs): the target holds them, so they are updates with a before-image.
     The rest stay unclassified for the natural-key pass."""
@@ -98,7 +110,7 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
         return
     fields = [r[0] for r in journal.conn.execute(
         f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}", params)]
-    snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted)
+    snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
         return
     last_seq = 0
@@ -130,13 +142,13 @@ def _record(journal: Journal, decided: list[tuple[int, bool, str | None, dict[st
 
 
 async def classify(journal: Journal, connector: Connector, object_name: str, kind: str,
-                   *, by_id: bool = True) -> int:
+                   *, by_id: bool = True, counts: dict[str, int] | None = None) -> int:
     """Classify this kind's unclassified pending rows, a chunk at a time; return the updates.
 
     `by_id` first finds the rows an earlier run wrote by crm_migrate_id (the target must have
     that property: a dry run, which creates nothing, passes False when it may not)."""
     if by_id:
-        await classify_by_id(journal, connector, object_name, kind)
+        await classify_by_id(journal, connector, object_name, kind, counts)
     where = "kind = ? AND state = 'pending' AND existed IS NULL"
     key_field = "email" if object_name == "contacts" else "domain"
     keyed = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where} AND key IS NOT "
@@ -146,7 +158,7 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
         fields = [r[0] for r in journal.conn.execute(
             f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}",
             (kind,))]
-        snapshot = await _snapshot(connector, object_name, key_field, fields, keyed)
+        snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
         with journal.transaction() as conn:

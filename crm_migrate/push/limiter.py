@@ -72,6 +72,16 @@ class RollingWindowLimiter:
                 self.waited += wait
                 await self._sleep(wait)
 
+    @property
+    def stamps(self) -> list[float]:
+        """Send times still in the window (to hand to another limiter for the same target)."""
+        self._prune(self._clock())
+        return list(self._stamps)
+
+    def seed(self, stamps: list[float]) -> None:
+        """Count sends made through another limiter for the same target (same clock)."""
+        self._stamps = deque(sorted([*self._stamps, *stamps]))
+
     def block_for(self, seconds: float) -> None:
         """Send nothing for `seconds` (a 429's Retry-After)."""
         self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))

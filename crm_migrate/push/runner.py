@@ -22,7 +22,7 @@ from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property
 from crm_migrate.push.embedded import target_url
 from crm_migrate.push.journal import Journal
-from crm_migrate.push.plan import build_rows
+from crm_migrate.push.plan import KEY_FIELDS, build_rows
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
 
@@ -115,10 +115,16 @@ def start_push(
         clean_result = clean_files(paths, profile, region=region)
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
-    rows = build_rows(clean_result.records, object_name, run_id, associate=associate)
     embedded = target == "sandbox" and not url and transport is None
     if target == "sandbox" and not url and transport is not None:
         url = "http://sandbox.local"  # requests go to the given transport
+    first = None
+    if not dry_run and not embedded and url:
+        key_field = KEY_FIELDS.get(object_name)
+        keyed = sum(1 for r in clean_result.records
+                    if key_field and str(r.properties.get(key_field) or "").strip())
+        first = asyncio.run(_count_first(target, url, object_name, keyed, transport, token))
+    rows = build_rows(clean_result.records, object_name, run_id, associate=associate)
     meta: dict[str, Any] = {
         "run_id": run_id,
         "target": target,
@@ -151,7 +157,48 @@ def start_push(
             shutil.rmtree(scratch, ignore_errors=True)
     journal = Journal.create(journal_path, meta, rows)
     journal.acquire()
-    return _run(journal, on_progress, should_stop, transport, token)
+    return _run(journal, on_progress, should_stop, transport, token, first)
+
+
+class FirstRead:
+    """What a new run asked the target before writing its journal: record counts and the send
+    times of those requests (so the run's rate limiter counts them)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.stamps: dict[str, list[float]] = {}
+
+
+async def _count_first(target: str, url: str, obj: str, keyed: int,
+                       transport: httpx.AsyncBaseTransport | None,
+                       token: str | None) -> FirstRead:
+    """Ask a rate-limited target how many records the object holds while nothing else is going
+    on: classification needs it before the first write, and in a rolling 10 s window the
+    run's last batch goes out one window after this request, so the sooner the better (the
+    journal of a 20k-row run takes ~0.3 s to write). Best effort: the run asks again if this
+    fails."""
+    from crm_migrate.connectors import get_connector
+    from crm_migrate.push.classify import worth_counting
+
+    first = FirstRead()
+    if obj not in ("contacts", "companies"):
+        return first
+    try:
+        connector = get_connector(target, url=url, transport=transport, token=token)
+    except Exception:  # noqa: BLE001 - the run itself reports what is wrong
+        return first
+    try:
+        if worth_counting(connector, keyed):
+            first.counts[obj] = await connector.count(obj)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001
+        first.counts.clear()
+    finally:
+        for name in ("limiter", "search_limiter"):
+            stamps = getattr(getattr(connector, name, None), "stamps", None)
+            if isinstance(stamps, list):
+                first.stamps[name] = stamps
+        await connector.aclose()
+    return first
 
 
 def resume_push(
@@ -286,16 +333,17 @@ def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
-         transport: httpx.AsyncBaseTransport | None, token: str | None = None) -> RunSummary:
+         transport: httpx.AsyncBaseTransport | None, token: str | None = None,
+         first: FirstRead | None = None) -> RunSummary:
     try:
-        return asyncio.run(_drive(journal, on_progress, should_stop, transport, token))
+        return asyncio.run(_drive(journal, on_progress, should_stop, transport, token, first))
     finally:
         journal.close()
 
 
 async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
-                 transport: httpx.AsyncBaseTransport | None, token: str | None = None
-                 ) -> RunSummary:
+                 transport: httpx.AsyncBaseTransport | None, token: str | None = None,
+                 first: FirstRead | None = None) -> RunSummary:
     from crm_migrate.connectors import get_connector
 
     meta = journal.meta()
@@ -313,6 +361,11 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     try:
         with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
             connector = get_connector(meta["target"], url=url, transport=transport, token=token)
+            counts = dict(first.counts) if first else {}
+            for name, stamps in (first.stamps if first else {}).items():
+                seed = getattr(getattr(connector, name, None), "seed", None)
+                if callable(seed):
+                    seed(stamps)
             common: dict[str, Any] = {
                 "batch_size": int(meta.get("batch_size") or connector.max_batch),
                 "concurrency": int(meta.get("concurrency")
@@ -340,8 +393,8 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                         journal.mark_pending([r["seq"] for r in rest])
                 report("classifying")
                 if has_companies:
-                    await classify(journal, connector, "companies", "company")
-                await classify(journal, connector, obj, "record")
+                    await classify(journal, connector, "companies", "company", counts=counts)
+                await classify(journal, connector, obj, "record", counts=counts)
                 report("companies" if has_companies else "records")
                 if has_companies:
                     await companies.run("company")

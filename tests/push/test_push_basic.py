@@ -266,3 +266,30 @@ def test_records_without_a_natural_key_are_not_created_twice_by_a_second_run(
                    clean_result=clean_result(keyless))
     people = [r for r in all_records(sandbox_server.url) if r["properties"]["lastname"] == "Email"]
     assert len(people) == 3
+
+
+def test_a_new_run_counts_the_target_once_before_writing_its_journal(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    """The one read a run needs before its first write (how many contacts the target holds)
+    goes out before the journal is written, and is not asked again."""
+    import httpx
+
+    journal = tmp_path / "run.journal"
+    seen: list[tuple[str, bool]] = []
+
+    class Watch(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append((request.url.path, journal.exists()))
+            return await super().handle_async_request(request)
+
+    before = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()["requests"]
+    summary = start_push(paths=[input_file], profile=profile(), profile_path=None,
+                         target="sandbox", url=sandbox_server.url, journal_path=journal,
+                         clean_result=clean_result([contact(i) for i in range(1, 151)]),
+                         transport=Watch())
+    assert summary.status["created"] == 150
+    searches = [(path, exists) for path, exists in seen if path.endswith("/search")]
+    assert searches == [("/crm/v3/objects/contacts/search", False)], seen
+    stats = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()
+    assert stats["requests"] - before == 1 + 2 and stats["rate_limited"] == 0  # count + batches

@@ -94,3 +94,18 @@ def test_breaker_tolerates_scattered_failures() -> None:
     breaker = CircuitBreaker(0.02, 500)
     for i in range(5000):
         assert not breaker.record("bad" if i % 100 == 0 else None)
+
+
+def test_sends_through_another_limiter_count_once_seeded() -> None:
+    """A run's first read goes through a short-lived connector: its send time is handed on."""
+    clock = FakeClock()
+    first = RollingWindowLimiter(3, 10.0, margin=0.1, clock=clock, sleep=clock.sleep)
+    assert first.try_acquire()
+    clock.now = 1.0
+    run = RollingWindowLimiter(3, 10.0, margin=0.1, clock=clock, sleep=clock.sleep)
+    run.seed(first.stamps)
+    assert run.try_acquire() and run.try_acquire()
+    assert not run.try_acquire()  # the seeded send fills the window
+    assert run.delay() == pytest.approx(9.1)  # until the seeded send leaves it
+    clock.now = 10.2
+    assert first.stamps == [] and run.try_acquire()
