@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import httpx
 
     from crm_migrate.mapping.profile import Profile
-    from crm_migrate.model import CleanResult
+    from crm_migrate.model import CleanResult, OutputRecord
 
 __all__ = [
     "Progress",
@@ -118,13 +118,6 @@ def start_push(
     embedded = target == "sandbox" and not url and transport is None
     if target == "sandbox" and not url and transport is not None:
         url = "http://sandbox.local"  # requests go to the given transport
-    first = None
-    if not dry_run and not embedded and url:
-        key_field = KEY_FIELDS.get(object_name)
-        keyed = sum(1 for r in clean_result.records
-                    if key_field and str(r.properties.get(key_field) or "").strip())
-        first = asyncio.run(_count_first(target, url, object_name, keyed, transport, token))
-    rows = build_rows(clean_result.records, object_name, run_id, associate=associate)
     meta: dict[str, Any] = {
         "run_id": run_id,
         "target": target,
@@ -145,19 +138,42 @@ def start_push(
         "dry_run": dry_run,
         "message": None,
     }
-    if dry_run:
-        scratch = Path(tempfile.mkdtemp(prefix="crm-migrate-dry-"))
+    records = clean_result.records
+    if not dry_run:
+        return asyncio.run(_start(records, associate, meta, journal_path, on_progress,
+                                  should_stop, transport, token))
+    rows = build_rows(records, object_name, run_id, associate=associate)
+    scratch = Path(tempfile.mkdtemp(prefix="crm-migrate-dry-"))
+    try:
+        journal = Journal.create(scratch / "dry-run.journal", meta, rows)
         try:
-            journal = Journal.create(scratch / "dry-run.journal", meta, rows)
-            try:
-                return asyncio.run(_dry_run(journal, transport, token))
-            finally:
-                journal.close()
+            return asyncio.run(_dry_run(journal, transport, token))
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            journal.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def _start(records: list[OutputRecord], associate: bool, meta: dict[str, Any],
+                 journal_path: str | Path, on_progress: ProgressFn | None,
+                 should_stop: StopFn | None, transport: httpx.AsyncBaseTransport | None,
+                 token: str | None) -> RunSummary:
+    """A new run, in one event loop: the first read, then the journal, then the drive."""
+    obj = str(meta["object"])
+    first = None
+    if not meta.get("embedded") and meta.get("url"):
+        key_field = KEY_FIELDS.get(obj)
+        keyed = sum(1 for r in records
+                    if key_field and str(r.properties.get(key_field) or "").strip())
+        first = await _count_first(str(meta["target"]), str(meta["url"]), obj, keyed,
+                                   transport, token)
+    rows = build_rows(records, obj, str(meta["run_id"]), associate=associate)
     journal = Journal.create(journal_path, meta, rows)
-    journal.acquire()
-    return _run(journal, on_progress, should_stop, transport, token, first)
+    try:
+        journal.acquire()
+        return await _drive(journal, on_progress, should_stop, transport, token, first)
+    finally:
+        journal.close()
 
 
 class FirstRead:
@@ -333,10 +349,9 @@ def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
 
 
 def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
-         transport: httpx.AsyncBaseTransport | None, token: str | None = None,
-         first: FirstRead | None = None) -> RunSummary:
+         transport: httpx.AsyncBaseTransport | None, token: str | None = None) -> RunSummary:
     try:
-        return asyncio.run(_drive(journal, on_progress, should_stop, transport, token, first))
+        return asyncio.run(_drive(journal, on_progress, should_stop, transport, token))
     finally:
         journal.close()
 
