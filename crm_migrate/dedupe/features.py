@@ -123,6 +123,7 @@ class Features:
     _arrays: dict[str, np.ndarray] = field(default_factory=dict)
     _counts: dict[str, np.ndarray] = field(default_factory=dict)
     _codes: dict[tuple[str, ...], tuple[np.ndarray, int]] = field(default_factory=dict)
+    _memos: dict[str, object] = field(default_factory=dict)  # scoring's per-comparator PairMemo
 
     def get(self, name: str) -> list[str]:
         """A derived column, or a list of "" when the frame lacks it."""

@@ -27,6 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from crm_migrate.dedupe.memo import PairMemo
 from crm_migrate.dedupe.nicknames import nickname_keys
 
 if TYPE_CHECKING:
@@ -339,12 +340,14 @@ DISTINCT_SHARE = 0.8
 
 
 def by_distinct_values(feats: Features, names: tuple[str, ...], i: np.ndarray, j: np.ndarray,
-                       compare: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+                       compare: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                       memo: str | None = None) -> np.ndarray:
     """compare(i, j) run once per distinct (values of i, values of j) and spread to every pair.
 
     Exact for comparators whose result for a pair depends only on the two records' values of
     `names` (all of ours: derived columns are functions of them). Generated and real exports
-    repeat names, streets, cities and companies, so big batches shrink several-fold.
+    repeat names, streets, cities and companies, so big batches shrink several-fold. With
+    `memo` (a name for this comparator) results are also kept for later batches.
     """
     if len(i) < DISTINCT_MIN:
         return compare(i, j)
@@ -356,7 +359,18 @@ def by_distinct_values(feats: Features, names: tuple[str, ...], i: np.ndarray, j
         return compare(i, j)
     one = np.empty(len(distinct), dtype=np.int64)
     one[inverse] = np.arange(len(i))  # any pair with those values stands for them all
-    return compare(i[one], j[one])[..., inverse]
+    if memo is None:
+        return compare(i[one], j[one])[..., inverse]
+    return _memo(feats, memo).run(np.asarray(distinct, dtype=np.int64),
+                                  lambda todo: compare(i[one[todo]], j[one[todo]]))[inverse]
+
+
+def _memo(feats: Features, name: str) -> PairMemo:
+    """The memo of one comparator over these features (made on first use)."""
+    memo = feats._memos.get(name)
+    if not isinstance(memo, PairMemo):
+        memo = feats._memos[name] = PairMemo()
+    return memo
 
 
 def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
@@ -365,7 +379,7 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
     for name in rules_for(feats.object_name):
         if name == "phone":
             sims[name] = by_distinct_values(feats, ("phone_a", "phone_b"), i, j,
-                                            lambda x, y: phone_sims(feats, x, y))
+                                            lambda x, y: phone_sims(feats, x, y), memo="phone")
             continue
         if name not in feats.columns or name in ("first", "last"):
             continue
@@ -377,11 +391,11 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
             if name in RECORD_COMPARATORS:
                 record_compare = RECORD_COMPARATORS[name]
                 out[both] = by_distinct_values(feats, (name,), i[both], j[both],
-                                               lambda x, y, f=record_compare: f(feats, x, y))
+                                               lambda x, y, f=record_compare: f(feats, x, y), memo=name)
             elif name in COMPARATORS:
                 compare = COMPARATORS[name]
                 out[both] = by_distinct_values(feats, (name,), i[both], j[both],
-                                               lambda x, y, f=compare, v=values: f(v[x], v[y]))
+                                               lambda x, y, f=compare, v=values: f(v[x], v[y]), memo=name)
             else:
                 codes = feats.value_codes((name,))[0]
                 out[both] = (codes[i[both]] == codes[j[both]]).astype(float)
@@ -392,8 +406,9 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
 
 
 def _on_distinct(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
-                 code_a: np.ndarray, code_b: np.ndarray, count: int) -> np.ndarray:
-    """compare(a, b) once per distinct pair of values (codes: equal values, equal code)."""
+                 code_a: np.ndarray, code_b: np.ndarray, count: int, memo: PairMemo | None = None) -> np.ndarray:
+    """compare(a, b) once per distinct pair of values (codes: equal values, equal code); `memo`
+    keeps results for later batches (codes must be numbered the same way in every batch)."""
     if len(a) < DISTINCT_MIN:
         return compare(a, b)
     import pandas as pd
@@ -403,7 +418,9 @@ def _on_distinct(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.
         return compare(a, b)
     one = np.empty(len(distinct), dtype=np.int64)
     one[inverse] = np.arange(len(a))
-    return compare(a[one], b[one])[inverse]
+    if memo is None:
+        return compare(a[one], b[one])[inverse]
+    return memo.run(np.asarray(distinct, dtype=np.int64), lambda todo: compare(a[one[todo]], b[one[todo]]))[inverse]
 
 
 def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -418,13 +435,14 @@ def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarra
     lf1, lf2 = feats.filled("last")[i], feats.filled("last")[j]
     has_f = np.flatnonzero(ff1 & ff2)
     has_l = np.flatnonzero(lf1 & lf2)
-    first[has_f] = _on_distinct(first_name_sims, f1[has_f], f2[has_f], fc1[has_f], fc2[has_f], count)
-    last[has_l] = _on_distinct(last_name_sims, l1[has_l], l2[has_l], lc1[has_l], lc2[has_l], count)
+    first_memo, last_memo = _memo(feats, "first_name_sims"), _memo(feats, "last_name_sims")
+    first[has_f] = _on_distinct(first_name_sims, f1[has_f], f2[has_f], fc1[has_f], fc2[has_f], count, first_memo)
+    last[has_l] = _on_distinct(last_name_sims, l1[has_l], l2[has_l], lc1[has_l], lc2[has_l], count, last_memo)
     straight = np.nan_to_num(first) + np.nan_to_num(last)
     four = np.flatnonzero(ff1 & ff2 & lf1 & lf2 & (straight < 1.9))
     if len(four):
-        sf = _on_distinct(first_name_sims, f1[four], l2[four], fc1[four], lc2[four], count)
-        sl = _on_distinct(last_name_sims, l1[four], f2[four], lc1[four], fc2[four], count)
+        sf = _on_distinct(first_name_sims, f1[four], l2[four], fc1[four], lc2[four], count, first_memo)
+        sl = _on_distinct(last_name_sims, l1[four], f2[four], lc1[four], fc2[four], count, last_memo)
         better = sf + sl > straight[four]
         first[four[better]] = sf[better] * 0.98
         last[four[better]] = sl[better] * 0.98

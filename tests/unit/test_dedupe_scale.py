@@ -300,3 +300,21 @@ def test_scored_pairs_store_merges_and_finds() -> None:
     got = store.values(np.array([50, 60, 15, 10]))
     np.testing.assert_array_equal(got[[0, 1, 3]], [0.5, 0.6, 0.1])
     assert np.isnan(got[2])
+
+
+def test_results_remembered_across_batches_are_the_fresh_results() -> None:
+    from crm_migrate.dedupe import scoring
+
+    frame = people(600, seed=12)
+    keys = blocking.candidate_keys(build_features(frame, "contacts"))
+    assert len(keys) > 2000
+    size = len(frame)
+    half = len(keys) // 2
+    reused = build_features(frame, "contacts")
+    scoring.score_pairs(reused, keys[:half] // size, keys[:half] % size)  # fills the memos
+    assert any(len(m.keys) for m in reused._memos.values())  # type: ignore[attr-defined]
+    again = scoring.score_pairs(reused, keys[half // 2:] // size, keys[half // 2:] % size)
+    fresh = scoring.score_pairs(build_features(frame, "contacts"), keys[half // 2:] // size, keys[half // 2:] % size)
+    np.testing.assert_array_equal(again.probability, fresh.probability)
+    for name, sims in fresh.sims.items():
+        np.testing.assert_array_equal(again.sims[name], sims)
