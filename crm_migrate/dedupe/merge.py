@@ -114,10 +114,11 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
     keep = np.ones(size, dtype=bool)
     conflicts: list[dict[str, Any]] = []
     every = max(1, PROGRESS_EVERY)
-    for number, raw_group in enumerate(groups):
+    prepared = [sorted(set(raw_group)) for raw_group in groups]
+    varying = _varying_fields(data, fields, prepared)
+    for number, group in enumerate(prepared):
         if on_progress is not None and number % every == 0:
             on_progress(0.9 * number / len(groups))
-        group = sorted(set(raw_group))
         if len(group) < 2:
             continue
         default = settings.default_rule
@@ -129,7 +130,11 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
         extras_for_row: dict[str, list[str]] = {}
         merged: dict[str, str] = {}
         orders: dict[str, list[int]] = {}  # the member order depends on the rule only
+        differ = varying[number]
         for field in fields:
+            if field not in differ:  # every member holds the same value (or none)
+                merged[field] = data[field][group[0]]
+                continue
             rule = settings.survivorship.get(field, default)
             order_rule = "most_complete" if rule == "keep_all" else rule
             order = orders.get(order_rule)
@@ -159,6 +164,24 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
     out = pd.DataFrame({name: _kept(values, rows) for name, values in
                         [*data.items(), *extra.items(), ("_members", members_col)]})
     return out, conflicts
+
+
+def _varying_fields(data: dict[str, list[str]], fields: list[str], groups: list[list[int]]) -> list[set[str]]:
+    """Per group, the fields its members do not all agree on (column-wise over all groups)."""
+    import numpy as np
+    import pandas as pd
+
+    sized = [g for g in groups if len(g) >= 2]
+    if not sized:
+        return [set() for _ in groups]
+    members = np.fromiter((m for g in sized for m in g), dtype=np.int64, count=sum(len(g) for g in sized))
+    starts = np.concatenate(([0], np.cumsum([len(g) for g in sized])[:-1]))
+    differs = np.zeros((len(sized), len(fields)), dtype=bool)
+    for k, field in enumerate(fields):
+        codes, _ = pd.factorize(np.asarray(data[field], dtype=object)[members], use_na_sentinel=False)
+        differs[:, k] = np.minimum.reduceat(codes, starts) != np.maximum.reduceat(codes, starts)
+    found = iter([{fields[k] for k in np.flatnonzero(row)} for row in differs])
+    return [next(found) if len(g) >= 2 else set() for g in groups]
 
 
 def _kept(values: list[str], rows: np.ndarray) -> list[str]:
