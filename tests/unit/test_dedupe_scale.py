@@ -318,3 +318,18 @@ def test_results_remembered_across_batches_are_the_fresh_results() -> None:
     np.testing.assert_array_equal(again.probability, fresh.probability)
     for name, sims in fresh.sims.items():
         np.testing.assert_array_equal(again.sims[name], sims)
+
+
+@pytest.mark.parametrize("rules", [{}, {"default_rule": "keep_all"}, {"default_rule": "first"}])
+def test_merge_skipping_agreeing_fields_changes_nothing(rules: dict[str, str],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_migrate.dedupe import merge
+
+    frame = people(400, seed=4)
+    settings = DedupeSettings(**rules)  # type: ignore[arg-type]
+    groups = find_duplicate_groups(frame, "contacts", settings)
+    fast, fast_conflicts = merge_groups(frame, groups, settings)
+    monkeypatch.setattr(merge, "_varying_fields", lambda data, fields, groups: [set(fields) for _ in groups])
+    slow, slow_conflicts = merge_groups(frame, groups, settings)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_conflicts == slow_conflicts and len(fast_conflicts) > 10
