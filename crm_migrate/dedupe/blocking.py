@@ -161,7 +161,7 @@ def _codes_of(table: KeyTable) -> KeyCodes:
     return out
 
 
-def key_codes(feats: Features) -> KeyCodes:
+def key_codes(feats: Features, on_progress: Callable[[float], None] | None = None) -> KeyCodes:
     """Blocking keys of any object type as (record positions, key codes) per kind.
 
     Contacts (keys.py): name (metaphone of the last name | an initial of the first name or a
@@ -171,7 +171,7 @@ def key_codes(feats: Features) -> KeyCodes:
     | birth year), house_zip, house_city (house number with postcode or city).
     """
     if feats.object_name == "contacts":
-        return contact_key_codes(feats, _first_initials, _phonetic)
+        return contact_key_codes(feats, _first_initials, _phonetic, on_progress)
     if feats.object_name == "companies":
         return _codes_of(company_keys(feats))
     return _codes_of(deal_keys(feats))
@@ -189,7 +189,7 @@ def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None 
     import pandas as pd
 
     progress = on_progress or (lambda fraction: None)
-    key_sets = key_codes(feats)
+    key_sets = key_codes(feats, lambda f: progress(0.5 * f))
     progress(0.5)
     names = sort_key(feats)
     rank = pd.Series(names).rank(method="first").to_numpy(dtype=np.int64)

@@ -94,7 +94,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     from crm_migrate.dedupe.blocking import candidate_keys
 
     progress(0.0)
-    feats = build_features(frame, object_name)
+    feats = build_features(frame, object_name, on_progress=lambda f: progress(PROGRESS_FEATURES * f))
     progress(PROGRESS_FEATURES)
     span = PROGRESS_BLOCKING - PROGRESS_FEATURES
     keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -219,8 +220,10 @@ def _split_full_name(first: list[str], last: list[str]) -> tuple[list[str], list
     return out_first, out_last
 
 
-def build_features(frame: pd.DataFrame, object_name: str) -> Features:
-    """Derive the comparison columns from a cleaned frame."""
+def build_features(frame: pd.DataFrame, object_name: str,
+                   on_progress: Callable[[float], None] | None = None) -> Features:
+    """Derive the comparison columns from a cleaned frame (on_progress: 0..1 between column groups)."""
+    progress = on_progress or (lambda fraction: None)
     feats = Features(object_name=object_name, size=len(frame))
     cols = feats.columns
     if object_name == "contacts":
@@ -237,6 +240,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["email_user"] = _mapped(cols["email"], lambda e: e.split("@", 1)[0])
         cols["email_user_nodots"] = _mapped(cols["email_user"], lambda u: u.replace(".", "") if len(u) >= 4 else "")
         cols["jobtitle"] = _mapped(_column(frame, "jobtitle"), fold)
+        progress(0.3)
         phone = _mapped(_column(frame, "phone"), phone_digits)
         mobile = _mapped(_column(frame, "mobilephone"), phone_digits)
         feats.phones = [tuple(p for p in pair if len(p) >= 6) for pair in zip(phone, mobile, strict=True)]
@@ -262,6 +266,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["dealstage"] = _mapped(_column(frame, "dealstage"), fold)
         cols["company"] = _mapped(_column(frame, "company"), company_core)
         feats.phones = [()] * len(frame)
+    progress(0.5)
     if object_name in ("contacts", "companies"):
         cols["address"] = _mapped(_column(frame, "address"), address_key)
         cols["house"] = _mapped(cols["address"], house_number)
@@ -271,6 +276,7 @@ def build_features(frame: pd.DataFrame, object_name: str) -> Features:
         cols["country"] = _mapped(_column(frame, "country"), fold)
     from crm_migrate.dedupe.scoring import value_frequencies
 
+    progress(0.8)
     feats.frequencies = value_frequencies(cols)
     return feats
 

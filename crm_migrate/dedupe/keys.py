@@ -50,8 +50,10 @@ def _filled(values: np.ndarray) -> np.ndarray:
 
 
 def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]],
-                      phonetic: Callable[[str], str]) -> KeyCodes:
-    """Blocking keys of contacts (kinds and parts as blocking.contact_keys documents)."""
+                      phonetic: Callable[[str], str],
+                      on_progress: Callable[[float], None] | None = None) -> KeyCodes:
+    """Blocking keys of contacts (kinds and parts as blocking.key_codes documents)."""
+    progress = on_progress or (lambda fraction: None)
     first, last = feats.array("first"), feats.array("last")
     last_tok = per_distinct(last, lambda w: w.split()[-1] if w else "")
     first_tok = per_distinct(first, lambda w: w.split()[0] if w else "")
@@ -68,6 +70,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     ml_code, mf_code = both[:feats.size], both[feats.size:]
     city_code = factorize(city)
     keys: KeyCodes = {}
+    progress(0.4)
 
     def add(kind: str, mask: np.ndarray, *parts: np.ndarray) -> None:
         rows = np.flatnonzero(mask)
@@ -85,6 +88,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     which = np.repeat(starts[first_code], per_row) + offset if len(rows) else rows
     keys["name"] = (rows, joint(ml_code[rows], initial_code[which], city_code[rows]) if len(rows) else rows)
+    progress(0.6)
     add("swap", has_ml & has_mf, np.minimum(ml_code, mf_code), np.maximum(ml_code, mf_code))
     add("dob", full_dob, factorize(per_distinct(dob, _dob_key)))
     lt3 = factorize(per_distinct(last_tok, lambda w: w[:3]))
@@ -102,6 +106,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
         keys["phone"] = (np.concatenate(phone_rows), factorize(tails))
     else:
         keys["phone"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    progress(0.8)
     add("local", per_distinct(local, len).astype(np.int64) >= 4, factorize(local))
     add("addr", has_addr, factorize(address), factorize(per_distinct(last_tok, lambda w: w[:1])))
     add("fdob", has_mf & full_dob, mf_code, factorize(per_distinct(dob, lambda d: d[:4])))

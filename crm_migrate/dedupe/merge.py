@@ -114,6 +114,8 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
     keep = np.ones(size, dtype=bool)
     conflicts: list[dict[str, Any]] = []
     every = max(1, PROGRESS_EVERY)
+    if on_progress is not None:
+        on_progress(0.0)
     prepared = [sorted(set(raw_group)) for raw_group in groups]
     varying = _varying_fields(data, fields, prepared)
     for number, group in enumerate(prepared):
