@@ -112,26 +112,30 @@ async def test_source_override_and_toggle(make_app, tmp_path: Path, contacts_csv
 
 
 async def test_paged_preview_of_a_long_file(make_app, tmp_path: Path) -> None:
-    from crm_migrate.tui.widgets.paged_table import PagedTable
+    from crm_migrate.tui.widgets.paged_table import PAGE_SIZE, PagedTable
 
+    size = PAGE_SIZE
+    total = 4 * size + size // 2  # four full pages and a half one
     big = tmp_path / "big.csv"
-    big.write_text("Email,Name\n" + "".join(f"p{i}@example.com,P {i}\n" for i in range(1, 451)))
+    big.write_text("Email,Name\n" + "".join(f"p{i}@example.com,P {i}\n"
+                                            for i in range(1, total + 1)))
     app = make_app(big)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         preview = app.pane.query_one("#preview", PagedTable)
-        assert preview.row_count == preview.page_size == 100 and preview.pages == 5
+        assert preview.row_count == preview.page_size == size and preview.pages == 5
         preview.focus()
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert preview.page == 1 and str(preview.get_row_at(0)[0]) == "101"
+        assert preview.page == 1 and str(preview.get_row_at(0)[0]) == str(size + 1)
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")
         await pilot.pause()
-        assert preview.page == 4 and preview.row_count == 50
-        assert "rows 401–450 of 450" in str(app.pane.query_one("#preview-caption").render())
+        assert preview.page == 4 and preview.row_count == size // 2
+        caption = str(app.pane.query_one("#preview-caption").render())
+        assert f"rows {4 * size + 1:,}–{total:,} of {total:,}" in caption
         await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert preview.page == 3 and str(preview.get_row_at(0)[0]) == "301"
+        assert preview.page == 3 and str(preview.get_row_at(0)[0]) == str(3 * size + 1)
 
 
 async def test_mouse_clicks_on_the_step_bar_and_buttons(make_app, contacts_csv: Path) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 if TYPE_CHECKING:
     import pandas as pd
 
-PAGE_SIZE = 100
+PAGE_SIZE = 50  # rows a page: more fits no screen, and each page turn measures every cell
 
 
 class PagedTable(DataTable[Text]):
@@ -96,7 +96,7 @@ class PagedTable(DataTable[Text]):
         return value if len(value) <= width else value[: width - 1] + "…"
 
     def page_caption(self) -> str:
-        """'rows 1–200 of 1,000,000 (page 1/5000)'."""
+        """'rows 1–50 of 1,000,000 · page 1/20,000'."""
         if not self.total:
             return "no rows"
         start = self.page * self.page_size + 1
