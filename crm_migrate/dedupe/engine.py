@@ -208,7 +208,9 @@ def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     feats = _features_for_review(frame, object_name)
-    result = scoring.score_pairs(feats, [i], [j])
+    import numpy as np
+
+    result = scoring.score_pairs(feats, np.asarray([i]), np.asarray([j]))
     fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[0]), 3),
                                                 "weight_bits": round(float(result.weights[name][0]), 2)}
               for name, sim in result.sims.items() if sim[0] == sim[0]}

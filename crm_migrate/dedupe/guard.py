@@ -48,6 +48,16 @@ def cross_keys(group_a: list[int], group_b: list[int], size: int) -> np.ndarray:
     return (np.minimum.outer(a, b) * size + np.maximum.outer(a, b)).ravel()
 
 
+def _agree(group_a: list[int], group_b: list[int]) -> bool:
+    """A planned check that allows the join."""
+    return True
+
+
+def _refuse(group_a: list[int], group_b: list[int]) -> bool:
+    """A planned check that refuses the join."""
+    return False
+
+
 def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each key: whether sorted_keys holds it, and where."""
     if not len(sorted_keys) or not len(keys):
@@ -149,7 +159,7 @@ class ChainGuard:
                     ri, rj = uf.find(i), uf.find(j)
                     # a verdict depends on the two member lists only: equal lists, same verdict
                     if ri != rj and uf.group(ri) == expected[0] and uf.group(rj) == expected[1]:
-                        uf.union_checked(i, j, lambda a, b, v=expected[2]: v)
+                        uf.union_checked(i, j, _agree if expected[2] else _refuse)
                         continue
                 uf.union_checked(i, j, linkable)
             if on_step is not None and (end // every > start // every or end == total):

@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -156,7 +156,8 @@ def value_frequencies(columns: dict[str, list[str]]) -> dict[str, Counter[str]]:
 def _sim(scorer: object, a: np.ndarray, b: np.ndarray, **kwargs: object) -> np.ndarray:
     if not len(a):
         return np.zeros(0)
-    return np.asarray(process.cpdist(list(a), list(b), scorer=scorer, workers=1, **kwargs), dtype=float)
+    distances = process.cpdist(list(a), list(b), scorer=scorer, workers=1, **kwargs)  # type: ignore[call-overload]
+    return np.asarray(distances, dtype=float)
 
 
 def _one_edit(a: np.ndarray, b: np.ndarray, weights: tuple[int, int, int] | None = None) -> np.ndarray:
@@ -391,11 +392,11 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
             if name in RECORD_COMPARATORS:
                 record_compare = RECORD_COMPARATORS[name]
                 out[both] = by_distinct_values(feats, (name,), i[both], j[both],
-                                               lambda x, y, f=record_compare: f(feats, x, y), memo=name)
+                                               partial(record_compare, feats), memo=name)
             elif name in COMPARATORS:
                 compare = COMPARATORS[name]
                 out[both] = by_distinct_values(feats, (name,), i[both], j[both],
-                                               lambda x, y, f=compare, v=values: f(v[x], v[y]), memo=name)
+                                               partial(_on_values, compare, values), memo=name)
             else:
                 codes = feats.value_codes((name,))[0]
                 out[both] = (codes[i[both]] == codes[j[both]]).astype(float)
@@ -403,6 +404,12 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
     if feats.object_name == "contacts":
         sims["first"], sims["last"] = _name_sims(feats, i, j)
     return sims
+
+
+def _on_values(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], values: np.ndarray,
+               i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """A comparator of two value arrays applied to records i and j of one column."""
+    return compare(values[i], values[j])
 
 
 def _on_distinct(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
