@@ -133,12 +133,18 @@ def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], si
     for name in CONFLICT_FIELDS:
         if name in sims:
             rule = CONTACT_RULES[name]
-            conflict |= np.nan_to_num(sims[name], nan=1.0) <= rule.low
+            conflict |= _filled_nan(sims[name], 1.0) <= rule.low
     cap = np.where(conflict, CONFLICT_CONTEXT_CAP, CONTEXT_CAP)
     return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, cap)
 FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
 TEXT_FIELDS = ("city", "company", "name", "dealname")
 EXACT_FIELDS = ("domain", "country", "state", "amount", "pipeline", "dealstage")
+
+
+def _filled_nan(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """Similarities with NaN (not compared) as `fill` (np.nan_to_num without its slower inf handling:
+    similarities are never infinite)."""
+    return np.where(np.isnan(values), fill, values)
 
 
 def rules_for(object_name: str) -> dict[str, FieldRule]:
@@ -445,7 +451,7 @@ def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarra
     first_memo, last_memo = _memo(feats, "first_name_sims"), _memo(feats, "last_name_sims")
     first[has_f] = _on_distinct(first_name_sims, f1[has_f], f2[has_f], fc1[has_f], fc2[has_f], count, first_memo)
     last[has_l] = _on_distinct(last_name_sims, l1[has_l], l2[has_l], lc1[has_l], lc2[has_l], count, last_memo)
-    straight = np.nan_to_num(first) + np.nan_to_num(last)
+    straight = _filled_nan(first) + _filled_nan(last)
     four = np.flatnonzero(ff1 & ff2 & lf1 & lf2 & (straight < 1.9))
     if len(four):
         sf = _on_distinct(first_name_sims, f1[four], l2[four], fc1[four], lc2[four], count, first_memo)
@@ -469,7 +475,7 @@ def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
     for name, sim in sims.items():
         rule = rules[name]
         u = _frequency_u(feats, name, i, j, rule) if name in FREQUENCY_FIELDS and name in feats.columns else None
-        bits = rule.bits(np.nan_to_num(sim), u)
+        bits = rule.bits(_filled_nan(sim), u)
         out[name] = np.where(np.isnan(sim), 0.0, bits)
     return out
 
@@ -493,7 +499,7 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     rules = rules_for(feats.object_name)
     evidence = np.zeros(len(i))
     for name in weights:
-        evidence += rules[name].evidence * (np.nan_to_num(sims[name]) >= AGREE)
+        evidence += rules[name].evidence * (_filled_nan(sims[name]) >= AGREE)
     total = capped_total(weights, sims, len(i))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - PRIOR_BITS, -60, 60)))
     has_name = np.zeros(len(i), dtype=bool)
