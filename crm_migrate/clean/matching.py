@@ -105,16 +105,16 @@ async def match_records_async(result: CleanResult, connector: Connector, schema:
     """Mark each record create / update (target_id) / skip by looking its unique key up on the target."""
     key_field = schema.key
     records = result.records
-    if not key_field:
-        return
-    keys = sorted({r.key for r in records if r.key})
+    keys = sorted({r.key for r in records if r.key}) if key_field else []
     properties = sorted({name for r in records for name in r.properties})
-    found = await _lookup_all(connector, result.object, key_field, keys, on_progress)
-    ids = sorted({rec.id for rec in found.values()})
+    found = (await _lookup_all(connector, result.object, key_field, keys, on_progress)
+             if key_field else {})
+    by_id = await _lookup_by_identity(connector, result)
+    ids = sorted({rec.id for rec in [*found.values(), *by_id.values()]})
     current = await _read_all(connector, result.object, ids, properties) if ids else {}
     near = await _target_near_matches(connector, result, found)
-    for record in records:
-        remote = found.get(record.key or "") if record.key else None
+    for index, record in enumerate(records):
+        remote = found.get(record.key or "") if record.key and key_field else by_id.get(index)
         if remote is None:
             record.action, record.target_id = "create", None
             continue
@@ -124,6 +124,27 @@ async def match_records_async(result: CleanResult, connector: Connector, schema:
         unchanged = all(same_value(n, v, held.get(n)) for n, v in record.properties.items())
         record.action = "skip" if unchanged else "update"
     result.near_matches.extend(near)
+
+
+async def _lookup_by_identity(connector: Connector, result: CleanResult) -> dict[int, RemoteRecord]:
+    """Records without a natural key, found by the crm_migrate_id an earlier push gave them
+    (derived from what names the record, as the push derives it); {} when the target has no
+    such property yet."""
+    from crm_migrate.errors import CrmMigrateError
+    from crm_migrate.push.plan import ID_PROPERTY, identity_keys
+
+    natural = {"contacts": "email", "companies": "domain"}.get(result.object)
+    keyless = [(i, r) for i, r in enumerate(result.records)
+               if not (natural and str(r.properties.get(natural) or "").strip())]
+    if not keyless:
+        return {}
+    idents = identity_keys(result.object, [(r.properties, r.source) for _, r in keyless])
+    try:
+        found = await _lookup_all(connector, result.object, ID_PROPERTY, sorted(set(idents)))
+    except CrmMigrateError:  # the property does not exist: nothing was pushed this way yet
+        return {}
+    return {i: found[k.casefold()] for (i, _), k in zip(keyless, idents, strict=True)
+            if k.casefold() in found}
 
 
 async def _target_near_matches(connector: Connector, result: CleanResult,

@@ -189,3 +189,25 @@ def test_clean_matches_against_the_sandbox(tmp_path: Path, sandbox_server: Any,
     actions = json.loads(report.read_text(encoding="utf-8"))["actions"]
     assert actions == {"create": 2, "update": 1}
     assert "against the target: create 2, update 1" in capsys.readouterr().out
+
+
+def test_clean_finds_records_without_a_natural_key_that_a_push_wrote(
+    tmp_path: Path, sandbox_server: Any
+) -> None:
+    """Deals have no unique field: matching finds them by the crm_migrate_id the push derived
+    from their name and pipeline, so a repeated run says skip/update, as the push will do."""
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Deal Name,Amount,Deal Stage,Pipeline\nRenewal,100,appointmentscheduled,"
+                     "default\nUpsell,200,appointmentscheduled,default\n", encoding="utf-8")
+    profile, report = tmp_path / "d.yaml", tmp_path / "r.json"
+    assert run(["plan", str(deals), "--object", "deals", "--out", str(profile)]) == 0
+    clean = ["clean", str(deals), "--profile", str(profile), "--out", str(tmp_path / "o.csv"),
+             "--report", str(report), "--target", "sandbox", "--url", sandbox_server.url]
+    assert run(clean) == 0
+    assert json.loads(report.read_text(encoding="utf-8"))["actions"] == {"create": 2}
+    assert run(["push", str(deals), "--profile", str(profile), "--target", "sandbox",
+                "--url", sandbox_server.url, "--journal", str(tmp_path / "run.journal")]) == 0
+    deals.write_text(deals.read_text(encoding="utf-8").replace(",200,", ",250,"),
+                     encoding="utf-8")
+    assert run(clean) == 0
+    assert json.loads(report.read_text(encoding="utf-8"))["actions"] == {"skip": 1, "update": 1}
