@@ -116,12 +116,15 @@ def _split(mapping: FieldMapping, values: pd.Series, raw: pd.Series, work: Table
 
 
 def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region: str | None,
-              multi: bool) -> TableWork:
-    """Fill canonical fields from the table's columns per the profile (transforms and splits)."""
+              multi: bool, on_field: Callable[[float], None] | None = None) -> TableWork:
+    """Fill canonical fields from the table's columns per the profile (transforms and splits);
+    `on_field` hears the fraction of mapped columns done after each one."""
     work = TableWork(table=table, refs=_row_refs(table, multi))
     columns = _columns(table)
     regions = _regions(profile, columns, region)
-    for mapping in profile.fields:
+    for number, mapping in enumerate(profile.fields):
+        if on_field is not None:
+            on_field(number / max(1, len(profile.fields)))
         if mapping.column not in columns or not (mapping.field or mapping.split_into):
             continue
         raw = columns[mapping.column]

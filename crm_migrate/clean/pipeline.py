@@ -190,11 +190,17 @@ def clean_tables(
     works: list[TableWork] = []
     total = max(1, len(tables))
     for number, table in enumerate(tables):
-        _notify(on_progress, "map", number / total)
-        work = map_table(table, profile, schema, region, multi)
-        _notify(on_progress, "normalise", number / total)
-        normalise_table(work, profile, schema, region,
-                        on_field=lambda f, n=number: _notify(on_progress, "normalise", (n + f) / total))
+
+        def mapped(fraction: float, n: int = number) -> None:
+            _notify(on_progress, "map", (n + fraction) / total)
+
+        def normalised(fraction: float, n: int = number) -> None:
+            _notify(on_progress, "normalise", (n + fraction) / total)
+
+        mapped(0.0)
+        work = map_table(table, profile, schema, region, multi, on_field=mapped)
+        normalised(0.0)
+        normalise_table(work, profile, schema, region, on_field=normalised)
         works.append(work)
     for work in works:
         issues.extend(work.issues)
