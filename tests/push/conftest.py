@@ -1,7 +1,13 @@
-"""Helpers for push-engine tests: build cleaned records directly, read the sandbox back."""
+"""Helpers for push-engine tests: build cleaned records directly, read the sandbox back, run
+a real push subprocess up to a pause point."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -58,3 +64,59 @@ def input_file(tmp_path: Any) -> str:
     path = tmp_path / "people.csv"
     path.write_text("Email\nx@example.com\n")
     return str(path)
+
+
+CONTACTS_PROFILE = """version: 1
+object: contacts
+fields:
+  - column: Email
+    field: email
+  - column: First Name
+    field: firstname
+  - column: Company
+    field: company
+"""
+
+
+def write_contacts(folder: Path, rows: int) -> tuple[Path, Path]:
+    """people.csv (Email, First Name, Company over four companies) and its profile."""
+    csv = folder / "people.csv"
+    lines = ["Email,First Name,Company"]
+    lines += [f"p{i}@example.com,Ann{i},Org{i % 4}" for i in range(1, rows + 1)]
+    csv.write_text("\n".join(lines) + "\n")
+    prof = folder / "profile.yaml"
+    prof.write_text(CONTACTS_PROFILE)
+    return csv, prof
+
+
+def push_until_paused(folder: Path, url: str, point: str, rows: int,
+                      *extra: str) -> tuple[subprocess.Popen[str], Path]:
+    """A real `python -m crm_migrate push` subprocess of `rows` contacts, held at a pause point
+    (see push.sender.pause_point); returns the process and its journal."""
+    csv, prof = write_contacts(folder, rows)
+    journal = folder / "run.journal"
+    marker = folder / "paused"
+    env = {**os.environ, "CRM_MIGRATE_TEST_PAUSE_AT": point,
+           "CRM_MIGRATE_TEST_PAUSE_FILE": str(marker)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crm_migrate", "push", str(csv), "--profile", str(prof),
+         "--target", "sandbox", "--url", url, "--journal", str(journal), *extra],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not marker.exists():
+        if proc.poll() is not None:
+            assert proc.stderr is not None
+            pytest.fail(f"push ended before pausing at {point}: {proc.stderr.read()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"push never reached {point}")
+        time.sleep(0.05)
+    return proc, journal
+
+
+def kill_9(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL, as a crash or power loss would stop it."""
+    import signal
+
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)

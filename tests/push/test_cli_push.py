@@ -16,14 +16,14 @@ import pytest
 
 from crm_migrate.cli import run
 from crm_migrate.sandbox.serve import SandboxServer
-from tests.push.conftest import all_records
-from tests.push.test_kill_resume import cli, status, write_inputs
+from tests.push.conftest import all_records, write_contacts
+from tests.push.test_kill_resume import ROWS, cli, status
 
 
 def test_dry_run_push_status_rollback_on_the_embedded_sandbox(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], isolated_env: dict[str, Any]
 ) -> None:
-    csv, prof = write_inputs(tmp_path)
+    csv, prof = write_contacts(tmp_path, ROWS)
     journal = tmp_path / "run.journal"
     args = ["push", str(csv), "--profile", str(prof), "--target", "sandbox",
             "--journal", str(journal)]
@@ -46,7 +46,7 @@ def test_dry_run_push_status_rollback_on_the_embedded_sandbox(
 
 
 def test_ctrl_c_stops_cleanly_exit_130_then_resume(tmp_path: Path) -> None:
-    csv, prof = write_inputs(tmp_path)
+    csv, prof = write_contacts(tmp_path, ROWS)
     journal = tmp_path / "run.journal"
     with SandboxServer(tmp_path / "sb.sqlite3", latency_ms=80) as server:
         proc = subprocess.Popen(
@@ -72,7 +72,7 @@ def test_ctrl_c_stops_cleanly_exit_130_then_resume(tmp_path: Path) -> None:
 def test_push_to_hubspot_without_credentials_fails_before_anything(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    csv, prof = write_inputs(tmp_path)
+    csv, prof = write_contacts(tmp_path, ROWS)
     code = run(["push", str(csv), "--profile", str(prof), "--target", "hubspot",
                 "--journal", str(tmp_path / "h.journal")])
     assert code == 2

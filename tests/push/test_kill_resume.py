@@ -4,45 +4,20 @@ lost row, status right. Refuses changed inputs unless --force."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crm_migrate.sandbox.serve import SandboxServer
-from tests.push.conftest import all_records
+from tests.push.conftest import all_records, kill_9, push_until_paused
 
 ROWS = 600
-PROFILE = """version: 1
-object: contacts
-fields:
-  - column: Email
-    field: email
-  - column: First Name
-    field: firstname
-  - column: Company
-    field: company
-"""
-
-
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "crm_migrate", *args], capture_output=True,
                           text=True, timeout=120, env=env)
-
-
-def write_inputs(folder: Path) -> tuple[Path, Path]:
-    csv = folder / "people.csv"
-    lines = ["Email,First Name,Company"]
-    lines += [f"p{i}@example.com,Ann{i},Org{i % 4}" for i in range(1, ROWS + 1)]
-    csv.write_text("\n".join(lines) + "\n")
-    prof = folder / "profile.yaml"
-    prof.write_text(PROFILE)
-    return csv, prof
 
 
 def status(journal: Path) -> dict[str, Any]:
@@ -52,26 +27,9 @@ def status(journal: Path) -> dict[str, Any]:
 
 
 def push_and_kill(tmp_path: Path, url: str, point: str) -> Path:
-    csv, prof = write_inputs(tmp_path)
-    journal = tmp_path / "run.journal"
-    marker = tmp_path / "paused"
-    env = {**os.environ, "CRM_MIGRATE_TEST_PAUSE_AT": point,
-           "CRM_MIGRATE_TEST_PAUSE_FILE": str(marker)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crm_migrate", "push", str(csv), "--profile", str(prof),
-         "--target", "sandbox", "--url", url, "--journal", str(journal), "--batch-size", "50"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while not marker.exists():
-        if proc.poll() is not None:
-            pytest.fail(f"push ended before pausing at {point}: {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"push never reached {point}")
-        time.sleep(0.05)
+    proc, journal = push_until_paused(tmp_path, url, point, ROWS, "--batch-size", "50")
     assert status(journal)["state"] == "running"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    kill_9(proc)
     return journal
 
 

@@ -6,11 +6,6 @@ is interrupted and run again."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +18,14 @@ from crm_migrate.push.rollback import undo
 from crm_migrate.push.runner import push_status, resume_push, rollback_push, start_push
 from crm_migrate.sandbox import DEFAULT_TOKEN
 from crm_migrate.sandbox.serve import SandboxServer
-from tests.push.conftest import all_records, clean_result, contact, profile
+from tests.push.conftest import (
+    all_records,
+    clean_result,
+    contact,
+    kill_9,
+    profile,
+    push_until_paused,
+)
 
 FIELDS = ("email", "firstname", "lastname", "company", "name")
 
@@ -168,18 +170,6 @@ def test_an_interrupted_rollback_runs_again_to_the_same_end(
 # --- kill -9 inside the association step ---
 
 ROWS = 120
-PROFILE = """version: 1
-object: contacts
-fields:
-  - column: Email
-    field: email
-  - column: First Name
-    field: firstname
-  - column: Company
-    field: company
-"""
-
-
 def seed_crm(url: str) -> None:
     """60 of the 120 contacts exist; the first 20 of them already work at their company."""
     companies = dict(zip([f"Org{i}" for i in range(4)],
@@ -191,29 +181,8 @@ def seed_crm(url: str) -> None:
 
 
 def push_and_kill(tmp_path: Path, url: str, point: str) -> Path:
-    csv = tmp_path / "people.csv"
-    csv.write_text("Email,First Name,Company\n" + "".join(
-        f"p{i}@example.com,Ann{i},Org{i % 4}\n" for i in range(1, ROWS + 1)))
-    prof = tmp_path / "profile.yaml"
-    prof.write_text(PROFILE)
-    journal = tmp_path / "run.journal"
-    marker = tmp_path / "paused"
-    env = {**os.environ, "CRM_MIGRATE_TEST_PAUSE_AT": point,
-           "CRM_MIGRATE_TEST_PAUSE_FILE": str(marker)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crm_migrate", "push", str(csv), "--profile", str(prof),
-         "--target", "sandbox", "--url", url, "--journal", str(journal)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while not marker.exists():
-        if proc.poll() is not None:
-            pytest.fail(f"push ended before pausing at {point}: {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"push never reached {point}")
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc, journal = push_until_paused(tmp_path, url, point, ROWS)
+    kill_9(proc)
     return journal
 
 
