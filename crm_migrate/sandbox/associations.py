@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_migrate.sandbox.records import inputs_of, parse_id
-from crm_migrate.sandbox.shapes import ApiError, iso_ms, now_ms, validation_error
+from crm_migrate.sandbox.shapes import ApiError, batch_body, iso_ms, now_ms, validation_error
 from crm_migrate.sandbox.store import Association, Reader, Store, Writer
 
 # (from, to) -> (default type id, primary type id); HubSpot-defined
@@ -167,26 +167,15 @@ def batch_associate_default(
             raise validation_error("Invalid input JSON: each input needs from.id and to.id")
         pairs.append((a, b))
     results, missing = associate_default(store, from_obj, to_obj, pairs)
-    body_out: dict[str, Any] = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": iso_ms(started),
-        "completedAt": iso_ms(now_ms()),
-    }
-    if missing:
-        body_out["numErrors"] = 1
-        body_out["errors"] = [
-            {
-                "status": "error",
-                "category": "OBJECT_NOT_FOUND",
-                "message": "Could not find some records: " + ", ".join(missing),
-                "context": {"ids": [m.split(" ")[1] for m in missing]},
-                "errors": [],
-                "links": {},
-            }
-        ]
-        return 207, body_out
-    return 200, body_out
+    errors = [{
+        "status": "error",
+        "category": "OBJECT_NOT_FOUND",
+        "message": "Could not find some records: " + ", ".join(missing),
+        "context": {"ids": [m.split(" ")[1] for m in missing]},
+        "errors": [],
+        "links": {},
+    }] if missing else []
+    return (207 if missing else 200), batch_body(started, results, errors)
 
 
 def put_default(
@@ -296,17 +285,7 @@ def batch_read(store: Store, from_obj: str, to_obj: str, body: Any) -> tuple[int
         if len(to_ids) > READ_PAGE:
             result["paging"] = {"next": {"after": str(page[-1])}}
         results.append(result)
-    out: dict[str, Any] = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": iso_ms(started),
-        "completedAt": iso_ms(now_ms()),
-    }
-    if errors:
-        out["numErrors"] = len(errors)
-        out["errors"] = errors
-        return 207, out
-    return 200, out
+    return (207 if errors else 200), batch_body(started, results, errors)
 
 
 def batch_archive(store: Store, from_obj: str, to_obj: str, body: Any) -> None:

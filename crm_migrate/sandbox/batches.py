@@ -24,7 +24,7 @@ from crm_migrate.sandbox.shapes import (
     SINGULAR,
     ApiError,
     PropertyProblem,
-    iso_ms,
+    batch_body,
     now_ms,
     property_values_error,
     validation_error,
@@ -72,21 +72,6 @@ def _invalid_item(item: _Item) -> dict[str, Any]:
     error = _error_item("VALIDATION_ERROR", whole.message, item.trace)
     error["errors"] = whole.errors or []
     return error
-
-
-def _batch_body(
-    started: int, results: list[dict[str, Any]], errors: list[dict[str, Any]]
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "status": "COMPLETE",
-        "results": results,
-        "startedAt": iso_ms(started),
-        "completedAt": iso_ms(now_ms()),
-    }
-    if errors:
-        body["numErrors"] = len(errors)
-        body["errors"] = errors
-    return body
 
 
 def _reject_invalid(items: list[_Item], partial: bool) -> None:
@@ -187,7 +172,7 @@ def create(
     written = store.write(tx)
     results = [render(r, known, written=True, trace_id=i.trace) for i, r in written]
     errors = [i.error for i in items if i.error is not None]
-    return (207 if errors else 201), _batch_body(started, results, errors), [r for _, r in written]
+    return (207 if errors else 201), batch_body(started, results, errors), [r for _, r in written]
 
 
 def _keyed_items(
@@ -284,7 +269,7 @@ def update(
     errors = [i.error for i in items if i.error is not None and "missing" not in i.error]
     if missing:
         errors.append(_not_found_item(obj, missing))
-    return (207 if errors else 200), _batch_body(started, results, errors), [r for _, r in written]
+    return (207 if errors else 200), batch_body(started, results, errors), [r for _, r in written]
 
 
 def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
@@ -337,7 +322,7 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
         body["new"] = is_new
         results.append(body)
     errors = [i.error for i in items if i.error is not None]
-    return (207 if errors else 200), _batch_body(started, results, errors)
+    return (207 if errors else 200), batch_body(started, results, errors)
 
 
 def read(
@@ -376,7 +361,7 @@ def read(
         elif all(r["id"] != str(record.id) for r in results):
             results.append(render(record, known, requested))
     errors = [_not_found_item(obj, missing)] if missing else []
-    return (207 if errors else 200), _batch_body(started, results, errors)
+    return (207 if errors else 200), batch_body(started, results, errors)
 
 
 def archive(store: Store, obj: str, inputs: list[dict[str, Any]]) -> None:

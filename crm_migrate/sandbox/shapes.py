@@ -140,3 +140,18 @@ def resolve_object(name: str) -> str:
             f"Unable to infer object type from: {name}",
         )
     return key
+
+
+def batch_body(started: int, results: list[dict[str, Any]],
+               errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """HubSpot's batch answer: status, results, timestamps, and numErrors/errors when any."""
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": iso_ms(started),
+        "completedAt": iso_ms(now_ms()),
+    }
+    if errors:
+        body["numErrors"] = len(errors)
+        body["errors"] = errors
+    return body
