@@ -168,6 +168,12 @@ def main() -> int:
         big = make_csv(args.rows)
         print(f"input: {big} ({big.stat().st_size / 1e6:.0f} MB, generated/reused in "
               f"{time.perf_counter() - t0:.1f} s)")
+        started = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        print(f"machine speed: a 10,000,000-step Python loop takes "
+              f"{time.perf_counter() - started:.2f} s (the figures below scale with it)")
         # the big file first, in a cold process: a user meets every first-time cost with it
         worst = report(f"{args.rows:,} rows", *asyncio.run(run(big, full=args.full)))
         report("baseline 1,000 rows (same process, after the big file)",
