@@ -108,8 +108,7 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
                                       params).fetchone()[0])
     if not wanted:
         return
-    fields = [r[0] for r in journal.conn.execute(
-        f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}", params)]
+    fields = _payload_fields(journal, where, params)
     snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
         return
@@ -128,6 +127,12 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
             if remote is not None:
                 _decide(row, remote, decided, ops)
         _record(journal, decided, ops)
+
+
+def _payload_fields(journal: Journal, where: str, params: tuple[Any, ...]) -> list[str]:
+    """Every field the matching rows write (what a before-image must hold)."""
+    return [r[0] for r in journal.conn.execute(
+        f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}", params)]
 
 
 def _record(journal: Journal, decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
@@ -155,9 +160,7 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
                                      "NULL", (kind,)).fetchone()[0])
     snapshot = None
     if keyed and object_name in ("contacts", "companies"):
-        fields = [r[0] for r in journal.conn.execute(
-            f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}",
-            (kind,))]
+        fields = _payload_fields(journal, where, (kind,))
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
