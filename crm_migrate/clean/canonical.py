@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like
-from crm_migrate.clean.validate import TRANSFORM_KINDS, field_kind, normalize_field
+from crm_migrate.clean.transforms import apply_transforms, transform_kinds
+from crm_migrate.clean.validate import field_kind, normalize_field
 from crm_migrate.model import CleanIssue
 
 if TYPE_CHECKING:
@@ -79,12 +80,10 @@ def _apply(mapping: FieldMapping, values: pd.Series, work: TableWork, region: An
     """Run the mapping's profile transforms; their problems become issues."""
     if not mapping.transforms:
         return values
-    from crm_migrate.mapping.transforms import apply_transforms, parse_transforms
-
     new_values, problems = apply_transforms(values, mapping.transforms, region=region, columns=columns)
     new_values = as_text(new_values)
     work.report(name, as_text(problems), column=mapping.column, raw=values)
-    kinds = {TRANSFORM_KINDS[t.name] for t in parse_transforms(mapping.transforms) if t.name in TRANSFORM_KINDS}
+    kinds = transform_kinds(mapping.transforms)
     if kinds:
         work.normalised.add(f"{name}:{'/'.join(sorted(kinds))}")
     return new_values

@@ -23,8 +23,6 @@ PLACEHOLDERS = frozenset({
 })
 _PLACEHOLDER_FORMS = frozenset(form for p in PLACEHOLDERS
                                for form in (p, p.upper(), p.title(), p.capitalize(), f" {p} ", f" {p}", f"{p} "))
-# transforms that already ran a type normaliser on a column
-TRANSFORM_KINDS = {"phone": "phone", "email": "email", "date": "date"}
 
 
 def field_kind(spec: FieldSpec | None, name: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from crm_migrate.clean.transforms import apply_transforms
 from crm_migrate.mapping.build import build_profile, date_transform
 from crm_migrate.mapping.profile import load_profile, save_profile
 from crm_migrate.mapping.validate import validate_profile
@@ -71,8 +72,6 @@ def test_shared_column_follows_the_most_confident_file() -> None:
 
 
 def test_house_number_column_is_joined_to_the_street() -> None:
-    from crm_migrate.mapping.transforms import apply_transforms
-
     t = table("a.csv", {"Straße": ["Hauptstraße", "Am Markt"], "Hausnummer": ["12", "3a"],
                         "E-Mail": ["a@b.de", "c@d.de"]})
     profile = build_profile([t], "contacts")
