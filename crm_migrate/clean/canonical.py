@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like
 from crm_migrate.clean.transforms import apply_transforms, transform_kinds
 from crm_migrate.clean.validate import field_kind, normalize_field
+from crm_migrate.identity import key_field
 from crm_migrate.model import CleanIssue
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 
 NAME_PARTS = ("firstname", "lastname")
 PLACE_PARTS = ("address", "city", "state", "zip", "country")
-IDENTITY = {"contacts": ("email", ("firstname", "lastname")), "companies": ("domain", ("name",)),
-            "deals": (None, ("dealname",))}
+# the fields that name a record: with its key field, a record needs at least one of them
+NAMING_FIELDS = {"contacts": ("firstname", "lastname"), "companies": ("name",), "deals": ("dealname",)}
 
 
 @dataclass
@@ -240,7 +241,7 @@ def _check_required(work: TableWork, schema: ObjectSchema) -> None:
 
 
 def _check_identity(work: TableWork, object_name: str) -> None:
-    key, names = IDENTITY.get(object_name, (None, ()))
+    key, names = key_field(object_name), NAMING_FIELDS.get(object_name, ())
     considered = [f for f in (key, *names) if f and f in work.values]
     size = len(work.refs)
     if not considered:

@@ -7,6 +7,9 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from crm_migrate.errors import CrmMigrateError
+from crm_migrate.identity import ID_PROPERTY, identity_keys, key_field, natural_key
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -17,6 +20,8 @@ if TYPE_CHECKING:
 BATCH = 100
 T = TypeVar("T")
 CASELESS = {"email", "domain", "website"}
+# the fields that name a record when looking for same-name rows with different keys
+NEAR_MATCH_NAMES = {"contacts": ["firstname", "lastname", "company"], "companies": ["name"]}
 
 
 _LOOP: asyncio.AbstractEventLoop | None = None
@@ -130,12 +135,7 @@ async def _lookup_by_identity(connector: Connector, result: CleanResult) -> dict
     """Records without a natural key, found by the crm_migrate_id an earlier push gave them
     (derived from what names the record, as the push derives it); {} when the target has no
     such property yet."""
-    from crm_migrate.errors import CrmMigrateError
-    from crm_migrate.push.plan import ID_PROPERTY, identity_keys
-
-    natural = {"contacts": "email", "companies": "domain"}.get(result.object)
-    keyless = [(i, r) for i, r in enumerate(result.records)
-               if not (natural and str(r.properties.get(natural) or "").strip())]
+    keyless = [(i, r) for i, r in enumerate(result.records) if not natural_key(result.object, r.properties)]
     if not keyless:
         return {}
     idents = identity_keys(result.object, [(r.properties, r.source) for _, r in keyless])
@@ -183,11 +183,9 @@ async def _target_near_matches(connector: Connector, result: CleanResult,
 
 def near_matches_in_input(frame: pd.DataFrame, object_name: str) -> list[dict[str, Any]]:
     """Rows left unmerged that share a name (and company) but not the key: worth a human look."""
-    if object_name == "contacts":
-        parts, key = ["firstname", "lastname", "company"], "email"
-    elif object_name == "companies":
-        parts, key = ["name"], "domain"
-    else:
+    parts = NEAR_MATCH_NAMES.get(object_name)
+    key = key_field(object_name)
+    if parts is None or key is None:
         return []
     if not all(p in frame.columns for p in parts[:2 if object_name == "contacts" else 1]) or key not in frame:
         return []

@@ -9,6 +9,7 @@ from crm_migrate.dedupe import scoring
 from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.guard import ChainGuard
 from crm_migrate.dedupe.unionfind import UnionFind
+from crm_migrate.identity import key_field
 
 if TYPE_CHECKING:
     import numpy as np
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 
     from crm_migrate.mapping.profile import DedupeSettings
 
-UNIQUE_KEYS = {"contacts": "email", "companies": "domain"}
 # scored pairs at least this probable are remembered for the guard (about 1 in 6 candidate pairs)
 GUARD_KEEP = 1e-4
 
@@ -40,7 +40,7 @@ def _as_text(column: pd.Series) -> pd.Series:
 
 
 def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
-    key = UNIQUE_KEYS.get(object_name)
+    key = key_field(object_name)
     if not key or key not in frame.columns:
         return []
     values = _as_text(frame[key]).str.strip().str.lower()
@@ -223,7 +223,7 @@ def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[
 
 
 def _exact_key_match(frame: pd.DataFrame, i: int, j: int, object_name: str) -> bool:
-    key = UNIQUE_KEYS.get(object_name)
+    key = key_field(object_name)
     if not key or key not in frame.columns:
         return False
     column = _as_text(frame[key])

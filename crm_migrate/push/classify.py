@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.push.plan import ID_PROPERTY, identity_keys
+from crm_migrate.identity import ID_PROPERTY, identity_keys
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector, RemoteRecord

@@ -2,60 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from crm_migrate.clean.websites import domain_from_website
+from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS, identity_keys, natural_key
 
 if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
 
-KEY_FIELDS = {"contacts": "email", "companies": "domain"}
-ID_PROPERTY = "crm_migrate_id"
-
-
-# what identifies a record that has no natural key, per object (first non-empty basis wins)
-IDENTITY = {
-    "contacts": ("firstname", "lastname", "company", "phone", "mobilephone", "city"),
-    "companies": ("name", "city", "country"),
-    "deals": ("dealname", "pipeline"),
-}
-
-
-def _fold(value: Any) -> str:
-    return " ".join(str(value or "").split()).casefold()
-
-
-def identity_basis(object_name: str, props: dict[str, Any], source: str) -> str:
-    """The text a record's crm_migrate_id is derived from: its natural key (email, domain),
-    else the values that name it (IDENTITY), else its file name and row."""
-    key_field = KEY_FIELDS.get(object_name)
-    natural = _fold(props.get(key_field)) if key_field else ""
-    if natural:
-        return f"{object_name}|{key_field}|{natural}"
-    values = [_fold(props.get(name)) for name in IDENTITY.get(object_name, ())]
-    if any(values):
-        return f"{object_name}|" + "|".join(values)
-    return f"{object_name}|source|{Path(source).name}"
-
-
-def identity_keys(object_name: str, items: list[tuple[dict[str, Any], str]]) -> list[str]:
-    """Stable crm_migrate_id values for (properties, source) pairs, in order: the same record
-    pushed again in a later run gets the same key, so the re-push updates it instead of
-    creating it twice. Records of one run sharing a basis get -2, -3... in file order."""
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    for props, source in items:
-        basis = identity_basis(object_name, props, source)
-        seen[basis] = n = seen.get(basis, 0) + 1
-        digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
-        out.append(f"cm-{digest}" if n == 1 else f"cm-{digest}-{n}")
-    return out
-
-
 def company_of(props: dict[str, str]) -> tuple[str | None, str | None]:
     """(name, domain) of the company a contact names, either may be None."""
-    from crm_migrate.clean.websites import domain_from_website
-
     name = (props.get("company") or "").strip() or None
     domain = domain_from_website(props.get("website") or "") or None
     return name, domain
@@ -98,7 +54,7 @@ def build_rows(
                     for rec in records]
     # contacts with an email go by it; the rest get a stable crm_migrate_id (an email-keyed
     # contact gets one only if the target cannot upsert by email: see remap_id_property)
-    by_email = [object_name == "contacts" and bool(_fold(p.get("email"))) for p in record_props]
+    by_email = [object_name == "contacts" and bool(natural_key(object_name, p)) for p in record_props]
     record_keys = iter(identity_keys(object_name, [
         (p, rec.source) for p, rec, skip in zip(record_props, records, by_email, strict=True)
         if not skip]))
