@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from crm_migrate.table import SourceTable
 
 NAME_PARTS = ("firstname", "lastname")
-PLACE_PARTS = ("address", "city", "state", "zip", "country")
 # the fields that name a record: with its key field, a record needs at least one of them
 NAMING_FIELDS = {"contacts": ("firstname", "lastname"), "companies": ("name",), "deals": ("dealname",)}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from crm_migrate.clean.emails import email_domain
 from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def domain_from_website(value: str) -> str:
 
 def domain_from_email(address: str) -> str:
     """The domain of an email address unless it is a free-mail provider's ("" then)."""
-    domain = address.rpartition("@")[2].strip().lower() if "@" in address else ""
+    domain = email_domain(address)
     if not domain or domain in FREE_MAIL_DOMAINS or not _host_ok(domain):
         return ""
     return domain

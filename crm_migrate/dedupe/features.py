@@ -27,6 +27,8 @@ LEGAL_SUFFIXES = frozenset(
 )
 
 # street-type words and their short forms, folded, in several languages
+# the columns whose value frequencies adjust agreement (a common name is weaker evidence)
+FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
 STREET_WORDS = {
     "street": "st", "str": "st", "strasse": "st", "strase": "st", "st": "st",
     "avenue": "ave", "av": "ave", "ave": "ave", "avda": "ave", "avenida": "ave",
@@ -99,17 +101,17 @@ def email_local(email: str) -> str:
     return local
 
 
-def email_domain(email: str) -> str:
-    """The domain of an e-mail address, or ""."""
-    return email.rsplit("@", 1)[1] if "@" in email else ""
-
-
 def website_domain(url: str) -> str:
     """The host of a website without scheme, www. and path."""
     text = url.strip().lower()
     text = re.sub(r"^[a-z]+://", "", text)
     text = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
     return text[4:] if text.startswith("www.") else text
+
+
+def value_frequencies(columns: dict[str, list[str]]) -> dict[str, Counter[str]]:
+    """How often each name (and city, company) occurs, for frequency-adjusted agreement."""
+    return {name: Counter(v for v in columns[name] if v) for name in FREQUENCY_FIELDS if name in columns}
 
 
 @dataclass
@@ -274,8 +276,6 @@ def build_features(frame: pd.DataFrame, object_name: str,
         cols["zip"] = _mapped(_column(frame, "zip"), lambda z: fold(z).replace(" ", ""))
         cols["state"] = _mapped(_column(frame, "state"), fold)
         cols["country"] = _mapped(_column(frame, "country"), fold)
-    from crm_migrate.dedupe.scoring import value_frequencies
-
     progress(0.8)
     feats.frequencies = value_frequencies(cols)
     return feats

@@ -17,21 +17,17 @@ two people who only share a name are never merged.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
 from crm_migrate.dedupe.memo import PairMemo
 from crm_migrate.dedupe.nicknames import nickname_keys
-
-if TYPE_CHECKING:
-    from crm_migrate.dedupe.features import Features
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
@@ -136,9 +132,7 @@ def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], si
             conflict |= _filled_nan(sims[name], 1.0) <= rule.low
     cap = np.where(conflict, CONFLICT_CONTEXT_CAP, CONTEXT_CAP)
     return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, cap)
-FREQUENCY_FIELDS = ("first", "last", "name", "city", "company")
 TEXT_FIELDS = ("city", "company", "name", "dealname")
-EXACT_FIELDS = ("domain", "country", "state", "amount", "pipeline", "dealstage")
 
 
 def _filled_nan(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -150,11 +144,6 @@ def _filled_nan(values: np.ndarray, fill: float = 0.0) -> np.ndarray:
 def rules_for(object_name: str) -> dict[str, FieldRule]:
     """The field rules of an object type."""
     return {"contacts": CONTACT_RULES, "companies": COMPANY_RULES}.get(object_name, DEAL_RULES)
-
-
-def value_frequencies(columns: dict[str, list[str]]) -> dict[str, Counter[str]]:
-    """How often each name (and city, company) occurs, for frequency-adjusted agreement."""
-    return {name: Counter(v for v in columns[name] if v) for name in FREQUENCY_FIELDS if name in columns}
 
 
 # ---- column-wise comparators over pairs: arrays of str in, similarity arrays out ----

@@ -154,7 +154,6 @@ EXTRA_KEYS = {"name", "description", "target", "notes", "created_by", "match_on"
 FIELD_KEYS = {"column", "field", "split_into", "transforms", "confidence"}
 COUNTRY_FORMATS = ("as_given", "alpha2", "alpha3", "name")
 SURVIVORSHIP_RULES = ("most_complete", "newest", "first", "keep_all")
-SPLIT_FIELDS = {"firstname", "lastname", "city", "state", "zip", "address", "country"}
 
 PROFILE_HEADER = """\
 # crm-migrate mapping profile (edit by hand freely; `crm-migrate clean/push --profile` reads it)
