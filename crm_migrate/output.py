@@ -12,12 +12,11 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from crm_migrate.errors import CrmMigrateError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _TRIGGER = re.compile(r"^[=@\t\r]")
 # what may follow a leading +/- and stay as it is: a number, or a phone number (+ext)
@@ -51,8 +50,6 @@ def neutralise_series(values: pd.Series) -> pd.Series:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame with every cell (and header) a formula-safe string."""
-    import pandas as pd
-
     columns = [neutralise(str(c)) for c in frame.columns]
     data = {name: neutralise_series(frame.iloc[:, pos]).to_numpy() for pos, name in enumerate(columns)}
     return pd.DataFrame(data, index=frame.index, columns=columns)
@@ -100,6 +97,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, private: bool = False)
 
 
 def _write_xlsx(frame: pd.DataFrame, handle: Any) -> None:
+    # deferred: openpyxl is slow to import and only .xlsx output needs it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

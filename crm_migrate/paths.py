@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 APP_NAME = "crm-migrate"
 
 
@@ -13,8 +15,6 @@ def data_dir() -> Path:
     override = os.environ.get("CRM_MIGRATE_DATA_DIR")
     if override:
         return Path(override)
-    import platformdirs
-
     return platformdirs.user_data_path(APP_NAME)
 
 
@@ -23,8 +23,6 @@ def config_dir() -> Path:
     override = os.environ.get("CRM_MIGRATE_CONFIG_DIR")
     if override:
         return Path(override)
-    import platformdirs
-
     return platformdirs.user_config_path(APP_NAME)
 
 

@@ -13,6 +13,8 @@ import os
 import re
 import threading
 
+from crm_migrate.errors import AuthError
+
 SERVICE = "crm-migrate"
 ENV_VAR = "CRM_MIGRATE_TOKEN"
 REDACTED = "***"
@@ -92,7 +94,7 @@ def _parse_json(value: str) -> dict[str, object] | None:
 
 def _keyring_get(target: str) -> str | None:
     """The keyring entry, or None when absent or when no keyring backend works here."""
-    try:
+    try:  # deferred and guarded: keyring is slow to import and may have no usable backend
         import keyring
         from keyring.errors import KeyringError
 
@@ -135,13 +137,11 @@ def split_credential(raw: str | None) -> tuple[str | None, str | None]:
 
 def set_token(target: str, token: str) -> None:
     """Store `token` for `target` in the OS keyring; AuthError when no keyring works here."""
-    from crm_migrate.errors import AuthError
-
     token = token.strip()
     if not token:
         raise AuthError(f"empty token for {target}; nothing stored")
     register_secret(token)
-    try:
+    try:  # deferred and guarded: keyring is slow to import and may have no usable backend
         import keyring
         from keyring.errors import KeyringError
 
@@ -158,7 +158,7 @@ def set_token(target: str, token: str) -> None:
 
 def delete_token(target: str) -> bool:
     """Remove the keyring entry for `target`; False when there was none (or no keyring)."""
-    try:
+    try:  # deferred and guarded: keyring is slow to import and may have no usable backend
         import keyring
         from keyring.errors import KeyringError, PasswordDeleteError
     except ImportError:

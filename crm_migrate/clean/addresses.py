@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from crm_migrate.clean.countries import country_code
 from crm_migrate.clean.result import as_text, map_distinct
 
 if TYPE_CHECKING:
@@ -61,8 +62,6 @@ def split_city_state_zip(values: pd.Series) -> dict[str, pd.Series]:
 
 def parse_address(text: str) -> tuple[str, str, str, str, str, str]:
     """A multi-line (or comma-joined) address -> (street, city, state, zip, country, problem)."""
-    from crm_migrate.clean.countries import country_code
-
     lines = [" ".join(line.split()) for line in re.split(r"[\r\n]+", text) if line.strip()]
     if not lines:
         return "", "", "", "", "", ""

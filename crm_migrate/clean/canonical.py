@@ -6,9 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crm_migrate.clean.addresses import split_addresses, split_city_state_zip
+from crm_migrate.clean.countries import regions_from_countries
+from crm_migrate.clean.names import split_full_names
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like
 from crm_migrate.clean.transforms import apply_transforms, transform_kinds
-from crm_migrate.clean.validate import field_kind, normalize_field
+from crm_migrate.clean.validate import (
+    blank_placeholders,
+    check_birthdays,
+    check_lengths,
+    field_kind,
+    normalize_field,
+    repair_zips,
+)
+from crm_migrate.clean.websites import domains_from_emails, domains_from_websites
 from crm_migrate.identity import key_field
 from crm_migrate.model import CleanIssue
 
@@ -92,8 +103,6 @@ def _apply(mapping: FieldMapping, values: pd.Series, work: TableWork, region: An
 def _split(mapping: FieldMapping, values: pd.Series, raw: pd.Series, work: TableWork) -> None:
     parts = mapping.split_into or []
     if set(parts) <= set(NAME_PARTS):
-        from crm_migrate.clean.names import split_full_names
-
         first, last, problems = split_full_names(values)
         for name, series in (("firstname", first), ("lastname", last)):
             if name in parts:
@@ -101,12 +110,8 @@ def _split(mapping: FieldMapping, values: pd.Series, raw: pd.Series, work: Table
         work.report(parts[0], problems, column=mapping.column, raw=raw)
         return
     if "address" in parts or "country" in parts:
-        from crm_migrate.clean.addresses import split_addresses
-
         pieces = split_addresses(values)
     else:
-        from crm_migrate.clean.addresses import split_city_state_zip
-
         pieces = split_city_state_zip(values)
     for name in parts:
         if name in pieces:
@@ -128,8 +133,6 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
             continue
         raw = columns[mapping.column]
         if mapping.transforms:
-            from crm_migrate.clean.validate import blank_placeholders
-
             raw = blank_placeholders(raw)
         target = mapping.field or (mapping.split_into or [""])[0]
         values = _apply(mapping, raw, work, regions, columns, target)
@@ -144,8 +147,6 @@ def _regions(profile: Profile, columns: dict[str, pd.Series], region: str | None
     """Per-row phone regions from a mapped country column, else the default region."""
     for mapping in profile.fields:
         if mapping.field == "country" and mapping.column in columns:
-            from crm_migrate.clean.countries import regions_from_countries
-
             return regions_from_countries(columns[mapping.column], region)
     return region
 
@@ -162,19 +163,10 @@ def _dayfirst(profile: Profile) -> tuple[bool | None, str | None]:
 def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, region: str | None,
                     on_field: Callable[[float], None] | None = None) -> None:
     """Run each field's type normaliser (unless a transform did), then the schema checks."""
-    from crm_migrate.clean.validate import (
-        blank_placeholders,
-        check_birthdays,
-        check_lengths,
-        repair_zips,
-    )
-
     for name in list(work.values):
         work.values[name] = blank_placeholders(work.values[name])
     regions: Any = region
     if "country" in work.values:
-        from crm_migrate.clean.countries import regions_from_countries
-
         regions = regions_from_countries(work.values["country"], region)
     dayfirst, date_fmt = _dayfirst(profile)
     done = {entry.split(":")[0]: entry.split(":")[1] for entry in work.normalised}
@@ -213,8 +205,6 @@ def _derive_domain(work: TableWork, profile: Profile) -> None:
     """Companies: an empty domain comes from the website, else from a non-free-mail email."""
     if profile.object != "companies":
         return
-    from crm_migrate.clean.websites import domains_from_emails, domains_from_websites
-
     for source_field, derive in (("website", domains_from_websites), ("email", domains_from_emails)):
         if source_field not in work.values:
             continue

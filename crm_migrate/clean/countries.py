@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 import unicodedata
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import phonenumbers
+import pycountry
 
 from crm_migrate.clean.result import NormalizeResult, map_distinct
 
@@ -45,10 +49,6 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def _index() -> dict[str, str]:
     """Folded name/code -> alpha2, built once from pycountry and its translations."""
-    import gettext
-
-    import pycountry
-
     index: dict[str, str] = {}
     translations = []
     for lang in LANGUAGES:
@@ -87,8 +87,6 @@ def country_code(text: str) -> str | None:
 
 def format_country(alpha2: str, fmt: str) -> str:
     """An alpha-2 code in the profile's format (alpha2, alpha3 or name)."""
-    import pycountry
-
     country = pycountry.countries.get(alpha_2=alpha2)
     if country is None:
         return alpha2
@@ -119,8 +117,6 @@ def normalize_countries(values: pd.Series, fmt: str = "as_given") -> NormalizeRe
 
 def regions_from_countries(values: pd.Series, default: str | None) -> pd.Series:
     """Per-row phone region: the alpha-2 code of the country cell, else `default` ("" when none)."""
-    import phonenumbers
-
     fallback = (default or "").upper()
 
     def one(value: str) -> tuple[str]:

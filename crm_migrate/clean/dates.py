@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+
+import pandas as pd
+from dateutil import parser
 
 from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 AMBIGUOUS = "ambiguous date: day-first or month-first?"
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -180,8 +179,6 @@ def _month_number(word: str) -> int | None:
 
 
 def _parse_words(text: str, dayfirst: bool | None) -> tuple[str, str]:
-    from dateutil import parser
-
     simple = _WORD_MDY.match(text) or _WORD_DMY.match(text)
     if simple:  # "Mar 5, 2021" / "5 March 2021" / "5. März 2021" without dateutil
         word_first = simple.re is _WORD_MDY
@@ -219,8 +216,6 @@ def normalize_dates(
     ambiguous is blanked and reported, never guessed. Excel serials (44927 -> 2023-01-01)
     and two-digit years (window ending 10 years from today) are understood.
     """
-    import pandas as pd
-
     text = as_text(values)
     if dayfirst is not None or fmt is not None:
         out = map_distinct(text, lambda v: parse_date(v, dayfirst, fmt))

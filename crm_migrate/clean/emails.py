@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from email_validator import EmailNotValidError, validate_email
+
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
 
 if TYPE_CHECKING:
@@ -33,8 +35,6 @@ _SPECIAL_TLDS = (".arpa", ".invalid", ".local", ".localhost", ".onion", ".test")
 @lru_cache(maxsize=65536)
 def check_address(address: str) -> str | None:
     """The normalised address when email-validator accepts its syntax (no DNS), else None."""
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError:

@@ -6,6 +6,9 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from nameparser import HumanName
+from nameparser.config import Constants
+
 from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
 
 if TYPE_CHECKING:
@@ -70,8 +73,6 @@ def normalize_person_names(values: pd.Series) -> NormalizeResult:
 @lru_cache(maxsize=1)
 def _constants() -> Any:
     """A private nameparser configuration that also knows German/French/Spanish honorifics."""
-    from nameparser.config import Constants
-
     constants = Constants()
     constants.titles.add(*EXTRA_TITLES)
     return constants
@@ -86,8 +87,6 @@ def split_full_name(value: str) -> tuple[str, str, str]:
     if simple and simple.group(1).lower().rstrip(".") not in EXTRA_TITLES_SET \
             and simple.group(2).lower() not in SUFFIXES:
         return capitalise_name(simple.group(1)), capitalise_name(simple.group(2)), ""
-    from nameparser import HumanName
-
     name = HumanName(text, constants=_constants())
     first = " ".join(p for p in (name.first, name.middle) if p)
     last = " ".join(p for p in (name.last, name.suffix) if p)

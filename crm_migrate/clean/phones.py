@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from phonenumbers import PhoneNumber
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from crm_migrate.clean.result import NormalizeResult, as_text
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SEP = "\x1f"
 # only punctuation around digits: such cells parse the same as their digits alone
@@ -30,8 +33,6 @@ def _prepare(text: str) -> str:
 
 
 def _format(number: Any) -> str:
-    import phonenumbers
-
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     extension = getattr(number, "extension", None)
     return f"{e164};ext={extension}" if extension else e164
@@ -39,15 +40,11 @@ def _format(number: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _nanp_regions() -> frozenset[str]:
-    import phonenumbers
-
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
 
 
 def _nanp_fast(text: str, region: str | None) -> Any:
     """A PhoneNumber built directly for plain NANP digits (what parse() would return), else None."""
-    from phonenumbers import PhoneNumber
-
     if len(text) == 10 and text.isdigit() and text[0] in "23456789" and region in _nanp_regions():
         return PhoneNumber(country_code=1, national_number=int(text))
     if len(text) == 12 and text.startswith("+1") and text[2:].isdigit() and text[2] in "23456789":
@@ -64,9 +61,6 @@ DESC_NAMES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost"
 def _region_rules(region: str) -> tuple[int, Any] | None:
     """(country code, check(nsn)) replicating phonenumbers.is_valid_number_for_region with
     precompiled patterns; None for an unknown region."""
-    import phonenumbers
-    from phonenumbers.phonemetadata import PhoneMetadata
-
     metadata = PhoneMetadata.metadata_for_region(region)
     if metadata is None:
         return None
@@ -92,9 +86,6 @@ def _region_rules(region: str) -> tuple[int, Any] | None:
 @lru_cache(maxsize=512)
 def _possible_lengths(country_code: int) -> frozenset[int]:
     """Every national number length any region of a country code allows (empty: unknown)."""
-    import phonenumbers
-    from phonenumbers.phonemetadata import PhoneMetadata
-
     lengths: set[int] = set()
     for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
@@ -107,8 +98,6 @@ def _possible_lengths(country_code: int) -> frozenset[int]:
 
 def valid_for_region(number: Any, region: str) -> bool:
     """phonenumbers.is_valid_number_for_region, with the region's patterns compiled once."""
-    import phonenumbers
-
     rules = _region_rules(region)
     if rules is None or number.country_code != rules[0]:
         return False
@@ -116,8 +105,6 @@ def valid_for_region(number: Any, region: str) -> bool:
 
 
 def _valid(text: str, region: str | None) -> object | None:
-    import phonenumbers
-
     number = _nanp_fast(text, region)
     if number is None:
         try:
@@ -140,8 +127,6 @@ def _valid(text: str, region: str | None) -> object | None:
 
 def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
     """One cell -> (E.164 or "", problem, other numbers found in the cell joined by ';')."""
-    import phonenumbers
-
     text = _prepare(value)
     if not text:
         return "", "", ""
@@ -169,8 +154,6 @@ def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
 
 
 def _reason(text: str, region: str | None) -> str:
-    import phonenumbers
-
     try:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException:
@@ -193,9 +176,6 @@ def normalize_phones(values: pd.Series, region: str | None | pd.Series = None) -
     value as `;ext=N` (RFC 3966 style). Impossible numbers are blanked and reported.
     Each distinct (cell, region) pair is parsed once.
     """
-    import numpy as np
-    import pandas as pd
-
     text = as_text(values)
     per_row = isinstance(region, pd.Series)
     if per_row:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from crm_migrate.clean.canonical import map_table, normalise_table
+from crm_migrate.clean.matching import match_records, near_matches_in_input
+from crm_migrate.dedupe import find_duplicate_groups, merge_groups
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
+from crm_migrate.schema import builtin_schema
+from crm_migrate.sources import load_many
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crm_migrate.clean.canonical import TableWork
     from crm_migrate.connectors.base import Connector
     from crm_migrate.mapping.profile import DedupeSettings, Profile
@@ -39,8 +46,6 @@ def _field_order(profile: Profile, schema: ObjectSchema, works: list[TableWork])
 
 def _combine(works: list[TableWork], fields: list[str]) -> tuple[pd.DataFrame, list[Any]]:
     """One frame (positional index) of every table's canonical fields plus `_source`; row refs."""
-    import pandas as pd
-
     frames = []
     refs: list[Any] = []
     for work in works:
@@ -86,14 +91,6 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
         frame = frame.copy()
         frame["_members"] = ""
         return frame, []
-    try:
-        from crm_migrate.dedupe import find_duplicate_groups, merge_groups
-    except ImportError:
-        issues.append(CleanIssue(None, None, None, None,
-                                 "duplicate detection is not available in this build: skipped"))
-        frame = frame.copy()
-        frame["_members"] = ""
-        return frame, []
     settings = _with_source_ids(settings, frame, refs)
     groups = find_duplicate_groups(
         frame, profile.object, settings,
@@ -128,8 +125,6 @@ def _with_source_ids(settings: DedupeSettings, frame: pd.DataFrame, refs: list[A
     """not_duplicates may name rows as the report does (12 or "file:row"): map them to `_source` ids."""
     if not settings.not_duplicates:
         return settings
-    from dataclasses import replace
-
     by_ref = {str(ref): source for ref, source in zip(refs, frame["_source"].tolist(), strict=True)}
     groups = [[by_ref.get(str(item), str(item)) for item in group] for group in settings.not_duplicates]
     return replace(settings, not_duplicates=groups)
@@ -159,8 +154,6 @@ def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema,
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector (these objects hold no cycles); restore it after."""
-    import gc
-
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -180,9 +173,6 @@ def clean_tables(
     on_progress: Progress | None = None,
 ) -> CleanResult:
     """Map, normalise, validate and deduplicate the tables; match against the target when given."""
-    from crm_migrate.clean.canonical import map_table, normalise_table
-    from crm_migrate.schema import builtin_schema
-
     schema = schema or builtin_schema(profile.object)
     region = (region or profile.default_region or "").upper() or None
     multi = len(tables) > 1
@@ -223,13 +213,9 @@ def clean_tables(
         del merged
     result = CleanResult(object=profile.object, frame=output, rows_in=rows_in, issues=issues,
                          invalid=invalid, duplicate_groups=groups, records=records)
-    from crm_migrate.clean.matching import near_matches_in_input
-
     result.near_matches.extend(near_matches_in_input(output, profile.object))
     _notify(on_progress, "dedupe", 1.0)
     if connector is not None:
-        from crm_migrate.clean.matching import match_records
-
         _notify(on_progress, "match", 0.0)
         match_records(result, connector, schema,
                       on_progress=lambda f: _notify(on_progress, "match", f))
@@ -247,8 +233,6 @@ def clean_files(
     on_progress: Progress | None = None,
 ) -> CleanResult:
     """Load the files (per the profile's source overrides) and clean them together."""
-    from crm_migrate.sources import load_many
-
     _notify(on_progress, "load", 0.0)
     tables = load_many(list(paths), profile.sources)
     result = clean_tables(tables, profile, region=region, schema=schema, connector=connector,

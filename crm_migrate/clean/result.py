@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 
 @dataclass
@@ -45,9 +44,6 @@ def map_distinct(
     With `keys` given, `fn` receives each distinct key (which must carry all the input
     `fn` needs, e.g. value and region joined), not the value.
     """
-    import numpy as np
-    import pandas as pd
-
     source = as_text(values) if keys is None else keys
     codes, uniques = pd.factorize(source, use_na_sentinel=False)
     results = [fn(str(u)) for u in uniques]
@@ -61,6 +57,4 @@ def map_distinct(
 
 def empty_like(values: pd.Series) -> pd.Series:
     """A series of "" aligned with `values`."""
-    import pandas as pd
-
     return pd.Series([""] * len(values), index=values.index, dtype=object)

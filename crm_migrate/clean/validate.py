@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from crm_migrate.clean.countries import normalize_countries
+from crm_migrate.clean.dates import normalize_dates
+from crm_migrate.clean.emails import normalize_emails
+from crm_migrate.clean.names import normalize_person_names
+from crm_migrate.clean.numbers import normalize_numbers
+from crm_migrate.clean.phones import normalize_phones
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
+from crm_migrate.clean.websites import normalize_domains, normalize_websites
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crm_migrate.schema import FieldSpec
 
 NAME_FIELDS = ("firstname", "lastname")
@@ -119,8 +126,6 @@ def check_lengths(values: pd.Series, spec: FieldSpec | None) -> NormalizeResult:
 
 def repair_zips(values: pd.Series, regions: Any) -> NormalizeResult:
     """US zip codes a spreadsheet stored as numbers (2134, 2134.0) get their leading zeros back."""
-    import pandas as pd
-
     problems = empty_like(values)
     text = values.str.replace(r"^(\d{3,5})\.0$", r"\1", regex=True)
     if isinstance(regions, pd.Series):
@@ -158,39 +163,23 @@ def normalize_field(
 ) -> NormalizeResult:
     """Run the normaliser for a field kind over a column (see field_kind)."""
     if kind == "phone":
-        from crm_migrate.clean.phones import normalize_phones
-
         return normalize_phones(values, region)
     if kind == "email":
-        from crm_migrate.clean.emails import normalize_emails
-
         return normalize_emails(values)
     if kind in ("date", "datetime"):
-        from crm_migrate.clean.dates import normalize_dates
-
         result = normalize_dates(values, dayfirst=dayfirst, fmt=date_fmt)
         if kind == "date":
             result.values = result.values.str.slice(0, 10).astype(object)
         return result
     if kind == "name":
-        from crm_migrate.clean.names import normalize_person_names
-
         return normalize_person_names(values)
     if kind == "country":
-        from crm_migrate.clean.countries import normalize_countries
-
         return normalize_countries(values, country_format)
     if kind == "website":
-        from crm_migrate.clean.websites import normalize_websites
-
         return normalize_websites(values)
     if kind == "domain":
-        from crm_migrate.clean.websites import normalize_domains
-
         return normalize_domains(values)
     if kind == "number":
-        from crm_migrate.clean.numbers import normalize_numbers
-
         return normalize_numbers(values, integer=spec is not None and spec.name == "numberofemployees")
     if kind == "bool":
         return normalize_bools(values)

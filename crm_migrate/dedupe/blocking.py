@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import jellyfish
 import numpy as np
+import pandas as pd
 
 from crm_migrate.dedupe.features import Features
 from crm_migrate.dedupe.keys import KeyCodes, contact_key_codes, factorize
@@ -21,8 +23,6 @@ PAIR_BUDGET = 100
 
 
 def _phonetic(word: str) -> str:
-    import jellyfish
-
     return jellyfish.metaphone(word) if word else ""
 
 
@@ -186,8 +186,6 @@ def candidate_pairs(feats: Features) -> np.ndarray:
 
 def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None = None) -> np.ndarray:
     """Unique pairs worth scoring as sorted keys i * size + j (i < j; 8 bytes a pair, not 16)."""
-    import pandas as pd
-
     progress = on_progress or (lambda fraction: None)
     key_sets = key_codes(feats, lambda f: progress(0.5 * f))
     progress(0.5)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+
 from crm_migrate.dedupe import scoring
+from crm_migrate.dedupe.blocking import candidate_keys
 from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.guard import ChainGuard
 from crm_migrate.dedupe.unionfind import UnionFind
 from crm_migrate.identity import key_field
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from crm_migrate.mapping.profile import DedupeSettings
 
 # scored pairs at least this probable are remembered for the guard (about 1 in 6 candidate pairs)
@@ -89,10 +90,6 @@ PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_SCORING = 0.05, 0.2, 0.85
 
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
                 uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None]) -> None:
-    import numpy as np
-
-    from crm_migrate.dedupe.blocking import candidate_keys
-
     progress(0.0)
     feats = build_features(frame, object_name, on_progress=lambda f: progress(PROGRESS_FEATURES * f))
     progress(PROGRESS_FEATURES)
@@ -155,8 +152,6 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
 
 def _involved(uf: UnionFind, matched: np.ndarray, size: int) -> np.ndarray:
     """Per record, whether it may end up in a group: in a matched pair or sharing a key."""
-    import numpy as np
-
     involved = np.zeros(size, dtype=bool)
     involved[matched // size] = True
     involved[matched % size] = True
@@ -175,8 +170,6 @@ def _below_floor_keys(keys: np.ndarray, size: int, involved: np.ndarray, known_k
     They scored below GUARD_KEEP, so a chaining check that meets one fails whatever its
     exact value: the guard need not score them again.
     """
-    import numpy as np
-
     parts = []
     for start in range(0, len(keys), BELOW_CHUNK):
         chunk = keys[start:start + BELOW_CHUNK]
@@ -194,8 +187,6 @@ _explain_cache: list[tuple[tuple[object, ...], Features]] = []
 
 def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
     """Features of a frame, reused while the same frame is reviewed pair after pair."""
-    import pandas as pd
-
     key = (object_name, frame.shape, tuple(frame.columns),
            int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum()))
     if _explain_cache and _explain_cache[0][0] == key:
@@ -208,8 +199,6 @@ def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     feats = _features_for_review(frame, object_name)
-    import numpy as np
-
     result = scoring.score_pairs(feats, np.asarray([i]), np.asarray([j]))
     fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[0]), 3),
                                                 "weight_bits": round(float(result.weights[name][0]), 2)}

@@ -8,12 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\D+")
@@ -157,8 +154,6 @@ class Features:
         """Int codes of several columns in one numbering: equal strings, equal codes, across columns."""
         key = ("\x00shared", *names)
         if key not in self._codes:
-            import pandas as pd
-
             codes, _ = pd.factorize(np.concatenate([self.array(n) for n in names]), use_na_sentinel=False)
             self._codes[key] = (np.asarray(codes, dtype=np.int64), len(names))
         codes = self._codes[key][0]
@@ -175,8 +170,6 @@ class Features:
     def value_codes(self, names: tuple[str, ...]) -> tuple[np.ndarray, int]:
         """Per record, an int code of its values of these columns (equal values, equal code); how many codes."""
         if names not in self._codes:
-            import pandas as pd
-
             codes = np.zeros(self.size, dtype=np.int64)
             count = 1
             for name in names:

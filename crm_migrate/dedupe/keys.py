@@ -12,6 +12,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
+
+from crm_migrate.dedupe.features import house_number
 
 if TYPE_CHECKING:
     from crm_migrate.dedupe.features import Features
@@ -21,16 +24,12 @@ KeyCodes = dict[str, tuple[np.ndarray, np.ndarray]]  # kind -> (record positions
 
 def factorize(values: np.ndarray, sort: bool = False) -> np.ndarray:
     """Int codes of values: equal values, equal codes (sorted: codes follow the values' order)."""
-    import pandas as pd
-
     codes, _ = pd.factorize(values, sort=sort, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64)
 
 
 def per_distinct(values: np.ndarray, func: Callable[[str], object]) -> np.ndarray:
     """func applied once per distinct value, spread back to every record (object array)."""
-    import pandas as pd
-
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     mapped = np.empty(len(uniques), dtype=object)
     mapped[:] = [func(str(u)) for u in uniques]
@@ -117,15 +116,11 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
 
 
 def _factorize_with_uniques(values: np.ndarray) -> tuple[np.ndarray, list[object]]:
-    import pandas as pd
-
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return np.asarray(codes, dtype=np.int64), list(uniques)
 
 
 def _house(address: str) -> str:
-    from crm_migrate.dedupe.features import house_number
-
     return house_number(address) if address else ""
 
 

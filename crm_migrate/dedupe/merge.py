@@ -17,14 +17,15 @@ chooses like most_complete) and keeps the survivor's `_source`; `_members` lists
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from crm_migrate.errors import CleanError
 
 if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-
     from crm_migrate.mapping.profile import DedupeSettings
 
 INTERNAL = ("_source", "_members")
@@ -67,9 +68,6 @@ def _check(settings: DedupeSettings, columns: list[str]) -> list[str] | None:
 
 def _text_columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str]]:
     """Each column as a list of str ("" for missing), without a Python loop when it is all text."""
-    import numpy as np
-    import pandas as pd
-
     data: dict[str, list[str]] = {}
     for c in columns:
         values = frame[c].to_numpy(dtype=object, copy=True)
@@ -84,8 +82,6 @@ def _text_columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[str
 
 def _filled_counts(data: dict[str, list[str]], fields: list[str], size: int) -> list[int]:
     """Per row, how many of the fields are filled in."""
-    import numpy as np
-
     filled = np.zeros(size, dtype=np.int64)
     for c in fields:
         filled += np.asarray(data[c], dtype=object) != ""
@@ -96,9 +92,6 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
                  on_progress: Callable[[float], None] | None = None,
                  ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Merge each group into one row at its survivor's position; return the frame and conflicts."""
-    import numpy as np
-    import pandas as pd
-
     frame = frame.reset_index(drop=True)
     columns = [c for c in frame.columns if c != "_members"]
     _check(settings, columns)
@@ -170,9 +163,6 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
 
 def _varying_fields(data: dict[str, list[str]], fields: list[str], groups: list[list[int]]) -> list[set[str]]:
     """Per group, the fields its members do not all agree on (column-wise over all groups)."""
-    import numpy as np
-    import pandas as pd
-
     sized = [g for g in groups if len(g) >= 2]
     if not sized:
         return [set() for _ in groups]
@@ -190,8 +180,6 @@ def _kept(values: list[str], rows: np.ndarray) -> list[str]:
     """The values at these row positions."""
     if len(rows) == len(values):
         return values
-    from operator import itemgetter
-
     if len(rows) == 1:
         return [values[int(rows[0])]]
     return list(itemgetter(*rows.tolist())(values))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 
 # canonical name: its diminutives and spelling variants (lower-case, accents folded).
@@ -319,8 +320,6 @@ NICKNAME_GROUPS: dict[str, tuple[str, ...]] = {
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("ß", "ss")
 

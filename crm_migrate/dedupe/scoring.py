@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -347,8 +348,6 @@ def by_distinct_values(feats: Features, names: tuple[str, ...], i: np.ndarray, j
     """
     if len(i) < DISTINCT_MIN:
         return compare(i, j)
-    import pandas as pd
-
     codes, count = feats.value_codes(names)
     inverse, distinct = pd.factorize(codes[i] * count + codes[j])
     if len(distinct) > DISTINCT_SHARE * len(i):
@@ -413,8 +412,6 @@ def _on_distinct(compare: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.
     keeps results for later batches (codes must be numbered the same way in every batch)."""
     if len(a) < DISTINCT_MIN:
         return compare(a, b)
-    import pandas as pd
-
     inverse, distinct = pd.factorize(code_a * count + code_b)
     if len(distinct) > DISTINCT_SHARE * len(a):
         return compare(a, b)

@@ -6,9 +6,13 @@ import re
 from collections import Counter
 from typing import Any
 
+import phonenumbers
+
 from crm_migrate.mapping.evidence import country_code
+from crm_migrate.mapping.headers import parse_header, tokens_of
 from crm_migrate.mapping.profile import FieldMapping, Profile
 from crm_migrate.mapping.suggest import EMPTY_REASON, Suggestion, suggest_mappings
+from crm_migrate.mapping.transforms import suggest_value_map
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
@@ -62,8 +66,6 @@ def default_transforms(field_name: str, values: list[str], schema: ObjectSchema,
         distinct = list(dict.fromkeys(values))[:200]
         if distinct and all(v in spec.option_values for v in distinct):
             return []
-        from crm_migrate.mapping.transforms import suggest_value_map
-
         mapping = suggest_value_map(distinct, list(spec.options))
         if spec.required and len(spec.options) == 1:
             only = spec.options[0][0]  # a required one-option picklist (one pipeline): nothing else fits
@@ -175,8 +177,6 @@ def _national_in(value: str, region: str) -> tuple[bool, bool]:
     Validity alone is not enough: German numbering is so open that "(415) 555-0123" parses
     as a valid German number, but a German would write it with the trunk prefix "0".
     """
-    import phonenumbers
-
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
@@ -203,8 +203,6 @@ def phone_region(tables: list[SourceTable], suggestions: dict[str, Suggestion]) 
     Only numbers without a +country code vote (a +49 number carries its own country);
     header language breaks ties. None when no region fits at least 60% of them.
     """
-    from crm_migrate.mapping.headers import tokens_of
-
     words = {t for table in tables for c in table.columns for t in tokens_of(c)}
     preferred = [r for r, ws in LANGUAGE_REGIONS.items() if words & set(ws)]
     phones = [v for c, s in suggestions.items() if s.field in ("phone", "mobilephone")
@@ -234,8 +232,6 @@ HOUSE_NUMBER_HEADERS: dict[str, bool] = {
 
 def _house_numbers(tables: list[SourceTable], best: dict[str, Suggestion]) -> dict[str, tuple[str, bool]]:
     """Address column -> (unmapped house-number column of the same file, number goes first)."""
-    from crm_migrate.mapping.headers import parse_header, tokens_of
-
     headers = {" ".join(tokens_of(k)): v for k, v in HOUSE_NUMBER_HEADERS.items()}
     out: dict[str, tuple[str, bool]] = {}
     for table in tables:

@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import phonenumbers
+import pycountry
+
 from crm_migrate.mapping.headers import fold
 
 EMAIL = re.compile(r"^[^@\s<>(),;]+@[^@\s<>(),;]+\.[A-Za-z]{2,}$")
@@ -118,8 +121,6 @@ def country_code(value: str) -> str | None:
         return None
     if key in NATIVE_COUNTRIES:
         return NATIVE_COUNTRIES[key]
-    import pycountry
-
     try:
         found = pycountry.countries.lookup(value.strip())
     except LookupError:
@@ -228,8 +229,6 @@ def _classify(value: str) -> set[str]:
 
 
 def _mobile_share(values: Sequence[str], region: str | None) -> float:
-    import phonenumbers
-
     mobile = 0
     counted = 0
     for value in values:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import combinations
 
+from rapidfuzz import fuzz, process
+
 from crm_migrate.mapping.headers import QUALIFIERS, HeaderKey, tokens_of
 from crm_migrate.mapping.synonyms import phrase_table
-from crm_migrate.schema import ObjectSchema
+from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
 
 Candidates = dict[str, tuple[float, str]]  # field -> (score, reason)
 
@@ -76,15 +78,11 @@ def _schema_phrases(object_name: str, names: tuple[tuple[str, str], ...]) -> dic
 
 @lru_cache(maxsize=8)
 def _canonical(object_name: str) -> frozenset[str]:
-    from crm_migrate.schema import OBJECTS, builtin_schema
-
     return frozenset(builtin_schema(object_name).fields) if object_name in OBJECTS else frozenset()
 
 
 def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | None) -> Candidates:
     """Field -> (score, reason) from the header alone; pseudo-fields start with '_'."""
-    from rapidfuzz import fuzz, process
-
     cands: Candidates = {}
     if key.meaningless:
         return cands

@@ -6,10 +6,18 @@ schema and the source columns lives in `validate_profile` (mapping engine).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
+
+import phonenumbers
+import yaml
+
+from crm_migrate.errors import ProfileError
+from crm_migrate.mapping.transforms import parse_transforms
+from crm_migrate.schema import OBJECTS
 
 PROFILE_VERSION = 1
 
@@ -133,12 +141,8 @@ def save_profile(profile: Profile, path: str | Path) -> None:
     target = Path(path)
     data = profile.to_dict()
     if target.suffix.lower() == ".json":
-        import json
-
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        import yaml
-
         text = PROFILE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,8 +184,6 @@ def _type_name(value: Any) -> str:
 
 
 def _fail(message: str, file: str | None) -> Any:
-    from crm_migrate.errors import ProfileError
-
     raise ProfileError(message, file=file)
 
 
@@ -221,9 +223,6 @@ def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
             _fail(f"{where}: give either 'field' or 'split_into', not both", file)
     transforms = raw.get("transforms") or []
     _expect(transforms, (list,), f"{where}.transforms", "a list", file)
-    from crm_migrate.errors import ProfileError
-    from crm_migrate.mapping.transforms import parse_transforms
-
     try:
         parse_transforms(transforms)
     except ProfileError as exc:
@@ -295,8 +294,6 @@ def _load_sources(raw: Any, file: str | None) -> dict[str, SourceOverride]:
 
 def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     """Build a Profile from parsed YAML/JSON, rejecting anything unknown or mistyped."""
-    from crm_migrate.schema import OBJECTS
-
     if not isinstance(data, dict):
         _fail(f"a profile must be a mapping of keys (version, object, fields...), not {_type_name(data)}", file)
     unknown = sorted(str(k) for k in data if k not in TOP_KEYS and k not in EXTRA_KEYS
@@ -316,8 +313,6 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     region = data.get("default_region")
     if region is not None:
         _expect(region, (str,), "default_region", "a two-letter country code", file)
-        import phonenumbers
-
         if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
             _fail(f"default_region: {region!r} is not a known region code (e.g. US, DE, GB)", file)
         region = region.upper()
@@ -359,15 +354,11 @@ def load_profile(path: str | Path) -> Profile:
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(f"cannot read the profile: {exc}", file)
     if source.suffix.lower() == ".json":
-        import json
-
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             return _fail(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file)
     else:
-        import yaml
-
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:

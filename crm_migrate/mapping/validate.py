@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from rapidfuzz import fuzz, process
+
 from crm_migrate.errors import ProfileError
 from crm_migrate.mapping.profile import FieldMapping, Profile
+from crm_migrate.mapping.transforms import parse_transforms
 from crm_migrate.schema import ObjectSchema
 
 NAME_SPLIT = ("firstname", "lastname")
@@ -12,8 +15,6 @@ ENUM_TYPES = ("enumeration", "bool")
 
 
 def _closest(name: str, choices: list[str], cutoff: float = 60) -> str:
-    from rapidfuzz import fuzz, process
-
     match = process.extractOne(name, choices, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return f"; did you mean {match[0]!r}?" if match else ""
 
@@ -65,8 +66,6 @@ def validate_profile(
 
     `column_sets` (one list per file) lets two columns of different files fill one field.
     """
-    from crm_migrate.mapping.transforms import parse_transforms
-
     if profile.object != schema.object:
         raise ProfileError(f"object: the profile is for {profile.object}, the target schema for "
                            f"{schema.object}", file=file)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_migrate.sandbox.associations import edges_for, missing_targets, parse_create_specs
+from crm_migrate.sandbox.properties import normalise_value
 from crm_migrate.sandbox.records import (
     clean_properties,
     id_property_of,
     lookup_key,
     missing_required,
+    parse_id,
     render,
     requested_properties,
     resolve,
@@ -213,8 +215,6 @@ def _keyed_items(
 def _id_problem(
     known: dict[str, dict[str, Any]], id_property: str, raw_id: Any
 ) -> tuple[str, PropertyProblem]:
-    from crm_migrate.sandbox.properties import normalise_value
-
     value, problem = normalise_value(known[id_property], raw_id)
     return value, problem or PropertyProblem(
         id_property, "INVALID_ID", f"{raw_id} is not a valid id"
@@ -366,8 +366,6 @@ def read(
 
 def archive(store: Store, obj: str, inputs: list[dict[str, Any]]) -> None:
     """Batch archive; unknown ids are ignored, as HubSpot does (204 either way)."""
-    from crm_migrate.sandbox.records import parse_id
-
     ids = [i for i in (parse_id(x.get("id", "")) for x in inputs) if i is not None]
     if ids:
         store.write(lambda w: w.archive_many(obj, ids))

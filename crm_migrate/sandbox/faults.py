@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from dataclasses import dataclass
@@ -49,8 +50,6 @@ def fault_body(status: int, correlation: str) -> tuple[bytes, bytes]:
     if status == 502:
         html = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
         return b"text/html; charset=utf-8", html.encode()
-    import json
-
     message = "internal error" if status == 500 else "Service Unavailable"
     body = {
         "status": "error",

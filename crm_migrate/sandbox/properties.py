@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from crm_migrate.sandbox.shapes import ApiError, PropertyProblem, iso_ms, validation_error
 from crm_migrate.schema import FieldSpec, builtin_schema
 
@@ -239,8 +241,6 @@ def _email_problem(value: str) -> str | None:
         and value.rsplit(".", 1)[1] not in _SPECIAL_USE
     ):
         return None
-    from email_validator import EmailNotValidError, validate_email
-
     try:
         validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError:

@@ -50,6 +50,8 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Bind, start serving in a daemon thread, return once connections are accepted."""
+        # deferred: uvicorn and starlette (sandbox.app) load only when a server starts, which keeps
+        # `--help` and the wizard's first paint fast
         import uvicorn
 
         from crm_migrate.sandbox.app import create_app
@@ -101,7 +103,7 @@ class SandboxServer:
         rate_limit: int | None = None,
     ) -> None:
         """Change faults on the running server; None keeps a setting, rate_limit=0 lifts it."""
-        from crm_migrate.sandbox.app import set_faults
+        from crm_migrate.sandbox.app import set_faults  # deferred: starlette, as in start()
 
         if self.app is None:
             if fail_rate is not None:

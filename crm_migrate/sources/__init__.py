@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING
 
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.columns import ColumnProfile, profile_columns
+from crm_migrate.sources.delimited import read_delimited
+from crm_migrate.sources.detect import format_from_bytes, format_from_extension, format_from_text
+from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding
+from crm_migrate.sources.records import read_records
+from crm_migrate.sources.spreadsheet import read_spreadsheet, sheet_names
+from crm_migrate.sources.vcard import read_vcard
 from crm_migrate.table import SourceIssue, SourceTable
 
 if TYPE_CHECKING:
@@ -42,13 +48,6 @@ def _check_file(path: Path, file: str) -> None:
 
 def sniff_format(path: str | Path) -> str:
     """The sniffed format: xlsx|xls|ods|vcf|json|ndjson|html|xml, or 'csv' for other text."""
-    from crm_migrate.sources.detect import (
-        format_from_bytes,
-        format_from_extension,
-        format_from_text,
-    )
-    from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding
-
     p = Path(path)
     file = str(path)
     _check_file(p, file)
@@ -87,20 +86,12 @@ def load(
         )
     try:
         if fmt in SPREADSHEETS:
-            from crm_migrate.sources.spreadsheet import read_spreadsheet
-
             return read_spreadsheet(p, fmt=fmt, file=file, label=label, sheet=sheet,
                                     header_row=header_row)
         if fmt == "vcf":
-            from crm_migrate.sources.vcard import read_vcard
-
             return read_vcard(p, file=file, label=label, encoding=encoding)
         if fmt in ("json", "ndjson"):
-            from crm_migrate.sources.records import read_records
-
             return read_records(p, fmt=fmt, file=file, label=label, encoding=encoding)
-        from crm_migrate.sources.delimited import read_delimited
-
         return read_delimited(p, file=file, label=label, encoding=encoding, delimiter=delimiter,
                               header_row=header_row)
     except MemoryError:
@@ -114,8 +105,6 @@ def list_sheets(path: str | Path) -> list[str]:
     p = Path(path)
     if sniff_format(p) not in SPREADSHEETS:
         return []
-    from crm_migrate.sources.spreadsheet import sheet_names
-
     return sheet_names(p, str(path))
 
 

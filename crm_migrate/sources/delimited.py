@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.detect import parse_records, sniff_delimiter
@@ -13,9 +16,6 @@ from crm_migrate.sources.encoding import SAMPLE_BYTES, DetectedEncoding, detect_
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
 from crm_migrate.table import Detection, SourceIssue, SourceTable
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 _SAW = re.compile(r"saw (\d+)")
@@ -106,8 +106,6 @@ def _encode(text: str, detected: DetectedEncoding) -> bytes:
 
 def _extra_lines(lines: list[str], start: int, delimiter: str) -> int:
     """Physical lines a header record spans beyond its first (quoted newlines)."""
-    import csv
-
     reader = csv.reader(lines[start:], delimiter=delimiter)
     next(reader, None)
     return max(reader.line_num - 1, 0)
@@ -135,8 +133,6 @@ def _read_frame(
     file: str,
 ) -> tuple[pd.DataFrame, list[SourceIssue]]:
     """Read the data part with pandas (all cells str); widen once if a row is longer."""
-    import pandas as pd
-
     issues: list[SourceIssue] = []
     encoding_errors = "strict"
     codec = detected.codec
@@ -202,8 +198,6 @@ def _may_hold_big_cell(path: Path, offset: int, records: int, detected: Detected
         return False
     if not _is_8bit(detected):
         return True
-    import numpy as np
-
     longest = 0
     lines = 0
     line_start = 0  # absolute position (from offset) where the current line starts

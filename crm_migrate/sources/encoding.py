@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
+
+from charset_normalizer import from_bytes
 
 from crm_migrate.errors import SourceError
 
@@ -111,8 +114,6 @@ _NON_LATIN = (
 
 def _guess_8bit(sample: bytes) -> str:
     """An 8-bit codec for a non-UTF-8 sample: cp1252 unless a non-Latin script is clear."""
-    from charset_normalizer import from_bytes
-
     try:
         sample.decode("cp1252")
         cp1252_ok = True
@@ -129,8 +130,6 @@ def _guess_8bit(sample: bytes) -> str:
 
 def _odd_symbols(text: str) -> int:
     """Non-ASCII non-letters glued to a letter ('£ukasz', 'Wi³niewska'): signs of a wrong codec."""
-    import unicodedata
-
     count = 0
     for i, ch in enumerate(text):
         if ord(ch) < 128 or unicodedata.category(ch).startswith("L"):

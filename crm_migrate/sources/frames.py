@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import pandas as pd
 
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.columns import unique_names
 from crm_migrate.sources.header import count_footer_rows
 from crm_migrate.table import Detection, SourceIssue, SourceTable
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 MAX_ROW_ISSUES = 20
 
@@ -38,8 +35,6 @@ def finish_frame(
     file: str,
 ) -> SourceTable:
     """Name columns after the header, drop blank rows and footers, number rows from 1."""
-    import pandas as pd
-
     issues: list[SourceIssue] = []
     frame = frame.copy() if frame.columns.has_duplicates else frame
     frame.columns = pd.RangeIndex(frame.shape[1])
@@ -108,8 +103,6 @@ def records_table(
     first: list[str] | None = None,
 ) -> SourceTable:
     """A table from record dicts: columns in `first` order, then by first appearance."""
-    import pandas as pd
-
     order: dict[str, None] = {}
     for record in records:
         for key in record:

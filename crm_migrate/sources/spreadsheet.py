@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
 
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
 from crm_migrate.table import Detection, SourceTable
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 HEADER_SAMPLE_ROWS = 60
 
@@ -55,8 +55,6 @@ def _number_text(value: float | int) -> str:
 
 def _open(path: Path, file: str) -> Any:
     """Open a workbook; SourceError when it is corrupt, truncated or encrypted."""
-    import python_calamine as pc
-
     try:
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -106,8 +104,6 @@ def _grid(sheet: Any, file: str, nrows: int | None = None) -> list[list[Any]]:
 
 def _frame(rows: list[list[Any]], width: int) -> pd.DataFrame:
     """A frame of strings from raw rows, converting column by column."""
-    import pandas as pd
-
     if not rows:
         return pd.DataFrame({i: pd.Series([], dtype=str) for i in range(width)})
     padded = rows if all(len(r) == width for r in rows) else [
