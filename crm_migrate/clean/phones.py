@@ -43,7 +43,7 @@ def _nanp_regions() -> frozenset[str]:
     return frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()))
 
 
-def _nanp_fast(text: str, region: str | None) -> Any:
+def _nanp_fast(text: str, region: str | None) -> PhoneNumber | None:
     """A PhoneNumber built directly for plain NANP digits (what parse() would return), else None."""
     if len(text) == 10 and text.isdigit() and text[0] in "23456789" and region in _nanp_regions():
         return PhoneNumber(country_code=1, national_number=int(text))
@@ -104,7 +104,7 @@ def valid_for_region(number: Any, region: str) -> bool:
     return bool(rules[1](phonenumbers.national_significant_number(number)))
 
 
-def _valid(text: str, region: str | None) -> object | None:
+def _valid(text: str, region: str | None) -> PhoneNumber | None:
     number = _nanp_fast(text, region)
     if number is None:
         try:
@@ -114,8 +114,9 @@ def _valid(text: str, region: str | None) -> object | None:
     # the default region's rules first (cheap); then every region sharing the country code
     if region and valid_for_region(number, region):
         return number
-    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
-    lengths = _possible_lengths(number.country_code)
+    country_code = number.country_code or 0  # a parsed number always has one
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    lengths = _possible_lengths(country_code)
     if lengths and len(phonenumbers.national_significant_number(number)) not in lengths:
         return None
     if len(regions) == 1 and regions[0] != "001":  # one region: the same test, precompiled

@@ -90,7 +90,8 @@ def _join(values: pd.Series, args: dict[str, Any], columns: dict[str, pd.Series]
             raise ProfileError(f"transform 'join': column {name!r} is not in the file")
         parts.append(columns[name].reindex(values.index).fillna("").astype(str))
     frame = pd.concat(parts, axis=1)
-    return frame.apply(lambda row: separator.join(v.strip() for v in row if v.strip()), axis=1).astype(object)
+    joined: pd.Series = frame.apply(lambda row: separator.join(v.strip() for v in row if v.strip()), axis=1)
+    return joined.astype(object)
 
 
 def _simple(fn: Callable[[str], str]) -> Callable[[pd.Series], pd.Series]:

@@ -270,7 +270,7 @@ class ChainGuard:
             self._score(np.unique(keys[missing]))
             values[missing] = self.scored.values(keys[missing])
         scores = values.tolist()
-        return min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
+        return bool(min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor)
 
     def _known(self, group_a: list[int], group_b: list[int]
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

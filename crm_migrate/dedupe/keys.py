@@ -41,11 +41,13 @@ def joint(*codes: np.ndarray) -> np.ndarray:
     out = codes[0]
     for more in codes[1:]:
         out = factorize(out * (int(more.max()) + 1 if len(more) else 1) + more)
-    return factorize(out) if len(codes) == 1 else out
+    combined: np.ndarray = factorize(out) if len(codes) == 1 else out
+    return combined
 
 
 def _filled(values: np.ndarray) -> np.ndarray:
-    return values != ""
+    filled: np.ndarray = values != ""
+    return filled
 
 
 def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]],

@@ -55,7 +55,8 @@ class FieldRule:
         else:
             disagree = math.log2(1 - self.m) - np.log2(1 - u_arr)
         ramp = np.clip((sim - self.low) / (1 - self.low), 0.0, 1.0)
-        return disagree + (agree - disagree) * ramp
+        weights: np.ndarray = disagree + (agree - disagree) * ramp
+        return weights
 
 
 CONTACT_RULES = {
@@ -163,7 +164,8 @@ def _one_edit(a: np.ndarray, b: np.ndarray, weights: tuple[int, int, int] | None
     kwargs: dict[str, object] = {"weights": weights} if weights else {}
     distance = process.cpdist(list(a), list(b), scorer=Levenshtein.distance, workers=1, score_cutoff=1,
                               scorer_kwargs=kwargs or None)
-    return np.asarray(distance) == 1
+    one_edit: np.ndarray = np.asarray(distance) == 1
+    return one_edit
 
 
 def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -237,7 +239,7 @@ def dob_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Street addresses (already abbreviated): token similarity, halved when house numbers differ."""
     a, b = feats.array("address")[i], feats.array("address")[j]
-    sim = np.maximum(_sim(fuzz.token_sort_ratio, a, b), _sim(fuzz.ratio, a, b))
+    sim: np.ndarray = np.maximum(_sim(fuzz.token_sort_ratio, a, b), _sim(fuzz.ratio, a, b))
     sim = np.maximum(sim, 0.95 * _sim(fuzz.token_set_ratio, a, b)) / 100.0
     na, nb = feats.array("house")[i], feats.array("house")[j]
     differ = np.flatnonzero((na != "") & (nb != "") & (na != nb))
@@ -253,14 +255,14 @@ def address_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def zip_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Postcodes: equal 1, one character off 0.5."""
-    sim = np.where(_one_edit(a, b), 0.5, 0.0)
+    sim: np.ndarray = np.where(_one_edit(a, b), 0.5, 0.0)
     sim[a == b] = 1.0
     return sim
 
 
 def text_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Short text (company, city): the better of Jaro-Winkler and 0.95 x token-set ratio."""
-    sim = np.maximum(_jw(a, b), 0.95 * _sim(fuzz.token_set_ratio, a, b) / 100.0)
+    sim: np.ndarray = np.maximum(_jw(a, b), 0.95 * _sim(fuzz.token_set_ratio, a, b) / 100.0)
     sim[a == b] = 1.0
     return sim
 
@@ -450,7 +452,8 @@ def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarra
 
 def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, rule: FieldRule) -> np.ndarray:
     counts = np.maximum(feats.counts(name)[i], feats.counts(name)[j])
-    return (counts + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+    u: np.ndarray = (counts + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+    return u
 
 
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import phonenumbers
 import yaml
@@ -183,7 +183,7 @@ def _type_name(value: Any) -> str:
             str: "text", list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
 
 
-def _fail(message: str, file: str | None) -> Any:
+def _fail(message: str, file: str | None) -> NoReturn:
     raise ProfileError(message, file=file)
 
 

@@ -47,7 +47,7 @@ def is_write(method: str, path: str) -> bool:
 def _bearer(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
-            text = value.decode("latin-1").strip()
+            text = bytes(value).decode("latin-1").strip()
             if text[:7].lower() == "bearer ":
                 return text[7:].strip()
             return None

@@ -128,7 +128,8 @@ def inputs_of(body: Any, *, limit: int = MAX_BATCH) -> list[dict[str, Any]]:
     for item in inputs:
         if not isinstance(item, dict):
             raise validation_error("Invalid input JSON: each input must be an object")
-    return inputs
+    checked: list[dict[str, Any]] = inputs
+    return checked
 
 
 def parse_id(text: Any) -> int | None:

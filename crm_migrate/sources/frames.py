@@ -23,7 +23,8 @@ def drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     blank = sub.apply(lambda col: col.str.strip() == "").all(axis=1)
     if not blank.any():
         return frame
-    return frame.drop(index=sub.index[blank])
+    kept: pd.DataFrame = frame.drop(index=sub.index[blank])
+    return kept
 
 
 def finish_frame(
