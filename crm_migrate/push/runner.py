@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.errors import AuthError, JournalError, TargetError
+from crm_migrate.identity import KEY_FIELDS
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property
 from crm_migrate.push.embedded import target_url
 from crm_migrate.push.journal import Journal
-from crm_migrate.push.plan import KEY_FIELDS, build_rows
+from crm_migrate.push.plan import build_rows
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
 
