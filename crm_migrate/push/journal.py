@@ -215,6 +215,13 @@ class JournalRow:
     assoc_undo: AssocUndo | None = None
 
     @property
+    def remote_id(self) -> str:
+        """The record's id on the target (a row classified as existing, or written, has one)."""
+        if self.target_id is None:
+            raise JournalError(f"row {self.seq} ({self.source}) has no id on the target")
+        return self.target_id
+
+    @property
     def members(self) -> list[str]:
         """Every `file:row` merged into this record."""
         members: list[str] = json.loads(self.members_json)
@@ -545,7 +552,8 @@ class Journal:
     def count(self, kind: RowKind, state: RowState | None = None, *,
               existed: bool | None = None) -> int:
         """Rows of `kind`, in `state` when given, classified as existing (or not) when given."""
-        where, params = "kind = ?", tuple[Any, ...]((kind.value,))
+        where = "kind = ?"
+        params: tuple[Any, ...] = (kind.value,)
         if state is not None:
             where, params = f"{where} AND state = ?", (*params, state.value)
         if existed is not None:
