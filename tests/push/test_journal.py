@@ -19,6 +19,7 @@ from crm_migrate.push.journal import (
     UPSERT_EMAIL,
     AssocState,
     Classification,
+    InputFile,
     Journal,
     JournalRow,
     Op,
@@ -165,6 +166,33 @@ def write_old_journal(path: Path, url: str) -> None:
             "batch, error, company_seq, attempts, assoc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows)
         conn.commit()
+
+
+def test_a_new_journal_stores_what_earlier_versions_stored(tmp_path: Path) -> None:
+    meta = RunMeta(run_id="r1", target="sandbox", object_name="contacts", state=RunState.RUNNING,
+                   inputs=[InputFile("/in/people.csv", "ab" * 32)])
+    company = JournalRow(seq=1, kind=RowKind.COMPANY, source="a.csv:1", payload={"name": "Acme"},
+                         members_json='["a.csv:1"]', write_key="cm-1")
+    contact = JournalRow(seq=2, source="a.csv:1", payload={"email": "a@x.com"}, key="a@x.com",
+                         write_key="a@x.com", op=UPSERT_EMAIL, company_seq=1,
+                         assoc=AssocState.PENDING)
+    keyless = JournalRow(seq=3, source="a.csv:2", payload={}, write_key="cm-2",
+                         op=Op.upsert("crm_migrate_id"), state=RowState.FAILED, error="empty")
+    Journal.create(tmp_path / "run.journal", meta, [company, contact, keyless]).close()
+    with closing(sqlite3.connect(tmp_path / "run.journal")) as conn:
+        stored = dict(conn.execute("SELECT key, value FROM meta"))
+        rows = conn.execute("SELECT kind, op, state, assoc, members, payload FROM rows "
+                            "ORDER BY seq").fetchall()
+    assert set(stored) == {"run_id", "target", "url", "embedded", "object", "profile",
+                           "profile_path", "profile_hash", "inputs", "inputs_paths", "region",
+                           "batch_size", "concurrency", "max_failure_rate", "created_at", "state",
+                           "dry_run", "message"}
+    assert stored["object"] == '"contacts"' and stored["state"] == '"running"'
+    assert json.loads(stored["inputs"]) == [{"path": "/in/people.csv", "sha256": "ab" * 32}]
+    assert rows == [("company", None, "pending", None, '["a.csv:1"]', '{"name": "Acme"}'),
+                    ("record", "upsert:email", "pending", "pending", "[]",
+                     '{"email": "a@x.com"}'),
+                    ("record", "upsert:crm_migrate_id", "failed", None, "[]", "{}")]
 
 
 def test_a_journal_written_before_the_typed_journal_reads_resumes_and_rolls_back(
