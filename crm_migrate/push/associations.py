@@ -16,12 +16,12 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crm_migrate.connectors.base import BatchRejected, TransientError
+from crm_migrate.push.journal import AssocState, AssocUndo, Journal, RowState
 from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.push.sender import StopRun, error_text, pause_point, unavailable
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
-    from crm_migrate.push.journal import Journal
 
 CHUNK = 100
 READ_CHUNK = 1000
@@ -35,7 +35,7 @@ class Pair(NamedTuple):
     contact: str
     company: str
     both_existed: bool
-    undo: int | None
+    undo: AssocUndo | None
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
@@ -54,18 +54,14 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) ->
 async def associate_contacts(journal: Journal, connector: Connector) -> None:
     """Associate written (or already up-to-date) contacts with their companies, written or
     already up to date; mark each pair done, failed or existed (already associated)."""
-    rows = journal.conn.execute(
-        "SELECT r.seq, r.target_id, c.target_id, c.state, "
-        "COALESCE(r.existed, 0) = 1 AND COALESCE(c.existed, 0) = 1, r.assoc_undo "
-        "FROM rows r JOIN rows c ON c.seq = r.company_seq WHERE r.kind = 'record' "
-        "AND r.state IN ('done', 'skipped') AND r.target_id IS NOT NULL "
-        "AND r.assoc = 'pending' AND c.state IN ('done', 'failed', 'skipped')").fetchall()
-    lost = [seq for seq, _, company, st, _, _ in rows if st == "failed" or not company]
+    candidates = journal.pending_associations()
+    lost = [c.seq for c in candidates
+            if c.company_state is RowState.FAILED or not c.company_id]
     if lost:
-        journal.set_assoc([(s, "failed", None) for s in lost])
+        journal.set_assoc([(s, AssocState.FAILED, None) for s in lost])
     policy = RetryPolicy()
-    pairs = [Pair(seq, contact, company, bool(both), undo)
-             for seq, contact, company, st, both, undo in rows if st != "failed" and company]
+    pairs = [Pair(c.seq, c.contact_id, c.company_id, c.both_existed, c.undo)
+             for c in candidates if c.company_state is not RowState.FAILED and c.company_id]
     settled = await _read_existing(journal, connector, pairs, policy)
     pairs = [p for p in pairs if p.seq not in settled]
     for number, start in enumerate(range(0, len(pairs), CHUNK), start=1):
@@ -76,12 +72,13 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
                 [(p.contact, p.company) for p in chunk]), policy)
         except (BatchRejected, TransientError) as exc:
             _stop_if_unavailable(exc)
-            journal.set_assoc([(p.seq, "failed", error_text(exc)) for p in chunk])
+            journal.set_assoc([(p.seq, AssocState.FAILED, error_text(exc)) for p in chunk])
             continue
         pause_point("assoc-sent", number)
         by_index = {r.index: r for r in results}
         journal.set_assoc([
-            (p.seq, "done" if by_index.get(i) and by_index[i].ok else "failed", None)
+            (p.seq, AssocState.DONE if by_index.get(i) and by_index[i].ok else AssocState.FAILED,
+             None)
             for i, p in enumerate(chunk)
         ])
 

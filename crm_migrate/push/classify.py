@@ -3,13 +3,23 @@ before-image of the fields we write) or not (we create it), and record that in t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from crm_migrate.clean.matching import same_value
 from crm_migrate.identity import ID_PROPERTY, identity_keys
+from crm_migrate.push.journal import (
+    CREATE,
+    UPDATE,
+    UPSERT_EMAIL,
+    Classification,
+    Journal,
+    JournalRow,
+    Op,
+    RowKind,
+)
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector, RemoteRecord
-    from crm_migrate.push.journal import Journal
 
 CHUNK = 100
 CLASSIFY_ROWS = 20_000
@@ -67,86 +77,58 @@ async def _snapshot(
             if r.properties.get(field_name)}
 
 
-async def remap_id_property(journal: Journal, id_property: str | None, kind: str) -> None:
+async def remap_id_property(journal: Journal, id_property: str | None, kind: RowKind) -> None:
     """Fit the planned upserts to the key the target writes by: `email` (planned for
     contacts), `crm_migrate_id` (planned for the rest), another natural field (upsert by its
     value when the row has one, else create) or none (create)."""
     if id_property == "email":
         return  # the plan's keys already fit: nothing to read or rewrite
-    where = "kind = ? AND state = 'pending' AND op LIKE 'upsert:%'"
-    if id_property == ID_PROPERTY:
-        where += " AND op = 'upsert:email'"  # only these change
-    rows = journal.rows(where, (kind,))
-    object_name = "companies" if kind == "company" else str(journal.get("object"))
-    by_email = [r for r in rows if r["op"] == "upsert:email"]
-    idents = dict(zip((r["seq"] for r in by_email), identity_keys(
-        object_name, [(r["payload"], r["source"]) for r in by_email]), strict=True))
-    changes: list[tuple[str, str | None, int]] = []
+    # with crm_migrate_id only the email upserts change
+    rows = journal.pending_upserts(kind, UPSERT_EMAIL if id_property == ID_PROPERTY else None)
+    object_name = "companies" if kind is RowKind.COMPANY else journal.meta().object_name
+    by_email = [r for r in rows if r.op == UPSERT_EMAIL]
+    idents = dict(zip((r.seq for r in by_email), identity_keys(
+        object_name, [(r.payload, r.source) for r in by_email]), strict=True))
+    changes: list[tuple[int, Op, str | None]] = []
     for row in rows:
-        planned = row["op"].split(":", 1)[1]
         if id_property is None:
-            changes.append(("create", row["write_key"], row["seq"]))
-        elif id_property == ID_PROPERTY and planned == "email":
-            changes.append((f"upsert:{ID_PROPERTY}", idents[row["seq"]], row["seq"]))
+            changes.append((row.seq, CREATE, row.write_key))
+        elif id_property == ID_PROPERTY and row.op == UPSERT_EMAIL:
+            changes.append((row.seq, Op.upsert(ID_PROPERTY), idents[row.seq]))
         elif id_property not in ("email", ID_PROPERTY):
-            value = row["payload"].get(id_property)
-            op = f"upsert:{id_property}" if value else "create"
-            changes.append((op, value or row["write_key"], row["seq"]))
+            value = row.payload.get(id_property)
+            changes.append((row.seq, Op.upsert(id_property) if value else CREATE,
+                            value or row.write_key))
     if changes:
-        with journal.transaction() as conn:
-            conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?", changes)
+        journal.set_ops(changes)
 
 
 async def classify_by_id(journal: Journal, connector: Connector, object_name: str,
-                          kind: str, counts: dict[str, int] | None = None) -> None:
+                          kind: RowKind, counts: dict[str, int] | None = None) -> None:
     """Rows written by crm_migrate_id that an earlier run already wrote (their keys are
     stable across runs): the target holds them, so they are updates with a before-image.
     The rest stay unclassified for the natural-key pass."""
-    where = "kind = ? AND state = 'pending' AND existed IS NULL AND op = ?"
-    params = (kind, f"upsert:{ID_PROPERTY}")
-    wanted = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}",
-                                      params).fetchone()[0])
+    by_id = Op.upsert(ID_PROPERTY)
+    wanted = journal.count_unclassified(kind, by_id)
     if not wanted:
         return
-    fields = _payload_fields(journal, where, params)
+    fields = journal.unclassified_fields(kind, by_id)
     snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
         return
     last_seq = 0
     while True:
-        rows = journal.rows(f"{where} AND seq > ?", (*params, last_seq), limit=CLASSIFY_ROWS)
+        rows = journal.unclassified(kind, by_id, after=last_seq, limit=CLASSIFY_ROWS)
         if not rows:
             return
-        last_seq = rows[-1]["seq"]
+        last_seq = rows[-1].seq
         found = await _find(connector, object_name, ID_PROPERTY,
-                            sorted({r["write_key"] for r in rows}), fields, snapshot)
-        decided: list[tuple[int, bool, str | None, dict[str, str] | None]] = []
-        ops: list[tuple[str, int]] = []
-        for row in rows:
-            remote = found.get(row["write_key"])
-            if remote is not None:
-                _decide(row, remote, decided, ops)
-        _record(journal, decided, ops)
+                            sorted({r.write_key for r in rows if r.write_key}), fields, snapshot)
+        journal.classify([_decide(row, remote) for row in rows
+                          if row.write_key and (remote := found.get(row.write_key)) is not None])
 
 
-def _payload_fields(journal: Journal, where: str, params: tuple[Any, ...]) -> list[str]:
-    """Every field the matching rows write (what a before-image must hold)."""
-    return [r[0] for r in journal.conn.execute(
-        f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}", params)]
-
-
-def _record(journal: Journal, decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
-            ops: list[tuple[str, int]]) -> None:
-    journal.classify(decided)
-    if ops:
-        with journal.transaction() as conn:
-            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
-                             [(op, seq) for op, seq in ops if op != "skip"])
-            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
-                             [(seq,) for op, seq in ops if op == "skip"])
-
-
-async def classify(journal: Journal, connector: Connector, object_name: str, kind: str,
+async def classify(journal: Journal, connector: Connector, object_name: str, kind: RowKind,
                    *, by_id: bool = True, counts: dict[str, int] | None = None) -> int:
     """Classify this kind's unclassified pending rows, a chunk at a time; return the updates.
 
@@ -154,78 +136,66 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
     that property: a dry run, which creates nothing, passes False when it may not)."""
     if by_id:
         await classify_by_id(journal, connector, object_name, kind, counts)
-    where = "kind = ? AND state = 'pending' AND existed IS NULL"
     key_field = "email" if object_name == "contacts" else "domain"
-    keyed = int(journal.conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where} AND key IS NOT "
-                                     "NULL", (kind,)).fetchone()[0])
+    keyed = journal.count_unclassified(kind, keyed=True)
     snapshot = None
     if keyed and object_name in ("contacts", "companies"):
-        fields = _payload_fields(journal, where, (kind,))
+        fields = journal.unclassified_fields(kind)
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
-        with journal.transaction() as conn:
-            conn.execute(f"UPDATE rows SET existed = 0 WHERE {where}", (kind,))
+        journal.mark_unclassified_new(kind)
         return 0
     updates = 0
     last_seq = 0
     while True:
-        rows = journal.rows(f"{where} AND seq > ?", (kind, last_seq), limit=CLASSIFY_ROWS)
+        rows = journal.unclassified(kind, after=last_seq, limit=CLASSIFY_ROWS)
         if not rows:
             return updates
-        last_seq = rows[-1]["seq"]
+        last_seq = rows[-1].seq
         updates += await _classify_chunk(journal, connector, object_name, rows, snapshot)
 
 
 async def _classify_chunk(
-    journal: Journal, connector: Connector, object_name: str, rows: list[dict[str, Any]],
+    journal: Journal, connector: Connector, object_name: str, rows: list[JournalRow],
     snapshot: dict[str, RemoteRecord] | None,
 ) -> int:
-    fields = sorted({f for r in rows for f in r["payload"]})
-    keyed = [r for r in rows if r["key"]]
-    decided: list[tuple[int, bool, str | None, dict[str, str] | None]] = []
-    ops: list[tuple[str, int]] = []
+    fields = sorted({f for r in rows for f in r.payload})
+    keyed = [(r, r.key) for r in rows if r.key]
+    decided: dict[int, Classification] = {}
     key_field = "email" if object_name == "contacts" else "domain"
-    by_name: list[dict[str, Any]] = []
+    by_name: list[JournalRow] = []
     if object_name == "companies":
-        by_name = [r for r in rows if not r["key"] and r["payload"].get("name")]
+        by_name = [r for r in rows if not r.key and r.payload.get("name")]
     if keyed and object_name in ("contacts", "companies"):
         found = await _find(connector, object_name, key_field,
-                            sorted({r["key"] for r in keyed}), fields, snapshot)
+                            sorted({key for _, key in keyed}), fields, snapshot)
         found_lower = {k.lower(): v for k, v in found.items()}
-        for r in keyed:
-            _decide(r, found_lower.get(r["key"].lower()), decided, ops)
+        for r, key in keyed:
+            decided[r.seq] = _decide(r, found_lower.get(key.lower()))
     if by_name:
-        names = sorted({r["payload"]["name"] for r in by_name})
+        names = sorted({r.payload["name"] for r in by_name})
         found = await _find(connector, object_name, "name", names, fields, None)
         found_lower = {k.lower(): v for k, v in found.items()}
         for r in by_name:
-            _decide(r, found_lower.get(r["payload"]["name"].lower()), decided, ops)
-    done = {d[0] for d in decided}
-    decided += [(r["seq"], False, None, None) for r in rows if r["seq"] not in done]
-    _record(journal, decided, ops)
-    return sum(1 for d in decided if d[1])
+            decided[r.seq] = _decide(r, found_lower.get(r.payload["name"].lower()))
+    journal.classify([decided.get(r.seq) or Classification(r.seq, existed=False) for r in rows])
+    return sum(1 for d in decided.values() if d.existed)
 
 
-def _decide(
-    row: dict[str, Any], remote: RemoteRecord | None,
-    decided: list[tuple[int, bool, str | None, dict[str, str] | None]],
-    ops: list[tuple[str, int]],
-) -> None:
+def _decide(row: JournalRow, remote: RemoteRecord | None) -> Classification:
+    """Whether the target holds the row's record; an existing one is an update (unless the row
+    upserts by email, which updates it anyway) or, when it holds every value, skipped."""
     if remote is None:
-        decided.append((row["seq"], False, None, None))
-        return
-    decided.append((row["seq"], True, remote.id, _before(remote, list(row["payload"]))))
-    if _unchanged(row["payload"], remote):
-        ops.append(("skip", row["seq"]))  # the target already holds every value: no write
-    elif not str(row["op"]).startswith("upsert:email"):
-        ops.append(("update", row["seq"]))
+        return Classification(row.seq, existed=False)
+    return Classification(row.seq, existed=True, target_id=remote.id,
+                          before=_before(remote, list(row.payload)),
+                          op=None if row.op == UPSERT_EMAIL else UPDATE,
+                          skip=_unchanged(row.payload, remote))
 
 
 def _unchanged(payload: dict[str, str], remote: RemoteRecord) -> bool:
     """Whether the target record already holds each value we would write (when the lookup
     returned a field we write without a value, it counts as a change)."""
-    from crm_migrate.clean.matching import same_value
-
     return bool(payload) and all(same_value(name, str(value), remote.properties.get(name))
                                  for name, value in payload.items())

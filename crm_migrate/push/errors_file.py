@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from crm_migrate.push.journal import Journal
+from crm_migrate.output import write_table
+from crm_migrate.push.journal import Journal, RowKind, RowState
+from crm_migrate.sources import load_many
 
 
 def _originals(paths: list[str], sources: list[str]) -> dict[str, dict[str, str]]:
@@ -14,8 +15,6 @@ def _originals(paths: list[str], sources: list[str]) -> dict[str, dict[str, str]
     if not paths:
         return {}
     try:
-        from crm_migrate.sources import load_many
-
         tables = load_many(list(paths))
     except Exception:  # noqa: BLE001 - the error file falls back to cleaned values
         return {}
@@ -32,23 +31,20 @@ def _originals(paths: list[str], sources: list[str]) -> dict[str, dict[str, str]
 
 def write_errors_file(journal: Journal) -> str | None:
     """Write the failed rows next to the journal (owner-only); return the CSV path or None."""
-    failed = journal.rows("kind = 'record' AND state = 'failed'")
+    failed = journal.rows(RowKind.RECORD, RowState.FAILED)
     csv_path = Path(str(journal.path) + ".errors.csv")
     xlsx_path = Path(str(journal.path) + ".errors.xlsx")
     if not failed:  # a resume fixed them: drop the stale error files
         csv_path.unlink(missing_ok=True)
         xlsx_path.unlink(missing_ok=True)
         return None
-    import pandas as pd
+    import pandas as pd  # deferred: pandas is slow to import, keeps --help fast
 
-    from crm_migrate.output import write_table
-
-    originals = _originals(list(journal.get("inputs_paths") or []),
-                           [r["source"] for r in failed])
+    originals = _originals(journal.meta().inputs_paths, [r.source for r in failed])
     records: list[dict[str, Any]] = []
     for row in failed:
-        values = originals.get(row["source"]) or dict(row["payload"])
-        records.append({**values, "_source": row["source"], "_error": row["error"] or ""})
+        values = originals.get(row.source) or dict(row.payload)
+        records.append({**values, "_source": row.source, "_error": row.error or ""})
     columns: list[str] = []
     for rec in records:
         columns += [c for c in rec if c not in columns and c not in ("_source", "_error")]

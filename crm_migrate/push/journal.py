@@ -23,6 +23,11 @@ host, state, message). `rows` holds one entry per record to write, in order:
 
 Run states: running (a live process holds `<journal>.lock`), interrupted,
 completed, rolled_back. A `running` journal whose lock is free reads interrupted.
+
+Every SQL statement on the journal lives in this module: the rest of the push reads typed
+rows (`JournalRow`), the run's metadata (`RunMeta`) and writes through named methods. The
+stored text is what earlier versions wrote, so their journals still resume, report and roll
+back.
 """
 
 from __future__ import annotations
@@ -33,10 +38,17 @@ import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from crm_migrate.errors import JournalError
+
+try:
+    import fcntl
+except ImportError:  # no flock (Windows): a check of the owner's pid is the fallback
+    fcntl = None  # type: ignore[assignment]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,12 +76,289 @@ CREATE TABLE IF NOT EXISTS rows (
 CREATE INDEX IF NOT EXISTS rows_state ON rows (kind, state);
 """
 
+E = TypeVar("E", bound=StrEnum)
+D = TypeVar("D")
+
 # columns added after the first release: created on new journals, added to older ones on open
 ADDED_COLUMNS = (("assoc_undo", "INTEGER"),)
 
 ROW_COLUMNS = ("seq", "kind", "source", "members", "key", "write_key", "op", "payload", "state",
                "batch", "existed", "target_id", "created", "before", "error", "attempts",
                "company_seq", "assoc", "undone")
+
+
+# --- what the journal stores, typed ---
+
+
+class RowKind(StrEnum):
+    """A company a contacts run finds or creates first, or a record of the run's object."""
+
+    COMPANY = "company"
+    RECORD = "record"
+
+
+class RowState(StrEnum):
+    """Where a row is on its way to the target."""
+
+    PENDING = "pending"
+    IN_FLIGHT = "in_flight"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class AssocState(StrEnum):
+    """A contact's association with its company row."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    EXISTED = "existed"
+
+
+class AssocUndo(IntEnum):
+    """Rollback's duty for an association between two records that existed before the run."""
+
+    TO_REMOVE = 1
+    REMOVED = 2
+
+
+class RunState(StrEnum):
+    """A run's state (`dry_run` only ever appears in a dry run's status, never stored)."""
+
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"
+    COMPLETED = "completed"
+    ROLLED_BACK = "rolled_back"
+    DRY_RUN = "dry_run"
+
+
+class StopReason(StrEnum):
+    """Why a run stopped before its end."""
+
+    USER = "user"
+    TARGET = "target"
+    BREAKER = "breaker"
+    AUTH = "auth"
+
+
+class Verb(StrEnum):
+    """What a write does."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UPSERT = "upsert"
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """A row's write: create, update by target id, or upsert keyed by `id_property` (stored as
+    `create`, `update`, `upsert:<property>`)."""
+
+    verb: Verb
+    id_property: str | None = None
+
+    @classmethod
+    def upsert(cls, id_property: str) -> Op:
+        """An upsert keyed by `id_property`."""
+        return cls(Verb.UPSERT, id_property)
+
+    @classmethod
+    def parse(cls, text: str) -> Op:
+        """The op a journal stores as `text`."""
+        op = _OPS.get(text)
+        if op is None:
+            verb, _, id_property = text.partition(":")
+            if verb == Verb.UPSERT and id_property:
+                op = cls.upsert(id_property)
+            elif verb in (Verb.CREATE, Verb.UPDATE) and not id_property:
+                op = cls(Verb(verb))
+            else:
+                raise JournalError(f"unknown operation {text!r} in the journal")
+            _OPS[text] = op
+        return op
+
+    def __str__(self) -> str:
+        return f"{self.verb}:{self.id_property}" if self.verb is Verb.UPSERT else str(self.verb)
+
+
+CREATE = Op(Verb.CREATE)
+UPDATE = Op(Verb.UPDATE)
+UPSERT_EMAIL = Op.upsert("email")
+_OPS: dict[str, Op] = {}  # stored text -> Op, filled as rows are read
+
+
+@dataclass(slots=True)
+class JournalRow:
+    """One record to write (a row of the `rows` table). `members_json` is the stored JSON list
+    of every `file:row` merged into the record (decoded on demand by `members`)."""
+
+    seq: int
+    source: str
+    payload: dict[str, str]
+    kind: RowKind = RowKind.RECORD
+    members_json: str = "[]"
+    key: str | None = None
+    write_key: str | None = None
+    op: Op | None = None
+    state: RowState = RowState.PENDING
+    batch: int | None = None
+    existed: bool | None = None
+    target_id: str | None = None
+    created: bool = False
+    before: dict[str, str] | None = None
+    error: str | None = None
+    attempts: int = 0
+    company_seq: int | None = None
+    assoc: AssocState | None = None
+    undone: bool = False
+    assoc_undo: AssocUndo | None = None
+
+    @property
+    def remote_id(self) -> str:
+        """The record's id on the target (a row classified as existing, or written, has one)."""
+        if self.target_id is None:
+            raise JournalError(f"row {self.seq} ({self.source}) has no id on the target")
+        return self.target_id
+
+    @property
+    def members(self) -> list[str]:
+        """Every `file:row` merged into this record."""
+        members: list[str] = json.loads(self.members_json)
+        return members
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """An input file of the run and its sha256 when the run began (or last resumed --force)."""
+
+    path: str
+    sha256: str
+
+
+# meta keys that differ from RunMeta's attribute names
+_META_KEYS = {"object_name": "object"}
+# meta keys a run writes as it goes, not when the journal is created
+_LATER_KEYS = ("finished_at", "stop_reason", "owner_pid", "owner_host", "last_batch")
+
+
+@dataclass
+class RunMeta:
+    """The run's metadata (the `meta` table). Every field has a default, so a journal written
+    with fewer keys still reads."""
+
+    run_id: str = ""
+    target: str = ""
+    url: str | None = None
+    embedded: bool = False
+    object_name: str = ""
+    profile: dict[str, Any] = field(default_factory=dict)
+    profile_path: str | None = None
+    profile_hash: str | None = None
+    inputs: list[InputFile] = field(default_factory=list)
+    inputs_paths: list[str] = field(default_factory=list)
+    region: str | None = None
+    batch_size: int | None = None
+    concurrency: int | None = None
+    max_failure_rate: float | None = None
+    created_at: str | None = None
+    state: RunState = RunState.INTERRUPTED
+    dry_run: bool = False
+    message: str | None = None
+    finished_at: str | None = None
+    stop_reason: StopReason | None = None
+    owner_pid: int | None = None
+    owner_host: str | None = None
+    last_batch: int = 0
+
+    def stored(self) -> dict[str, Any]:
+        """The meta keys and values a new journal stores (the ones written later left out)."""
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            if item.name in _LATER_KEYS:
+                continue
+            value = getattr(self, item.name)
+            if item.name == "inputs":
+                value = [{"path": i.path, "sha256": i.sha256} for i in value]
+            out[_META_KEYS.get(item.name, item.name)] = value
+        return out
+
+    @classmethod
+    def from_stored(cls, values: dict[str, Any]) -> RunMeta:
+        """The metadata from decoded meta keys (unknown keys ignored, missing ones defaulted)."""
+        meta = cls()
+        for item in fields(cls):
+            key = _META_KEYS.get(item.name, item.name)
+            if values.get(key) is not None:
+                setattr(meta, item.name, values[key])
+        meta.inputs = [InputFile(str(i["path"]), str(i["sha256"]))
+                       for i in values.get("inputs") or []]
+        meta.state = _enum(RunState, values.get("state"), RunState.INTERRUPTED)
+        meta.stop_reason = _enum(StopReason, values.get("stop_reason"), None)
+        meta.last_batch = int(meta.last_batch or 0)
+        return meta
+
+
+@dataclass(frozen=True, slots=True)
+class RowCounts:
+    """Rows of one kind per state, plus how the done ones landed."""
+
+    pending: int = 0
+    in_flight: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    created: int = 0
+    updated: int = 0
+    undone: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.in_flight + self.done + self.failed + self.skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What a row's first read of the target found: whether the record exists (its id and a
+    before-image of the fields we write), and whether that turns the write into an update
+    (`op`) or makes it unneeded (`skip`: the target holds every value already)."""
+
+    seq: int
+    existed: bool
+    target_id: str | None = None
+    before: dict[str, str] | None = None
+    op: Op | None = None
+    skip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAssociation:
+    """A written contact whose association with its company row is pending."""
+
+    seq: int
+    contact_id: str
+    company_id: str | None
+    company_state: RowState
+    both_existed: bool
+    undo: AssocUndo | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddedAssociation:
+    """A contact-company association the run added between records that both existed."""
+
+    seq: int
+    source: str
+    contact_id: str
+    company_id: str
+
+
+def _enum(kind: type[E], value: Any, default: D) -> E | D:
+    """`value` as a member of `kind`, or `default` when it is none of them."""
+    try:
+        return kind(value)
+    except ValueError:
+        return default
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -81,10 +370,18 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _add_columns(conn: sqlite3.Connection) -> None:
     """Add ADDED_COLUMNS the rows table lacks (a journal written by an older version)."""
-    have = {row[1] for row in conn.execute("PRAGMA table_info(rows)")}
+    have = _columns(conn)
     for name, kind in ADDED_COLUMNS:
         if name not in have:
             conn.execute(f"ALTER TABLE rows ADD COLUMN {name} {kind}")
+
+
+def _columns(conn: sqlite3.Connection) -> set[str]:
+    return {row[1] for row in conn.execute("PRAGMA table_info(rows)")}
+
+
+# the rows of a kind not yet classified against the target (`existed` unknown), still to send
+_UNCLASSIFIED = "kind = ? AND state = 'pending' AND existed IS NULL"
 
 
 class Journal:
@@ -92,15 +389,17 @@ class Journal:
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
-        self.conn = conn
+        self._conn = conn
         self._lock_fd: int | None = None
+        self._has_assoc_undo = "assoc_undo" in _columns(conn)
+        self._select = (f"SELECT {', '.join(ROW_COLUMNS)}, "
+                        f"{'assoc_undo' if self._has_assoc_undo else 'NULL'} FROM rows")
 
     # --- open / create ---
 
     @classmethod
-    def create(cls, path: str | Path, meta: dict[str, Any], rows: Iterable[dict[str, Any]]
-               ) -> Journal:
-        """A new journal (owner-only from the start) holding `meta` and every row pending."""
+    def create(cls, path: str | Path, meta: RunMeta, rows: Iterable[JournalRow]) -> Journal:
+        """A new journal (owner-only from the start) holding `meta` and `rows`."""
         target = Path(path)
         if target.exists():
             raise JournalError(
@@ -117,16 +416,26 @@ class Journal:
         os.close(fd)
         os.chmod(target, 0o600)
         conn = _connect(target)
-        journal = cls(target, conn)
-        with journal.transaction():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             for statement in SCHEMA.strip().split(";"):
                 if statement.strip():
                     conn.execute(statement)
             _add_columns(conn)
-            for key, value in meta.items():
-                conn.execute("INSERT INTO meta VALUES (?, ?)", (key, json.dumps(value)))
-            journal._insert(rows)
-        return journal
+            conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                             [(k, json.dumps(v)) for k, v in meta.stored().items()])
+            conn.executemany(
+                "INSERT INTO rows (seq, kind, source, members, key, write_key, op, payload, "
+                "company_seq, assoc, state, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                ((r.seq, r.kind.value, r.source, r.members_json, r.key, r.write_key,
+                  str(r.op) if r.op else None, json.dumps(r.payload), r.company_seq,
+                  r.assoc.value if r.assoc else None, r.state.value, r.error) for r in rows))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            conn.close()
+            raise
+        conn.execute("COMMIT")
+        return cls(target, conn)
 
     @classmethod
     def open(cls, path: str | Path) -> Journal:
@@ -149,80 +458,134 @@ class Journal:
     def close(self) -> None:
         """Release the lock and the connection."""
         self.release()
-        self.conn.close()
+        self._conn.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (durable on return)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            yield self._conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        self._conn.execute("COMMIT")
 
-    def _insert(self, rows: Iterable[dict[str, Any]]) -> None:
-        sql = ("INSERT INTO rows (seq, kind, source, members, key, write_key, op, payload, "
-               "company_seq, assoc, state, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-        self.conn.executemany(sql, (
-            (r["seq"], r.get("kind", "record"), r["source"], json.dumps(r.get("members") or []),
-             r.get("key"), r.get("write_key"), r.get("op"), json.dumps(r["payload"]),
-             r.get("company_seq"), r.get("assoc"), r.get("state", "pending"), r.get("error"))
-            for r in rows
-        ))
+    # --- the run's metadata ---
 
-    # --- meta ---
+    def meta(self) -> RunMeta:
+        """The run's metadata, decoded."""
+        return RunMeta.from_stored(
+            {k: json.loads(v) for k, v in self._conn.execute("SELECT key, value FROM meta")})
 
-    def meta(self) -> dict[str, Any]:
-        """Every meta key, decoded."""
-        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM meta")}
+    def _get(self, key: str) -> Any:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
 
-    def get(self, key: str, default: Any = None) -> Any:
-        """One meta value."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+    def _set_meta(self, **values: Any) -> None:
+        with self._transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             [(k, json.dumps(v)) for k, v in values.items()])
 
-    def set_meta(self, **values: Any) -> None:
-        """Set meta values (committed)."""
-        with self.transaction() as conn:
-            for key, value in values.items():
-                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+    def last_batch(self) -> int:
+        """The last batch id handed out (batch ids grow across the run and its resumes)."""
+        return int(self._get("last_batch") or 0)
 
-    # --- rows ---
+    def begin_run(self) -> None:
+        """The run (or a resume of it) starts driving: running, no outcome yet."""
+        self._set_meta(state=RunState.RUNNING.value, message=None, finished_at=None,
+                       stop_reason=None)
 
-    def rows(self, where: str = "1", params: tuple[Any, ...] = (), limit: int | None = None
-             ) -> list[dict[str, Any]]:
-        """Rows matching a SQL condition, in seq order, decoded."""
-        sql = f"SELECT {', '.join(ROW_COLUMNS)} FROM rows WHERE {where} ORDER BY seq"
+    def end_run(self, state: RunState, message: str | None, stop_reason: StopReason | None,
+                finished_at: str | None) -> None:
+        """How the drive ended (completed or interrupted), and why it stopped."""
+        self._set_meta(state=state.value, message=message, finished_at=finished_at,
+                       stop_reason=stop_reason.value if stop_reason else None)
+
+    def set_message(self, message: str | None) -> None:
+        """The run's message (e.g. what a rollback could not restore)."""
+        self._set_meta(message=message)
+
+    def mark_rolled_back(self, finished_at: str) -> None:
+        """Rollback undid everything."""
+        self._set_meta(state=RunState.ROLLED_BACK.value, message="rolled back",
+                       finished_at=finished_at)
+
+    def record_inputs(self, inputs: list[InputFile], profile_hash: str,
+                      profile: dict[str, Any]) -> None:
+        """The inputs and profile a forced resume re-cleaned, as they are now."""
+        self._set_meta(inputs=[{"path": i.path, "sha256": i.sha256} for i in inputs],
+                       profile_hash=profile_hash, profile=profile)
+
+    # --- reading rows ---
+
+    def _rows(self, where: str, params: tuple[Any, ...] = (), limit: int | None = None
+              ) -> list[JournalRow]:
+        sql = f"{self._select} WHERE {where} ORDER BY seq"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [_decode(r) for r in self.conn.execute(sql, params)]
+        return [_decode(r) for r in self._conn.execute(sql, params)]
 
-    def counts(self, kind: str = "record") -> dict[str, int]:
-        """Rows per state (plus created/updated of done rows) for one kind."""
-        out = {"pending": 0, "in_flight": 0, "done": 0, "failed": 0, "skipped": 0}
-        for state, n in self.conn.execute(
-            "SELECT state, COUNT(*) FROM rows WHERE kind = ? GROUP BY state", (kind,)
-        ):
-            out[state] = n
-        created, updated, undone = self.conn.execute(
+    def _count(self, where: str, params: tuple[Any, ...] = ()) -> int:
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}",
+                                      params).fetchone()[0])
+
+    def row(self, seq: int) -> JournalRow | None:
+        """One row by its seq."""
+        found = self._rows("seq = ?", (seq,))
+        return found[0] if found else None
+
+    def rows(self, kind: RowKind, *states: RowState, after: int = 0, limit: int | None = None
+             ) -> list[JournalRow]:
+        """Rows of `kind` in any of `states` (every state when none given) with a seq above
+        `after`, in seq order, at most `limit`."""
+        where = "kind = ? AND seq > ?"
+        if states:
+            where += f" AND state IN ({', '.join('?' * len(states))})"
+        return self._rows(where, (kind.value, after, *(s.value for s in states)), limit)
+
+    def has_rows(self, kind: RowKind) -> bool:
+        """Whether the journal holds any row of `kind`."""
+        return bool(self._conn.execute("SELECT 1 FROM rows WHERE kind = ? LIMIT 1",
+                                       (kind.value,)).fetchone())
+
+    def count(self, kind: RowKind, state: RowState | None = None, *,
+              existed: bool | None = None) -> int:
+        """Rows of `kind`, in `state` when given, classified as existing (or not) when given."""
+        where = "kind = ?"
+        params: tuple[Any, ...] = (kind.value,)
+        if state is not None:
+            where, params = f"{where} AND state = ?", (*params, state.value)
+        if existed is not None:
+            where, params = f"{where} AND existed = ?", (*params, int(existed))
+        return self._count(where, params)
+
+    def counts(self, kind: RowKind = RowKind.RECORD) -> RowCounts:
+        """Rows per state (plus created/updated/undone of done rows) for one kind."""
+        by_state = dict(self._conn.execute(
+            "SELECT state, COUNT(*) FROM rows WHERE kind = ? GROUP BY state", (kind.value,)))
+        created, updated, undone = self._conn.execute(
             "SELECT COALESCE(SUM(created), 0), COALESCE(SUM(1 - created), 0), "
-            "COALESCE(SUM(undone), 0) FROM rows WHERE kind = ? AND state = 'done'", (kind,)
+            "COALESCE(SUM(undone), 0) FROM rows WHERE kind = ? AND state = 'done'", (kind.value,)
         ).fetchone()
-        out.update(created=created, updated=updated, undone=undone)
-        out["total"] = sum(out[s] for s in ("pending", "in_flight", "done", "failed", "skipped"))
-        return out
+        return RowCounts(
+            pending=by_state.get(RowState.PENDING.value, 0),
+            in_flight=by_state.get(RowState.IN_FLIGHT.value, 0),
+            done=by_state.get(RowState.DONE.value, 0),
+            failed=by_state.get(RowState.FAILED.value, 0),
+            skipped=by_state.get(RowState.SKIPPED.value, 0),
+            created=created, updated=updated, undone=undone)
 
-    def next_batch_id(self) -> int:
-        """A fresh batch id (monotonic across the run and its resumes)."""
-        value = int(self.get("last_batch", 0)) + 1
-        self.set_meta(last_batch=value)
-        return value
+    def unfinished(self) -> int:
+        """Rows still to send or settle, and associations still to make for written rows."""
+        return self._count("state IN ('pending', 'in_flight') "
+                           "OR (assoc = 'pending' AND state = 'done')")
+
+    # --- sending ---
 
     def mark_in_flight(self, seqs: list[int], batch: int) -> None:
         """Record that these rows are about to be sent in `batch` (committed before sending)."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany(
                 "UPDATE rows SET state = 'in_flight', batch = ?, attempts = attempts + 1 "
                 "WHERE seq = ?", [(batch, s) for s in seqs])
@@ -230,7 +593,7 @@ class Journal:
 
     def mark_done(self, items: list[tuple[int, str | None, bool]]) -> None:
         """(seq, target id, created) for rows the target confirmed."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany(
                 "UPDATE rows SET state = 'done', target_id = COALESCE(?, target_id), "
                 "created = ?, error = NULL WHERE seq = ?",
@@ -238,41 +601,132 @@ class Journal:
 
     def mark_failed(self, items: list[tuple[int, str]]) -> None:
         """(seq, message) for rows the target refused."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET state = 'failed', error = ? WHERE seq = ?",
                              [(err, s) for s, err in items])
 
     def mark_pending(self, seqs: list[int], error: str | None = None) -> None:
         """Put rows back to pending (to be sent again)."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET state = 'pending', error = ? WHERE seq = ?",
                              [(error, s) for s in seqs])
 
-    def reset_attempts(self, seqs: list[int]) -> None:
-        """Forget earlier attempts (a resume after a fix starts them afresh)."""
-        with self.transaction() as conn:
-            conn.executemany("UPDATE rows SET attempts = 0 WHERE seq = ?", [(s,) for s in seqs])
+    def retry_failed(self, kind: RowKind) -> None:
+        """Put the failed rows of `kind` back to pending with their attempts forgotten (a
+        resume after a fix starts them afresh)."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE rows SET state = 'pending', error = NULL, attempts = 0 "
+                         "WHERE kind = ? AND state = 'failed'", (kind.value,))
 
-    def classify(self, items: list[tuple[int, bool, str | None, dict[str, str] | None]]) -> None:
-        """(seq, existed, target id, before-image) decided before a row's first write."""
-        with self.transaction() as conn:
+    def refresh_payloads(self, items: list[tuple[int, dict[str, str]]]) -> None:
+        """(seq, payload) for rows re-cleaned from changed inputs: new values, pending again."""
+        with self._transaction() as conn:
+            conn.executemany("UPDATE rows SET payload = ?, state = 'pending' WHERE seq = ?",
+                             [(json.dumps(payload), s) for s, payload in items])
+
+    # --- fitting the planned writes to the target ---
+
+    def pending_upserts(self, kind: RowKind, only: Op | None = None) -> list[JournalRow]:
+        """Pending upserts of `kind` (only those planned as `only` when given)."""
+        if only is not None:
+            return self._rows("kind = ? AND state = 'pending' AND op = ?",
+                              (kind.value, str(only)))
+        return self._rows("kind = ? AND state = 'pending' AND op LIKE 'upsert:%'", (kind.value,))
+
+    def set_ops(self, items: list[tuple[int, Op, str | None]]) -> None:
+        """(seq, op, write key): how rows are written now that the target's keys are known."""
+        with self._transaction() as conn:
+            conn.executemany("UPDATE rows SET op = ?, write_key = ? WHERE seq = ?",
+                             [(str(op), key, s) for s, op, key in items])
+
+    def has_pending_op(self, kind: RowKind, op: Op) -> bool:
+        """Whether a pending row of `kind` is to be written with `op`."""
+        return bool(self._conn.execute(
+            "SELECT 1 FROM rows WHERE kind = ? AND state = 'pending' AND op = ? LIMIT 1",
+            (kind.value, str(op))).fetchone())
+
+    def replace_pending_op(self, kind: RowKind, old: Op, new: Op) -> None:
+        """Write the pending rows of `kind` planned as `old` with `new` instead."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE rows SET op = ? WHERE kind = ? AND state = 'pending' AND op = ?",
+                         (str(new), kind.value, str(old)))
+
+    # --- classifying against the target ---
+
+    @staticmethod
+    def _unclassified(kind: RowKind, op: Op | None) -> tuple[str, tuple[Any, ...]]:
+        if op is None:
+            return _UNCLASSIFIED, (kind.value,)
+        return f"{_UNCLASSIFIED} AND op = ?", (kind.value, str(op))
+
+    def count_unclassified(self, kind: RowKind, op: Op | None = None, *,
+                           keyed: bool = False) -> int:
+        """Pending rows of `kind` not yet classified (only those written with `op` when given;
+        only those with a natural key when `keyed`)."""
+        where, params = self._unclassified(kind, op)
+        return self._count(f"{where} AND key IS NOT NULL" if keyed else where, params)
+
+    def unclassified_fields(self, kind: RowKind, op: Op | None = None) -> list[str]:
+        """Every field the unclassified rows write (what a before-image must hold)."""
+        where, params = self._unclassified(kind, op)
+        return [r[0] for r in self._conn.execute(
+            f"SELECT DISTINCT j.key FROM rows, json_each(rows.payload) AS j WHERE {where}",
+            params)]
+
+    def unclassified(self, kind: RowKind, op: Op | None = None, *, after: int = 0,
+                     limit: int | None = None) -> list[JournalRow]:
+        """Unclassified rows of `kind` with a seq above `after`, in seq order."""
+        where, params = self._unclassified(kind, op)
+        return self._rows(f"{where} AND seq > ?", (*params, after), limit)
+
+    def mark_unclassified_new(self, kind: RowKind) -> None:
+        """Every unclassified row of `kind` is a record the target does not hold."""
+        where, params = self._unclassified(kind, None)
+        with self._transaction() as conn:
+            conn.execute(f"UPDATE rows SET existed = 0 WHERE {where}", params)
+
+    def classify(self, items: list[Classification]) -> None:
+        """What each row's first read of the target decided, in one transaction."""
+        with self._transaction() as conn:
             conn.executemany(
                 "UPDATE rows SET existed = ?, target_id = ?, before = ? WHERE seq = ?",
-                [(1 if existed else 0, tid, json.dumps(before) if before is not None else None, s)
-                 for s, existed, tid, before in items])
+                [(int(c.existed), c.target_id,
+                  json.dumps(c.before) if c.before is not None else None, c.seq)
+                 for c in items])
+            conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
+                             [(str(c.op), c.seq) for c in items if c.op and not c.skip])
+            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
+                             [(c.seq,) for c in items if c.skip])
 
-    def set_assoc(self, items: list[tuple[int, str, str | None]]) -> None:
+    # --- associations ---
+
+    def pending_associations(self) -> list[PendingAssociation]:
+        """Written (or already up-to-date) contacts whose association is pending and whose
+        company row is settled."""
+        undo = "r.assoc_undo" if self._has_assoc_undo else "NULL"
+        return [
+            PendingAssociation(seq, contact, company, RowState(state), bool(both),
+                               AssocUndo(undo) if undo else None)
+            for seq, contact, company, state, both, undo in self._conn.execute(
+                "SELECT r.seq, r.target_id, c.target_id, c.state, "
+                f"COALESCE(r.existed, 0) = 1 AND COALESCE(c.existed, 0) = 1, {undo} "
+                "FROM rows r JOIN rows c ON c.seq = r.company_seq WHERE r.kind = 'record' "
+                "AND r.state IN ('done', 'skipped') AND r.target_id IS NOT NULL "
+                "AND r.assoc = 'pending' AND c.state IN ('done', 'failed', 'skipped')")
+        ]
+
+    def set_assoc(self, items: list[tuple[int, AssocState, str | None]]) -> None:
         """(seq, assoc state, error) for contact-company associations."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET assoc = ?, error = COALESCE(?, error) "
-                             "WHERE seq = ?", [(st, err, s) for s, st, err in items])
+                             "WHERE seq = ?", [(st.value, err, s) for s, st, err in items])
 
     def record_assoc_read(self, present: list[int], absent: list[int],
                           unread: list[tuple[int, str]]) -> None:
         """What a read of the target found for pairs whose records both existed before the
         run, in one transaction, before any of them is associated: `present` rows are
         `existed`; `absent` rows are the run's to undo (assoc_undo = 1); `unread` fail."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET assoc = 'existed' WHERE seq = ?",
                              [(s,) for s in present])
             conn.executemany("UPDATE rows SET assoc_undo = 1 WHERE seq = ?",
@@ -280,14 +734,48 @@ class Journal:
             conn.executemany("UPDATE rows SET assoc = 'failed', error = ? WHERE seq = ?",
                              [(err, s) for s, err in unread])
 
+    def association_counts(self) -> dict[str, int]:
+        """Contact-company pairs of written rows by association state."""
+        return {str(state): int(n) for state, n in self._conn.execute(
+            "SELECT assoc, COUNT(*) FROM rows WHERE assoc IS NOT NULL "
+            "AND state IN ('done', 'skipped') GROUP BY assoc")}
+
+    def associations_removed(self) -> int:
+        """Pairs a rollback dissociated (both records existed before the run)."""
+        if not self._has_assoc_undo:  # an older journal opened read-only lacks the column
+            return 0
+        return self._count("assoc_undo = 2")
+
+    # --- rollback ---
+
+    def to_archive(self, kind: RowKind) -> list[JournalRow]:
+        """Rows of `kind` this run created and rollback has not archived yet."""
+        return self._rows("kind = ? AND state = 'done' AND undone = 0 AND created = 1",
+                          (kind.value,))
+
+    def to_restore(self, kind: RowKind) -> list[JournalRow]:
+        """Rows of `kind` this run updated whose before-image rollback has not restored yet."""
+        return self._rows("kind = ? AND state = 'done' AND undone = 0 AND created = 0 "
+                          "AND before IS NOT NULL", (kind.value,))
+
+    def associations_to_remove(self) -> list[AddedAssociation]:
+        """The associations rollback must remove (assoc_undo = 1: the pre-run read found the
+        two existing records not associated), in seq order."""
+        if not self._has_assoc_undo:
+            return []
+        return [AddedAssociation(*r) for r in self._conn.execute(
+            "SELECT r.seq, r.source, r.target_id, c.target_id FROM rows r JOIN rows c "
+            "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.assoc_undo = 1 "
+            "AND r.target_id IS NOT NULL AND c.target_id IS NOT NULL ORDER BY r.seq")]
+
     def mark_assoc_removed(self, seqs: list[int]) -> None:
         """Rows whose association rollback has removed (assoc_undo = 2)."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET assoc_undo = 2 WHERE seq = ?", [(s,) for s in seqs])
 
     def mark_undone(self, seqs: list[int]) -> None:
         """Rows whose write rollback has undone."""
-        with self.transaction() as conn:
+        with self._transaction() as conn:
             conn.executemany("UPDATE rows SET undone = 1 WHERE seq = ?", [(s,) for s in seqs])
 
     # --- the run lock ---
@@ -302,21 +790,21 @@ class Journal:
             return
         fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # no flock (Windows): the pid check below is the fallback
-            if _pid_alive(self.get("owner_pid"), self.get("owner_host")):
-                os.close(fd)
-                raise JournalError(self._busy_message(), file=str(self.path)) from None
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            elif self._owner_alive():
+                raise OSError
         except OSError:
             os.close(fd)
             raise JournalError(self._busy_message(), file=str(self.path)) from None
         self._lock_fd = fd
-        self.set_meta(owner_pid=os.getpid(), owner_host=socket.gethostname())
+        self._set_meta(owner_pid=os.getpid(), owner_host=socket.gethostname())
+
+    def _owner_alive(self) -> bool:
+        return _pid_alive(self._get("owner_pid"), self._get("owner_host"))
 
     def _busy_message(self) -> str:
-        return f"the run is in progress in another process (pid {self.get('owner_pid')})"
+        return f"the run is in progress in another process (pid {self._get('owner_pid')})"
 
     @property
     def holds_lock(self) -> bool:
@@ -335,18 +823,16 @@ class Journal:
             return False
         if not self.lock_path.exists():
             return False
+        if fcntl is None:
+            return self._owner_alive()
         fd = os.open(self.lock_path, os.O_RDONLY)
         try:
-            import fcntl
-
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except OSError:
                 return True
             fcntl.flock(fd, fcntl.LOCK_UN)
             return False
-        except ImportError:
-            return _pid_alive(self.get("owner_pid"), self.get("owner_host"))
         finally:
             os.close(fd)
 
@@ -363,9 +849,20 @@ def _pid_alive(pid: Any, host: Any) -> bool:
     return True
 
 
-def _decode(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A row as a dict; `payload` and `before` decoded, `members` left as its JSON text."""
-    out = dict(zip(ROW_COLUMNS, row, strict=True))
-    out["payload"] = json.loads(out["payload"])
-    out["before"] = json.loads(out["before"]) if out["before"] else None
-    return out
+_KINDS = {k.value: k for k in RowKind}
+_STATES = {s.value: s for s in RowState}
+_ASSOCS = {a.value: a for a in AssocState}
+
+
+def _decode(r: tuple[Any, ...]) -> JournalRow:
+    """A stored row, typed: `payload` and `before` decoded, `members` left as its JSON text."""
+    (seq, kind, source, members, key, write_key, op, payload, state, batch, existed, target_id,
+     created, before, error, attempts, company_seq, assoc, undone, assoc_undo) = r
+    return JournalRow(
+        seq=seq, source=source, payload=json.loads(payload), kind=_KINDS[kind],
+        members_json=members, key=key, write_key=write_key,
+        op=Op.parse(op) if op else None, state=_STATES[state], batch=batch,
+        existed=None if existed is None else bool(existed), target_id=target_id,
+        created=bool(created), before=json.loads(before) if before else None, error=error,
+        attempts=attempts, company_seq=company_seq, assoc=_ASSOCS[assoc] if assoc else None,
+        undone=bool(undone), assoc_undo=AssocUndo(assoc_undo) if assoc_undo else None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.websites import domain_from_website
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS, identity_keys, natural_key
+from crm_migrate.push.journal import UPSERT_EMAIL, AssocState, JournalRow, Op, RowKind, RowState
 
 if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
@@ -19,7 +21,7 @@ def company_of(props: dict[str, str]) -> tuple[str | None, str | None]:
 
 def build_rows(
     records: list[OutputRecord], object_name: str, run_id: str, *, associate: bool = True
-) -> list[dict[str, Any]]:
+) -> list[JournalRow]:
     """Journal rows: company rows (contacts runs naming companies) then one row per record."""
     key_field = KEY_FIELDS.get(object_name)
     companies: dict[str, dict[str, Any]] = {}
@@ -35,7 +37,7 @@ def build_rows(
                 entry["name"] = entry["name"] or name
                 entry["sources"].append(rec.source)
         links.append(group)
-    rows: list[dict[str, Any]] = []
+    rows: list[JournalRow] = []
     company_seq: dict[str, int] = {}
     payloads = [{k: v for k, v in (("name", e["name"]), ("domain", e["domain"])) if v}
                 for e in companies.values()]
@@ -45,11 +47,11 @@ def build_rows(
                                                     strict=True):
         seq = len(rows) + 1
         company_seq[group] = seq
-        rows.append({
-            "seq": seq, "kind": "company", "source": entry["sources"][0],
-            "members": entry["sources"], "key": entry["domain"],
-            "write_key": company_key, "op": None, "payload": payload,
-        })
+        rows.append(JournalRow(
+            seq=seq, kind=RowKind.COMPANY, source=entry["sources"][0],
+            members_json=json.dumps(entry["sources"]), key=entry["domain"],
+            write_key=company_key, payload=payload,
+        ))
     record_props = [{k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
                     for rec in records]
     # contacts with an email go by it; the rest get a stable crm_migrate_id (an email-keyed
@@ -60,23 +62,22 @@ def build_rows(
         if not skip]))
     for rec, group, props, email in zip(records, links, record_props, by_email, strict=True):
         ident: str | None = None if email else next(record_keys)
-        seq = len(rows) + 1
         key = (props.get(key_field) or "").strip().lower() if key_field else ""
         if key and key_field:
             props[key_field] = key
-        row: dict[str, Any] = {
-            "seq": seq, "kind": "record", "source": rec.source,
-            "members": list(rec.members or [rec.source]), "key": key or None,
-            "payload": props, "company_seq": company_seq.get(group) if group else None,
-            "assoc": "pending" if group else None,
-        }
+        row = JournalRow(
+            seq=len(rows) + 1, source=rec.source,
+            members_json=json.dumps(list(rec.members or [rec.source])), key=key or None,
+            payload=props, company_seq=company_seq.get(group) if group else None,
+            assoc=AssocState.PENDING if group else None,
+        )
         if object_name == "contacts" and key:
-            row["op"], row["write_key"] = "upsert:email", key
+            row.op, row.write_key = UPSERT_EMAIL, key
         else:
-            row["op"], row["write_key"] = f"upsert:{ID_PROPERTY}", ident
+            row.op, row.write_key = Op.upsert(ID_PROPERTY), ident
         if rec.action == "skip":
-            row["state"] = "skipped"
+            row.state = RowState.SKIPPED
         elif not props:
-            row["state"], row["error"] = "failed", "the record has no values to write"
+            row.state, row.error = RowState.FAILED, "the record has no values to write"
         rows.append(row)
     return rows

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crm_migrate.connectors.base import BatchRejected, WriteResult
 from crm_migrate.push.associations import with_retries
+from crm_migrate.push.journal import Journal, JournalRow, RowKind
 from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.push.sender import error_text
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
-    from crm_migrate.push.journal import Journal
 
 CHUNK = 100
 
@@ -32,18 +32,16 @@ async def undo(journal: Journal, connector: Connector, object_name: str,
     undone)."""
     policy = RetryPolicy()
     errors = await _dissociate(journal, connector, policy, on_batch)
-    for kind, obj in (("record", object_name), ("company", "companies")):
-        created = journal.rows("kind = ? AND state = 'done' AND undone = 0 AND created = 1",
-                               (kind,))
+    for kind, obj in ((RowKind.RECORD, object_name), (RowKind.COMPANY, "companies")):
+        created = journal.to_archive(kind)
         for start in range(0, len(created), CHUNK):
             chunk = created[start : start + CHUNK]
-            ids = [r["target_id"] for r in chunk]
+            ids = [r.target_id for r in chunk if r.target_id]  # every written row has one
             await _with_retries(partial(connector.archive, obj, ids), policy)
-            journal.mark_undone([r["seq"] for r in chunk])
+            journal.mark_undone([r.seq for r in chunk])
             if on_batch:
                 on_batch()
-        updated = journal.rows("kind = ? AND state = 'done' AND undone = 0 AND created = 0 "
-                               "AND before IS NOT NULL", (kind,))
+        updated = journal.to_restore(kind)
         for start in range(0, len(updated), CHUNK):
             chunk = updated[start : start + CHUNK]
             errors += await _restore(journal, connector, obj, chunk, policy)
@@ -56,43 +54,39 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
                       on_batch: Callable[[], None] | None) -> list[str]:
     """Remove the contact-company associations this run added between records that both
     existed before it (assoc_undo = 1: the pre-run read found them not associated)."""
-    rows = journal.conn.execute(
-        "SELECT r.seq, r.source, r.target_id, c.target_id FROM rows r JOIN rows c "
-        "ON c.seq = r.company_seq WHERE r.kind = 'record' AND r.assoc_undo = 1 "
-        "AND r.target_id IS NOT NULL AND c.target_id IS NOT NULL ORDER BY r.seq").fetchall()
-    if not rows:
+    pairs = journal.associations_to_remove()
+    if not pairs:
         return []
     remove = getattr(connector, "dissociate", None)
     if remove is None:
-        return [f"{rows[0][1]}: {connector.target} cannot remove the associations this run "
-                f"added ({len(rows)})"]
+        return [f"{pairs[0].source}: {connector.target} cannot remove the associations this run "
+                f"added ({len(pairs)})"]
     errors: list[str] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        pairs = [(contact, company) for _, _, contact, company in chunk]
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
+        ids = [(p.contact_id, p.company_id) for p in chunk]
         try:
-            await with_retries(partial(remove, "contacts", "companies", pairs), policy)
+            await with_retries(partial(remove, "contacts", "companies", ids), policy)
         except BatchRejected as exc:
-            errors += [f"{source}: its company association: {error_text(exc)}"
-                       for _, source, _, _ in chunk]
+            errors += [f"{p.source}: its company association: {error_text(exc)}" for p in chunk]
             continue
-        journal.mark_assoc_removed([seq for seq, _, _, _ in chunk])
+        journal.mark_assoc_removed([p.seq for p in chunk])
         if on_batch:
             on_batch()
     return errors
 
 
 async def _restore(journal: Journal, connector: Connector, obj: str,
-                   rows: list[dict[str, Any]], policy: RetryPolicy) -> list[str]:
-    items = [(r["target_id"], {k: v for k, v in r["before"].items()}) for r in rows]
+                   rows: list[JournalRow], policy: RetryPolicy) -> list[str]:
+    items = [(r.remote_id, dict(r.before or {})) for r in rows]
     try:
         results = await _with_retries(lambda: connector.update(obj, items), policy)
     except BatchRejected as exc:
         if len(rows) == 1:
-            return [f"{rows[0]['source']}: {error_text(exc)}"]
+            return [f"{rows[0].source}: {error_text(exc)}"]
         middle = len(rows) // 2
         return (await _restore(journal, connector, obj, rows[:middle], policy)
                 + await _restore(journal, connector, obj, rows[middle:], policy))
-    ok = [rows[r.index]["seq"] for r in results if r.ok]
+    ok = [rows[r.index].seq for r in results if r.ok]
     journal.mark_undone(ok)
-    return [f"{rows[r.index]['source']}: {r.error}" for r in results if not r.ok]
+    return [f"{rows[r.index].source}: {r.error}" for r in results if not r.ok]

@@ -17,15 +17,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crm_migrate.clean.pipeline import clean_files
+from crm_migrate.connectors import TARGETS, get_connector
 from crm_migrate.errors import AuthError, JournalError, TargetError
-from crm_migrate.identity import KEY_FIELDS
+from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
+from crm_migrate.mapping.profile import load_profile
+from crm_migrate.paths import runs_dir
+from crm_migrate.push.associations import associate_contacts
 from crm_migrate.push.breaker import CircuitBreaker
-from crm_migrate.push.classify import classify, classify_by_id, remap_id_property
+from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
 from crm_migrate.push.embedded import target_url
-from crm_migrate.push.journal import Journal
+from crm_migrate.push.errors_file import write_errors_file
+from crm_migrate.push.journal import (
+    CREATE,
+    UPSERT_EMAIL,
+    InputFile,
+    Journal,
+    Op,
+    RowKind,
+    RowState,
+    RunMeta,
+    RunState,
+    StopReason,
+)
 from crm_migrate.push.plan import build_rows
+from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
+from crm_migrate.secrets import get_token
 
 if TYPE_CHECKING:
     import httpx
@@ -68,8 +87,6 @@ def _profile_hash(profile: Profile, profile_path: str | None) -> str:
 
 
 def _check_target(target: str) -> str:
-    from crm_migrate.connectors import TARGETS
-
     name = (target or "sandbox").strip().lower()
     if name not in TARGETS:
         raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
@@ -104,41 +121,37 @@ def start_push(
     """
     target = _check_target(target)
     if target not in ("sandbox", "file") and transport is None:
-        from crm_migrate.secrets import get_token
-
         if not (token or get_token(target)):
             raise AuthError(f"no credentials for {target}: run `crm-migrate auth set {target}` "
                             "or set CRM_MIGRATE_TOKEN")
     associate = associate and target != "file"
     if clean_result is None:
-        from crm_migrate.clean.pipeline import clean_files
-
         clean_result = clean_files(paths, profile, region=region)
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
     embedded = target == "sandbox" and not url and transport is None
     if target == "sandbox" and not url and transport is not None:
         url = "http://sandbox.local"  # requests go to the given transport
-    meta: dict[str, Any] = {
-        "run_id": run_id,
-        "target": target,
-        "url": None if embedded else url,
-        "embedded": embedded,
-        "object": object_name,
-        "profile": profile.to_dict(),
-        "profile_path": str(Path(profile_path).resolve()) if profile_path else None,
-        "profile_hash": _profile_hash(profile, profile_path),
-        "inputs": [{"path": str(Path(p).resolve()), "sha256": _sha256(p)} for p in paths],
-        "inputs_paths": [str(Path(p).resolve()) for p in paths],
-        "region": region,
-        "batch_size": batch_size,
-        "concurrency": concurrency,
-        "max_failure_rate": max_failure_rate,
-        "created_at": _now(),
-        "state": "running",
-        "dry_run": dry_run,
-        "message": None,
-    }
+    meta = RunMeta(
+        run_id=run_id,
+        target=target,
+        url=None if embedded else url,
+        embedded=embedded,
+        object_name=object_name,
+        profile=profile.to_dict(),
+        profile_path=str(Path(profile_path).resolve()) if profile_path else None,
+        profile_hash=_profile_hash(profile, profile_path),
+        inputs=[InputFile(str(Path(p).resolve()), _sha256(p)) for p in paths],
+        inputs_paths=[str(Path(p).resolve()) for p in paths],
+        region=region,
+        batch_size=batch_size,
+        concurrency=concurrency,
+        max_failure_rate=max_failure_rate,
+        created_at=_now(),
+        state=RunState.RUNNING,
+        dry_run=dry_run,
+        message=None,
+    )
     records = clean_result.records
     if not dry_run:
         return asyncio.run(_start(records, associate, meta, journal_path, on_progress,
@@ -155,20 +168,19 @@ def start_push(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def _start(records: list[OutputRecord], associate: bool, meta: dict[str, Any],
+async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
                  journal_path: str | Path, on_progress: ProgressFn | None,
                  should_stop: StopFn | None, transport: httpx.AsyncBaseTransport | None,
                  token: str | None) -> RunSummary:
     """A new run, in one event loop: the first read, then the journal, then the drive."""
-    obj = str(meta["object"])
+    obj = meta.object_name
     first = None
-    if not meta.get("embedded") and meta.get("url"):
+    if not meta.embedded and meta.url:
         key_field = KEY_FIELDS.get(obj)
         keyed = sum(1 for r in records
                     if key_field and str(r.properties.get(key_field) or "").strip())
-        first = await _count_first(str(meta["target"]), str(meta["url"]), obj, keyed,
-                                   transport, token)
-    rows = build_rows(records, obj, str(meta["run_id"]), associate=associate)
+        first = await _count_first(meta.target, meta.url, obj, keyed, transport, token)
+    rows = build_rows(records, obj, meta.run_id, associate=associate)
     journal = Journal.create(journal_path, meta, rows)
     try:
         journal.acquire()
@@ -194,9 +206,6 @@ async def _count_first(target: str, url: str, obj: str, keyed: int,
     run's last batch goes out one window after this request, so the sooner the better (the
     journal of a 20k-row run takes ~0.3 s to write). Best effort: the run asks again if this
     fails."""
-    from crm_migrate.connectors import get_connector
-    from crm_migrate.push.classify import worth_counting
-
     first = FirstRead()
     if obj not in ("contacts", "companies"):
         return first
@@ -232,7 +241,7 @@ def resume_push(
     try:
         journal.acquire()
         meta = journal.meta()
-        if meta.get("state") == "rolled_back":
+        if meta.state is RunState.ROLLED_BACK:
             raise JournalError("this run was rolled back; start a new push", file=str(journal_path))
         changed = _changes(meta)
         if changed and not force:
@@ -240,10 +249,8 @@ def resume_push(
                 f"{changed} changed since the run began; resume --force to carry on anyway",
                 file=str(journal_path),
             )
-        if meta.get("stop_reason") == "breaker" or force:
-            failed = [r["seq"] for r in journal.rows("state = 'failed' AND kind = 'record'")]
-            journal.mark_pending(failed)
-            journal.reset_attempts(failed)
+        if meta.stop_reason is StopReason.BREAKER or force:
+            journal.retry_failed(RowKind.RECORD)
         if changed and force:
             _refresh_payloads(journal, meta)
     except BaseException:
@@ -252,50 +259,44 @@ def resume_push(
     return _run(journal, on_progress, should_stop, transport, token)
 
 
-def _changes(meta: dict[str, Any]) -> str | None:
+def _changes(meta: RunMeta) -> str | None:
     """What changed since the run began (an input file or the profile), or None."""
-    for item in meta.get("inputs") or []:
-        path = Path(item["path"])
+    for item in meta.inputs:
+        path = Path(item.path)
         if not path.is_file():
             return f"input file {path.name} is missing or"
-        if _sha256(path) != item["sha256"]:
+        if _sha256(path) != item.sha256:
             return f"input file {path.name}"
-    profile_path = meta.get("profile_path")
+    profile_path = meta.profile_path
     if profile_path:
         if not Path(profile_path).is_file():
             return f"profile {Path(profile_path).name} is missing or"
-        if _sha256(profile_path) != meta.get("profile_hash"):
+        if _sha256(profile_path) != meta.profile_hash:
             return f"profile {Path(profile_path).name}"
     return None
 
 
-def _refresh_payloads(journal: Journal, meta: dict[str, Any]) -> None:
+def _refresh_payloads(journal: Journal, meta: RunMeta) -> None:
     """After --force on changed inputs/profile: re-clean and refresh rows not yet done."""
-    profile_path = meta.get("profile_path")
-    paths = [p for p in meta.get("inputs_paths") or [] if Path(p).is_file()]
+    profile_path = meta.profile_path
+    paths = [p for p in meta.inputs_paths if Path(p).is_file()]
     if not profile_path or not Path(profile_path).is_file() or not paths:
         return
-    try:
-        from crm_migrate.clean.pipeline import clean_files
-        from crm_migrate.mapping.profile import load_profile
-    except ImportError:
-        return
     profile = load_profile(profile_path)
-    result = clean_files(paths, profile, region=meta.get("region"))
+    result = clean_files(paths, profile, region=meta.region)
     fresh = {rec.source: rec for rec in result.records}
-    rows = journal.rows("kind = 'record' AND state IN ('pending', 'failed')")
-    with journal.transaction() as conn:
-        for row in rows:
-            rec = fresh.get(row["source"])
-            if rec is None:
-                continue
-            payload = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
-            if row["op"] == "upsert:email" and payload.get("email", "").lower() != row["key"]:
-                continue  # the key itself changed: keep the journalled record as it was
-            conn.execute("UPDATE rows SET payload = ?, state = 'pending' WHERE seq = ?",
-                         (json.dumps(payload), row["seq"]))
-    journal.set_meta(inputs=[{"path": p, "sha256": _sha256(p)} for p in paths],
-                     profile_hash=_sha256(profile_path), profile=profile.to_dict())
+    refreshed: list[tuple[int, dict[str, str]]] = []
+    for row in journal.rows(RowKind.RECORD, RowState.PENDING, RowState.FAILED):
+        rec = fresh.get(row.source)
+        if rec is None:
+            continue
+        payload = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
+        if row.op == UPSERT_EMAIL and payload.get("email", "").lower() != row.key:
+            continue  # the key itself changed: keep the journalled record as it was
+        refreshed.append((row.seq, payload))
+    journal.refresh_payloads(refreshed)
+    journal.record_inputs([InputFile(p, _sha256(p)) for p in paths], _sha256(profile_path),
+                          profile.to_dict())
 
 
 def push_status(journal_path: str | Path) -> dict[str, Any]:
@@ -325,8 +326,6 @@ def rollback_push(
 
 def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
     """Status dicts of the journals in `directory` (default: the runs dir), newest first."""
-    from crm_migrate.paths import runs_dir
-
     folder = Path(directory) if directory is not None else runs_dir()
     if not folder.is_dir():
         return []
@@ -360,31 +359,29 @@ def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn |
 async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
                  transport: httpx.AsyncBaseTransport | None, token: str | None = None,
                  first: FirstRead | None = None) -> RunSummary:
-    from crm_migrate.connectors import get_connector
-
     meta = journal.meta()
-    journal.set_meta(state="running", message=None, finished_at=None, stop_reason=None)
-    obj = str(meta["object"])
+    journal.begin_run()
+    obj = meta.object_name
     meter = ProgressMeter(journal)
     message: str | None = None
-    stop_reason: str | None = None
-    breaker = CircuitBreaker(float(meta.get("max_failure_rate") or 0.02))
+    stop_reason: StopReason | None = None
+    breaker = CircuitBreaker(float(meta.max_failure_rate or 0.02))
 
     def report(phase: str, text: str | None = None) -> None:
         if on_progress is not None:
             on_progress(meter.report(phase, text))
 
     try:
-        with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-            connector = get_connector(meta["target"], url=url, transport=transport, token=token)
+        with target_url(meta.target, meta.url, meta.embedded) as (url, _):
+            connector = get_connector(meta.target, url=url, transport=transport, token=token)
             counts = dict(first.counts) if first else {}
             for name, stamps in (first.stamps if first else {}).items():
                 seed = getattr(getattr(connector, name, None), "seed", None)
                 if callable(seed):
                     seed(stamps)
             common: dict[str, Any] = {
-                "batch_size": int(meta.get("batch_size") or connector.max_batch),
-                "concurrency": int(meta.get("concurrency")
+                "batch_size": int(meta.batch_size or connector.max_batch),
+                "concurrency": int(meta.concurrency
                                    or getattr(connector.rate, "concurrency", 0)
                                    or DEFAULT_CONCURRENCY),
                 "breaker": breaker, "should_stop": should_stop,
@@ -395,45 +392,43 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
             try:
                 report("connecting")
                 id_property = await connector.ensure_id_property(obj)
-                has_companies = bool(journal.rows("kind = 'company'", limit=1))
+                has_companies = journal.has_rows(RowKind.COMPANY)
                 if has_companies:
                     company_key = await connector.ensure_id_property("companies")
-                    await remap_id_property(journal, company_key, "company")
-                await remap_id_property(journal, id_property, "record")
+                    await remap_id_property(journal, company_key, RowKind.COMPANY)
+                await remap_id_property(journal, id_property, RowKind.RECORD)
                 await _ensure_keyless(journal, connector, obj, id_property)
-                for kind, sender in (("company", companies), ("record", records)):
-                    in_flight = journal.rows("kind = ? AND state = 'in_flight'", (kind,))
+                for kind, sender in ((RowKind.COMPANY, companies), (RowKind.RECORD, records)):
+                    in_flight = journal.rows(kind, RowState.IN_FLIGHT)
                     if in_flight:
                         report("reconciling")
                         rest = await sender.reconcile(in_flight)
-                        journal.mark_pending([r["seq"] for r in rest])
+                        journal.mark_pending([r.seq for r in rest])
                 report("classifying")
                 if has_companies:
-                    await classify(journal, connector, "companies", "company", counts=counts)
-                await classify(journal, connector, obj, "record", counts=counts)
+                    await classify(journal, connector, "companies", RowKind.COMPANY, counts=counts)
+                await classify(journal, connector, obj, RowKind.RECORD, counts=counts)
                 report("companies" if has_companies else "records")
                 if has_companies:
-                    await companies.run("company")
+                    await companies.run(RowKind.COMPANY)
                 if not companies.stopping():
-                    await records.run("record")
+                    await records.run(RowKind.RECORD)
                 if has_companies and not records.stopping():
-                    from crm_migrate.push.associations import associate_contacts
-
                     report("associations")
                     await associate_contacts(journal, connector)
                 stopped = companies if companies.stop_message else records
                 message, stop_reason = stopped.stop_message, stopped.stop_reason
                 if not message and should_stop is not None and should_stop():
-                    message, stop_reason = "stopped by the user", "user"
+                    message, stop_reason = "stopped by the user", StopReason.USER
             except StopRun as exc:
-                message, stop_reason = str(exc), "target"
+                message, stop_reason = str(exc), StopReason.TARGET
             finally:
                 await connector.aclose()
     except AuthError as exc:
-        journal.set_meta(state="interrupted", message=error_text(exc), stop_reason="auth")
+        journal.end_run(RunState.INTERRUPTED, error_text(exc), StopReason.AUTH, finished_at=None)
         raise
     except TargetError as exc:
-        message, stop_reason = error_text(exc), "target"
+        message, stop_reason = error_text(exc), StopReason.TARGET
     pause_point("after-last")
     return _finish(journal, message, stop_reason, report)
 
@@ -443,52 +438,43 @@ async def _ensure_keyless(journal: Journal, connector: Any, obj: str,
     """Contacts without an email go by crm_migrate_id: make sure the target has it."""
     if id_property != "email":
         return
-    keyless = journal.rows("kind = 'record' AND state = 'pending' AND op = ?",
-                           ("upsert:crm_migrate_id",), limit=1)
+    by_id = Op.upsert(ID_PROPERTY)
+    keyless = journal.has_pending_op(RowKind.RECORD, by_id)
     ensure = getattr(connector, "ensure_unique_property", None)
     if keyless and ensure is not None:
         await ensure(obj)
     elif keyless:
-        with journal.transaction() as conn:
-            conn.execute("UPDATE rows SET op = 'create' WHERE kind = 'record' AND "
-                         "state = 'pending' AND op = 'upsert:crm_migrate_id'")
+        journal.replace_pending_op(RowKind.RECORD, by_id, CREATE)
 
 
-def _finish(journal: Journal, message: str | None, stop_reason: str | None,
+def _finish(journal: Journal, message: str | None, stop_reason: StopReason | None,
             report: Callable[[str, str | None], None]) -> RunSummary:
-    from crm_migrate.push.errors_file import write_errors_file
-
-    open_rows = journal.conn.execute(
-        "SELECT COUNT(*) FROM rows WHERE state IN ('pending', 'in_flight') "
-        "OR (assoc = 'pending' AND state = 'done')").fetchone()[0]
-    finished = open_rows == 0 and stop_reason in (None, "user")  # a stop that came too late
-    state = "completed" if finished else "interrupted"
+    # a stop that came too late (everything was done) still completes the run
+    finished = journal.unfinished() == 0 and stop_reason in (None, StopReason.USER)
+    state = RunState.COMPLETED if finished else RunState.INTERRUPTED
     if finished:
         message, stop_reason = None, None
-    if state == "interrupted" and message is None:
+    if state is RunState.INTERRUPTED and message is None:
         message = "interrupted"
-    journal.set_meta(state=state, message=message, stop_reason=stop_reason,
-                     finished_at=_now())
+    journal.end_run(state, message, stop_reason, finished_at=_now())
     errors_file = write_errors_file(journal)
     status = status_of(journal)
-    status["state"] = state
+    status["state"] = state.value
     report("finished", message)
-    exit_code = 0 if state == "completed" and status["failed"] == 0 else 1
+    exit_code = 0 if state is RunState.COMPLETED and status["failed"] == 0 else 1
     return RunSummary(status=status, errors_file=errors_file, exit_code=exit_code,
                       message=message)
 
 
 async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
                    token: str | None = None) -> RunSummary:
-    from crm_migrate.connectors import get_connector
-
     meta = journal.meta()
-    obj = str(meta["object"])
-    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
+    obj = meta.object_name
+    with target_url(meta.target, meta.url, meta.embedded) as (url, _):
+        connector = get_connector(meta.target, url=url, transport=transport, token=token)
         try:
-            for kind, kind_obj in (("company", "companies"), ("record", obj)):
-                if kind == "company" and not journal.rows("kind = 'company'", limit=1):
+            for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
+                if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
                     continue
                 try:  # a target we never wrote to may not have the crm_migrate_id property yet
                     await classify_by_id(journal, connector, kind_obj, kind)
@@ -497,21 +483,17 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
                 await classify(journal, connector, kind_obj, kind, by_id=False)
         finally:
             await connector.aclose()
-    conn = journal.conn
-
-    def count(where: str) -> int:
-        return int(conn.execute(f"SELECT COUNT(*) FROM rows WHERE {where}").fetchone()[0])
-
+    record, company = RowKind.RECORD, RowKind.COMPANY
     status = status_of(journal)
     status.update(
-        state="dry_run",
+        state=RunState.DRY_RUN.value,
         journal=None,
-        would_create=count("kind = 'record' AND state = 'pending' AND existed = 0"),
-        would_update=count("kind = 'record' AND state = 'pending' AND existed = 1"),
-        would_skip=count("kind = 'record' AND state = 'skipped'"),
-        would_fail=count("kind = 'record' AND state = 'failed'"),
-        companies_to_create=count("kind = 'company' AND existed = 0"),
-        companies_matched=count("kind = 'company' AND existed = 1"),
+        would_create=journal.count(record, RowState.PENDING, existed=False),
+        would_update=journal.count(record, RowState.PENDING, existed=True),
+        would_skip=journal.count(record, RowState.SKIPPED),
+        would_fail=journal.count(record, RowState.FAILED),
+        companies_to_create=journal.count(company, existed=False),
+        companies_matched=journal.count(company, existed=True),
         done=0, created=0, updated=0,
     )
     return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
@@ -520,40 +502,37 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
 async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
     """Rows a crash left in flight may exist on the target: read them by key so rollback
     archives the ones this run created; the others go back to pending."""
-    for kind, target_obj in (("company", "companies"), ("record", obj)):
-        rows = journal.rows("kind = ? AND state = 'in_flight'", (kind,))
+    for kind, target_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
+        rows = journal.rows(kind, RowState.IN_FLIGHT)
         if rows:
             sender = Sender(journal, connector, target_obj, batch_size=100, concurrency=1,
                             breaker=CircuitBreaker(1.0))
             rest = await sender.reconcile(rows)
-            journal.mark_pending([r["seq"] for r in rest])
+            journal.mark_pending([r.seq for r in rest])
 
 
 async def _rollback(journal: Journal, on_progress: ProgressFn | None,
                     transport: httpx.AsyncBaseTransport | None, token: str | None = None
                     ) -> RunSummary:
-    from crm_migrate.connectors import get_connector
-    from crm_migrate.push.rollback import undo
-
     meta = journal.meta()
-    if meta.get("state") == "rolled_back":
+    if meta.state is RunState.ROLLED_BACK:
         status = status_of(journal)
         return RunSummary(status=status, exit_code=0, message="already rolled back")
     meter = ProgressMeter(journal)
-    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
+    with target_url(meta.target, meta.url, meta.embedded) as (url, _):
+        connector = get_connector(meta.target, url=url, transport=transport, token=token)
         try:
-            await _settle_in_flight(journal, connector, str(meta["object"]))
-            errors = await undo(journal, connector, str(meta["object"]), on_batch=(
+            await _settle_in_flight(journal, connector, meta.object_name)
+            errors = await undo(journal, connector, meta.object_name, on_batch=(
                 (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
         finally:
             await connector.aclose()
     message = None
     if errors:
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"
-        journal.set_meta(message=message)
+        journal.set_message(message)
     else:
-        journal.set_meta(state="rolled_back", message="rolled back", finished_at=_now())
+        journal.mark_rolled_back(finished_at=_now())
     status = status_of(journal)
     return RunSummary(status=status, exit_code=1 if errors else 0, message=message)
 

@@ -13,11 +13,21 @@ from typing import TYPE_CHECKING, Any
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
 from crm_migrate.errors import TargetError
 from crm_migrate.push.breaker import CircuitBreaker
+from crm_migrate.push.journal import (
+    CREATE,
+    UPDATE,
+    Journal,
+    JournalRow,
+    Op,
+    RowKind,
+    RowState,
+    StopReason,
+    Verb,
+)
 from crm_migrate.push.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
-    from crm_migrate.push.journal import Journal
 
 PAUSE_ENV = "CRM_MIGRATE_TEST_PAUSE_AT"
 PAUSE_FILE_ENV = "CRM_MIGRATE_TEST_PAUSE_FILE"
@@ -82,12 +92,12 @@ class Sender:
         self.should_stop = should_stop or (lambda: False)
         self.on_batch = on_batch or (lambda: None)
         self.stop_message: str | None = None
-        self.stop_reason: str | None = None
+        self.stop_reason: StopReason | None = None
         self._batch_no = 0
 
     def _next_batch_id(self) -> int:
         self._last_batch = max(getattr(self, "_last_batch", 0),
-                               int(self.journal.get("last_batch", 0))) + 1
+                               self.journal.last_batch()) + 1
         return self._last_batch
 
     def stopping(self) -> bool:
@@ -95,25 +105,25 @@ class Sender:
 
     # --- batching ---
 
-    def batches(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    def batches(self, rows: list[JournalRow]) -> list[list[JournalRow]]:
         """Rows grouped by operation, at most batch_size, no key twice in a batch."""
-        out: list[list[dict[str, Any]]] = []
-        groups: dict[str, list[dict[str, Any]]] = {}
+        out: list[list[JournalRow]] = []
+        groups: dict[Op, list[JournalRow]] = {}
         for row in rows:
-            groups.setdefault(row["op"] or "create", []).append(row)
+            groups.setdefault(row.op or CREATE, []).append(row)
         for rows in groups.values():
-            current: list[dict[str, Any]] = []
+            current: list[JournalRow] = []
             keys: set[str] = set()
-            deferred: list[dict[str, Any]] = []
+            deferred: list[JournalRow] = []
             queue = rows
             while queue:
                 for row in queue:
                     # an update is addressed by target id: two rows that matched one existing
                     # record (e.g. a company found by domain and by name) must not share a batch
-                    if row["op"] == "update" and row.get("target_id"):
-                        key = f"id:{row['target_id']}"
+                    if row.op == UPDATE and row.target_id:
+                        key = f"id:{row.target_id}"
                     else:
-                        key = (row["write_key"] or str(row["seq"])).lower()
+                        key = (row.write_key or str(row.seq)).lower()
                     if key in keys:
                         deferred.append(row)
                         continue
@@ -128,44 +138,43 @@ class Sender:
                 queue, deferred = deferred, []
         return out
 
-    async def run(self, kind: str) -> None:
+    async def run(self, kind: RowKind) -> None:
         """Send every pending row of `kind` (read from the journal a chunk at a time, so memory
         stays flat on big runs); return early when stopping."""
         last_seq = 0
         while not self.stopping():
-            rows = self.journal.rows("kind = ? AND state = 'pending' AND seq > ?",
-                                     (kind, last_seq), limit=CHUNK_ROWS)
+            rows = self.journal.rows(kind, RowState.PENDING, after=last_seq, limit=CHUNK_ROWS)
             if not rows:
                 return
-            last_seq = rows[-1]["seq"]
+            last_seq = rows[-1].seq
             pending = self.batches(rows)
             pending.reverse()
             await asyncio.gather(*(self._worker(pending) for _ in range(self.concurrency)))
 
-    async def _worker(self, pending: list[list[dict[str, Any]]]) -> None:
+    async def _worker(self, pending: list[list[JournalRow]]) -> None:
         while pending and not self.stopping():
             batch = pending.pop()
             try:
                 await self.send(batch)
             except StopRun as exc:
-                self._stop(str(exc), "target")
+                self._stop(str(exc), StopReason.TARGET)
             except TargetError as exc:  # e.g. reads failing while reconciling
-                self._stop(error_text(exc), "target")  # rows stay in flight: resume
+                self._stop(error_text(exc), StopReason.TARGET)  # rows stay in flight: resume
             self.on_batch()
 
     # --- one batch ---
 
-    async def send(self, rows: list[dict[str, Any]]) -> None:
+    async def send(self, rows: list[JournalRow]) -> None:
         """Send one batch to a final answer for each row (or back to pending when stopping)."""
         self._batch_no += 1
         number = self._batch_no
         pause_point("before-batch", number)
-        self.journal.mark_in_flight([r["seq"] for r in rows], self._next_batch_id())
+        self.journal.mark_in_flight([r.seq for r in rows], self._next_batch_id())
         pause_point("in-flight", number)
         await self._deliver(rows, number)
         pause_point("after-batch", number)
 
-    async def _deliver(self, rows: list[dict[str, Any]], number: int) -> None:
+    async def _deliver(self, rows: list[JournalRow], number: int) -> None:
         attempt = 0
         while rows:
             attempt += 1
@@ -181,36 +190,36 @@ class Sender:
                         return
                 if self.policy.exhausted(attempt):
                     if unavailable(exc):  # the target's fault, not the rows': keep them
-                        self.journal.mark_pending([r["seq"] for r in rows])
+                        self.journal.mark_pending([r.seq for r in rows])
                         raise StopRun(
                             f"the target did not answer after {attempt} attempts "
                             f"({error_text(exc)}); nothing is lost: the rows not yet written "
                             "stay pending, resume the run when the target is reachable") from None
-                    self._fail([(r["seq"], error_text(exc)) for r in rows])
+                    self._fail([(r.seq, error_text(exc)) for r in rows])
                     return
                 if self.stopping():
-                    self.journal.mark_pending([r["seq"] for r in rows])
+                    self.journal.mark_pending([r.seq for r in rows])
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
             except TargetError as exc:
-                self.journal.mark_pending([r["seq"] for r in rows])
+                self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None
             pause_point("mid-batch", number)
             rows = self._record(rows, results, final=self.policy.exhausted(attempt))
             if rows:
                 await asyncio.sleep(self.policy.delay(attempt))
 
-    async def _bisect(self, rows: list[dict[str, Any]], exc: BatchRejected, number: int) -> None:
+    async def _bisect(self, rows: list[JournalRow], exc: BatchRejected, number: int) -> None:
         if self.stopping():
-            self.journal.mark_pending([r["seq"] for r in rows])
+            self.journal.mark_pending([r.seq for r in rows])
             return
         if len(rows) == 1:
-            self._fail([(rows[0]["seq"], error_text(exc))])
+            self._fail([(rows[0].seq, error_text(exc))])
             return
         named = [rows[i] for i in exc.positions if 0 <= i < len(rows)]
         if named and len(named) < len(rows):
-            self._fail([(r["seq"], error_text(exc)) for r in named])
+            self._fail([(r.seq, error_text(exc)) for r in named])
             rest = [r for r in rows if r not in named]
             await self._deliver(rest, number)
             return
@@ -218,34 +227,35 @@ class Sender:
         await self._deliver(rows[:middle], number)
         await self._deliver(rows[middle:], number)
 
-    async def _write(self, rows: list[dict[str, Any]]) -> list[WriteResult]:
-        op = rows[0]["op"] or "create"
+    async def _write(self, rows: list[JournalRow]) -> list[WriteResult]:
+        op = rows[0].op or CREATE
         obj = self.object_name
-        if op.startswith("upsert:"):
-            id_property = op.split(":", 1)[1]
-            records = [{**r["payload"], id_property: r["write_key"]} for r in rows]
+        if op.verb is Verb.UPSERT and op.id_property:
+            id_property = op.id_property
+            # an upsert always has its key (the plan and remap_id_property give it one)
+            records = [{**r.payload, id_property: r.write_key or ""} for r in rows]
             return await self.connector.upsert(obj, id_property, records)
-        if op == "update":
-            return await self.connector.update(obj, [(r["target_id"], r["payload"]) for r in rows])
-        return await self.connector.create(obj, [dict(r["payload"]) for r in rows])
+        if op == UPDATE:
+            return await self.connector.update(obj, [(r.remote_id, r.payload) for r in rows])
+        return await self.connector.create(obj, [dict(r.payload) for r in rows])
 
     def _record(
-        self, rows: list[dict[str, Any]], results: list[WriteResult], *, final: bool
-    ) -> list[dict[str, Any]]:
+        self, rows: list[JournalRow], results: list[WriteResult], *, final: bool
+    ) -> list[JournalRow]:
         """Journal the answer; return the rows worth sending again."""
         done: list[tuple[int, str | None, bool]] = []
         failed: list[tuple[int, str]] = []
-        again: list[dict[str, Any]] = []
+        again: list[JournalRow] = []
         by_index = {r.index: r for r in results}
         for i, row in enumerate(rows):
             result = by_index.get(i)
             if result is not None and result.ok:
-                created = not row["existed"] if row["existed"] is not None else bool(result.created)
-                done.append((row["seq"], result.id, created))
+                created = not row.existed if row.existed is not None else bool(result.created)
+                done.append((row.seq, result.id, created))
             elif result is not None and result.retryable and not final:
                 again.append(row)
             else:
-                failed.append((row["seq"], (result.error if result else None) or "no answer"))
+                failed.append((row.seq, (result.error if result else None) or "no answer"))
         if done:
             self.journal.mark_done(done)
             for _ in done:
@@ -258,44 +268,41 @@ class Sender:
         self.journal.mark_failed(failed)
         for _, message in failed:
             if self.breaker.record(message) and self.stop_message is None:
-                self._stop(self.breaker.message(), "breaker")
+                self._stop(self.breaker.message(), StopReason.BREAKER)
 
-    def _stop(self, message: str, reason: str) -> None:
+    def _stop(self, message: str, reason: StopReason) -> None:
         if self.stop_message is None:
             self.stop_message, self.stop_reason = message, reason
 
     # --- reconcile ---
 
-    async def reconcile(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def reconcile(self, rows: list[JournalRow]) -> list[JournalRow]:
         """Read the target by key for rows whose write may have landed; mark those found done
         (created by us when they did not exist before); return the rows still to send."""
-        to_send: list[dict[str, Any]] = []
-        by_property: dict[str, list[dict[str, Any]]] = {}
+        to_send: list[JournalRow] = []
+        by_property: dict[str, list[tuple[JournalRow, str]]] = {}
         natural = {"contacts": "email", "companies": "domain"}.get(self.object_name)
         for row in rows:
-            op = row["op"] or ""
-            if op.startswith("upsert:") and row["write_key"]:
-                by_property.setdefault(op.split(":", 1)[1], []).append(row)
-            elif op == "create" and natural and row["key"]:  # a create that may have landed
-                by_property.setdefault(f"={natural}", []).append(row)
+            if row.op is not None and row.op.id_property and row.write_key:
+                by_property.setdefault(row.op.id_property, []).append((row, row.write_key))
+            elif row.op == CREATE and natural and row.key:  # a create that may have landed
+                by_property.setdefault(f"={natural}", []).append((row, row.key))
             else:
                 to_send.append(row)
         done: list[tuple[int, str | None, bool]] = []
         for group_key, group in by_property.items():
-            by_key = group_key.startswith("=")
             id_property = group_key.lstrip("=")
-            keys = [r["key"] if by_key else r["write_key"] for r in group]
+            keys = [key for _, key in group]
             found: dict[str, Any] = {}
             for start in range(0, len(keys), 100):
                 found.update(await self.connector.lookup(
                     self.object_name, id_property, keys[start : start + 100]))
             fold = id_property in ("email", "domain")
             found = {(k.lower() if fold else k): v for k, v in found.items()}
-            for row in group:
-                key = row["key"] if by_key else row["write_key"]
+            for row, key in group:
                 remote = found.get(key.lower() if fold else key)
-                if remote is not None and row["existed"] == 0:
-                    done.append((row["seq"], remote.id, True))
+                if remote is not None and row.existed is False:
+                    done.append((row.seq, remote.id, True))
                 else:
                     to_send.append(row)
         if done:

@@ -6,6 +6,8 @@ is interrupted and run again."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import httpx
 import pytest
 
 from crm_migrate.connectors.hubspot import HubSpotConnector
-from crm_migrate.push.journal import Journal
+from crm_migrate.push.journal import Journal, JournalRow, RunMeta, RunState
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.runner import push_status, resume_push, rollback_push, start_push
 from crm_migrate.sandbox import DEFAULT_TOKEN
@@ -144,9 +146,7 @@ def test_an_interrupted_rollback_runs_again_to_the_same_end(
         c = HubSpotConnector(url=url, token=DEFAULT_TOKEN, target="sandbox")
         try:
             # the process dies right after removing a batch, before journalling it...
-            pairs = [(r[0], r[1]) for r in j.conn.execute(
-                "SELECT r.target_id, c.target_id FROM rows r JOIN rows c "
-                "ON c.seq = r.company_seq WHERE r.assoc_undo = 1 ORDER BY r.seq LIMIT 100")]
+            pairs = [(p.contact_id, p.company_id) for p in j.associations_to_remove()[:100]]
             await c.dissociate("contacts", "companies", pairs)
             # ...and a second time after journalling one batch of the next rollback
             with pytest.raises(Died):
@@ -215,13 +215,15 @@ def test_kill_in_the_association_step_then_resume_or_rollback_is_exact(
 
 def test_a_journal_from_before_assoc_undo_gets_the_column_on_open(tmp_path: Path) -> None:
     path = tmp_path / "old.journal"
-    journal = Journal.create(path, {"run_id": "r1", "state": "completed"},
-                             [{"seq": 1, "source": "a.csv:1", "payload": {"email": "a@x.com"}}])
-    journal.conn.execute("ALTER TABLE rows DROP COLUMN assoc_undo")  # as older versions wrote
+    journal = Journal.create(path, RunMeta(run_id="r1", state=RunState.COMPLETED),
+                             [JournalRow(seq=1, source="a.csv:1", payload={"email": "a@x.com"})])
     journal.close()
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("ALTER TABLE rows DROP COLUMN assoc_undo")  # as older versions wrote
     reopened = Journal.open(path)
     try:
-        columns = {r[1] for r in reopened.conn.execute("PRAGMA table_info(rows)")}
+        with closing(sqlite3.connect(path)) as conn:
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(rows)")}
         assert "assoc_undo" in columns
         reopened.record_assoc_read([], [1], [])
         reopened.mark_assoc_removed([1])

@@ -123,8 +123,8 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         # what the Push step would send (it applies the choices again first: idempotent)
         app.state.apply_choices()
         rows = build_rows(app.state.clean_result.records, "contacts", "run")
-        [row] = [r for r in rows if r.get("kind") == "record" and r["members"] == members]
-        assert row["source"] == survivor and row["payload"]["company"] == company
+        [row] = [r for r in rows if r.kind == "record" and r.members == members]
+        assert row.source == survivor and row.payload["company"] == company
         # a fix that changes the group's members drops its choices, and says so once
         app.clear_notifications()
         await pilot.press("escape")

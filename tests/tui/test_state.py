@@ -64,8 +64,8 @@ def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> N
     assert "bob@example.com" in {r.properties.get("email") for r in result.records}
     [group] = [r for r in result.records if len(r.members) > 1]
     assert group.source == survivor and state.take_dropped_choices() == 0
-    [row] = [r for r in build_rows(result.records, "contacts", "run") if r.get("members") == group.members]
-    assert row["source"] == survivor
+    [row] = [r for r in build_rows(result.records, "contacts", "run") if r.members == group.members]
+    assert row.source == survivor
     # Bob's row becomes a third Ann Lee: the group changed, so its choice goes (and is counted)
     state.edit_cell("contacts.csv", 2, "E-mail Address", "ann@example.com")
     state.edit_cell("contacts.csv", 2, "Full Name", "Ann Lee")
