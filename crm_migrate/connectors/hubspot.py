@@ -23,7 +23,7 @@ from crm_migrate.connectors.base import (
     WriteResult,
 )
 from crm_migrate.errors import AuthError, TargetError
-from crm_migrate.push.limiter import RollingWindowLimiter
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 
 ID_PROPERTY = "crm_migrate_id"
 SEARCH_IN_MAX = 100
