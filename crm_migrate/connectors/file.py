@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
+from crm_migrate.connectors.base import Connector, RateHint, RemoteRecord, WriteResult
 from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.connectors.import_layouts import (
     LAYOUTS,
@@ -166,7 +166,7 @@ class Sheet:
         return results
 
 
-class FileConnector:
+class FileConnector(Connector):
     """Writes CSV/XLSX files for a CRM's import wizard instead of calling an API."""
 
     target = "file"

@@ -34,7 +34,7 @@ from crm_migrate.connectors.fieldmap import (
     to_salesforce,
     website_host,
 )
-from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json
+from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
 from crm_migrate.connectors.salesforce_schema import (
     admin_hint,
     collection_result,
@@ -148,7 +148,7 @@ class SalesforceConnector(HttpConnectorBase):
         if write:
             self._guard_usage()
         url = path if path.startswith("/services/") else f"{self.base_path}{path}"
-        response = await self._send(method, url, **kwargs)
+        response = await self._request(method, url, **kwargs)
         status = response.status_code
         if status < 300:
             return response.text if raw else response_json(response)
@@ -178,7 +178,7 @@ class SalesforceConnector(HttpConnectorBase):
                 f"salesforce: the org's API request limit is exceeded ({detail}); the run stops "
                 "here, resume it once the 24-hour allocation frees calls"
             )
-        if status == 429 or status >= 500 or status == 408:
+        if retryable_status(status):
             raise self._transient(response, committed=write)
         if write and status in (400, 413, 414):
             raise BatchRejected(

@@ -62,8 +62,7 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
         "AND r.target_id IS NOT NULL AND c.target_id IS NOT NULL ORDER BY r.seq").fetchall()
     if not rows:
         return []
-    remove = getattr(connector, "dissociate", None)
-    if remove is None:
+    if not connector.implements_dissociate:
         return [f"{rows[0][1]}: {connector.target} cannot remove the associations this run "
                 f"added ({len(rows)})"]
     errors: list[str] = []
@@ -71,7 +70,7 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
         chunk = rows[start : start + CHUNK]
         pairs = [(contact, company) for _, _, contact, company in chunk]
         try:
-            await with_retries(partial(remove, "contacts", "companies", pairs), policy)
+            await with_retries(partial(connector.dissociate, "contacts", "companies", pairs), policy)
         except BatchRejected as exc:
             errors += [f"{source}: its company association: {error_text(exc)}"
                        for _, source, _, _ in chunk]

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crm_migrate.connectors import check_target, open_connector
+from crm_migrate.connectors.registry import runs_embedded
 from crm_migrate.errors import AuthError, JournalError, TargetError
 from crm_migrate.push.breaker import CircuitBreaker
-from crm_migrate.push.classify import classify, classify_by_id, remap_id_property
-from crm_migrate.push.embedded import target_url
+from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
 from crm_migrate.push.journal import Journal
 from crm_migrate.push.plan import KEY_FIELDS, build_rows
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
@@ -29,6 +30,7 @@ from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_
 if TYPE_CHECKING:
     import httpx
 
+    from crm_migrate.connectors.base import Connector
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import CleanResult, OutputRecord
 
@@ -66,15 +68,6 @@ def _profile_hash(profile: Profile, profile_path: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_target(target: str) -> str:
-    from crm_migrate.connectors import TARGETS
-
-    name = (target or "sandbox").strip().lower()
-    if name not in TARGETS:
-        raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
-    return name
-
-
 def start_push(
     *,
     paths: list[str],
@@ -101,7 +94,7 @@ def start_push(
     writes no journal at `journal_path`. `token` (e.g. typed into the wizard) is used for this
     call only, in memory; it is never written to the journal.
     """
-    target = _check_target(target)
+    target = check_target(target or "sandbox")
     if target not in ("sandbox", "file") and transport is None:
         from crm_migrate.secrets import get_token
 
@@ -115,7 +108,7 @@ def start_push(
         clean_result = clean_files(paths, profile, region=region)
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
-    embedded = target == "sandbox" and not url and transport is None
+    embedded = runs_embedded(target, url, transport)
     if target == "sandbox" and not url and transport is not None:
         url = "http://sandbox.local"  # requests go to the given transport
     meta: dict[str, Any] = {
@@ -193,27 +186,21 @@ async def _count_first(target: str, url: str, obj: str, keyed: int,
     run's last batch goes out one window after this request, so the sooner the better (the
     journal of a 20k-row run takes ~0.3 s to write). Best effort: the run asks again if this
     fails."""
-    from crm_migrate.connectors import get_connector
-    from crm_migrate.push.classify import worth_counting
-
     first = FirstRead()
     if obj not in ("contacts", "companies"):
         return first
     try:
-        connector = get_connector(target, url=url, transport=transport, token=token)
+        async with open_connector(target, url=url, transport=transport, token=token) as connector:
+            try:
+                if worth_counting(connector, keyed):
+                    first.counts[obj] = await connector.count(obj)
+            except Exception:  # noqa: BLE001
+                first.counts.clear()
+            finally:
+                if connector.implements_seed:
+                    first.stamps = connector.send_times()
     except Exception:  # noqa: BLE001 - the run itself reports what is wrong
         return first
-    try:
-        if worth_counting(connector, keyed):
-            first.counts[obj] = await connector.count(obj)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
-        first.counts.clear()
-    finally:
-        for name in ("limiter", "search_limiter"):
-            stamps = getattr(getattr(connector, name, None), "stamps", None)
-            if isinstance(stamps, list):
-                first.stamps[name] = stamps
-        await connector.aclose()
     return first
 
 
@@ -359,8 +346,6 @@ def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn |
 async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
                  transport: httpx.AsyncBaseTransport | None, token: str | None = None,
                  first: FirstRead | None = None) -> RunSummary:
-    from crm_migrate.connectors import get_connector
-
     meta = journal.meta()
     journal.set_meta(state="running", message=None, finished_at=None, stop_reason=None)
     obj = str(meta["object"])
@@ -374,17 +359,14 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
             on_progress(meter.report(phase, text))
 
     try:
-        with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-            connector = get_connector(meta["target"], url=url, transport=transport, token=token)
+        async with open_connector(meta["target"], url=meta.get("url"), transport=transport,
+                                  token=token) as connector:
             counts = dict(first.counts) if first else {}
-            for name, stamps in (first.stamps if first else {}).items():
-                seed = getattr(getattr(connector, name, None), "seed", None)
-                if callable(seed):
-                    seed(stamps)
+            if first and first.stamps and connector.implements_seed:
+                connector.seed(first.stamps)
             common: dict[str, Any] = {
                 "batch_size": int(meta.get("batch_size") or connector.max_batch),
-                "concurrency": int(meta.get("concurrency")
-                                   or getattr(connector.rate, "concurrency", 0)
+                "concurrency": int(meta.get("concurrency") or connector.rate.concurrency
                                    or DEFAULT_CONCURRENCY),
                 "breaker": breaker, "should_stop": should_stop,
             }
@@ -426,8 +408,6 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                     message, stop_reason = "stopped by the user", "user"
             except StopRun as exc:
                 message, stop_reason = str(exc), "target"
-            finally:
-                await connector.aclose()
     except AuthError as exc:
         journal.set_meta(state="interrupted", message=error_text(exc), stop_reason="auth")
         raise
@@ -437,16 +417,15 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     return _finish(journal, message, stop_reason, report)
 
 
-async def _ensure_keyless(journal: Journal, connector: Any, obj: str,
+async def _ensure_keyless(journal: Journal, connector: Connector, obj: str,
                           id_property: str | None) -> None:
     """Contacts without an email go by crm_migrate_id: make sure the target has it."""
     if id_property != "email":
         return
     keyless = journal.rows("kind = 'record' AND state = 'pending' AND op = ?",
                            ("upsert:crm_migrate_id",), limit=1)
-    ensure = getattr(connector, "ensure_unique_property", None)
-    if keyless and ensure is not None:
-        await ensure(obj)
+    if keyless and connector.implements_ensure_unique_property:
+        await connector.ensure_unique_property(obj)
     elif keyless:
         with journal.transaction() as conn:
             conn.execute("UPDATE rows SET op = 'create' WHERE kind = 'record' AND "
@@ -479,23 +458,18 @@ def _finish(journal: Journal, message: str | None, stop_reason: str | None,
 
 async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
                    token: str | None = None) -> RunSummary:
-    from crm_migrate.connectors import get_connector
-
     meta = journal.meta()
     obj = str(meta["object"])
-    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
-        try:
-            for kind, kind_obj in (("company", "companies"), ("record", obj)):
-                if kind == "company" and not journal.rows("kind = 'company'", limit=1):
-                    continue
-                try:  # a target we never wrote to may not have the crm_migrate_id property yet
-                    await classify_by_id(journal, connector, kind_obj, kind)
-                except TargetError:
-                    pass
-                await classify(journal, connector, kind_obj, kind, by_id=False)
-        finally:
-            await connector.aclose()
+    async with open_connector(meta["target"], url=meta.get("url"), transport=transport,
+                              token=token) as connector:
+        for kind, kind_obj in (("company", "companies"), ("record", obj)):
+            if kind == "company" and not journal.rows("kind = 'company'", limit=1):
+                continue
+            try:  # a target we never wrote to may not have the crm_migrate_id property yet
+                await classify_by_id(journal, connector, kind_obj, kind)
+            except TargetError:
+                pass
+            await classify(journal, connector, kind_obj, kind, by_id=False)
     conn = journal.conn
 
     def count(where: str) -> int:
@@ -516,7 +490,7 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
     return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
 
 
-async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
+async def _settle_in_flight(journal: Journal, connector: Connector, obj: str) -> None:
     """Rows a crash left in flight may exist on the target: read them by key so rollback
     archives the ones this run created; the others go back to pending."""
     for kind, target_obj in (("company", "companies"), ("record", obj)):
@@ -531,7 +505,6 @@ async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
 async def _rollback(journal: Journal, on_progress: ProgressFn | None,
                     transport: httpx.AsyncBaseTransport | None, token: str | None = None
                     ) -> RunSummary:
-    from crm_migrate.connectors import get_connector
     from crm_migrate.push.rollback import undo
 
     meta = journal.meta()
@@ -539,14 +512,11 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
         status = status_of(journal)
         return RunSummary(status=status, exit_code=0, message="already rolled back")
     meter = ProgressMeter(journal)
-    with target_url(meta["target"], meta.get("url"), bool(meta.get("embedded"))) as (url, _):
-        connector = get_connector(meta["target"], url=url, transport=transport, token=token)
-        try:
-            await _settle_in_flight(journal, connector, str(meta["object"]))
-            errors = await undo(journal, connector, str(meta["object"]), on_batch=(
-                (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
-        finally:
-            await connector.aclose()
+    async with open_connector(meta["target"], url=meta.get("url"), transport=transport,
+                              token=token) as connector:
+        await _settle_in_flight(journal, connector, str(meta["object"]))
+        errors = await undo(journal, connector, str(meta["object"]), on_batch=(
+            (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
     message = None
     if errors:
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"
