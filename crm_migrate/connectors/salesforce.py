@@ -35,6 +35,7 @@ from crm_migrate.connectors.fieldmap import (
     website_host,
 )
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
+from crm_migrate.connectors.salesforce_bulk import run_payloads
 from crm_migrate.connectors.salesforce_schema import (
     admin_hint,
     collection_result,
@@ -69,6 +70,7 @@ class SalesforceConnector(HttpConnectorBase):
     target = "salesforce"
     max_batch = 200
     rate = RateHint(requests=25, per_seconds=1.0, concurrency=5)
+    implements_seed = False  # no rate limiter here: no send times to hand over
 
     def __init__(
         self,
@@ -427,8 +429,6 @@ class SalesforceConnector(HttpConnectorBase):
         external_id: str | None,
     ) -> list[WriteResult]:
         """Run the payloads as one Bulk API 2.0 ingest job; results carry the payload indexes."""
-        from crm_migrate.connectors.salesforce_bulk import run_payloads
-
         return await run_payloads(
             self._call, sobject, operation, payloads, external_id, self.bulk_poll_seconds
         )

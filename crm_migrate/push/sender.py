@@ -14,6 +14,7 @@ from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResu
 from crm_migrate.errors import TargetError
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.retry import RetryPolicy
+from crm_migrate.secrets import redact
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
@@ -36,8 +37,6 @@ def unavailable(exc: TransientError) -> bool:
 
 def error_text(exc: BaseException) -> str:
     """A one-line redacted description."""
-    from crm_migrate.secrets import redact
-
     return redact(" ".join(str(exc).split())) or type(exc).__name__
 
 
