@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from crm_migrate.connectors.registry import TARGETS, check_target, get_connector, open_connector
+from crm_migrate.connectors.registry import (
+    TARGETS,
+    check_target,
+    get_connector,
+    open_connector,
+    resolve_token,
+    runs_embedded,
+)
 
-__all__ = ["TARGETS", "check_target", "get_connector", "open_connector"]
+__all__ = ["TARGETS", "check_target", "get_connector", "open_connector", "resolve_token",
+           "runs_embedded"]

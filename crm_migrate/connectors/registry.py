@@ -62,6 +62,22 @@ def embedded_sandbox() -> Iterator[SandboxServer]:
         server.stop()
 
 
+def resolve_token(target: str, token: str | None) -> str | None:
+    """The token to open a checked target with: the given one, else the stored one (the
+    sandbox's default when none is stored); AuthError for a CRM without any."""
+    if target == "file":
+        return token
+    if target == "sandbox":
+        return token if token is not None else get_token("sandbox") or DEFAULT_TOKEN
+    token = token or get_token(target)
+    if not token:
+        raise AuthError(
+            f"no credentials for {target}: run `crm-migrate auth set {target}` "
+            "or set CRM_MIGRATE_TOKEN"
+        )
+    return token
+
+
 def _build(
     name: str,
     url: str | None,
@@ -72,17 +88,9 @@ def _build(
     """The connector for a checked target name at `url` (no embedded sandbox here)."""
     module_name, attr = _CLASSES[name].split(":")
     cls = getattr(import_module(module_name), attr)
+    token = resolve_token(name, token)
     if name == "sandbox":
-        if token is None:
-            token = get_token("sandbox") or DEFAULT_TOKEN
         options = {"target": "sandbox", **options}
-    elif name != "file":
-        token = token or get_token(name)
-        if not token:
-            raise AuthError(
-                f"no credentials for {name}: run `crm-migrate auth set {name}` "
-                "or set CRM_MIGRATE_TOKEN"
-            )
     if name in DEFAULT_URLS:
         url = url or DEFAULT_URLS[name]
     connector: Connector = cls(url=url, token=token, transport=transport, **options)

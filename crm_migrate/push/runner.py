@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.connectors import check_target, open_connector
-from crm_migrate.connectors.registry import runs_embedded
+from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
 from crm_migrate.errors import AuthError, JournalError, TargetError
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
@@ -95,12 +94,8 @@ def start_push(
     call only, in memory; it is never written to the journal.
     """
     target = check_target(target or "sandbox")
-    if target not in ("sandbox", "file") and transport is None:
-        from crm_migrate.secrets import get_token
-
-        if not (token or get_token(target)):
-            raise AuthError(f"no credentials for {target}: run `crm-migrate auth set {target}` "
-                            "or set CRM_MIGRATE_TOKEN")
+    if transport is None:
+        resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
     if clean_result is None:
         from crm_migrate.clean.pipeline import clean_files
