@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from crm_migrate.connectors.hubspot import HubSpotConnector
 
 TARGETS: tuple[str, ...] = ("sandbox", "hubspot", "salesforce", "pipedrive", "file")
-DEFAULT_URLS = {"sandbox": "http://sandbox.local", "hubspot": "https://api.hubapi.com"}
+SANDBOX_URL = "http://sandbox.local"  # the sandbox behind a given transport
 # deferred: a connector module loads httpx (~0.1 s), so each is imported only when its target
 # is opened, which keeps `crm-migrate --help` and the commands that never connect fast
 _CLASSES = {
@@ -90,9 +90,7 @@ def _build(
     cls = getattr(import_module(module_name), attr)
     token = resolve_token(name, token)
     if name == "sandbox":
-        options = {"target": "sandbox", **options}
-    if name in DEFAULT_URLS:
-        url = url or DEFAULT_URLS[name]
+        url, options = url or SANDBOX_URL, {"target": "sandbox", **options}
     connector: Connector = cls(url=url, token=token, transport=transport, **options)
     return connector
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
+from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, JournalError, TargetError
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
@@ -105,7 +106,7 @@ def start_push(
     run_id = uuid.uuid4().hex
     embedded = runs_embedded(target, url, transport)
     if target == "sandbox" and not url and transport is not None:
-        url = "http://sandbox.local"  # requests go to the given transport
+        url = SANDBOX_URL  # requests go to the given transport
     meta: dict[str, Any] = {
         "run_id": run_id,
         "target": target,
