@@ -7,9 +7,11 @@ All values are strings, as HubSpot's API takes them.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar
 
+from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.errors import TargetError
 
 
@@ -67,6 +69,7 @@ class TransientError(TargetError):
         self.status = status
         self.retry_after = retry_after
         self.maybe_committed = maybe_committed
+        self.results: list[WriteResult] | None = None  # what settled before it, when known
 
 
 class BatchRejected(TargetError):
@@ -84,72 +87,145 @@ class BatchRejected(TargetError):
         self.positions = positions or []
 
 
-@runtime_checkable
-class Connector(Protocol):
-    """What the push engine, the cleaner's target matching and the wizard need of a CRM."""
+CAPABILITIES = (
+    "count",
+    "list_all",
+    "ensure_unique_property",
+    "read_associations",
+    "dissociate",
+    "seed",
+)
+
+
+class Connector(ABC):
+    """What the push engine, the cleaner's target matching and the wizard need of a CRM.
+
+    The abstract methods are what every target does. The optional ones raise
+    NotImplementedError unless a connector overrides them; `implements_<name>` (set for
+    each subclass from whether it overrides `<name>`) says which it does, so callers check
+    `connector.implements_count` instead of probing with getattr.
+    """
 
     target: str
     max_batch: int
     rate: RateHint
 
+    implements_count: ClassVar[bool] = False
+    implements_list_all: ClassVar[bool] = False
+    implements_ensure_unique_property: ClassVar[bool] = False
+    implements_read_associations: ClassVar[bool] = False
+    implements_dissociate: ClassVar[bool] = False
+    implements_seed: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Advertise the optional methods this subclass overrides (unless it says otherwise)."""
+        super().__init_subclass__(**kwargs)
+        for name in CAPABILITIES:
+            flag = f"implements_{name}"
+            if flag not in cls.__dict__:
+                setattr(cls, flag, getattr(cls, name) is not getattr(Connector, name))
+
+    @classmethod
+    def capabilities(cls) -> frozenset[str]:
+        """The optional methods this connector implements."""
+        return frozenset(name for name in CAPABILITIES if getattr(cls, f"implements_{name}"))
+
+    # --- what every target does ---
+
+    @abstractmethod
     async def check(self) -> None:
         """Verify the connection and credentials; raise AuthError/TargetError if not."""
 
+    @abstractmethod
     async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
         """The object's properties, HubSpot-shaped (name, label, type, options...)."""
 
+    @abstractmethod
     async def ensure_id_property(self, object_name: str) -> str | None:
         """The unique property writes are keyed by (`email`, or `crm_migrate_id`, created
         on the target if needed); None when the target has no idempotent upsert."""
 
+    @abstractmethod
     async def lookup(
-        self, object_name: str, field_name: str, values: list[str]
+        self,
+        object_name: str,
+        field_name: str,
+        values: list[str],
+        properties: list[str] | None = None,
     ) -> dict[str, RemoteRecord]:
         """Existing records whose `field_name` equals one of `values` (keyed by the
-        value as given, compared case-insensitively for email/domain)."""
+        value as given, compared case-insensitively for email/domain), with `properties`
+        among the fields read."""
 
+    @abstractmethod
     async def read(
         self, object_name: str, ids: list[str], properties: list[str]
     ) -> dict[str, RemoteRecord]:
         """Records by target id (missing ids are absent from the result)."""
 
+    @abstractmethod
     async def upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
     ) -> list[WriteResult]:
         """Create-or-update by `id_property`; one result per input, in input order."""
 
+    @abstractmethod
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
         """Create records; one result per input."""
 
+    @abstractmethod
     async def update(
         self, object_name: str, items: list[tuple[str, dict[str, str]]]
     ) -> list[WriteResult]:
         """Update (id, properties) pairs; one result per input."""
 
+    @abstractmethod
     async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
         """Archive/delete records by id; one result per input."""
 
+    @abstractmethod
     async def associate(
         self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
     ) -> list[WriteResult]:
         """Associate (from_id, to_id) pairs with the default association type."""
 
+    @abstractmethod
     async def aclose(self) -> None:
-        """Release the HTTP client."""
+        """Release the HTTP client (or whatever the connector holds)."""
 
+    # --- optional capabilities (see `implements_<name>`) ---
 
-@runtime_checkable
-class AssociationEditor(Protocol):
-    """Optional connector methods for targets that link records by association (HubSpot and
-    the sandbox). Not part of Connector: Salesforce and Pipedrive link a contact to its company
-    by a field on the contact, so callers look these up with getattr(connector, name, None)."""
+    async def count(self, object_name: str) -> int:
+        """How many records the object holds."""
+        raise NotImplementedError(f"{self.target} cannot count records")
+
+    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
+        """Every record of the object with the given properties."""
+        raise NotImplementedError(f"{self.target} cannot list every record")
+
+    async def ensure_unique_property(self, object_name: str, name: str = ID_PROPERTY) -> None:
+        """Create the unique text property `name` on the object unless it exists."""
+        raise NotImplementedError(f"{self.target} cannot create unique properties")
 
     async def read_associations(
         self, from_object: str, to_object: str, ids: list[str]
     ) -> dict[str, set[str]]:
-        """Each id's associated `to_object` ids (empty set: none); ids not read are absent."""
+        """Each id's associated `to_object` ids (empty set: none); ids not read are absent.
+        Targets that link a contact to its company by a field on the contact (Salesforce,
+        Pipedrive) have no associations to read."""
+        raise NotImplementedError(f"{self.target} has no associations to read")
 
     async def dissociate(
         self, from_object: str, to_object: str, pairs: list[tuple[str, str]]
     ) -> None:
         """Remove every association between each (from_id, to_id) pair (idempotent)."""
+        raise NotImplementedError(f"{self.target} cannot remove associations")
+
+    def send_times(self) -> dict[str, list[float]]:
+        """The send times still in each rate limiter's window, by limiter name (part of the
+        `seed` capability: hand them to another connector for the same target)."""
+        raise NotImplementedError(f"{self.target} keeps no send times")
+
+    def seed(self, send_times: dict[str, list[float]]) -> None:
+        """Count sends another connector for the same target made (from its send_times())."""
+        raise NotImplementedError(f"{self.target} keeps no send times")

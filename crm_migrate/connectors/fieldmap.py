@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from crm_migrate.errors import TargetError
 from crm_migrate.schema import DEAL_STAGES
 
 ID_PROPERTY = "crm_migrate_id"
@@ -73,8 +74,6 @@ _API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 def sf_object(object_name: str) -> str:
     """The sObject type for a canonical object name."""
-    from crm_migrate.errors import TargetError
-
     try:
         return SF_OBJECTS[object_name]
     except KeyError:

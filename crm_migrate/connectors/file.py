@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
+from crm_migrate.connectors.base import Connector, RateHint, RemoteRecord, WriteResult
 from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.connectors.import_layouts import (
     LAYOUTS,
@@ -34,6 +34,7 @@ from crm_migrate.connectors.import_layouts import (
     infer_object,
 )
 from crm_migrate.errors import TargetError
+from crm_migrate.output import write_table
 from crm_migrate.schema import OBJECTS, builtin_schema
 
 SUFFIXES = (".csv", ".xlsx")
@@ -166,7 +167,7 @@ class Sheet:
         return results
 
 
-class FileConnector:
+class FileConnector(Connector):
     """Writes CSV/XLSX files for a CRM's import wizard instead of calling an API."""
 
     target = "file"
@@ -357,9 +358,7 @@ class FileConnector:
 
 def _write_table(path: Path, headers: list[str], rows: list[list[str]]) -> None:
     """Write the table with the project's formula-safe, atomic, owner-only writer."""
-    import pandas as pd
-
-    from crm_migrate.output import write_table
+    import pandas as pd  # deferred: pandas takes ~0.3 s to import; only file writes need it
 
     frame = pd.DataFrame(rows, columns=headers, dtype=object)
     write_table(frame, path, private=True)

@@ -1,4 +1,5 @@
-"""Shared async httpx plumbing for connectors: client setup, Retry-After parsing, error mapping."""
+"""Shared async httpx plumbing for connectors: client setup, the rate limiters and the one
+429/Retry-After loop, the retryable statuses, error mapping."""
 
 from __future__ import annotations
 
@@ -7,20 +8,27 @@ import email.utils
 import json
 import logging
 import time
-from collections import deque
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Sequence
+from contextlib import nullcontext
+from typing import Any
 
-from crm_migrate.connectors.base import TransientError, WriteResult
-from crm_migrate.errors import AuthError, TargetError
+import httpx
+
+from crm_migrate.connectors.base import Connector, TransientError, WriteResult
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.secrets import redact, register_secret
 
-if TYPE_CHECKING:
-    import httpx
-
 _log = logging.getLogger("crm_migrate.connectors")
-RETRYABLE_STATUSES = frozenset({408, 423, 425, 429, 500, 502, 503, 504, 520, 522, 524})
+# worth sending again later: timeout, locked, too early, rate limited, HubSpot's 477
+# (migration in progress), and the 5xx gateways and servers answer with
+RETRYABLE_STATUSES = frozenset({408, 423, 425, 429, 477, 500, 502, 503, 504, 520, 522, 524})
 DEFAULT_TIMEOUT = 60.0
+CONNECT_TIMEOUT = 15.0
+
+
+def retryable_status(status: int) -> bool:
+    """Whether an HTTP status says "try again later" rather than "this request is wrong"."""
+    return status in RETRYABLE_STATUSES or status >= 500
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -62,40 +70,12 @@ def short_text(response: httpx.Response, limit: int = 300) -> str:
     return redact(text)
 
 
-class RollingLimiter:
-    """At most `limit` acquisitions per rolling `window` seconds, shared by concurrent tasks."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = max(1, limit)
-        self.window = window
-        self._stamps: deque[float] = deque()
-        self._lock = asyncio.Lock()
-        self._blocked_until = 0.0
-
-    def block_for(self, seconds: float) -> None:
-        """Hold every acquisition for `seconds` from now (the target said so)."""
-        self._blocked_until = max(self._blocked_until, time.monotonic() + max(0.0, seconds))
-
-    async def acquire(self) -> None:
-        """Wait for a free slot in the window."""
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                if now < self._blocked_until:
-                    await asyncio.sleep(self._blocked_until - now)
-                    continue
-                while self._stamps and now - self._stamps[0] >= self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return
-                await asyncio.sleep(self.window - (now - self._stamps[0]) + 0.001)
-
-
-class HttpConnectorBase:
-    """Owns one httpx.AsyncClient; maps network failures to TransientError, 401 to AuthError."""
+class HttpConnectorBase(Connector):
+    """Owns one httpx.AsyncClient and the target's rate limiters; maps network failures to
+    TransientError and waits out 429s (see `_request`)."""
 
     target = "http"
+    max_429_waits = 0  # 429s `_request` waits out before it raises TransientError
 
     def __init__(
         self,
@@ -104,22 +84,32 @@ class HttpConnectorBase:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         secret: str | None = None,
+        *,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_connections: int | None = None,
+        max_in_flight: int | None = None,
     ) -> None:
-        import httpx
-
         register_secret(secret)
         self._client = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
             transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, connect_timeout)),
+            limits=httpx.Limits(max_connections=max_connections)
+            if max_connections
+            else httpx.Limits(max_connections=100, max_keepalive_connections=20),
             follow_redirects=False,
         )
+        self._in_flight = asyncio.Semaphore(max_in_flight) if max_in_flight else None
+        self.limiters: dict[str, RollingWindowLimiter] = {}  # by name, for send_times/seed
+        self.rate_limited = 0  # 429s received
 
-    async def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send one request; timeouts and network errors become TransientError."""
-        import httpx
-
+    async def _send(
+        self, method: str, url: str, *, write: bool | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request; timeouts and network errors become TransientError, which may have
+        been applied when it is a `write` (default: any method but GET) that left the client."""
+        committed = method.upper() != "GET" if write is None else write
         try:
             response = await self._client.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -128,18 +118,65 @@ class HttpConnectorBase:
             ) from None
         except httpx.TimeoutException as exc:
             raise TransientError(
-                f"{self.target}: request timed out ({type(exc).__name__})", maybe_committed=True
+                f"{self.target}: request timed out ({type(exc).__name__})",
+                maybe_committed=committed,
             ) from None
         except httpx.TransportError as exc:
             raise TransientError(
                 f"{self.target}: network error ({type(exc).__name__}: {redact(str(exc))})",
-                maybe_committed=method.upper() != "GET",
+                maybe_committed=committed,
             ) from None
         self._observe(response)
         return response
 
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        limiters: Sequence[RollingWindowLimiter] = (),
+        write: bool | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One request once every limiter in `limiters` lets it go. A 429 blocks the first
+        limiter for its Retry-After (else the target's reset hint, else that limiter's window)
+        and the request goes again, `max_429_waits` times at most; then TransientError."""
+        waits = 0
+        while True:
+            async with self._in_flight or nullcontext():
+                for limiter in limiters:
+                    await limiter.acquire()
+                response = await self._send(method, url, write=write, **kwargs)
+            if response.status_code != 429:
+                return response
+            self.rate_limited += 1
+            self._on_rate_limited(response)
+            wait = parse_retry_after(response.headers.get("retry-after"))
+            if wait is None:
+                wait = self._rate_reset(response)
+            if limiters:
+                wait = limiters[0].window if wait is None else wait
+                limiters[0].block_for(wait)
+            waits += 1
+            if waits > self.max_429_waits:
+                raise TransientError(
+                    self._describe_failure(response), status=429, retry_after=wait, maybe_committed=False
+                )
+
     def _observe(self, response: httpx.Response) -> None:
         """Hook for subclasses: read rate-limit headers off every response."""
+
+    def _on_rate_limited(self, response: httpx.Response) -> None:
+        """Hook for subclasses: raise when a 429 says waiting will not help (a daily limit)."""
+
+    def _rate_reset(self, response: httpx.Response) -> float | None:
+        """Hook for subclasses: seconds until the rate window resets, from the target's own
+        headers, for a 429 without Retry-After."""
+        return None
+
+    def _describe_failure(self, response: httpx.Response) -> str:
+        """A short, redacted description of a failed response for error messages."""
+        return f"{self.target}: HTTP {response.status_code}: {short_text(response, 200)}"
 
     def _note_dropped(self, object_name: str, names: list[str]) -> None:
         """Remember fields the target has no home for in `dropped_fields`; warn once each."""
@@ -154,24 +191,25 @@ class HttpConnectorBase:
                 ", ".join(sorted(fresh)),
             )
 
-    def _auth_error(self, response: httpx.Response, hint: str) -> AuthError:
-        return AuthError(
-            f"{self.target} rejected the credentials (HTTP {response.status_code}); {hint}"
-        )
-
     def _transient(self, response: httpx.Response, *, committed: bool) -> TransientError:
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        """The TransientError for a retryable status (a 429 is never committed)."""
         return TransientError(
-            f"{self.target}: HTTP {response.status_code}: {short_text(response, 200)}",
+            self._describe_failure(response),
             status=response.status_code,
-            retry_after=retry_after,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
             maybe_committed=committed and response.status_code != 429,
         )
 
-    def _target_error(self, response: httpx.Response, what: str) -> TargetError:
-        return TargetError(
-            f"{self.target}: {what} failed (HTTP {response.status_code}): {short_text(response)}"
-        )
+    def send_times(self) -> dict[str, list[float]]:
+        """The send times still in each limiter's window, by limiter name."""
+        return {name: limiter.stamps for name, limiter in self.limiters.items()}
+
+    def seed(self, send_times: dict[str, list[float]]) -> None:
+        """Count sends another connector for the same target made (from its send_times())."""
+        for name, stamps in send_times.items():
+            limiter = self.limiters.get(name)
+            if limiter is not None:
+                limiter.seed(stamps)
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
@@ -217,6 +255,6 @@ async def settle_writes(
             retry_after=max((t.retry_after or 0.0) for t in transient) or None,
             maybe_committed=bool(lost) or landed,
         )
-        error.results = sorted(results, key=lambda r: r.index)  # type: ignore[attr-defined]
+        error.results = sorted(results, key=lambda r: r.index)
         raise error
     return sorted(results, key=lambda r: r.index)

@@ -22,15 +22,17 @@ from crm_migrate.connectors.base import (
     TransientError,
     WriteResult,
 )
+from crm_migrate.connectors.fieldmap import ID_PROPERTY
+from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.errors import AuthError, TargetError
-from crm_migrate.push.limiter import RollingWindowLimiter
+from crm_migrate.secrets import redact
 
-ID_PROPERTY = "crm_migrate_id"
+DEFAULT_URL = "https://api.hubapi.com"
 SEARCH_IN_MAX = 100
 MAX_429_WAITS = 12
 MAX_READ_RETRIES = 6
 ASSOC_READ_MAX = 1000  # ids per v4 associations batch read (HubSpot's limit since Feb 2025)
-RETRY_STATUSES = frozenset({408, 423, 425, 477, 500, 502, 503, 504, 520, 522, 524})
 GROUP_NAMES = {
     "contacts": "contactinformation",
     "companies": "companyinformation",
@@ -43,26 +45,13 @@ class DailyLimitReached(TargetError):
     """The account's daily API budget is used up; stop the run and resume tomorrow."""
 
 
-def _redact(text: str) -> str:
-    from crm_migrate.secrets import redact
-
-    return redact(text)
-
-
-def _body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _message(response: httpx.Response) -> str:
-    body = _body(response)
+    body = response_json(response)
     if isinstance(body, dict) and body.get("message"):
         text = str(body["message"])
     else:
         text = " ".join(response.text.split())[:200] or response.reason_phrase
-    return _redact(f"HTTP {response.status_code}: {text}")
+    return redact(f"HTTP {response.status_code}: {text}")
 
 
 def _int(value: str | None) -> int | None:
@@ -72,14 +61,15 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-class HubSpotConnector:
+class HubSpotConnector(HttpConnectorBase):
     """HubSpot CRM v3 over async httpx; the sandbox target is this class at another URL."""
 
     max_batch = 100
+    max_429_waits = MAX_429_WAITS
 
     def __init__(
         self,
-        url: str | None = "https://api.hubapi.com",
+        url: str | None = DEFAULT_URL,
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rate: RateHint = DEFAULT_RATE,
@@ -93,32 +83,34 @@ class HubSpotConnector:
                 f"no credentials for {target}: run `crm-migrate auth set {target}` "
                 "or set CRM_MIGRATE_TOKEN"
             )
-        from crm_migrate.secrets import register_secret
-
-        register_secret(token)
         self.target = target
-        self.url = (url or "https://api.hubapi.com").rstrip("/")
+        self.url = (url or DEFAULT_URL).rstrip("/")
         self.rate = rate
+        super().__init__(
+            self.url,
+            {"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            transport,
+            timeout,
+            secret=token,
+            connect_timeout=10.0,
+            max_connections=max(4, rate.concurrency * 2),
+        )
         self.limiter = RollingWindowLimiter(rate.requests, rate.per_seconds)
         self.search_limiter = RollingWindowLimiter(search_rate, 1.0, margin=0.05)
+        self.limiters = {"limiter": self.limiter, "search_limiter": self.search_limiter}
         # HubSpot's spec exempts search from the ten-secondly limit (it has its own 5/s);
         # the sandbox counts every /crm/ request, so there it is not exempt
         self.search_exempt = target == "hubspot"
-        self.owned_server: Any = None  # an embedded SandboxServer, stopped by aclose()
-        self.requests = 0
-        self.rate_limited = 0
+        # an embedded SandboxServer that aclose() stops; only get_connector (to be removed)
+        # sets it, open_connector stops the server itself
+        self.owned_server: Any = None
         self._rng = random.Random()
-        self._client = httpx.AsyncClient(
-            base_url=self.url,
-            transport=transport,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            timeout=httpx.Timeout(timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=max(4, rate.concurrency * 2)),
-        )
 
     # --- plumbing ---
 
     def _observe(self, response: httpx.Response) -> None:
+        if response.status_code == 429:  # its Retry-After is more precise than its Remaining: 0
+            return
         headers = response.headers
         self.limiter.observe(
             _int(headers.get("x-hubspot-ratelimit-max")),
@@ -126,7 +118,23 @@ class HubSpotConnector:
             _int(headers.get("x-hubspot-ratelimit-interval-milliseconds")),
         )
 
-    async def _send(
+    def _on_rate_limited(self, response: httpx.Response) -> None:
+        data = response_json(response)
+        policy = str(data.get("policyName", "")) if isinstance(data, dict) else ""
+        if policy.upper() == "DAILY":
+            raise DailyLimitReached(
+                f"{self.target}: the daily API limit is reached (HTTP 429 DAILY); "
+                "resume the run after the daily reset"
+            )
+
+    def _rate_reset(self, response: httpx.Response) -> float | None:
+        interval = _int(response.headers.get("x-hubspot-ratelimit-interval-milliseconds"))
+        return interval / 1000.0 if interval else None
+
+    def _describe_failure(self, response: httpx.Response) -> str:
+        return _message(response)
+
+    async def _call(
         self,
         method: str,
         path: str,
@@ -136,79 +144,39 @@ class HubSpotConnector:
         search: bool = False,
         params: Any = None,
     ) -> httpx.Response:
-        """One request through the limiter; 429s wait here, other failures are raised."""
-        waits = 0
+        """One request through the limiters (429s wait in `_request`); 401/403 raise AuthError,
+        retryable statuses TransientError; a read that failed so is retried a few times."""
+        if search:
+            limiters = [self.search_limiter] if self.search_exempt else [
+                self.search_limiter, self.limiter]
+        else:
+            limiters = [self.limiter]
         read_failures = 0
         while True:
-            if search:
-                await self.search_limiter.acquire()
-            if not (search and self.search_exempt):
-                await self.limiter.acquire()
-            self.requests += 1
             try:
-                response = await self._client.request(method, path, json=body, params=params)
-            except httpx.TimeoutException as exc:
-                error = TransientError(
-                    f"{self.target}: request timed out ({type(exc).__name__})",
-                    maybe_committed=write,
+                response = await self._request(
+                    method, path, limiters=limiters, write=write, json=body, params=params
                 )
-            except httpx.TransportError as exc:
-                committed = write and not isinstance(exc, httpx.ConnectError)
-                error = TransientError(
-                    _redact(f"{self.target}: network error: {exc}") or "network error",
-                    maybe_committed=committed,
-                )
-            else:
                 status = response.status_code
-                if status != 429:  # a 429's Retry-After is more precise than its Remaining: 0
-                    self._observe(response)
-                if status == 429:
-                    self.rate_limited += 1
-                    data = _body(response)
-                    policy = str(data.get("policyName", "")) if isinstance(data, dict) else ""
-                    if policy.upper() == "DAILY":
-                        raise DailyLimitReached(
-                            f"{self.target}: the daily API limit is reached (HTTP 429 DAILY); "
-                            "resume the run after the daily reset"
-                        )
-                    retry_after = _retry_after(response, 1.0 if search else self.limiter.window)
-                    if search:
-                        self.search_limiter.block_for(retry_after)
-                    else:
-                        self.limiter.block_for(retry_after)
-                    waits += 1
-                    if waits > MAX_429_WAITS:
-                        raise TransientError(
-                            _message(response),
-                            status=429,
-                            retry_after=retry_after,
-                            maybe_committed=False,
-                        )
-                    continue
                 if status in (401, 403):
                     raise AuthError(f"{self.target} refused the credentials: {_message(response)}")
-                if status in RETRY_STATUSES or status >= 500:
-                    error = TransientError(
-                        _message(response),
-                        status=status,
-                        retry_after=_retry_after(response, None),
-                        maybe_committed=write,
-                    )
-                else:
+                if not retryable_status(status):
                     return response
-            if write:
-                raise error
-            read_failures += 1
-            if read_failures >= MAX_READ_RETRIES:
-                raise error
-            await asyncio.sleep(
-                max(error.retry_after or 0.0, self._rng.uniform(0, 0.25 * 2**read_failures))
-            )
+                raise self._transient(response, committed=write)
+            except TransientError as error:
+                if write or error.status == 429:
+                    raise
+                read_failures += 1
+                if read_failures >= MAX_READ_RETRIES:
+                    raise
+                await asyncio.sleep(
+                    max(error.retry_after or 0.0, self._rng.uniform(0, 0.25 * 2**read_failures))
+                )
 
     def _expect(self, response: httpx.Response, what: str) -> Any:
         if response.status_code >= 400:
             raise TargetError(f"{self.target}: {what} failed: {_message(response)}")
-        return _body(response)
+        return response_json(response)
 
     # --- schema ---
 
@@ -218,7 +186,7 @@ class HubSpotConnector:
 
     async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
         """The object's properties as HubSpot describes them."""
-        response = await self._send("GET", f"/crm/v3/properties/{object_name}", write=False)
+        response = await self._call("GET", f"/crm/v3/properties/{object_name}", write=False)
         data = self._expect(response, f"reading the {object_name} properties")
         return list((data or {}).get("results") or [])
 
@@ -243,7 +211,7 @@ class HubSpotConnector:
             "hasUniqueValue": True,
             "description": "Set by crm-migrate so that re-sent writes never duplicate a record.",
         }
-        response = await self._send("POST", f"/crm/v3/properties/{object_name}", body, write=False)
+        response = await self._call("POST", f"/crm/v3/properties/{object_name}", body, write=False)
         if response.status_code not in (200, 201, 409):
             self._expect(response, f"creating the {name} property on {object_name}")
 
@@ -287,7 +255,7 @@ class HubSpotConnector:
             }
             if id_property:
                 body["idProperty"] = id_property
-            response = await self._send(
+            response = await self._call(
                 "POST", f"/crm/v3/objects/{object_name}/batch/read", body, write=False
             )
             if response.status_code == 404:
@@ -318,7 +286,7 @@ class HubSpotConnector:
                 }
                 if after:
                     body["after"] = after
-                response = await self._send(
+                response = await self._call(
                     "POST",
                     f"/crm/v3/objects/{object_name}/search",
                     body,
@@ -334,7 +302,7 @@ class HubSpotConnector:
 
     async def count(self, object_name: str) -> int:
         """How many (unarchived) records the object holds, via a one-result search."""
-        response = await self._send(
+        response = await self._call(
             "POST",
             f"/crm/v3/objects/{object_name}/search",
             {"filterGroups": [], "properties": ["hs_object_id"], "limit": 1},
@@ -353,7 +321,7 @@ class HubSpotConnector:
             params += [("properties", p) for p in properties]
             if after:
                 params.append(("after", after))
-            response = await self._send(
+            response = await self._call(
                 "GET", f"/crm/v3/objects/{object_name}", write=False, params=params
             )
             data = self._expect(response, f"listing {object_name}") or {}
@@ -371,18 +339,18 @@ class HubSpotConnector:
     # --- writes ---
 
     async def _write(self, object_name: str, action: str, inputs: list[dict[str, Any]]) -> Any:
-        response = await self._send(
+        response = await self._call(
             "POST", f"/crm/v3/objects/{object_name}/batch/{action}", {"inputs": inputs}, write=True
         )
         status = response.status_code
         if status in (400, 404, 409, 413, 422):
-            data = _body(response)
+            data = response_json(response)
             raise BatchRejected(
                 _message(response), status=status, positions=_positions(data, inputs)
             )
         if status >= 400:
             raise TargetError(f"{self.target}: batch {action} failed: {_message(response)}")
-        return _body(response) or {}
+        return response_json(response) or {}
 
     async def upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
@@ -445,7 +413,7 @@ class HubSpotConnector:
     ) -> list[WriteResult]:
         """Associate (from_id, to_id) pairs with the default type (v4, idempotent)."""
         body = {"inputs": [{"from": {"id": a}, "to": {"id": b}} for a, b in pairs]}
-        response = await self._send(
+        response = await self._call(
             "POST",
             f"/crm/v4/associations/{from_object}/{to_object}/batch/associate/default",
             body,
@@ -457,7 +425,7 @@ class HubSpotConnector:
         failed: dict[str, str] = {}
         for err in data.get("errors") or []:
             for value in (err.get("context") or {}).get("ids") or []:
-                failed[str(value)] = _redact(str(err.get("message")))
+                failed[str(value)] = redact(str(err.get("message")))
         out = []
         for i, (a, b) in enumerate(pairs):
             error = failed.get(a) or failed.get(b)
@@ -475,7 +443,7 @@ class HubSpotConnector:
         pending: list[dict[str, str]] = [{"id": i} for i in dict.fromkeys(ids)]
         while pending:
             chunk, pending = pending[:ASSOC_READ_MAX], pending[ASSOC_READ_MAX:]
-            response = await self._send("POST", path, {"inputs": chunk}, write=False)
+            response = await self._call("POST", path, {"inputs": chunk}, write=False)
             data = self._expect(response, f"reading {from_object} associations") or {}
             for raw in data.get("results") or []:
                 from_id = str((raw.get("from") or {}).get("id"))
@@ -502,30 +470,17 @@ class HubSpotConnector:
         path = f"/crm/v4/associations/{from_object}/{to_object}/batch/archive"
         for start in range(0, len(inputs), self.max_batch):
             body = {"inputs": inputs[start : start + self.max_batch]}
-            response = await self._send("POST", path, body, write=True)
+            response = await self._call("POST", path, body, write=True)
             if response.status_code in (400, 404, 409):
                 raise BatchRejected(_message(response), status=response.status_code)
             self._expect(response, "removing associations")
 
     async def aclose(self) -> None:
         """Release the HTTP client (and stop an embedded sandbox this connector owns)."""
-        await self._client.aclose()
+        await super().aclose()
         if self.owned_server is not None:
             self.owned_server.stop()
             self.owned_server = None
-
-
-def _retry_after(response: httpx.Response, default: float | None) -> float:
-    text = response.headers.get("retry-after")
-    if text:
-        try:
-            return max(0.0, float(text))
-        except ValueError:
-            pass
-    if default is None:
-        return 0.0
-    interval = _int(response.headers.get("x-hubspot-ratelimit-interval-milliseconds"))
-    return (interval / 1000.0) if interval else default
 
 
 def _remote(raw: dict[str, Any]) -> RemoteRecord:
@@ -571,7 +526,7 @@ def _results(
         )
     for err in data.get("errors") or []:
         context = err.get("context") or {}
-        message = _redact(str(err.get("message") or err.get("category") or "error"))
+        message = redact(str(err.get("message") or err.get("category") or "error"))
         retryable = err.get("category") in ("RATE_LIMITS", "LOCKED")
         for trace in context.get("objectWriteTraceId") or []:
             if str(trace).isdigit() and int(trace) < count and out[int(trace)] is None:
@@ -583,9 +538,4 @@ def _results(
             for i, r in enumerate(out)]
 
 
-def error_text(exc: BaseException) -> str:
-    """A one-line, redacted description of an exception."""
-    return _redact(" ".join(str(exc).split())) or type(exc).__name__
-
-
-__all__ = ["DailyLimitReached", "HubSpotConnector", "ID_PROPERTY", "error_text"]
+__all__ = ["DailyLimitReached", "HubSpotConnector", "ID_PROPERTY"]

@@ -21,15 +21,16 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.connectors.base import RateHint, RemoteRecord, TransientError, WriteResult
+from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
 from crm_migrate.connectors.fieldmap import ID_PROPERTY, iso_date
 from crm_migrate.connectors.httpbase import (
     HttpConnectorBase,
-    RollingLimiter,
     parse_retry_after,
     response_json,
+    retryable_status,
     settle_writes,
 )
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.connectors.pipedrive_fields import (
     CUSTOM_KEY,
     KEYS,
@@ -95,13 +96,16 @@ class PipedriveConnector(HttpConnectorBase):
         for suffix in ("/api/v2", "/v1"):
             base = base.removesuffix(suffix)
         headers = {"x-api-token": token.strip(), "Accept": "application/json"}
-        super().__init__(base, headers, transport, timeout, secret=token.strip())
+        super().__init__(
+            base, headers, transport, timeout, secret=token.strip(),
+            max_in_flight=max(1, concurrency),
+        )
         self.currency = currency
         self.field_map = field_map or {}
-        self.max_429_retries = max_429_retries
-        self.limiter = RollingLimiter(burst, WINDOW_SECONDS)
-        self.search_limiter = RollingLimiter(search_burst, WINDOW_SECONDS)
-        self._in_flight = asyncio.Semaphore(max(1, concurrency))
+        self.max_429_waits = max_429_retries
+        self.limiter = RollingWindowLimiter(burst, WINDOW_SECONDS, margin=0.0)
+        self.search_limiter = RollingWindowLimiter(search_burst, WINDOW_SECONDS, margin=0.0)
+        self.limiters = {"limiter": self.limiter, "search_limiter": self.search_limiter}
         self.daily_requests_left: int | None = None
         self.dropped_fields: dict[str, set[str]] = {}
         self._stages: list[dict[str, Any]] | None = None
@@ -116,9 +120,7 @@ class PipedriveConnector(HttpConnectorBase):
         limiter = (
             self.search_limiter if response.request.url.path.endswith("/search") else self.limiter
         )
-        learned = int_or_none(headers.get("x-ratelimit-limit"))
-        if learned:
-            limiter.limit = learned
+        limiter.observe(int_or_none(headers.get("x-ratelimit-limit")), None)
         remaining = int_or_none(headers.get("x-ratelimit-remaining"))
         reset = parse_retry_after(headers.get("x-ratelimit-reset"))
         if remaining == 0 and reset:
@@ -127,46 +129,33 @@ class PipedriveConnector(HttpConnectorBase):
         if daily is not None:
             self.daily_requests_left = daily
 
-    async def _request(
+    def _on_rate_limited(self, response: httpx.Response) -> None:
+        if self.daily_requests_left == 0:
+            raise TargetError(
+                "pipedrive: the company's daily API budget is used up (HTTP 429, "
+                "x-daily-requests-left: 0); resume the run after the daily reset"
+            )
+
+    def _rate_reset(self, response: httpx.Response) -> float | None:
+        return parse_retry_after(response.headers.get("x-ratelimit-reset"))
+
+    async def _call(
         self, method: str, path: str, *, search: bool = False, **kwargs: Any
     ) -> httpx.Response:
-        """One request inside the burst budget; 429s wait and retry, then become TransientError."""
+        """One request inside the burst budget (429s wait in `_request`); 401 is AuthError."""
         limiter = self.search_limiter if search else self.limiter
-        attempt = 0
-        while True:
-            async with self._in_flight:
-                await limiter.acquire()
-                response = await self._send(method, path, **kwargs)
-            if response.status_code == 401:
-                raise AuthError(
-                    "pipedrive rejected the API token (HTTP 401); check it with "
-                    "`crm-migrate auth show pipedrive` and store a new one with `auth set`"
-                )
-            if response.status_code != 429:
-                return response
-            if self.daily_requests_left == 0:
-                raise TargetError(
-                    "pipedrive: the company's daily API budget is used up (HTTP 429, "
-                    "x-daily-requests-left: 0); resume the run after the daily reset"
-                )
-            wait = parse_retry_after(response.headers.get("retry-after"))
-            if wait is None:
-                wait = parse_retry_after(response.headers.get("x-ratelimit-reset"))
-            wait = WINDOW_SECONDS if wait is None else wait
-            limiter.block_for(wait)
-            attempt += 1
-            if attempt > self.max_429_retries:
-                raise TransientError(
-                    f"pipedrive: rate limited (HTTP 429): {_error_message(response)}",
-                    status=429,
-                    retry_after=wait,
-                    maybe_committed=False,
-                )
+        response = await self._request(method, path, limiters=[limiter], **kwargs)
+        if response.status_code == 401:
+            raise AuthError(
+                "pipedrive rejected the API token (HTTP 401); check it with "
+                "`crm-migrate auth show pipedrive` and store a new one with `auth set`"
+            )
+        return response
 
     async def _data(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
         """The `data` of a successful answer; TargetError/TransientError otherwise."""
-        response = await self._request(method, path, **kwargs)
-        if response.status_code >= 500:
+        response = await self._call(method, path, **kwargs)
+        if retryable_status(response.status_code):
             raise self._transient(response, committed=method != "GET")
         body = response_json(response)
         if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
@@ -177,8 +166,8 @@ class PipedriveConnector(HttpConnectorBase):
         self, index: int, method: str, path: str, body: dict[str, Any] | None, created: bool | None
     ) -> WriteResult:
         """One write; per-record 4xx become failed results, transient failures raise."""
-        response = await self._request(method, path, json=body)
-        if response.status_code >= 500:
+        response = await self._call(method, path, json=body)
+        if retryable_status(response.status_code):
             raise self._transient(response, committed=True)
         payload = response_json(response)
         if response.status_code < 300 and isinstance(payload, dict) and payload.get("success"):
@@ -325,10 +314,10 @@ class PipedriveConnector(HttpConnectorBase):
         fields: list[dict[str, Any]] = []
         start = 0
         while True:
-            response = await self._request(
+            response = await self._call(
                 "GET", f"/v1/{endpoint}", params={"start": start, "limit": 500}
             )
-            if response.status_code >= 500:
+            if retryable_status(response.status_code):
                 raise self._transient(response, committed=False)
             body = response_json(response)
             if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
@@ -357,13 +346,13 @@ class PipedriveConnector(HttpConnectorBase):
         )
         if search_field is None:
             return None  # no Pipedrive field holds it (e.g. company domain), so nothing matches
-        response = await self._request(
+        response = await self._call(
             "GET",
             f"/api/v2/{entity}/search",
             search=True,
             params={"term": value, "fields": search_field, "exact_match": "true", "limit": 10},
         )
-        if response.status_code >= 500:
+        if retryable_status(response.status_code):
             raise self._transient(response, committed=False)
         body = response_json(response)
         if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
@@ -438,8 +427,8 @@ class PipedriveConnector(HttpConnectorBase):
             params: dict[str, Any] = {"limit": 500}
             if cursor:
                 params["cursor"] = cursor
-            response = await self._request("GET", f"/api/v2/{entity}", params=params)
-            if response.status_code >= 500:
+            response = await self._call("GET", f"/api/v2/{entity}", params=params)
+            if retryable_status(response.status_code):
                 raise self._transient(response, committed=False)
             body = response_json(response)
             if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):

@@ -34,7 +34,8 @@ from crm_migrate.connectors.fieldmap import (
     to_salesforce,
     website_host,
 )
-from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json
+from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
+from crm_migrate.connectors.salesforce_bulk import run_payloads
 from crm_migrate.connectors.salesforce_schema import (
     admin_hint,
     collection_result,
@@ -69,6 +70,7 @@ class SalesforceConnector(HttpConnectorBase):
     target = "salesforce"
     max_batch = 200
     rate = RateHint(requests=25, per_seconds=1.0, concurrency=5)
+    implements_seed = False  # no rate limiter here: no send times to hand over
 
     def __init__(
         self,
@@ -148,7 +150,7 @@ class SalesforceConnector(HttpConnectorBase):
         if write:
             self._guard_usage()
         url = path if path.startswith("/services/") else f"{self.base_path}{path}"
-        response = await self._send(method, url, **kwargs)
+        response = await self._request(method, url, **kwargs)
         status = response.status_code
         if status < 300:
             return response.text if raw else response_json(response)
@@ -178,7 +180,7 @@ class SalesforceConnector(HttpConnectorBase):
                 f"salesforce: the org's API request limit is exceeded ({detail}); the run stops "
                 "here, resume it once the 24-hour allocation frees calls"
             )
-        if status == 429 or status >= 500 or status == 408:
+        if retryable_status(status):
             raise self._transient(response, committed=write)
         if write and status in (400, 413, 414):
             raise BatchRejected(
@@ -427,8 +429,6 @@ class SalesforceConnector(HttpConnectorBase):
         external_id: str | None,
     ) -> list[WriteResult]:
         """Run the payloads as one Bulk API 2.0 ingest job; results carry the payload indexes."""
-        from crm_migrate.connectors.salesforce_bulk import run_payloads
-
         return await run_payloads(
             self._call, sobject, operation, payloads, external_id, self.bulk_poll_seconds
         )

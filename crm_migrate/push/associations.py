@@ -87,16 +87,15 @@ async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pai
                          policy: RetryPolicy) -> set[int]:
     """Read the current company associations of contacts whose pair both existed before the
     run and was not read yet; journal the answer; return the rows it settled (no request)."""
-    read = getattr(connector, "read_associations", None)
     wanted = [p for p in pairs if p.both_existed and p.undo is None]
-    if read is None or not wanted:
+    if not connector.implements_read_associations or not wanted:
         return set()
     settled: set[int] = set()
     for start in range(0, len(wanted), READ_CHUNK):
         chunk = wanted[start : start + READ_CHUNK]
         contacts = sorted({p.contact for p in chunk})
         try:
-            found = await with_retries(partial(read, "contacts", "companies", contacts), policy)
+            found = await with_retries(partial(connector.read_associations, "contacts", "companies", contacts), policy)
         except (BatchRejected, TransientError) as exc:
             _stop_if_unavailable(exc)
             message = f"could not read its company associations: {error_text(exc)}"

@@ -38,18 +38,13 @@ async def _find(
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
-        try:
-            found.update(await connector.lookup(  # type: ignore[call-arg]
-                object_name, field_name, chunk, properties=properties))
-        except TypeError:
-            found.update(await connector.lookup(object_name, field_name, chunk))
+        found.update(await connector.lookup(object_name, field_name, chunk, properties))
     return found
 
 
 def worth_counting(connector: Connector, wanted: int) -> bool:
     """Whether classifying `wanted` keys starts by counting the target's records."""
-    return (getattr(connector, "count", None) is not None
-            and getattr(connector, "list_all", None) is not None and wanted >= CHUNK)
+    return connector.implements_count and connector.implements_list_all and wanted >= CHUNK
 
 
 async def _snapshot(
@@ -64,15 +59,14 @@ async def _snapshot(
     if counts is not None and object_name in counts:
         total = counts[object_name]
     else:
-        total = await connector.count(object_name)  # type: ignore[attr-defined]
+        total = await connector.count(object_name)
         if counts is not None:
             counts[object_name] = total
-    list_all = connector.list_all  # type: ignore[attr-defined]
     if total > wanted:
         return None
     if total == 0:
         return {}
-    records = await list_all(object_name, sorted({*properties, field_name}))
+    records = await connector.list_all(object_name, sorted({*properties, field_name}))
     return {(r.properties.get(field_name) or "").lower(): r for r in records
             if r.properties.get(field_name)}
 

@@ -57,8 +57,7 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
     pairs = journal.associations_to_remove()
     if not pairs:
         return []
-    remove = getattr(connector, "dissociate", None)
-    if remove is None:
+    if not connector.implements_dissociate:
         return [f"{pairs[0].source}: {connector.target} cannot remove the associations this run "
                 f"added ({len(pairs)})"]
     errors: list[str] = []
@@ -66,7 +65,7 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
         chunk = pairs[start : start + CHUNK]
         ids = [(p.contact_id, p.company_id) for p in chunk]
         try:
-            await with_retries(partial(remove, "contacts", "companies", ids), policy)
+            await with_retries(partial(connector.dissociate, "contacts", "companies", ids), policy)
         except BatchRejected as exc:
             errors += [f"{p.source}: its company association: {error_text(exc)}" for p in chunk]
             continue

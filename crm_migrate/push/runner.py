@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.pipeline import clean_files
-from crm_migrate.connectors import TARGETS, get_connector
+from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
+from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
 from crm_migrate.mapping.profile import load_profile
@@ -26,7 +27,6 @@ from crm_migrate.paths import runs_dir
 from crm_migrate.push.associations import associate_contacts
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
-from crm_migrate.push.embedded import target_url
 from crm_migrate.push.errors_file import write_errors_file
 from crm_migrate.push.journal import (
     CREATE,
@@ -44,11 +44,11 @@ from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
-from crm_migrate.secrets import get_token
 
 if TYPE_CHECKING:
     import httpx
 
+    from crm_migrate.connectors.base import Connector
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import CleanResult, OutputRecord
 
@@ -86,13 +86,6 @@ def _profile_hash(profile: Profile, profile_path: str | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_target(target: str) -> str:
-    name = (target or "sandbox").strip().lower()
-    if name not in TARGETS:
-        raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
-    return name
-
-
 def start_push(
     *,
     paths: list[str],
@@ -119,19 +112,17 @@ def start_push(
     writes no journal at `journal_path`. `token` (e.g. typed into the wizard) is used for this
     call only, in memory; it is never written to the journal.
     """
-    target = _check_target(target)
-    if target not in ("sandbox", "file") and transport is None:
-        if not (token or get_token(target)):
-            raise AuthError(f"no credentials for {target}: run `crm-migrate auth set {target}` "
-                            "or set CRM_MIGRATE_TOKEN")
+    target = check_target(target or "sandbox")
+    if transport is None:
+        resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
     if clean_result is None:
         clean_result = clean_files(paths, profile, region=region)
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
-    embedded = target == "sandbox" and not url and transport is None
+    embedded = runs_embedded(target, url, transport)
     if target == "sandbox" and not url and transport is not None:
-        url = "http://sandbox.local"  # requests go to the given transport
+        url = SANDBOX_URL  # requests go to the given transport
     meta = RunMeta(
         run_id=run_id,
         target=target,
@@ -210,20 +201,17 @@ async def _count_first(target: str, url: str, obj: str, keyed: int,
     if obj not in ("contacts", "companies"):
         return first
     try:
-        connector = get_connector(target, url=url, transport=transport, token=token)
+        async with open_connector(target, url=url, transport=transport, token=token) as connector:
+            try:
+                if worth_counting(connector, keyed):
+                    first.counts[obj] = await connector.count(obj)
+            except Exception:  # noqa: BLE001
+                first.counts.clear()
+            finally:
+                if connector.implements_seed:
+                    first.stamps = connector.send_times()
     except Exception:  # noqa: BLE001 - the run itself reports what is wrong
         return first
-    try:
-        if worth_counting(connector, keyed):
-            first.counts[obj] = await connector.count(obj)  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
-        first.counts.clear()
-    finally:
-        for name in ("limiter", "search_limiter"):
-            stamps = getattr(getattr(connector, name, None), "stamps", None)
-            if isinstance(stamps, list):
-                first.stamps[name] = stamps
-        await connector.aclose()
     return first
 
 
@@ -372,17 +360,14 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
             on_progress(meter.report(phase, text))
 
     try:
-        with target_url(meta.target, meta.url, meta.embedded) as (url, _):
-            connector = get_connector(meta.target, url=url, transport=transport, token=token)
+        async with open_connector(meta.target, url=meta.url, transport=transport,
+                                  token=token) as connector:
             counts = dict(first.counts) if first else {}
-            for name, stamps in (first.stamps if first else {}).items():
-                seed = getattr(getattr(connector, name, None), "seed", None)
-                if callable(seed):
-                    seed(stamps)
+            if first and first.stamps and connector.implements_seed:
+                connector.seed(first.stamps)
             common: dict[str, Any] = {
                 "batch_size": int(meta.batch_size or connector.max_batch),
-                "concurrency": int(meta.concurrency
-                                   or getattr(connector.rate, "concurrency", 0)
+                "concurrency": int(meta.concurrency or connector.rate.concurrency
                                    or DEFAULT_CONCURRENCY),
                 "breaker": breaker, "should_stop": should_stop,
             }
@@ -422,8 +407,6 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                     message, stop_reason = "stopped by the user", StopReason.USER
             except StopRun as exc:
                 message, stop_reason = str(exc), StopReason.TARGET
-            finally:
-                await connector.aclose()
     except AuthError as exc:
         journal.end_run(RunState.INTERRUPTED, error_text(exc), StopReason.AUTH, finished_at=None)
         raise
@@ -433,16 +416,15 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     return _finish(journal, message, stop_reason, report)
 
 
-async def _ensure_keyless(journal: Journal, connector: Any, obj: str,
+async def _ensure_keyless(journal: Journal, connector: Connector, obj: str,
                           id_property: str | None) -> None:
     """Contacts without an email go by crm_migrate_id: make sure the target has it."""
     if id_property != "email":
         return
     by_id = Op.upsert(ID_PROPERTY)
     keyless = journal.has_pending_op(RowKind.RECORD, by_id)
-    ensure = getattr(connector, "ensure_unique_property", None)
-    if keyless and ensure is not None:
-        await ensure(obj)
+    if keyless and connector.implements_ensure_unique_property:
+        await connector.ensure_unique_property(obj)
     elif keyless:
         journal.replace_pending_op(RowKind.RECORD, by_id, CREATE)
 
@@ -470,19 +452,16 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
                    token: str | None = None) -> RunSummary:
     meta = journal.meta()
     obj = meta.object_name
-    with target_url(meta.target, meta.url, meta.embedded) as (url, _):
-        connector = get_connector(meta.target, url=url, transport=transport, token=token)
-        try:
-            for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
-                if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
-                    continue
-                try:  # a target we never wrote to may not have the crm_migrate_id property yet
-                    await classify_by_id(journal, connector, kind_obj, kind)
-                except TargetError:
-                    pass
-                await classify(journal, connector, kind_obj, kind, by_id=False)
-        finally:
-            await connector.aclose()
+    async with open_connector(meta.target, url=meta.url, transport=transport,
+                              token=token) as connector:
+        for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
+            if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
+                continue
+            try:  # a target we never wrote to may not have the crm_migrate_id property yet
+                await classify_by_id(journal, connector, kind_obj, kind)
+            except TargetError:
+                pass
+            await classify(journal, connector, kind_obj, kind, by_id=False)
     record, company = RowKind.RECORD, RowKind.COMPANY
     status = status_of(journal)
     status.update(
@@ -499,7 +478,7 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
     return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
 
 
-async def _settle_in_flight(journal: Journal, connector: Any, obj: str) -> None:
+async def _settle_in_flight(journal: Journal, connector: Connector, obj: str) -> None:
     """Rows a crash left in flight may exist on the target: read them by key so rollback
     archives the ones this run created; the others go back to pending."""
     for kind, target_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
@@ -519,14 +498,11 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
         status = status_of(journal)
         return RunSummary(status=status, exit_code=0, message="already rolled back")
     meter = ProgressMeter(journal)
-    with target_url(meta.target, meta.url, meta.embedded) as (url, _):
-        connector = get_connector(meta.target, url=url, transport=transport, token=token)
-        try:
-            await _settle_in_flight(journal, connector, meta.object_name)
-            errors = await undo(journal, connector, meta.object_name, on_batch=(
-                (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
-        finally:
-            await connector.aclose()
+    async with open_connector(meta.target, url=meta.url, transport=transport,
+                              token=token) as connector:
+        await _settle_in_flight(journal, connector, meta.object_name)
+        errors = await undo(journal, connector, meta.object_name, on_batch=(
+            (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
     message = None
     if errors:
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"

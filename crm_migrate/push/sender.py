@@ -25,6 +25,7 @@ from crm_migrate.push.journal import (
     Verb,
 )
 from crm_migrate.push.retry import RetryPolicy
+from crm_migrate.secrets import redact
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
@@ -46,8 +47,6 @@ def unavailable(exc: TransientError) -> bool:
 
 def error_text(exc: BaseException) -> str:
     """A one-line redacted description."""
-    from crm_migrate.secrets import redact
-
     return redact(" ".join(str(exc).split())) or type(exc).__name__
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_migrate.connectors.base import AssociationEditor, BatchRejected, Connector, TransientError
+from crm_migrate.connectors.base import BatchRejected, Connector, TransientError
 from crm_migrate.connectors.hubspot import HubSpotConnector
 from crm_migrate.sandbox import DEFAULT_TOKEN
 from tests.sandbox.conftest import Harness
@@ -121,13 +121,20 @@ async def test_dissociate_groups_by_from_id_in_batches_of_100_and_maps_errors() 
     await rejected.aclose()
 
 
-def test_the_methods_are_optional_beside_the_connector_protocol() -> None:
+async def test_the_methods_are_optional_capabilities_of_the_connector_base() -> None:
     from crm_migrate.connectors.pipedrive import PipedriveConnector
+    from crm_migrate.connectors.salesforce import SalesforceConnector
 
     hub = HubSpotConnector(url="https://api.example", token=TOKEN)
-    assert isinstance(hub, Connector) and isinstance(hub, AssociationEditor)
-    assert not hasattr(PipedriveConnector, "read_associations")
-    assert not hasattr(PipedriveConnector, "dissociate")
+    assert isinstance(hub, Connector)
+    assert hub.implements_read_associations and hub.implements_dissociate
+    for other in (PipedriveConnector, SalesforceConnector):
+        assert not other.implements_read_associations and not other.implements_dissociate
+    pipedrive = PipedriveConnector(token=TOKEN)
+    with pytest.raises(NotImplementedError):
+        await pipedrive.read_associations("contacts", "companies", ["1"])
+    await hub.aclose()
+    await pipedrive.aclose()
 
 
 async def test_against_the_sandbox(crm: Harness) -> None:

@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_migrate.connectors import get_connector
-from crm_migrate.connectors.base import BatchRejected, TransientError
+from crm_migrate.connectors import TARGETS, get_connector, open_connector
+from crm_migrate.connectors.base import CAPABILITIES, BatchRejected, Connector, TransientError
+from crm_migrate.connectors.file import FileConnector
 from crm_migrate.connectors.hubspot import DailyLimitReached, HubSpotConnector
+from crm_migrate.connectors.pipedrive import PipedriveConnector
+from crm_migrate.connectors.salesforce import SalesforceConnector
 from crm_migrate.errors import AuthError, TargetError
 
 TOKEN = "pat-na1-0123456789abcdef"
@@ -178,3 +181,51 @@ async def test_sandbox_without_url_runs_an_embedded_one(isolated_env: dict[str, 
     await c.aclose()
     assert c.owned_server is None
     assert (isolated_env["data"] / "sandbox.sqlite3").exists()
+
+
+async def test_open_connector_runs_the_embedded_sandbox_and_stops_it(
+    isolated_env: dict[str, Any],
+) -> None:
+    async with open_connector("Sandbox") as c:
+        assert isinstance(c, HubSpotConnector) and c.target == "sandbox"
+        assert any(p["name"] == "email" for p in await c.read_schema("contacts"))
+        url = c.url
+    assert c._client.is_closed
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/crm/v3/properties/contacts", timeout=2.0)
+
+
+async def test_open_connector_checks_the_target_and_credentials(
+    isolated_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert TARGETS == ("sandbox", "hubspot", "salesforce", "pipedrive", "file")
+    with pytest.raises(TargetError, match="unknown target"):
+        async with open_connector("dynamics"):
+            pass
+    monkeypatch.delenv("CRM_MIGRATE_TOKEN", raising=False)
+    with pytest.raises(AuthError, match="auth set pipedrive"):
+        async with open_connector("pipedrive"):
+            pass
+    handler = httpx.MockTransport(lambda r: httpx.Response(200, json={"results": []}))
+    async with open_connector("hubspot", token=TOKEN, transport=handler) as hub:
+        assert isinstance(hub, HubSpotConnector) and hub.url == "https://api.hubapi.com"
+        assert await hub.read_schema("contacts") == []
+    assert hub._client.is_closed
+
+
+def test_each_connector_declares_its_optional_capabilities() -> None:
+    assert HubSpotConnector.capabilities() == frozenset(CAPABILITIES)
+    assert SalesforceConnector.capabilities() == {"count", "list_all"}
+    assert PipedriveConnector.capabilities() == {"count", "list_all", "seed"}
+    assert FileConnector.capabilities() == frozenset()
+    assert not Connector.implements_count and PipedriveConnector.implements_count
+
+
+async def test_send_times_seed_a_second_connector_for_the_same_target() -> None:
+    first = HubSpotConnector(url="https://api.example", token=TOKEN)
+    assert first.limiter.try_acquire() and first.search_limiter.try_acquire()
+    second = HubSpotConnector(url="https://api.example", token=TOKEN)
+    second.seed(first.send_times())
+    assert second.limiter.in_window == 1 and second.search_limiter.in_window == 1
+    await first.aclose()
+    await second.aclose()

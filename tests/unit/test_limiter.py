@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.push.breaker import CircuitBreaker
-from crm_migrate.push.limiter import RollingWindowLimiter
 from crm_migrate.push.retry import RetryPolicy
 
 

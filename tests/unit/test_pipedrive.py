@@ -244,7 +244,7 @@ async def test_create_person_body_and_header_auth(
         "custom_fields": {CUSTOM: "CTO"},
     }
     assert pd.dropped_fields == {"contacts": {"city"}}
-    assert pd.limiter.limit == 40  # learned from x-ratelimit-limit
+    assert pd.limiter.max_requests == 40  # learned from x-ratelimit-limit
 
 
 async def test_upsert_searches_then_creates_or_updates(
@@ -435,9 +435,9 @@ async def test_rolling_limiter_keeps_the_burst_budget() -> None:
     import asyncio
     import time
 
-    from crm_migrate.connectors.httpbase import RollingLimiter
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
 
-    limiter = RollingLimiter(3, 0.2)
+    limiter = RollingWindowLimiter(3, 0.2, margin=0.0)
     stamps: list[float] = []
 
     async def one() -> None:

@@ -1,4 +1,4 @@
-"""A rolling-window request limiter matched to HubSpot's ten-secondly window.
+"""A rolling-window request limiter (HubSpot's ten-secondly window, Pipedrive's 2 s burst).
 
 It keeps the send times of the last `window` seconds and lets a request go when
 fewer than `max_requests` were sent in that window, with a small margin so the
