@@ -57,12 +57,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return _not_built(cmd_name)
-            raise
+        module = import_module(module_name)
         command: click.Command = getattr(module, attr)
         return command
 
@@ -70,15 +65,6 @@ class LazyGroup(click.Group):
         rows = [(name, HELP_SUMMARIES.get(name, "")) for name in COMMANDS]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def _not_built(name: str) -> click.Command:
-    @click.command(name=name, context_settings={"ignore_unknown_options": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def missing(args: tuple[str, ...]) -> None:
-        raise CrmMigrateError(f"the '{name}' command is not available in this build")
-
-    return missing
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.tui.choices import GroupKey, MemberValues, MergeChoices, group_key
+from crm_migrate.actions.duplicates import GroupKey, MemberValues, MergeChoices, group_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
