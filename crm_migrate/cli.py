@@ -15,6 +15,7 @@ import click
 
 from crm_migrate import __version__
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.secrets import redact
 
 # command name -> "module:attribute" (a click.Command)
 COMMANDS: dict[str, str] = {
@@ -110,6 +111,4 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _err(text: str) -> None:
-    from crm_migrate.secrets import redact  # no token ever reaches the terminal
-
-    click.echo(redact(text), err=True)
+    click.echo(redact(text), err=True)  # no token ever reaches the terminal

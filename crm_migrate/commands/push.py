@@ -81,7 +81,7 @@ class _Printer:
                             TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
                             transient=True, console=Console(stderr=True))
             self._bar.start()
-            self._task = self._bar.add_task("push", total=max(1, p.total))
+            self._task = self._bar.add_task("push", total=max(1, p.total or 0))
         self._bar.update(self._task, completed=p.done + p.failed + p.skipped,
                          description=f"{p.phase} {p.records_per_s:.0f} rec/s")
         if p.phase == "finished":
