@@ -24,7 +24,7 @@ from crm_migrate.errors import SourceError
 
 if TYPE_CHECKING:
     from crm_migrate.actions.progress import Progress
-    from crm_migrate.actions.runs import RunOutcome
+    from crm_migrate.actions.runs import RunSummary
 
 
 @contextmanager
@@ -93,7 +93,7 @@ class _Printer:
             self._bar = None
 
 
-def _print_summary(summary: RunOutcome, journal: str | None) -> None:
+def _print_summary(summary: RunSummary, journal: str | None) -> None:
     s = summary.status
     if s.get("state") == "dry_run":
         click.echo(f"dry run ({s['object']} -> {s['target']}): would create "
@@ -112,7 +112,7 @@ def _print_summary(summary: RunOutcome, journal: str | None) -> None:
         click.echo(f"resume with: crm-migrate resume {journal}", err=True)
 
 
-def _finish(summary: RunOutcome, journal: str | None, stop: threading.Event) -> int:
+def _finish(summary: RunSummary, journal: str | None, stop: threading.Event) -> int:
     _print_summary(summary, journal)
     if stop.is_set() and summary.status.get("state") == "interrupted":
         return 130

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Static
 
 from crm_migrate.actions import InputsChanged
-from crm_migrate.actions.runs import dry_run, push, resume, status
+from crm_migrate.actions.runs import dry_run, push, resume, status, status_with_message
 from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal
@@ -158,7 +158,7 @@ class PushStep(WizardStep):
             should_stop=self.stop_event.is_set)
         if kind == "dry-run":
             outcome = dry_run(list(state.selected), state.ensure_profile(), **common)
-            self.post_message(PushFinished(outcome.summary(), kind))
+            self.post_message(PushFinished(status_with_message(outcome), kind))
             return
         state.journal_path = journal
         push(list(state.selected), state.ensure_profile(), journal, **common)
