@@ -29,6 +29,7 @@ from crm_migrate.actions.profiles import (
     add_missing_columns,
     build_profile,
     columns_of,
+    key_field,
     load_profile,
     mapping_warnings,
     object_schema,
@@ -472,7 +473,7 @@ class WizardState:
             return
         self.views.pop("changes", None)
         self.choices.apply(self.clean_result.records, self.group_member_values,
-                           key_field=self.object_schema().key)
+                           key_field=key_field(self.object_name))
 
     def next_survivor(self, record: OutputRecord) -> str:
         """Make the group's next member the survivor (its values fill the merge first)."""
