@@ -15,6 +15,7 @@ import click
 
 from crm_migrate import __version__
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.secrets import redact
 
 # command name -> "module:attribute" (a click.Command)
 COMMANDS: dict[str, str] = {
@@ -57,12 +58,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        try:
-            module = import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return _not_built(cmd_name)
-            raise
+        module = import_module(module_name)
         command: click.Command = getattr(module, attr)
         return command
 
@@ -70,15 +66,6 @@ class LazyGroup(click.Group):
         rows = [(name, HELP_SUMMARIES.get(name, "")) for name in COMMANDS]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def _not_built(name: str) -> click.Command:
-    @click.command(name=name, context_settings={"ignore_unknown_options": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def missing(args: tuple[str, ...]) -> None:
-        raise CrmMigrateError(f"the '{name}' command is not available in this build")
-
-    return missing
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True)
@@ -124,6 +111,4 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _err(text: str) -> None:
-    from crm_migrate.secrets import redact  # no token ever reaches the terminal
-
-    click.echo(redact(text), err=True)
+    click.echo(redact(text), err=True)  # no token ever reaches the terminal

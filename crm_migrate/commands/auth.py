@@ -7,12 +7,14 @@ import sys
 
 import click
 
+from crm_migrate import secrets
+from crm_migrate.actions import TARGETS
 from crm_migrate.errors import AuthError, CrmMigrateError
 
-TARGETS = ("hubspot", "salesforce", "pipedrive", "sandbox")
+CREDENTIAL_TARGETS = tuple(t for t in TARGETS if t != "file")  # a file target needs no token
 
 
-target_argument = click.argument("target", type=click.Choice(TARGETS, case_sensitive=False))
+target_argument = click.argument("target", type=click.Choice(CREDENTIAL_TARGETS, case_sensitive=False))
 
 
 def _stdin_is_tty() -> bool:
@@ -43,8 +45,6 @@ def auth_group() -> None:
 @click.argument("stray", nargs=-1, required=False, metavar="")
 def auth_set(target: str, instance_url: str | None, stray: tuple[str, ...]) -> int:
     """Store TARGET's token; asked with hidden input, or read from stdin when piped."""
-    from crm_migrate import secrets
-
     target = target.lower()
     if stray:
         for value in stray:
@@ -83,8 +83,6 @@ def auth_set(target: str, instance_url: str | None, stray: tuple[str, ...]) -> i
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def auth_show(target: str, as_json: bool) -> int:
     """Show where TARGET's token comes from, masked."""
-    from crm_migrate import secrets
-
     target = target.lower()
     source = secrets.token_source(target)
     token, url = secrets.get_credential(target) if source != "none" else (None, None)
@@ -111,8 +109,6 @@ def auth_show(target: str, as_json: bool) -> int:
 @target_argument
 def auth_delete(target: str) -> int:
     """Remove TARGET's token from the OS keyring."""
-    from crm_migrate import secrets
-
     target = target.lower()
     if secrets.delete_token(target):
         click.echo(f"deleted the {target} token from the OS keyring")

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from crm_migrate.actions import TARGETS
+from crm_migrate.commands import echo_note
+from crm_migrate.errors import CrmMigrateError
+from crm_migrate.output import write_report, write_table
+
 if TYPE_CHECKING:
-    from crm_migrate.connectors.base import Connector
     from crm_migrate.model import CleanResult
 
-TARGETS = ("sandbox", "hubspot", "salesforce", "pipedrive")
-
-
-def _check_region(region: str | None) -> str | None:
-    if region is None:
-        return None
-    import phonenumbers
-
-    from crm_migrate.errors import CrmMigrateError
-
-    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
-        raise CrmMigrateError(f"--region {region!r} is not a country code (e.g. US, DE, GB)")
-    return region.upper()
-
-
-def make_connector(target: str, url: str | None) -> Connector:
-    """The target's connector (crm_migrate.connectors.get_connector)."""
-    from crm_migrate.errors import CrmMigrateError
-
-    try:
-        from crm_migrate.connectors import get_connector  # type: ignore[attr-defined]
-    except ImportError:
-        raise CrmMigrateError(f"matching against {target} is not available in this build") from None
-    connector: Connector = get_connector(target, url=url)
-    return connector
+MATCH_TARGETS = tuple(t for t in TARGETS if t != "file")  # a file has no records to match
 
 
 def summary_lines(result: CleanResult, out: str, report: str | None) -> list[str]:
@@ -84,46 +65,21 @@ def _issue_kind(field: str | None, problem: str) -> tuple[str | None, str]:
               "overrides the profile's default_region.")
 @click.option("--out", "out", required=True, help="Cleaned file to write (.csv or .xlsx).")
 @click.option("--report", "report", default=None, help="JSON report to write (issues, duplicates...).")
-@click.option("--target", type=click.Choice(TARGETS), default=None,
+@click.option("--target", type=click.Choice(MATCH_TARGETS), default=None,
               help="Look records up on this target: each row becomes create, update or skip.")
 @click.option("--url", default=None, help="Base URL of the target (sandbox or a test server).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_cmd(files: tuple[str, ...], profile_path: str, region: str | None, out: str,
               report: str | None, target: str | None, url: str | None, quiet: bool) -> int:
     """Map, normalise, validate and deduplicate; write the cleaned rows and a report."""
-    from pathlib import Path
-
-    from crm_migrate.errors import CrmMigrateError
-    from crm_migrate.mapping.profile import load_profile
-    from crm_migrate.mapping.validate import validate_profile
-    from crm_migrate.output import write_report, write_table
-    from crm_migrate.schema import builtin_schema
-    from crm_migrate.sources import load_many
+    # deferred: cleaning pulls in pandas and the core, which `--help` does not need
+    from crm_migrate.actions.cleaning import clean_files
 
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise CrmMigrateError("--out must end in .csv or .xlsx", file=out)
-    region = _check_region(region)
-    profile = load_profile(profile_path)
-    tables = load_many(list(files), profile.sources)
-    schema = builtin_schema(profile.object)
-    connector = None
-    if target or url:
-        from crm_migrate.commands.plan import live_schema
-
-        schema = live_schema(target or "sandbox", profile.object, url, required=True) or schema
-        connector = make_connector(target or "sandbox", url)
-    validate_profile(profile, schema, column_sets=[t.columns for t in tables], file=profile_path)
-    try:
-        from crm_migrate.clean.pipeline import clean_tables
-
-        result = clean_tables(tables, profile, region=region or profile.default_region,
-                              schema=schema, connector=connector)
-    finally:
-        if connector is not None:
-            from crm_migrate.clean.matching import run_async
-
-            run_async(connector.aclose())
-    _add_source_issues(result, tables)
+    cleaned = clean_files(list(files), profile_path, region=region, target=target, url=url,
+                          on_note=echo_note)
+    result = cleaned.result
     write_table(result.frame, out)
     if report:
         write_report(_report(result, files, profile_path), report)
@@ -131,19 +87,6 @@ def clean_cmd(files: tuple[str, ...], profile_path: str, region: str | None, out
         for line in summary_lines(result, out, report):
             click.echo(line)
     return 0
-
-
-def _add_source_issues(result: CleanResult, tables: list[Any]) -> None:
-    from crm_migrate.model import CleanIssue
-
-    multi = len(tables) > 1
-    found = []
-    for table in tables:
-        for issue in table.issues:
-            row = issue.row if issue.row is None or not multi else f"{table.label}:{issue.row}"
-            found.append(CleanIssue(row, issue.column, None, issue.value,
-                                    f"{table.label}: {issue.problem}" if multi else issue.problem))
-    result.issues[:0] = found
 
 
 def _report(result: CleanResult, files: tuple[str, ...], profile_path: str) -> dict[str, Any]:

@@ -3,44 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from crm_migrate.table import SourceTable
-
-
-def _suggestions(table: SourceTable) -> dict[str, Any]:
-    """column -> suggestion object from the mapping engine, or {} when it is not available."""
-    try:
-        from crm_migrate.mapping.suggest import suggest_mappings
-
-        return {s.column: s for s in suggest_mappings(table, object_name=None)}
-    except (ImportError, AttributeError):
-        return {}
-
-
-def inspect_report(table: SourceTable, samples: int = 5) -> dict[str, Any]:
-    """The `inspect --json` object for a loaded table (plus an `issues` list)."""
-    from crm_migrate.sources import profile_columns
-
-    suggestions = _suggestions(table)
-    columns: list[dict[str, Any]] = []
-    for profile in profile_columns(table, samples=samples):
-        entry: dict[str, Any] = profile.to_dict()
-        suggestion = suggestions.get(profile.name)
-        entry["suggested_field"] = getattr(suggestion, "field", None) if suggestion else None
-        confidence = getattr(suggestion, "confidence", None) if suggestion else None
-        entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
-        split_into = getattr(suggestion, "split_into", None) if suggestion else None
-        if split_into is not None:
-            entry["split_into"] = list(split_into)
-        columns.append(entry)
-    out = table.detection.to_dict()
-    out["columns"] = columns
-    out["issues"] = [issue.to_dict() for issue in table.issues]
-    return out
 
 
 def _print_rich(report: dict[str, Any]) -> None:
@@ -96,10 +61,10 @@ def _print_rich(report: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def inspect_cmd(file: str, sheet: str | None, as_json: bool) -> int:
     """Detect format, encoding, delimiter, sheet and header row; profile columns."""
-    from crm_migrate.sources import load
+    # deferred: reading a file pulls in pandas and the readers, which `--help` does not need
+    from crm_migrate.actions.files import inspect_file
 
-    table = load(file, sheet=sheet)
-    report = inspect_report(table)
+    report = inspect_file(file, sheet=sheet)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
     else:

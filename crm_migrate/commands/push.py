@@ -13,18 +13,18 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from crm_migrate.errors import CrmMigrateError
+from crm_migrate.actions import TARGETS
+from crm_migrate.errors import SourceError
 
 if TYPE_CHECKING:
-    from crm_migrate.push.status import Progress, RunSummary
-
-TARGET_CHOICES = ["sandbox", "hubspot", "salesforce", "pipedrive", "file"]
+    from crm_migrate.actions.progress import Progress
+    from crm_migrate.actions.runs import RunSummary
 
 
 @contextmanager
@@ -81,7 +81,7 @@ class _Printer:
                             TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
                             transient=True, console=Console(stderr=True))
             self._bar.start()
-            self._task = self._bar.add_task("push", total=max(1, p.total))
+            self._task = self._bar.add_task("push", total=max(1, p.total or 0))
         self._bar.update(self._task, completed=p.done + p.failed + p.skipped,
                          description=f"{p.phase} {p.records_per_s:.0f} rec/s")
         if p.phase == "finished":
@@ -119,20 +119,12 @@ def _finish(summary: RunSummary, journal: str | None, stop: threading.Event) -> 
     return summary.exit_code
 
 
-def _guard(call: Callable[[], int]) -> int:
-    try:
-        return call()
-    except ModuleNotFoundError as exc:
-        raise CrmMigrateError(f"a part of crm-migrate is missing in this build ({exc.name})"
-                              ) from None
-
-
 @click.command("push")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--profile", "profile_path", required=True, type=click.Path(dir_okay=False),
               help="Mapping profile (YAML/JSON).")
 @click.option("--target", default="sandbox", show_default=True,
-              type=click.Choice(TARGET_CHOICES, case_sensitive=False))
+              type=click.Choice(TARGETS, case_sensitive=False))
 @click.option("--url", default=None, help="Target base URL (sandbox: omit to run one embedded).")
 @click.option("--region", default=None, help="Default region for phone numbers (CC).")
 @click.option("--journal", "journal_path", required=True, type=click.Path(dir_okay=False),
@@ -148,32 +140,33 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
              region: str | None, journal_path: str, dry_run: bool, batch_size: int | None,
              max_failure_rate: float, concurrency: int | None, no_associations: bool) -> int:
     """Clean, then push in batches, recording every step in the journal."""
-    from crm_migrate.errors import SourceError
-
     for path in files:
         if not os.path.isfile(path):
             raise SourceError("no such file", file=path)
 
-    def run() -> int:
-        from crm_migrate.mapping.profile import load_profile
-        from crm_migrate.push.runner import start_push
+    # deferred: the push engine pulls in pandas, httpx and the core; `--help` needs none
+    from crm_migrate.actions.profiles import load_profile
+    from crm_migrate.actions.runs import dry_run as dry_run_action
+    from crm_migrate.actions.runs import push
 
-        profile = load_profile(profile_path)
-        printer = _Printer()
-        with _stop_on_ctrl_c() as stop:
-            try:
-                summary = start_push(
-                    paths=list(files), profile=profile, profile_path=profile_path,
-                    target=target.lower(), url=url, journal_path=journal_path, region=region,
-                    batch_size=batch_size, dry_run=dry_run, on_progress=printer,
-                    should_stop=stop.is_set, max_failure_rate=max_failure_rate,
-                    concurrency=concurrency, associate=not no_associations,
-                )
-            finally:
-                printer.close()
-        return _finish(summary, None if dry_run else journal_path, stop)
-
-    return _guard(run)
+    profile = load_profile(profile_path)
+    printer = _Printer()
+    with _stop_on_ctrl_c() as stop:
+        try:
+            if dry_run:
+                summary = dry_run_action(
+                    list(files), profile, target=target, url=url, profile_path=profile_path,
+                    region=region, batch_size=batch_size, associate=not no_associations,
+                    on_progress=printer, should_stop=stop.is_set)
+            else:
+                summary = push(
+                    list(files), profile, journal_path, target=target, url=url,
+                    profile_path=profile_path, region=region, batch_size=batch_size,
+                    max_failure_rate=max_failure_rate, concurrency=concurrency,
+                    associate=not no_associations, on_progress=printer, should_stop=stop.is_set)
+        finally:
+            printer.close()
+    return _finish(summary, None if dry_run else journal_path, stop)
 
 
 @click.command("resume")
@@ -181,13 +174,12 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
 @click.option("--force", is_flag=True, help="Carry on although the inputs or profile changed.")
 def resume_cmd(journal_path: str, force: bool) -> int:
     """Carry on an interrupted push; nothing is sent twice, nothing is lost."""
-    from crm_migrate.push.runner import resume_push
+    from crm_migrate.actions.runs import resume  # deferred: the push engine is slow to import
 
     printer = _Printer()
     with _stop_on_ctrl_c() as stop:
         try:
-            summary = resume_push(journal_path, force=force, on_progress=printer,
-                                  should_stop=stop.is_set)
+            summary = resume(journal_path, force=force, on_progress=printer, should_stop=stop.is_set)
         finally:
             printer.close()
     return _finish(summary, journal_path, stop)
@@ -198,9 +190,9 @@ def resume_cmd(journal_path: str, force: bool) -> int:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def status_cmd(journal_path: str, as_json: bool) -> int:
     """Show the progress of a run."""
-    from crm_migrate.push.runner import push_status
+    from crm_migrate.actions.runs import status as run_status  # deferred: keeps `status` fast
 
-    status = push_status(journal_path)
+    status = run_status(journal_path)
     if as_json:
         click.echo(json.dumps(status))
         return 0
@@ -223,15 +215,16 @@ def status_cmd(journal_path: str, as_json: bool) -> int:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def rollback_cmd(journal_path: str, yes: bool) -> int:
     """Undo a run: archive what it created, restore what it updated."""
-    from crm_migrate.push.runner import push_status, rollback_push
+    from crm_migrate.actions.runs import rollback  # deferred: the push engine is slow to import
+    from crm_migrate.actions.runs import status as run_status
 
-    status = push_status(journal_path)
+    status = run_status(journal_path)
     if not yes and sys.stdin.isatty():
         click.confirm(f"Archive the {status['created']} records this run created and restore "
                       f"the {status['updated']} it updated in {status['target']}?", abort=True)
     printer = _Printer()
     try:
-        summary = rollback_push(journal_path, on_progress=printer)
+        summary = rollback(journal_path, on_progress=printer)
     finally:
         printer.close()
     s = summary.status

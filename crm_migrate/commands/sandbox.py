@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
+from crm_migrate.actions import SANDBOX_TOKEN
 from crm_migrate.errors import CrmMigrateError
-from crm_migrate.sandbox import DEFAULT_TOKEN
+from crm_migrate.paths import ensure_dir, sandbox_db_path
 
 DEFAULT_PORT = 8765
 
@@ -31,7 +32,7 @@ DEFAULT_PORT = 8765
     default=None,
     help="SQLite file (default: the sandbox db in the user data dir).",
 )
-@click.option("--token", default=DEFAULT_TOKEN, show_default=True, help="Bearer token to accept.")
+@click.option("--token", default=SANDBOX_TOKEN, show_default=True, help="Bearer token to accept.")
 @click.option(
     "--rate-limit",
     type=click.IntRange(1, None),
@@ -66,26 +67,17 @@ def sandbox_cmd(
     """Run the local HubSpot-compatible sandbox CRM."""
     import logging
 
-    from crm_migrate.paths import ensure_dir, sandbox_db_path
-    from crm_migrate.sandbox.serve import SandboxServer
+    # deferred: the sandbox pulls in uvicorn and starlette, which `--help` does not need
+    from crm_migrate.actions.sandbox import start_sandbox
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
 
     db_path = db if db is not None else sandbox_db_path()
     if db_path.parent and not db_path.parent.exists():
         ensure_dir(db_path.parent)
-    server = SandboxServer(
-        db_path,
-        host=host,
-        port=port,
-        token=token,
-        rate_limit=rate_limit,
-        fail_rate=fail_rate,
-        latency_ms=latency_ms,
-        seed=seed,
-    )
     try:
-        server.start()
+        server = start_sandbox(db_path, host=host, port=port, token=token, rate_limit=rate_limit,
+                               fail_rate=fail_rate, latency_ms=latency_ms, seed=seed)
     except OSError as exc:
         raise CrmMigrateError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "

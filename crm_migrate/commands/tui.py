@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from crm_migrate.errors import CrmMigrateError
+
+if TYPE_CHECKING:
+    from crm_migrate.tui.app import CrmMigrateApp
 
 DEMO_OBJECT = "contacts"
 DATA_SUFFIXES = ("csv", "tsv", "txt", "xlsx", "xls", "ods", "vcf", "json", "ndjson")
@@ -16,6 +20,7 @@ DATA_SUFFIXES = ("csv", "tsv", "txt", "xlsx", "xls", "ods", "vcf", "json", "ndjs
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def tui(files: tuple[str, ...]) -> int:
     """Open the interactive wizard, files preloaded if given."""
+    # deferred: textual is slow to import, which `--help` does not need
     from crm_migrate.tui.app import CrmMigrateApp
     from crm_migrate.tui.state import WizardState
 
@@ -48,8 +53,10 @@ def demo() -> int:
     return 0
 
 
-def demo_app(folder: Path | None = None):  # type: ignore[no-untyped-def]
+def demo_app(folder: Path | None = None) -> CrmMigrateApp:
     """The demo wizard: every sample file listed, the contact files chosen, a sandbox started."""
+    # deferred: textual and the sandbox are slow to import, which `--help` does not need
+    from crm_migrate.actions.sandbox import start_demo_sandbox
     from crm_migrate.tui.app import CrmMigrateApp, sample_data_dir
     from crm_migrate.tui.state import WizardState
 
@@ -60,25 +67,9 @@ def demo_app(folder: Path | None = None):  # type: ignore[no-untyped-def]
     files, chosen = demo_files(folder)
     if not files:
         raise CrmMigrateError("the sample_data folder has no data files", file=str(folder))
-    server = start_demo_sandbox()
+    server = start_demo_sandbox()  # stopped by `demo` when the app exits
     state = WizardState(object_name=DEMO_OBJECT, object_chosen=True, target="sandbox",
                         url=server.url, token=server.token, demo=True)
     state.add_paths(files, select=False)
     state.add_paths(chosen)
     return CrmMigrateApp(state, sandbox=server)
-
-
-def start_demo_sandbox():  # type: ignore[no-untyped-def]
-    """Start the sandbox CRM in-process on the default sandbox database (port 0)."""
-    try:
-        from crm_migrate.sandbox import DEFAULT_TOKEN
-        from crm_migrate.sandbox.serve import SandboxServer
-    except ImportError as exc:
-        raise CrmMigrateError(f"the embedded sandbox is not available in this build ({exc.name})") from None
-    from crm_migrate.paths import ensure_dir, sandbox_db_path
-
-    db = sandbox_db_path()  # the one pushes and resumes use when they run the sandbox embedded
-    ensure_dir(db.parent, private=True)
-    server = SandboxServer(db, host="127.0.0.1", port=0, token=DEFAULT_TOKEN)
-    server.start()
-    return server

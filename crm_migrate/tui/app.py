@@ -8,7 +8,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+import crm_migrate
 from crm_migrate.tui.commands import WizardCommands
+from crm_migrate.tui.screens.clean import CleanStep
+from crm_migrate.tui.screens.dedupe import DedupeStep
+from crm_migrate.tui.screens.help import HelpScreen
+from crm_migrate.tui.screens.main import WizardMain
+from crm_migrate.tui.screens.mapping import MappingStep
+from crm_migrate.tui.screens.push import PushStep
+from crm_migrate.tui.screens.report import ReportStep
+from crm_migrate.tui.screens.source import SourceStep
+from crm_migrate.tui.screens.start import StartStep
+from crm_migrate.tui.screens.target import TargetStep
 from crm_migrate.tui.state import WizardState
 from crm_migrate.tui.widgets.steps import STEPS
 
@@ -19,15 +30,6 @@ STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 
 
 def _step_classes() -> list[type[WizardStep]]:
-    from crm_migrate.tui.screens.clean import CleanStep
-    from crm_migrate.tui.screens.dedupe import DedupeStep
-    from crm_migrate.tui.screens.mapping import MappingStep
-    from crm_migrate.tui.screens.push import PushStep
-    from crm_migrate.tui.screens.report import ReportStep
-    from crm_migrate.tui.screens.source import SourceStep
-    from crm_migrate.tui.screens.start import StartStep
-    from crm_migrate.tui.screens.target import TargetStep
-
     return [StartStep, SourceStep, TargetStep, MappingStep, CleanStep, DedupeStep, PushStep,
             ReportStep]
 
@@ -53,8 +55,6 @@ class CrmMigrateApp(App[None]):
         self.current_step = self.first_step
 
     def on_mount(self) -> None:
-        from crm_migrate.tui.screens.main import WizardMain
-
         self.main = WizardMain([cls() for cls in _step_classes()], self.first_step)
         self.push_screen(self.main, callback=None)
         self.call_after_refresh(self.goto, self.first_step)
@@ -116,8 +116,6 @@ class CrmMigrateApp(App[None]):
 
     def action_help(self) -> None:
         """Show the help screen for the current step."""
-        from crm_migrate.tui.screens.help import HelpScreen
-
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.current_step))
 
@@ -134,6 +132,4 @@ class CrmMigrateApp(App[None]):
 
 def sample_data_dir() -> Path:
     """The repository's sample_data folder, next to the package."""
-    import crm_migrate
-
     return Path(crm_migrate.__file__).resolve().parent.parent / "sample_data"

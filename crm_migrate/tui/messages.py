@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from crm_migrate.actions.progress import Progress
 
 
 class FilesLoaded(Message):
@@ -38,9 +41,9 @@ class ConnectionChecked(Message):
 
 
 class PushProgressed(Message):
-    """The push runner reported progress (a core Progress object)."""
+    """A push, resume or rollback reported progress."""
 
-    def __init__(self, progress: Any) -> None:
+    def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
 

@@ -1,82 +1,194 @@
-"""The wizard's shared state: files, tables, profile, clean result and run, in plain Python.
+"""The wizard's state: what the screens show and what the user chose, one part per step.
 
-Screens read and write this object; workers call its methods (which call the core);
-nothing here imports textual, so it can be driven and tested headless.
+The work (loading, building a profile, cleaning, matching, member values) is done by
+`crm_migrate.actions`; this module keeps the results and the choices. `WizardState` exposes
+each part's fields as its own attributes too (`state.tables` is `state.source.tables`).
+Nothing here imports textual, so it can be driven and tested headless.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from crm_migrate.tui.choices import GroupKey, MemberValues, MergeChoices, group_key
+import pandas as pd
+
+from crm_migrate.actions import TARGETS
+from crm_migrate.actions.cleaning import clean, clean_members
+from crm_migrate.actions.duplicates import (
+    GroupKey,
+    MemberValues,
+    MergeChoices,
+    group_key,
+    not_duplicate,
+)
+from crm_migrate.actions.files import SourceOverride, guess_object, load_files, settle_memory
+from crm_migrate.actions.profiles import (
+    add_missing_columns,
+    build_profile,
+    columns_of,
+    key_field,
+    load_profile,
+    mapping_warnings,
+    object_schema,
+    save_profile_with_sources,
+)
+from crm_migrate.paths import ensure_dir, runs_dir
+from crm_migrate.tui.changes import changes_frame
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from crm_migrate.mapping.profile import Profile, SourceOverride
+    from crm_migrate.actions.progress import ProgressFn
+    from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import CleanResult, OutputRecord
     from crm_migrate.schema import ObjectSchema
     from crm_migrate.table import SourceTable
 
-TARGETS: tuple[str, ...] = ("sandbox", "hubspot", "salesforce", "pipedrive", "file")
+__all__ = ["TARGETS", "CellKey", "WizardState"]
 
 CellKey = tuple[str, int, str]  # (table label, 1-based row, column)
-
-
-def unavailable(exc: ImportError) -> str:
-    """A one-line note that a core piece this step needs is not in this build."""
-    name = getattr(exc, "name", None) or str(exc)
-    return f"not available in this build yet ({name})"
-
-
-def settle_memory() -> None:
-    """Exempt what was just loaded from the cyclic GC.
-
-    A million-row table is millions of str objects; a full collection walks them all and
-    stalls the UI for a key or two. Tables hold no cycles, so freezing them is safe.
-    """
-    import gc
-
-    gc.freeze()
+T = TypeVar("T")
 
 
 @dataclass
-class WizardState:
-    """Everything the wizard knows; survives moving between screens."""
+class SourceState:
+    """Source step: the files, which are in this migration, their overrides, tables and cell fixes."""
 
     paths: list[str] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)
     overrides: dict[str, SourceOverride] = field(default_factory=dict)
     tables: list[SourceTable] = field(default_factory=list)
     load_errors: dict[str, str] = field(default_factory=dict)
+    cell_edits: dict[CellKey, str] = field(default_factory=dict)  # every fix, re-applied on reload
+    pending_edits: dict[CellKey, str] = field(default_factory=dict)  # fixes the result lacks yet
+
+
+@dataclass
+class TargetState:
+    """Target step: where the records go, which object, the phone region."""
+
     object_name: str = "contacts"
     object_chosen: bool = False
     target: str = "sandbox"
     url: str | None = None
     token: str | None = None  # in memory only; never saved
     region: str | None = None
+    demo: bool = False
+
+
+@dataclass
+class MappingState:
+    """Mapping step: the object's schema (live once fetched), the profile and where it is saved."""
+
     schema: ObjectSchema | None = None
     profile: Profile | None = None
     profile_path: Path | None = None
-    cell_edits: dict[CellKey, str] = field(default_factory=dict)  # every fix, re-applied on reload
-    pending_edits: dict[CellKey, str] = field(default_factory=dict)  # fixes the result lacks yet
+
+
+@dataclass
+class CleanState:
+    """Clean step: the result, whether it is stale, rows left out, the tables shown."""
+
     clean_result: CleanResult | None = None
     settings_stale: bool = True  # files, mapping, target or region changed since the last clean
     stale_generation: int = 0  # bumped on each change, so a clean running meanwhile stays stale
-    choices: MergeChoices = field(default_factory=MergeChoices)  # Dedupe step, per group members
-    choices_dropped: int = 0  # groups whose choices the last clean dropped (the UI says so once)
     dropped: set[str] = field(default_factory=set)  # source ids left out of the push
-    member_cache: dict[GroupKey, MemberValues] = field(default_factory=dict)
     views: dict[str, Any] = field(default_factory=dict)  # tables derived from the clean result
+    match_target: bool = True  # look records up on the target while cleaning (update vs create)
+    match_note: str | None = None  # why they were not, when that failed
+
+
+@dataclass
+class DedupeState:
+    """Dedupe step: survivor and value choices per group, and each group's member values."""
+
+    choices: MergeChoices = field(default_factory=MergeChoices)
+    choices_dropped: int = 0  # groups whose choices the last clean dropped (the UI says so once)
+    member_cache: dict[GroupKey, MemberValues] = field(default_factory=dict)
+
+
+@dataclass
+class PushState:
+    """Push and Report steps: the run's journal, batch size, name and last status."""
+
     journal_path: Path | None = None
     batch_size: int | None = None  # None: the connector's maximum
     run_name: str | None = None  # journal file name stem (tests); default a timestamp
     summary: dict[str, Any] | None = None
-    demo: bool = False
-    match_target: bool = True  # look records up on the target while cleaning (update vs create)
-    match_note: str | None = None  # why they were not, when that failed
+
+
+PARTS: dict[str, type] = {"source": SourceState, "target_step": TargetState, "mapping": MappingState,
+                          "cleaning": CleanState, "dedupe": DedupeState, "run": PushState}
+
+
+class Part(Generic[T]):
+    """A WizardState attribute that lives in one of its parts (`state.tables` -> `state.source.tables`)."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, state: Any, owner: type | None = None) -> T:
+        value: T = getattr(getattr(state, self.part), self.name)
+        return value
+
+    def __set__(self, state: Any, value: T) -> None:
+        setattr(getattr(state, self.part), self.name, value)
+
+
+class WizardState:
+    """Everything the wizard knows, one part per step; survives moving between screens."""
+
+    paths: Part[list[str]] = Part("source")
+    selected: Part[list[str]] = Part("source")
+    overrides: Part[dict[str, SourceOverride]] = Part("source")
+    tables: Part[list[SourceTable]] = Part("source")
+    load_errors: Part[dict[str, str]] = Part("source")
+    cell_edits: Part[dict[CellKey, str]] = Part("source")
+    pending_edits: Part[dict[CellKey, str]] = Part("source")
+    object_name: Part[str] = Part("target_step")
+    object_chosen: Part[bool] = Part("target_step")
+    target: Part[str] = Part("target_step")
+    url: Part[str | None] = Part("target_step")
+    token: Part[str | None] = Part("target_step")
+    region: Part[str | None] = Part("target_step")
+    demo: Part[bool] = Part("target_step")
+    schema: Part[ObjectSchema | None] = Part("mapping")
+    profile: Part[Profile | None] = Part("mapping")
+    profile_path: Part[Path | None] = Part("mapping")
+    clean_result: Part[CleanResult | None] = Part("cleaning")
+    settings_stale: Part[bool] = Part("cleaning")
+    stale_generation: Part[int] = Part("cleaning")
+    dropped: Part[set[str]] = Part("cleaning")
+    views: Part[dict[str, Any]] = Part("cleaning")
+    match_target: Part[bool] = Part("cleaning")
+    match_note: Part[str | None] = Part("cleaning")
+    choices: Part[MergeChoices] = Part("dedupe")
+    choices_dropped: Part[int] = Part("dedupe")
+    member_cache: Part[dict[GroupKey, MemberValues]] = Part("dedupe")
+    journal_path: Part[Path | None] = Part("run")
+    batch_size: Part[int | None] = Part("run")
+    run_name: Part[str | None] = Part("run")
+    summary: Part[dict[str, Any] | None] = Part("run")
+
+    def __init__(self, **values: Any) -> None:
+        """Each keyword goes to the part that holds that field (e.g. `target=`, `run_name=`)."""
+        for part, kind in PARTS.items():
+            names = {f.name for f in fields(kind)}
+            setattr(self, part, kind(**{k: values.pop(k) for k in list(values) if k in names}))
+        if values:
+            raise TypeError(f"WizardState has no field {', '.join(sorted(values))}")
+
+    source: SourceState
+    target_step: TargetState
+    mapping: MappingState
+    cleaning: CleanState
+    dedupe: DedupeState
+    run: PushState
 
     @property
     def clean_stale(self) -> bool:
@@ -116,8 +228,6 @@ class WizardState:
 
     def set_override(self, path: str, **values: Any) -> None:
         """Override what was detected for one file (sheet, header_row, encoding, delimiter)."""
-        from crm_migrate.mapping.profile import SourceOverride
-
         base = Path(path).name
         current = self.overrides.get(base) or SourceOverride()
         for key, value in values.items():
@@ -126,43 +236,15 @@ class WizardState:
         self.invalidate_tables()
 
     def load_tables(self) -> list[SourceTable]:
-        """Load the selected files (core `load`), one at a time, keeping per-file errors."""
-        from crm_migrate.errors import CrmMigrateError
-        from crm_migrate.sources import load
-
-        tables: list[SourceTable] = []
-        errors: dict[str, str] = {}
-        used: set[str] = set()
-        for path in self.selected:
-            base = Path(path).name
-            label = base
-            n = 2
-            while label in used:
-                label, n = f"{base}#{n}", n + 1
-            used.add(label)
-            override = self.overrides.get(base)
-            try:
-                table = load(
-                    path,
-                    sheet=override.sheet if override else None,
-                    header_row=override.header_row if override else None,
-                    encoding=override.encoding if override else None,
-                    delimiter=override.delimiter if override else None,
-                    label=label,
-                )
-            except CrmMigrateError as exc:
-                errors[path] = exc.one_line()
-                continue
-            tables.append(table)
-        self.load_errors = errors
-        self.tables = tables
+        """Load the selected files, keeping each file's problem; guess the object if not chosen."""
+        loaded = load_files(list(self.selected), self.overrides)
+        self.load_errors = loaded.problems
+        self.tables = loaded.tables
         self._apply_cell_edits()
         settle_memory()
-        if tables and not self.object_chosen:
-            from crm_migrate.mapping.suggest import guess_object
-
-            self.object_name = guess_object(tables[0])
-        return tables
+        if self.tables and not self.object_chosen:
+            self.object_name = guess_object(self.tables[0])
+        return self.tables
 
     def table_for(self, path: str) -> SourceTable | None:
         """The loaded table of a file, if loaded."""
@@ -174,25 +256,18 @@ class WizardState:
     @property
     def columns(self) -> list[str]:
         """Every column of the loaded tables, first seen first."""
-        out: list[str] = []
-        for table in self.tables:
-            for column in table.columns:
-                if column not in out:
-                    out.append(column)
-        return out
+        return columns_of(self.tables)
 
     # ---- mapping ----
 
     def object_schema(self) -> ObjectSchema:
         """The schema of the chosen object (live one when fetched from the target)."""
-        from crm_migrate.schema import builtin_schema
-
         if self.schema is None or self.schema.object != self.object_name:
-            self.schema = builtin_schema(self.object_name)
+            self.schema = object_schema(self.object_name)
         return self.schema
 
     def profile_ready(self) -> bool:
-        """True when the profile covers the object and every loaded column (no core call needed)."""
+        """True when the profile covers the object and every loaded column."""
         if self.profile is None or self.profile.object != self.object_name:
             return False
         known = {m.column for m in self.profile.fields}
@@ -201,49 +276,20 @@ class WizardState:
     def ensure_profile(self) -> Profile:
         """The profile, built from the suggestions when there is none for this object."""
         if self.profile is not None and self.profile.object == self.object_name:
-            known = {m.column for m in self.profile.fields}
-            missing = [c for c in self.columns if c not in known]
-            if missing:
-                self._add_columns(missing)
+            if add_missing_columns(self.profile, self.tables, self.object_schema()):
+                self.clean_stale = True
             return self.profile
         self.profile = self.build_profile()
         self.clean_stale = True
         return self.profile
 
     def build_profile(self) -> Profile:
-        """A fresh profile from the core's suggestions for the loaded tables (all columns listed)."""
-        from crm_migrate.mapping.build import build_profile
-
+        """A fresh profile from the suggestions for the loaded tables (all columns listed)."""
         profile = build_profile(self.tables, self.object_name, region=self.region,
-                                schema=self.object_schema())
+                                schema=self.object_schema(), every_column=True)
         self.profile = profile
-        known = {m.column for m in profile.fields}
-        missing = [c for c in self.columns if c not in known]
-        if missing:
-            self._add_columns(missing)
-        return profile
-
-    def _add_columns(self, missing: list[str]) -> None:
-        """Give columns a profile does not list yet their suggestion (unless the field is taken)."""
-        from crm_migrate.mapping.profile import FieldMapping
-        from crm_migrate.mapping.suggest import suggest_mappings
-
-        assert self.profile is not None
-        taken = set(self.profile.mapped_fields())
-        for table in self.tables:
-            for s in suggest_mappings(table, self.object_name, self.object_schema()):
-                if s.column not in missing:
-                    continue
-                missing.remove(s.column)
-                wanted = s.split_into or ([s.field] if s.field else [])
-                if any(name in taken for name in wanted):
-                    self.profile.fields.append(FieldMapping(column=s.column, field=None))
-                    continue
-                taken.update(wanted)
-                self.profile.fields.append(FieldMapping(column=s.column, field=s.field,
-                                                        split_into=s.split_into,
-                                                        confidence=s.confidence))
         self.clean_stale = True
+        return profile
 
     def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None) -> None:
         """Map a column to a field (None leaves it out); the user's choice has confidence 1."""
@@ -260,41 +306,15 @@ class WizardState:
         """Required fields left unmapped, and fields filled by two columns."""
         if self.profile is None:
             return []
-        schema = self.object_schema()
-        warnings: list[str] = []
-        filled: dict[str, list[str]] = {}
-        for m in self.profile.fields:
-            for name in m.split_into or ([m.field] if m.field else []):
-                filled.setdefault(name, []).append(m.column)
-        for name in schema.required:
-            if name not in filled:
-                warnings.append(f"required field {name!r} is not mapped")
-        if schema.key and schema.key not in filled:
-            warnings.append(f"no column maps to {schema.key!r}: duplicates cannot be matched by it")
-        tables: list[SourceTable | None] = [*self.tables] or [None]
-        for table in tables:
-            present = set(table.columns) if table is not None else None
-            for name, columns in filled.items():
-                mine = [c for c in columns if present is None or c in present]
-                if len(mine) > 1:
-                    where = f" of {table.label}" if table is not None and len(self.tables) > 1 else ""
-                    warnings.append(f"{name!r} is filled by {len(mine)} columns{where}: {', '.join(mine)}")
-        return warnings
+        return mapping_warnings(self.profile, self.object_schema(), self.tables)
 
     def save_profile(self, path: Path) -> Path:
-        """Write the profile (YAML/JSON) and remember where."""
-        from crm_migrate.mapping.profile import save_profile
-
-        profile = self.ensure_profile()
-        profile.sources = {k: v for k, v in self.overrides.items() if v.to_dict()}
-        save_profile(profile, path)
-        self.profile_path = Path(path)
+        """Write the profile (YAML/JSON) with the file overrides, and remember where."""
+        self.profile_path = save_profile_with_sources(self.ensure_profile(), path, self.overrides)
         return self.profile_path
 
     def open_profile(self, path: Path) -> Profile:
         """Read a saved profile; its object and file overrides become the wizard's."""
-        from crm_migrate.mapping.profile import load_profile
-
         profile = load_profile(path)
         self.profile = profile
         self.profile_path = Path(path)
@@ -333,27 +353,16 @@ class WizardState:
             if table is not None and column in table.frame.columns and row in table.frame.index:
                 table.frame.at[row, column] = value
 
-    def run_clean(self, on_progress: Callable[..., None] | None = None) -> CleanResult:
-        """Clean the loaded tables with the profile (core `clean_tables`)."""
-        from crm_migrate.clean.pipeline import clean_tables
-        from crm_migrate.errors import CrmMigrateError
-
+    def run_clean(self, on_progress: ProgressFn | None = None) -> CleanResult:
+        """Clean the loaded tables with the profile, matching them against the target when asked."""
         profile = self.ensure_profile()
-        region = self.region or profile.default_region
         generation, edits = self.stale_generation, dict(self.pending_edits)
-        self.match_note = None
-        result = None
-        if self.match_target and self.target != "file":
-            try:
-                result = self._clean_and_match(profile, region, on_progress)
-            except (CrmMigrateError, OSError) as exc:
-                self.match_note = f"not compared with {self.target}: {exc}"
-            except Exception as exc:  # noqa: BLE001 - httpx errors and the like: clean without matching
-                self.match_note = f"not compared with {self.target}: {type(exc).__name__}: {exc}"
-        if result is None:
-            result = clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
-                                  on_progress=on_progress)
-        result.issues[:0] = self._source_issues()
+        match = self.match_target and self.target != "file"
+        outcome = clean(self.tables, profile, region=self.region, schema=self.object_schema(),
+                        target=self.target if match else None, url=self.url, token=self.token,
+                        on_progress=on_progress)
+        result = outcome.result
+        self.match_note = outcome.match_note
         self.clean_result = result
         self.views.clear()
         if self.stale_generation == generation:  # nothing changed while cleaning
@@ -373,31 +382,6 @@ class WizardState:
         """How many groups' Dedupe choices re-cleaning dropped since last asked (then zero)."""
         count, self.choices_dropped = self.choices_dropped, 0
         return count
-
-    def _source_issues(self) -> list[Any]:
-        """What the readers reported (dropped footers, ragged rows) as clean issues, as `clean` does."""
-        from crm_migrate.model import CleanIssue
-
-        multi = len(self.tables) > 1
-        return [CleanIssue(None if i.row is None else (f"{t.label}:{i.row}" if multi else i.row),
-                           i.column, None, i.value, f"{t.label}: {i.problem}" if multi else i.problem)
-                for t in self.tables for i in t.issues]
-
-    def _clean_and_match(self, profile: Profile, region: str | None,
-                         on_progress: Callable[..., None] | None) -> CleanResult:
-        """Clean, then mark each record create/update/skip by looking it up on the target."""
-        from crm_migrate.clean.matching import run_async
-        from crm_migrate.clean.pipeline import clean_tables
-        from crm_migrate.connectors import get_connector
-        from crm_migrate.push.embedded import target_url
-
-        with target_url(self.target, self.url, not self.url) as (url, _):
-            connector = get_connector(self.target, url=url, token=self.token)
-            try:
-                return clean_tables(self.tables, profile, region=region, schema=self.object_schema(),
-                                    connector=connector, on_progress=on_progress)
-            finally:
-                run_async(connector.aclose())
 
     def source_id(self, ref: Any) -> str | None:
         """The `file:row` id of an issue row reference."""
@@ -422,8 +406,6 @@ class WizardState:
 
     def clean_views(self, preview: bool = False) -> dict[str, Any]:
         """Tables the Clean/Dedupe/Push steps show, built once per result (off the UI thread)."""
-        import pandas as pd
-
         result = self.clean_result
         if result is None:
             return {}
@@ -452,11 +434,11 @@ class WizardState:
         if "_source" in result.frame.columns:
             result.frame = result.frame[~result.frame["_source"].isin(self.dropped)]
 
-    def changes(self, limit: int = 20000) -> Any:
+    def changes(self, limit: int = 20000) -> pd.DataFrame:
         """Before/after of every value cleaning changed: source id, field, before, after."""
-        from crm_migrate.tui.changes import changes_frame
-
-        return changes_frame(self, limit)
+        records = self.clean_result.records if self.clean_result is not None else []
+        mappings = self.profile.fields if self.profile is not None else []
+        return changes_frame(records, mappings, self.locate, self.source_value, limit)
 
     def locate(self, ref: Any) -> tuple[str, int] | None:
         """(table label, row) of an issue row reference (`n` or `file:row`)."""
@@ -477,13 +459,12 @@ class WizardState:
                 return str(table.frame.at[row, column])
         return ""
 
+    # ---- duplicates ----
+
     def not_duplicate(self, members: list[str]) -> None:
         """Record that a group's rows are different people/companies; cleaning must be re-run."""
-        profile = self.ensure_profile()
-        group = [str(m) for m in members]
-        if group not in profile.dedupe.not_duplicates:
-            profile.dedupe.not_duplicates.append(group)
-        self.choices.discard(group_key(group))  # the group goes away on purpose: nothing to report
+        key = not_duplicate(self.ensure_profile(), members)
+        self.choices.discard(key)  # the group goes away on purpose: nothing to report
         self.clean_stale = True
 
     def apply_choices(self) -> None:
@@ -492,7 +473,7 @@ class WizardState:
             return
         self.views.pop("changes", None)
         self.choices.apply(self.clean_result.records, self.group_member_values,
-                           key_field=self.object_schema().key)
+                           key_field=key_field(self.object_name))
 
     def next_survivor(self, record: OutputRecord) -> str:
         """Make the group's next member the survivor (its values fill the merge first)."""
@@ -527,27 +508,13 @@ class WizardState:
 
     def member_clean_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row cleaned on its own (no merging): source id -> canonical field values."""
-        import copy
-
-        from crm_migrate.clean.pipeline import clean_tables
-        from crm_migrate.table import SourceTable
-
-        wanted: dict[str, list[int]] = {}
+        rows: dict[str, list[int]] = {}
         for member in members:
             where = self.locate(member)
             if where is not None:
-                wanted.setdefault(where[0], []).append(where[1])
-        subset = [SourceTable(frame=t.frame.loc[[r for r in wanted[t.label] if r in t.frame.index]],
-                              detection=t.detection, label=t.label)
-                  for t in self.tables if t.label in wanted]
-        profile = copy.deepcopy(self.ensure_profile())
-        profile.dedupe.enabled = False
-        result = clean_tables(subset, profile, region=self.region or profile.default_region,
-                              schema=self.object_schema())
-        out: dict[str, dict[str, str]] = {}
-        for record in result.records:
-            out[str(record.source)] = dict(record.properties)
-        return out
+                rows.setdefault(where[0], []).append(where[1])
+        return clean_members(self.tables, self.ensure_profile(), rows, region=self.region,
+                             schema=self.object_schema())
 
     def member_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row's mapped source values by canonical field (what the merge chose from)."""
@@ -575,10 +542,6 @@ class WizardState:
 
     def new_journal_path(self) -> Path:
         """A fresh journal path under the runs dir (created owner-only)."""
-        import time
-
-        from crm_migrate.paths import ensure_dir, runs_dir
-
         folder = ensure_dir(runs_dir(), private=True)
         stamp = self.run_name or time.strftime("%Y%m%d-%H%M%S")
         path = folder / f"{stamp}-{self.object_name}.journal"

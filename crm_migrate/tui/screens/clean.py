@@ -15,43 +15,21 @@ from textual.widgets import Label, ProgressBar, Static
 
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
-from crm_migrate.tui.state import unavailable
+from crm_migrate.tui.screens.modals import ConfirmModal, PromptModal
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.worker import Worker
 
-
-# Share of the whole run each stage of `clean_tables` covers (for one progress bar).
-STAGES: dict[str, tuple[float, float]] = {
-    "load": (0.0, 0.0), "map": (0.0, 0.05), "normalise": (0.05, 0.5), "dedupe": (0.5, 0.9),
-    "match": (0.9, 1.0), "done": (1.0, 1.0),
-}
+    from crm_migrate.actions.progress import Progress
 
 
-def progress_fraction(*args: Any) -> float | None:
-    """The share of the whole clean done, from the core's (stage, fraction) progress call."""
-    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], float):
-        start, end = STAGES.get(args[0], (0.0, 1.0))
-        return start + (end - start) * args[1]
-    return None
-
-
-def progress_text(*args: Any, **kwargs: Any) -> str:
-    """Whatever the core's progress callback passes, as one short line."""
-    if len(args) == 1 and not kwargs:
-        item = args[0]
-        message = getattr(item, "message", None)
-        done, total = getattr(item, "done", None), getattr(item, "total", None)
-        if done is not None and total:
-            return f"{message or 'working'} {done:,}/{total:,}"
-        return str(message or item)
-    if len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], float):
-        return f"Cleaning: {args[0]}… {args[1]:.0%}"
-    if len(args) >= 2 and all(isinstance(a, int) for a in args[:2]):
-        return f"{args[0]:,}/{args[1]:,} " + " ".join(str(a) for a in args[2:])
-    return " ".join(str(a) for a in args) or "working"
+def progress_text(progress: Progress) -> str:
+    """A clean's progress as one short line: the stage and how much of it is done."""
+    if progress.phase_fraction is None:
+        return progress.message or f"Cleaning: {progress.phase}…"
+    return f"Cleaning: {progress.phase}… {progress.phase_fraction:.0%}"
 
 
 class CleanStep(WizardStep):
@@ -130,16 +108,10 @@ class CleanStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="clean")
     def clean(self) -> None:
-        """One core call: `clean_tables` via the state."""
-        try:
-            import crm_migrate.clean.pipeline  # noqa: F401
-        except ImportError as exc:
-            self.post_message(CleanProgressed(f"Cleaning: {unavailable(exc)}"))
-            self.post_message(CleanFinished(cleaned=True))
-            return
+        """One action: clean (and match the target) via the state."""
 
-        def report(*args: Any, **kwargs: Any) -> None:
-            self.post_message(CleanProgressed(progress_text(*args, **kwargs), progress_fraction(*args)))
+        def report(progress: Progress) -> None:
+            self.post_message(CleanProgressed(progress_text(progress), progress.fraction))
 
         self.state.run_clean(on_progress=report)
         self.post_message(CleanFinished(cleaned=True))
@@ -319,7 +291,6 @@ class CleanStep(WizardStep):
 
     def action_edit_cell(self) -> None:
         """Edit the source cell of the highlighted problem; it waits for a re-clean (ctrl+r or Next)."""
-        from crm_migrate.tui.screens.modals import PromptModal
 
         if self.cleaning:
             self.notify("Cleaning is running; edit when it is done.", severity="warning")
@@ -353,7 +324,6 @@ class CleanStep(WizardStep):
 
     def action_set_region(self) -> None:
         """Set the default region for phone numbers without a country code; re-clean."""
-        from crm_migrate.tui.screens.modals import PromptModal
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -393,7 +363,6 @@ class CleanStep(WizardStep):
         if len(rows) == 1:
             confirmed(True)
             return
-        from crm_migrate.tui.screens.modals import ConfirmModal
 
         self.app.push_screen(ConfirmModal(f"Leave out {len(rows):,} rows having “{why}”? "
                                           "(D on this step takes them back)", yes="Leave out"),

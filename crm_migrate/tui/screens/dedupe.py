@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_migrate.tui.choices import group_key
+from crm_migrate.actions.duplicates import group_key
 from crm_migrate.tui.screens.base import WizardStep
 
 if TYPE_CHECKING:

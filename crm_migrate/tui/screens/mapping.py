@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
+from crm_migrate.actions.profiles import TRANSFORMS, parse_transforms, suggest_value_map
+from crm_migrate.errors import ProfileError
+from crm_migrate.paths import profiles_dir
 from crm_migrate.tui.screens.base import WizardStep, one_line
+from crm_migrate.tui.screens.modals import FieldPickerModal, PromptModal, ValueMapModal
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -22,8 +28,6 @@ LEAVE_OUT = ("", "(leave out)")
 
 def transforms_text(transforms: list[Any]) -> str:
     """A profile's transforms list as one editable line: `trim, phone: {region: US}`."""
-    import json
-
     parts = []
     for item in transforms:
         if isinstance(item, dict):
@@ -36,11 +40,6 @@ def transforms_text(transforms: list[Any]) -> str:
 
 def parse_transforms_text(text: str) -> list[Any]:
     """Parse `trim, phone: {region: US}` back into profile transforms (YAML flow syntax)."""
-    import yaml
-
-    from crm_migrate.errors import ProfileError
-    from crm_migrate.mapping.transforms import parse_transforms
-
     text = text.strip()
     if not text:
         return []
@@ -152,7 +151,6 @@ class MappingStep(WizardStep):
     @on(DataTable.RowSelected, "#mapping-table")
     def action_pick_field(self) -> None:
         """Change the highlighted column's field through the fuzzy picker."""
-        from crm_migrate.tui.screens.modals import FieldPickerModal
 
         mapping = self.current()
         if mapping is None:
@@ -175,7 +173,6 @@ class MappingStep(WizardStep):
 
     def action_edit_transforms(self) -> None:
         """Edit the highlighted column's transforms as one line."""
-        from crm_migrate.tui.screens.modals import PromptModal
 
         mapping = self.current()
         if mapping is None:
@@ -192,17 +189,12 @@ class MappingStep(WizardStep):
             self.state.clean_stale = True
             self.show_mappings()
 
-        from crm_migrate.mapping.transforms import TRANSFORMS
-
         self.app.push_screen(PromptModal(
             f"Transforms of {mapping.column!r} (applied in order)", transforms_text(mapping.transforms),
             placeholder="trim, phone: {region: US}", hint="known: " + ", ".join(TRANSFORMS)), edited)
 
     def action_value_map(self) -> None:
         """Suggest a picklist value map for an enumeration field and let the user edit it."""
-        from crm_migrate.mapping.transforms import suggest_value_map
-        from crm_migrate.tui.screens.modals import ValueMapModal
-
         mapping = self.current()
         if mapping is None or not mapping.field:
             self.notify("Map the column to a picklist field first.", severity="warning")
@@ -239,8 +231,6 @@ class MappingStep(WizardStep):
 
     def action_save_profile(self) -> None:
         """Save the profile to a file (YAML; JSON when the name ends in .json)."""
-        from crm_migrate.paths import profiles_dir
-        from crm_migrate.tui.screens.modals import PromptModal
 
         default = self.state.profile_path or (profiles_dir() / f"{self.state.object_name}.yaml")
 
@@ -259,8 +249,6 @@ class MappingStep(WizardStep):
 
     def action_open_profile(self) -> None:
         """Open a saved profile (its mappings replace these)."""
-        from crm_migrate.paths import profiles_dir
-        from crm_migrate.tui.screens.modals import PromptModal
 
         def chosen(path: str | None) -> None:
             if not path:

@@ -10,13 +10,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Static
 
+from crm_migrate.actions import InputsChanged
+from crm_migrate.actions.runs import dry_run, push, resume, status, status_with_message
 from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
-from crm_migrate.tui.state import unavailable
+from crm_migrate.tui.screens.modals import ConfirmModal
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
     from textual.worker import Worker
+
+    from crm_migrate.actions.progress import Progress
 
 
 def eta_text(seconds: float | None) -> str:
@@ -130,56 +134,50 @@ class PushStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="push")
     def run_push(self, kind: str) -> None:
-        """One core call (start_push / resume_push), then the run's status."""
-        try:
-            from crm_migrate.push.runner import push_status, resume_push, start_push
-        except ImportError as exc:
-            self.post_message(PushFinished({"error": f"Push: {unavailable(exc)}"}, kind))
-            return
+        """One action (push, dry run or resume), then the run's status."""
         state = self.state
 
-        def report(progress: Any) -> None:
+        def report(progress: Progress) -> None:
             self.post_message(PushProgressed(progress))
 
         if kind in ("resume", "resume-force"):
             assert state.journal_path is not None
-            outcome: Any = resume_push(state.journal_path, force=(kind == "resume-force"),
-                                       on_progress=report, should_stop=self.stop_event.is_set,
-                                       token=state.token)
-            self.post_message(PushFinished(push_status(state.journal_path), kind))
+            resume(state.journal_path, force=(kind == "resume-force"), token=state.token,
+                   on_progress=report, should_stop=self.stop_event.is_set)
+            self.post_message(PushFinished(status(state.journal_path), kind))
             return
         state.apply_choices()
         journal = state.new_journal_path()
         profile_path = journal.with_suffix(".profile.yaml")
         state.save_profile(profile_path)
-        if kind == "push":
-            state.journal_path = journal
-        outcome = start_push(
-            paths=list(state.selected), profile=state.ensure_profile(), profile_path=str(profile_path),
-            target=state.target, url=state.push_url(), journal_path=journal,
-            region=state.region, batch_size=state.batch_size, dry_run=(kind == "dry-run"),
-            clean_result=state.clean_result,
-            on_progress=report, should_stop=self.stop_event.is_set, token=state.token)
-        summary = push_status(journal) if kind == "push" else _as_dict(outcome)
-        self.post_message(PushFinished(summary, kind))
+        assert state.clean_result is not None
+        common: dict[str, Any] = dict(
+            target=state.target, url=state.push_url(), token=state.token,
+            profile_path=str(profile_path), region=state.region, batch_size=state.batch_size,
+            clean_result=state.clean_result, on_progress=report,
+            should_stop=self.stop_event.is_set)
+        if kind == "dry-run":
+            outcome = dry_run(list(state.selected), state.ensure_profile(), **common)
+            self.post_message(PushFinished(status_with_message(outcome), kind))
+            return
+        state.journal_path = journal
+        push(list(state.selected), state.ensure_profile(), journal, **common)
+        self.post_message(PushFinished(status(journal), kind))
 
     # ---- progress ----
 
     @on(PushProgressed)
     def push_progressed(self, event: PushProgressed) -> None:
         p = event.progress
-        total = getattr(p, "total", 0) or None
-        done = getattr(p, "done", 0) or 0
-        self.query_one("#push-bar", ProgressBar).update(total=total, progress=done)
-        rate = getattr(p, "records_per_s", None)
-        self.failed_so_far = getattr(p, "failed", 0) or 0
-        phase = getattr(p, "phase", "") or ""
-        message = getattr(p, "message", "") or ""
+        total = p.total or None
+        self.query_one("#push-bar", ProgressBar).update(total=total, progress=p.done)
+        self.failed_so_far = p.failed
+        message = p.message or ""
         self.query_one("#push-live", Static).update(
-            f"{phase} {done:,}/{total or 0:,} · created {getattr(p, 'created', 0):,} · "
-            f"updated {getattr(p, 'updated', 0):,} · failed {self.failed_so_far:,} · "
-            f"skipped {getattr(p, 'skipped', 0):,}\n"
-            f"{(rate or 0):,.0f} records/s · ETA {eta_text(getattr(p, 'eta_s', None))}"
+            f"{p.phase} {p.done:,}/{total or 0:,} · created {p.created:,} · "
+            f"updated {p.updated:,} · failed {self.failed_so_far:,} · "
+            f"skipped {p.skipped:,}\n"
+            f"{p.records_per_s:,.0f} records/s · ETA {eta_text(p.eta_s)}"
             + (f" · {message}" if message else ""))
         if self.failed_so_far:
             self.query_one("#push-failures", Static).update(
@@ -224,14 +222,11 @@ class PushStep(WizardStep):
         self.running = False
         self.query_one("#push-live", Static).update("Push failed: " + one_line(worker.error)
                                                     + "\nThe run is resumable (r) once fixed.")
-        message = str(getattr(worker.error, "message", ""))
-        if "changed since the run began" in message:
-            self.offer_force(message.split(";")[0])
+        if isinstance(worker.error, InputsChanged):
+            self.offer_force(worker.error.what)
 
     def offer_force(self, what: str) -> None:
         """A file or the profile changed since the run began: offer to carry on anyway."""
-        from crm_migrate.tui.screens.modals import ConfirmModal
-
         def answered(yes: bool | None) -> None:
             if yes:
                 self._launch("resume-force")
@@ -264,19 +259,6 @@ class PushStep(WizardStep):
     def stop_for_exit(self) -> None:
         """The app is closing: stop at a batch boundary so the run reads as interrupted."""
         self.stop_event.set()
-
-
-def _as_dict(outcome: Any) -> dict[str, Any]:
-    if isinstance(outcome, dict):
-        return outcome
-    status = getattr(outcome, "status", None)
-    if isinstance(status, dict):
-        return {**status, "message": getattr(outcome, "message", None) or status.get("message")}
-    if hasattr(outcome, "to_dict"):
-        return dict(outcome.to_dict())
-    if hasattr(outcome, "__dict__"):
-        return {k: v for k, v in vars(outcome).items() if not k.startswith("_")}
-    return {"result": str(outcome)}
 
 
 def _summary_line(summary: dict[str, Any]) -> str:

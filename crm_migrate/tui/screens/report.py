@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from crm_migrate.actions.runs import rollback, status
 from crm_migrate.tui.messages import PushFinished
 from crm_migrate.tui.screens.base import WizardStep
-from crm_migrate.tui.state import WizardState, unavailable
+from crm_migrate.tui.screens.modals import ConfirmModal
+from crm_migrate.tui.state import WizardState
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -46,24 +49,17 @@ class ReportStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
     def load_status(self) -> None:
-        """Read the run's status (core `push_status`) and its error file."""
-        try:
-            from crm_migrate.push.runner import push_status
-        except ImportError as exc:
-            self.app.call_from_thread(self.show, {"error": f"Report: {unavailable(exc)}"}, None)
-            return
+        """Read the run's status and its error file."""
         assert self.state.journal_path is not None
-        status = push_status(self.state.journal_path)
+        run = status(self.state.journal_path)
         errors = None
-        errors_file = status.get("errors_file")
+        errors_file = run.get("errors_file")
         if errors_file and Path(str(errors_file)).is_file():
-            import pandas as pd
-
             errors = pd.read_csv(str(errors_file), dtype=str, keep_default_na=False)
             first = [c for c in ("_source", "_error") if c in errors.columns]
             errors = errors[first + [c for c in errors.columns if c not in first]]
             errors.index = pd.RangeIndex(1, len(errors) + 1)
-        self.app.call_from_thread(self.show, status, errors)
+        self.app.call_from_thread(self.show, run, errors)
 
     def show(self, status: dict[str, Any], errors: Any) -> None:
         """Counts, the error file's path and its rows."""
@@ -98,8 +94,6 @@ class ReportStep(WizardStep):
     @on(Button.Pressed, "#rollback")
     def action_rollback(self) -> None:
         """Ask, then undo what the run created."""
-        from crm_migrate.tui.screens.modals import ConfirmModal
-
         if self.state.journal_path is None:
             self.notify("No run to roll back.", severity="warning")
             return
@@ -116,15 +110,10 @@ class ReportStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
     def roll_back(self) -> None:
-        """One core call: `rollback_push`."""
-        try:
-            from crm_migrate.push.runner import push_status, rollback_push
-        except ImportError as exc:
-            self.post_message(PushFinished({"error": f"Rollback: {unavailable(exc)}"}, "rollback"))
-            return
+        """One action: roll the run back, then read its status."""
         assert self.state.journal_path is not None
-        rollback_push(self.state.journal_path, token=self.state.token)
-        self.post_message(PushFinished(push_status(self.state.journal_path), "rollback"))
+        rollback(self.state.journal_path, token=self.state.token)
+        self.post_message(PushFinished(status(self.state.journal_path), "rollback"))
 
     @on(PushFinished)
     def rolled_back(self, event: PushFinished) -> None:

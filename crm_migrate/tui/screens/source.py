@@ -12,6 +12,7 @@ from textual.widgets import Button, DataTable, Input, Label
 
 from crm_migrate.tui.messages import FilesLoaded
 from crm_migrate.tui.screens.base import WizardStep
+from crm_migrate.tui.screens.modals import FilePickerModal
 from crm_migrate.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
@@ -186,7 +187,6 @@ class SourceStep(WizardStep):
 
     def action_add_file(self) -> None:
         """Open the file picker and add the chosen file to this migration."""
-        from crm_migrate.tui.screens.modals import FilePickerModal
 
         start = Path(self.state.paths[-1]).parent if self.state.paths else Path.cwd()
 

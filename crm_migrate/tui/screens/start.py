@@ -10,8 +10,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label, Static
 
+from crm_migrate.actions.runs import list_runs
+from crm_migrate.paths import profiles_dir
 from crm_migrate.tui.screens.base import WizardStep, one_line
-from crm_migrate.tui.state import unavailable
+from crm_migrate.tui.screens.modals import PromptModal
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -56,12 +58,7 @@ class StartStep(WizardStep):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
     def scan_runs(self) -> None:
-        """Read the run journals of the data dir (core `list_runs`)."""
-        try:
-            from crm_migrate.push.runner import list_runs
-        except ImportError as exc:
-            self.app.call_from_thread(self.show_runs, [], f"Runs: {unavailable(exc)}")
-            return
+        """Read the run journals of the data dir."""
         runs = list_runs()
         self.app.call_from_thread(self.show_runs, runs, "")
 
@@ -120,8 +117,6 @@ class StartStep(WizardStep):
     @on(Button.Pressed, "#open")
     def action_open_profile(self) -> None:
         """Ask for a profile path and open it."""
-        from crm_migrate.paths import profiles_dir
-        from crm_migrate.tui.screens.modals import PromptModal
 
         def opened(path: str | None) -> None:
             if not path:

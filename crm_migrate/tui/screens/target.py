@@ -9,14 +9,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
+from crm_migrate.actions import OBJECTS, TARGETS
+from crm_migrate.actions.connection import check_connection
+from crm_migrate.secrets import mask, set_token, token_source
 from crm_migrate.tui.messages import ConnectionChecked
 from crm_migrate.tui.screens.base import WizardStep, one_line
-from crm_migrate.tui.state import TARGETS, unavailable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-OBJECTS = ("contacts", "companies", "deals")
 URL_HINTS = {
     "sandbox": "empty: the built-in sandbox; or http://127.0.0.1:PORT",
     "file": "output file, e.g. out/hubspot-contacts.csv or .xlsx",
@@ -89,8 +90,6 @@ class TargetStep(WizardStep):
             status.update("Embedded sandbox CRM (started by `crm-migrate demo`): no account needed.")
             return
         if state.token:
-            from crm_migrate.secrets import mask
-
             status.update(f"Token entered: {mask(state.token)}. This session's connection test and "
                           "push use it; ctrl+s stores it in the keyring for later sessions.")
             return
@@ -112,8 +111,6 @@ class TargetStep(WizardStep):
     def look_up_token_source(self, target: str) -> None:
         """Ask the keyring off the UI thread (an OS keyring can take a while, or prompt)."""
         try:
-            from crm_migrate.secrets import token_source
-
             found = token_source(target)
         except Exception as exc:  # noqa: BLE001 - keyring backends raise their own errors
             self.app.call_from_thread(self._token_source_found, target, None, one_line(exc))
@@ -184,11 +181,6 @@ class TargetStep(WizardStep):
             self.notify("Enter a token first.", severity="warning")
             return
         try:
-            from crm_migrate.secrets import mask, set_token
-        except ImportError as exc:
-            self.notify(f"Keyring: {unavailable(exc)}", severity="error")
-            return
-        try:
             set_token(self.state.target, self.state.token)
         except Exception as exc:  # noqa: BLE001 - keyring backends raise their own errors
             self.notify(one_line(exc), severity="error")
@@ -207,39 +199,16 @@ class TargetStep(WizardStep):
     @work(thread=True, exclusive=True, exit_on_error=False, group="target")
     def check_connection(self) -> None:
         """Call the connector's check() and read its schema (live custom properties)."""
-        import asyncio
-
-        try:
-            from crm_migrate.connectors import get_connector  # type: ignore[attr-defined]
-        except ImportError as exc:
-            self.post_message(ConnectionChecked(False, f"Connection test: {unavailable(exc)}"))
-            return
         state = self.state
-
-        async def probe(url: str | None) -> str:
-            connector = get_connector(state.target, url=url, token=state.token)
-            try:
-                await connector.check()
-                count = ""
-                if state.target != "file":
-                    props = await connector.read_schema(state.object_name)
-                    state.schema = state.object_schema().merge_live(props)
-                    count = f"; {len(state.schema.fields)} {state.object_name} fields"
-                return f"Connected to {state.target}{count}."
-            finally:
-                await connector.aclose()
-
-        from crm_migrate.push.embedded import target_url
-
         try:
-            with target_url(state.target, state.url, not state.url) as (url, embedded):
-                text = asyncio.run(probe(url))
-                if embedded:
-                    text += " (the built-in sandbox, run in-process)"
+            checked = check_connection(state.target, state.url, state.token, state.object_name,
+                                       state.object_schema())
         except Exception as exc:  # noqa: BLE001 - shown as one line
             self.post_message(ConnectionChecked(False, one_line(exc)))
             return
-        self.post_message(ConnectionChecked(True, text))
+        if checked.schema is not None:
+            state.schema = checked.schema
+        self.post_message(ConnectionChecked(True, checked.text))
 
     @on(ConnectionChecked)
     def connection_checked(self, event: ConnectionChecked) -> None:

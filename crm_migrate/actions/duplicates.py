@@ -1,10 +1,10 @@
-"""The Dedupe step's merge choices, keyed by each group's member ids so they outlive a re-clean.
+"""Decide duplicates: not-a-duplicate, and merge choices kept per group so they outlive a re-clean.
 
 Cleaning merges every duplicate group by the profile's survivorship rules; the user may then
 pick another survivor or another member's value for a field. Those choices are kept per group,
 keyed by the sorted member `file:row` ids: after cleaning re-runs (a cell fix, a mapping
 change), a group with the same members gets its choices back; a group whose members changed
-loses them (the caller tells the user how many). Plain Python: no textual import.
+loses them (the caller tells the user how many).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import OutputRecord
 
 GroupKey = tuple[str, ...]  # the sorted member source ids of a duplicate group
@@ -24,6 +25,17 @@ MemberValues = dict[str, dict[str, str]]  # member source id -> its own cleaned 
 def group_key(members: Iterable[Any]) -> GroupKey:
     """The key of a duplicate group: its member source ids, sorted."""
     return tuple(sorted(str(m) for m in members))
+
+
+def not_duplicate(profile: Profile, members: list[str]) -> GroupKey:
+    """Record in the profile that a group's rows are different people/companies (clean again after).
+
+    Returns the group's key (its choices, if any, are the caller's to forget).
+    """
+    group = [str(m) for m in members]
+    if group not in profile.dedupe.not_duplicates:
+        profile.dedupe.not_duplicates.append(group)
+    return group_key(group)
 
 
 @dataclass

@@ -1,0 +1,93 @@
+"""Load source files: tables plus per-file problems; inspect one file; reader issues as clean issues."""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_migrate.errors import CrmMigrateError
+from crm_migrate.mapping.profile import SourceOverride
+from crm_migrate.mapping.suggest import guess_object, suggest_mappings
+from crm_migrate.model import CleanIssue
+from crm_migrate.sources import load, profile_columns
+from crm_migrate.table import SourceTable
+
+__all__ = ["LoadedFiles", "SourceOverride", "guess_object", "inspect_file", "load_files",
+           "settle_memory", "source_issues"]
+
+
+@dataclass
+class LoadedFiles:
+    """The tables that loaded, and a one-line problem for each file that did not (path -> text)."""
+
+    tables: list[SourceTable] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def load_files(paths: list[str], overrides: dict[str, SourceOverride] | None = None, *,
+               strict: bool = False) -> LoadedFiles:
+    """Load each file with its override (keyed by base name); labels are unique.
+
+    With `strict` the first file that cannot be read raises its error (the CLI stops there);
+    otherwise its problem is kept and the other files still load (the wizard lists them).
+    """
+    overrides = overrides or {}
+    loaded = LoadedFiles()
+    used: set[str] = set()
+    for path in paths:
+        base = Path(path).name
+        label, n = base, 2
+        while label in used:
+            label, n = f"{base}#{n}", n + 1
+        used.add(label)
+        override = overrides.get(base) or SourceOverride()
+        try:
+            table = load(path, sheet=override.sheet, header_row=override.header_row,
+                         encoding=override.encoding, delimiter=override.delimiter, label=label)
+        except CrmMigrateError as exc:
+            if strict:
+                raise
+            loaded.problems[path] = exc.one_line()
+            continue
+        loaded.tables.append(table)
+    return loaded
+
+
+def settle_memory() -> None:
+    """Exempt what was just loaded from the cyclic GC.
+
+    A million-row table is millions of str objects; a full collection walks them all and
+    stalls the UI for a key or two. Tables hold no cycles, so freezing them is safe.
+    """
+    gc.freeze()
+
+
+def source_issues(tables: list[SourceTable]) -> list[CleanIssue]:
+    """What the readers reported (dropped footers, ragged rows) as clean issues (`file:row` when several)."""
+    multi = len(tables) > 1
+    return [CleanIssue(None if issue.row is None else (f"{table.label}:{issue.row}" if multi else issue.row),
+                       issue.column, None, issue.value,
+                       f"{table.label}: {issue.problem}" if multi else issue.problem)
+            for table in tables for issue in table.issues]
+
+
+def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[str, Any]:
+    """The `inspect --json` object of a file: what was detected, a profile per column, its issues."""
+    table = load(path, sheet=sheet)
+    suggestions = {s.column: s for s in suggest_mappings(table, object_name=None)}
+    columns: list[dict[str, Any]] = []
+    for column in profile_columns(table, samples=samples):
+        entry: dict[str, Any] = column.to_dict()
+        suggestion = suggestions.get(column.name)
+        entry["suggested_field"] = suggestion.field if suggestion else None
+        confidence = suggestion.confidence if suggestion else None
+        entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
+        if suggestion is not None and suggestion.split_into is not None:
+            entry["split_into"] = list(suggestion.split_into)
+        columns.append(entry)
+    out = table.detection.to_dict()
+    out["columns"] = columns
+    out["issues"] = [issue.to_dict() for issue in table.issues]
+    return out

@@ -1,0 +1,190 @@
+"""Build, load, save and check a mapping profile; read the target's live schema."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from crm_migrate.actions._target import connected
+from crm_migrate.actions.files import guess_object, load_files
+from crm_migrate.errors import CrmMigrateError
+from crm_migrate.mapping.build import build_profile as core_build_profile
+from crm_migrate.mapping.profile import (
+    FieldMapping,
+    Profile,
+    SourceOverride,
+    load_profile,
+    save_profile,
+)
+from crm_migrate.mapping.suggest import suggest_mappings
+from crm_migrate.mapping.transforms import TRANSFORMS, parse_transforms, suggest_value_map
+from crm_migrate.mapping.validate import validate_profile
+from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
+from crm_migrate.table import SourceTable
+
+__all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "add_missing_columns", "build_profile",
+           "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
+           "parse_transforms", "plan_profile", "read_schema", "save_profile_with_sources",
+           "suggest_value_map", "validate_profile"]
+
+NoteFn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LiveSchema:
+    """The object's schema (live properties merged in when the target answered), and why not."""
+
+    schema: ObjectSchema
+    note: str | None = None  # set when the target's schema could not be read
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A written profile, the tables it was built from, and a note about the live schema."""
+
+    profile: Profile
+    tables: list[SourceTable]
+    schema: ObjectSchema
+    schema_note: str | None = None
+
+
+def check_region(region: str | None) -> str | None:
+    """The default phone region upper-cased; CrmMigrateError when it is not a country code."""
+    if region is None:
+        return None
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise CrmMigrateError(f"--region {region!r} is not a country code (e.g. US, DE, GB)")
+    return region.upper()
+
+
+def object_schema(object_name: str) -> ObjectSchema:
+    """The built-in schema of an object (contacts, companies, deals)."""
+    return builtin_schema(object_name)
+
+
+def key_field(object_name: str) -> str | None:
+    """The field whose value identifies a record of the object (email, domain; None for deals)."""
+    return builtin_schema(object_name).key
+
+
+def read_schema(target: str, object_name: str, url: str | None = None,
+                token: str | None = None) -> LiveSchema:
+    """The built-in schema merged with the target's live properties (built-in only, with a note, on failure)."""
+    base = builtin_schema(object_name)
+
+    async def fetch() -> list[dict[str, Any]]:
+        async with connected(target, url, token) as link:
+            return list(await link.connector.read_schema(object_name))
+
+    try:
+        properties = asyncio.run(fetch())
+    except (CrmMigrateError, OSError, RuntimeError, ValueError) as exc:
+        return LiveSchema(base, _schema_note(target, object_name, str(exc)))
+    except Exception as exc:  # noqa: BLE001 - any connector failure only costs custom fields
+        return LiveSchema(base, _schema_note(target, object_name, f"{type(exc).__name__}: {exc}"))
+    return LiveSchema(base.merge_live(properties))
+
+
+def _schema_note(target: str, object_name: str, why: str) -> str:
+    return f"{target} schema not read ({why}); using the built-in {object_name} fields"
+
+
+def build_profile(tables: list[SourceTable], object_name: str, *, region: str | None = None,
+                  schema: ObjectSchema | None = None, every_column: bool = False) -> Profile:
+    """A profile from the suggestions over all tables; `every_column` lists the unmapped ones too."""
+    profile = core_build_profile(tables, object_name, region=region, schema=schema)
+    if every_column:
+        add_missing_columns(profile, tables, schema or builtin_schema(object_name))
+    return profile
+
+
+def columns_of(tables: list[SourceTable]) -> list[str]:
+    """Every column of the tables, first seen first."""
+    return list(dict.fromkeys(column for table in tables for column in table.columns))
+
+
+def add_missing_columns(profile: Profile, tables: list[SourceTable], schema: ObjectSchema) -> int:
+    """Give the columns a profile does not list yet their suggestion (unless its field is taken).
+
+    Returns how many columns were added.
+    """
+    known = {m.column for m in profile.fields}
+    missing = [c for c in columns_of(tables) if c not in known]
+    if not missing:
+        return 0
+    added = len(missing)
+    taken = set(profile.mapped_fields())
+    for table in tables:
+        for s in suggest_mappings(table, profile.object, schema):
+            if s.column not in missing:
+                continue
+            missing.remove(s.column)
+            wanted = s.split_into or ([s.field] if s.field else [])
+            if any(name in taken for name in wanted):
+                profile.fields.append(FieldMapping(column=s.column, field=None))
+                continue
+            taken.update(wanted)
+            profile.fields.append(FieldMapping(column=s.column, field=s.field, split_into=s.split_into,
+                                               confidence=s.confidence))
+    return added
+
+
+def mapping_warnings(profile: Profile, schema: ObjectSchema, tables: list[SourceTable]) -> list[str]:
+    """Required fields left unmapped, no column for the key field, fields filled by two columns."""
+    warnings: list[str] = []
+    filled: dict[str, list[str]] = {}
+    for m in profile.fields:
+        for name in m.split_into or ([m.field] if m.field else []):
+            filled.setdefault(name, []).append(m.column)
+    for name in schema.required:
+        if name not in filled:
+            warnings.append(f"required field {name!r} is not mapped")
+    if schema.key and schema.key not in filled:
+        warnings.append(f"no column maps to {schema.key!r}: duplicates cannot be matched by it")
+    each: list[SourceTable | None] = [*tables] or [None]
+    for table in each:
+        present = set(table.columns) if table is not None else None
+        for name, columns in filled.items():
+            mine = [c for c in columns if present is None or c in present]
+            if len(mine) > 1:
+                where = f" of {table.label}" if table is not None and len(tables) > 1 else ""
+                warnings.append(f"{name!r} is filled by {len(mine)} columns{where}: {', '.join(mine)}")
+    return warnings
+
+
+def save_profile_with_sources(profile: Profile, path: str | Path,
+                              overrides: dict[str, SourceOverride]) -> Path:
+    """Write the profile (YAML/JSON) with the per-file overrides that say something."""
+    profile.sources = {k: v for k, v in overrides.items() if v.to_dict()}
+    save_profile(profile, path)
+    return Path(path)
+
+
+def plan_profile(paths: list[str], out: str, *, object_name: str | None = None,
+                 target: str | None = None, url: str | None = None, region: str | None = None,
+                 on_note: NoteFn | None = None) -> PlanResult:
+    """Load the files, build a profile from the suggestions (live schema when a target is named), write it.
+
+    `on_note` hears at once why the live schema could not be read (the built-in one is used).
+    """
+    region = check_region(region)
+    tables = load_files(paths, strict=True).tables
+    object_name = object_name or guess_object(tables[0])
+    note = None
+    if target not in (None, "file") or url:
+        live = read_schema(target or "sandbox", object_name, url)
+        schema, note = live.schema, live.note
+        if note and on_note is not None:
+            on_note(note)
+    else:
+        schema = builtin_schema(object_name)
+    profile = core_build_profile(tables, object_name, region=region, schema=schema)
+    validate_profile(profile, schema, column_sets=[t.columns for t in tables])
+    save_profile(profile, out)
+    load_profile(out)  # what we wrote must read back
+    return PlanResult(profile, tables, schema, note)

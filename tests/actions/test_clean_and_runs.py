@@ -1,0 +1,95 @@
+"""Cleaning, matching and the push's life (push, status, resume, rollback) against a sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crm_migrate.actions import InputsChanged, Progress
+from crm_migrate.actions.cleaning import clean, clean_files
+from crm_migrate.actions.connection import check_connection
+from crm_migrate.actions.duplicates import not_duplicate
+from crm_migrate.actions.files import load_files
+from crm_migrate.actions.profiles import build_profile, load_profile, object_schema
+from crm_migrate.actions.runs import dry_run, push, resume, rollback, status
+from crm_migrate.actions.sandbox import SandboxServer
+from crm_migrate.mapping.profile import save_profile
+
+
+def _profile_file(contacts: str, tmp_path: Path) -> str:
+    tables = load_files([contacts]).tables
+    path = tmp_path / "contacts.yaml"
+    save_profile(build_profile(tables, "contacts", region="US"), path)
+    return str(path)
+
+
+def test_clean_reports_typed_progress_and_a_note_when_the_target_is_down(contacts: str) -> None:
+    tables = load_files([contacts]).tables
+    profile = build_profile(tables, "contacts", region="US")
+    seen: list[Progress] = []
+    outcome = clean(tables, profile, target="sandbox", url="http://127.0.0.1:9",
+                    on_progress=seen.append)
+    assert outcome.match_note is not None and outcome.match_note.startswith("not compared with sandbox")
+    assert outcome.result.records and {r.action for r in outcome.result.records} <= {"create"}
+    assert seen[-1].fraction == 1.0 and all(0 <= (p.fraction or 0) <= 1 for p in seen)
+    assert len({p.started_at for p in seen}) == 1 and all(p.elapsed_s >= 0 for p in seen)
+    again: list[Progress] = []
+    clean(tables, profile, on_progress=again.append)  # no target: one pass, never back
+    fractions = [p.fraction for p in again if p.fraction is not None]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_clean_files_matches_against_the_sandbox(contacts: str, tmp_path: Path,
+                                                 sandbox: SandboxServer) -> None:
+    profile_path = _profile_file(contacts, tmp_path)
+    cleaned = clean_files([contacts], profile_path, target="sandbox", url=sandbox.url)
+    assert cleaned.schema_note is None
+    assert {r.action for r in cleaned.result.records} <= {"create", "skip"}
+    assert cleaned.result.rows_in == len(cleaned.tables[0].frame)
+
+
+def test_not_duplicate_goes_into_the_profile_once(contacts: str) -> None:
+    profile = build_profile(load_files([contacts]).tables, "contacts")
+    key = not_duplicate(profile, ["b.csv:2", "a.csv:1"])
+    not_duplicate(profile, ["b.csv:2", "a.csv:1"])
+    assert key == ("a.csv:1", "b.csv:2")
+    assert profile.dedupe.not_duplicates == [["b.csv:2", "a.csv:1"]]
+
+
+def test_push_status_resume_and_rollback(contacts: str, tmp_path: Path, sandbox: SandboxServer) -> None:
+    profile_path = _profile_file(contacts, tmp_path)
+    tables = load_files([contacts]).tables
+    profile = load_profile(profile_path)
+    result = clean(tables, profile).result
+    planned = dry_run([contacts], profile, target="sandbox", url=sandbox.url, clean_result=result)
+    assert planned.state == "dry_run" and planned.status["would_create"] > 0
+
+    journal = tmp_path / "run.journal"
+    seen: list[Progress] = []
+    stop_after_first = {"stop": False}
+
+    def progress(p: Progress) -> None:
+        seen.append(p)
+        stop_after_first["stop"] = p.done > 0
+
+    first = push([contacts], profile, journal, target="sandbox", url=sandbox.url,
+                 profile_path=profile_path, clean_result=result, batch_size=5,
+                 on_progress=progress, should_stop=lambda: stop_after_first["stop"])
+    assert seen and all(isinstance(p, Progress) for p in seen)
+    assert first.state == "interrupted"
+
+    Path(contacts).write_text(Path(contacts).read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
+    with pytest.raises(InputsChanged) as caught:
+        resume(journal)
+    assert "outlook_contacts.csv" in caught.value.what
+    assert resume(journal, force=True).state == "completed"
+    assert status(journal)["state"] == "completed"
+    undone = rollback(journal)
+    assert undone.exit_code == 0 and status(journal)["state"] == "rolled_back"
+
+
+def test_check_connection_reads_the_live_schema(sandbox: SandboxServer) -> None:
+    checked = check_connection("sandbox", sandbox.url, None, "contacts", object_schema("contacts"))
+    assert checked.text.startswith("Connected to sandbox; ")
+    assert checked.schema is not None and checked.schema.get("email") is not None
