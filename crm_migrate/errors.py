@@ -60,3 +60,14 @@ class AuthError(TargetError):
 
 class JournalError(CrmMigrateError):
     """The journal is missing, locked, corrupt or does not match the inputs."""
+
+
+class InputsChanged(JournalError):
+    """An input file or the profile changed since the run began; `what` names it.
+
+    Resuming with `force=True` carries on anyway (records not sent yet are cleaned again).
+    """
+
+    def __init__(self, message: str, *, what: str, file: str | None = None) -> None:
+        super().__init__(message, file=file)
+        self.what = what

@@ -9,9 +9,9 @@ status, rollback), `connection` (test a target), `sandbox` (run the local CRM).
 
 from __future__ import annotations
 
-from crm_migrate.actions.errors import InputsChanged
 from crm_migrate.actions.progress import Progress, ProgressFn, StopFn
 from crm_migrate.connectors import TARGETS  # the one target list (connectors open only in _target)
+from crm_migrate.errors import InputsChanged
 from crm_migrate.sandbox import DEFAULT_TOKEN as SANDBOX_TOKEN
 from crm_migrate.schema import OBJECTS
 

@@ -1,8 +1,4 @@
-"""The one place the use-case layer opens and closes a target's connector (and an embedded sandbox).
-
-Every call into `crm_migrate.connectors` from `crm_migrate.actions` goes through here, so the
-open/close sequence can be swapped for `connectors.open_connector` in one place.
-"""
+"""How the use-case layer holds a target's connector open: async, or from a worker thread."""
 
 from __future__ import annotations
 
@@ -12,8 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crm_migrate.clean.matching import run_async
-from crm_migrate.connectors import get_connector
-from crm_migrate.push.embedded import target_url
+from crm_migrate.connectors import check_target, open_connector, runs_embedded
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
@@ -31,21 +26,22 @@ class Opened:
 
 @asynccontextmanager
 async def connected(target: str, url: str | None, token: str | None = None) -> AsyncIterator[Opened]:
-    """Start the embedded sandbox when the target needs one, open the connector, close both."""
-    with target_url(target, url, not url) as (live_url, embedded):
-        connector = get_connector(target, url=live_url, token=token)
-        try:
-            yield Opened(connector, embedded)
-        finally:
-            await connector.aclose()
+    """`connectors.open_connector`, with whether it started an embedded sandbox."""
+    embedded = runs_embedded(check_target(target), url)
+    async with open_connector(target, url=url, token=token) as connector:
+        yield Opened(connector, embedded)
 
 
 @contextmanager
 def opened(target: str, url: str | None, token: str | None = None) -> Iterator[Opened]:
-    """`connected` for synchronous callers: the connector lives on the core's shared event loop."""
-    with target_url(target, url, not url) as (live_url, embedded):
-        connector = get_connector(target, url=live_url, token=token)
-        try:
-            yield Opened(connector, embedded)
-        finally:
-            run_async(connector.aclose())
+    """`connected` for synchronous callers: the connector lives on the core's shared event loop
+    (where matching runs its requests), entered and left there."""
+    manager = connected(target, url, token)
+    link = run_async(manager.__aenter__())
+    try:
+        yield link
+    except BaseException as exc:
+        if not run_async(manager.__aexit__(type(exc), exc, exc.__traceback__)):
+            raise
+    else:
+        run_async(manager.__aexit__(None, None, None))

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_migrate.clean.pipeline import source_issues
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.mapping.profile import SourceOverride
 from crm_migrate.mapping.suggest import guess_object, suggest_mappings
-from crm_migrate.model import CleanIssue
 from crm_migrate.sources import load, profile_columns
 from crm_migrate.table import SourceTable
 
@@ -62,15 +62,6 @@ def settle_memory() -> None:
     stalls the UI for a key or two. Tables hold no cycles, so freezing them is safe.
     """
     gc.freeze()
-
-
-def source_issues(tables: list[SourceTable]) -> list[CleanIssue]:
-    """What the readers reported (dropped footers, ragged rows) as clean issues (`file:row` when several)."""
-    multi = len(tables) > 1
-    return [CleanIssue(None if issue.row is None else (f"{table.label}:{issue.row}" if multi else issue.row),
-                       issue.column, None, issue.value,
-                       f"{table.label}: {issue.problem}" if multi else issue.problem)
-            for table in tables for issue in table.issues]
 
 
 def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import phonenumbers
 from crm_migrate.actions._target import connected
 from crm_migrate.actions.files import guess_object, load_files
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.identity import key_field
 from crm_migrate.mapping.build import build_profile as core_build_profile
 from crm_migrate.mapping.profile import (
     FieldMapping,
@@ -65,11 +66,6 @@ def check_region(region: str | None) -> str | None:
 def object_schema(object_name: str) -> ObjectSchema:
     """The built-in schema of an object (contacts, companies, deals)."""
     return builtin_schema(object_name)
-
-
-def key_field(object_name: str) -> str | None:
-    """The field whose value identifies a record of the object (email, domain; None for deals)."""
-    return builtin_schema(object_name).key
 
 
 def read_schema(target: str, object_name: str, url: str | None = None,

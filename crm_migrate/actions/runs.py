@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.actions.errors import InputsChanged
 from crm_migrate.actions.progress import ProgressFn, PushProgressAdapter, StopFn
-from crm_migrate.errors import JournalError
 from crm_migrate.push.runner import list_runs, push_status, resume_push, rollback_push, start_push
 from crm_migrate.push.status import RunSummary
 
@@ -18,11 +14,6 @@ if TYPE_CHECKING:
     from crm_migrate.model import CleanResult
 
 __all__ = ["RunSummary", "dry_run", "list_runs", "push", "resume", "rollback", "status", "status_with_message"]
-
-# The push engine says a resume met changed inputs only in its message (today a JournalError).
-# TODO(lead): raise InputsChanged in push/runner.resume_push (class moved to crm_migrate/errors.py)
-# and delete this translation: it is the one place left that reads an error's text.
-_CHANGED = "changed since the run began"
 
 
 def status_with_message(outcome: RunSummary) -> dict[str, Any]:
@@ -58,22 +49,11 @@ def dry_run(paths: list[str], profile: Profile, *, target: str, url: str | None 
         should_stop=should_stop, token=token, associate=associate)
 
 
-@contextmanager
-def _typed_journal_errors() -> Iterator[None]:
-    try:
-        yield
-    except JournalError as exc:
-        if isinstance(exc, InputsChanged) or _CHANGED not in exc.message:
-            raise
-        raise InputsChanged(exc.message, what=exc.message.split(";")[0], file=exc.file) from None
-
-
 def resume(journal_path: str | Path, *, force: bool = False, token: str | None = None,
            on_progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> RunSummary:
     """Carry on an interrupted run; InputsChanged when a file or the profile changed (unless `force`)."""
-    with _typed_journal_errors():
-        return resume_push(journal_path, force=force, token=token,
-                           on_progress=PushProgressAdapter(on_progress), should_stop=should_stop)
+    return resume_push(journal_path, force=force, token=token,
+                       on_progress=PushProgressAdapter(on_progress), should_stop=should_stop)
 
 
 def status(journal_path: str | Path) -> dict[str, Any]:

@@ -237,11 +237,15 @@ def clean_files(
     tables = load_many(list(paths), profile.sources)
     result = clean_tables(tables, profile, region=region, schema=schema, connector=connector,
                           on_progress=on_progress)
-    multi = len(tables) > 1
-    source_issues = [
-        CleanIssue(None if issue.row is None else (f"{table.label}:{issue.row}" if multi else issue.row),
-                   issue.column, None, issue.value, f"{table.label}: {issue.problem}" if multi else issue.problem)
-        for table in tables for issue in table.issues
-    ]
-    result.issues[:0] = source_issues
+    result.issues[:0] = source_issues(tables)
     return result
+
+
+def source_issues(tables: list[SourceTable]) -> list[CleanIssue]:
+    """What the readers reported (dropped footers, ragged rows) as clean issues (`file:row` when
+    several files)."""
+    multi = len(tables) > 1
+    return [CleanIssue(None if issue.row is None else (f"{table.label}:{issue.row}" if multi else issue.row),
+                       issue.column, None, issue.value,
+                       f"{table.label}: {issue.problem}" if multi else issue.problem)
+            for table in tables for issue in table.issues]

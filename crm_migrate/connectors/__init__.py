@@ -5,11 +5,10 @@ from __future__ import annotations
 from crm_migrate.connectors.registry import (
     TARGETS,
     check_target,
-    get_connector,
     open_connector,
     resolve_token,
     runs_embedded,
 )
 
-__all__ = ["TARGETS", "check_target", "get_connector", "open_connector", "resolve_token",
+__all__ = ["TARGETS", "check_target", "open_connector", "resolve_token",
            "runs_embedded"]

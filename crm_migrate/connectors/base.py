@@ -11,8 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.errors import TargetError
+from crm_migrate.identity import ID_PROPERTY
 
 
 @dataclass(frozen=True)

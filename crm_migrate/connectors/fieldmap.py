@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_migrate.errors import TargetError
+from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.schema import DEAL_STAGES
 
-ID_PROPERTY = "crm_migrate_id"
 SF_ID_FIELD = "crm_migrate_id__c"
 
 SF_OBJECTS: dict[str, str] = {"contacts": "Contact", "companies": "Account", "deals": "Opportunity"}

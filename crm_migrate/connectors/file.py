@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from crm_migrate.connectors.base import Connector, RateHint, RemoteRecord, WriteResult
-from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.connectors.import_layouts import (
     LAYOUTS,
     display_value,
@@ -34,11 +33,11 @@ from crm_migrate.connectors.import_layouts import (
     infer_object,
 )
 from crm_migrate.errors import TargetError
+from crm_migrate.identity import ID_PROPERTY, key_field
 from crm_migrate.output import write_table
 from crm_migrate.schema import OBJECTS, builtin_schema
 
 SUFFIXES = (".csv", ".xlsx")
-KEYS: dict[str, str | None] = {"contacts": "email", "companies": "domain", "deals": None}
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -256,7 +255,7 @@ class FileConnector(Connector):
     async def ensure_id_property(self, object_name: str) -> str | None:
         """The object's key (email/domain; deals none); the first object asked is the run's."""
         self.path_for(object_name)
-        return KEYS.get(object_name)
+        return key_field(object_name)
 
     async def lookup(
         self,
@@ -309,7 +308,7 @@ class FileConnector(Connector):
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
         """Append rows (replacing a row with the same key, when the object has one)."""
         result: list[WriteResult] = await self._run(
-            object_name, lambda sheet: sheet.write(KEYS.get(object_name), records)
+            object_name, lambda sheet: sheet.write(key_field(object_name), records)
         )
         return result
 

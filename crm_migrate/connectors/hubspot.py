@@ -22,10 +22,10 @@ from crm_migrate.connectors.base import (
     TransientError,
     WriteResult,
 )
-from crm_migrate.connectors.fieldmap import ID_PROPERTY
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
 from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.secrets import redact
 
 DEFAULT_URL = "https://api.hubapi.com"
@@ -101,9 +101,6 @@ class HubSpotConnector(HttpConnectorBase):
         # HubSpot's spec exempts search from the ten-secondly limit (it has its own 5/s);
         # the sandbox counts every /crm/ request, so there it is not exempt
         self.search_exempt = target == "hubspot"
-        # an embedded SandboxServer that aclose() stops; only get_connector (to be removed)
-        # sets it, open_connector stops the server itself
-        self.owned_server: Any = None
         self._rng = random.Random()
 
     # --- plumbing ---
@@ -475,13 +472,6 @@ class HubSpotConnector(HttpConnectorBase):
                 raise BatchRejected(_message(response), status=response.status_code)
             self._expect(response, "removing associations")
 
-    async def aclose(self) -> None:
-        """Release the HTTP client (and stop an embedded sandbox this connector owns)."""
-        await super().aclose()
-        if self.owned_server is not None:
-            self.owned_server.stop()
-            self.owned_server = None
-
 
 def _remote(raw: dict[str, Any]) -> RemoteRecord:
     props = {k: ("" if v is None else str(v)) for k, v in (raw.get("properties") or {}).items()}
@@ -538,4 +528,4 @@ def _results(
             for i, r in enumerate(out)]
 
 
-__all__ = ["DailyLimitReached", "HubSpotConnector", "ID_PROPERTY"]
+__all__ = ["DailyLimitReached", "HubSpotConnector"]

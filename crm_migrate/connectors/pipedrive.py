@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
-from crm_migrate.connectors.fieldmap import ID_PROPERTY, iso_date
+from crm_migrate.connectors.fieldmap import iso_date
 from crm_migrate.connectors.httpbase import (
     HttpConnectorBase,
     parse_retry_after,
@@ -45,6 +45,7 @@ from crm_migrate.connectors.pipedrive_fields import (
     record_properties,
 )
 from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.schema import DEAL_STAGES
 from crm_migrate.secrets import redact
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import Connector
 from crm_migrate.errors import AuthError, TargetError
@@ -17,7 +17,6 @@ from crm_migrate.secrets import get_token
 if TYPE_CHECKING:
     import httpx
 
-    from crm_migrate.connectors.hubspot import HubSpotConnector
 
 TARGETS: tuple[str, ...] = ("sandbox", "hubspot", "salesforce", "pipedrive", "file")
 SANDBOX_URL = "http://sandbox.local"  # the sandbox behind a given transport
@@ -123,24 +122,3 @@ async def open_connector(
     finally:
         if server is not None:
             server.stop()
-
-
-def get_connector(
-    target: str,
-    *,
-    url: str | None = None,
-    token: str | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> Connector:
-    """A connector for `target` that the caller must aclose(). To be removed: call
-    `open_connector` instead (commands/ and tui/ still call this until they move to it).
-
-    `sandbox` without a URL runs an embedded sandbox for the life of the connector.
-    """
-    name = check_target(target)
-    if not runs_embedded(name, url, transport):
-        return _build(name, url, token, transport, {})
-    server = start_embedded_sandbox()
-    connector = cast("HubSpotConnector", _build(name, server.url, server.token, None, {}))
-    connector.owned_server = server  # stopped by its aclose(); goes with get_connector
-    return connector

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crm_migrate.connectors.fieldmap import ID_PROPERTY, SF_FIELDS, sf_field
+from crm_migrate.connectors.fieldmap import SF_FIELDS, sf_field
+from crm_migrate.identity import ID_PROPERTY
 
 MAX_SOQL_URL = 8000  # stay far below Salesforce's 16,384-character URI limit
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from crm_migrate.clean.pipeline import clean_files
 from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
 from crm_migrate.connectors.registry import SANDBOX_URL
-from crm_migrate.errors import AuthError, JournalError, TargetError
+from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
 from crm_migrate.mapping.profile import load_profile
 from crm_migrate.paths import runs_dir
@@ -233,10 +233,9 @@ def resume_push(
             raise JournalError("this run was rolled back; start a new push", file=str(journal_path))
         changed = _changes(meta)
         if changed and not force:
-            raise JournalError(
-                f"{changed} changed since the run began; resume --force to carry on anyway",
-                file=str(journal_path),
-            )
+            what = f"{changed} changed since the run began"
+            raise InputsChanged(f"{what}; resume --force to carry on anyway", what=what,
+                                file=str(journal_path))
         if meta.stop_reason is StopReason.BREAKER or force:
             journal.retry_failed(RowKind.RECORD)
         if changed and force:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
 from crm_migrate.errors import TargetError
+from crm_migrate.identity import key_field
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.journal import (
     CREATE,
@@ -280,7 +281,7 @@ class Sender:
         (created by us when they did not exist before); return the rows still to send."""
         to_send: list[JournalRow] = []
         by_property: dict[str, list[tuple[JournalRow, str]]] = {}
-        natural = {"contacts": "email", "companies": "domain"}.get(self.object_name)
+        natural = key_field(self.object_name)
         for row in rows:
             if row.op is not None and row.op.id_property and row.write_key:
                 by_property.setdefault(row.op.id_property, []).append((row, row.write_key))

@@ -170,15 +170,13 @@ def test_clean_matches_against_the_sandbox(tmp_path: Path, sandbox_server: Any,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     import asyncio
 
-    from crm_migrate.connectors import get_connector
+    from crm_migrate.connectors import open_connector
 
     async def seed() -> None:
-        connector = get_connector("sandbox", url=sandbox_server.url, token=sandbox_server.token)
-        try:
+        async with open_connector("sandbox", url=sandbox_server.url,
+                                  token=sandbox_server.token) as connector:
             await connector.create("contacts", [{"email": "bob@smith.com", "firstname": "Bob",
                                                  "lastname": "Smith"}])
-        finally:
-            await connector.aclose()
 
     asyncio.run(seed())
     data, profile = _files(tmp_path)

@@ -111,9 +111,6 @@ def test_plan_maps_custom_properties_of_a_live_sandbox(
 ) -> None:
     import httpx
 
-    connectors = pytest.importorskip("crm_migrate.connectors")
-    if not hasattr(connectors, "get_connector"):
-        pytest.skip("connector factory not built yet")
     monkeypatch.setenv("CRM_MIGRATE_TOKEN", sandbox_server.token)
     response = httpx.post(
         f"{sandbox_server.url}/crm/v3/properties/contacts",

@@ -152,11 +152,12 @@ def test_matching_against_the_sandbox(tmp_path: Path, sandbox_server: Any) -> No
     import asyncio
 
     from crm_migrate.clean.matching import run_async
-    from crm_migrate.connectors import get_connector
+    from crm_migrate.connectors import open_connector
+    from crm_migrate.connectors.hubspot import HubSpotConnector
 
     async def seed() -> None:
-        connector = get_connector("sandbox", url=sandbox_server.url, token=sandbox_server.token)
-        try:
+        async with open_connector("sandbox", url=sandbox_server.url,
+                                  token=sandbox_server.token) as connector:
             await connector.create("contacts", [
                 {"email": "john.smith@acme.com", "firstname": "John", "lastname": "Smith",
                  "phone": "+14155550123", "country": "USA", "date_of_birth": "1985-04-13",
@@ -164,11 +165,10 @@ def test_matching_against_the_sandbox(tmp_path: Path, sandbox_server: Any) -> No
                 {"email": "jane@berg.nl", "firstname": "Jane", "lastname": "Old"},
                 {"email": "bob.jones@elsewhere.com", "firstname": "Bob", "lastname": "Jones"},
             ])
-        finally:
-            await connector.aclose()
 
     asyncio.run(seed())
-    connector = get_connector("sandbox", url=sandbox_server.url, token=sandbox_server.token)
+    connector = HubSpotConnector(url=sandbox_server.url, token=sandbox_server.token,
+                                 target="sandbox")
     try:
         result = clean_files([_write(tmp_path, "contacts.csv", CONTACTS)], _profile(), connector=connector)
     finally:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_migrate.connectors import TARGETS, get_connector, open_connector
+from crm_migrate.connectors import TARGETS, open_connector
 from crm_migrate.connectors.base import CAPABILITIES, BatchRejected, Connector, TransientError
 from crm_migrate.connectors.file import FileConnector
 from crm_migrate.connectors.hubspot import DailyLimitReached, HubSpotConnector
@@ -125,17 +125,6 @@ async def test_search_lookup_lowercases_in_values() -> None:
     await c.aclose()
 
 
-def test_factory_targets_and_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(TargetError, match="unknown target"):
-        get_connector("dynamics")
-    with pytest.raises(AuthError, match="auth set hubspot"):
-        get_connector("hubspot")
-    monkeypatch.setenv("CRM_MIGRATE_TOKEN", TOKEN)
-    assert isinstance(get_connector("hubspot"), HubSpotConnector)
-    sandbox = get_connector("sandbox", url="http://127.0.0.1:9")
-    assert isinstance(sandbox, HubSpotConnector) and sandbox.target == "sandbox"
-
-
 async def test_against_the_sandbox_id_property_lookup_and_archive(sandbox_app: Any) -> None:
     from crm_migrate.sandbox import DEFAULT_TOKEN
 
@@ -172,15 +161,6 @@ async def test_search_is_exempt_from_the_ten_secondly_budget_on_hubspot_only() -
     assert sandbox.limiter.in_window == 1  # the sandbox counts every /crm/ request
     await hub.aclose()
     await sandbox.aclose()
-
-
-async def test_sandbox_without_url_runs_an_embedded_one(isolated_env: dict[str, Any]) -> None:
-    c = get_connector("sandbox")
-    assert isinstance(c, HubSpotConnector) and c.owned_server is not None
-    assert any(p["name"] == "email" for p in await c.read_schema("contacts"))
-    await c.aclose()
-    assert c.owned_server is None
-    assert (isolated_env["data"] / "sandbox.sqlite3").exists()
 
 
 async def test_open_connector_runs_the_embedded_sandbox_and_stops_it(
