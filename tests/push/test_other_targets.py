@@ -10,7 +10,7 @@ import pytest
 
 from crm_migrate.push.runner import resume_push, rollback_push, start_push
 from tests.push.conftest import clean_result, contact, profile
-from tests.unit.test_pipedrive import TOKEN, FakePipedrive
+from tests.connectors.test_pipedrive import TOKEN, FakePipedrive
 
 
 def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,
@@ -41,8 +41,8 @@ def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,
 
 def test_salesforce_push_resume_and_rollback(tmp_path: Path, input_file: str,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.unit.test_salesforce import INSTANCE, FakeOrg
-    from tests.unit.test_salesforce import TOKEN as SF_TOKEN
+    from tests.connectors.test_salesforce import INSTANCE, FakeOrg
+    from tests.connectors.test_salesforce import TOKEN as SF_TOKEN
 
     monkeypatch.setenv("CRM_MIGRATE_TOKEN", SF_TOKEN)
     org = FakeOrg()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_salesforce import INSTANCE, TOKEN, FakeOrg
+from tests.connectors.test_salesforce import INSTANCE, TOKEN, FakeOrg
 
 from crm_migrate.connectors.salesforce import SalesforceConnector
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_pipedrive import TOKEN, FakePipedrive
+from tests.connectors.test_pipedrive import TOKEN, FakePipedrive
 
 
 @pytest.fixture
