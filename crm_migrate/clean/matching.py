@@ -77,13 +77,7 @@ async def _lookup_all(connector: Connector, object_name: str, field_name: str, v
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(values), BATCH):
         batch = values[start:start + BATCH]
-        if properties:
-            try:  # connectors may take the properties to return (HubSpot's does)
-                got = await connector.lookup(object_name, field_name, batch, properties=properties)  # type: ignore[call-arg]
-            except TypeError:
-                got = await connector.lookup(object_name, field_name, batch)
-        else:
-            got = await connector.lookup(object_name, field_name, batch)
+        got = await connector.lookup(object_name, field_name, batch, properties=properties or None)
         for value, record in got.items():
             found[str(value).casefold()] = record
         if progress is not None:

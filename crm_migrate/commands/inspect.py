@@ -10,6 +10,7 @@ import click
 
 def _print_rich(report: dict[str, Any]) -> None:
     """A readable summary and column table on stdout."""
+    # deferred: rich loads only for the table (`--json` and `--help` do without it)
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

@@ -72,6 +72,7 @@ class _Printer:
                    f"{p.records_per_s:.0f} rec/s{eta}", err=True)
 
     def _rich(self, p: Progress) -> None:
+        # deferred: rich loads only for a live bar on a terminal
         from rich.console import Console
         from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -65,8 +66,6 @@ def sandbox_cmd(
     seed: int | None,
 ) -> int:
     """Run the local HubSpot-compatible sandbox CRM."""
-    import logging
-
     # deferred: the sandbox pulls in uvicorn and starlette, which `--help` does not need
     from crm_migrate.actions.sandbox import start_sandbox
 

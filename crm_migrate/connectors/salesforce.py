@@ -26,7 +26,6 @@ from crm_migrate.connectors.base import (
     WriteResult,
 )
 from crm_migrate.connectors.fieldmap import (
-    ID_PROPERTY,
     SF_ID_FIELD,
     from_salesforce,
     sf_field,
@@ -46,6 +45,7 @@ from crm_migrate.connectors.salesforce_schema import (
 )
 from crm_migrate.connectors.soql import select_list, soql_chunks, soql_quote
 from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.secrets import redact, split_credential
 
 if TYPE_CHECKING:

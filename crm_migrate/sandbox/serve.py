@@ -54,7 +54,7 @@ class SandboxServer:
         # `--help` and the wizard's first paint fast
         import uvicorn
 
-        from crm_migrate.sandbox.app import create_app
+        from crm_migrate.sandbox.app import create_app  # deferred: loads starlette
 
         if self._thread is not None:
             return self

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.connectors.test_pipedrive import TOKEN, FakePipedrive
 
 

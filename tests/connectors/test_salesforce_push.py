@@ -6,9 +6,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.connectors.test_salesforce import INSTANCE, TOKEN, FakeOrg
 
 from crm_migrate.connectors.salesforce import SalesforceConnector
+from tests.connectors.test_salesforce import INSTANCE, TOKEN, FakeOrg
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from crm_migrate.push.runner import resume_push, rollback_push, start_push
-from tests.push.conftest import clean_result, contact, profile
 from tests.connectors.test_pipedrive import TOKEN, FakePipedrive
+from tests.push.conftest import clean_result, contact, profile
 
 
 def test_pipedrive_push_repush_and_rollback(tmp_path: Path, input_file: str,

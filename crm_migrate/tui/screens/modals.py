@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rapidfuzz import fuzz
 from textual import on
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DirectoryTree, Input, Label, OptionList
+from textual.widgets import Button, DirectoryTree, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
@@ -136,8 +137,6 @@ class FieldPickerModal(ModalScreen[str | None]):
 
     def fill(self, query: str) -> None:
         """List the choices matching `query`, best first."""
-        from rapidfuzz import fuzz
-
         options = self.query_one(OptionList)
         options.clear_options()
         scored: list[tuple[float, str, str]] = []
@@ -195,8 +194,6 @@ class ValueMapModal(ModalScreen[dict[str, str] | None]):
         self.options = options
 
     def compose(self) -> ComposeResult:
-        from textual.widgets import TextArea
-
         with Vertical(classes="dialog tall"):
             yield Label(self.title_text, classes="dialog-title")
             yield TextArea("\n".join(f"{k}: {v}" for k, v in self.pairs.items()), id="value-map")
@@ -204,8 +201,6 @@ class ValueMapModal(ModalScreen[dict[str, str] | None]):
                         f"options: {', '.join(self.options)}", classes="dim hint")
 
     def action_keep(self) -> None:
-        from textual.widgets import TextArea
-
         text = self.query_one(TextArea).text
         out: dict[str, str] = {}
         for line in text.splitlines():
