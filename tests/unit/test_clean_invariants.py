@@ -108,9 +108,9 @@ def test_names_change_only_case_and_spacing() -> None:
 
 def test_split_names_only_keep_words_of_the_input() -> None:
     for cell in ["Dr. Jane van der Berg", "SMITH, JOHN", "Bob Jones Jr.", "Jane Roe, PhD", "Mr John Q Public"]:
-        first, last, _ = split_full_name(cell)
+        first, last, suffix, _ = split_full_name(cell)
         words = {w.lower().strip(".,") for w in cell.split()}
-        assert {w.lower().strip(".,") for w in f"{first} {last}".split()} <= words, cell
+        assert {w.lower().strip(".,") for w in f"{first} {last} {suffix}".split()} <= words, cell
 
 
 def test_countries_are_kept_or_coded_never_guessed() -> None:
