@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from crm_migrate.schema import ObjectSchema
     from crm_migrate.table import SourceTable
 
-NAME_PARTS = ("firstname", "lastname")
+SUFFIX_FIELD = "suffix"  # a target's field for post-nominal letters, when it has one
+NAME_PARTS = ("firstname", "lastname", SUFFIX_FIELD)
 # the fields that name a record: with its key field, a record needs at least one of them
 NAMING_FIELDS = {"contacts": ("firstname", "lastname"), "companies": ("name",), "deals": ("dealname",)}
 
@@ -103,10 +104,13 @@ def _apply(mapping: FieldMapping, values: pd.Series, work: TableWork, region: An
 def _split(mapping: FieldMapping, values: pd.Series, raw: pd.Series, work: TableWork) -> None:
     parts = mapping.split_into or []
     if set(parts) <= set(NAME_PARTS):
-        first, last, problems = split_full_names(values)
-        for name, series in (("firstname", first), ("lastname", last)):
+        first, last, suffix, problems = split_full_names(values)
+        for name, series in (("firstname", first), ("lastname", last), (SUFFIX_FIELD, suffix)):
             if name in parts:
                 work.put(name, series, mapping.column, raw)
+        if SUFFIX_FIELD not in parts:  # no field to keep it in: say so rather than lose it quietly
+            dropped = (suffix != "") & (problems == "")
+            problems = problems.where(~dropped, "name suffix '" + suffix + "' dropped (no suffix field mapped)")
         work.report(parts[0], problems, column=mapping.column, raw=raw)
         return
     if "address" in parts or "country" in parts:

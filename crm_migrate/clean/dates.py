@@ -22,20 +22,35 @@ _NUMERIC = re.compile(
 )
 _SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-MONTHS = {
-    "januar": "jan", "jänner": "jan", "janvier": "jan", "enero": "jan", "februar": "feb",
-    "février": "feb", "fevrier": "feb", "febrero": "feb", "märz": "mar", "maerz": "mar",
-    "mars": "mar", "marzo": "mar", "avril": "apr", "abril": "apr", "mai": "may", "mayo": "may",
-    "juni": "jun", "juin": "jun", "junio": "jun", "juli": "jul", "juillet": "jul", "julio": "jul",
-    "août": "aug", "aout": "aug", "agosto": "aug", "septembre": "sep", "septiembre": "sep",
-    "oktober": "oct", "octobre": "oct", "octubre": "oct", "novembre": "nov", "noviembre": "nov",
-    "dezember": "dec", "décembre": "dec", "decembre": "dec", "diciembre": "dec",
-    "okt": "oct", "dez": "dec", "mär": "mar", "févr": "feb", "janv": "jan", "déc": "dec",
+_MONTH_NAMES = {  # full names and usual abbreviations in the languages headers are mapped in
+    1: "january jan januar jänner jän janvier janv enero ene gennaio gen janeiro januari",
+    2: "february feb februar février fevrier févr fevr fév fev febrero febbraio fevereiro februari",
+    3: "march mar märz maerz mär mars marzo março marco maart mrt",
+    4: "april apr avril avr abril aprile",
+    5: "may mai mayo maggio mag maio mei",
+    6: "june jun juni juin junio giugno giu junho",
+    7: "july jul juli juillet juil julio luglio lug julho",
+    8: "august aug août aout agosto ago augustus",
+    9: "september sep sept septembre septiembre settembre set setembro",
+    10: "october oct oktober okt octobre octubre ottobre ott outubro out",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember dez décembre decembre déc diciembre dic dicembre dezembro",
 }
-_EN_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_WORD_MDY = re.compile(r"^([^\W\d_]{3,10})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
-_WORD_DMY = re.compile(r"^(\d{1,2})(?:\.|st|nd|rd|th|er)?\s+([^\W\d_]{3,10})\.?,?\s+(\d{4})$")
+MONTH_NUMBERS = {name: number for number, names in _MONTH_NAMES.items() for name in names.split()}
+# article, preposition and weekday words around a date ("le 3 mars", "3 de marzo de", "am 3. März")
+DATE_FILLERS = frozenset("""
+the of on le la el il lo de del do da em en am den der op
+monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun
+montag dienstag mittwoch donnerstag freitag samstag sonntag
+lundi mardi mercredi jeudi vendredi samedi dimanche
+lunes martes miércoles miercoles jueves viernes sábado sabado domingo
+lunedì lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato domenica
+segunda terça terca quarta quinta sexta feira
+maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
+""".split())
+_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er|re|e|º|ª|°|o)?$")
+MONTHS = {name: ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")[n - 1]
+          for name, n in MONTH_NUMBERS.items()}
 _MONTH_WORD = re.compile(r"[^\W\d_]+\.?", re.U)
 
 
@@ -128,7 +143,7 @@ def _numeric(match: re.Match[str], dayfirst: bool | None) -> tuple[str, str]:
                 moment = moment.replace(tzinfo=timezone(sign * offset))
     except ValueError:
         return "", "not a valid date"
-    return _iso(moment), ""
+    return _iso(moment), two_digit_year_note(c, year) if len(a) != 4 and len(c) == 2 else ""
 
 
 def _translate_months(text: str) -> str:
@@ -167,29 +182,49 @@ def parse_date(value: str, dayfirst: bool | None = None, fmt: str | None = None)
     return _parse_words(text, dayfirst)
 
 
-_EN_FULL = {name: i for i, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-     "october", "november", "december"), start=1)}
-
-
 def _month_number(word: str) -> int | None:
-    key = word.lower().rstrip(".")
-    key = MONTHS.get(key, key)
-    return _EN_MONTHS.get(key) or _EN_FULL.get(key) or (9 if key == "sept" else None)
+    return MONTH_NUMBERS.get(word.lower().rstrip("."))
+
+
+def two_digit_year_note(text: str, year: int) -> str:
+    """The report line for a two-digit year: what it was read as, and the pivot that decided."""
+    limit = (date.today().year + TWO_DIGIT_PIVOT_AHEAD) % 100
+    century = date.today().year // 100 * 100
+    return (f"two-digit year {text} read as {year} (00-{limit:02d} -> {century}s, "
+            f"{limit + 1:02d}-99 -> {century - 100}s)")
+
+
+def parse_month_name_date(text: str) -> tuple[str, str] | None:
+    """Day, month name and year in any order a language writes them; None when not such a date.
+
+    "3 de marzo de 1975", "le 3 mars 1975", "3. März 1975", "March 3rd, 1975", "07-Jan-82".
+    """
+    words = [w for w in re.split(r"[\s,/\-]+|(?<=\d)\.(?=\s|$)", text.lower().strip(" .,")) if w]
+    words = [w.rstrip(".") for w in words if w.rstrip(".") not in DATE_FILLERS]
+    months = [i for i, w in enumerate(words) if _month_number(w)]
+    if len(words) != 3 or len(months) != 1:
+        return None
+    month = _month_number(words[months[0]]) or 0
+    rest = [w for i, w in enumerate(words) if i != months[0]]
+    if re.fullmatch(r"\d{4}", rest[0]) and _DAY.match(rest[1]):
+        year_text, day_match = rest[0], _DAY.match(rest[1])
+    elif re.fullmatch(r"\d{2}|\d{4}", rest[1]) and _DAY.match(rest[0]):
+        year_text, day_match = rest[1], _DAY.match(rest[0])
+    else:
+        return None
+    assert day_match is not None
+    year = _year(year_text)
+    try:
+        moment = date(year, month, int(day_match.group(1)))
+    except ValueError:
+        return "", "not a valid date"
+    return moment.isoformat(), two_digit_year_note(year_text, year) if len(year_text) == 2 else ""
 
 
 def _parse_words(text: str, dayfirst: bool | None) -> tuple[str, str]:
-    simple = _WORD_MDY.match(text) or _WORD_DMY.match(text)
-    if simple:  # "Mar 5, 2021" / "5 March 2021" / "5. März 2021" without dateutil
-        word_first = simple.re is _WORD_MDY
-        word, day = (simple.group(1), simple.group(2)) if word_first else (simple.group(2), simple.group(1))
-        month = _month_number(word)
-        if month is not None:
-            try:
-                return date(int(simple.group(3)), month, int(day)).isoformat(), ""
-            except ValueError:
-                return "", "not a valid date"
-
+    named = parse_month_name_date(text)
+    if named is not None:
+        return named
     translated = _translate_months(text)
     translated = re.sub(r"\b(\d{1,2})(?:\.|er|st|nd|rd|th)(?=\s)", r"\1", translated)
     sentinel = datetime(1, 1, 1)

@@ -13,8 +13,6 @@ from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_d
 if TYPE_CHECKING:
     import pandas as pd
 
-# an address-looking token inside a cell (display names, brackets and separators around it)
-_CANDIDATE = re.compile(r"[^\s<>,;:\"'()\[\]|/]+@[^\s<>,;:\"'()\[\]|/]+")
 # a strict ASCII subset of valid addresses: accepted without calling email-validator
 _SIMPLE = (
     r"^(?=.{3,254}$)(?=[^@]{1,64}@)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*"
@@ -79,20 +77,52 @@ def normalize_email(value: str) -> tuple[str, str, str]:
     return "", "not a valid email address", ""
 
 
+_SEPARATORS = re.compile(r"[,;|\n]+")
+_QUOTED_NAME = re.compile(r'"[^"]*"')
+_BRACKETED = re.compile(r"^[^<>]*<\s*([^<>\s]+)\s*>$")  # Display Name <address>
+_NAME_AFTER = re.compile(r"^(\S+@\S+)\s*\([^()]*\)$")  # address (Display Name)
+_LABEL = re.compile(r"^[^\s@:<>]+:\s*")  # "Work: address"
+
+
+def addresses_in(text: str) -> tuple[list[str], list[str]]:
+    """(address tokens, pieces holding an @ that are no address form) of a cell.
+
+    An address must stand alone in its piece of the cell (pieces split at , ; | and line
+    breaks), or in a display-name form; "jane doe@example.com" is no address and never
+    yields "doe@example.com".
+    """
+    text = _QUOTED_NAME.sub(" ", re.sub(r"mailto:", " ", text, flags=re.I))
+    found: list[str] = []
+    broken: list[str] = []
+    for raw in _SEPARATORS.split(text):
+        piece = _LABEL.sub("", raw.strip()).strip()
+        if "@" not in piece:
+            continue
+        form = _BRACKETED.match(piece) or _NAME_AFTER.match(piece)
+        words = [form.group(1)] if form else piece.split()
+        if len(words) > 1 and not all("@" in w for w in words):
+            broken.append(piece)
+            continue
+        found.extend(words)
+    return [c for c in dict.fromkeys(_clean_token(w) for w in found) if c], broken
+
+
 def _normalize(text: str) -> tuple[str, str, str]:
-    text = re.sub(r"mailto:", " ", text, flags=re.I)
-    candidates = [_clean_token(m) for m in _CANDIDATE.findall(text)]
-    candidates = [c for c in dict.fromkeys(candidates) if c]
+    candidates, broken = addresses_in(text)
     if not candidates:
         return "", "not a valid email address", ""
     first = check_address(candidates[0])
     if first is None:
         return "", "not a valid email address", ""
-    others = [c for c in (check_address(c) for c in candidates[1:]) if c and c != first]
+    checked = [(c, check_address(c)) for c in candidates[1:]]
+    others = [a for _, a in checked if a and a != first]
+    invalid = [c for c, a in checked if a is None] + broken
+    problems = []
     if others:
-        rest = ";".join(others)
-        return first, f"several email addresses in one cell; kept the first, others: {rest}", rest
-    return first, "", ""
+        problems.append(f"several email addresses in one cell; kept the first, others: {';'.join(others)}")
+    if invalid:
+        problems.append(f"not valid email addresses, left out: {'; '.join(invalid)}")
+    return first, "; ".join(problems), ";".join(others)
 
 
 def normalize_emails(values: pd.Series) -> NormalizeResult:

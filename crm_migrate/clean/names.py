@@ -19,7 +19,7 @@ PARTICLES = {
     "vom", "zu", "zur", "dos", "das", "do", "des", "het", "y", "e", "bin", "ibn", "al", "el",
 }
 SUFFIXES = {"jr": "Jr.", "jr.": "Jr.", "sr": "Sr.", "sr.": "Sr.", "ii": "II", "iii": "III",
-            "iv": "IV", "phd": "PhD", "md": "MD"}
+            "iv": "IV", "phd": "PhD", "md": "MD", "mba": "MBA", "cpa": "CPA", "esq": "Esq.", "esq.": "Esq."}
 MAC_NAMES = {"macdonald", "macleod", "mackenzie", "macarthur", "macgregor", "macintyre",
              "macmillan", "macneil", "macpherson", "maclean", "macdougall", "mackay", "macaulay"}
 EXTRA_TITLES = ("herr", "frau", "hr", "fr", "monsieur", "madame", "mme", "mlle", "señor", "señora",
@@ -78,29 +78,48 @@ def _constants() -> Any:
     return constants
 
 
-def split_full_name(value: str) -> tuple[str, str, str]:
-    """One full name -> (first incl. middle names, last incl. suffix, problem); titles dropped."""
+def is_name_suffix(word: str) -> bool:
+    """True for post-nominal letters and generational suffixes (PhD, MBA, MD, CPA, Esq., Jr., III)."""
+    key = word.lower().replace(".", "").strip(",")
+    constants = _constants()
+    return key in constants.suffix_acronyms or key in constants.suffix_not_acronyms
+
+
+def split_full_name(value: str) -> tuple[str, str, str, str]:
+    """One full name -> (first incl. middle names, last, suffix, problem); titles dropped.
+
+    Post-nominal letters and generational suffixes ("Jane Roe, PhD", "Bob Jones Jr.")
+    stay out of the first and last name: they are returned apart, as nameparser finds them.
+    """
     text = " ".join(value.replace("\u00a0", " ").split())
     if not text:
-        return "", "", ""
+        return "", "", "", ""
     simple = _SIMPLE_TWO.match(text)
     if simple and simple.group(1).lower().rstrip(".") not in EXTRA_TITLES_SET \
-            and simple.group(2).lower() not in SUFFIXES:
-        return capitalise_name(simple.group(1)), capitalise_name(simple.group(2)), ""
+            and not is_name_suffix(simple.group(2)):
+        return capitalise_name(simple.group(1)), capitalise_name(simple.group(2)), "", ""
     name = HumanName(text, constants=_constants())
     first = " ".join(p for p in (name.first, name.middle) if p)
-    last = " ".join(p for p in (name.last, name.suffix) if p)
+    last, suffix = name.last, name.suffix
+    if not last and suffix and "," not in text:  # "Ed Jr": the only word after the first name is the last name
+        last, suffix = suffix, ""
     if not first and not last:
-        return "", "", "not a person's name"
+        return "", "", "", "not a person's name"
+    suffix = ", ".join(capitalise_suffix(s) for s in re.split(r",?\s+|,", suffix) if s)
     if "," in text and not name.last:
-        return capitalise_name(first), "", "could not tell first from last name"
-    return capitalise_name(first), capitalise_name(last), ""
+        return capitalise_name(first), "", suffix, "could not tell first from last name"
+    return capitalise_name(first), capitalise_name(last), suffix, ""
+
+
+def capitalise_suffix(word: str) -> str:
+    """A suffix as usually written: PhD, MBA, Jr., III; others as given."""
+    return SUFFIXES.get(word.lower(), SUFFIXES.get(word.lower() + ".", word))
 
 
 EXTRA_TITLES_SET = set(EXTRA_TITLES) | {"mr", "mrs", "ms", "miss", "mx", "sir", "dame"}
 
 
-def split_full_names(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Full names ("Dr. Jane van der Berg", "SMITH, JOHN", "Bob Jones Jr.") -> (first, last, problems)."""
-    out = map_distinct(as_text(values), split_full_name, names=("first", "last", "problems"))
-    return out["first"], out["last"], out["problems"]
+def split_full_names(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Full names ("Dr. Jane van der Berg", "SMITH, JOHN", "Jane Roe, PhD") -> (first, last, suffix, problems)."""
+    out = map_distinct(as_text(values), split_full_name, names=("first", "last", "suffix", "problems"))
+    return out["first"], out["last"], out["suffix"], out["problems"]

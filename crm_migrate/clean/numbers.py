@@ -11,10 +11,12 @@ from crm_migrate.clean.result import NormalizeResult, as_text, map_distinct
 if TYPE_CHECKING:
     import pandas as pd
 
-_CURRENCY = re.compile(r"(?i)(eur|usd|gbp|chf|jpy|cad|aud|sek|nok|dkk|pln|€|\$|£|¥|₹|fr\.)")
+_CURRENCIES = r"(?:eur|usd|gbp|chf|jpy|cad|aud|sek|nok|dkk|pln|€|\$|£|¥|₹|fr\.)"
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "mio": Decimal(1_000_000),
            "mn": Decimal(1_000_000), "b": Decimal(1_000_000_000), "bn": Decimal(1_000_000_000),
            "mrd": Decimal(1_000_000_000), "tsd": Decimal(1_000)}
+_CURRENCY_AT_ENDS = re.compile(rf"^([-+]?)\s*{_CURRENCIES}\s*|\s*{_CURRENCIES}$", re.I)
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:[\s']\d{3})+(?:[.,]\d+)?(?:\s?[a-zA-Z]{1,3}\.?)?")
 _EURO_STYLE = re.compile(r"\d\.\d{3}(?:,|\.\d{3}|$)|\d,\d{1,2}$")
 
 
@@ -37,8 +39,13 @@ def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
         number, problem = parse_number(text[approx.end():], comma_decimal)
         return number, problem or ("approximate number: kept " + number if number else "")
     negative = text.startswith("(") and text.endswith(")")
-    text = text.strip("()")
-    text = _CURRENCY.sub("", text).replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if negative:
+        text = text[1:-1]
+    # a currency only at either end; spaces and ' only between groups of three digits
+    text = _CURRENCY_AT_ENDS.sub(r"\1", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+    if re.search(r"[\s']", text) and not _GROUPED.fullmatch(text):
+        return "", "not a number"
+    text = re.sub(r"[\s']", "", text)
     if text.startswith("-"):
         negative, text = not negative, text[1:]
     text = text.lstrip("+")

@@ -21,6 +21,12 @@ _PUNCT = re.compile(r"[\s().\-]")
 _LEADING_JUNK = re.compile(r"^(?:tel|phone|fax|mobile|mob|cell|tel\.?|ph)\s*[:.]\s*", re.I)
 
 
+# letters between digits: a typo, never dropped silently (an extension or a vanity word is fine)
+_LETTERS_INSIDE = re.compile(r"\d[\s.\-]*[^\W\d_]+[\s.\-]*\d")
+_EXTENSION = re.compile(r"\d\s*(?:ext\.?|extn?\.?|extension|x|#|dw|durchwahl|poste)\s*:?\s*\d{1,6}\s*$", re.I)
+_VANITY = re.compile(r"[A-Z]{3,}")
+
+
 def _prepare(text: str) -> str:
     """Strip quote marks, `tel:` prefixes and a spreadsheet's `.0` from a cell."""
     text = text.strip().lstrip("'").strip()
@@ -133,6 +139,8 @@ def normalize_phone(value: str, region: str | None) -> tuple[str, str, str]:
         return "", "", ""
     if not region and text.startswith("00"):
         text = "+" + text[2:]
+    if _LETTERS_INSIDE.search(text) and not _EXTENSION.search(text) and not _VANITY.search(text):
+        return "", "not a valid phone number: letters inside the number", ""
     number = _valid(text, region)
     if number is None and text.startswith("00"):
         number = _valid("+" + text[2:], None)

@@ -7,6 +7,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
+from crm_migrate.mapping.abbreviations import STOP_WORDS, STRONG, header_forms, phrase_quality
 from crm_migrate.mapping.headers import QUALIFIERS, HeaderKey, tokens_of
 from crm_migrate.mapping.synonyms import phrase_table
 from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
@@ -22,6 +23,7 @@ def _add(cands: Candidates, field_name: str, score: float, reason: str) -> None:
 IGNORE_TOKENS = frozenset({"yomi", "phonetic", "fax", "telefax", "pager", "checksum", "guid", "uuid",
                            "latitude", "longitude", "timezone", "ip", "geocode", "optout"})
 IGNORE_PHRASES = ("do not modify", "opt out", "opted out", "unsubscribed", "do not call")
+ABBREVIATION_REASON = "header abbreviates"
 ADDRESS_WORDS = frozenset({"address", "adresse", "addr", "anschrift", "indirizzo", "direccion", "endereco"})
 
 
@@ -135,4 +137,31 @@ def header_candidates(key: HeaderKey, object_name: str, schema: ObjectSchema | N
             if ok(field_name):
                 score = (0.6 + 0.2 * (match[1] - 86) / 14) * weight - penalty
                 _add(cands, field_name, score, f"header resembles '{phrase}'")
+    for field_name, (score, reason) in abbreviation_candidates(key, object_name).items():
+        if ok(field_name):
+            _add(cands, field_name, score - penalty, reason)
     return cands
+
+
+@lru_cache(maxsize=4096)
+def _abbreviation_hits(tokens: tuple[str, ...], object_name: str) -> tuple[tuple[str, float, str], ...]:
+    hits: Candidates = {}
+    table = phrase_table(object_name)
+    for form, form_weight in header_forms(list(tokens)):
+        if not form:
+            continue
+        for phrase, (field_name, weight) in table.items():
+            words = tuple(phrase.split())
+            if words[0][0] != form[0][0] and words[0] not in STOP_WORDS:
+                continue
+            quality = phrase_quality(form, words)
+            if quality and (quality >= STRONG or field_name != "_ignore"):  # never left out on a weak guess
+                _add(hits, field_name, 0.82 * quality * weight * form_weight, f"{ABBREVIATION_REASON} '{phrase}'")
+    best = max((score for score, _ in hits.values()), default=0.0)
+    # only the best readings: a weaker one beside them is noise ("fnm": fname, not family name)
+    return tuple((name, score, reason) for name, (score, reason) in hits.items() if score >= best - 0.03)
+
+
+def abbreviation_candidates(key: HeaderKey, object_name: str) -> Candidates:
+    """Fields whose synonyms the header abbreviates (CMP_NM -> company name); never confident."""
+    return {name: (score, reason) for name, score, reason in _abbreviation_hits(tuple(key.all_tokens), object_name)}

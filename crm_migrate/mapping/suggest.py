@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from crm_migrate.mapping.evidence import Evidence, country_code, gather
 from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
-from crm_migrate.mapping.matching import Candidates, header_candidates
+from crm_migrate.mapping.matching import ABBREVIATION_REASON, Candidates, header_candidates
 from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
@@ -132,6 +132,40 @@ def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
     return score
 
 
+def abbreviation_fits(field_name: str, ev: Evidence) -> bool:
+    """Whether the values confirm a field guessed from an abbreviated header (they must, or no guess)."""
+    if field_name.startswith("_"):
+        return True
+    kinds = STRONG_KINDS.get(field_name) or SOFT_KINDS.get(field_name)
+    if kinds:
+        return max(ev.share(k) for k in kinds) >= (0.3 if field_name == "address" else 0.5)
+    if field_name in TEXT_FIELDS:
+        return ev.share("text") >= 0.6 and ev.share("id") < 0.5
+    return True
+
+
+def _option_key(text: str) -> str:
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+def _picklist_fit(cands: Candidates, values: list[str], schema: ObjectSchema) -> Candidates:
+    """A picklist whose options the values do not name (a system field's own set) is no confident target.
+
+    Fields with their own value evidence (lifecycle and deal stages) are judged there.
+    """
+    out = dict(cands)
+    filled = [v for v in values if v.strip()]
+    for field_name, (score, why) in cands.items():
+        spec = schema.fields.get(field_name)
+        if spec is None or not spec.options or field_name in SOFT_KINDS or not filled:
+            continue
+        known = {_option_key(t) for option in spec.options for t in option}
+        fit = sum(1 for v in filled if _option_key(v) in known) / len(filled)
+        if fit < 0.5:
+            out[field_name] = (score * 0.5, f"{why}; {1 - fit:.0%} of values are not options of {field_name}")
+    return out
+
+
 def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Candidates:
     """Candidates from values alone; never confident (< 0.9)."""
     cands: Candidates = {}
@@ -206,7 +240,7 @@ def _resolve_pseudo(
             sure = score >= 0.9 and _person_share(ev) >= 0.8  # stand-ins never make it sure
             out["_split"] = (0.93 if sure else min(score, 0.85), why + "; values are full names")
         elif ev.share("word") >= 0.6 and not has_last:
-            out["lastname"] = (score * 0.7, "single-word names")
+            out["lastname"] = max(out.get("lastname", (0.0, "")), (score * 0.7, "single-word names"))
     if "_title" in out:
         score, why = out.pop("_title")
         if ev.share("salutation") >= 0.5:
@@ -339,7 +373,9 @@ def suggest_mappings(
             continue
         cands, split = _resolve_pseudo(raw[column], ev, key, object_name,
                                        header_has("firstname", column), header_has("lastname", column))
-        cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()}
+        cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()
+                 if not why.startswith(ABBREVIATION_REASON) or abbreviation_fits(f, ev)}
+        cands = _picklist_fit(cands, _values(table, column), schema)
         label = _sibling_label(key, keys, table)
         for field_name, (score, why) in _value_candidates(ev, object_name, key.meaningless).items():
             if not field_name.startswith("_") and field_name not in schema.fields:

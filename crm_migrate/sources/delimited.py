@@ -15,6 +15,7 @@ from crm_migrate.sources.detect import parse_records, sniff_delimiter
 from crm_migrate.sources.encoding import SAMPLE_BYTES, DetectedEncoding, detect_encoding, from_name
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
+from crm_migrate.sources.quotes import recover
 from crm_migrate.table import Detection, SourceIssue, SourceTable
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
@@ -77,7 +78,19 @@ def read_delimited(
     prefix = "".join(lines[:data_line])
     offset = detected.bom_length + len(_encode(prefix, detected))
     sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
-    frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
+    try:
+        frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
+        recovered = _recover_quotes(path, offset, delimiter, detected, len(header), data_line, file) \
+            if _may_span_lines(frame, path, offset, detected) else None
+    except _UnclosedQuoteError as exc:
+        recovered = _recover_quotes(path, offset, delimiter, detected, len(header), data_line, file)
+        if recovered is None:
+            raise SourceError("unbalanced quote: a quoted cell opened here is never closed",
+                              file=file, row=exc.row) from None
+        issues = []
+    if recovered is not None:
+        frame, quote_issues = recovered
+        issues.extend(quote_issues)
     records_read = len(frame)
     detection = Detection(
         path=str(path),
@@ -91,6 +104,53 @@ def read_delimited(
     if _may_hold_big_cell(path, offset, records_read, detected):
         table.issues.extend(big_cells(table.frame, file))
     return table
+
+
+class _UnclosedQuoteError(Exception):
+    """pandas met the end of the file inside a quoted cell that opened on data row `row`."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
+def _may_span_lines(frame: pd.DataFrame, path: Path, offset: int, detected: DetectedEncoding) -> bool:
+    """True when some cell holds a line break (checked only when the file has more lines than rows)."""
+    if _is_8bit(detected):
+        newlines = carriage = 0
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            while chunk := fh.read(1 << 24):
+                newlines += chunk.count(b"\n")
+                carriage += chunk.count(b"\r")
+        if max(newlines, carriage) <= len(frame):
+            return False
+    return any(frame[c].str.contains("[\r\n]", regex=True).any() for c in frame.columns)
+
+
+def _recover_quotes(
+    path: Path, offset: int, delimiter: str, detected: DetectedEncoding, width: int, data_line: int,
+    file: str,
+) -> tuple[pd.DataFrame, list[SourceIssue]] | None:
+    """Re-read the data line by line when a quote swallowed records; None when none did."""
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        data = fh.read()
+    text = data.decode(detected.codec, errors="surrogateescape" if _is_8bit(detected) else "replace")
+    found = recover(split_lines(text), delimiter, width)
+    if found is None:
+        return None
+    columns = max([width, *(len(r) for r in found.rows)])
+    frame = pd.DataFrame([r + [""] * (columns - len(r)) for r in found.rows],
+                         columns=list(range(columns)), dtype=str)
+    issues = [SourceIssue(file, row, None, "unclosed quote, read as text "
+                          f"(source line {data_line + found.row_lines[row - 1] + 1})")
+              for row in found.stray]
+    issues.extend(SourceIssue(file, row, None, "source lines "
+                              + ", ".join(str(data_line + k + 1) for k in lines)
+                              + " merged into one row by a quoted cell that spans them")
+                  for row, lines in found.merged.items())
+    return frame, issues
 
 
 def _is_8bit(detected: DetectedEncoding) -> bool:
@@ -177,11 +237,7 @@ def _read_frame(
                     message = str(exc)
                     match = _EOF_IN_STRING.search(message)
                     if match:
-                        raise SourceError(
-                            "unbalanced quote: a quoted cell opened here is never closed",
-                            file=file,
-                            row=int(match.group(1)) + 1,
-                        ) from None
+                        raise _UnclosedQuoteError(int(match.group(1)) + 1) from None
                     raise SourceError(f"cannot parse: {message.split('. ', 1)[-1]}", file=file) from None
         longest = [int(n) for w in caught for n in _SAW.findall(str(w.message))]
         if longest and max(longest) > width:

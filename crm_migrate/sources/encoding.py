@@ -141,13 +141,42 @@ def _odd_symbols(text: str) -> int:
     return count
 
 
+# the accented letters of the Latin-script languages whose files we meet, per language
+LANGUAGE_LETTERS = tuple(frozenset(letters) for letters in (
+    "äöüß", "àâæçéèêëîïôœùûüÿ", "áéíñóúü", "àèéìíîòóùú", "áâãàçéêíóôõú", "éëïöüáèó",  # de fr es it pt nl
+    "æøåé", "åäöé", "äöå", "áðéíóúýþæö",  # da/no sv fi is
+    "ąćęłńóśźż", "áčďéěíňóřšťúůýž", "áäčďéíĺľňóôŕšťúýž", "áéíóöőúüű",  # pl cs sk hu
+    "čšž", "čćđšž", "ăâîșțşţ", "çğıöşü",  # sl hr ro tr
+))
+PLAUSIBILITY_BYTES = 200_000  # enough text to judge, without a Python pass over a megabyte
+LATIN_CODECS = ("cp1252", "cp1250", "iso8859_2")  # in order of preference when equally plausible
+
+
+def _implausible_words(text: str) -> int:
+    """Words whose accented letters no single language writes together ('Pøíjmení', 'Dvoøák')."""
+    count = 0
+    for word in text.lower().split():
+        accented = {ch for ch in word if ord(ch) > 127 and ch.isalpha()}
+        if accented and not any(accented <= letters for letters in LANGUAGE_LETTERS):
+            count += 1
+    return count
+
+
 def _western_or_central(sample: bytes) -> str:
-    """cp1252 unless cp1250 (Central European) reads the sample with fewer odd symbols."""
-    western = _odd_symbols(sample.decode("cp1252"))
-    if western == 0:
-        return "cp1252"
-    try:
-        central = _odd_symbols(sample.decode("cp1250"))
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "cp1250" if central < western else "cp1252"
+    """cp1252 unless cp1250 or ISO-8859-2 reads the sample as more plausible words.
+
+    Czech in cp1250 read as cp1252 gives only letters ('Pøíjmení'), so odd symbols are
+    not enough: a word whose accents no one language writes together counts as well.
+    """
+    sample = sample[:PLAUSIBILITY_BYTES]
+    scores: list[tuple[int, int, str]] = []
+    for rank, codec in enumerate(LATIN_CODECS):
+        try:
+            text = sample.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if "\x80" <= ch <= "\x9f")  # C1 controls are never text
+        scores.append((_odd_symbols(text) + _implausible_words(text) + 10 * controls, rank, codec))
+        if scores[0][0] == 0:  # cp1252 reads it all plausibly: nothing can beat it
+            break
+    return codecs.lookup(min(scores)[2]).name if scores else "cp1252"

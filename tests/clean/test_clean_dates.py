@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from crm_migrate.clean.dates import AMBIGUOUS, decide_dayfirst, excel_serial, normalize_dates
 
@@ -81,3 +82,47 @@ def test_each_separator_keeps_its_own_convention() -> None:
     values, problems = _run(["10/16/2025", "04/03/2025", "18.11.2026", "06.11.2026", "Jul 01, 2026"])
     assert values == ["2025-10-16", "2025-04-03", "2026-11-18", "2026-11-06", "2026-07-01"]
     assert set(problems) == {""}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "3 March 1975", "March 3rd, 1975", "the 3rd of March 1975", "3-Mar-1975",  # English
+        "3. März 1975", "am 3. März 1975", "Montag, 3. März 1975", "3. Mär. 1975",  # German
+        "3 mars 1975", "le 3 mars 1975", "lundi 3 mars 1975",  # French
+        "3 de marzo de 1975", "3 marzo 1975", "lunes, 3 de marzo de 1975",  # Spanish
+        "3 marzo 1975", "il 3 marzo 1975", "3 mar. 1975",  # Italian
+        "3 de março de 1975", "3 de marco de 1975", "3 mar 1975",  # Portuguese
+        "3 maart 1975", "3 mrt 1975", "op 3 maart 1975",  # Dutch
+        "1975 Mar 3", "Mar 3 1975",
+    ],
+)
+def test_month_names_with_articles_and_prepositions(cell: str) -> None:
+    assert _run([cell]) == (["1975-03-03"], [""])
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("1 gennaio 2001", "2001-01-01"), ("15 ottobre 1999", "1999-10-15"), ("2 dicembre 1980", "1980-12-02"),
+     ("9 de setembro de 1990", "1990-09-09"), ("24 outubro 1988", "1988-10-24"), ("30 mei 1970", "1970-05-30"),
+     ("1er juillet 2000", "2000-07-01"), ("12 août 1963", "1963-08-12"), ("4. Dezember 1955", "1955-12-04"),
+     ("20 de enero de 2010", "2010-01-20"), ("6 augustus 1944", "1944-08-06"), ("7 févr. 1970", "1970-02-07")],
+)
+def test_month_names_of_every_language(cell: str, expected: str) -> None:
+    assert _run([cell]) == ([expected], [""])
+
+
+def test_two_digit_years_with_month_abbreviations_state_the_pivot() -> None:
+    pivot = (date.today().year + 10) % 100
+    values, problems = _run(["07-Jan-82", f"07-Jan-{pivot:02d}", f"07-Jan-{pivot + 1:02d}"])
+    century = date.today().year // 100 * 100
+    assert values == ["1982-01-07", f"{century + pivot}-01-07", f"{century - 100 + pivot + 1}-01-07"]
+    assert problems[0] == (f"two-digit year 82 read as 1982 (00-{pivot:02d} -> {century}s, "
+                           f"{pivot + 1:02d}-99 -> {century - 100}s)")
+
+
+def test_month_names_leave_the_columns_day_first_decision_alone() -> None:
+    values, problems = _run(["13/04/2021", "03/04/2021", "3 de abril de 2021", "Apr 3, 2021"])
+    assert values == ["2021-04-13", "2021-04-03", "2021-04-03", "2021-04-03"]
+    assert problems == ["", "", "", ""]
+    assert _run(["3 Mars 2021", "31 février 2021"])[1] == ["", "not a valid date"]

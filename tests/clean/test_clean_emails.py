@@ -81,3 +81,15 @@ def test_free_mail_typos_are_reported_not_changed() -> None:
     result = normalize_emails(pd.Series(["ann@gmial.com", "bob@gmail.com"]))
     assert list(result.values) == ["ann@gmial.com", "bob@gmail.com"]
     assert list(result.problems) == ["domain looks like a typo of gmail.com: kept as given", ""]
+
+
+@pytest.mark.parametrize("cell", ["jane doe@example.com", "Jane Doe doe@example.com", "call me: jane doe@x.com"])
+def test_an_address_with_a_space_inside_is_invalid_not_trimmed(cell: str) -> None:
+    result = normalize_emails(pd.Series([cell]))
+    assert (result.values[0], result.problems[0]) == ("", "not a valid email address")
+
+
+def test_invalid_extra_addresses_are_reported_not_dropped() -> None:
+    result = normalize_emails(pd.Series(["a@b.com; jane doe@x.com"]))
+    assert result.values[0] == "a@b.com"
+    assert result.problems[0] == "not valid email addresses, left out: jane doe@x.com"

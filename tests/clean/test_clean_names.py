@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from crm_migrate.clean.names import normalize_person_names, split_full_names
+from crm_migrate.clean.names import normalize_person_names, split_full_name, split_full_names
 
 
 def test_capitalisation() -> None:
@@ -20,8 +21,28 @@ def test_capitalisation() -> None:
 def test_split_full_names() -> None:
     cells = ["Smith, John", "Dr. Jane van der Berg", "Herr Hans Müller", "Bob Jones Jr.",
              "JOHN SMITH", "Madonna", "Mary Ann Smith", "O'BRIEN, PAT", ""]
-    first, last, problems = split_full_names(pd.Series(cells))
+    first, last, suffix, problems = split_full_names(pd.Series(cells))
     assert list(first) == ["John", "Jane", "Hans", "Bob", "John", "Madonna", "Mary Ann", "Pat", ""]
-    assert list(last) == ["Smith", "van der Berg", "Müller", "Jones Jr.", "Smith", "", "Smith",
+    assert list(last) == ["Smith", "van der Berg", "Müller", "Jones", "Smith", "", "Smith",
                           "O'Brien", ""]
+    assert list(suffix) == ["", "", "", "Jr.", "", "", "", "", ""]
     assert set(problems) == {""}
+
+
+@pytest.mark.parametrize(
+    ("cell", "first", "last", "suffix"),
+    [
+        ("Jane Roe, PhD", "Jane", "Roe", "PhD"),
+        ("Jane Roe PhD", "Jane", "Roe", "PhD"),
+        ("JOHN SMITH MBA", "John", "Smith", "MBA"),
+        ("Dr. Ann Lee, MD", "Ann", "Lee", "MD"),
+        ("Tom Ray, CPA", "Tom", "Ray", "CPA"),
+        ("Mark Hill, Esq.", "Mark", "Hill", "Esq."),
+        ("Bob Jones Sr.", "Bob", "Jones", "Sr."),
+        ("Henry Ford III", "Henry", "Ford", "III"),
+        ("Smith, John, Jr.", "John", "Smith", "Jr."),
+        ("Ann Lee MD PhD", "Ann", "Lee", "MD, PhD"),
+    ],
+)
+def test_post_nominal_letters_stay_out_of_first_and_last_name(cell: str, first: str, last: str, suffix: str) -> None:
+    assert split_full_name(cell) == (first, last, suffix, "")

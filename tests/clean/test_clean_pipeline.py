@@ -7,6 +7,7 @@ from typing import Any
 
 from crm_migrate.clean.pipeline import clean_files
 from crm_migrate.mapping.profile import DedupeSettings, FieldMapping, Profile
+from crm_migrate.schema import builtin_schema
 
 CONTACTS = """\
 Full Name,E-mail,Phone,Country,Birthday,Stage
@@ -195,3 +196,23 @@ def test_not_duplicates_by_report_row_number_and_progress(tmp_path: Path) -> Non
     # the map stage moves column by column (a million rows spend most of a minute there)
     maps = [f for s, f in seen if s == "map"]
     assert len(maps) >= len(profile.fields) and maps == sorted(maps)
+
+
+def test_a_name_suffix_goes_to_a_suffix_field_or_is_reported_dropped(tmp_path: Path) -> None:
+    path = _write(tmp_path, "s.csv", "Full Name,E-mail\n\"Jane Roe, PhD\",jane@roe.example\nAl Poe,al@poe.example\n")
+    result = clean_files([path], Profile(object="contacts", fields=[
+        FieldMapping("Full Name", split_into=["firstname", "lastname"]), FieldMapping("E-mail", "email")]))
+    jane = result.frame.iloc[0]
+    assert (jane["firstname"], jane["lastname"]) == ("Jane", "Roe")
+    assert _issues(result, "firstname") == [(1, "Jane Roe, PhD", "name suffix 'PhD' dropped (no suffix field mapped)")]
+
+
+def test_a_name_suffix_is_kept_where_the_target_has_a_suffix_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, "s.csv", "Full Name,E-mail\n\"Jane Roe, PhD\",jane@roe.example\n")
+    schema = builtin_schema("contacts").merge_live([{"name": "suffix", "label": "Suffix", "type": "string"}])
+    result = clean_files([path], Profile(object="contacts", fields=[
+        FieldMapping("Full Name", split_into=["firstname", "lastname", "suffix"]),
+        FieldMapping("E-mail", "email")]), schema=schema)
+    jane = result.frame.iloc[0]
+    assert (jane["firstname"], jane["lastname"], jane["suffix"]) == ("Jane", "Roe", "PhD")
+    assert _issues(result, "firstname") == []

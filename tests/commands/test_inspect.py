@@ -123,6 +123,9 @@ def test_truncated_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_unbalanced_quote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "quote.csv"
     path.write_text('Name,Email\nAnn,a@x\n"Bob,b@x\nCid,c@x\n', encoding="utf-8")
+    assert run(["inspect", str(path)]) == 0  # the lines after the stray quote are records: kept
+    assert "row 2: unclosed quote, read as text (source line 3)" in capsys.readouterr().out
+    path.write_text('Name,Email\nAnn,a@x\n"Bob,b@x\nnot a record\n', encoding="utf-8")
     assert "row 2" in bad(capsys, path)
 
 

@@ -165,8 +165,11 @@ def test_binary_garbage_named_csv(tmp_path: Path) -> None:
 
 def test_unbalanced_quote_names_the_row(tmp_path: Path) -> None:
     text = 'Name,Email\nAnn,a@x.com\nBob,b@x.com\n"Cid,c@x.com\nDan,d@x.com\n'
+    table = load(write(tmp_path, "c.csv", text))  # the line after it is a record: the quote is text
+    assert [(i.row, i.problem) for i in table.issues] == [(3, "unclosed quote, read as text (source line 4)")]
+    text = 'Name,Email\nAnn,a@x.com\nBob,b@x.com\n"Cid,c@x.com\nno record here\n'
     with pytest.raises(SourceError) as info:
-        load(write(tmp_path, "c.csv", text))
+        load(write(tmp_path, "d.csv", text))
     assert info.value.row == 3
     assert "quote" in str(info.value)
 
