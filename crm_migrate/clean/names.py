@@ -65,9 +65,24 @@ def capitalise_name(text: str) -> str:
 
 
 def normalize_person_names(values: pd.Series) -> NormalizeResult:
-    """Trim and capitalise names written ALL-CAPS or lower-case (McDonald, O'Brien, van der Berg)."""
-    out = map_distinct(values, lambda v: (capitalise_name(v), ""))
+    """Trim and capitalise names written ALL-CAPS or lower-case (McDonald, O'Brien, van der Berg);
+    post-nominal letters after the name ("Roe, PhD", "Jones Jr.") leave it, with a warning."""
+    out = map_distinct(values, _name_without_suffix)
     return NormalizeResult(out["values"], out["problems"])
+
+
+def _name_without_suffix(value: str) -> tuple[str, str]:
+    """(the capitalised name, a warning naming the suffix words it dropped, or "")."""
+    words = re.split(r"(?:\s*,\s*|\s+)", value.strip())
+    kept = list(words)
+    while len(kept) > 1 and is_name_suffix(kept[-1]):
+        kept.pop()
+    dropped = words[len(kept):]
+    if not dropped:
+        return capitalise_name(value), ""
+    suffix = ", ".join(capitalise_suffix(word) for word in dropped)
+    return (capitalise_name(" ".join(kept)),
+            f"name suffix {suffix!r} dropped (map a full name with a suffix field to keep it)")
 
 
 @lru_cache(maxsize=1)

@@ -13,9 +13,9 @@ def test_capitalisation() -> None:
              "SMITH JR", "MACHADO", "d'angelo", "", "macdonald"]
     result = normalize_person_names(pd.Series(cells))
     assert list(result.values) == ["John McDonald", "O'Brien", "van der Berg", "Jean-Luc Picard",
-                                   "DeShawn", "Mary Ann", "Smith Jr.", "Machado", "D'Angelo", "",
+                                   "DeShawn", "Mary Ann", "Smith", "Machado", "D'Angelo", "",
                                    "MacDonald"]
-    assert set(result.problems) == {""}
+    assert [i for i, problem in enumerate(result.problems) if problem] == [6]  # Jr. dropped
 
 
 def test_split_full_names() -> None:
@@ -46,3 +46,10 @@ def test_split_full_names() -> None:
 )
 def test_post_nominal_letters_stay_out_of_first_and_last_name(cell: str, first: str, last: str, suffix: str) -> None:
     assert split_full_name(cell) == (first, last, suffix, "")
+
+
+def test_post_nominals_leave_a_mapped_last_name_column() -> None:
+    result = normalize_person_names(pd.Series(["Roe, PhD", "Jones Jr.", "SMITH MBA", "Md", "Kim"]))
+    assert list(result.values) == ["Roe", "Jones", "Smith", "Md", "Kim"]
+    assert "'PhD' dropped" in result.problems[0] and "'Jr.' dropped" in result.problems[1]
+    assert list(result.problems[3:]) == ["", ""]
