@@ -54,9 +54,10 @@ def finish_frame(
     tail = frame.tail(5).values.tolist()
     footers = count_footer_rows([[str(c) for c in row] for row in tail], width)
     if footers:
-        for cells in tail[-footers:]:
+        for row_number, cells in zip(frame.index[-footers:], tail[-footers:], strict=True):
             text = " ".join(str(c) for c in cells if str(c).strip())
-            issues.append(SourceIssue(file, None, None, f"report footer dropped: {text[:80]!r}"))
+            issues.append(SourceIssue(file, int(row_number), None,
+                                      f"report footer dropped: {text[:80]!r}"))
         frame = frame.iloc[:-footers]
     # columns with no header: drop when empty everywhere, else keep as "Column N"
     named = [i for i, h in enumerate(header) if h.strip()]

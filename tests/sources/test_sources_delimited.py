@@ -90,6 +90,7 @@ def test_footer_lines_are_dropped_and_reported(tmp_path: Path) -> None:
     assert table.frame["Name"].tolist() == ["Ann", "Bob"]
     assert table.detection.rows == 2
     assert sum("footer" in i.problem for i in table.issues) == 2
+    assert [i.row for i in table.issues if "footer" in i.problem] == [3, 4]  # each named
 
 
 def test_quoted_multiline_cells(tmp_path: Path) -> None:
