@@ -9,6 +9,7 @@ from typing import Any
 
 from crm_migrate.clean.pipeline import source_issues
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.mapping.personal import NOT_PERSONAL
 from crm_migrate.mapping.profile import SourceOverride
 from crm_migrate.mapping.suggest import guess_object, suggest_mappings
 from crm_migrate.sources import load, profile_columns
@@ -77,6 +78,7 @@ def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[
         entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
         if suggestion is not None and suggestion.split_into is not None:
             entry["split_into"] = list(suggestion.split_into)
+        entry.update(suggestion.personal.to_dict() if suggestion else NOT_PERSONAL.to_dict())
         columns.append(entry)
     out = table.detection.to_dict()
     out["columns"] = columns
