@@ -270,3 +270,28 @@ def test_runs_lists_and_exports_every_run(tmp_path: Path, server: Any,
     assert len(rows) == 1 and rows[0]["created"] == "2" and rows[0]["account"] == "1000001"
     assert "=cmd.csv" in rows[0]["inputs"]
     assert run(["runs", "--export", str(tmp_path / "no" / "such" / "dir" / "a.txt")]) == 2
+
+
+def test_purge_older_than_sweeps_old_runs_only(tmp_path: Path, server: Any,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(PROFILE)
+    old, new = tmp_path / "old.journal", tmp_path / "runs" / "new.journal"
+    for journal, people in ((old, PEOPLE[:2]), (new, PEOPLE[2:4])):
+        assert run(["push", str(write_people(tmp_path, journal.stem + ".csv", people)),
+                    "--profile", str(profile), "--url", server.url, "--journal", str(journal)]) == 0
+    with closing(sqlite3.connect(old)) as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'finished_at'",
+                     (json.dumps("2020-01-01T00:00:00+00:00"),))
+        conn.commit()
+    capsys.readouterr()
+    assert run(["purge", "--older-than", "soon", "--yes"]) == 2
+    assert "30d" in capsys.readouterr().err
+    assert run(["purge", "--older-than", "30d"]) == 2  # no terminal, no --yes
+    assert run(["purge", "--older-than", "30d", "--yes"]) == 0
+    assert f"purged {old.resolve()}" in capsys.readouterr().out
+    assert found([old], secrets_of(PEOPLE[:2])) == []
+    assert found([new], secrets_of(PEOPLE[2:4]))  # too young: untouched
+    assert run(["purge", "--older-than", "30d", "--yes"]) == 0
+    assert "no run older than 30d" in capsys.readouterr().out
+    assert run(["purge", "--yes"]) == 2
