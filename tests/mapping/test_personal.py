@@ -157,3 +157,14 @@ def test_inspect_json_and_table_show_the_flags(tmp_path: Path) -> None:
     assert (columns["Notes"]["personal_data"], columns["Notes"]["personal_kind"]) == (None, None)
     table_out = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["inspect", str(source)])
     assert "sensitive (religion)" in table_out.output and "personal (email)" in table_out.output
+
+
+def test_plan_leaves_sensitive_columns_out_and_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("Email,IBAN\nann@example.com,DE89370400440532013000\n"
+                      "bob@example.org,GB82WEST12345698765432\n")
+    out = tmp_path / "p.yaml"
+    result = CliRunner().invoke(cli, ["plan", str(source), "--object", "contacts", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "sensitive data, never mapped for you (IBAN)" in result.output
+    assert [m.column for m in load_profile(out).fields] == ["Email"]
