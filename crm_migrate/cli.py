@@ -28,6 +28,8 @@ COMMANDS: dict[str, str] = {
     "resume": "crm_migrate.commands.push:resume_cmd",
     "status": "crm_migrate.commands.push:status_cmd",
     "rollback": "crm_migrate.commands.push:rollback_cmd",
+    "runs": "crm_migrate.commands.audit:runs_cmd",
+    "purge": "crm_migrate.commands.audit:purge_cmd",
     "sandbox": "crm_migrate.commands.sandbox:sandbox_cmd",
     "auth": "crm_migrate.commands.auth:auth_group",
 }
@@ -42,6 +44,8 @@ HELP_SUMMARIES: dict[str, str] = {
     "resume": "Carry on an interrupted push; nothing is sent twice, nothing is lost.",
     "status": "Show the progress of a run.",
     "rollback": "Undo a run: archive what it created, restore what it updated.",
+    "runs": "List every run on this machine (the audit trail); --export writes a CSV.",
+    "purge": "Remove a run's personal data from its journal, error files and outputs.",
     "sandbox": "Run the local HubSpot-compatible sandbox CRM.",
     "auth": "Store, show or delete a target's credentials in the OS keyring.",
 }

@@ -16,7 +16,7 @@ from crm_migrate.clean.matching import match_records
 from crm_migrate.clean.pipeline import clean_tables
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.mapping.profile import Profile, load_profile
-from crm_migrate.mapping.validate import validate_profile
+from crm_migrate.mapping.validate import check_sensitive, validate_profile
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
@@ -111,6 +111,7 @@ def clean_files(paths: list[str], profile_path: str, *, region: str | None = Non
             on_note(note)
     with _maybe_opened(target, url) as link:
         validate_profile(profile, schema, column_sets=[t.columns for t in tables], file=profile_path)
+        check_sensitive(profile, tables, file=profile_path)
         result = clean_tables(tables, profile, region=region or profile.default_region, schema=schema,
                               connector=link.connector if link else None,
                               on_progress=CleanProgressAdapter(on_progress))

@@ -9,13 +9,16 @@ from typing import Any
 
 from crm_migrate.clean.pipeline import source_issues
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.mapping.personal import NOT_PERSONAL, PersonalFlag, detect_personal
 from crm_migrate.mapping.profile import SourceOverride
 from crm_migrate.mapping.suggest import guess_object, suggest_mappings
 from crm_migrate.sources import load, profile_columns
 from crm_migrate.table import SourceTable
 
-__all__ = ["LoadedFiles", "SourceOverride", "guess_object", "inspect_file", "load_files",
-           "settle_memory", "source_issues"]
+__all__ = ["LoadedFiles", "PersonalFlag", "SourceOverride", "guess_object", "inspect_file",
+           "load_files", "personal_columns", "settle_memory", "source_issues"]
+
+PERSONAL_SAMPLE = 200  # first rows of a column read to flag personal data
 
 
 @dataclass
@@ -77,8 +80,26 @@ def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[
         entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
         if suggestion is not None and suggestion.split_into is not None:
             entry["split_into"] = list(suggestion.split_into)
+        entry.update(suggestion.personal.to_dict() if suggestion else NOT_PERSONAL.to_dict())
         columns.append(entry)
     out = table.detection.to_dict()
     out["columns"] = columns
     out["issues"] = [issue.to_dict() for issue in table.issues]
+    return out
+
+
+def personal_columns(tables: list[SourceTable], object_name: str | None = None
+                     ) -> dict[str, PersonalFlag]:
+    """Each column's personal-data flag over the tables (header and first rows' values); where
+    files disagree the graver flag wins."""
+    rank = {None: 0, "personal": 1, "sensitive": 2}
+    out: dict[str, PersonalFlag] = {}
+    for table in tables:
+        for column in table.columns:
+            values = ["" if v is None or v != v else str(v)
+                      for v in table.frame[column].head(PERSONAL_SAMPLE).tolist()]
+            flag = detect_personal(column, values, object_name)
+            if rank[flag.level] > rank[out.get(column, NOT_PERSONAL).level]:
+                out[column] = flag
+            out.setdefault(column, flag)
     return out

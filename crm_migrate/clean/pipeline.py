@@ -13,6 +13,7 @@ import pandas as pd
 from crm_migrate.clean.canonical import map_table, normalise_table
 from crm_migrate.clean.matching import match_records, near_matches_in_input
 from crm_migrate.dedupe import find_duplicate_groups, merge_groups
+from crm_migrate.mapping.validate import check_sensitive
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
 from crm_migrate.schema import builtin_schema
 from crm_migrate.sources import load_many
@@ -235,6 +236,7 @@ def clean_files(
     """Load the files (per the profile's source overrides) and clean them together."""
     _notify(on_progress, "load", 0.0)
     tables = load_many(list(paths), profile.sources)
+    check_sensitive(profile, tables)
     result = clean_tables(tables, profile, region=region, schema=schema, connector=connector,
                           on_progress=on_progress)
     result.issues[:0] = source_issues(tables)

@@ -35,6 +35,7 @@ def _print_rich(report: dict[str, Any]) -> None:
     table.add_column("unique", justify="right")
     table.add_column("sample", overflow="ellipsis", max_width=40)
     table.add_column("suggested field", overflow="fold", min_width=18)
+    table.add_column("personal data", overflow="fold")
     for col in report["columns"]:
         if col.get("split_into"):
             suggested = "split: " + ", ".join(col["split_into"])
@@ -45,8 +46,12 @@ def _print_rich(report: dict[str, Any]) -> None:
         if col["confidence"] is not None and suggested != "-":
             suggested += f" ({col['confidence']:.2f})"
         sample = " | ".join(s if len(s) <= 24 else s[:23] + "…" for s in col["sample"][:3])
+        personal = col.get("personal_data") or ""
+        if personal:
+            personal += f" ({col['personal_kind'].replace('_', ' ')})"
         table.add_row(Text(col["name"]), str(col["non_empty"]), str(col["unique"]), Text(sample),
-                      Text(suggested))
+                      Text(suggested), Text(personal, style="bold red" if
+                                            col.get("personal_data") == "sensitive" else ""))
     console.print(table)
     if report["issues"]:
         console.print(f"[bold yellow]{len(report['issues'])} issue(s):[/bold yellow]")

@@ -37,6 +37,7 @@ def plan_cmd(files: tuple[str, ...], object_name: str | None, target: str | None
              region: str | None, out: str, as_json: bool) -> int:
     """Write a mapping profile (human-editable) from the suggested column mappings."""
     # deferred: planning pulls in pandas and the mapping engine, which `--help` does not need
+    from crm_migrate.actions.files import personal_columns
     from crm_migrate.actions.profiles import plan_profile
 
     plan = plan_profile(list(files), out, object_name=object_name, target=target, url=url,
@@ -57,6 +58,11 @@ def plan_cmd(files: tuple[str, ...], object_name: str | None, target: str | None
     if left_out:
         shown = ", ".join(left_out[:12]) + (f", … (+{len(left_out) - 12} more)" if len(left_out) > 12 else "")
         click.echo(f"  left out ({len(left_out)}): {shown}")
+    sensitive = [c for c, flag in personal_columns(tables, profile.object).items()
+                 if flag.sensitive and c not in mapped]
+    if sensitive:
+        click.echo(f"  sensitive data, never mapped for you ({', '.join(sensitive)}): to migrate "
+                   "one, map it by hand with `sensitive: true` on its entry")
     click.echo(f"wrote {out} ({profile.object}, {len(profile.fields)} columns mapped)")
     return 0
 

@@ -137,9 +137,13 @@ def _finish(summary: RunSummary, journal: str | None, stop: threading.Event) -> 
 @click.option("--concurrency", type=click.IntRange(1, 16), default=None,
               help="Requests in flight at once (default: the target's, 4 for HubSpot).")
 @click.option("--no-associations", is_flag=True, help="Do not create/associate companies.")
+@click.option("--no-before-images", is_flag=True,
+              help="Keep no previous values of updated records: rollback then archives the "
+                   "records the run created and leaves the updated ones as they are.")
 def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | None,
              region: str | None, journal_path: str, dry_run: bool, batch_size: int | None,
-             max_failure_rate: float, concurrency: int | None, no_associations: bool) -> int:
+             max_failure_rate: float, concurrency: int | None, no_associations: bool,
+             no_before_images: bool) -> int:
     """Clean, then push in batches, recording every step in the journal."""
     for path in files:
         if not os.path.isfile(path):
@@ -164,7 +168,8 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
                     list(files), profile, journal_path, target=target, url=url,
                     profile_path=profile_path, region=region, batch_size=batch_size,
                     max_failure_rate=max_failure_rate, concurrency=concurrency,
-                    associate=not no_associations, on_progress=printer, should_stop=stop.is_set)
+                    associate=not no_associations, before_images=not no_before_images,
+                    on_progress=printer, should_stop=stop.is_set)
         finally:
             printer.close()
     return _finish(summary, None if dry_run else journal_path, stop)
@@ -204,6 +209,8 @@ def status_cmd(journal_path: str, as_json: bool) -> int:
                f"{status['skipped']}, pending {status['pending']}")
     if status.get("rolled_back"):
         click.echo(f"  rolled back: {status['rolled_back']}")
+    if status.get("purged"):
+        click.echo(f"  purged: personal data removed on {status['purged_at']}")
     if status.get("message") and status["state"] != "completed":
         click.echo(f"  {status['message']}")
     if status.get("errors_file"):
@@ -221,8 +228,12 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
 
     status = run_status(journal_path)
     if not yes and sys.stdin.isatty():
-        click.confirm(f"Archive the {status['created']} records this run created and restore "
-                      f"the {status['updated']} it updated in {status['target']}?", abort=True)
+        restore = (f"restore the {status['updated']} it updated" if status["before_images"]
+                   and not status["purged"] else
+                   f"leave the {status['updated']} it updated as they are (no before-images: "
+                   + ("purged)" if status["purged"] else "--no-before-images)"))
+        click.confirm(f"Archive the {status['created']} records this run created and {restore} "
+                      f"in {status['target']}?", abort=True)
     printer = _Printer()
     try:
         summary = rollback(journal_path, on_progress=printer)
@@ -231,7 +242,10 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
     s = summary.status
     if summary.exit_code == 0:
         click.echo(f"rolled back: {s['rolled_back']} records undone "
-                   f"(archived {s['created']} created, restored {s['updated']} updated)")
+                   f"(archived {s['created']} created, restored "
+                   f"{s['updated'] - s['not_restorable']} updated)")
+        if summary.message and summary.message != "already rolled back":
+            click.echo(f"crm-migrate: {summary.message}", err=True)
     else:
         click.echo(f"crm-migrate: rollback incomplete: {summary.message}", err=True)
     return summary.exit_code

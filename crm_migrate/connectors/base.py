@@ -193,6 +193,15 @@ class Connector(ABC):
     async def aclose(self) -> None:
         """Release the HTTP client (or whatever the connector holds)."""
 
+    async def account_id(self) -> str | None:
+        """The target account the run writes to (portal / org / company id, never a
+        credential), for the audit trail; None when the target does not say."""
+        return None
+
+    def written_files(self) -> list[str]:
+        """Files on this machine the connector wrote (a file target's outputs), for purge."""
+        return []
+
     # --- optional capabilities (see `implements_<name>`) ---
 
     async def count(self, object_name: str) -> int:

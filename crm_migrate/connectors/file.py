@@ -223,6 +223,15 @@ class FileConnector(Connector):
 
     # -- Connector protocol -----------------------------------------------------------
 
+    async def account_id(self) -> str | None:
+        """The output file stands for the account."""
+        return str(self.path.resolve())
+
+    def written_files(self) -> list[str]:
+        """Every output file and sidecar this connector's sheets wrote."""
+        return [str(p.resolve()) for sheet in self.sheets.values()
+                for p in (sheet.path, sheet.sidecar) if p.exists()]
+
     async def check(self) -> None:
         """The output directory must be writable."""
         probe = self.path.parent

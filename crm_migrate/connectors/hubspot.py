@@ -297,6 +297,13 @@ class HubSpotConnector(HttpConnectorBase):
                     break
         return out
 
+    async def account_id(self) -> str | None:
+        """The portal id (GET /account-info/v3/details)."""
+        response = await self._call("GET", "/account-info/v3/details", write=False)
+        data = self._expect(response, "reading the account") or {}
+        portal = data.get("portalId") if isinstance(data, dict) else None
+        return str(portal) if portal is not None else None
+
     async def count(self, object_name: str) -> int:
         """How many (unarchived) records the object holds, via a one-result search."""
         response = await self._call(

@@ -303,6 +303,12 @@ class PipedriveConnector(HttpConnectorBase):
 
     # -- Connector protocol -----------------------------------------------------------
 
+    async def account_id(self) -> str | None:
+        """The Pipedrive company id of the token's user (GET /v1/users/me)."""
+        data = await self._data("GET", "/v1/users/me", what="reading the account")
+        company = data.get("company_id") if isinstance(data, dict) else None
+        return str(company) if company is not None else None
+
     async def check(self) -> None:
         """Verify the token with GET /v1/users/me."""
         await self._data("GET", "/v1/users/me", what="connection check")

@@ -35,6 +35,7 @@ class FieldMapping:
     split_into: list[str] | None = None
     transforms: list[Any] = dc_field(default_factory=list)
     confidence: float | None = None
+    sensitive: bool = False  # the user mapped a column holding sensitive data on purpose
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"column": self.column}
@@ -46,6 +47,8 @@ class FieldMapping:
             out["transforms"] = list(self.transforms)
         if self.confidence is not None:
             out["confidence"] = round(float(self.confidence), 2)
+        if self.sensitive:
+            out["sensitive"] = True
         return out
 
 
@@ -155,7 +158,7 @@ TOP_KEYS = {"version", "object", "default_region", "country_format", "date_forma
             "dedupe", "sources"}
 # free-form keys other parts of the tool may write; kept in Profile.extra
 EXTRA_KEYS = {"name", "description", "target", "notes", "created_by", "match_on"}
-FIELD_KEYS = {"column", "field", "split_into", "transforms", "confidence"}
+FIELD_KEYS = {"column", "field", "split_into", "transforms", "confidence", "sensitive"}
 COUNTRY_FORMATS = ("as_given", "alpha2", "alpha3", "name")
 SURVIVORSHIP_RULES = ("most_complete", "newest", "first", "keep_all")
 
@@ -230,8 +233,10 @@ def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
     confidence = raw.get("confidence")
     if confidence is not None:
         _expect(confidence, (int, float), f"{where}.confidence", "a number", file)
+    sensitive = raw.get("sensitive", False)
+    _expect(sensitive, (bool,), f"{where}.sensitive", "true or false", file)
     return FieldMapping(column=column, field=field_name, split_into=list(split) if split else None,
-                        transforms=list(transforms), confidence=confidence)
+                        transforms=list(transforms), confidence=confidence, sensitive=sensitive)
 
 
 def _load_dedupe(raw: Any, file: str | None) -> DedupeSettings:

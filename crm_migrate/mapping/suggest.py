@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from crm_migrate.mapping.evidence import Evidence, country_code, gather
 from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
 from crm_migrate.mapping.matching import ABBREVIATION_REASON, Candidates, header_candidates
+from crm_migrate.mapping.personal import NOT_PERSONAL, PersonalFlag, detect_personal
 from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
@@ -45,11 +46,13 @@ class Suggestion:
     confidence: float
     split_into: list[str] | None = None
     reason: str = ""
+    personal: PersonalFlag = NOT_PERSONAL
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2)}
         if self.split_into:
             out["split_into"] = list(self.split_into)
+        out.update(self.personal.to_dict())
         return out
 
 
@@ -365,11 +368,12 @@ def suggest_mappings(
                    and evidence[c].non_empty and " ".join(keys[c].all_tokens) not in AMBIGUOUS_NAMES
                    for c in columns)
 
+    flags = {c: detect_personal(c, _values(table, c), object_name, evidence[c]) for c in columns}
     scored: dict[str, Candidates] = {}
     splits: dict[str, list[str]] = {}
     for column in columns:
         key, ev = keys[column], evidence[column]
-        if ev.non_empty == 0:
+        if ev.non_empty == 0 or flags[column].sensitive:
             continue
         cands, split = _resolve_pseudo(raw[column], ev, key, object_name,
                                        header_has("firstname", column), header_has("lastname", column))
@@ -394,7 +398,14 @@ def suggest_mappings(
         if split:
             splits[column] = split
         scored[column] = cands
-    return _assign(columns, scored, splits, evidence)
+    out = _assign(columns, scored, splits, evidence)
+    for suggestion in out:
+        flag = flags[suggestion.column]
+        suggestion.personal = flag
+        if flag.sensitive and evidence[suggestion.column].non_empty:
+            suggestion.confidence = 0.95
+            suggestion.reason = f"sensitive data ({flag.reason}): map it on purpose"
+    return out
 
 
 def _header_rules(cands: Candidates, key: HeaderKey) -> Candidates:

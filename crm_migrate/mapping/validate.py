@@ -5,13 +5,16 @@ from __future__ import annotations
 from rapidfuzz import fuzz, process
 
 from crm_migrate.errors import ProfileError
+from crm_migrate.mapping.personal import detect_personal
 from crm_migrate.mapping.profile import FieldMapping, Profile
 from crm_migrate.mapping.transforms import parse_transforms
 from crm_migrate.schema import ObjectSchema
+from crm_migrate.table import SourceTable
 
 NAME_SPLIT = ("firstname", "lastname")
 PLACE_SPLIT = ("city", "state", "zip")
 ENUM_TYPES = ("enumeration", "bool")
+SENSITIVE_SAMPLE = 200  # rows of a mapped column read to tell whether it is sensitive
 
 
 def _closest(name: str, choices: list[str], cutoff: float = 60) -> str:
@@ -113,3 +116,22 @@ def validate_profile(
                 raise ProfileError(
                     f"{_where(j, second)}: field {field_name!r} is already filled by column "
                     f"{first.column!r} (fields[{i}]); map one of them to null", file=file)
+
+
+def check_sensitive(profile: Profile, tables: list[SourceTable], *, file: str | None = None) -> None:
+    """Raise ProfileError for a mapped column holding sensitive data that the profile does not
+    mark `sensitive: true` (the user must map such a column on purpose)."""
+    for i, mapping in enumerate(profile.fields):
+        if mapping.sensitive or not (mapping.field or mapping.split_into):
+            continue
+        for table in tables:
+            if mapping.column not in table.columns:
+                continue
+            values = ["" if v is None or v != v else str(v)
+                      for v in table.frame[mapping.column].head(SENSITIVE_SAMPLE).tolist()]
+            flag = detect_personal(mapping.column, values, profile.object)
+            if flag.sensitive:
+                raise ProfileError(
+                    f"{_where(i, mapping)}: the column holds sensitive data ({flag.reason}); "
+                    "map it only on purpose, with `sensitive: true` on its entry", file=file,
+                    column=mapping.column)

@@ -32,8 +32,10 @@ back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -80,7 +82,8 @@ E = TypeVar("E", bound=StrEnum)
 D = TypeVar("D")
 
 # columns added after the first release: created on new journals, added to older ones on open
-ADDED_COLUMNS = (("assoc_undo", "INTEGER"),)
+# (payload_sha256: the hash of a payload the journal no longer needs to keep)
+ADDED_COLUMNS = (("assoc_undo", "INTEGER"), ("payload_sha256", "TEXT"))
 
 ROW_COLUMNS = ("seq", "kind", "source", "members", "key", "write_key", "op", "payload", "state",
                "batch", "existed", "target_id", "created", "before", "error", "attempts",
@@ -239,7 +242,8 @@ class InputFile:
 # meta keys that differ from RunMeta's attribute names
 _META_KEYS = {"object_name": "object"}
 # meta keys a run writes as it goes, not when the journal is created
-_LATER_KEYS = ("finished_at", "stop_reason", "owner_pid", "owner_host", "last_batch")
+_LATER_KEYS = ("finished_at", "stop_reason", "owner_pid", "owner_host", "last_batch", "account",
+               "written_files", "purged_at", "purge_lost", "purged_files")
 
 
 @dataclass
@@ -270,6 +274,13 @@ class RunMeta:
     owner_pid: int | None = None
     owner_host: str | None = None
     last_batch: int = 0
+    os_user: str | None = None
+    account: str | None = None  # the target account (portal / org id), never a credential
+    before_images: bool = True  # False: rollback archives created records only
+    written_files: list[str] = field(default_factory=list)  # files the run wrote (purge's)
+    purged_at: str | None = None
+    purge_lost: dict[str, int] = field(default_factory=dict)  # what rollback can no longer undo
+    purged_files: dict[str, str] = field(default_factory=dict)  # removed file -> its sha256
 
     def stored(self) -> dict[str, Any]:
         """The meta keys and values a new journal stores (the ones written later left out)."""
@@ -361,11 +372,22 @@ def _enum(kind: type[E], value: Any, default: D) -> E | D:
         return default
 
 
+def _sha256_text(text: str | None) -> str | None:
+    """The hex SHA-256 of a stored text (the `sha256()` SQL function of a journal)."""
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
+    conn.create_function("sha256", 1, _sha256_text, deterministic=True)
     return conn
+
+
+# a settled row keeps a hash of its payload, not the payload: resume and rollback need neither
+# (a pending or failed row keeps it: it is still to send)
+_DROP_PAYLOAD = "payload_sha256 = COALESCE(payload_sha256, sha256(payload)), payload = '{}'"
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:
@@ -378,6 +400,73 @@ def _add_columns(conn: sqlite3.Connection) -> None:
 
 def _columns(conn: sqlite3.Connection) -> set[str]:
     return {row[1] for row in conn.execute("PRAGMA table_info(rows)")}
+
+
+# --- purge: personal data out, counts, ids and hashes kept ---
+
+PURGED = "[purged]"
+_EMAILS = re.compile(r"[^\s@<>(),;:'\"\[\]]+@[^\s@<>(),;:'\"\[\]]+")
+_DIGIT_RUNS = re.compile(r"\+?\d[\d\s().\-/]{5,}\d")
+_HASHED = "sha256:"
+
+
+def redact(text: str, values: Iterable[str]) -> str:
+    """`text` with every one of `values` (case-insensitive), e-mail address and phone-like digit
+    run replaced by "[purged]"."""
+    for value in sorted({v.strip() for v in values if len(v.strip()) >= 2}, key=len, reverse=True):
+        text = re.sub(re.escape(value), PURGED, text, flags=re.IGNORECASE)
+    return _DIGIT_RUNS.sub(PURGED, _EMAILS.sub(PURGED, text))
+
+
+def _row_values(payload: str | None, before: str | None, *keys: str | None) -> list[str]:
+    """The personal values a row holds: its payload's, its before-image's and its keys."""
+    out = [k for k in keys if k and not k.startswith(_HASHED)]
+    for text in (payload, before):
+        decoded = json.loads(text) if text else {}
+        out += [str(v) for v in decoded.values() if v is not None] if isinstance(decoded, dict) else []
+    return out
+
+
+def _hashed(column: str) -> str:
+    return (f"{column} = CASE WHEN {column} IS NULL OR {column} LIKE '{_HASHED}%' THEN {column} "
+            f"ELSE '{_HASHED}' || sha256({column}) END")
+
+
+def _scrub(conn: sqlite3.Connection, purged_at: str, extra: dict[str, Any]) -> None:
+    """Purge a journal's personal data in one transaction: payloads and keys become hashes,
+    before-images go, error texts lose the row's values; counts, states and ids stay."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        texts = list(conn.execute("SELECT seq, payload, before, key, write_key, error FROM rows "
+                                  "WHERE error IS NOT NULL"))
+        every: set[str] = set()
+        fixed: list[tuple[str, int]] = []
+        for seq, payload, before, key, write_key, error in texts:
+            held = _row_values(payload, before, key, write_key)
+            every.update(held)
+            fixed.append((redact(error, held), seq))
+        conn.executemany("UPDATE rows SET error = ? WHERE seq = ?", fixed)
+        conn.execute(f"UPDATE rows SET payload_sha256 = COALESCE(payload_sha256, CASE WHEN "
+                     f"payload <> '{{}}' THEN sha256(payload) END), payload = '{{}}', "
+                     f"before = NULL, {_hashed('key')}, {_hashed('write_key')}")
+        message = conn.execute("SELECT value FROM meta WHERE key = 'message'").fetchone()
+        stored: dict[str, Any] = {"purged_at": purged_at, **extra}
+        if message and json.loads(message[0]):
+            stored["message"] = redact(str(json.loads(message[0])), every)
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [(k, json.dumps(v)) for k, v in stored.items()])
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # the rows of a kind not yet classified against the target (`existed` unknown), still to send
@@ -506,10 +595,22 @@ class Journal:
         """The run's message (e.g. what a rollback could not restore)."""
         self._set_meta(message=message)
 
-    def mark_rolled_back(self, finished_at: str) -> None:
-        """Rollback undid everything."""
-        self._set_meta(state=RunState.ROLLED_BACK.value, message="rolled back",
+    def mark_rolled_back(self, finished_at: str, message: str | None = None) -> None:
+        """Rollback undid everything it could (`message`: what it could not, and why)."""
+        self._set_meta(state=RunState.ROLLED_BACK.value, message=message or "rolled back",
                        finished_at=finished_at)
+
+    def set_account(self, account: str | None) -> None:
+        """The target account the run writes to (never a credential)."""
+        self._set_meta(account=account)
+
+    def record_written_files(self, paths: list[str]) -> None:
+        """Add files the run wrote on this machine (purge clears them of personal data)."""
+        have = list(self._get("written_files") or [])
+        new = [str(Path(p).resolve()) for p in paths]
+        if all(p in have for p in new):
+            return
+        self._set_meta(written_files=have + [p for p in new if p not in have])
 
     def record_inputs(self, inputs: list[InputFile], profile_hash: str,
                       profile: dict[str, Any]) -> None:
@@ -592,12 +693,14 @@ class Journal:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('last_batch', ?)", (str(batch),))
 
     def mark_done(self, items: list[tuple[int, str | None, bool]]) -> None:
-        """(seq, target id, created) for rows the target confirmed."""
+        """(seq, target id, created) for rows the target confirmed. Their payloads give way to
+        hashes, and a record the run created keeps no before-image (rollback archives it)."""
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE rows SET state = 'done', target_id = COALESCE(?, target_id), "
-                "created = ?, error = NULL WHERE seq = ?",
-                [(tid, 1 if created else 0, s) for s, tid, created in items])
+                f"created = ?, error = NULL, {_DROP_PAYLOAD}, "
+                "before = CASE WHEN ? THEN NULL ELSE before END WHERE seq = ?",
+                [(tid, 1 if created else 0, 1 if created else 0, s) for s, tid, created in items])
 
     def mark_failed(self, items: list[tuple[int, str]]) -> None:
         """(seq, message) for rows the target refused."""
@@ -686,16 +789,20 @@ class Journal:
             conn.execute(f"UPDATE rows SET existed = 0 WHERE {where}", params)
 
     def classify(self, items: list[Classification]) -> None:
-        """What each row's first read of the target decided, in one transaction."""
+        """What each row's first read of the target decided, in one transaction. A before-image
+        is kept only for a record the run will update, and only when the run keeps them; a
+        skipped row (the target holds its values already) keeps a hash of its payload."""
+        keep_before = self._get("before_images") is not False
         with self._transaction() as conn:
             conn.executemany(
                 "UPDATE rows SET existed = ?, target_id = ?, before = ? WHERE seq = ?",
                 [(int(c.existed), c.target_id,
-                  json.dumps(c.before) if c.before is not None else None, c.seq)
+                  json.dumps(c.before) if c.before is not None and keep_before and not c.skip
+                  else None, c.seq)
                  for c in items])
             conn.executemany("UPDATE rows SET op = ? WHERE seq = ?",
                              [(str(c.op), c.seq) for c in items if c.op and not c.skip])
-            conn.executemany("UPDATE rows SET state = 'skipped' WHERE seq = ?",
+            conn.executemany(f"UPDATE rows SET state = 'skipped', {_DROP_PAYLOAD} WHERE seq = ?",
                              [(c.seq,) for c in items if c.skip])
 
     # --- associations ---
@@ -753,6 +860,12 @@ class Journal:
         return self._rows("kind = ? AND state = 'done' AND undone = 0 AND created = 1",
                           (kind.value,))
 
+    def count_unrestorable(self) -> int:
+        """Records (and companies) this run updated that rollback has not restored and cannot:
+        the journal holds no before-image of them (purged, or never kept)."""
+        return self._count("state = 'done' AND undone = 0 AND created = 0 AND before IS NULL "
+                           "AND existed = 1")
+
     def to_restore(self, kind: RowKind) -> list[JournalRow]:
         """Rows of `kind` this run updated whose before-image rollback has not restored yet."""
         return self._rows("kind = ? AND state = 'done' AND undone = 0 AND created = 0 "
@@ -777,6 +890,44 @@ class Journal:
         """Rows whose write rollback has undone."""
         with self._transaction() as conn:
             conn.executemany("UPDATE rows SET undone = 1 WHERE seq = ?", [(s,) for s in seqs])
+
+    # --- purge ---
+
+    def restorable(self) -> int:
+        """Updated records whose before-image rollback still needs (a purge drops them)."""
+        return self._count("state = 'done' AND undone = 0 AND created = 0 AND before IS NOT NULL")
+
+    def purge(self, purged_at: str, extra: dict[str, Any]) -> None:
+        """Replace the journal, atomically, by a copy without personal data (see `_scrub`):
+        the copy is scrubbed and vacuumed beside it (no freed page keeps old bytes), then renamed
+        over it. The caller holds the run lock; `extra` goes into the meta (e.g. purge_lost)."""
+        temp = self.path.with_name(f".{self.path.name}.purge")
+        temp.unlink(missing_ok=True)
+        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            self._conn.execute("VACUUM INTO ?", (str(temp),))
+            os.chmod(temp, 0o600)
+            copy = sqlite3.connect(str(temp), isolation_level=None)
+            try:
+                copy.create_function("sha256", 1, _sha256_text, deterministic=True)
+                copy.execute("PRAGMA journal_mode=DELETE")
+                copy.execute("PRAGMA secure_delete=ON")
+                _scrub(copy, purged_at, extra)
+                copy.execute("VACUUM")
+                copy.execute("PRAGMA journal_mode=WAL")
+            finally:
+                copy.close()
+            _fsync(temp)
+            self._conn.close()
+            os.replace(temp, self.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(f"cannot purge the journal: {exc}", file=str(self.path)) from None
+        finally:
+            temp.unlink(missing_ok=True)
+        for stale in ("-wal", "-shm"):  # the replaced file's, if any reader left them
+            Path(str(self.path) + stale).unlink(missing_ok=True)
+        _fsync(self.path.parent)
+        self._conn = _connect(self.path)
 
     # --- the run lock ---
 

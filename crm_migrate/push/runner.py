@@ -7,6 +7,7 @@ runs its own event loop. The journal, not the caller, makes stopping safe.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import hashlib
 import json
 import shutil
@@ -23,8 +24,8 @@ from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
 from crm_migrate.mapping.profile import load_profile
-from crm_migrate.paths import runs_dir
 from crm_migrate.push.associations import associate_contacts
+from crm_migrate.push.audit import known_journals, register_journal
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
 from crm_migrate.push.errors_file import write_errors_file
@@ -79,6 +80,14 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _os_user() -> str | None:
+    """The login name of whoever runs the tool (the audit trail's "who")."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return None
+
+
 def _profile_hash(profile: Profile, profile_path: str | None) -> str:
     if profile_path and Path(profile_path).is_file():
         return _sha256(profile_path)
@@ -105,12 +114,15 @@ def start_push(
     max_failure_rate: float = 0.02,
     concurrency: int | None = None,
     associate: bool = True,
+    before_images: bool = True,
 ) -> RunSummary:
     """Clean (unless `clean_result` is given), journal every record as pending, then push.
 
     A dry run classifies against the target (reads only) in a throw-away journal and
     writes no journal at `journal_path`. `token` (e.g. typed into the wizard) is used for this
-    call only, in memory; it is never written to the journal.
+    call only, in memory; it is never written to the journal. Without `before_images` the
+    journal keeps no previous values of the records the run updates: rollback then archives
+    the records it created and leaves the updated ones as they are.
     """
     target = check_target(target or "sandbox")
     if transport is None:
@@ -142,6 +154,8 @@ def start_push(
         state=RunState.RUNNING,
         dry_run=dry_run,
         message=None,
+        os_user=_os_user(),
+        before_images=before_images,
     )
     records = clean_result.records
     if not dry_run:
@@ -173,6 +187,7 @@ async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
         first = await _count_first(meta.target, meta.url, obj, keyed, transport, token)
     rows = build_rows(records, obj, meta.run_id, associate=associate)
     journal = Journal.create(journal_path, meta, rows)
+    register_journal(journal.path)
     try:
         journal.acquire()
         return await _drive(journal, on_progress, should_stop, transport, token, first)
@@ -231,6 +246,9 @@ def resume_push(
         meta = journal.meta()
         if meta.state is RunState.ROLLED_BACK:
             raise JournalError("this run was rolled back; start a new push", file=str(journal_path))
+        if meta.purged_at:
+            raise JournalError(f"this run's personal data was purged ({meta.purged_at}); it "
+                               "cannot be resumed: start a new push", file=str(journal_path))
         changed = _changes(meta)
         if changed and not force:
             what = f"{changed} changed since the run began"
@@ -312,19 +330,11 @@ def rollback_push(
 
 
 def list_runs(directory: Path | None = None) -> list[dict[str, Any]]:
-    """Status dicts of the journals in `directory` (default: the runs dir), newest first."""
-    folder = Path(directory) if directory is not None else runs_dir()
-    if not folder.is_dir():
-        return []
+    """Status dicts (with the audit keys) of every known run, newest first: the journals in
+    `directory`, or by default those in the runs folder and every one registered elsewhere."""
     out: list[dict[str, Any]] = []
-    skip = ("-wal", "-shm", ".lock", ".csv", ".xlsx")
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.endswith(skip):
-            continue
+    for path in known_journals(directory):
         try:
-            with path.open("rb") as fh:
-                if fh.read(16) != b"SQLite format 3\x00":
-                    continue
             out.append(push_status(path))
         except (JournalError, OSError):
             continue
@@ -370,6 +380,8 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                                    or DEFAULT_CONCURRENCY),
                 "breaker": breaker, "should_stop": should_stop,
             }
+            if meta.account is None:
+                journal.set_account(await _account_of(connector))
             companies = Sender(journal, connector, "companies",
                                on_batch=lambda: report("companies"), **common)
             records = Sender(journal, connector, obj, on_batch=lambda: report("records"), **common)
@@ -406,6 +418,8 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                     message, stop_reason = "stopped by the user", StopReason.USER
             except StopRun as exc:
                 message, stop_reason = str(exc), StopReason.TARGET
+            finally:
+                journal.record_written_files(connector.written_files())
     except AuthError as exc:
         journal.end_run(RunState.INTERRUPTED, error_text(exc), StopReason.AUTH, finished_at=None)
         raise
@@ -413,6 +427,16 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
         message, stop_reason = error_text(exc), StopReason.TARGET
     pause_point("after-last")
     return _finish(journal, message, stop_reason, report)
+
+
+async def _account_of(connector: Connector) -> str | None:
+    """The target account's id, best effort (the run goes on without it)."""
+    try:
+        return await connector.account_id()
+    except AuthError:
+        raise
+    except Exception:  # noqa: BLE001 - a target that does not say leaves the audit blank
+        return None
 
 
 async def _ensure_keyless(journal: Journal, connector: Connector, obj: str,
@@ -439,6 +463,8 @@ def _finish(journal: Journal, message: str | None, stop_reason: StopReason | Non
         message = "interrupted"
     journal.end_run(state, message, stop_reason, finished_at=_now())
     errors_file = write_errors_file(journal)
+    if errors_file:
+        journal.record_written_files([errors_file, errors_file.removesuffix(".csv") + ".xlsx"])
     status = status_of(journal)
     status["state"] = state.value
     report("finished", message)
@@ -497,9 +523,11 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
         status = status_of(journal)
         return RunSummary(status=status, exit_code=0, message="already rolled back")
     meter = ProgressMeter(journal)
+    unchecked = journal.count(RowKind.RECORD, RowState.IN_FLIGHT) if meta.purged_at else 0
     async with open_connector(meta.target, url=meta.url, transport=transport,
                               token=token) as connector:
-        await _settle_in_flight(journal, connector, meta.object_name)
+        if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
+            await _settle_in_flight(journal, connector, meta.object_name)
         errors = await undo(journal, connector, meta.object_name, on_batch=(
             (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
     message = None
@@ -507,7 +535,23 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"
         journal.set_message(message)
     else:
-        journal.mark_rolled_back(finished_at=_now())
+        message = _beyond_undo(meta, journal.count_unrestorable(), unchecked)
+        journal.mark_rolled_back(finished_at=_now(), message=message)
     status = status_of(journal)
     return RunSummary(status=status, exit_code=1 if errors else 0, message=message)
+
+
+def _beyond_undo(meta: RunMeta, unrestorable: int, unchecked: int) -> str | None:
+    """What a rollback could not undo, and why (a purge, or a run without before-images)."""
+    parts: list[str] = []
+    if unrestorable:
+        why = (f"their previous values were purged on {meta.purged_at}" if meta.purged_at
+               and meta.before_images else "the run kept no before-images (--no-before-images)")
+        parts.append(f"the {unrestorable} records it updated keep the run's values: {why}")
+    if unchecked:
+        parts.append(f"{unchecked} records in flight when it stopped could not be checked "
+                     "(their keys were purged)")
+    if not parts:
+        return None
+    return "rolled back what it could: created records archived; " + "; ".join(parts)
 

@@ -80,6 +80,15 @@ def status_of(journal: Journal) -> dict[str, Any]:
         "finished_at": meta.finished_at,
         "message": meta.message,
         "dry_run": meta.dry_run,
+        # the audit trail (`runs`): who, which account, which profile and inputs
+        "os_user": meta.os_user,
+        "account": meta.account,
+        "profile_hash": meta.profile_hash,
+        "inputs": [{"path": i.path, "sha256": i.sha256} for i in meta.inputs],
+        "before_images": meta.before_images,
+        "purged": bool(meta.purged_at),
+        "purged_at": meta.purged_at,
+        "not_restorable": journal.count_unrestorable(),
     }
 
 

@@ -48,6 +48,7 @@ from crm_migrate.sandbox.store import Record, Store
 
 Handler = Callable[["Sandbox", Request, Any], Response]
 MAX_LIST_LIMIT = 100
+SANDBOX_PORTAL_ID = 1000001  # the one portal a sandbox plays
 
 
 class Sandbox:
@@ -315,6 +316,12 @@ def list_associations(sandbox: Sandbox, request: Request, body: Any) -> Response
     )
 
 
+def account_details(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    """HubSpot's GET /account-info/v3/details: the portal id (audit trails name the account)."""
+    return _json_response({"portalId": SANDBOX_PORTAL_ID, "accountType": "SANDBOX",
+                           "timeZone": "UTC", "companyCurrency": "USD"})
+
+
 # sandbox control
 
 
@@ -378,6 +385,7 @@ ROUTES = [
         endpoint(list_associations),
         methods=["GET"],
     ),
+    Route("/account-info/v3/details", endpoint(account_details), methods=["GET"]),
     Route("/_sandbox/stats", endpoint(stats), methods=["GET"]),
     Route("/_sandbox/reset", endpoint(reset), methods=["POST"]),
 ]

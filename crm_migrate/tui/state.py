@@ -24,7 +24,14 @@ from crm_migrate.actions.duplicates import (
     group_key,
     not_duplicate,
 )
-from crm_migrate.actions.files import SourceOverride, guess_object, load_files, settle_memory
+from crm_migrate.actions.files import (
+    PersonalFlag,
+    SourceOverride,
+    guess_object,
+    load_files,
+    personal_columns,
+    settle_memory,
+)
 from crm_migrate.actions.profiles import (
     add_missing_columns,
     build_profile,
@@ -62,6 +69,7 @@ class SourceState:
     load_errors: dict[str, str] = field(default_factory=dict)
     cell_edits: dict[CellKey, str] = field(default_factory=dict)  # every fix, re-applied on reload
     pending_edits: dict[CellKey, str] = field(default_factory=dict)  # fixes the result lacks yet
+    personal: dict[str, PersonalFlag] = field(default_factory=dict)  # column -> personal data
 
 
 @dataclass
@@ -150,6 +158,7 @@ class WizardState:
     load_errors: Part[dict[str, str]] = Part("source")
     cell_edits: Part[dict[CellKey, str]] = Part("source")
     pending_edits: Part[dict[CellKey, str]] = Part("source")
+    personal: Part[dict[str, PersonalFlag]] = Part("source")
     object_name: Part[str] = Part("target_step")
     object_chosen: Part[bool] = Part("target_step")
     target: Part[str] = Part("target_step")
@@ -244,6 +253,7 @@ class WizardState:
         settle_memory()
         if self.tables and not self.object_chosen:
             self.object_name = guess_object(self.tables[0])
+        self.personal = personal_columns(self.tables, self.object_name)
         return self.tables
 
     def table_for(self, path: str) -> SourceTable | None:
@@ -292,15 +302,22 @@ class WizardState:
         return profile
 
     def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None) -> None:
-        """Map a column to a field (None leaves it out); the user's choice has confidence 1."""
+        """Map a column to a field (None leaves it out); the user's choice has confidence 1. A
+        sensitive column mapped so is recorded as mapped on purpose (`sensitive: true`)."""
         profile = self.ensure_profile()
         for mapping in profile.fields:
             if mapping.column == column:
                 mapping.field = None if split_into else field_name
                 mapping.split_into = split_into
                 mapping.confidence = 1.0
+                mapping.sensitive = bool(field_name or split_into) and self.is_sensitive(column)
                 break
         self.clean_stale = True
+
+    def is_sensitive(self, column: str) -> bool:
+        """Whether a loaded column holds sensitive data (never mapped unless the user does)."""
+        flag = self.personal.get(column)
+        return flag is not None and flag.sensitive
 
     def mapping_warnings(self) -> list[str]:
         """Required fields left unmapped, and fields filled by two columns."""

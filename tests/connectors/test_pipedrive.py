@@ -104,6 +104,9 @@ class FakePipedrive:
                 return httpx.Response(
                     200, json={"success": True, "data": {"id": rid}}, headers=headers
                 )
+        if path == "/v1/users/me":  # the token's user (the run's audit names its company)
+            return httpx.Response(200, json={"success": True,
+                                             "data": {"id": 1, "company_id": 7001}})
         if path == "/v1/personFields":
             data = [
                 {

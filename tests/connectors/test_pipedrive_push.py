@@ -46,6 +46,7 @@ def test_push_engine_end_to_end(tmp_path: Path, api: FakePipedrive) -> None:
             transport=httpx.MockTransport(api),
         )
         assert summary.status["failed"] == 0, summary.status
+        assert summary.status["account"] == "7001"  # the company, for the audit trail
     persons = {p["emails"][0]["value"]: p for p in api.store["persons"].values()}
     orgs = {o["name"]: o["id"] for o in api.store["organizations"].values()}
     assert set(persons) == {"ada@acme.com", "bob@beta.io"}  # the rerun found them by email

@@ -186,7 +186,7 @@ def test_a_new_journal_stores_what_earlier_versions_stored(tmp_path: Path) -> No
     assert set(stored) == {"run_id", "target", "url", "embedded", "object", "profile",
                            "profile_path", "profile_hash", "inputs", "inputs_paths", "region",
                            "batch_size", "concurrency", "max_failure_rate", "created_at", "state",
-                           "dry_run", "message"}
+                           "dry_run", "message", "os_user", "before_images"}
     assert stored["object"] == '"contacts"' and stored["state"] == '"running"'
     assert json.loads(stored["inputs"]) == [{"path": "/in/people.csv", "sha256": "ab" * 32}]
     assert rows == [("company", None, "pending", None, '["a.csv:1"]', '{"name": "Acme"}'),

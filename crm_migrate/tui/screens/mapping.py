@@ -11,6 +11,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
+from crm_migrate.actions.files import PersonalFlag
 from crm_migrate.actions.profiles import TRANSFORMS, parse_transforms, suggest_value_map
 from crm_migrate.errors import ProfileError
 from crm_migrate.paths import profiles_dir
@@ -52,6 +53,14 @@ def parse_transforms_text(text: str) -> list[Any]:
     return out
 
 
+def personal_text(flag: PersonalFlag | None) -> str:
+    """A column's personal-data flag in a table cell ("SENSITIVE national id", "email")."""
+    if flag is None or flag.level is None:
+        return ""
+    kind = (flag.kind or "").replace("_", " ")
+    return f"SENSITIVE {kind}" if flag.sensitive else kind
+
+
 class MappingStep(WizardStep):
     """Columns to fields."""
 
@@ -72,7 +81,7 @@ class MappingStep(WizardStep):
 
     def on_mount(self) -> None:
         table = self.query_one("#mapping-table", DataTable)
-        for name in ("column", "field", "conf", "samples", "transforms"):
+        for name in ("column", "field", "conf", "personal", "samples", "transforms"):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
@@ -127,8 +136,8 @@ class MappingStep(WizardStep):
             field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
             mapped = bool(m.field or m.split_into)
             conf = "" if m.confidence is None or not mapped else f"{m.confidence:.0%}"
-            table.add_row(m.column[:22], field_text, conf, self.samples(m.column)[:32],
-                          transforms_text(m.transforms)[:30], key=m.column)
+            table.add_row(m.column[:22], field_text, conf, personal_text(self.state.personal.get(m.column)),
+                          self.samples(m.column)[:32], transforms_text(m.transforms)[:30], key=m.column)
         if profile.fields:
             table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))
         n_mapped = sum(1 for m in profile.fields if m.field or m.split_into)
@@ -166,6 +175,9 @@ class MappingStep(WizardStep):
                 self.state.set_field(mapping.column, None, split_into=["firstname", "lastname"])
             else:
                 self.state.set_field(mapping.column, value or None)
+            if mapping.sensitive:
+                self.notify(f"{mapping.column} holds sensitive data: the profile records that you "
+                            "mapped it on purpose (sensitive: true).", severity="warning", timeout=8)
             self.show_mappings()
 
         current = "+".join(mapping.split_into) if mapping.split_into else mapping.field

@@ -169,8 +169,17 @@ class SourceStep(WizardStep):
         sheets = ""
         if loaded is not None and len(loaded.detection.sheets) > 1:
             sheets = f" · sheets: {', '.join(loaded.detection.sheets)}"
+        personal = ""
+        if loaded is not None:
+            flags = [(c, self.state.personal.get(c)) for c in loaded.columns]
+            sensitive = [c for c, f in flags if f is not None and f.sensitive]
+            plain = [c for c, f in flags if f is not None and f.level == "personal"]
+            if sensitive:
+                personal += f" · SENSITIVE (mapped only if you choose): {', '.join(sensitive)}"
+            if plain:
+                personal += f" · personal data: {', '.join(plain)}"
         self.query_one("#preview-caption", Label).update(
-            f"{name}: {preview.page_caption()}{sheets}  ([ ] pages)")
+            f"{name}: {preview.page_caption()}{sheets}  ([ ] pages){personal}")
 
     @on(PagedTable.PageChanged)
     def page_changed(self) -> None:

@@ -51,7 +51,7 @@ class StartStep(WizardStep):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_columns("run", "object", "target", "state", "done/total", "failed")
+        table.add_columns("run", "started", "by", "object", "target", "state", "done/total", "failed")
 
     def refresh_from_state(self) -> None:
         self.scan_runs()
@@ -72,14 +72,17 @@ class StartStep(WizardStep):
             journal = run.get("journal") or run.get("path") or run.get("journal_path") or ""
             table.add_row(
                 Path(str(journal)).stem[:24] if journal else str(run.get("run_id", ""))[:24],
+                str(run.get("started_at") or "")[:16].replace("T", " "),
+                str(run.get("os_user") or ""),
                 str(run.get("object", "")),
                 str(run.get("target", "")),
-                str(run.get("state", "")),
+                str(run.get("state", "")) + (", purged" if run.get("purged") else ""),
                 f"{run.get('done', 0)}/{run.get('total', 0)}",
                 str(run.get("failed", 0)),
             )
         if not note:
-            unfinished = sum(1 for r in self.runs if r.get("state") in ("interrupted", "running"))
+            unfinished = sum(1 for r in self.runs if r.get("state") in ("interrupted", "running")
+                             and not r.get("purged"))
             note = (f"{unfinished} unfinished run(s): highlight one and press r to resume."
                     if unfinished else "No unfinished runs." if self.runs else "No runs yet.")
         self.query_one("#runs-note", Label).update(note)
