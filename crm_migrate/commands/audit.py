@@ -35,7 +35,7 @@ def runs_cmd(as_json: bool, export_path: str | None) -> int:
 
     if export_path:
         count = export_runs(export_path)
-        click.echo(f"{count} runs written to {export_path}", err=as_json)
+        click.echo(f"{count:,} run{'' if count == 1 else 's'} written to {export_path}", err=as_json)
     runs = list_runs()
     if as_json:
         click.echo(json.dumps(runs))
