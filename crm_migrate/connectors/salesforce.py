@@ -237,6 +237,12 @@ class SalesforceConnector(HttpConnectorBase):
 
     # -- Connector protocol -----------------------------------------------------------
 
+    async def account_id(self) -> str | None:
+        """The org's id (SELECT Id FROM Organization), for the audit trail."""
+        records = await self._query("SELECT Id FROM Organization LIMIT 1")
+        org_id = records[0].get("Id") if records else None
+        return str(org_id) if org_id else None
+
     async def check(self) -> None:
         """Verify the instance URL and token with a cheap call (the org's limits)."""
         await self._call("GET", "/limits", what="connection check")

@@ -14,6 +14,7 @@ from crm_migrate.connectors.salesforce import SalesforceConnector, soql_quote
 from crm_migrate.errors import TargetError
 
 INSTANCE = "https://acme.my.salesforce.com"
+ORG_ID = "00D5g000004AbCdEAK"
 TOKEN = "00DXX0000001abc!" + "AQ4AQFakeAccessTokenValue"  # fake; split so secret scanners stay quiet
 LIMIT = {"Sforce-Limit-Info": "api-usage=10018/100000"}
 
@@ -176,6 +177,9 @@ class FakeOrg:
 
     def _query(self, soql: str) -> httpx.Response:
         # SELECT a, b FROM X WHERE F IN ('v1', 'v2') -- parsed strictly enough for tests
+        if soql == "SELECT Id FROM Organization LIMIT 1":
+            return httpx.Response(200, json={"totalSize": 1, "done": True, "records": [
+                {"attributes": {"type": "Organization"}, "Id": ORG_ID}]}, headers=LIMIT)
         head, _, where = soql.partition(" WHERE ")
         if not where:  # COUNT() or a full listing, paged through nextRecordsUrl
             sobject = head.split(" FROM ")[1].strip()

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from crm_migrate.connectors.salesforce import SalesforceConnector
-from tests.connectors.test_salesforce import INSTANCE, TOKEN, FakeOrg
+from tests.connectors.test_salesforce import INSTANCE, ORG_ID, TOKEN, FakeOrg
 
 
 @pytest.fixture
@@ -64,6 +64,7 @@ def test_push_engine_end_to_end_into_a_documented_org(tmp_path: Path, org: FakeO
     assert contacts["ada@acme.com"]["AccountId"] == accounts["Acme Ltd"]["Id"]
     assert all(c["crm_migrate_id__c"] for c in contacts.values())
     assert summary.status["created"] == 2 and summary.status["failed"] == 1
+    assert summary.status["account"] == ORG_ID  # the org, for the audit trail
     rollback_push(tmp_path / "run.journal", transport=transport)
     assert [r for r in org.records.values() if r["type"] == "Contact"] == []
 
