@@ -52,6 +52,7 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
     When the target cannot be reached the tables are cleaned without it and `match_note` says
     why. The readers' issues come first in the result's issues.
     """
+    check_sensitive(profile, tables)  # a profile opened in the wizard is held to it too
     region = region or profile.default_region
     schema = schema or builtin_schema(profile.object)
     adapter = CleanProgressAdapter(on_progress)

@@ -93,3 +93,20 @@ def test_check_connection_reads_the_live_schema(sandbox: SandboxServer) -> None:
     checked = check_connection("sandbox", sandbox.url, None, "contacts", object_schema("contacts"))
     assert checked.text.startswith("Connected to sandbox; ")
     assert checked.schema is not None and checked.schema.get("email") is not None
+
+
+def test_clean_refuses_a_sensitive_column_mapped_without_the_choice(tmp_path: Path) -> None:
+    """A profile opened in the wizard (or built by hand) is held to the rule the CLI applies."""
+    from crm_migrate.errors import ProfileError
+    from crm_migrate.mapping.profile import FieldMapping
+
+    people = tmp_path / "people.csv"
+    people.write_text("Email,SSN\nann@example.com,078-05-1120\nbob@example.org,219-09-9999\n")
+    tables = load_files([str(people)]).tables
+    profile = build_profile(tables, "contacts", region="US")
+    assert [m.column for m in profile.fields if m.field] == ["Email"]  # never auto-mapped
+    profile.fields.append(FieldMapping(column="SSN", field="jobtitle"))
+    with pytest.raises(ProfileError, match="sensitive"):
+        clean(tables, profile)
+    profile.fields[-1].sensitive = True  # mapped on purpose
+    assert clean(tables, profile).result.records
