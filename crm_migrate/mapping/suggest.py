@@ -9,6 +9,7 @@ from crm_migrate.mapping.evidence import Evidence, country_code, gather
 from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
 from crm_migrate.mapping.matching import ABBREVIATION_REASON, Candidates, header_candidates
 from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
+from crm_migrate.mapping.valueprofile import value_candidates, value_veto
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
@@ -29,7 +30,7 @@ STRONG_KINDS: dict[str, tuple[str, ...]] = {
     "numberofemployees": ("number",),
 }
 SOFT_KINDS: dict[str, tuple[str, ...]] = {
-    "zip": ("postcode",), "country": ("country",), "state": ("state",),
+    "zip": ("postcode",), "country": ("country",), "state": ("state", "subdivision"),
     "lifecyclestage": ("lifecycle",), "dealstage": ("stage",), "address": ("street",),
 }
 TEXT_FIELDS = {"firstname", "lastname", "company", "jobtitle", "city", "name", "dealname",
@@ -106,6 +107,9 @@ def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTabl
 
 def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
     """Raise or lower a header score by what the values look like."""
+    veto = value_veto(field_name, ev)
+    if veto:
+        return score * veto[0]
     if field_name == "website" and ev.share("social") >= 0.5:
         return score * 0.5  # social-network profiles are not the contact's website
     if field_name in STRONG_KINDS:
@@ -197,7 +201,7 @@ def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Cand
         add("closedate", 0.55, "values are dates")
     if object_name == "deals" and n("money") >= 0.8:
         add("amount", 0.65, "values are money amounts")
-    if n("person") >= (0.7 if meaningless else 0.8) and object_name == "contacts":
+    if n("person") >= (0.7 if meaningless else 0.8) and object_name == "contacts" and n("business") < 0.3:
         add("_fullname", 0.6, "values look like people's names")
     if n("id") >= 0.9 and ev.unique_share >= 0.95 and n("phone") < 0.5:
         add("_ignore", 0.7, "values look like record ids")
@@ -352,6 +356,7 @@ def suggest_mappings(
         evidence = {c: gather(_values(table, c), region=region) if ev.share("phone") >= 0.5 else ev
                     for c, ev in evidence.items()}
 
+    profiled = value_candidates(columns, evidence, {c: _values(table, c) for c in columns}, object_name, region)
     raw: dict[str, Candidates] = {}
     for column in columns:
         key, ev = keys[column], evidence[column]
@@ -377,7 +382,11 @@ def suggest_mappings(
                  if not why.startswith(ABBREVIATION_REASON) or abbreviation_fits(f, ev)}
         cands = _picklist_fit(cands, _values(table, column), schema)
         label = _sibling_label(key, keys, table)
-        for field_name, (score, why) in _value_candidates(ev, object_name, key.meaningless).items():
+        from_values = {**_value_candidates(ev, object_name, key.meaningless)}
+        for field_name, (score, why) in profiled.get(column, {}).items():
+            if score > from_values.get(field_name, (0.0, ""))[0]:
+                from_values[field_name] = (score, why)
+        for field_name, (score, why) in from_values.items():
             if not field_name.startswith("_") and field_name not in schema.fields:
                 continue
             if field_name == "_csz" and cands.get("_split", (0.0,))[0] < score:
