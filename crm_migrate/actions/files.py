@@ -77,6 +77,8 @@ def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[
         entry["confidence"] = round(float(confidence), 2) if confidence is not None else None
         if suggestion is not None and suggestion.split_into is not None:
             entry["split_into"] = list(suggestion.split_into)
+        entry["evidence"] = suggestion.evidence if suggestion else None
+        entry["reason"] = suggestion.reason if suggestion else ""
         columns.append(entry)
     out = table.detection.to_dict()
     out["columns"] = columns

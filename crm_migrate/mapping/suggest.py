@@ -46,9 +46,11 @@ class Suggestion:
     confidence: float
     split_into: list[str] | None = None
     reason: str = ""
+    evidence: str | None = None  # header | values | both: what the suggestion rests on
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2)}
+        out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2),
+                                  "evidence": self.evidence, "reason": self.reason}
         if self.split_into:
             out["split_into"] = list(self.split_into)
         return out
@@ -134,6 +136,12 @@ def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
         if noisy >= 0.5 and field_name not in ("_ignore",):
             return score * 0.5
     return score
+
+
+def _vetoed(field_name: str, why: str, ev: Evidence) -> str:
+    """A candidate's reason, with why the values speak against it when they do."""
+    veto = value_veto(field_name, ev)
+    return f"{why}; {veto[1]}" if veto else why
 
 
 def abbreviation_fits(field_name: str, ev: Evidence) -> bool:
@@ -372,14 +380,18 @@ def suggest_mappings(
 
     scored: dict[str, Candidates] = {}
     splits: dict[str, list[str]] = {}
+    backed: dict[str, set[str]] = {}
     for column in columns:
         key, ev = keys[column], evidence[column]
         if ev.non_empty == 0:
             continue
-        cands, split = _resolve_pseudo(raw[column], ev, key, object_name,
-                                       header_has("firstname", column), header_has("lastname", column))
-        cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()
+        resolved, split = _resolve_pseudo(raw[column], ev, key, object_name,
+                                          header_has("firstname", column), header_has("lastname", column))
+        cands = {f: (_apply_values(f, s, ev), _vetoed(f, why, ev)) for f, (s, why) in resolved.items()
                  if not why.startswith(ABBREVIATION_REASON) or abbreviation_fits(f, ev)}
+        # what the values back: a score they raised, an abbreviation they confirmed, a name they split
+        backed[column] = {f for f, (s, why) in cands.items() if s > resolved[f][0] or why.startswith(
+            ABBREVIATION_REASON) or why.endswith(("values are full names", "values are job titles"))}
         cands = _picklist_fit(cands, _values(table, column), schema)
         label = _sibling_label(key, keys, table)
         from_values = {**_value_candidates(ev, object_name, key.meaningless)}
@@ -389,6 +401,7 @@ def suggest_mappings(
         for field_name, (score, why) in from_values.items():
             if not field_name.startswith("_") and field_name not in schema.fields:
                 continue
+            backed[column].add("_split" if field_name in ("_fullname", "_csz") else field_name)
             if field_name == "_csz" and cands.get("_split", (0.0,))[0] < score:
                 split = ["city", "state", "zip"]
                 cands["_split"] = (score, why)
@@ -400,10 +413,39 @@ def suggest_mappings(
             elif score > cands.get(field_name, (0.0, ""))[0]:
                 cands[field_name] = (score, why)
         _mobile(cands, ev, key, label, phone_cols, schema)
+        if cands.get("mobilephone", (0.0, ""))[1].endswith("; mobile numbers"):
+            backed[column].add("mobilephone")
         if split:
             splits[column] = split
         scored[column] = cands
-    return _assign(columns, scored, splits, evidence)
+    suggestions = _assign(columns, scored, splits, evidence)
+    for suggestion in suggestions:
+        header = {f for f, (s, _) in raw[suggestion.column].items() if s >= MIN_SCORE}
+        suggestion.evidence = evidence_source(suggestion, header, backed.get(suggestion.column, set()))
+    return suggestions
+
+
+# fields a header word stands for although the suggestion names another (values chose among them)
+HEADER_FAMILIES: dict[str, frozenset[str]] = {
+    "mobilephone": frozenset({"phone", "mobilephone"}), "phone": frozenset({"phone", "mobilephone"}),
+    "jobtitle": frozenset({"jobtitle", "_title"}), "lastname": frozenset({"lastname", "_fullname"}),
+    "_split": frozenset({"_fullname", "_csz", "firstname", "lastname"}),
+}
+FALLBACK_REASONS = ("no matching field", "went to a better column")
+
+
+def evidence_source(suggestion: Suggestion, header: set[str], values: set[str]) -> str | None:
+    """What a suggestion rests on: "header", "values" or "both" (None when nothing was suggested)."""
+    if suggestion.reason == EMPTY_REASON:
+        return "values"
+    if suggestion.field is None and not suggestion.split_into and suggestion.reason.endswith(FALLBACK_REASONS):
+        return None
+    target = suggestion.field or ("_split" if suggestion.split_into else "_ignore")
+    by_header = bool(HEADER_FAMILIES.get(target, frozenset({target})) & header)
+    by_values = target in values
+    if by_header and by_values:
+        return "both"
+    return "header" if by_header else "values" if by_values else None
 
 
 def _header_rules(cands: Candidates, key: HeaderKey) -> Candidates:

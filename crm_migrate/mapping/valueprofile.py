@@ -33,6 +33,8 @@ CLOSED_SET_FIELDS = frozenset({"lifecyclestage", "dealstage", "hs_lead_status", 
 PERSON_NAME_FIELDS = frozenset({"firstname", "lastname", "_fullname", "_split"})
 # a values-only suggestion never reaches the confidence line
 VALUES_CAP = 0.85
+# what a contradicting value profile leaves of a header's score: below MIN_SCORE, so left out
+SAY_NO = 0.45
 
 
 def postcode_share(values: list[str], region: str | None) -> float:
@@ -54,11 +56,15 @@ def is_owner_column(ev: Evidence) -> bool:
 def value_veto(field_name: str, ev: Evidence) -> tuple[float, str] | None:
     """A factor and why, when the values contradict the field a header or value suggested."""
     if field_name in PERSON_NAME_FIELDS and is_owner_column(ev):
-        return 0.5, f"only {ev.distinct} names over {ev.non_empty} rows: an owner or sales rep"
+        return SAY_NO, f"only {ev.distinct} names over {ev.non_empty} rows: an owner or sales rep"
     if field_name == "state" and ev.share("salesregion") >= 0.5 and ev.share("subdivision") < 0.3:
-        return 0.5, "values are sales regions, not states or provinces"
+        return SAY_NO, "values are sales regions, not states or provinces"
+    if field_name == "state" and ev.share("country") >= 0.6 and ev.share("subdivision") < 0.3:
+        return 0.7, "values are countries, not states or provinces"  # Polish "Kraj"
+    if field_name == "country" and ev.share("subdivision") >= 0.6 and ev.share("country") < 0.3:
+        return 0.7, "values are regions, not countries"  # Czech "Kraj"
     if field_name in CLOSED_SET_FIELDS and ev.share("freetext") >= 0.5:
-        return 0.5, f"values are free text, not {field_name} options"
+        return SAY_NO, f"values are free text, not {field_name} options"
     return None
 
 
