@@ -42,6 +42,7 @@ def run(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     from crm_migrate.mapping.suggest import guess_object, suggest_mappings
 
     total = right = confident_wrong = wrong_object = to_map = to_map_right = false_maps = 0
+    graded: list[tuple[float, bool, str | None]] = []  # confidence, right, evidence of each suggestion
     started = time.perf_counter()
     files = sorted(corpus.glob("*.csv"))
     for path in files:
@@ -57,6 +58,8 @@ def run(corpus: Path, verbose: bool = False) -> dict[str, Any]:
             have = answer(got) if got else "<missing column>"
             to_map += want is not None
             false_maps += want is None and have is not None
+            if got and have is not None:
+                graded.append((got.confidence, have == want, got.evidence))
             if have == want:
                 right += 1
                 to_map_right += want is not None
@@ -77,9 +80,27 @@ def run(corpus: Path, verbose: bool = False) -> dict[str, Any]:
     print(f"columns to map: {to_map}  mapped right: {to_map_right} ({to_map_right / max(to_map, 1):.1%});"
           f"  mapped though they should stay out: {false_maps} of {total - to_map}")
     print(f"wrong suggestions with confidence >= 0.9: {confident_wrong}")
+    print_calibration(graded)
     print(f"object guessed wrong: {wrong_object} of {len(files)} files")
     print(f"time: {elapsed:.2f}s ({elapsed / max(len(files), 1) * 1000:.0f} ms per file, incl. loading)")
     return result
+
+
+BUCKETS = ((0.9, 1.01), (0.85, 0.9), (0.7, 0.85), (0.5, 0.7))
+
+
+def print_calibration(graded: list[tuple[float, bool, str | None]]) -> None:
+    """Share right of the fields suggested, per confidence band and per kind of evidence."""
+    for low, high in BUCKETS:
+        band = [ok for conf, ok, _ in graded if low <= conf < high]
+        if band:
+            print(f"  confidence {low:.2f}-{min(high, 1.0):.2f}: {sum(band)}/{len(band)} right "
+                  f"({sum(band) / len(band):.0%})")
+    for source in ("header", "values", "both"):
+        own = [(conf, ok) for conf, ok, ev in graded if ev == source]
+        if own:
+            print(f"  from {source:6s}: {sum(ok for _, ok in own)}/{len(own)} right, "
+                  f"confidence {min(c for c, _ in own):.2f}-{max(c for c, _ in own):.2f}")
 
 
 def main(verbose: bool = False) -> dict[str, dict[str, Any]]:
