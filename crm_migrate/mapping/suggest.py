@@ -330,6 +330,12 @@ def object_scores(table: SourceTable) -> dict[str, float]:
                 scores["companies"] += 1.0  # names with GmbH/Inc/Ltd and no people: a list of companies
             elif ev.share("person") >= 0.5:
                 scores["contacts"] += 0.5
+    unnamed = [gather(_values(sample, c)) for c, key in zip(table.columns, keys, strict=True) if key.meaningless]
+    if any(max(ev.share("given"), ev.share("knownperson")) >= 0.6 for ev in unnamed):
+        scores["contacts"] += 1.0  # headers that say nothing over people's names
+    elif not people and any(ev.share("domain") >= 0.8 for ev in unnamed) and \
+            any(ev.share("business") >= 0.5 for ev in unnamed):
+        scores["companies"] += 1.0  # ... or over firm names beside their web domains
     return scores
 
 

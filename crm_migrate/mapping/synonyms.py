@@ -346,6 +346,7 @@ PERSON_MORE: dict[str, list[str]] = {
         "postort", "ort", "stad", "by|0.9", "poststed", "postby", "postitoimipaikka", "kaupunki",
         "paikkakunta", "miejscowość", "miasto", "město", "mesto", "obec", "şehir", "sehir",
         "il|0.85", "município", "municipio", "cidade", "localidad", "ortschaft", "delegación",
+        "comuna",
     ],
     "state": [
         "län", "fylke", "maakunta", "województwo", "wojewodztwo", "kraj|0.85",

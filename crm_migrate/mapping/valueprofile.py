@@ -38,12 +38,16 @@ SAY_NO = 0.45
 
 
 def postcode_share(values: list[str], region: str | None) -> float:
-    """Share of non-empty values shaped like a postcode of the region (any known country without one)."""
+    """Share of non-empty values shaped like a postcode of the region, else of any known country."""
     filled = [v.strip() for v in values if v.strip()]
     if not filled:
         return 0.0
-    patterns = [POSTCODE_BY_COUNTRY[region]] if region in POSTCODE_BY_COUNTRY else list(POSTCODE_BY_COUNTRY.values())
-    return sum(1 for v in filled if any(p.fullmatch(v) for p in patterns)) / len(filled)
+    def share(patterns: list[re.Pattern[str]]) -> float:
+        return sum(1 for v in filled if any(p.fullmatch(v) for p in patterns)) / len(filled)
+
+    fit = share([POSTCODE_BY_COUNTRY[region]]) if region in POSTCODE_BY_COUNTRY else 0.0
+    # a file of many countries: each value may follow its own country's shape
+    return fit if fit >= 0.8 else share(list(POSTCODE_BY_COUNTRY.values()))
 
 
 def is_owner_column(ev: Evidence) -> bool:

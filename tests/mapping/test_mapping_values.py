@@ -132,7 +132,8 @@ def test_country_and_region_names_come_from_pycountry() -> None:
     assert subdivision_country("Region Midtjylland") == "DK"
     assert subdivision_country("Northeast") is None
     assert postcode_share(["00-514", "80-831"], "PL") == 1.0
-    assert postcode_share(["00514", "80831"], "PL") == 0.0
+    assert postcode_share(["EC1M 5RN", "80687", "3089 JH", "111 34", "1269-046"], "GB") == 1.0
+    assert postcode_share(["Main St", "80687"], None) == 0.5
 
 
 OWNERS = ["Jan Kowalski", "Ewa Zielińska"] * 5
