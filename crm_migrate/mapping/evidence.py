@@ -325,7 +325,7 @@ def _classify(value: str) -> set[str]:
             kinds.add("subdivision")
     if subdivision_code_countries(v):
         kinds.add("subcode")
-    if len(v) > 30 and " " in v or len(v.split()) >= 5:
+    if (len(v) > 30 and " " in v) or len(v.split()) >= 5:
         kinds.add("freetext")
     if PLACEHOLDER_NAME.match(v) and v[0].isupper():
         kinds.add("placeholder")

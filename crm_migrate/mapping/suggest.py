@@ -400,7 +400,7 @@ def suggest_mappings(
             ABBREVIATION_REASON) or why.endswith(("values are full names", "values are job titles"))}
         cands = _picklist_fit(cands, _values(table, column), schema)
         label = _sibling_label(key, keys, table)
-        from_values = {**_value_candidates(ev, object_name, key.meaningless)}
+        from_values = _value_candidates(ev, object_name, key.meaningless)
         for field_name, (score, why) in profiled.get(column, {}).items():
             if score > from_values.get(field_name, (0.0, ""))[0]:
                 from_values[field_name] = (score, why)
