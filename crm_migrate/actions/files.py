@@ -81,6 +81,8 @@ def inspect_file(path: str, sheet: str | None = None, samples: int = 5) -> dict[
         if suggestion is not None and suggestion.split_into is not None:
             entry["split_into"] = list(suggestion.split_into)
         entry.update(suggestion.personal.to_dict() if suggestion else NOT_PERSONAL.to_dict())
+        entry["evidence"] = suggestion.evidence if suggestion else None
+        entry["reason"] = suggestion.reason if suggestion else ""
         columns.append(entry)
     out = table.detection.to_dict()
     out["columns"] = columns

@@ -28,10 +28,10 @@ from crm_migrate.mapping.validate import validate_profile
 from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
-__all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "add_missing_columns", "build_profile",
-           "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
+__all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "SuggestionBasis", "add_missing_columns",
+           "build_profile", "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
            "parse_transforms", "plan_profile", "read_schema", "save_profile_with_sources",
-           "suggest_value_map", "validate_profile"]
+           "suggest_value_map", "suggestion_basis", "validate_profile"]
 
 NoteFn = Callable[[str], None]
 
@@ -97,6 +97,27 @@ def build_profile(tables: list[SourceTable], object_name: str, *, region: str | 
     if every_column:
         add_missing_columns(profile, tables, schema or builtin_schema(object_name))
     return profile
+
+
+@dataclass(frozen=True)
+class SuggestionBasis:
+    """What the auto-mapper suggested for a column and what that rests on (header, values, both)."""
+
+    targets: tuple[str, ...]  # the field, or the fields of a split; empty when left out
+    evidence: str | None
+    reason: str
+
+
+def suggestion_basis(tables: list[SourceTable], object_name: str,
+                     schema: ObjectSchema | None = None) -> dict[str, SuggestionBasis]:
+    """Per column, the suggestion's targets, evidence and reason (the first table with the column)."""
+    out: dict[str, SuggestionBasis] = {}
+    for table in tables:
+        for s in suggest_mappings(table, object_name, schema):
+            if s.column not in out:
+                targets = tuple(s.split_into or ([s.field] if s.field else []))
+                out[s.column] = SuggestionBasis(targets, s.evidence, s.reason)
+    return out
 
 
 def columns_of(tables: list[SourceTable]) -> list[str]:

@@ -19,6 +19,9 @@ KNOWN: dict[str, tuple[str, ...]] = {
 }
 # words that name the record a column belongs to; dropped from the front of a header
 OWNER_WORDS = ("customer", "contact", "client", "person", "kunde", "cliente", "klant")
+# type prefixes of Access/VB naming ("txtFirst", "dtmDOB", "lngContactID"); dropped from the front
+TYPE_PREFIXES = frozenset({"txt", "str", "lng", "int", "dtm", "ysn", "mem", "cur", "dbl", "bln", "chk",
+                           "cbo", "sng", "byt", "lst", "fld"})
 # words that name the type of a value; dropped from the end of a header
 TYPE_WORDS = ("date", "code", "name", "text", "timestamp", "ts", "value", "field")
 # small words of phrases that abbreviated headers leave out ("date de naissance")
@@ -114,6 +117,8 @@ def header_forms(tokens: list[str]) -> list[tuple[tuple[str, ...], float]]:
     if any(t.isdigit() and t not in ("1", "5", "9") for t in base):
         return []  # a second or third column of its kind is not guessed from an abbreviation
     base = [t for t in base if not t.isdigit()]
+    if len(base) >= 2 and base[0] in TYPE_PREFIXES:
+        base = base[1:]
     forms = [(tuple(base), 1.0)]
     if len(base) >= 2 and any(word_quality(base[0], w) == STRONG for w in OWNER_WORDS):
         forms.append((tuple(base[1:]), 0.98))

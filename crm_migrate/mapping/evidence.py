@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import gettext
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 import pycountry
 
 from crm_migrate.mapping.headers import fold
+from crm_migrate.mapping.names import BUSINESS_WORDS, GIVEN_NAMES, SURNAMES
 
 EMAIL = re.compile(r"^[^@\s<>(),;]+@[^@\s<>(),;]+\.[A-Za-z]{2,}$")
 URL = re.compile(r"^(https?://|www\.)\S+$", re.I)
@@ -50,6 +55,11 @@ COMPANY_SUFFIX = re.compile(
     r"\b(inc|llc|ltd|limited|corp|corporation|co|gmbh|ag|kg|se|sa|sas|sarl|sl|srl|spa|s\.?p\.?a|"
     r"bv|b\.v|nv|plc|oy|ab|as|group|gruppe|holding|company|partners|lda|ltda|eireli|ug|ohg|e\.?k)\b\.?",
     re.I,
+)
+# legal forms written with dots or spaces, matched on folded text ("Sp. z o.o.", "s.r.o.", "A.Ş.")
+COMPANY_FORMS = re.compile(
+    r"(\bsp\. ?z ?o\. ?o\.?|\bs\.r\.o\.?|\ba\.s\.|\bs\.a\.|\bs\.r\.l\.|\bsp\. ?j\.|\bltd\. ?sti\.?|"
+    r"\ba/s\b|\b(aps|oy|ky|oyj|sarl|ltda|eireli|hnos|kft|zrt|doo|spol|gbr|mbh|pllc|llp)\b|&\s*(co|sons|son|filhos|cie)\b)"
 )
 SALUTATIONS = {
     "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "herr", "frau", "monsieur", "madame",
@@ -121,11 +131,95 @@ def country_code(value: str) -> str | None:
         return None
     if key in NATIVE_COUNTRIES:
         return NATIVE_COUNTRIES[key]
+    native = _translated_countries().get(key)
+    if native:
+        return native
     try:
         found = pycountry.countries.lookup(value.strip())
     except LookupError:
         return None
     return str(found.alpha_2)
+
+
+# languages whose country names (pycountry's ISO 3166 translations) a value may be written in
+COUNTRY_NAME_LANGUAGES = (
+    "bg", "ca", "cs", "da", "de", "el", "es", "et", "eu", "fi", "fr", "ga", "gl", "hr", "hu", "is",
+    "it", "lt", "lv", "nb_NO", "nl", "nn", "pl", "pt", "pt_BR", "ro", "sk", "sl", "sr", "sv", "tr", "uk",
+)
+# words that name the kind of a subdivision; a value may carry one or not ("Region Midtjylland")
+SUBDIVISION_WORDS = frozenset({
+    "kraj", "region", "regione", "lan", "province", "provincia", "provincie", "county", "canton",
+    "kanton", "state", "voivodeship", "wojewodztwo", "maakunta", "departement", "departamento",
+    "estado", "land", "bundesland", "oblast", "il", "comunidad", "autonoma", "of",
+})
+# words of a sales territory, which a "Region" column of a sales export holds instead of a subdivision
+SALES_REGION = re.compile(
+    r"^((north|south|east|west|central|mid|upper|lower|inner|outer|greater|nord|sud|sued|ost|norte|"
+    r"sur|este|oeste|centro|centre|noord|zuid|oost)[ -]?(east|west|north|south|ern|west|ost|est)?"
+    r"( region| territory| zone| area)?|emea|apac|amer|amers|latam|na|nam|dach|benelux|nordics?|"
+    r"cee|mea|anz|uki|uk ?& ?i|(region|territory|zone|area|gebiet|bezirk) ?[a-z0-9]{1,3}|"
+    r"(emea|apac|amer|latam|dach) [a-z]+)$"
+)
+
+
+def _locale_dir() -> str:
+    return str(Path(pycountry.__file__).parent / "locales")
+
+
+@lru_cache(maxsize=1)
+def _translated_countries() -> dict[str, str]:
+    """Folded country names in the languages of COUNTRY_NAME_LANGUAGES -> alpha-2 (pycountry data)."""
+    out: dict[str, str] = {}
+    for language in COUNTRY_NAME_LANGUAGES:
+        try:
+            names = gettext.translation("iso3166-1", _locale_dir(), languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                english = getattr(country, attr, None)
+                if english:
+                    key = " ".join(re.sub(r"[^a-z]+", " ", fold(names.gettext(english))).split())
+                    out.setdefault(key, str(country.alpha_2))
+    return out
+
+
+def _subdivision_key(text: str) -> str:
+    """A subdivision name without its kind word, code note or comma order ("Praha, Hlavní město")."""
+    text = re.sub(r"\[.*?\]|\(.*?\)", " ", text)
+    if "," in text:
+        head, _, tail = text.partition(",")
+        text = f"{tail} {head}"
+    words = re.sub(r"[^a-z]+", " ", fold(text)).split()
+    kept = [w for w in words if w not in SUBDIVISION_WORDS]
+    return " ".join(kept or words)
+
+
+@lru_cache(maxsize=1)
+def _subdivisions() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    """Folded subdivision names -> country code, and code suffixes ("ZH", "SP") -> country codes."""
+    names: dict[str, str] = {}
+    codes: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        names.setdefault(_subdivision_key(str(sub.name)), str(sub.country_code))
+        suffix = str(sub.code).split("-", 1)[1]
+        if suffix.isalpha():
+            codes.setdefault(suffix, set()).add(str(sub.country_code))
+    return names, {k: frozenset(v) for k, v in codes.items()}
+
+
+def subdivision_country(value: str) -> str | None:
+    """The country of a region/state/province/canton name (pycountry's ISO 3166-2), or None."""
+    key = _subdivision_key(value)
+    return _subdivisions()[0].get(key) if key else None
+
+
+def subdivision_code_countries(value: str) -> frozenset[str]:
+    """The countries that have a subdivision coded like this upper-case value ("ZH", "SP", "OR")."""
+    v = value.strip()
+    if not (2 <= len(v) <= 3 and v.isalpha() and v.isupper()):
+        return frozenset()
+    return _subdivisions()[1].get(v, frozenset())
 
 
 def _is_phone(value: str) -> bool:
@@ -167,6 +261,9 @@ class Evidence:
     kinds: dict[str, float] = field(default_factory=dict)
     mobile_share: float = 0.0
     samples: list[str] = field(default_factory=list)
+    distinct: int = 0
+    date_role: str | None = None  # birth | past | future, from the years of the dates
+    sequential: bool = False  # whole numbers that only grow down the column: a running id
 
     def share(self, kind: str) -> float:
         return self.kinds.get(kind, 0.0)
@@ -219,6 +316,17 @@ def _classify(value: str) -> set[str]:
                     kinds.add("person")
         if COMPANY_SUFFIX.search(v):
             kinds.add("company")
+    folded = fold(v)
+    if "text" in kinds:
+        _classify_name(v, folded, kinds)
+        if SALES_REGION.match(low):
+            kinds.add("salesregion")
+        if subdivision_country(v):
+            kinds.add("subdivision")
+    if subdivision_code_countries(v):
+        kinds.add("subcode")
+    if (len(v) > 30 and " " in v) or len(v.split()) >= 5:
+        kinds.add("freetext")
     if PLACEHOLDER_NAME.match(v) and v[0].isupper():
         kinds.add("placeholder")
     if re.search(r"[A-Za-z]", v) and re.search(r"\d", v) and STREET.search(v) and not EMAIL.match(v):
@@ -226,6 +334,44 @@ def _classify(value: str) -> set[str]:
     if len(v) > 60 or "\n" in v:
         kinds.add("longtext")
     return kinds
+
+
+def _classify_name(value: str, folded: str, kinds: set[str]) -> None:
+    """Given names, surnames, names with a known given name, and businesses (name lists in names.py)."""
+    words = [w for w in re.sub(r"[^a-z\- ]+", " ", folded.replace(",", " ")).split() if w]
+    bare = [w.strip("-") for w in words]
+    if COMPANY_SUFFIX.search(value) or COMPANY_FORMS.search(folded) or any(
+            w in BUSINESS_WORDS for w in bare):
+        kinds.add("business")
+        kinds.discard("person")  # "Chen Family Dentistry" is a firm, however it is capitalised
+        return
+    if len(words) == 1 or (len(words) == 2 and "-" in value and " " not in value.strip()):
+        if all(part in GIVEN_NAMES for part in bare[0].split("-")):
+            kinds.add("given")
+    if 1 <= len(bare) <= 3 and ("".join(bare) in SURNAMES or (
+            bare[-1] in SURNAMES and all(w in PARTICLES for w in bare[:-1]))):
+        kinds.add("surname")
+    if "person" in kinds or "words" in kinds:
+        first = bare[-1] if "," in value else bare[0]
+        if first in GIVEN_NAMES:
+            kinds.add("knownperson")
+
+
+def _birth_like(years: list[int]) -> str | None:
+    """The role a column of dates plausibly has from its years: birth, past (created/closed), future."""
+    if not years:
+        return None
+    this_year = date.today().year
+    middle = statistics.median(years)
+    if max(years) <= this_year - 14 and min(years) >= 1900 and middle <= this_year - 20 and \
+            (max(years) - min(years) >= 6 or len(years) < 4):
+        return "birth"
+    if min(years) >= this_year - 1:
+        return "future"
+    return "past"
+
+
+YEAR = re.compile(r"(?<!\d)(1[89]\d{2}|20\d{2})(?!\d)")
 
 
 def _mobile_share(values: Sequence[str], region: str | None) -> float:
@@ -249,7 +395,8 @@ def gather(values: Sequence[str], *, region: str | None = None, sample_size: int
     ev = Evidence(non_empty=len(filled), total=len(values))
     if not filled:
         return ev
-    ev.unique_share = len(set(filled)) / len(filled)
+    ev.distinct = len(set(filled))
+    ev.unique_share = ev.distinct / len(filled)
     if len(filled) > sample_size:
         step = len(filled) / sample_size
         sample = [filled[int(i * step)] for i in range(sample_size)]
@@ -261,6 +408,10 @@ def gather(values: Sequence[str], *, region: str | None = None, sample_size: int
         for kind in _classify(value):
             counts[kind] = counts.get(kind, 0) + 1
     ev.kinds = {k: n / len(sample) for k, n in counts.items()}
+    if ev.share("date") >= 0.5:
+        ev.date_role = _birth_like([int(m.group(1)) for v in sample if _is_date(v) and (m := YEAR.search(v))])
+    numbers = [int(v) for v in filled if v.isdigit()]
+    ev.sequential = len(numbers) == len(filled) >= 3 and all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
     if ev.share("phone") >= 0.5:
         phones = [v for v in sample if _is_phone(v)]
         ev.mobile_share = _mobile_share(phones, region)

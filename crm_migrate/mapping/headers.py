@@ -33,7 +33,10 @@ PREFIX_OBJECTS: dict[str, str] = {
     "deal": "deals", "opportunity": "deals",
 }
 
-_MEANINGLESS = re.compile(r"^(column|col|field|unnamed|f|c|feld|spalte|colonne|columna|colonna|kolom)?\s*\d*$")
+# headers that say nothing: "Field3", "Column 7", "Spalte 2", a spreadsheet column letter ("C")
+_MEANINGLESS = re.compile(
+    r"^((column|col|field|unnamed|f|c|feld|spalte|colonne|columna|colonna|kolom|kolumn|kolumna|kolonne|"
+    r"sloupec|sutun|sarake|coluna|campo|champ|pole)?\s*\d*|[a-z])$")
 
 
 def fold(text: str) -> str:

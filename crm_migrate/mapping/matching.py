@@ -7,7 +7,13 @@ from itertools import combinations
 
 from rapidfuzz import fuzz, process
 
-from crm_migrate.mapping.abbreviations import STOP_WORDS, STRONG, header_forms, phrase_quality
+from crm_migrate.mapping.abbreviations import (
+    STOP_WORDS,
+    STRONG,
+    TYPE_PREFIXES,
+    header_forms,
+    phrase_quality,
+)
 from crm_migrate.mapping.headers import QUALIFIERS, HeaderKey, tokens_of
 from crm_migrate.mapping.synonyms import phrase_table
 from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
@@ -42,6 +48,9 @@ def _variants(key: HeaderKey) -> list[tuple[str, float]]:
     if singular != key.all_tokens:
         out.append((" ".join(singular), 0.97))
     out.extend(_qualifier_variants(key.all_tokens, 1.0))
+    if len(key.all_tokens) > 1 and key.all_tokens[0] in TYPE_PREFIXES:  # "txtCounty", "dtmDOB"
+        out.append((" ".join(key.all_tokens[1:]), 0.95))
+        out.extend(_qualifier_variants(key.all_tokens[1:], 0.95))
     if len(key.all_tokens) > 1 and key.all_tokens[0] in ADDRESS_WORDS:
         rest = key.all_tokens[1:]
         out.append((" ".join(rest), 0.99))

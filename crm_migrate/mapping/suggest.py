@@ -10,6 +10,7 @@ from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
 from crm_migrate.mapping.matching import ABBREVIATION_REASON, Candidates, header_candidates
 from crm_migrate.mapping.personal import NOT_PERSONAL, PersonalFlag, detect_personal
 from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
+from crm_migrate.mapping.valueprofile import value_candidates, value_veto
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
@@ -30,7 +31,7 @@ STRONG_KINDS: dict[str, tuple[str, ...]] = {
     "numberofemployees": ("number",),
 }
 SOFT_KINDS: dict[str, tuple[str, ...]] = {
-    "zip": ("postcode",), "country": ("country",), "state": ("state",),
+    "zip": ("postcode",), "country": ("country",), "state": ("state", "subdivision"),
     "lifecyclestage": ("lifecycle",), "dealstage": ("stage",), "address": ("street",),
 }
 TEXT_FIELDS = {"firstname", "lastname", "company", "jobtitle", "city", "name", "dealname",
@@ -47,9 +48,11 @@ class Suggestion:
     split_into: list[str] | None = None
     reason: str = ""
     personal: PersonalFlag = NOT_PERSONAL
+    evidence: str | None = None  # header | values | both: what the suggestion rests on
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2)}
+        out: dict[str, object] = {"suggested_field": self.field, "confidence": round(self.confidence, 2),
+                                  "evidence": self.evidence, "reason": self.reason}
         if self.split_into:
             out["split_into"] = list(self.split_into)
         out.update(self.personal.to_dict())
@@ -109,6 +112,9 @@ def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTabl
 
 def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
     """Raise or lower a header score by what the values look like."""
+    veto = value_veto(field_name, ev)
+    if veto:
+        return score * veto[0]
     if field_name == "website" and ev.share("social") >= 0.5:
         return score * 0.5  # social-network profiles are not the contact's website
     if field_name in STRONG_KINDS:
@@ -133,6 +139,12 @@ def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
         if noisy >= 0.5 and field_name not in ("_ignore",):
             return score * 0.5
     return score
+
+
+def _vetoed(field_name: str, why: str, ev: Evidence) -> str:
+    """A candidate's reason, with why the values speak against it when they do."""
+    veto = value_veto(field_name, ev)
+    return f"{why}; {veto[1]}" if veto else why
 
 
 def abbreviation_fits(field_name: str, ev: Evidence) -> bool:
@@ -200,7 +212,7 @@ def _value_candidates(ev: Evidence, object_name: str, meaningless: bool) -> Cand
         add("closedate", 0.55, "values are dates")
     if object_name == "deals" and n("money") >= 0.8:
         add("amount", 0.65, "values are money amounts")
-    if n("person") >= (0.7 if meaningless else 0.8) and object_name == "contacts":
+    if n("person") >= (0.7 if meaningless else 0.8) and object_name == "contacts" and n("business") < 0.3:
         add("_fullname", 0.6, "values look like people's names")
     if n("id") >= 0.9 and ev.unique_share >= 0.95 and n("phone") < 0.5:
         add("_ignore", 0.7, "values look like record ids")
@@ -321,6 +333,12 @@ def object_scores(table: SourceTable) -> dict[str, float]:
                 scores["companies"] += 1.0  # names with GmbH/Inc/Ltd and no people: a list of companies
             elif ev.share("person") >= 0.5:
                 scores["contacts"] += 0.5
+    unnamed = [gather(_values(sample, c)) for c, key in zip(table.columns, keys, strict=True) if key.meaningless]
+    if any(max(ev.share("given"), ev.share("knownperson")) >= 0.6 for ev in unnamed):
+        scores["contacts"] += 1.0  # headers that say nothing over people's names
+    elif not people and any(ev.share("domain") >= 0.8 for ev in unnamed) and \
+            any(ev.share("business") >= 0.5 for ev in unnamed):
+        scores["companies"] += 1.0  # ... or over firm names beside their web domains
     return scores
 
 
@@ -355,6 +373,7 @@ def suggest_mappings(
         evidence = {c: gather(_values(table, c), region=region) if ev.share("phone") >= 0.5 else ev
                     for c, ev in evidence.items()}
 
+    profiled = value_candidates(columns, evidence, {c: _values(table, c) for c in columns}, object_name, region)
     raw: dict[str, Candidates] = {}
     for column in columns:
         key, ev = keys[column], evidence[column]
@@ -371,19 +390,28 @@ def suggest_mappings(
     flags = {c: detect_personal(c, _values(table, c), object_name, evidence[c]) for c in columns}
     scored: dict[str, Candidates] = {}
     splits: dict[str, list[str]] = {}
+    backed: dict[str, set[str]] = {}
     for column in columns:
         key, ev = keys[column], evidence[column]
         if ev.non_empty == 0 or flags[column].sensitive:
             continue
-        cands, split = _resolve_pseudo(raw[column], ev, key, object_name,
-                                       header_has("firstname", column), header_has("lastname", column))
-        cands = {f: (_apply_values(f, s, ev), why) for f, (s, why) in cands.items()
+        resolved, split = _resolve_pseudo(raw[column], ev, key, object_name,
+                                          header_has("firstname", column), header_has("lastname", column))
+        cands = {f: (_apply_values(f, s, ev), _vetoed(f, why, ev)) for f, (s, why) in resolved.items()
                  if not why.startswith(ABBREVIATION_REASON) or abbreviation_fits(f, ev)}
+        # what the values back: a score they raised, an abbreviation they confirmed, a name they split
+        backed[column] = {f for f, (s, why) in cands.items() if s > resolved[f][0] or why.startswith(
+            ABBREVIATION_REASON) or why.endswith(("values are full names", "values are job titles"))}
         cands = _picklist_fit(cands, _values(table, column), schema)
         label = _sibling_label(key, keys, table)
-        for field_name, (score, why) in _value_candidates(ev, object_name, key.meaningless).items():
+        from_values = _value_candidates(ev, object_name, key.meaningless)
+        for field_name, (score, why) in profiled.get(column, {}).items():
+            if score > from_values.get(field_name, (0.0, ""))[0]:
+                from_values[field_name] = (score, why)
+        for field_name, (score, why) in from_values.items():
             if not field_name.startswith("_") and field_name not in schema.fields:
                 continue
+            backed[column].add("_split" if field_name in ("_fullname", "_csz") else field_name)
             if field_name == "_csz" and cands.get("_split", (0.0,))[0] < score:
                 split = ["city", "state", "zip"]
                 cands["_split"] = (score, why)
@@ -395,17 +423,44 @@ def suggest_mappings(
             elif score > cands.get(field_name, (0.0, ""))[0]:
                 cands[field_name] = (score, why)
         _mobile(cands, ev, key, label, phone_cols, schema)
+        if cands.get("mobilephone", (0.0, ""))[1].endswith("; mobile numbers"):
+            backed[column].add("mobilephone")
         if split:
             splits[column] = split
         scored[column] = cands
-    out = _assign(columns, scored, splits, evidence)
-    for suggestion in out:
+    suggestions = _assign(columns, scored, splits, evidence)
+    for suggestion in suggestions:
+        header = {f for f, (s, _) in raw[suggestion.column].items() if s >= MIN_SCORE}
+        suggestion.evidence = evidence_source(suggestion, header, backed.get(suggestion.column, set()))
         flag = flags[suggestion.column]
         suggestion.personal = flag
         if flag.sensitive and evidence[suggestion.column].non_empty:
             suggestion.confidence = 0.95
             suggestion.reason = f"sensitive data ({flag.reason}): map it on purpose"
-    return out
+    return suggestions
+
+
+# fields a header word stands for although the suggestion names another (values chose among them)
+HEADER_FAMILIES: dict[str, frozenset[str]] = {
+    "mobilephone": frozenset({"phone", "mobilephone"}), "phone": frozenset({"phone", "mobilephone"}),
+    "jobtitle": frozenset({"jobtitle", "_title"}), "lastname": frozenset({"lastname", "_fullname"}),
+    "_split": frozenset({"_fullname", "_csz", "firstname", "lastname"}),
+}
+FALLBACK_REASONS = ("no matching field", "went to a better column")
+
+
+def evidence_source(suggestion: Suggestion, header: set[str], values: set[str]) -> str | None:
+    """What a suggestion rests on: "header", "values" or "both" (None when nothing was suggested)."""
+    if suggestion.reason == EMPTY_REASON:
+        return "values"
+    if suggestion.field is None and not suggestion.split_into and suggestion.reason.endswith(FALLBACK_REASONS):
+        return None
+    target = suggestion.field or ("_split" if suggestion.split_into else "_ignore")
+    by_header = bool(HEADER_FAMILIES.get(target, frozenset({target})) & header)
+    by_values = target in values
+    if by_header and by_values:
+        return "both"
+    return "header" if by_header else "values" if by_values else None
 
 
 def _header_rules(cands: Candidates, key: HeaderKey) -> Candidates:

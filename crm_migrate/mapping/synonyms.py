@@ -293,10 +293,134 @@ DEAL: dict[str, list[str]] = {
     ],
 }
 
+# Swedish, Danish, Norwegian, Finnish, Polish, Czech, Turkish and regional words (Swiss and Austrian
+# German, Brazilian Portuguese, Latin American Spanish), read after the tables above. No package we
+# ship has address-part labels (CLDR names territories, not form fields): values from pycountry's
+# ISO 3166 translations and subdivisions back these words up in evidence.py.
+PERSON_MORE: dict[str, list[str]] = {
+    "email": [
+        "e-post", "epost", "e-postadress", "e-postadresse", "sähköposti", "sahkoposti",
+        "sähköpostiosoite", "adres e-mail", "adres email", "e-mail adres", "e-posta", "eposta",
+        "e-posta adresi", "correo", "e-mail adresa", "emailová adresa",
+    ],
+    "firstname": [
+        "förnamn", "tilltalsnamn", "fornavn", "etunimi", "imię", "imie", "jméno|0.95", "krestní jméno",
+        "ad|0.95", "adı|0.95", "nombres", "primer nombre", "nome próprio",
+    ],
+    "lastname": [
+        "efternamn", "efternavn", "etternavn", "sukunimi", "nazwisko", "příjmení", "prijmeni",
+        "soyad", "soyadı", "soyadi", "apellido paterno",
+    ],
+    "_fullname": [
+        "namn", "navn", "fulde navn", "fullt navn", "nimi", "koko nimi", "imię i nazwisko",
+        "celé jméno", "ad soyad", "adı soyadı", "kontaktperson", "yhteyshenkilö", "osoba kontaktowa",
+        "kontaktní osoba", "yetkili", "nome do contato",
+    ],
+    "_title": ["unvan", "ünvan", "titteli", "tittel"],
+    "company": [
+        "företag", "företagsnamn", "virksomhed", "virksomhedsnavn", "bedrift", "firmanavn",
+        "selskab", "yritys", "yrityksen nimi", "yhtiö", "organisaatio", "nazwa firmy", "pracodawca",
+        "společnost", "název firmy", "firma adı", "şirket", "şirket adı", "kurum", "razão social",
+        "razao social", "nome fantasia|0.9", "razón social", "razon social",
+    ],
+    "jobtitle": [
+        "befattning", "yrke", "roll", "stilling", "tehtävänimike", "asema", "ammatti",
+        "stanowisko", "funkcja", "funkce", "pozice", "görev", "gorev", "pozisyon", "cargo",
+    ],
+    "phone": [
+        "telefonnummer", "tlf", "tlf nr", "telefonnr", "puhelin", "puhelinnumero", "numer telefonu",
+        "nr telefonu", "telefon stacjonarny", "pevná linka", "telefon numarası", "iş telefonu",
+        "fone", "telefone comercial", "teléfono fijo", "tel g", "telefon geschäft",
+    ],
+    "mobilephone": [
+        "mobiltelefon", "mobilnummer", "mobil", "matkapuhelin", "kännykkä", "telefon komórkowy",
+        "tel komórkowy", "komórka", "tel kom", "mobilní telefon", "mobil telefon", "cep telefonu",
+        "cep", "cep tel", "celular", "natel", "handynummer", "teléfono celular", "whatsapp|0.85",
+    ],
+    "address": [
+        "gatuadress", "utdelningsadress", "adress", "gadenavn", "gadeadresse", "gateadresse",
+        "katuosoite", "osoite", "postiosoite", "ulica", "adres", "ulice", "adresa", "adres satırı",
+        "logradouro", "endereço comercial", "domicilio", "calle y número",
+    ],
+    "city": [
+        "postort", "ort", "stad", "by|0.9", "poststed", "postby", "postitoimipaikka", "kaupunki",
+        "paikkakunta", "miejscowość", "miasto", "město", "mesto", "obec", "şehir", "sehir",
+        "il|0.85", "município", "municipio", "cidade", "localidad", "ortschaft", "delegación",
+        "comuna",
+    ],
+    "state": [
+        "län", "fylke", "maakunta", "województwo", "wojewodztwo", "kraj|0.85",
+        "uf", "estado", "provincia", "departamento", "kanton", "bundesland", "region|0.95",
+    ],
+    "zip": [
+        "postnummer", "postnr", "postinumero", "kod pocztowy", "psč", "psc", "posta kodu",
+        "cep", "c p", "código postal", "postleitzahl", "plz",
+    ],
+    "country": [
+        "land", "maa", "kraj|0.85", "państwo", "stát|0.85", "země", "zeme", "ülke", "ulke", "país",
+    ],
+    "date_of_birth": [
+        "födelsedatum", "födelsedag", "fødselsdato", "fødselsdag", "syntymäaika", "syntymäpäivä",
+        "data urodzenia", "datum narození", "datum narozeni", "doğum tarihi", "dogum tarihi",
+        "data nasc", "data de nasc", "fecha nac", "fecha de nac",
+    ],
+    "_ignore": [
+        "sales rep", "salesrep", "sales rep name", "sales representative", "salesperson",
+        "account manager", "representative", "assigned to", "rep", "säljare", "ansvarig säljare",
+        "sælger", "selger", "myyjä", "opiekun", "handlowiec", "obchodník", "temsilci",
+        "satış temsilcisi", "vendedor", "vendedor asignado", "ejecutivo", "ejecutivo de cuenta",
+        "kundenbetreuer", "betreuer", "kommune", "kommun", "gemeinde", "kunta", "gmina", "ilçe",
+        "bairro", "colonia", "partido", "complemento", "número", "numero", "nr domu", "nr lokalu",
+        "hausnummer", "hausnr", "house number", "rechtsform", "uid", "nip", "regon", "pesel",
+        "cnpj", "cpf", "rut", "cuit", "rfc", "ičo", "dič", "vergi no", "vergi numarası",
+        "tc kimlik no", "organisationsnummer", "org nr", "cvr", "y-tunnus", "kundnr", "kundnummer",
+        "kundenr", "medlemsnr", "medlemsnummer", "asiakasnumero", "müşteri no", "cód cliente",
+        "código do cliente", "lp", "anteckningar", "noter", "notat", "bemærkninger", "lisätiedot",
+        "huomautukset", "uwagi", "poznámka", "poznámky", "notlar", "açıklama", "oprettet",
+        "opprettet", "skapad", "data utworzenia", "vytvořeno", "oluşturma tarihi",
+        "data de cadastro", "fecha de alta", "referral code", "plan tier", "plan",
+        "marketing opt in", "signup", "last login", "active", "credit limit", "last order",
+    ],
+}
+COMPANY_MORE: dict[str, list[str]] = {
+    "name": [
+        "företag", "företagsnamn", "virksomhed", "bedrift", "firmanavn", "yritys", "nazwa firmy",
+        "nazwa", "název firmy", "společnost", "firma adı", "şirket adı", "razão social",
+        "razón social", "nome fantasia|0.9",
+    ],
+    "numberofemployees": [
+        "anzahl ma", "ma", "mitarbeitende", "anzahl mitarbeitende", "antal anställda", "anställda",
+        "ansatte", "antal ansatte", "antall ansatte", "henkilöstö", "liczba pracowników",
+        "počet zaměstnanců", "çalışan sayısı", "número de funcionários", "cantidad de empleados",
+    ],
+    "industry": ["bransch", "branche", "toimiala", "branża", "obor", "sektör", "ramo de atividade", "rubro"],
+    "_ignore": [
+        "rechtsform", "uid", "mwst nr", "firmennr", "nip", "regon", "cnpj", "cuit", "ičo",
+        "vergi no", "organisationsnummer", "cvr", "y-tunnus", "e-post", "sähköposti", "e-posta",
+        "adres e-mail", "correo", "sales rep", "account manager", "opiekun", "vendedor", "kommune",
+    ],
+}
+DEAL_MORE: dict[str, list[str]] = {
+    "dealname": ["quote", "quote name", "quote title", "quote description|0.85"],
+    "amount": ["quote amount", "quote total", "quote value"],
+    "_ignore": [
+        "customer", "customer name", "client name", "sales rep", "sales rep name", "salesperson",
+        "account manager", "quote no", "quote number", "quote date|0.9", "valid until",
+        "currency code", "region", "sales region", "territory", "lost reason", "quote id",
+    ],
+}
+
 TABLES: dict[str, dict[str, list[str]]] = {"contacts": PERSON, "companies": COMPANY, "deals": DEAL}
+MORE_TABLES: dict[str, dict[str, list[str]]] = {
+    "contacts": PERSON_MORE,
+    "companies": {**{k: PERSON_MORE[k] for k in ("phone", "address", "city", "state", "zip", "country")},
+                  **COMPANY_MORE},
+    "deals": DEAL_MORE,
+}
 
 # name headers whose meaning depends on the other columns (first name alone may be a full name)
-AMBIGUOUS_NAMES = frozenset({"nom", "nombre", "nome", "name", "naam", "first", "last"})
+AMBIGUOUS_NAMES = frozenset({"nom", "nombre", "nome", "name", "naam", "first", "last", "jmeno", "ad",
+                             "adi", "namn", "navn", "nimi"})
 
 
 def _phrase(text: str) -> tuple[str, float]:
@@ -308,9 +432,10 @@ def _phrase(text: str) -> tuple[str, float]:
 def phrase_table(object_name: str) -> dict[str, tuple[str, float]]:
     """Normalised phrase -> (field, weight) for an object; the first listing wins."""
     out: dict[str, tuple[str, float]] = {}
-    for field_name, phrases in TABLES.get(object_name, PERSON).items():
-        for text in phrases:
-            phrase, weight = _phrase(text)
-            if phrase and phrase not in out:
-                out[phrase] = (field_name, weight)
+    for table in (TABLES.get(object_name, PERSON), MORE_TABLES.get(object_name, PERSON_MORE)):
+        for field_name, phrases in table.items():
+            for text in phrases:
+                phrase, weight = _phrase(text)
+                if phrase and phrase not in out:
+                    out[phrase] = (field_name, weight)
     return out

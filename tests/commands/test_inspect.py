@@ -173,3 +173,15 @@ def test_missing_sheet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     code = run(["inspect", str(path), "--sheet", "Nope"])
     assert code == 2
     assert "Nope" in capsys.readouterr().err
+
+
+def test_each_column_says_what_its_suggestion_rests_on(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "fields.csv"
+    path.write_text("Field1,E-mail,Notes\nAnna,anna@x.se,called\nErik,erik@y.se,\nMaria,maria@z.se,sent a quote\n",
+                    encoding="utf-8")
+    columns = {c["name"]: c for c in inspect_json(capsys, str(path))["columns"]}
+    assert (columns["Field1"]["suggested_field"], columns["Field1"]["evidence"]) == ("firstname", "values")
+    assert "given names" in columns["Field1"]["reason"]
+    assert (columns["E-mail"]["suggested_field"], columns["E-mail"]["evidence"]) == ("email", "both")
+    assert columns["Notes"]["evidence"] == "header"
+    assert all(c["evidence"] in (None, "header", "values", "both") for c in columns.values())

@@ -81,3 +81,26 @@ async def test_transforms_value_map_save_and_open(make_app, contacts_csv: Path, 
         assert fresh.state.object_name == "contacts"
         assert fields["Company"].transforms == ["trim", "upper"]
         assert fields["Business Phone"].field == "phone"
+
+
+async def test_mapping_step_shows_the_evidence_of_each_suggestion(make_app, tmp_path: Path) -> None:
+    path = tmp_path / "fields.csv"
+    path.write_text("Field1,E-mail Address,Company\nAnna,anna@x.se,Acme\nErik,erik@y.se,Globex\n"
+                    "Maria,maria@z.se,Initech\n", encoding="utf-8")
+    app = make_app(path, object_name="contacts", object_chosen=True, match_target=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_mapping(app, pilot)
+        pane = app.pane
+        table = pane.query_one("#mapping-table")
+        columns = [m.column for m in app.state.profile.fields]
+        sources = {c: table.get_cell(c, "from") for c in columns}
+        assert sources == {"Field1": "values", "E-mail Address": "both", "Company": "header"}
+        table.move_cursor(row=columns.index("Field1"))
+        await pilot.pause()
+        why = str(pane.query_one("#mapping-why").render())
+        assert "Field1 → suggested firstname, by its values" in why
+        assert "given names" in why
+        # a field chosen by hand is the user's, not the auto-mapper's
+        await pilot.press("f", *"Last Name", "enter")
+        await pilot.pause()
+        assert table.get_cell("Field1", "from") == "you"

@@ -12,7 +12,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
 from crm_migrate.actions.files import PersonalFlag
-from crm_migrate.actions.profiles import TRANSFORMS, parse_transforms, suggest_value_map
+from crm_migrate.actions.profiles import (
+    TRANSFORMS,
+    SuggestionBasis,
+    parse_transforms,
+    suggest_value_map,
+    suggestion_basis,
+)
 from crm_migrate.errors import ProfileError
 from crm_migrate.paths import profiles_dir
 from crm_migrate.tui.screens.base import WizardStep, one_line
@@ -74,14 +80,18 @@ class MappingStep(WizardStep):
         Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile"),
     ]
 
+    basis: dict[str, SuggestionBasis] = {}  # column -> what its suggestion rests on
+
     def compose_body(self) -> ComposeResult:
         yield Label("", id="mapping-caption", classes="caption")
         yield DataTable(id="mapping-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="mapping-why", markup=False)
         yield Static("", id="mapping-warnings")
 
     def on_mount(self) -> None:
+        self.basis = {}
         table = self.query_one("#mapping-table", DataTable)
-        for name in ("column", "field", "conf", "personal", "samples", "transforms"):
+        for name in ("column", "field", "conf", "from", "personal", "samples", "transforms"):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
@@ -91,6 +101,8 @@ class MappingStep(WizardStep):
             return
         if self.state.profile_ready():
             self.show_mappings()
+            if not self.basis:
+                self.explain()
             return
         self.query_one("#mapping-table").loading = True
         self.query_one("#mapping-caption", Label).update("Suggesting a field for each column…")
@@ -100,7 +112,14 @@ class MappingStep(WizardStep):
     def suggest(self) -> None:
         """Build the profile from the core's suggestions (reads the values, so not on the UI thread)."""
         self.state.ensure_profile()
+        self.basis = suggestion_basis(self.state.tables, self.state.object_name, self.state.object_schema())
         self.app.call_from_thread(self._suggested)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="mapping-basis")
+    def explain(self) -> None:
+        """What each suggestion rests on, for a profile that was opened or built elsewhere."""
+        self.basis = suggestion_basis(self.state.tables, self.state.object_name, self.state.object_schema())
+        self.app.call_from_thread(self.show_mappings)
 
     def _suggested(self) -> None:
         self.loaded("#mapping-table")
@@ -136,8 +155,9 @@ class MappingStep(WizardStep):
             field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
             mapped = bool(m.field or m.split_into)
             conf = "" if m.confidence is None or not mapped else f"{m.confidence:.0%}"
-            table.add_row(m.column[:22], field_text, conf, personal_text(self.state.personal.get(m.column)),
-                          self.samples(m.column)[:32], transforms_text(m.transforms)[:30], key=m.column)
+            table.add_row(m.column[:22], field_text, conf, self.source_of(m),
+                          personal_text(self.state.personal.get(m.column)),
+                          self.samples(m.column)[:26], transforms_text(m.transforms)[:30], key=m.column)
         if profile.fields:
             table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))
         n_mapped = sum(1 for m in profile.fields if m.field or m.split_into)
@@ -145,9 +165,33 @@ class MappingStep(WizardStep):
         self.query_one("#mapping-caption", Label).update(
             f"{self.state.object_name}: {n_mapped} of {len(profile.fields)} columns mapped{where}"
             "  (enter/f field · t transforms · v values)")
+        self.show_why()
         warnings = self.state.mapping_warnings()
         self.query_one("#mapping-warnings", Static).update(
             "\n".join(f"⚠ {w}" for w in warnings) if warnings else "No mapping warnings.")
+
+    def source_of(self, mapping: FieldMapping) -> str:
+        """What the column's mapping rests on: header, values, both, "you" once changed by hand."""
+        basis = self.basis.get(mapping.column)
+        targets = tuple(mapping.split_into or ([mapping.field] if mapping.field else []))
+        if basis is None:
+            return ""
+        if basis.targets != targets:
+            return "you" if mapping.confidence == 1.0 else "profile"
+        return basis.evidence or ""
+
+    @on(DataTable.RowHighlighted, "#mapping-table")
+    def show_why(self) -> None:
+        """Under the table: the highlighted column's suggestion and the evidence behind it."""
+        mapping = self.current()
+        basis = self.basis.get(mapping.column) if mapping else None
+        text = ""
+        if mapping is not None and basis is not None:
+            target = "+".join(basis.targets) or "leave out"
+            source = {"header": ", by its header", "values": ", by its values",
+                      "both": ", by header and values"}.get(basis.evidence or "", "")
+            text = f"{mapping.column} → suggested {target}{source}: {basis.reason}"
+        self.query_one("#mapping-why", Static).update(text)
 
     def current(self) -> FieldMapping | None:
         """The mapping under the cursor."""
