@@ -54,6 +54,12 @@ class TargetError(CrmMigrateError):
     """The target CRM refused us or cannot be reached."""
 
 
+class Stopped(CrmMigrateError):
+    """Long work stopped because its caller asked (a stop flag); nothing it did is kept."""
+
+    exit_code = 130
+
+
 class AuthError(TargetError):
     """Missing or rejected credentials."""
 

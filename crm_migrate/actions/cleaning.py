@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from crm_migrate.actions._target import Opened, opened
 from crm_migrate.actions.files import load_files, source_issues
 from crm_migrate.actions.profiles import NoteFn, check_region, read_schema
-from crm_migrate.actions.progress import CleanProgressAdapter, ProgressFn
+from crm_migrate.actions.progress import CleanProgressAdapter, ProgressFn, StopFn
 from crm_migrate.clean.matching import match_records
 from crm_migrate.clean.pipeline import clean_tables
-from crm_migrate.errors import CrmMigrateError
+from crm_migrate.errors import CrmMigrateError, Stopped
 from crm_migrate.mapping.profile import Profile, load_profile
 from crm_migrate.mapping.validate import check_sensitive, validate_profile
 from crm_migrate.schema import ObjectSchema, builtin_schema
@@ -46,16 +46,18 @@ class CleanedFiles:
 
 def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = None,
           schema: ObjectSchema | None = None, target: str | None = None, url: str | None = None,
-          token: str | None = None, on_progress: ProgressFn | None = None) -> CleanOutcome:
+          token: str | None = None, on_progress: ProgressFn | None = None,
+          should_stop: StopFn | None = None) -> CleanOutcome:
     """Map, normalise, validate, deduplicate; with a target, mark each record create/update/skip.
 
     When the target cannot be reached the tables are cleaned without it and `match_note` says
-    why. The readers' issues come first in the result's issues.
+    why. The readers' issues come first in the result's issues. Once `should_stop` says so, the
+    work stops at its next progress report with `Stopped`.
     """
     check_sensitive(profile, tables)  # a profile opened in the wizard is held to it too
     region = region or profile.default_region
     schema = schema or builtin_schema(profile.object)
-    adapter = CleanProgressAdapter(on_progress)
+    adapter = CleanProgressAdapter(on_progress, should_stop)
     result = None
     note = None
     if target is not None and target != "file":
@@ -63,6 +65,8 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
             with opened(target, url, token) as link:
                 result = clean_tables(tables, profile, region=region, schema=schema,
                                       connector=link.connector, on_progress=adapter)
+        except Stopped:
+            raise
         except (CrmMigrateError, OSError) as exc:
             note = f"not compared with {target}: {exc}"
         except Exception as exc:  # noqa: BLE001 - httpx errors and the like: clean without matching

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crm_migrate.errors import Stopped
+
 if TYPE_CHECKING:
     from crm_migrate.push.status import Progress as PushProgress
 
@@ -58,14 +60,18 @@ def never_stop() -> bool:
 
 
 class CleanProgressAdapter:
-    """Turns the core cleaning's (stage, fraction) calls into Progress reports."""
+    """Turns the core cleaning's (stage, fraction) calls into Progress reports, and stops the
+    cleaning (raises Stopped) at the next report once `should_stop` says so."""
 
-    def __init__(self, on_progress: ProgressFn | None) -> None:
+    def __init__(self, on_progress: ProgressFn | None, should_stop: StopFn | None = None) -> None:
         self.on_progress = on_progress
+        self.should_stop = should_stop
         self.started_at = time.monotonic()
 
     def __call__(self, stage: str, stage_fraction: float) -> None:
         """The core's callback: a stage name and the share of that stage done."""
+        if self.should_stop is not None and self.should_stop():
+            raise Stopped("cleaning stopped")
         if self.on_progress is None:
             return
         start, end = CLEAN_STAGES.get(stage, (0.0, 1.0))

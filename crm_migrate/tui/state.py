@@ -46,7 +46,7 @@ from crm_migrate.paths import ensure_dir, runs_dir
 from crm_migrate.tui.changes import changes_frame
 
 if TYPE_CHECKING:
-    from crm_migrate.actions.progress import ProgressFn
+    from crm_migrate.actions.progress import ProgressFn, StopFn
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import CleanResult, OutputRecord
     from crm_migrate.schema import ObjectSchema
@@ -370,14 +370,16 @@ class WizardState:
             if table is not None and column in table.frame.columns and row in table.frame.index:
                 table.frame.at[row, column] = value
 
-    def run_clean(self, on_progress: ProgressFn | None = None) -> CleanResult:
-        """Clean the loaded tables with the profile, matching them against the target when asked."""
+    def run_clean(self, on_progress: ProgressFn | None = None,
+                  should_stop: StopFn | None = None) -> CleanResult:
+        """Clean the loaded tables with the profile, matching them against the target when asked;
+        a stopped clean (`should_stop`) raises Stopped and changes nothing here."""
         profile = self.ensure_profile()
         generation, edits = self.stale_generation, dict(self.pending_edits)
         match = self.match_target and self.target != "file"
         outcome = clean(self.tables, profile, region=self.region, schema=self.object_schema(),
                         target=self.target if match else None, url=self.url, token=self.token,
-                        on_progress=on_progress)
+                        on_progress=on_progress, should_stop=should_stop)
         result = outcome.result
         self.match_note = outcome.match_note
         self.clean_result = result

@@ -110,3 +110,19 @@ def test_clean_refuses_a_sensitive_column_mapped_without_the_choice(tmp_path: Pa
         clean(tables, profile)
     profile.fields[-1].sensitive = True  # mapped on purpose
     assert clean(tables, profile).result.records
+
+
+def test_a_stop_flag_stops_a_clean_at_its_next_report(contacts: str) -> None:
+    from crm_migrate.errors import Stopped
+
+    tables = load_files([contacts]).tables
+    profile = build_profile(tables, "contacts", region="US")
+    seen: list[Progress] = []
+
+    def stop_after_two() -> bool:
+        return len(seen) >= 2
+
+    with pytest.raises(Stopped):
+        clean(tables, profile, on_progress=seen.append, should_stop=stop_after_two)
+    assert len(seen) == 2 and (seen[-1].fraction or 0) < 1.0  # it never got to the end
+    assert Stopped.exit_code == 130

@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.worker import Worker, WorkerState
 
+from crm_migrate.errors import Stopped
+
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
@@ -80,7 +82,7 @@ class WizardStep(Vertical):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show a worker's failure as a one-line notification."""
-        if event.state == WorkerState.ERROR:
+        if event.state == WorkerState.ERROR and not isinstance(event.worker.error, Stopped):
             self.notify(one_line(event.worker.error), title="Error", severity="error", timeout=8)
             self.worker_failed(event.worker)
 

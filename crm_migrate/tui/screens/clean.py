@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
 from textual.widgets import Label, ProgressBar, Static
+from textual.worker import get_current_worker
 
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
@@ -113,7 +114,8 @@ class CleanStep(WizardStep):
         def report(progress: Progress) -> None:
             self.post_message(CleanProgressed(progress_text(progress), progress.fraction))
 
-        self.state.run_clean(on_progress=report)
+        worker = get_current_worker()  # a newer clean cancels this one: it stops at its next report
+        self.state.run_clean(on_progress=report, should_stop=lambda: worker.is_cancelled)
         self.post_message(CleanFinished(cleaned=True))
 
     @on(CleanProgressed)
