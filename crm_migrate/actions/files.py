@@ -12,9 +12,11 @@ from crm_migrate.errors import CrmMigrateError
 from crm_migrate.mapping.profile import SourceOverride
 from crm_migrate.mapping.suggest import guess_object, suggest_mappings
 from crm_migrate.sources import load, profile_columns
+from crm_migrate.sources.limits import check_regular_file
 from crm_migrate.table import SourceTable
 
-__all__ = ["LoadedFiles", "SourceOverride", "guess_object", "inspect_file", "load_files",
+__all__ = ["LoadedFiles", "SourceOverride", "check_input_files", "guess_object", "inspect_file",
+           "load_files",
            "settle_memory", "source_issues"]
 
 
@@ -24,6 +26,12 @@ class LoadedFiles:
 
     tables: list[SourceTable] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
+
+
+def check_input_files(paths: list[str]) -> None:
+    """SourceError for the first path that is missing or no regular file (directory, FIFO, device)."""
+    for path in paths:
+        check_regular_file(Path(path), path)
 
 
 def load_files(paths: list[str], overrides: dict[str, SourceOverride] | None = None, *,

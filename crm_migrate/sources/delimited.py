@@ -15,6 +15,7 @@ from crm_migrate.sources.detect import parse_records, sniff_delimiter
 from crm_migrate.sources.encoding import SAMPLE_BYTES, DetectedEncoding, detect_encoding, from_name
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
+from crm_migrate.sources.limits import check_columns
 from crm_migrate.sources.quotes import recover
 from crm_migrate.table import Detection, SourceIssue, SourceTable
 
@@ -78,6 +79,7 @@ def read_delimited(
     prefix = "".join(lines[:data_line])
     offset = detected.bom_length + len(_encode(prefix, detected))
     sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
+    check_columns(sample_width, file, hint=f"is {delimiter!r} the delimiter?")
     try:
         frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
         recovered = _recover_quotes(path, offset, delimiter, detected, len(header), data_line, file) \
@@ -242,6 +244,7 @@ def _read_frame(
         longest = [int(n) for w in caught for n in _SAW.findall(str(w.message))]
         if longest and max(longest) > width:
             width = max(longest)
+            check_columns(width, file, hint=f"is {delimiter!r} the delimiter?")
             continue
         return frame, issues
     raise SourceError("cannot read the file consistently", file=file)
