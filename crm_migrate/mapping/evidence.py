@@ -128,8 +128,13 @@ def country_code(value: str) -> str | None:
     return str(found.alpha_2)
 
 
+# a value longer than this is free text: none of the patterns above is tried on it (they
+# backtrack on long runs, and no email, phone, date or name is this long)
+CLASSIFY_CHARS = 300
+
+
 def _is_phone(value: str) -> bool:
-    if not PHONE.match(value):
+    if len(value) > CLASSIFY_CHARS or not PHONE.match(value):
         return False
     digits = re.sub(r"\D", "", re.split(r"(?i)x|ext|#", value)[0])
     if not 7 <= len(digits) <= 15:
@@ -175,6 +180,8 @@ class Evidence:
 def _classify(value: str) -> set[str]:
     kinds: set[str] = set()
     v = value.strip()
+    if len(v) > CLASSIFY_CHARS:
+        return set() if "@" in v or any(ch.isdigit() for ch in v) else {"text"}
     low = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(v)).split())
     if EMAIL.match(v):
         return {"email"}

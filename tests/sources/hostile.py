@@ -100,9 +100,10 @@ def deep_ndjson(path: Path, depth: int) -> Path:
 
 
 def wide_csv(path: Path, columns: int, rows: int = 2) -> Path:
-    """A CSV with `columns` distinct headers and `rows` rows."""
-    lines = [",".join(f"Field {i}" for i in range(columns))]
-    lines += [",".join(f"r{r}c{i}" for i in range(columns)) for r in range(rows)]
+    """A CSV with `columns` distinct headers (First Name, Email, Phone, then Field N) and `rows` rows."""
+    lines = [",".join(["First Name", "Email", "Phone"] + [f"Field {i}" for i in range(3, columns)])]
+    lines += [",".join([f"Ann{r}", f"ann{r}@example.com", f"+1 415 555 01{r:02d}"]
+                       + [f"r{r}c{i}" for i in range(3, columns)]) for r in range(rows)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
