@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from crm_migrate.errors import SourceError
-from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding, from_name
+from crm_migrate.sources.encoding import (
+    SAMPLE_BYTES,
+    detect_encoding,
+    from_name,
+    mixed_encoding_issues,
+)
 from crm_migrate.sources.frames import records_table
 from crm_migrate.sources.limits import MAX_JSON_DEPTH, check_columns
 from crm_migrate.table import Detection, SourceIssue, SourceTable
@@ -73,13 +78,14 @@ def _find_records(document: Any, depth: int = 0) -> list[Any] | None:
     return best
 
 
-def _text(path: Path, file: str, encoding: str | None) -> tuple[str, str]:
-    """The decoded text of a file and the encoding name to report."""
+def _text(path: Path, file: str, encoding: str | None) -> tuple[str, str, list[SourceIssue]]:
+    """The decoded text of a file, the encoding name to report and the lines of a mixed encoding."""
     data = path.read_bytes()
     head = data[:SAMPLE_BYTES]
     detected = from_name(encoding, head) if encoding else detect_encoding(head, file)
     try:
-        return data[detected.bom_length :].decode(detected.codec), detected.name
+        body = data[detected.bom_length :]
+        return body.decode(detected.codec), detected.name, mixed_encoding_issues(body, detected.codec, file)
     except UnicodeDecodeError as exc:
         raise SourceError(f"cannot decode as {detected.name} at byte {exc.start}", file=file) from None
 
@@ -88,7 +94,7 @@ def read_records(
     path: Path, *, fmt: str, file: str, label: str, encoding: str | None = None
 ) -> SourceTable:
     """Load a JSON or NDJSON file: one row per record."""
-    text, encoding_name = _text(path, file, encoding)
+    text, encoding_name, encoding_issues = _text(path, file, encoding)
     issues: list[SourceIssue] = []
     if fmt == "ndjson":
         rows: list[dict[str, str]] = []
@@ -140,5 +146,5 @@ def read_records(
         bad = {i.row for i in issues}
         table.frame = table.frame.drop(index=[r for r in bad if r in table.frame.index])
         table.detection.rows = len(table.frame)
-    table.issues.extend(issues)
+    table.issues.extend(encoding_issues + issues)
     return table

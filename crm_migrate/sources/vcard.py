@@ -7,7 +7,12 @@ import re
 from pathlib import Path
 
 from crm_migrate.errors import SourceError
-from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding, from_name
+from crm_migrate.sources.encoding import (
+    SAMPLE_BYTES,
+    detect_encoding,
+    from_name,
+    mixed_encoding_issues,
+)
 from crm_migrate.sources.frames import records_table
 from crm_migrate.table import Detection, SourceIssue, SourceTable
 
@@ -215,5 +220,5 @@ def read_vcard(path: Path, *, file: str, label: str, encoding: str | None = None
         raise SourceError("no vCard (BEGIN:VCARD ... END:VCARD) found", file=file)
     detection = Detection(path=str(path), format="vcf", encoding=detected.name)
     table = records_table(cards, detection=detection, label=label, first=FIRST_COLUMNS)
-    table.issues[:0] = issues
+    table.issues[:0] = issues + mixed_encoding_issues(data[detected.bom_length :], detected.codec, file)
     return table
