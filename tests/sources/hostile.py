@@ -147,3 +147,11 @@ def mixed_encoding_csv(path: Path, cp1252_lines: tuple[int, ...] = (2, 4)) -> Pa
         out.append(f"{name},p{number}@example.com\n".encode(codec))
     path.write_bytes(b"".join(out))
     return path
+
+
+def folded_vcard(path: Path, folds: int) -> Path:
+    """One vCard whose NOTE is folded over `folds` continuation lines of 74 characters."""
+    piece = "x" * 74
+    path.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nNOTE:" + piece + ("\n " + piece) * folds
+                    + "\nEND:VCARD\n", encoding="utf-8")
+    return path

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crm_migrate.cli import run
+from crm_migrate.sources import load
 from tests.conftest import REPO
 from tests.sources import hostile
 
@@ -142,3 +143,20 @@ def test_fifo_device_and_directory_are_refused_without_blocking(
                            (tmp_path, "directory")):  # click's own words for `push`
         err = cli_error(capsys, command, str(path), *extra[command])
         assert str(path) in err and expected in err
+
+
+@pytest.mark.timeout(30)
+def test_vcard_value_folded_over_40k_lines(tmp_path: Path) -> None:
+    # old: 23 s (the logical line copied at every fold)
+    table = load(hostile.folded_vcard(tmp_path / "fold.vcf", 40_000))
+    assert table.frame["Full Name"].tolist() == ["Ann Lee"]
+    assert len(table.frame["Note"].tolist()[0]) == 74 * 40_001
+
+
+def test_quoted_printable_soft_breaks_still_join(tmp_path: Path) -> None:
+    path = tmp_path / "qp.vcf"
+    path.write_bytes(b"BEGIN:VCARD\r\nVERSION:2.1\r\nFN;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:J=C3=B6rg =\r\n"
+                     b"M=C3=BCller\r\nNOTE;ENCODING=QUOTED-PRINTABLE:line one=\r\ntwo=\r\nthree\r\nEND:VCARD\r\n")
+    table = load(path)
+    assert table.frame["Full Name"].tolist() == ["Jörg Müller"]
+    assert table.frame["Note"].tolist() == ["line onetwothree"]
