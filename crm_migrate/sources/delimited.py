@@ -89,7 +89,8 @@ def read_delimited(
     else:
         offset = detected.bom_length + len(_encode("".join(lines[:data_line]), detected))
     sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
-    check_columns(sample_width, file, hint=f"is {delimiter!r} the delimiter?")
+    check_columns(sample_width, file, "columns" if whole_file else "columns or more",
+                  hint=f"is {delimiter!r} the delimiter?")
     codec_detected = detected.codec
     try:
         frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
