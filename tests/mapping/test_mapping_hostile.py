@@ -18,13 +18,17 @@ from crm_migrate.sources.columns import unique_names
 from tests.sources import hostile
 
 
+def planned_fields(path: Path) -> dict[str, str | None]:
+    """`crm-migrate plan` on a file (exit 0): column -> field of the profile it writes."""
+    out = path.with_suffix(".yaml")
+    assert run(["plan", str(path), "--out", str(out)]) == 0
+    return {f["column"]: f.get("field") for f in yaml.safe_load(out.read_text())["fields"]}
+
+
 @pytest.mark.timeout(60)
 def test_all_caps_header_of_40k_characters(tmp_path: Path) -> None:
     # old: 36 s (camelCase splitting and abbreviation matching, both quadratic in the header)
-    path = hostile.caps_header_csv(tmp_path / "caps.csv", 40_000)
-    out = tmp_path / "p.yaml"
-    assert run(["plan", str(path), "--out", str(out)]) == 0
-    fields = {f["column"]: f.get("field") for f in yaml.safe_load(out.read_text())["fields"]}
+    fields = planned_fields(hostile.caps_header_csv(tmp_path / "caps.csv", 40_000))
     assert fields["Email"] == "email"
 
 
@@ -41,10 +45,7 @@ def test_header_words_stay_linear() -> None:
 @pytest.mark.timeout(120)
 def test_plan_on_16k_columns(tmp_path: Path) -> None:
     # old: 14 s at 4,000 columns, growing with the square (every column compared with every other)
-    path = hostile.wide_csv(tmp_path / "wide.csv", 16_000)
-    out = tmp_path / "p.yaml"
-    assert run(["plan", str(path), "--out", str(out)]) == 0
-    fields = {f["column"]: f.get("field") for f in yaml.safe_load(out.read_text())["fields"]}
+    fields = planned_fields(hostile.wide_csv(tmp_path / "wide.csv", 16_000))
     assert fields["Email"] == "email" and fields["Phone"] == "phone"
 
 
