@@ -13,10 +13,11 @@ from crm_migrate.mapping.personal import NOT_PERSONAL, PersonalFlag, detect_pers
 from crm_migrate.mapping.profile import SourceOverride
 from crm_migrate.mapping.suggest import guess_object, suggest_mappings
 from crm_migrate.sources import load, profile_columns
+from crm_migrate.sources.limits import check_regular_file
 from crm_migrate.table import SourceTable
 
-__all__ = ["LoadedFiles", "PersonalFlag", "SourceOverride", "guess_object", "inspect_file",
-           "load_files", "personal_columns", "settle_memory", "source_issues"]
+__all__ = ["LoadedFiles", "PersonalFlag", "SourceOverride", "check_input_files", "guess_object",
+           "inspect_file", "load_files", "personal_columns", "settle_memory", "source_issues"]
 
 PERSONAL_SAMPLE = 200  # first rows of a column read to flag personal data
 
@@ -27,6 +28,12 @@ class LoadedFiles:
 
     tables: list[SourceTable] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
+
+
+def check_input_files(paths: list[str]) -> None:
+    """SourceError for the first path that is missing or no regular file (directory, FIFO, device)."""
+    for path in paths:
+        check_regular_file(Path(path), path)
 
 
 def load_files(paths: list[str], overrides: dict[str, SourceOverride] | None = None, *,

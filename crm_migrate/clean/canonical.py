@@ -34,6 +34,9 @@ SUFFIX_FIELD = "suffix"  # a target's field for post-nominal letters, when it ha
 NAME_PARTS = ("firstname", "lastname", SUFFIX_FIELD)
 # the fields that name a record: with its key field, a record needs at least one of them
 NAMING_FIELDS = {"contacts": ("firstname", "lastname"), "companies": ("name",), "deals": ("dealname",)}
+# no CRM field takes more (HubSpot's text property limit): longer cells are reported, not examined
+CELL_CHARS = 65_536
+SHOWN_CHARS = 80  # how much of such a cell the report quotes
 
 
 @dataclass
@@ -87,6 +90,21 @@ def _columns(table: SourceTable) -> dict[str, pd.Series]:
     return {str(c): as_text(table.frame[c]) for c in table.frame.columns}
 
 
+def _without_huge_cells(raw: pd.Series, work: TableWork, target: str, column: str) -> pd.Series:
+    """Cells longer than CELL_CHARS left out and reported (quoted in part), before any regex sees them."""
+    lengths = raw.str.len()
+    huge = (lengths > CELL_CHARS).to_numpy()
+    if not huge.any():
+        return raw
+    problems = empty_like(raw)
+    problems[huge] = [f"cell of {n:,} characters, longer than any CRM field takes ({CELL_CHARS:,}): "
+                      "left out" for n in lengths[huge]]
+    shown = raw.copy()
+    shown[huge] = [f"{text[:SHOWN_CHARS]}…" for text in raw[huge]]
+    work.report(target, problems, column=column, raw=shown)
+    return raw.where(~huge, "")
+
+
 def _apply(mapping: FieldMapping, values: pd.Series, work: TableWork, region: Any,
            columns: dict[str, pd.Series], name: str) -> pd.Series:
     """Run the mapping's profile transforms; their problems become issues."""
@@ -129,6 +147,12 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
     `on_field` hears the fraction of mapped columns done after each one."""
     work = TableWork(table=table, refs=_row_refs(table, multi))
     columns = _columns(table)
+    capped: set[str] = set()
+    for mapping in profile.fields:
+        if mapping.column in columns and mapping.column not in capped and (mapping.field or mapping.split_into):
+            target = mapping.field or (mapping.split_into or [""])[0]
+            columns[mapping.column] = _without_huge_cells(columns[mapping.column], work, target, mapping.column)
+            capped.add(mapping.column)
     regions = _regions(profile, columns, region)
     for number, mapping in enumerate(profile.fields):
         if on_field is not None:

@@ -47,8 +47,13 @@ def _clean_token(token: str) -> str:
     return token.strip("<>\"' ").rstrip(".").lower()
 
 
-_OBFUSCATED_AT = re.compile(r"\s*(?:\(at\)|\[at\]|\{at\}|<at>|\sat\s)\s*", re.I)
-_OBFUSCATED_DOT = re.compile(r"\s*(?:\(dot\)|\[dot\]|\{dot\}|<dot>)\s*", re.I)
+# each starts only where a run of spaces starts and takes it whole (possessive): linear time
+_OBFUSCATED_AT = re.compile(r"(?<!\s)\s*+(?:\(at\)|\[at\]|\{at\}|<at>)\s*+|(?<!\s)\s++at\s++", re.I)
+_OBFUSCATED_DOT = re.compile(r"(?<!\s)\s*+(?:\(dot\)|\[dot\]|\{dot\}|<dot>)\s*+", re.I)
+_SPACED_AT = re.compile(r"(?<!\s)\s*+@\s*+")
+# longer cells hold no address (254 characters at most, a few with names): not examined
+EMAIL_CELL_CHARS = 2_000
+TOO_LONG = "(too long)"  # stands in for such a cell in the vectorised steps: no pattern matches it
 
 
 def _repair(text: str) -> str:
@@ -57,7 +62,7 @@ def _repair(text: str) -> str:
     fixed = _OBFUSCATED_DOT.sub(".", fixed)
     fixed = re.sub(r"@{2,}", "@", fixed)
     if fixed.count("@") == 1:
-        fixed = re.sub(r"\s*@\s*", "@", fixed)
+        fixed = _SPACED_AT.sub("@", fixed)
     return fixed
 
 
@@ -66,6 +71,8 @@ def normalize_email(value: str) -> tuple[str, str, str]:
     text = value.strip()
     if not text:
         return "", "", ""
+    if len(text) > EMAIL_CELL_CHARS:
+        return "", f"not a valid email address ({len(text):,} characters)", ""
     address, problem, others = _normalize(text)
     if address:
         return address, problem, others
@@ -135,6 +142,7 @@ def normalize_emails(values: pd.Series) -> NormalizeResult:
     """
     text = as_text(values)
     lowered = text.str.strip().str.lower()
+    lowered = lowered.where(lowered.str.len() <= EMAIL_CELL_CHARS, TOO_LONG)  # normalize_email says why
     # vectorised pre-clean of the common wrappings: "Name <addr>", mailto:, a trailing dot
     lowered = lowered.str.replace(r"^[^<>@,;]*<\s*([^<>\s]+@[^<>\s]+)\s*>$", r"\1", regex=True)
     lowered = lowered.str.replace(r"^mailto:", "", regex=True).str.rstrip(".")

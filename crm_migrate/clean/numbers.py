@@ -15,7 +15,9 @@ _CURRENCIES = r"(?:eur|usd|gbp|chf|jpy|cad|aud|sek|nok|dkk|pln|€|\$|£|¥|₹|
 _SUFFIX = {"k": Decimal(1_000), "m": Decimal(1_000_000), "mio": Decimal(1_000_000),
            "mn": Decimal(1_000_000), "b": Decimal(1_000_000_000), "bn": Decimal(1_000_000_000),
            "mrd": Decimal(1_000_000_000), "tsd": Decimal(1_000)}
-_CURRENCY_AT_ENDS = re.compile(rf"^([-+]?)\s*{_CURRENCIES}\s*|\s*{_CURRENCIES}$", re.I)
+# the second branch starts only where a run of spaces starts and takes it whole: linear time
+_CURRENCY_AT_ENDS = re.compile(rf"^([-+]?)\s*{_CURRENCIES}\s*|(?<!\s)\s*+{_CURRENCIES}$", re.I)
+NUMBER_CHARS = 100  # no amount is written longer: longer cells are not examined
 _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[\s']\d{3})+(?:[.,]\d+)?(?:\s?[a-zA-Z]{1,3}\.?)?")
 _EURO_STYLE = re.compile(r"\d\.\d{3}(?:,|\.\d{3}|$)|\d,\d{1,2}$")
 
@@ -32,6 +34,8 @@ def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
     text = value.strip()
     if not text:
         return "", ""
+    if len(text) > NUMBER_CHARS:
+        return "", "not a number"
     if re.fullmatch(r"[\d.,]+\s*(?:-|–|to|bis)\s*[\d.,]+", text):
         return "", "a range, not a number: write one number"
     approx = re.match(r"(?i)^(?:approx\.?|ca\.?|circa|about|~|rund|etwa|env\.?|environ)\s*", text)

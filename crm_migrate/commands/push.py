@@ -8,7 +8,6 @@ is left interrupted and resumable, exit code 130. A dry run writes no journal.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crm_migrate.actions import TARGETS
-from crm_migrate.errors import SourceError
 
 if TYPE_CHECKING:
     from crm_migrate.actions.progress import Progress
@@ -145,14 +143,13 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
              max_failure_rate: float, concurrency: int | None, no_associations: bool,
              no_before_images: bool) -> int:
     """Clean, then push in batches, recording every step in the journal."""
-    for path in files:
-        if not os.path.isfile(path):
-            raise SourceError("no such file", file=path)
-
     # deferred: the push engine pulls in pandas, httpx and the core; `--help` needs none
+    from crm_migrate.actions.files import check_input_files
     from crm_migrate.actions.profiles import load_profile
     from crm_migrate.actions.runs import dry_run as dry_run_action
     from crm_migrate.actions.runs import push
+
+    check_input_files(list(files))  # a FIFO or device would block the input fingerprint
 
     profile = load_profile(profile_path)
     printer = _Printer()

@@ -21,12 +21,11 @@ DATA_SUFFIXES = ("csv", "tsv", "txt", "xlsx", "xls", "ods", "vcf", "json", "ndjs
 def tui(files: tuple[str, ...]) -> int:
     """Open the interactive wizard, files preloaded if given."""
     # deferred: textual is slow to import, which `--help` does not need
+    from crm_migrate.actions.files import check_input_files
     from crm_migrate.tui.app import CrmMigrateApp
     from crm_migrate.tui.state import WizardState
 
-    for name in files:
-        if not Path(name).is_file():
-            raise CrmMigrateError("no such file", file=name)
+    check_input_files(list(files))
     state = WizardState()
     state.add_paths(list(files))
     CrmMigrateApp(state).run()

@@ -77,7 +77,7 @@ def _split_quality(token: str, words: tuple[str, ...]) -> float:
     if len(words) == 1:
         return _part_quality(token, words[0])
     best = 0.0
-    for cut in range(1, len(token)):
+    for cut in range(1, min(len(token), len(words[0]) + 1)):  # a part is never longer than its word
         head = _part_quality(token[:cut], words[0])
         if head:
             best = max(best, min(head, _split_quality(token[cut:], words[1:])))

@@ -220,10 +220,13 @@ def subdivision_code_countries(value: str) -> frozenset[str]:
     if not (2 <= len(v) <= 3 and v.isalpha() and v.isupper()):
         return frozenset()
     return _subdivisions()[1].get(v, frozenset())
+# a value longer than this is free text: none of the patterns above is tried on it (they
+# backtrack on long runs, and no email, phone, date or name is this long)
+CLASSIFY_CHARS = 300
 
 
 def _is_phone(value: str) -> bool:
-    if not PHONE.match(value):
+    if len(value) > CLASSIFY_CHARS or not PHONE.match(value):
         return False
     digits = re.sub(r"\D", "", re.split(r"(?i)x|ext|#", value)[0])
     if not 7 <= len(digits) <= 15:
@@ -272,6 +275,8 @@ class Evidence:
 def _classify(value: str) -> set[str]:
     kinds: set[str] = set()
     v = value.strip()
+    if len(v) > CLASSIFY_CHARS:
+        return set() if "@" in v or any(ch.isdigit() for ch in v) else {"text"}
     low = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(v)).split())
     if EMAIL.match(v):
         return {"email"}

@@ -48,9 +48,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+HEADER_CHARS = 200  # a header is read this far: no field's name is longer, and regexes stay cheap
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # lookarounds: linear time
+
+
 def _split_camel(text: str) -> str:
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
-    return re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
+    """"firstName" -> "first Name", "HTTPStatus" -> "HTTP Status"."""
+    return _CAMEL.sub(" ", text)
 
 
 def tokens_of(text: str) -> list[str]:
@@ -105,6 +109,9 @@ class HeaderKey:
 def parse_header(raw: str) -> HeaderKey:
     """Normalise a header into a HeaderKey (strips "(2)", "1 - Value", qualifiers)."""
     text = str(raw).strip()
+    if len(text) > HEADER_CHARS:  # keep a "(2)" numbering at the end
+        dup_tail = re.search(r"\s*\(\d{1,6}\)$", text[-10:])
+        text = text[:HEADER_CHARS] + (dup_tail.group(0) if dup_tail else "")
     index: int | None = None
     dup = re.search(r"\s*\((\d+)\)\s*$", text)
     if dup:

@@ -86,28 +86,37 @@ def _guess_region(table: SourceTable, evidence: dict[str, Evidence]) -> str | No
     return None
 
 
-def _sibling_label(key: HeaderKey, keys: dict[str, HeaderKey], table: SourceTable) -> str | None:
+def _label_columns(keys: dict[str, HeaderKey]) -> dict[tuple[int, tuple[str, ...]], str]:
+    """(index, words) -> the first column labelling them, as Google's "Phone 1 - Label/Type"."""
+    out: dict[tuple[int, tuple[str, ...]], str] = {}
+    for column, other in keys.items():
+        if other.index is not None and other.all_tokens[-1:] in (["type"], ["label"]):
+            out.setdefault((other.index, tuple(other.all_tokens[:-1])), column)
+    return out
+
+
+def _sibling_label(key: HeaderKey, label_columns: dict[tuple[int, tuple[str, ...]], str],
+                   table: SourceTable) -> str | None:
     """For Google's "Phone 1 - Value": the kind named in "Phone 1 - Label/Type" (mobile/home/...)."""
     if key.index is None:
         return None
-    for column, other in keys.items():
-        if other.index == key.index and other.all_tokens[:-1] == key.all_tokens and \
-                other.all_tokens[-1:] in (["type"], ["label"]):
-            words: Counter[str] = Counter()
-            for value in _values(table, column):
-                for tok in fold(value).replace("*", " ").split():
-                    words[tok] += 1
-            if not words:
-                return None
-            top = {w for w, _ in words.most_common(3)}
-            if top & MOBILE_WORDS:
-                return "mobile"
-            if top & HOME_WORDS:
-                return "home"
-            if top & OTHER_WORDS:
-                return "other"
-            return "work"
-    return None
+    column = label_columns.get((key.index, tuple(key.all_tokens)))
+    if column is None:
+        return None
+    words: Counter[str] = Counter()
+    for value in _values(table, column):
+        for tok in fold(value).replace("*", " ").split():
+            words[tok] += 1
+    if not words:
+        return None
+    top = {w for w, _ in words.most_common(3)}
+    if top & MOBILE_WORDS:
+        return "mobile"
+    if top & HOME_WORDS:
+        return "home"
+    if top & OTHER_WORDS:
+        return "other"
+    return "work"
 
 
 def _apply_values(field_name: str, score: float, ev: Evidence) -> float:
@@ -382,11 +391,19 @@ def suggest_mappings(
             cands = _foreign_prefix(cands, key, object_name)
         raw[column] = _header_rules(cands, key)
 
-    def header_has(field_name: str, exclude: str) -> bool:
-        return any(c != exclude and raw[c].get(field_name, (0.0,))[0] >= 0.8
-                   and evidence[c].non_empty and " ".join(keys[c].all_tokens) not in AMBIGUOUS_NAMES
-                   for c in columns)
+    # per field, the first two columns whose header names it (one is enough unless it is the asker)
+    named_by: dict[str, list[str]] = {}
+    for column in columns:
+        if evidence[column].non_empty and " ".join(keys[column].all_tokens) not in AMBIGUOUS_NAMES:
+            for field_name, (score, _) in raw[column].items():
+                holders = named_by.setdefault(field_name, [])
+                if score >= 0.8 and len(holders) < 2:
+                    holders.append(column)
 
+    def header_has(field_name: str, exclude: str) -> bool:
+        return any(c != exclude for c in named_by.get(field_name, ()))
+
+    label_columns = _label_columns(keys)
     flags = {c: detect_personal(c, _values(table, c), object_name, evidence[c]) for c in columns}
     scored: dict[str, Candidates] = {}
     splits: dict[str, list[str]] = {}
@@ -403,7 +420,7 @@ def suggest_mappings(
         backed[column] = {f for f, (s, why) in cands.items() if s > resolved[f][0] or why.startswith(
             ABBREVIATION_REASON) or why.endswith(("values are full names", "values are job titles"))}
         cands = _picklist_fit(cands, _values(table, column), schema)
-        label = _sibling_label(key, keys, table)
+        label = _sibling_label(key, label_columns, table)
         from_values = _value_candidates(ev, object_name, key.meaningless)
         for field_name, (score, why) in profiled.get(column, {}).items():
             if score > from_values.get(field_name, (0.0, ""))[0]:
@@ -499,11 +516,16 @@ def _mobile(cands: Candidates, ev: Evidence, key: HeaderKey, label: str | None, 
 def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str, list[str]],
             evidence: dict[str, Evidence]) -> list[Suggestion]:
     """Greedy one-to-one assignment by score; losers are left unmapped, not forced."""
+    position = {column: number for number, column in enumerate(columns)}
     flat = sorted(
-        ((score, columns.index(col), col, f, why) for col, cands in scored.items()
+        ((score, position[col], col, f, why) for col, cands in scored.items()
          for f, (score, why) in cands.items() if score >= MIN_SCORE),
         key=lambda t: (-t[0], -evidence[t[2]].non_empty, t[1]),
     )
+    candidates_of: dict[str, list[tuple[str, float]]] = {}  # field -> (column, score) of every column
+    for col, cands in scored.items():
+        for f, (s, _) in cands.items():
+            candidates_of.setdefault(f, []).append((col, s))
     taken: dict[str, float] = {}
     result: dict[str, Suggestion] = {}
     lost: dict[str, str] = {}
@@ -519,9 +541,8 @@ def _assign(columns: list[str], scored: dict[str, Candidates], splits: dict[str,
             continue
         for t in targets:
             taken[t] = score
-        rivals = [s for c, cands in scored.items() if c != column and c not in result
-                  and evidence[c].non_empty >= 0.5 * evidence[column].non_empty
-                  for f, (s, _) in cands.items() if f in targets]
+        rivals = [s for t in targets for c, s in candidates_of.get(t, ()) if c != column and c not in result
+                  and evidence[c].non_empty >= 0.5 * evidence[column].non_empty]
         confidence = score
         if rivals and max(rivals) >= score - 0.05:
             confidence = min(confidence, 0.85)

@@ -10,6 +10,7 @@ from crm_migrate.sources.columns import ColumnProfile, profile_columns
 from crm_migrate.sources.delimited import read_delimited
 from crm_migrate.sources.detect import format_from_bytes, format_from_extension, format_from_text
 from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding
+from crm_migrate.sources.limits import check_regular_file
 from crm_migrate.sources.records import read_records
 from crm_migrate.sources.spreadsheet import read_spreadsheet, sheet_names
 from crm_migrate.sources.vcard import read_vcard
@@ -33,16 +34,8 @@ SPREADSHEETS = ("xlsx", "xls", "ods")
 
 
 def _check_file(path: Path, file: str) -> None:
-    """SourceError for a missing file, a directory or an empty file."""
-    if not path.exists():
-        raise SourceError("no such file", file=file)
-    if path.is_dir():
-        raise SourceError("is a directory, not a file", file=file)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror}", file=file) from None
-    if size == 0:
+    """SourceError for a missing file, a directory, a FIFO or device, or an empty file."""
+    if check_regular_file(path, file) == 0:
         raise SourceError("file is empty (0 bytes)", file=file)
 
 
@@ -103,9 +96,10 @@ def load(
 def list_sheets(path: str | Path) -> list[str]:
     """The sheet names of a workbook ([] for text formats)."""
     p = Path(path)
-    if sniff_format(p) not in SPREADSHEETS:
+    fmt = sniff_format(p)
+    if fmt not in SPREADSHEETS:
         return []
-    return sheet_names(p, str(path))
+    return sheet_names(p, str(path), fmt)
 
 
 def load_many(

@@ -33,17 +33,20 @@ def unique_names(headers: list[str]) -> list[str]:
     taken = {h for h in cleaned if h}
     out: list[str] = []
     used: set[str] = set()
+    next_number: dict[str, int] = {}  # per name, the first "(n)" not tried yet: no rescans
     for position, name in enumerate(cleaned, start=1):
         blank = not name
         if blank:
             name = f"Column {position}"
         candidate = name
-        n = 2
+        n = next_number.get(name, 2)
         while candidate in used or (candidate != name and candidate in taken) or (
             blank and candidate in taken
         ):
             candidate = f"{name} ({n})"
             n += 1
+        if candidate != name:
+            next_number[name] = n
         used.add(candidate)
         out.append(candidate)
     return out

@@ -12,9 +12,18 @@ import pandas as pd
 
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.detect import parse_records, sniff_delimiter
-from crm_migrate.sources.encoding import SAMPLE_BYTES, DetectedEncoding, detect_encoding, from_name
+from crm_migrate.sources.encoding import (
+    SAMPLE_BYTES,
+    DetectedEncoding,
+    detect_encoding,
+    from_name,
+    mixed_codec,
+    mixed_fallback,
+    mixed_lines,
+)
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
+from crm_migrate.sources.limits import check_columns
 from crm_migrate.sources.quotes import recover
 from crm_migrate.table import Detection, SourceIssue, SourceTable
 
@@ -75,9 +84,14 @@ def read_delimited(
     data_line = records[header_index + 1][0] if header_index + 1 < len(records) else None
     if data_line is None:
         data_line = header_line + 1 + _extra_lines(lines, header_line, delimiter)
-    prefix = "".join(lines[:data_line])
-    offset = detected.bom_length + len(_encode(prefix, detected))
+    if mixed_fallback(detected.codec):  # no one codec gives the bytes back: count the lines' bytes
+        offset = detected.bom_length + sum(len(line) for line in body.splitlines(keepends=True)[:data_line])
+    else:
+        offset = detected.bom_length + len(_encode("".join(lines[:data_line]), detected))
     sample_width = max([len(header)] + [len(r) for r in rows[header_index + 1 :]])
+    check_columns(sample_width, file, "columns" if whole_file else "columns or more",
+                  hint=f"is {delimiter!r} the delimiter?")
+    codec_detected = detected.codec
     try:
         frame, issues = _read_frame(path, offset, delimiter, detected, sample_width, file)
         recovered = _recover_quotes(path, offset, delimiter, detected, len(header), data_line, file) \
@@ -92,6 +106,7 @@ def read_delimited(
         frame, quote_issues = recovered
         issues.extend(quote_issues)
     records_read = len(frame)
+    issues[:0] = _mixed_encoding_issues(path, detected, file, late=detected.codec != codec_detected)
     detection = Detection(
         path=str(path),
         format="tsv" if delimiter == "\t" else "csv",
@@ -104,6 +119,27 @@ def read_delimited(
     if _may_hold_big_cell(path, offset, records_read, detected):
         table.issues.extend(big_cells(table.frame, file))
     return table
+
+
+def _mixed_encoding_issues(path: Path, detected: DetectedEncoding, file: str, late: bool) -> list[SourceIssue]:
+    """For a file whose lines mix UTF-8 and a code page: the lines read in the minority's encoding.
+
+    `late`: the sample was UTF-8 and later lines were not; when no line needs UTF-8 at
+    all, the file is simply in the code page and is named so.
+    """
+    fallback = mixed_fallback(detected.codec)
+    if fallback is None:
+        return []
+    with path.open("rb") as fh:
+        fh.seek(detected.bom_length)
+        data = fh.read()
+    found = mixed_lines(data, fallback)
+    if found.utf8_count == 0:
+        detected.name = fallback
+        return [SourceIssue(file, None, None, f"not UTF-8 past the first megabyte; read as {fallback}")] \
+            if late else []
+    detected.name = "utf-8" if found.majority_utf8 else fallback
+    return [SourceIssue(file, None, None, problem) for _, problem in found.problems()]
 
 
 class _UnclosedQuoteError(Exception):
@@ -223,11 +259,8 @@ def _read_frame(
                 except UnicodeDecodeError as exc:
                     if encoding_errors == "replace":
                         raise SourceError(f"cannot decode as {detected.name}", file=file) from None
-                    if codec == "utf-8":
-                        codec = "cp1252"
-                        detected.name = detected.codec = "cp1252"
-                        issues.append(SourceIssue(file, None, None, "not UTF-8 past the first "
-                                                  "megabyte; read as cp1252"))
+                    if codec == "utf-8":  # lines past the sample are not UTF-8: read those as cp1252
+                        codec = detected.codec = mixed_codec("cp1252")
                     else:
                         encoding_errors = "replace"
                         issues.append(SourceIssue(file, None, None,
@@ -242,6 +275,7 @@ def _read_frame(
         longest = [int(n) for w in caught for n in _SAW.findall(str(w.message))]
         if longest and max(longest) > width:
             width = max(longest)
+            check_columns(width, file, hint=f"is {delimiter!r} the delimiter?")
             continue
         return frame, issues
     raise SourceError("cannot read the file consistently", file=file)

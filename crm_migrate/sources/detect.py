@@ -77,7 +77,7 @@ def _is_json_object(line: str) -> bool:
     """True when a line is one complete JSON object."""
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested too deep: the reader says so in its own words
         return False
 
 

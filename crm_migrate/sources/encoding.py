@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import codecs
 import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
 
 from charset_normalizer import from_bytes
 
 from crm_migrate.errors import SourceError
+from crm_migrate.table import SourceIssue
 
 SAMPLE_BYTES = 1 << 20  # detection never reads more than this
 
@@ -101,8 +104,182 @@ def detect_encoding(sample: bytes, file: str) -> DetectedEncoding:
         return DetectedEncoding("utf-8", "utf-8", 0)
     except UnicodeDecodeError:
         pass
-    guessed = _guess_8bit(text_sample)
+    utf8_lines, other_lines = _split_by_utf8(text_sample)
+    if utf8_lines:  # guess the code page of the other lines, leaving out the few no code page reads
+        readable = [line for line in other_lines if _decodes(line, "cp1252")]
+        guessed = _guess_8bit(b"\n".join(readable or other_lines))
+    else:
+        guessed = _guess_8bit(text_sample)
+    if utf8_lines and is_single_byte(guessed):  # some lines UTF-8, the others a code page
+        name = "utf-8" if len(utf8_lines) >= len(other_lines) else guessed
+        return DetectedEncoding(name, mixed_codec(guessed), 0)
     return DetectedEncoding(guessed, guessed, 0)
+
+
+# --- files whose lines mix UTF-8 and a single-byte code page ----------------------------
+
+MIXED_PREFIX = "crm-mixed-"  # codec "crm-mixed-cp1252": each line UTF-8 when it is valid UTF-8, else cp1252
+
+
+def mixed_codec(fallback: str) -> str:
+    """The name of the per-line codec: UTF-8 where a line is valid UTF-8, `fallback` elsewhere."""
+    return MIXED_PREFIX + codecs.lookup(fallback).name
+
+
+def mixed_fallback(codec: str) -> str | None:
+    """The single-byte code page of a per-line codec name, None for any other codec."""
+    normalised = codec.replace("_", "-").lower()
+    return codec[len(MIXED_PREFIX):] if normalised.startswith(MIXED_PREFIX) else None
+
+
+def is_single_byte(codec: str) -> bool:
+    """True for a code page where every character is one byte (cp1252, cp1250, ISO-8859-x, KOI8...)."""
+    try:
+        return len("Aé€Жא".encode(codec, "replace")) == 5 and codecs.lookup(codec).name != "utf-8"
+    except LookupError:
+        return False
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _split_by_utf8(data: bytes) -> tuple[list[bytes], list[bytes]]:
+    """(non-ASCII lines that are valid UTF-8, lines that are not)."""
+    utf8: list[bytes] = []
+    other: list[bytes] = []
+    for line in data.splitlines():
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8.append(line)
+        except UnicodeDecodeError:
+            other.append(line)
+    return utf8, other
+
+
+def decode_lines(data: bytes, fallback: str, errors: str = "strict") -> str:
+    """Bytes decoded line by line: UTF-8 where a line is valid UTF-8, `fallback` elsewhere."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    out: list[str] = []
+    for line in data.splitlines(keepends=True):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(line.decode(fallback, errors))
+    return "".join(out)
+
+
+class _LinewiseDecoder(codecs.BufferedIncrementalDecoder):
+    """The incremental form of decode_lines (what pandas' text reader pulls chunks through)."""
+
+    fallback = "cp1252"
+
+    def _buffer_decode(self, input: Any, errors: str, final: bool) -> tuple[str, int]:  # noqa: A002
+        data = bytes(input)
+        if not final:
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1  # whole lines only
+            data = data[:cut]
+        return decode_lines(data, self.fallback, errors), len(data)
+
+
+def _search_codec(name: str) -> codecs.CodecInfo | None:
+    """The codecs-registry hook that makes "crm-mixed-<code page>" a codec."""
+    fallback = mixed_fallback(name)
+    if fallback is None:
+        return None
+    try:
+        fallback = codecs.lookup(fallback).name
+    except LookupError:
+        return None
+    utf8 = codecs.lookup("utf-8")
+    code_page = fallback
+
+    class Decoder(_LinewiseDecoder):
+        fallback = code_page
+
+    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:
+        return decode_lines(bytes(data), code_page, errors), len(data)
+
+    return codecs.CodecInfo(utf8.encode, decode, name=MIXED_PREFIX + fallback,
+                            incrementalencoder=utf8.incrementalencoder, incrementaldecoder=Decoder)
+
+
+codecs.register(_search_codec)
+
+
+MAX_LINE_ISSUES = 20
+
+
+@dataclass
+class MixedLines:
+    """Which physical lines (1-based) of a mixed file were read in the code page, or not at all."""
+
+    fallback: str
+    other: list[int] = field(default_factory=list)  # read in the code page, not in the majority's
+    undecodable: list[int] = field(default_factory=list)  # not even the code page reads them
+    majority_utf8: bool = True
+    utf8_count: int = 0  # non-ASCII lines that are UTF-8
+    samples: dict[int, str] = field(default_factory=dict)
+
+    def problems(self) -> list[tuple[int | None, str]]:
+        """(source line, problem) for the first lines of each kind, then a count of the rest."""
+        out: list[tuple[int | None, str]] = []
+        read_as, rest = ("", "UTF-8") if self.majority_utf8 else ("UTF-8", self.fallback)
+        for line in self.other[:MAX_LINE_ISSUES]:
+            codec = self.fallback if self.majority_utf8 else "UTF-8"
+            out.append((line, f"mixed encodings: source line {line} is {codec}, the rest {rest}; read as "
+                              f"{read_as or codec}: {self.samples.get(line, '')!r}"))
+        if len(self.other) > MAX_LINE_ISSUES:
+            out.append((None, f"mixed encodings: {len(self.other) - MAX_LINE_ISSUES:,} more lines read "
+                              f"as {self.fallback if self.majority_utf8 else 'UTF-8'}"))
+        for line in self.undecodable[:MAX_LINE_ISSUES]:
+            out.append((line, f"source line {line} is neither UTF-8 nor {self.fallback}: "
+                              "undecodable bytes replaced"))
+        if len(self.undecodable) > MAX_LINE_ISSUES:
+            out.append((None, f"{len(self.undecodable) - MAX_LINE_ISSUES:,} more lines with undecodable "
+                              "bytes replaced"))
+        return out
+
+
+SAMPLE_LINE_CHARS = 60
+
+
+def mixed_lines(data: bytes, fallback: str, first_line: int = 1) -> MixedLines:
+    """Classify the non-ASCII lines of `data` (its first line numbered `first_line`)."""
+    utf8_count = 0
+    found = MixedLines(fallback)
+    fallback_lines: list[int] = []
+    utf8_lines: list[int] = []
+    for number, line in enumerate(data.splitlines(), start=first_line):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+            utf8_count += 1
+            utf8_lines.append(number)
+        except UnicodeDecodeError:
+            try:
+                text = line.decode(fallback)
+            except UnicodeDecodeError:
+                found.undecodable.append(number)
+                continue
+            fallback_lines.append(number)
+        found.samples[number] = text[:SAMPLE_LINE_CHARS]
+    found.utf8_count = utf8_count
+    found.majority_utf8 = utf8_count >= len(fallback_lines)
+    found.other = fallback_lines if found.majority_utf8 else utf8_lines
+    keep = set(found.other[:MAX_LINE_ISSUES])
+    found.samples = {n: t for n, t in found.samples.items() if n in keep}
+    return found
 
 
 _NON_LATIN = (
@@ -180,3 +357,11 @@ def _western_or_central(sample: bytes) -> str:
         if scores[0][0] == 0:  # cp1252 reads it all plausibly: nothing can beat it
             break
     return codecs.lookup(min(scores)[2]).name if scores else "cp1252"
+
+
+def mixed_encoding_issues(data: bytes, codec: str, file: str) -> list[SourceIssue]:
+    """The lines a per-line codec read in the minority's encoding (or not at all), as issues."""
+    fallback = mixed_fallback(codec)
+    if fallback is None:
+        return []
+    return [SourceIssue(file, None, None, problem) for _, problem in mixed_lines(data, fallback).problems()]

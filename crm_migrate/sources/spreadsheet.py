@@ -12,6 +12,12 @@ import python_calamine as pc
 from crm_migrate.errors import SourceError
 from crm_migrate.sources.frames import finish_frame
 from crm_migrate.sources.header import detect_header
+from crm_migrate.sources.limits import (
+    check_columns,
+    check_sheet_area,
+    ods_sheet_areas,
+    xlsx_sheet_area,
+)
 from crm_migrate.table import Detection, SourceTable
 
 HEADER_SAMPLE_ROWS = 60
@@ -53,8 +59,11 @@ def _number_text(value: float | int) -> str:
     return cell_text(value)
 
 
-def _open(path: Path, file: str) -> Any:
-    """Open a workbook; SourceError when it is corrupt, truncated or encrypted."""
+def _open(path: Path, file: str, fmt: str) -> Any:
+    """Open a workbook; SourceError when it is corrupt, truncated, encrypted or hostile."""
+    if fmt == "ods":  # an ODS workbook allocates every sheet's used area when it is opened
+        for name, area in ods_sheet_areas(path).items():
+            check_sheet_area(area, name, file)
     try:
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -70,13 +79,17 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-def sheet_names(path: Path, file: str) -> list[str]:
+def sheet_names(path: Path, file: str, fmt: str) -> list[str]:
     """All sheet names of a workbook, in order."""
-    return list(_open(path, file).sheet_names)
+    return list(_open(path, file, fmt).sheet_names)
 
 
-def _load_sheet(book: Any, name: str, file: str) -> Any:
-    """One sheet object; SourceError when it cannot be read."""
+def _load_sheet(book: Any, name: str, file: str, path: Path, fmt: str) -> Any:
+    """One sheet object; SourceError when it cannot be read or its area is not worth allocating."""
+    if fmt == "xlsx":  # the reader allocates the sheet's whole used area: judge its real cells first
+        area = xlsx_sheet_area(path, name)
+        if area is not None:
+            check_sheet_area(area, name, file)
     try:
         return book.get_sheet_by_name(name)
     except Exception as exc:
@@ -131,21 +144,22 @@ def read_spreadsheet(
     header_row: int | None = None,
 ) -> SourceTable:
     """Load one sheet of a workbook (the most table-like when `sheet` is None)."""
-    book = _open(path, file)
+    book = _open(path, file, fmt)
     names = list(book.sheet_names)
     if not names:
         raise SourceError("workbook has no sheets", file=file)
     if sheet is not None:
         if sheet not in names:
             raise SourceError(f"no sheet named {sheet!r} (sheets: {', '.join(names)})", file=file)
-        chosen = _load_sheet(book, sheet, file)
+        chosen = _load_sheet(book, sheet, file, path, fmt)
     else:
         visible = _visible(book, names)
-        loaded = [(_load_sheet(book, n, file)) for n in visible]
+        loaded = [_load_sheet(book, n, file, path, fmt) for n in visible]
         scores = [_sheet_score(s) for s in loaded]
         chosen = loaded[scores.index(max(scores))]
     rows = _grid(chosen, file)
     width = max((len(r) for r in rows), default=0)
+    check_columns(width, file)
     head = [[cell_text(v) for v in r] for r in rows[:HEADER_SAMPLE_ROWS]]
     if header_row is None:
         header_index = detect_header(head) if head else 0

@@ -7,7 +7,12 @@ import re
 from pathlib import Path
 
 from crm_migrate.errors import SourceError
-from crm_migrate.sources.encoding import SAMPLE_BYTES, detect_encoding, from_name
+from crm_migrate.sources.encoding import (
+    SAMPLE_BYTES,
+    detect_encoding,
+    from_name,
+    mixed_encoding_issues,
+)
 from crm_migrate.sources.frames import records_table
 from crm_migrate.table import Detection, SourceIssue, SourceTable
 
@@ -42,18 +47,43 @@ def _split_structured(value: str) -> list[str]:
     return [_unescape(p).strip() for p in parts]
 
 
+_QP_MARK = "QUOTED-PRINTABLE"
+
+
+class _LogicalLine:
+    """The pieces of one logical line, and whether they hold QUOTED-PRINTABLE and a ':' so far."""
+
+    def __init__(self, first: str) -> None:
+        self.pieces = [first]
+        self.quoted_printable = _QP_MARK in first.upper()
+        self.colon = ":" in first
+
+    def add(self, piece: str) -> None:
+        """Append a piece (a mark split across the join is still seen)."""
+        seam = (self.pieces[-1][-len(_QP_MARK):] + piece[: len(_QP_MARK)]).upper()
+        self.quoted_printable = self.quoted_printable or _QP_MARK in seam or _QP_MARK in piece.upper()
+        self.colon = self.colon or ":" in piece
+        self.pieces.append(piece)
+
+
 def unfold(text: str) -> list[str]:
-    """Logical lines: folded continuations joined, QUOTED-PRINTABLE soft breaks joined."""
+    """Logical lines: folded continuations joined, QUOTED-PRINTABLE soft breaks joined.
+
+    A logical line gathers its pieces in a list joined once: joining by += copied the
+    line for every fold (quadratic in a long folded value).
+    """
     physical = re.split(r"\r\n|\n|\r", text)
-    lines: list[str] = []
+    logical: list[_LogicalLine] = []
     for line in physical:
-        if line[:1] in (" ", "\t") and lines:
-            lines[-1] += line[1:]
-        elif lines and lines[-1].endswith("=") and "QUOTED-PRINTABLE" in lines[-1].upper() \
-                and ":" in lines[-1]:
-            lines[-1] = lines[-1][:-1] + line
+        last = logical[-1] if logical else None
+        if line[:1] in (" ", "\t") and last is not None:
+            last.add(line[1:])
+        elif last is not None and last.pieces[-1].endswith("=") and last.quoted_printable and last.colon:
+            last.pieces[-1] = last.pieces[-1][:-1]
+            last.add(line)
         else:
-            lines.append(line)
+            logical.append(_LogicalLine(line))
+    lines = ["".join(entry.pieces) for entry in logical]
     return [ln for ln in lines if ln.strip()]
 
 
@@ -215,5 +245,5 @@ def read_vcard(path: Path, *, file: str, label: str, encoding: str | None = None
         raise SourceError("no vCard (BEGIN:VCARD ... END:VCARD) found", file=file)
     detection = Detection(path=str(path), format="vcf", encoding=detected.name)
     table = records_table(cards, detection=detection, label=label, first=FIRST_COLUMNS)
-    table.issues[:0] = issues
+    table.issues[:0] = issues + mixed_encoding_issues(data[detected.bom_length :], detected.codec, file)
     return table
