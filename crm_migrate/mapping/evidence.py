@@ -276,7 +276,7 @@ def _classify(value: str) -> set[str]:
     kinds: set[str] = set()
     v = value.strip()
     if len(v) > CLASSIFY_CHARS:
-        return set() if "@" in v or any(ch.isdigit() for ch in v) else {"text"}
+        return set() if "@" in v or re.search(r"\d", v) else {"text"}
     low = " ".join(re.sub(r"[^a-z0-9]+", " ", fold(v)).split())
     if EMAIL.match(v):
         return {"email"}

@@ -176,10 +176,14 @@ VALUE_CHECKS = (("national_id", _national_id), ("bank_account", iban_valid),
 
 
 @lru_cache(maxsize=1)
-def _sensitive_phrases() -> list[tuple[list[str], str]]:
-    """Every sensitive header phrase as tokens, longest first."""
+def _sensitive_phrases() -> dict[str, list[tuple[list[str], str]]]:
+    """Every sensitive header phrase as tokens, by its first token, longest first."""
     out = [(tokens_of(p), kind) for kind, phrases in SENSITIVE_HEADERS.items() for p in phrases]
-    return sorted(out, key=lambda item: -len(item[0]))
+    by_first: dict[str, list[tuple[list[str], str]]] = {}
+    for tokens, kind in sorted(out, key=lambda item: -len(item[0])):
+        if tokens:
+            by_first.setdefault(tokens[0], []).append((tokens, kind))
+    return by_first
 
 
 @lru_cache(maxsize=1)
@@ -193,24 +197,35 @@ def _personal_phrases() -> dict[str, str]:
     return out
 
 
-def _contains(tokens: list[str], phrase: list[str]) -> bool:
-    n = len(phrase)
-    return bool(n) and any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))
+def _sensitive_kind(words: list[str]) -> str | None:
+    """The kind of the longest sensitive phrase among the header's words (a look-up per word)."""
+    best: tuple[int, str] | None = None
+    phrases = _sensitive_phrases()
+    for i, word in enumerate(words):
+        for phrase, kind in phrases.get(word, ()):
+            if words[i:i + len(phrase)] == phrase and (best is None or len(phrase) > best[0]):
+                best = (len(phrase), kind)
+                break  # longest first: the rest starting here are shorter
+    return best[1] if best else None
 
 
+@lru_cache(maxsize=4096)
 def header_flag(header: str, object_name: str | None = None) -> PersonalFlag:
     """What a header alone says (in any of the seven mapping languages)."""
     key = parse_header(header)
     words = key.all_tokens or key.tokens
-    for phrase, kind in _sensitive_phrases():
-        if _contains(words, phrase):
-            return PersonalFlag(SENSITIVE, kind, f"header names {kind.replace('_', ' ')}")
+    kind = _sensitive_kind(list(words))
+    if kind is not None:
+        return PersonalFlag(SENSITIVE, kind, f"header names {kind.replace('_', ' ')}")
     phrases = _personal_phrases()
     for text in (" ".join(key.tokens), " ".join(words)):
         found = phrases.get(text)
         if found and (object_name in PERSON_OBJECTS or found in ALWAYS_PERSONAL):
             return PersonalFlag(PERSONAL, found, f"header names {found.replace('_', ' ')}")
     return NOT_PERSONAL
+
+
+ID_CHARS = 64  # no national id, IBAN or card number is longer, with its spaces and dashes
 
 
 def values_flag(values: Sequence[str], object_name: str | None = None,
@@ -221,8 +236,9 @@ def values_flag(values: Sequence[str], object_name: str | None = None,
     if not filled:
         return NOT_PERSONAL
     sample = filled[:200]
+    short = [v for v in sample if len(v) <= ID_CHARS]  # identifiers are short: skip long text
     for kind, check in VALUE_CHECKS:
-        if sum(1 for v in sample if check(v)) >= VALUE_SHARE * len(sample):
+        if short and sum(1 for v in short if check(v)) >= VALUE_SHARE * len(sample):
             return PersonalFlag(SENSITIVE, kind, f"values are {kind.replace('_', ' ')}s")
     ev = evidence if evidence is not None else gather(filled)
     if ev.share("email") >= VALUE_SHARE:
