@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from crm_migrate.actions._target import Opened, opened
 from crm_migrate.actions.files import load_files, source_issues
 from crm_migrate.actions.profiles import NoteFn, check_region, read_schema
-from crm_migrate.actions.progress import CleanProgressAdapter, ProgressFn
+from crm_migrate.actions.progress import ProgressFn, ProgressMeter
 from crm_migrate.clean.matching import match_records
 from crm_migrate.clean.pipeline import clean_tables
 from crm_migrate.errors import CrmMigrateError
@@ -54,20 +54,20 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
     """
     region = region or profile.default_region
     schema = schema or builtin_schema(profile.object)
-    adapter = CleanProgressAdapter(on_progress)
+    meter = ProgressMeter(on_progress)  # one clock for the action, retry without the target included
     result = None
     note = None
     if target is not None and target != "file":
         try:
             with opened(target, url, token) as link:
                 result = clean_tables(tables, profile, region=region, schema=schema,
-                                      connector=link.connector, on_progress=adapter)
+                                      connector=link.connector, meter=meter)
         except (CrmMigrateError, OSError) as exc:
             note = f"not compared with {target}: {exc}"
         except Exception as exc:  # noqa: BLE001 - httpx errors and the like: clean without matching
             note = f"not compared with {target}: {type(exc).__name__}: {exc}"
     if result is None:
-        result = clean_tables(tables, profile, region=region, schema=schema, on_progress=adapter)
+        result = clean_tables(tables, profile, region=region, schema=schema, meter=meter)
     result.issues[:0] = source_issues(tables)
     return CleanOutcome(result, note)
 
@@ -75,9 +75,8 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
 def match(result: CleanResult, schema: ObjectSchema, target: str, url: str | None = None,
           token: str | None = None, on_progress: ProgressFn | None = None) -> None:
     """Mark each record of a clean result create / update (its target id) / skip on the target."""
-    adapter = CleanProgressAdapter(on_progress)
     with opened(target, url, token) as link:
-        match_records(result, link.connector, schema, on_progress=lambda f: adapter("match", f))
+        match_records(result, link.connector, schema, meter=ProgressMeter(on_progress))
 
 
 @contextmanager
@@ -113,7 +112,7 @@ def clean_files(paths: list[str], profile_path: str, *, region: str | None = Non
         validate_profile(profile, schema, column_sets=[t.columns for t in tables], file=profile_path)
         result = clean_tables(tables, profile, region=region or profile.default_region, schema=schema,
                               connector=link.connector if link else None,
-                              on_progress=CleanProgressAdapter(on_progress))
+                              on_progress=on_progress)
     result.issues[:0] = source_issues(tables)
     return CleanedFiles(profile, tables, result, note)
 

@@ -10,6 +10,7 @@ import click
 
 from crm_migrate.actions import TARGETS
 from crm_migrate.commands import echo_note
+from crm_migrate.commands.progress import ProgressPrinter
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.output import write_report, write_table
 
@@ -77,8 +78,12 @@ def clean_cmd(files: tuple[str, ...], profile_path: str, region: str | None, out
 
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise CrmMigrateError("--out must end in .csv or .xlsx", file=out)
-    cleaned = clean_files(list(files), profile_path, region=region, target=target, url=url,
-                          on_note=echo_note)
+    printer = ProgressPrinter(enabled=not quiet)
+    try:
+        cleaned = clean_files(list(files), profile_path, region=region, target=target, url=url,
+                              on_note=echo_note, on_progress=printer)
+    finally:
+        printer.close()
     result = cleaned.result
     write_table(result.frame, out)
     if report:

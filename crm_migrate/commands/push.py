@@ -1,6 +1,6 @@
 """`push`, `resume`, `status`, `rollback`: the push engine from the command line.
 
-Progress goes to stderr (a Rich bar on a terminal, plain lines otherwise); the
+Progress goes to stderr (commands.progress: a Rich bar on a terminal, plain lines otherwise); the
 summary goes to stdout. Ctrl-C stops cleanly: in-flight batches finish, the run
 is left interrupted and resumable, exit code 130. A dry run writes no journal.
 """
@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -20,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crm_migrate.actions import TARGETS
+from crm_migrate.commands.progress import ProgressPrinter
 from crm_migrate.errors import SourceError
 
 if TYPE_CHECKING:
-    from crm_migrate.actions.progress import Progress
     from crm_migrate.actions.runs import RunSummary
 
 
@@ -47,51 +46,6 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
         yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class _Printer:
-    """Progress on stderr: a Rich bar on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-        self._last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        if self.tty:
-            self._rich(p)
-            return
-        now = time.monotonic()
-        if p.phase != "finished" and now - self._last < 2.0:
-            return
-        self._last = now
-        eta = f", eta {p.eta_s:.0f}s" if p.eta_s is not None else ""
-        click.echo(f"[{p.phase}] {p.done + p.failed}/{p.total} (created {p.created}, updated "
-                   f"{p.updated}, failed {p.failed}, pending {p.pending}) "
-                   f"{p.records_per_s:.0f} rec/s{eta}", err=True)
-
-    def _rich(self, p: Progress) -> None:
-        # deferred: rich loads only for a live bar on a terminal
-        from rich.console import Console
-        from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
-        from rich.progress import Progress as Bar
-
-        if self._bar is None:
-            self._bar = Bar(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                            transient=True, console=Console(stderr=True))
-            self._bar.start()
-            self._task = self._bar.add_task("push", total=max(1, p.total or 0))
-        self._bar.update(self._task, completed=p.done + p.failed + p.skipped,
-                         description=f"{p.phase} {p.records_per_s:.0f} rec/s")
-        if p.phase == "finished":
-            self.close()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
 
 
 def _print_summary(summary: RunSummary, journal: str | None) -> None:
@@ -151,7 +105,7 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
     from crm_migrate.actions.runs import push
 
     profile = load_profile(profile_path)
-    printer = _Printer()
+    printer = ProgressPrinter()
     with _stop_on_ctrl_c() as stop:
         try:
             if dry_run:
@@ -177,7 +131,7 @@ def resume_cmd(journal_path: str, force: bool) -> int:
     """Carry on an interrupted push; nothing is sent twice, nothing is lost."""
     from crm_migrate.actions.runs import resume  # deferred: the push engine is slow to import
 
-    printer = _Printer()
+    printer = ProgressPrinter()
     with _stop_on_ctrl_c() as stop:
         try:
             summary = resume(journal_path, force=force, on_progress=printer, should_stop=stop.is_set)
@@ -223,7 +177,7 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
     if not yes and sys.stdin.isatty():
         click.confirm(f"Archive the {status['created']} records this run created and restore "
                       f"the {status['updated']} it updated in {status['target']}?", abort=True)
-    printer = _Printer()
+    printer = ProgressPrinter()
     try:
         summary = rollback(journal_path, on_progress=printer)
     finally:

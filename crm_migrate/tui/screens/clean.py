@@ -13,6 +13,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import Label, ProgressBar, Static
 
+from crm_migrate.actions.progress import progress_line
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal, PromptModal
@@ -26,10 +27,8 @@ if TYPE_CHECKING:
 
 
 def progress_text(progress: Progress) -> str:
-    """A clean's progress as one short line: the stage and how much of it is done."""
-    if progress.phase_fraction is None:
-        return progress.message or f"Cleaning: {progress.phase}…"
-    return f"Cleaning: {progress.phase}… {progress.phase_fraction:.0%}"
+    """A clean's progress as one line (the bar shows the same phase's done/total)."""
+    return f"Cleaning: {progress_line(progress)}"
 
 
 class CleanStep(WizardStep):
@@ -111,16 +110,17 @@ class CleanStep(WizardStep):
         """One action: clean (and match the target) via the state."""
 
         def report(progress: Progress) -> None:
-            self.post_message(CleanProgressed(progress_text(progress), progress.fraction))
+            self.post_message(CleanProgressed(progress))
 
         self.state.run_clean(on_progress=report)
         self.post_message(CleanFinished(cleaned=True))
 
     @on(CleanProgressed)
     def clean_progressed(self, event: CleanProgressed) -> None:
-        self.query_one("#clean-counts", Static).update(event.text)
-        if event.fraction is not None:
-            self.query_one("#clean-bar", ProgressBar).update(progress=event.fraction)
+        progress = event.progress
+        self.query_one("#clean-counts", Static).update(progress_text(progress))
+        self.query_one("#clean-bar", ProgressBar).update(total=progress.total,
+                                                          progress=progress.done)
 
     @on(CleanFinished)
     def clean_finished(self, event: CleanFinished) -> None:
