@@ -125,10 +125,11 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
     `on_field` hears the fraction of mapped columns done after each one."""
     work = TableWork(table=table, refs=_row_refs(table, multi))
     columns = _columns(table)
-    regions = _regions(profile, columns, region)
-    for number, mapping in enumerate(profile.fields):
+    mappings = profile.fields_for(table.label)  # the file's own, when it has them
+    regions = _regions(mappings, columns, region)
+    for number, mapping in enumerate(mappings):
         if on_field is not None:
-            on_field(number / max(1, len(profile.fields)))
+            on_field(number / max(1, len(mappings)))
         if mapping.column not in columns or not (mapping.field or mapping.split_into):
             continue
         raw = columns[mapping.column]
@@ -143,9 +144,9 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
     return work
 
 
-def _regions(profile: Profile, columns: dict[str, pd.Series], region: str | None) -> Any:
+def _regions(mappings: list[FieldMapping], columns: dict[str, pd.Series], region: str | None) -> Any:
     """Per-row phone regions from a mapped country column, else the default region."""
-    for mapping in profile.fields:
+    for mapping in mappings:
         if mapping.field == "country" and mapping.column in columns:
             return regions_from_countries(columns[mapping.column], region)
     return region

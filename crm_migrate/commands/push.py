@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crm_migrate.actions import TARGETS
+from crm_migrate.actions.progress import number, plural
 from crm_migrate.commands.progress import ProgressPrinter
-from crm_migrate.errors import SourceError
+from crm_migrate.errors import CrmMigrateError, SourceError
 
 if TYPE_CHECKING:
     from crm_migrate.actions.runs import RunSummary
@@ -52,19 +53,40 @@ def _print_summary(summary: RunSummary, journal: str | None) -> None:
     s = summary.status
     if s.get("state") == "dry_run":
         click.echo(f"dry run ({s['object']} -> {s['target']}): would create "
-                   f"{s['would_create']}, update {s['would_update']}, skip {s['would_skip']}, "
-                   f"fail {s['would_fail']}; companies to create {s['companies_to_create']}, "
-                   f"matched {s['companies_matched']}. Nothing was written.")
+                   f"{number(s['would_create'])}, update {number(s['would_update'])}, skip "
+                   f"{number(s['would_skip'])}, fail {number(s['would_fail'])}; companies to "
+                   f"create {number(s['companies_to_create'])}, matched "
+                   f"{number(s['companies_matched'])}. Nothing was written.")
         return
-    click.echo(f"{s['state']}: {s['done']}/{s['total']} done (created {s['created']}, updated "
-               f"{s['updated']}), failed {s['failed']}, skipped {s['skipped']}, "
-               f"pending {s['pending']}")
+    click.echo(f"{_state_words(s['state'])}: {_counts_text(s)}")
     if summary.errors_file:
         click.echo(f"failed rows: {summary.errors_file} (and .xlsx)")
-    if summary.message and s["state"] != "completed":
+    if _news(summary.message, s["state"]):
         click.echo(f"crm-migrate: {summary.message}", err=True)
     if s["state"] == "interrupted" and journal:
         click.echo(f"resume with: crm-migrate resume {journal}", err=True)
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether a person can answer a question on stdin."""
+    return sys.stdin.isatty()
+
+
+def _state_words(state: str) -> str:
+    """A run state as words ("rolled back")."""
+    return state.replace("_", " ")
+
+
+def _news(message: str | None, state: str) -> bool:
+    """Whether a run's message says more than its state line (not "rolled back" twice)."""
+    return bool(message) and state != "completed" and message != _state_words(state)
+
+
+def _counts_text(s: dict[str, Any]) -> str:
+    """A run's counts in one line, thousands separated."""
+    return (f"{number(s['done'])}/{number(s['total'])} done (created {number(s['created'])}, "
+            f"updated {number(s['updated'])}), failed {number(s['failed'])}, skipped "
+            f"{number(s['skipped'])}, pending {number(s['pending'])}")
 
 
 def _finish(summary: RunSummary, journal: str | None, stop: threading.Event) -> int:
@@ -152,13 +174,11 @@ def status_cmd(journal_path: str, as_json: bool) -> int:
         click.echo(json.dumps(status))
         return 0
     click.echo(f"run {status['run_id']} ({status['object']} -> {status['target']}): "
-               f"{status['state']}")
-    click.echo(f"  {status['done']}/{status['total']} done (created {status['created']}, "
-               f"updated {status['updated']}), failed {status['failed']}, skipped "
-               f"{status['skipped']}, pending {status['pending']}")
+               f"{_state_words(status['state'])}")
+    click.echo(f"  {_counts_text(status)}")
     if status.get("rolled_back"):
-        click.echo(f"  rolled back: {status['rolled_back']}")
-    if status.get("message") and status["state"] != "completed":
+        click.echo(f"  undone by the rollback: {plural(status['rolled_back'], 'record')}")
+    if _news(status.get("message"), status["state"]):
         click.echo(f"  {status['message']}")
     if status.get("errors_file"):
         click.echo(f"  failed rows: {status['errors_file']}")
@@ -174,9 +194,16 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
     from crm_migrate.actions.runs import status as run_status
 
     status = run_status(journal_path)
-    if not yes and sys.stdin.isatty():
-        click.confirm(f"Archive the {status['created']} records this run created and restore "
-                      f"the {status['updated']} it updated in {status['target']}?", abort=True)
+    if not yes:
+        if not _stdin_is_terminal():
+            raise CrmMigrateError("rollback asks before undoing a run and stdin is not a "
+                                  "terminal: add --yes to roll back without asking",
+                                  file=journal_path)
+        question = (f"Archive the {plural(status['created'], 'record')} this run created and "
+                    f"restore the {number(status['updated'])} it updated in {status['target']}?")
+        if not click.confirm(question, default=False):
+            click.echo("nothing rolled back")
+            return 1
     printer = ProgressPrinter()
     try:
         summary = rollback(journal_path, on_progress=printer)
@@ -184,8 +211,9 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
         printer.close()
     s = summary.status
     if summary.exit_code == 0:
-        click.echo(f"rolled back: {s['rolled_back']} records undone "
-                   f"(archived {s['created']} created, restored {s['updated']} updated)")
+        click.echo(f"rolled back: {plural(s['rolled_back'], 'record')} undone "
+                   f"(archived {number(s['created'])} created, restored "
+                   f"{number(s['updated'])} updated)")
     else:
         click.echo(f"crm-migrate: rollback incomplete: {summary.message}", err=True)
     return summary.exit_code

@@ -291,10 +291,13 @@ class WizardState:
         self.clean_stale = True
         return profile
 
-    def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None) -> None:
-        """Map a column to a field (None leaves it out); the user's choice has confidence 1."""
+    def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None,
+                  file: str | None = None) -> None:
+        """Map a column to a field (None leaves it out) in the shared mappings, or in a file's
+        own when `file` names one that has them; the user's choice has confidence 1."""
         profile = self.ensure_profile()
-        for mapping in profile.fields:
+        mappings = profile.fields_for(file) if file is not None else profile.fields
+        for mapping in mappings:
             if mapping.column == column:
                 mapping.field = None if split_into else field_name
                 mapping.split_into = split_into
@@ -323,7 +326,8 @@ class WizardState:
         self.region = profile.default_region or self.region
         if profile.sources:
             self.overrides.update(profile.sources)
-            self.invalidate_tables()
+            if any(source.reading for source in profile.sources.values()):
+                self.invalidate_tables()
         self.clean_stale = True
         return profile
 
@@ -437,7 +441,7 @@ class WizardState:
     def changes(self, limit: int = 20000) -> pd.DataFrame:
         """Before/after of every value cleaning changed: source id, field, before, after."""
         records = self.clean_result.records if self.clean_result is not None else []
-        mappings = self.profile.fields if self.profile is not None else []
+        mappings = self.profile.all_mappings() if self.profile is not None else []
         return changes_frame(records, mappings, self.locate, self.source_value, limit)
 
     def locate(self, ref: Any) -> tuple[str, int] | None:
@@ -525,7 +529,7 @@ class WizardState:
             values: dict[str, str] = {}
             if where is not None:
                 label, row = where
-                for m in profile.fields:
+                for m in profile.fields_for(label):
                     if m.field:
                         values[m.field] = self.source_value(label, row, m.column)
             out[str(member)] = values

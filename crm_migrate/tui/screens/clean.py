@@ -13,7 +13,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import Label, ProgressBar, Static
 
-from crm_migrate.actions.progress import progress_line
+from crm_migrate.actions.progress import plural, progress_line
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal, PromptModal
@@ -84,7 +84,7 @@ class CleanStep(WizardStep):
             edits = len(self.state.pending_edits)
             self.advance = True
             self.action_run_clean()
-            what = f" with {_count(edits, 'edited cell')}" if edits else ""
+            what = f" with {plural(edits, 'edited cell')}" if edits else ""
             return f"Cleaning again{what} first; the next step opens when it is done."
         return None
 
@@ -129,7 +129,7 @@ class CleanStep(WizardStep):
             self._cleaning_done()
             dropped = self.state.take_dropped_choices()
             if dropped:
-                self.notify(f"{_count(dropped, 'duplicate group')} changed after cleaning again: "
+                self.notify(f"{plural(dropped, 'duplicate group')} changed after cleaning again: "
                             f"{'its' if dropped == 1 else 'their'} survivor/value choices were dropped.",
                             severity="warning", timeout=8)
             here = getattr(self.app, "current_step", self.STEP) == self.STEP
@@ -204,7 +204,7 @@ class CleanStep(WizardStep):
                        else "Problems · enter edits the cell")
         edits = len(self.state.pending_edits)
         if edits:
-            caption = f"✎ {_count(edits, 'edited cell')} · ctrl+r re-cleans"
+            caption = f"✎ {plural(edits, 'edited cell')} · ctrl+r re-cleans"
         label = self.query_one("#clean-caption", Label)
         label.set_class(bool(edits), "warn")
         label.update(f"{caption} · {table.page_caption()}")
@@ -387,6 +387,3 @@ class CleanStep(WizardStep):
         self.app.call_from_thread(self.notify, f"{count:,} row{'' if count == 1 else 's'} left out ({why}).")
         self.post_message(CleanFinished())
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

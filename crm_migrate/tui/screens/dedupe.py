@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_migrate.actions.duplicates import group_key
+from crm_migrate.actions.progress import plural
 from crm_migrate.tui.screens.base import WizardStep
 
 if TYPE_CHECKING:
@@ -79,10 +80,10 @@ class DedupeStep(WizardStep):
         self.groups = views["groups"]
         actions: dict[str, int] = views["actions"]
         summary.update(
-            f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
-            f"{actions.get('update', 0)} update{' (u)' if actions.get('update') else ''} · "
-            f"{actions.get('skip', 0)} skip"
-            + (f" · {_count(len(result.near_matches), 'near match')} (n)".replace("matchs", "matches")
+            f"{plural(len(self.groups), 'duplicate group')} · {actions.get('create', 0):,} create · "
+            f"{actions.get('update', 0):,} update{' (u)' if actions.get('update') else ''} · "
+            f"{actions.get('skip', 0):,} skip"
+            + (f" · {plural(len(result.near_matches), 'near match', 'near matches')} (n)"
                if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
@@ -104,7 +105,7 @@ class DedupeStep(WizardStep):
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
         mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
-        return _cut(f"{index + 1} ({len(record.members)}){mark} {label}", LIST_LABEL)
+        return _cut(f"{index + 1:,} ({len(record.members)}){mark} {label}", LIST_LABEL)
 
     def on_resize(self) -> None:
         """Fit the group's columns to the new width."""
@@ -120,13 +121,13 @@ class DedupeStep(WizardStep):
         if self.listing == "updates":
             self.others = [r for r in result.records if r.action == "update"]
             labels = [f"↻ {r.key or r.source}" for r in self.others[:MAX_LISTED]]
-            caption = f"{_count(len(self.others), 'record')} update existing CRM records (u: back to groups)"
+            caption = f"{plural(len(self.others), 'record')} update existing CRM records (u: back to groups)"
         else:
             self.others = list(result.near_matches)
             self.by_source = {str(r.source): r for r in result.records}
             labels = [f"≈ {m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
                       for m in self.others[:MAX_LISTED]]
-            caption = f"{_count(len(self.others), 'near match')} left unmerged (n: back to groups)"
+            caption = f"{plural(len(self.others), 'near match', 'near matches')} left unmerged (n: back to groups)"
         options.add_options([Option(_cut(label, LIST_LABEL)) for label in labels])
         self.query_one("#dedupe-caption", Label).update(caption.replace("matchs", "matches"))
         if self.others:
@@ -220,7 +221,7 @@ class DedupeStep(WizardStep):
             options.replace_option_prompt_at_index(index, self.group_label(index))
         action = record.action + (f" #{record.target_id}" if record.target_id else "")
         self.query_one("#dedupe-caption", Label).update(
-            f"group {index + 1}/{len(self.groups)} · {action} · s survivor · "
+            f"group {index + 1:,}/{len(self.groups):,} · {action} · s survivor · "
             "tab, v field value · x not a duplicate")
 
     @staticmethod
@@ -331,6 +332,3 @@ def _cut(text: str, width: int) -> str:
 def _cut_left(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[len(text) - width + 1:]
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

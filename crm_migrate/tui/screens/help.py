@@ -9,17 +9,19 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from crm_migrate.tui.widgets.paged_table import PAGE_SIZE
+
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-GENERAL = """\
+GENERAL = f"""\
 **Quick path**: `ctrl+n` through the steps (each one works out what it can by itself),
 `s` on Push, and the Report shows what happened.
 
 **Everywhere**: `ctrl+n` next step · `escape` previous step · `ctrl+p` command palette ·
 `F1`/`?` this help · `ctrl+q` quit (an unfinished push stays resumable from Start) ·
 `tab` moves between fields · click the step bar to jump to a step.
-Tables show 100 rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
+Tables show {PAGE_SIZE} rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
 """
 
 STEP_HELP = {
