@@ -36,15 +36,16 @@ class CleanStep(WizardStep):
 
     STEP = "clean"
     BINDINGS = [
-        Binding("ctrl+r", "run_clean", "Re-clean", id="clean.run", tooltip="Run cleaning again"),
+        Binding("ctrl+r", "run_clean", "Clean", id="clean.run", tooltip="Run cleaning again"),
         Binding("e", "edit_cell", "Edit", id="clean.edit",
                 tooltip="Fix the highlighted value (or press enter); ctrl+r applies the fixes"),
-        Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
+        Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region",
+                show=False),
         Binding("d", "drop_rows", "Drop", id="clean.drop",
                 tooltip="Leave out the rows having the highlighted problem"),
         Binding("D", "restore_rows", "Restore rows", id="clean.restore", show=False,
                 tooltip="Take back every dropped row (cleaning re-runs)"),
-        Binding("p", "toggle_preview", "Before/after", id="clean.preview",
+        Binding("p", "toggle_preview", "Preview", id="clean.preview",
                 tooltip="Switch between problems and the before/after preview"),
     ]
 

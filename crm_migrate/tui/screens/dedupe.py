@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from crm_migrate.actions.duplicates import group_key
 from crm_migrate.actions.progress import plural
 from crm_migrate.tui.screens.base import WizardStep
+from crm_migrate.tui.widgets.paged_table import width_scale
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -39,11 +40,12 @@ class DedupeStep(WizardStep):
         Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
                 tooltip="These rows are different records (cleaning re-runs)"),
         Binding("c", "reset_group", "Reset", id="dedupe.reset",
-                tooltip="Forget this group's survivor and value choices"),
+                tooltip="Forget this group's survivor and value choices", show=False),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
-                tooltip="Show the records that update existing CRM records"),
+                tooltip="Show the records that update existing CRM records", show=False),
         Binding("n", "toggle_near", "Near", id="dedupe.near",
-                tooltip="Show near matches: same name, another email (left unmerged)"),
+                tooltip="Show near matches: same name, another email (left unmerged)",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -105,10 +107,15 @@ class DedupeStep(WizardStep):
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
         mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
-        return _cut(f"{index + 1:,} ({len(record.members)}){mark} {label}", LIST_LABEL)
+        return _cut(f"{index + 1:,} ({len(record.members)}){mark} {label}", self.list_label())
+
+    def list_label(self) -> int:
+        """Characters of a label in the group list (more on a wide terminal)."""
+        return min(26, int(LIST_LABEL * width_scale(self.app.size.width)))
 
     def on_resize(self) -> None:
-        """Fit the group's columns to the new width."""
+        """Fit the group list and the group's columns to the new width."""
+        self.query_one("#groups", OptionList).styles.width = min(32, int(24 * width_scale(self.app.size.width)))
         index = self.current_group()
         if index is not None and self.display:
             self.call_after_refresh(self.show_group, index)
@@ -128,7 +135,7 @@ class DedupeStep(WizardStep):
             labels = [f"≈ {m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
                       for m in self.others[:MAX_LISTED]]
             caption = f"{plural(len(self.others), 'near match', 'near matches')} left unmerged (n: back to groups)"
-        options.add_options([Option(_cut(label, LIST_LABEL)) for label in labels])
+        options.add_options([Option(_cut(label, self.list_label())) for label in labels])
         self.query_one("#dedupe-caption", Label).update(caption.replace("matchs", "matches"))
         if self.others:
             options.highlighted = 0
@@ -195,7 +202,8 @@ class DedupeStep(WizardStep):
         table = self.query_one("#group-detail", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        merged, width = self.column_widths(len(record.members))
+        longest = max((len(v) for v in record.properties.values()), default=0)
+        merged, width = self.column_widths(len(record.members), longest)
         table.add_column("field", key="field", width=FIELD_WIDTH)
         table.add_column(_cut("merged →", merged), key="__merged__", width=merged)
         for member in record.members:
@@ -248,12 +256,17 @@ class DedupeStep(WizardStep):
             detail = f"{name} = {record.properties.get(name, '') or '—'} ← " + " · ".join(parts)
         self.query_one("#dedupe-detail", Label).update(detail)
 
-    def column_widths(self, members: int) -> tuple[int, int]:
-        """Widths of the merged column and of each member's, so a pair fits side by side."""
+    def column_widths(self, members: int, longest: int = 0) -> tuple[int, int]:
+        """Widths of the merged column and of each member's, so a pair fits side by side; on a
+        wide terminal the merged column takes what its longest value needs (a whole e-mail)
+        first, up to half the room."""
         table = self.query_one("#group-detail", DataTable)
         room = table.size.width or max(40, self.app.size.width - 24)
         room -= FIELD_WIDTH + 2 * (members + 2) + 2  # cell padding and a scrollbar
         share = room // (members + 1)
+        if width_scale(self.app.size.width) > 1 and longest > share:
+            merged = min(longest + 2, room // 2)
+            return merged, max(11, min(30, (room - merged) // max(1, members)))
         return max(11, min(20, share)), max(11, min(18, share))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="members")

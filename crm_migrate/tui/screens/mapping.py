@@ -61,8 +61,10 @@ class MappingStep(WizardStep):
         Binding("t", "edit_transforms", "Transforms", id="mapping.transforms",
                 tooltip="Edit the column's transforms"),
         Binding("v", "value_map", "Values", id="mapping.values", tooltip="Map picklist values"),
-        Binding("ctrl+s", "save_profile", "Save", id="mapping.save", tooltip="Save the profile"),
-        Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile"),
+        Binding("ctrl+s", "save_profile", "Save", id="mapping.save", tooltip="Save the profile",
+                show=False),
+        Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile",
+                show=False),
     ]
 
     def compose_body(self) -> ComposeResult:

@@ -33,8 +33,11 @@ class PushStep(WizardStep):
         Binding("d", "dry_run", "Dry run", id="push.dry_run", tooltip="Plan the push without writing"),
         Binding("s", "start", "Start", id="push.start", tooltip="Start pushing"),
         Binding("p", "pause", "Pause", id="push.pause", tooltip="Stop after the current batch"),
-        Binding("r", "resume", "Resume", id="push.resume", tooltip="Carry on the paused run"),
-        Binding("c", "cancel", "Cancel", id="push.cancel", tooltip="Stop; the run stays resumable"),
+        # on the buttons (Resume (r), Cancel (c)) rather than in the footer
+        Binding("r", "resume", "Resume", id="push.resume", tooltip="Carry on the paused run",
+                show=False),
+        Binding("c", "cancel", "Cancel", id="push.cancel", tooltip="Stop; the run stays resumable",
+                show=False),
     ]
 
     def __init__(self) -> None:
