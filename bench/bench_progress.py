@@ -55,7 +55,8 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         silence = max(b - a for a, b in zip(times, times[1:], strict=False))
         duration = end - group[0].phase_started_at
         errors = []
-        for p in group:
+        finished = group[-1].total is not None and group[-1].done >= group[-1].total
+        for p in group if finished else []:  # a stopped phase's end says nothing of its ETA
             total = p.total or 0
             remaining = end - p.at
             if total and p.done >= 0.1 * total and p.done < total and p.eta_s is not None \
@@ -63,7 +64,8 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
                 errors.append((p.eta_s - remaining) / remaining)
         worst = max(errors, key=abs) if errors else None
         eta = (f"ETA error median {statistics.median(errors):+.0%}, worst {worst:+.0%} "
-               f"({len(errors)} reports)" if errors else "ETA error: phase too short to rate")
+               f"({len(errors)} reports)" if errors else
+               "ETA error: not rated (phase stopped or too short)")
         flag = ""
         if silence > MAX_GAP_S:
             ok, flag = False, "  <-- silent too long"

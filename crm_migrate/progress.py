@@ -126,6 +126,7 @@ class ProgressMeter:
         self.current = Progress(phase="starting", started_at=self.started_at,
                                 phase_started_at=self.started_at, at=self.started_at)
         self._samples: deque[tuple[float, int]] = deque()
+        self._ceiling: float | None = None
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -172,9 +173,14 @@ class ProgressMeter:
                     self.update(self.current.done)
 
     def phase(self, name: str, total: int | None = None, *, unit: str = "rows", done: int = 0,
-              message: str | None = None) -> None:
-        """Start a phase (a new name, total and unit) and report it; a push's counts carry on."""
+              message: str | None = None, ceiling: float | None = None) -> None:
+        """Start a phase (a new name, total and unit) and report it; a push's counts carry on.
+
+        `ceiling`: the most units per second the phase can sustain (a rate-limited target's
+        requests per second times the units a request carries); a burst that the target's
+        window lets through at first does not promise more (the rate shown is capped by it)."""
         with self._lock:
+            self._ceiling = ceiling
             self._phase(name, total, unit, done, message)
 
     def _phase(self, name: str, total: int | None, unit: str, done: int,
@@ -206,6 +212,8 @@ class ProgressMeter:
         old_at, old_done = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
+        if self._ceiling is not None:
+            rate = min(rate, self._ceiling)
         total = self.current.total if total is None else total
         eta = (max(0, total - done) / rate) if total is not None and rate > 0 else None
         if total is not None and done >= total:

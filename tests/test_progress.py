@@ -51,6 +51,19 @@ def test_a_slowdown_shows_within_the_window() -> None:
     assert round(p.eta_s or 0) == (100_000 - 32_000) // 100
 
 
+def test_a_burst_a_rate_limit_lets_through_promises_no_more_than_it_sustains() -> None:
+    clock, seen = Clock(), []
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("records", 20_000, unit="contacts", ceiling=1_000.0)  # 100 requests / 10 s
+    clock.now += 4
+    meter.update(10_000)  # the first window's requests all went at once
+    assert seen[-1].rate == 1_000.0 and seen[-1].eta_s == 10.0
+    meter.phase("associations", 100, unit="pairs")  # the next phase has no ceiling
+    clock.now += 1
+    meter.update(50)
+    assert seen[-1].rate == 50.0
+
+
 def test_one_label_for_the_bar_and_the_line() -> None:
     p = Progress(phase="records", done=2_400, total=20_000, unit="contacts", rate=2_412.4,
                  eta_s=7.2)

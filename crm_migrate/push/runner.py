@@ -41,9 +41,10 @@ from crm_migrate.push.journal import (
     StopReason,
 )
 from crm_migrate.push.plan import build_rows
+from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
-from crm_migrate.push.status import RunProgress, RunSummary, status_of
+from crm_migrate.push.status import RunProgress, RunSummary, status_of, sustained_rate
 
 if TYPE_CHECKING:
     import httpx
@@ -386,11 +387,12 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                                    counts=counts, meter=progress.meter)
                 await classify(journal, connector, obj, RowKind.RECORD, counts=counts,
                                meter=progress.meter)
+                ceiling = sustained_rate(connector, common["batch_size"])
                 if has_companies:
-                    progress.sending(RowKind.COMPANY, "companies")
+                    progress.sending(RowKind.COMPANY, "companies", ceiling)
                     await companies.run(RowKind.COMPANY)
                 if not companies.stopping():
-                    progress.sending(RowKind.RECORD, obj)
+                    progress.sending(RowKind.RECORD, obj, ceiling)
                     await records.run(RowKind.RECORD)
                 if has_companies and not records.stopping():
                     await associate_contacts(journal, connector, progress.meter)
@@ -504,7 +506,7 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
                                   token=token) as connector:
             progress.phase("reconciling")
             await _settle_in_flight(journal, connector, meta.object_name)
-            progress.rolling_back()
+            progress.rolling_back(sustained_rate(connector, UNDO_CHUNK))
             errors = await undo(journal, connector, meta.object_name, on_batch=progress.undone)
     message = None
     if errors:

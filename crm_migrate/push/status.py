@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crm_migrate.progress import ProgressFn, ProgressMeter
 from crm_migrate.push.journal import Journal, RowCounts, RowKind, RunState
+
+if TYPE_CHECKING:
+    from crm_migrate.connectors.base import Connector
 
 
 @dataclass
@@ -79,21 +82,23 @@ class RunProgress:
         """Start a phase without a count of its own (connecting, reconciling, ...)."""
         self.meter.phase(name, message=message)
 
-    def sending(self, kind: RowKind, unit: str) -> None:
-        """Start sending the rows of `kind` (phase `companies` or `records`)."""
+    def sending(self, kind: RowKind, unit: str, ceiling: float | None = None) -> None:
+        """Start sending the rows of `kind` (phase `companies` or `records`); `ceiling`: the
+        rows per second the target's rate limit sustains."""
         self._kind = kind
         counts = self.journal.counts(kind)
         self.meter.phase("companies" if kind is RowKind.COMPANY else "records", counts.total,
-                         unit=unit, done=_settled(counts))
+                         unit=unit, done=_settled(counts), ceiling=ceiling)
         self._update(counts)
 
     def batch(self) -> None:
         """A batch of the phase's rows landed: report the journal's counts."""
         self._update(self.journal.counts(self._kind))
 
-    def rolling_back(self) -> None:
-        """Start undoing the run's written rows."""
-        self.meter.phase("rollback", self._written(), unit="records", done=self._undone())
+    def rolling_back(self, ceiling: float | None = None) -> None:
+        """Start undoing the run's written rows (`ceiling`: rows per second the target allows)."""
+        self.meter.phase("rollback", self._written(), unit="records", done=self._undone(),
+                         ceiling=ceiling)
 
     def undone(self) -> None:
         """A rollback batch landed."""
@@ -116,6 +121,14 @@ class RunProgress:
 
     def _undone(self) -> int:
         return sum(self.journal.counts(kind).undone for kind in (RowKind.RECORD, RowKind.COMPANY))
+
+
+def sustained_rate(connector: Connector, rows_per_request: int) -> float | None:
+    """The rows per second a target's request budget sustains (None when it has none)."""
+    rate = connector.rate
+    if rate.requests <= 0 or rate.per_seconds <= 0:
+        return None
+    return rate.requests / rate.per_seconds * rows_per_request
 
 
 def _settled(counts: RowCounts) -> int:
