@@ -19,10 +19,12 @@ from crm_migrate.actions import TARGETS
 from crm_migrate.actions.cleaning import clean, clean_members
 from crm_migrate.actions.duplicates import (
     GroupKey,
+    GroupReview,
     MemberValues,
     MergeChoices,
     group_key,
     not_duplicate,
+    review_groups,
 )
 from crm_migrate.actions.files import SourceOverride, guess_object, load_files, settle_memory
 from crm_migrate.actions.profiles import (
@@ -519,6 +521,17 @@ class WizardState:
                 rows.setdefault(where[0], []).append(where[1])
         return clean_members(self.tables, self.ensure_profile(), rows, region=self.region,
                              schema=self.object_schema())
+
+    def group_reviews(self) -> dict[GroupKey, GroupReview]:
+        """Match score and reasons of every duplicate group (members cleaned on their own once
+        per clean result, all pairs scored together)."""
+        if "reviews" not in self.views:
+            groups = self.clean_views()["groups"]
+            members = [str(m) for record in groups for m in record.members]
+            values = self.member_clean_values(members) if members else {}
+            self.views["reviews"] = review_groups(groups, values, self.object_name)
+        reviews: dict[GroupKey, GroupReview] = self.views["reviews"]
+        return reviews
 
     def member_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row's mapped source values by canonical field (what the merge chose from)."""

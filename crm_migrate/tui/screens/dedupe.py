@@ -11,9 +11,10 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_migrate.actions.duplicates import group_key
+from crm_migrate.actions.duplicates import GroupKey, GroupReview, group_key
 from crm_migrate.actions.progress import plural
 from crm_migrate.tui.screens.base import WizardStep
+from crm_migrate.tui.screens.modals import PromptModal
 from crm_migrate.tui.widgets.paged_table import width_scale
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ class DedupeStep(WizardStep):
                 tooltip="Forget this group's survivor and value choices", show=False),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
                 tooltip="Show the records that update existing CRM records", show=False),
+        Binding("o", "order_by_score", "By score", id="dedupe.order", show=False,
+                tooltip="List the groups weakest match first (again: in input order)"),
+        Binding("X", "not_duplicates_below", "Not dup below", id="dedupe.reject_below", show=False,
+                tooltip="Mark every group below a match score as not duplicates (one re-clean)"),
         Binding("n", "toggle_near", "Near", id="dedupe.near",
                 tooltip="Show near matches: same name, another email (left unmerged)",
                 show=False),
@@ -56,6 +61,8 @@ class DedupeStep(WizardStep):
         self.others: list[Any] = []  # the update records or near matches listed
         self.by_source: dict[str, OutputRecord] = {}  # records by source id (near matches' names)
         self.fields: list[str] = []
+        self.reviews: dict[GroupKey, GroupReview] = {}  # match score and reasons per group
+        self.by_score = False  # groups listed weakest match first
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="dedupe-summary")
@@ -79,7 +86,12 @@ class DedupeStep(WizardStep):
             self.groups = []
             return
         views = self.state.clean_views()
-        self.groups = views["groups"]
+        self.groups = list(views["groups"])
+        self.reviews = views.get("reviews", {})
+        if not self.reviews and self.groups:
+            self.load_reviews()
+        if self.by_score and self.reviews:
+            self.groups.sort(key=lambda r: self.score_of(r))
         actions: dict[str, int] = views["actions"]
         summary.update(
             f"{plural(len(self.groups), 'duplicate group')} · {actions.get('create', 0):,} create · "
@@ -107,7 +119,62 @@ class DedupeStep(WizardStep):
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
         mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
-        return _cut(f"{index + 1:,} ({len(record.members)}){mark} {label}", self.list_label())
+        review = self.reviews.get(group_key(record.members))
+        score = f"{review.probability:.0%} " if review is not None else ""
+        return _cut(f"{index + 1:,} {score}({len(record.members)}){mark} {label}", self.list_label())
+
+    def score_of(self, record: OutputRecord) -> float:
+        """The group's match probability (2 until it is known: listed last)."""
+        review = self.reviews.get(group_key(record.members))
+        return review.probability if review is not None else 2.0
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reviews")
+    def load_reviews(self) -> None:
+        """Score every group and find its reasons (cleans the members: off the UI thread)."""
+        self.state.group_reviews()
+        self.app.call_from_thread(self._reviews_loaded)
+
+    def _reviews_loaded(self) -> None:
+        if self.state.clean_result is not None and not self.state.clean_stale:
+            self.reviews = self.state.clean_views().get("reviews", {})
+            self.refresh_from_state()
+
+    def action_order_by_score(self) -> None:
+        """List the groups weakest match first, or back in input order."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+        self.by_score = not self.by_score
+        self.query_one("#groups", OptionList).highlighted = 0
+        self.refresh_from_state()
+        self.notify("Weakest matches first." if self.by_score else "In input order.")
+
+    def action_not_duplicates_below(self) -> None:
+        """Mark every group whose match score is below a threshold as not duplicates."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                threshold = float(text.strip().rstrip("%")) / 100
+            except ValueError:
+                self.notify(f"Not a score: {text!r} (e.g. 90)", severity="error")
+                return
+            below = [r for r in self.groups if self.score_of(r) < threshold]
+            if not below:
+                self.notify(f"No group scores below {threshold:.0%}.")
+                return
+            for record in below:
+                self.state.not_duplicate([str(m) for m in record.members])
+            self.notify(f"{plural(len(below), 'group')} marked as not duplicates; cleaning again…")
+            self.app.step_screen("clean").advance = True  # type: ignore[attr-defined]
+            self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptModal("Mark every group below this match score (%) as not "
+                                         "duplicates", "90"), answered)
 
     def list_label(self) -> int:
         """Characters of a label in the group list (more on a wide terminal)."""
@@ -228,9 +295,10 @@ class DedupeStep(WizardStep):
         if index < options.option_count:
             options.replace_option_prompt_at_index(index, self.group_label(index))
         action = record.action + (f" #{record.target_id}" if record.target_id else "")
+        review = self.reviews.get(key)
+        why = f"match {review.text()} · " if review is not None else ""
         self.query_one("#dedupe-caption", Label).update(
-            f"group {index + 1:,}/{len(self.groups):,} · {action} · s survivor · "
-            "tab, v field value · x not a duplicate")
+            f"group {index + 1:,}/{len(self.groups):,} · {why}{action}")
 
     @staticmethod
     def member_name(record: OutputRecord, member: object) -> str:

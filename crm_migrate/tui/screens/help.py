@@ -44,7 +44,10 @@ STEP_HELP = {
               "`tab` to the fields, then `v` takes the next member's value for the highlighted "
               "field (✎) · `c` forget the group's choices · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
               "that update existing CRM records · `n` show near matches (same name, another email; "
-              "left unmerged). Choices stay when cleaning re-runs, unless the group's members change.",
+              "left unmerged) · each group shows its match score and why (the fields that agreed) · "
+              "`o` weakest matches first (again: input order) · `X` mark every group below a "
+              "score as not duplicates (one re-clean). Choices stay when cleaning re-runs, "
+              "unless the group's members change.",
     "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
             "`r` resume · `c` cancel. Leaving mid-push keeps the run resumable from Start.",
     "report": "**Report**: created/updated/failed counts and the error file · `ctrl+z` roll back "
