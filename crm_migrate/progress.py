@@ -127,6 +127,7 @@ class ProgressMeter:
                                 phase_started_at=self.started_at, at=self.started_at)
         self._samples: deque[tuple[float, int]] = deque()
         self._ceiling: float | None = None
+        self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -178,9 +179,13 @@ class ProgressMeter:
 
         `ceiling`: the most units per second the phase can sustain (a rate-limited target's
         requests per second times the units a request carries); a burst that the target's
-        window lets through at first does not promise more (the rate shown is capped by it)."""
+        window lets through at first does not promise more (the rate shown is capped by it).
+        Once the phase has gone faster than that (the target's budget, not its speed, is what
+        holds it back), the ETA counts at the ceiling: the waits for the window between bursts
+        are part of that pace."""
         with self._lock:
             self._ceiling = ceiling
+            self._throttled = False
             self._phase(name, total, unit, done, message)
 
     def _phase(self, name: str, total: int | None, unit: str, done: int,
@@ -212,10 +217,13 @@ class ProgressMeter:
         old_at, old_done = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
+        pace = rate
         if self._ceiling is not None:
+            self._throttled = self._throttled or rate > self._ceiling
             rate = min(rate, self._ceiling)
+            pace = self._ceiling if self._throttled else rate
         total = self.current.total if total is None else total
-        eta = (max(0, total - done) / rate) if total is not None and rate > 0 else None
+        eta = (max(0, total - done) / pace) if total is not None and pace > 0 else None
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current

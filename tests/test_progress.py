@@ -58,6 +58,9 @@ def test_a_burst_a_rate_limit_lets_through_promises_no_more_than_it_sustains() -
     clock.now += 4
     meter.update(10_000)  # the first window's requests all went at once
     assert seen[-1].rate == 1_000.0 and seen[-1].eta_s == 10.0
+    clock.now += 6  # waiting for the target's window: the pace is still its budget
+    meter.update(10_000)
+    assert seen[-1].rate == 1_000.0 and seen[-1].eta_s == 10.0
     meter.phase("associations", 100, unit="pairs")  # the next phase has no ceiling
     clock.now += 1
     meter.update(50)
