@@ -76,7 +76,10 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="crm-migrate")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Move customer records out of spreadsheets and legacy exports into a CRM."""
+    """Move customer records out of spreadsheets and legacy exports into a CRM.
+
+    With no command, crm-migrate opens the interactive wizard (as the tui command does).
+    """
     if ctx.invoked_subcommand is None:
         command = cli.get_command(ctx, "tui")
         assert command is not None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from crm_migrate.actions._target import Opened, opened
 from crm_migrate.actions.files import load_files, source_issues
 from crm_migrate.actions.profiles import NoteFn, check_region, read_schema
-from crm_migrate.actions.progress import CleanProgressAdapter, ProgressFn, StopFn
+from crm_migrate.actions.progress import ProgressFn, ProgressMeter, StopFn
 from crm_migrate.clean.matching import match_records
 from crm_migrate.clean.pipeline import clean_tables
 from crm_migrate.errors import CrmMigrateError, Stopped
@@ -57,14 +57,14 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
     check_sensitive(profile, tables)  # a profile opened in the wizard is held to it too
     region = region or profile.default_region
     schema = schema or builtin_schema(profile.object)
-    adapter = CleanProgressAdapter(on_progress, should_stop)
+    meter = ProgressMeter(on_progress, should_stop=should_stop)  # one clock for the action
     result = None
     note = None
     if target is not None and target != "file":
         try:
             with opened(target, url, token) as link:
                 result = clean_tables(tables, profile, region=region, schema=schema,
-                                      connector=link.connector, on_progress=adapter)
+                                      connector=link.connector, meter=meter)
         except Stopped:
             raise
         except (CrmMigrateError, OSError) as exc:
@@ -72,7 +72,7 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
         except Exception as exc:  # noqa: BLE001 - httpx errors and the like: clean without matching
             note = f"not compared with {target}: {type(exc).__name__}: {exc}"
     if result is None:
-        result = clean_tables(tables, profile, region=region, schema=schema, on_progress=adapter)
+        result = clean_tables(tables, profile, region=region, schema=schema, meter=meter)
     result.issues[:0] = source_issues(tables)
     return CleanOutcome(result, note)
 
@@ -80,9 +80,8 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
 def match(result: CleanResult, schema: ObjectSchema, target: str, url: str | None = None,
           token: str | None = None, on_progress: ProgressFn | None = None) -> None:
     """Mark each record of a clean result create / update (its target id) / skip on the target."""
-    adapter = CleanProgressAdapter(on_progress)
     with opened(target, url, token) as link:
-        match_records(result, link.connector, schema, on_progress=lambda f: adapter("match", f))
+        match_records(result, link.connector, schema, meter=ProgressMeter(on_progress))
 
 
 @contextmanager
@@ -119,7 +118,7 @@ def clean_files(paths: list[str], profile_path: str, *, region: str | None = Non
         check_sensitive(profile, tables, file=profile_path)
         result = clean_tables(tables, profile, region=region or profile.default_region, schema=schema,
                               connector=link.connector if link else None,
-                              on_progress=CleanProgressAdapter(on_progress))
+                              on_progress=on_progress)
     result.issues[:0] = source_issues(tables)
     return CleanedFiles(profile, tables, result, note)
 

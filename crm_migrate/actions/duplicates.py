@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
+from crm_migrate.dedupe import explain_pairs
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -25,6 +29,59 @@ MemberValues = dict[str, dict[str, str]]  # member source id -> its own cleaned 
 def group_key(members: Iterable[Any]) -> GroupKey:
     """The key of a duplicate group: its member source ids, sorted."""
     return tuple(sorted(str(m) for m in members))
+
+
+@dataclass(frozen=True)
+class GroupReview:
+    """How sure the match of a duplicate group is: its weakest member's match probability with
+    the survivor, and why (the fields that agreed, how well)."""
+
+    probability: float
+    reasons: tuple[str, ...]
+
+    def text(self) -> str:
+        """'94% · email same · lastname same · phone 88%'."""
+        return " · ".join([f"{self.probability:.0%}", *self.reasons])
+
+
+def review_groups(groups: list[OutputRecord], values: dict[str, dict[str, str]],
+                  object_name: str) -> dict[GroupKey, GroupReview]:
+    """Score every group (each member against the survivor, from the members' cleaned values,
+    scored together) and give the reasons of its weakest pair."""
+    rows: list[dict[str, str]] = []
+    position: dict[str, int] = {}
+    for record in groups:
+        for member in record.members:
+            if str(member) not in position:
+                position[str(member)] = len(rows)
+                rows.append(values.get(str(member), {}))
+    pairs: list[tuple[int, int]] = []
+    owners: list[GroupKey] = []
+    for record in groups:
+        survivor = position[str(record.source)] if str(record.source) in position else None
+        for member in record.members:
+            if survivor is not None and position[str(member)] != survivor:
+                pairs.append((survivor, position[str(member)]))
+                owners.append(group_key(record.members))
+    frame = pd.DataFrame(rows).fillna("").astype(str) if rows else pd.DataFrame()
+    weakest: dict[GroupKey, dict[str, Any]] = {}
+    for owner, explained in zip(owners, explain_pairs(frame, pairs, object_name), strict=True):
+        if owner not in weakest or explained["probability"] < weakest[owner]["probability"]:
+            weakest[owner] = explained
+    return {key: GroupReview(float(e["probability"]), _reasons(e)) for key, e in weakest.items()}
+
+
+def _reasons(explained: dict[str, Any]) -> tuple[str, ...]:
+    """The fields that spoke for the match, strongest first ('email same', 'phone 88%')."""
+    fields: dict[str, dict[str, float]] = explained["fields"]
+    ranked = sorted(((name, f) for name, f in fields.items() if f["weight_bits"] > 0),
+                    key=lambda item: -item[1]["weight_bits"])
+    reasons = [f"{name} {'same' if f['similarity'] >= 0.999 else format(f['similarity'], '.0%')}"
+               for name, f in ranked[:4]]
+    against = [name for name, f in fields.items() if f["weight_bits"] < 0]
+    if against:
+        reasons.append("differ: " + ", ".join(sorted(against)[:3]))
+    return tuple(reasons)
 
 
 def not_duplicate(profile: Profile, members: list[str]) -> GroupKey:

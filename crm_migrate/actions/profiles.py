@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from crm_migrate.mapping.profile import (
     save_profile,
 )
 from crm_migrate.mapping.suggest import suggest_mappings
-from crm_migrate.mapping.transforms import TRANSFORMS, parse_transforms, suggest_value_map
+from crm_migrate.mapping.transforms import TRANSFORMS, fold_key, parse_transforms, suggest_value_map
 from crm_migrate.mapping.validate import validate_profile
 from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
@@ -31,7 +31,7 @@ from crm_migrate.table import SourceTable
 __all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "SuggestionBasis", "add_missing_columns",
            "build_profile", "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
            "parse_transforms", "plan_profile", "read_schema", "save_profile_with_sources",
-           "suggest_value_map", "suggestion_basis", "validate_profile"]
+           "suggest_value_map", "suggestion_basis", "validate_profile", "value_map_entries"]
 
 NoteFn = Callable[[str], None]
 
@@ -130,12 +130,20 @@ def add_missing_columns(profile: Profile, tables: list[SourceTable], schema: Obj
 
     Returns how many columns were added.
     """
+    added = 0
+    for table in tables:  # a file with its own mappings lists each of its columns there
+        own = profile.own_fields(table.label)
+        if own is not None:
+            listed = {m.column for m in own}
+            extra = [FieldMapping(column=c, field=None) for c in table.columns if c not in listed]
+            own.extend(extra)
+            added += len(extra)
     known = {m.column for m in profile.fields}
     missing = [c for c in columns_of(tables) if c not in known]
     if not missing:
-        return 0
-    added = len(missing)
-    taken = set(profile.mapped_fields())
+        return added
+    added += len(missing)
+    taken = {name for m in profile.fields for name in m.split_into or ([m.field] if m.field else [])}
     for table in tables:
         for s in suggest_mappings(table, profile.object, schema):
             if s.column not in missing:
@@ -152,12 +160,10 @@ def add_missing_columns(profile: Profile, tables: list[SourceTable], schema: Obj
 
 
 def mapping_warnings(profile: Profile, schema: ObjectSchema, tables: list[SourceTable]) -> list[str]:
-    """Required fields left unmapped, no column for the key field, fields filled by two columns."""
+    """Required fields left unmapped, no column for the key field, fields filled by two columns
+    (of one file: each file by the mappings that apply to it)."""
     warnings: list[str] = []
-    filled: dict[str, list[str]] = {}
-    for m in profile.fields:
-        for name in m.split_into or ([m.field] if m.field else []):
-            filled.setdefault(name, []).append(m.column)
+    filled = set(profile.mapped_fields())
     for name in schema.required:
         if name not in filled:
             warnings.append(f"required field {name!r} is not mapped")
@@ -166,8 +172,13 @@ def mapping_warnings(profile: Profile, schema: ObjectSchema, tables: list[Source
     each: list[SourceTable | None] = [*tables] or [None]
     for table in each:
         present = set(table.columns) if table is not None else None
-        for name, columns in filled.items():
-            mine = [c for c in columns if present is None or c in present]
+        mappings = profile.fields_for(table.label) if table is not None else profile.fields
+        by_field: dict[str, list[str]] = {}
+        for m in mappings:
+            if present is None or m.column in present:
+                for name in m.split_into or ([m.field] if m.field else []):
+                    by_field.setdefault(name, []).append(m.column)
+        for name, mine in by_field.items():
             if len(mine) > 1:
                 where = f" of {table.label}" if table is not None and len(tables) > 1 else ""
                 warnings.append(f"{name!r} is filled by {len(mine)} columns{where}: {', '.join(mine)}")
@@ -176,10 +187,49 @@ def mapping_warnings(profile: Profile, schema: ObjectSchema, tables: list[Source
 
 def save_profile_with_sources(profile: Profile, path: str | Path,
                               overrides: dict[str, SourceOverride]) -> Path:
-    """Write the profile (YAML/JSON) with the per-file overrides that say something."""
-    profile.sources = {k: v for k, v in overrides.items() if v.to_dict()}
+    """Write the profile (YAML/JSON) with the per-file reading overrides that say something and
+    each file's own mappings."""
+    merged: dict[str, SourceOverride] = {}
+    for name in dict.fromkeys([*overrides, *profile.sources]):
+        own = profile.sources.get(name)
+        entry = replace(overrides.get(name) or SourceOverride(),
+                        fields=own.fields if own is not None else None)
+        if entry.to_dict():
+            merged[name] = entry
+    profile.sources = merged
     save_profile(profile, path)
     return Path(path)
+
+
+VALUE_MAP_MAX = 500  # distinct values the value-map editor lists (a picklist column has few)
+
+
+def value_map_entries(tables: list[SourceTable], column: str, options: list[tuple[str, str]],
+                      existing: dict[str, str | None] | None = None) -> tuple[dict[str, str], int]:
+    """Every distinct value of `column` in the tables (most frequent first; case variants once)
+    with its option: the existing map's, else the suggestion, else '' (blank at clean). Returns
+    the entries (at most VALUE_MAP_MAX) and how many distinct values were left off."""
+    counts: dict[str, int] = {}
+    for table in tables:
+        if column not in table.frame.columns:
+            continue
+        for value, count in table.frame[column].astype(str).str.strip().value_counts().items():
+            if value and value != "nan":
+                counts[str(value)] = counts.get(str(value), 0) + int(count)
+    by_fold: dict[str, int] = {}  # case and accent variants count as one value
+    for value, count in counts.items():
+        by_fold[fold_key(value)] = by_fold.get(fold_key(value), 0) + count
+    values = sorted(counts, key=lambda v: (-by_fold[fold_key(v)], -counts[v], v))
+    suggested = suggest_value_map(values, options)  # one entry per case/accent variant
+    mapped = {fold_key(k): v for k, v in (existing or {}).items()}
+    entries: dict[str, str] = {}
+    for key, value in (existing or {}).items():
+        entries[str(key)] = str(value or "")
+    for value, option in suggested.items():
+        if fold_key(value) not in mapped:
+            entries[value] = option or ""
+    shown = dict(list(entries.items())[:VALUE_MAP_MAX])
+    return shown, len(entries) - len(shown)
 
 
 def plan_profile(paths: list[str], out: str, *, object_name: str | None = None,

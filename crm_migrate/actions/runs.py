@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.actions.progress import ProgressFn, PushProgressAdapter, StopFn
+from crm_migrate.actions.progress import ProgressFn, StopFn
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.output import write_table
 from crm_migrate.push.purge import PurgeOutcome, older_than, parse_age, purge_run
@@ -41,7 +41,7 @@ def push(paths: list[str], profile: Profile, journal_path: str | Path, *, target
     return start_push(
         paths=paths, profile=profile, profile_path=profile_path, target=target.lower(), url=url,
         journal_path=journal_path, region=region, batch_size=batch_size, dry_run=False,
-        clean_result=clean_result, on_progress=PushProgressAdapter(on_progress),
+        clean_result=clean_result, on_progress=on_progress,
         should_stop=should_stop, token=token, max_failure_rate=max_failure_rate,
         concurrency=concurrency, associate=associate, before_images=before_images)
 
@@ -55,7 +55,7 @@ def dry_run(paths: list[str], profile: Profile, *, target: str, url: str | None 
     return start_push(
         paths=paths, profile=profile, profile_path=profile_path, target=target.lower(), url=url,
         journal_path="", region=region, batch_size=batch_size, dry_run=True,
-        clean_result=clean_result, on_progress=PushProgressAdapter(on_progress),
+        clean_result=clean_result, on_progress=on_progress,
         should_stop=should_stop, token=token, associate=associate)
 
 
@@ -63,7 +63,7 @@ def resume(journal_path: str | Path, *, force: bool = False, token: str | None =
            on_progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> RunSummary:
     """Carry on an interrupted run; InputsChanged when a file or the profile changed (unless `force`)."""
     return resume_push(journal_path, force=force, token=token,
-                       on_progress=PushProgressAdapter(on_progress), should_stop=should_stop)
+                       on_progress=on_progress, should_stop=should_stop)
 
 
 def status(journal_path: str | Path) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def status(journal_path: str | Path) -> dict[str, Any]:
 def rollback(journal_path: str | Path, *, token: str | None = None,
              on_progress: ProgressFn | None = None) -> RunSummary:
     """Archive what the run created and restore what it updated."""
-    return rollback_push(journal_path, token=token, on_progress=PushProgressAdapter(on_progress))
+    return rollback_push(journal_path, token=token, on_progress=on_progress)
 
 
 def purge(journal_path: str | Path) -> PurgeOutcome:

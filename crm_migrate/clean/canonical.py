@@ -147,16 +147,17 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
     `on_field` hears the fraction of mapped columns done after each one."""
     work = TableWork(table=table, refs=_row_refs(table, multi))
     columns = _columns(table)
+    mappings = profile.fields_for(table.label)  # the file's own, when it has them
     capped: set[str] = set()
-    for mapping in profile.fields:
+    for mapping in mappings:
         if mapping.column in columns and mapping.column not in capped and (mapping.field or mapping.split_into):
             target = mapping.field or (mapping.split_into or [""])[0]
             columns[mapping.column] = _without_huge_cells(columns[mapping.column], work, target, mapping.column)
             capped.add(mapping.column)
-    regions = _regions(profile, columns, region)
-    for number, mapping in enumerate(profile.fields):
+    regions = _regions(mappings, columns, region)
+    for number, mapping in enumerate(mappings):
         if on_field is not None:
-            on_field(number / max(1, len(profile.fields)))
+            on_field(number / max(1, len(mappings)))
         if mapping.column not in columns or not (mapping.field or mapping.split_into):
             continue
         raw = columns[mapping.column]
@@ -171,9 +172,9 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
     return work
 
 
-def _regions(profile: Profile, columns: dict[str, pd.Series], region: str | None) -> Any:
+def _regions(mappings: list[FieldMapping], columns: dict[str, pd.Series], region: str | None) -> Any:
     """Per-row phone regions from a mapped country column, else the default region."""
-    for mapping in profile.fields:
+    for mapping in mappings:
         if mapping.field == "country" and mapping.column in columns:
             return regions_from_countries(columns[mapping.column], region)
     return region

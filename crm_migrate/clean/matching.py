@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.identity import ID_PROPERTY, identity_keys, key_field, natural_key
+from crm_migrate.progress import ProgressMeter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +73,7 @@ def same_value(name: str, ours: str, theirs: str | None) -> bool:
 
 
 async def _lookup_all(connector: Connector, object_name: str, field_name: str, values: list[str],
-                      progress: Callable[[float], None] | None = None,
+                      meter: ProgressMeter | None = None,
                       properties: list[str] | None = None) -> dict[str, RemoteRecord]:
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(values), BATCH):
@@ -80,38 +81,47 @@ async def _lookup_all(connector: Connector, object_name: str, field_name: str, v
         got = await connector.lookup(object_name, field_name, batch, properties=properties or None)
         for value, record in got.items():
             found[str(value).casefold()] = record
-        if progress is not None:
-            progress((start + len(batch)) / max(1, len(values)))
+        if meter is not None:
+            meter.update(start + len(batch))
     return found
 
 
 async def _read_all(connector: Connector, object_name: str, ids: list[str],
-                    properties: list[str]) -> dict[str, RemoteRecord]:
+                    properties: list[str], meter: ProgressMeter | None = None
+                    ) -> dict[str, RemoteRecord]:
     found: dict[str, RemoteRecord] = {}
     for start in range(0, len(ids), BATCH):
         found.update(await connector.read(object_name, ids[start:start + BATCH], properties))
+        if meter is not None:
+            meter.update(start + len(ids[start:start + BATCH]))
     return found
 
 
 def match_records(result: CleanResult, connector: Connector, schema: ObjectSchema,
-                  on_progress: Callable[[float], None] | None = None) -> None:
+                  meter: ProgressMeter | None = None) -> None:
     """Mark each record create / update (target_id) / skip (sync; runs on the shared loop)."""
-    run_async(match_records_async(result, connector, schema, on_progress))
+    meter = meter or ProgressMeter(None)
+    with meter.beating():
+        run_async(match_records_async(result, connector, schema, meter))
 
 
 async def match_records_async(result: CleanResult, connector: Connector, schema: ObjectSchema,
-                              on_progress: Callable[[float], None] | None = None) -> None:
-    """Mark each record create / update (target_id) / skip by looking its unique key up on the target."""
+                              meter: ProgressMeter | None = None) -> None:
+    """Mark each record create / update (target_id) / skip by looking its unique key up on the
+    target; `meter` hears each step ("match" keys, "match ids", "read", "near matches")."""
+    meter = meter or ProgressMeter(None)
     key_field = schema.key
     records = result.records
     keys = sorted({r.key for r in records if r.key}) if key_field else []
     properties = sorted({name for r in records for name in r.properties})
-    found = (await _lookup_all(connector, result.object, key_field, keys, on_progress)
+    meter.phase("match", len(keys), unit="keys")
+    found = (await _lookup_all(connector, result.object, key_field, keys, meter)
              if key_field else {})
-    by_id = await _lookup_by_identity(connector, result)
+    by_id = await _lookup_by_identity(connector, result, meter)
     ids = sorted({rec.id for rec in [*found.values(), *by_id.values()]})
-    current = await _read_all(connector, result.object, ids, properties) if ids else {}
-    near = await _target_near_matches(connector, result, found)
+    meter.phase("read matches", len(ids), unit="records")
+    current = await _read_all(connector, result.object, ids, properties, meter) if ids else {}
+    near = await _target_near_matches(connector, result, found, meter)
     for index, record in enumerate(records):
         remote = found.get(record.key or "") if record.key and key_field else by_id.get(index)
         if remote is None:
@@ -125,7 +135,8 @@ async def match_records_async(result: CleanResult, connector: Connector, schema:
     result.near_matches.extend(near)
 
 
-async def _lookup_by_identity(connector: Connector, result: CleanResult) -> dict[int, RemoteRecord]:
+async def _lookup_by_identity(connector: Connector, result: CleanResult,
+                              meter: ProgressMeter) -> dict[int, RemoteRecord]:
     """Records without a natural key, found by the crm_migrate_id an earlier push gave them
     (derived from what names the record, as the push derives it); {} when the target has no
     such property yet."""
@@ -133,8 +144,10 @@ async def _lookup_by_identity(connector: Connector, result: CleanResult) -> dict
     if not keyless:
         return {}
     idents = identity_keys(result.object, [(r.properties, r.source) for _, r in keyless])
+    wanted = sorted(set(idents))
+    meter.phase("match ids", len(wanted), unit="keys")
     try:
-        found = await _lookup_all(connector, result.object, ID_PROPERTY, sorted(set(idents)))
+        found = await _lookup_all(connector, result.object, ID_PROPERTY, wanted, meter)
     except CrmMigrateError:  # the property does not exist: nothing was pushed this way yet
         return {}
     return {i: found[k.casefold()] for (i, _), k in zip(keyless, idents, strict=True)
@@ -142,7 +155,8 @@ async def _lookup_by_identity(connector: Connector, result: CleanResult) -> dict
 
 
 async def _target_near_matches(connector: Connector, result: CleanResult,
-                               found: dict[str, RemoteRecord]) -> list[dict[str, Any]]:
+                               found: dict[str, RemoteRecord],
+                               meter: ProgressMeter) -> list[dict[str, Any]]:
     """Contacts we would create whose name (and company) match an existing contact with another email."""
     if result.object != "contacts":
         return []
@@ -151,7 +165,8 @@ async def _target_near_matches(connector: Connector, result: CleanResult,
     if not creating:
         return []
     lastnames = sorted({r.properties["lastname"] for r in creating})
-    remote = await _lookup_all(connector, "contacts", "lastname", lastnames,
+    meter.phase("near matches", len(lastnames), unit="names")
+    remote = await _lookup_all(connector, "contacts", "lastname", lastnames, meter,
                                properties=["firstname", "lastname", "company", "email"])
     out = []
     for record in creating:

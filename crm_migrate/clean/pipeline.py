@@ -15,6 +15,7 @@ from crm_migrate.clean.matching import match_records, near_matches_in_input
 from crm_migrate.dedupe import find_duplicate_groups, merge_groups
 from crm_migrate.mapping.validate import check_sensitive
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
+from crm_migrate.progress import ProgressFn, ProgressMeter
 from crm_migrate.schema import builtin_schema
 from crm_migrate.sources import load_many
 
@@ -24,14 +25,6 @@ if TYPE_CHECKING:
     from crm_migrate.mapping.profile import DedupeSettings, Profile
     from crm_migrate.schema import ObjectSchema
     from crm_migrate.table import SourceTable
-
-Progress = Callable[[str, float], None]
-
-
-def _notify(on_progress: Progress | None, stage: str, fraction: float) -> None:
-    if on_progress is not None:
-        on_progress(stage, min(1.0, max(0.0, fraction)))
-
 
 def _field_order(profile: Profile, schema: ObjectSchema, works: list[TableWork]) -> list[str]:
     order: list[str] = []
@@ -78,14 +71,11 @@ def _invalid_counts(works: list[TableWork]) -> dict[str, int]:
     return counts
 
 
-# share of the "dedupe" stage's progress at which finding duplicates, then merging them, ends
-# (building the output records takes the rest)
-DEDUPE_FIND_END, DEDUPE_MERGE_END = 0.75, 0.9
-RECORDS_PROGRESS_EVERY = 100_000  # output records built between progress calls
+RECORDS_PROGRESS_EVERY = 20_000  # output records built between progress calls
 
 
 def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list[CleanIssue],
-            on_progress: Progress | None = None) -> tuple[pd.DataFrame, list[list[Any]]]:
+            meter: ProgressMeter) -> tuple[pd.DataFrame, list[list[Any]]]:
     """Find and merge duplicates; conflicts become issues on the survivor's row."""
     settings = profile.dedupe
     if not settings.enabled or len(frame) < 2:
@@ -93,17 +83,15 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
         frame["_members"] = ""
         return frame, []
     settings = _with_source_ids(settings, frame, refs)
-    groups = find_duplicate_groups(
-        frame, profile.object, settings,
-        on_progress=lambda f: _notify(on_progress, "dedupe", DEDUPE_FIND_END * f))
+    meter.phase("dedupe", len(frame))
+    groups = find_duplicate_groups(frame, profile.object, settings, on_progress=meter.fraction)
     if not groups:
         frame = frame.copy()
         frame["_members"] = ""
         return frame, []
-    span = DEDUPE_MERGE_END - DEDUPE_FIND_END
-    merged, conflicts = merge_groups(
-        frame, groups, settings,
-        on_progress=lambda f: _notify(on_progress, "dedupe", DEDUPE_FIND_END + span * f))
+    meter.phase("merge", len(groups), unit="groups")
+    merged, conflicts = merge_groups(frame, groups, settings, on_progress=meter.fraction)
+    meter.update(len(groups))
     sources = frame["_source"].tolist()
     ref_of = dict(zip(sources, refs, strict=True))
     survivor_of: dict[str, Any] = {}
@@ -132,7 +120,7 @@ def _with_source_ids(settings: DedupeSettings, frame: pd.DataFrame, refs: list[A
 
 
 def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema,
-             on_step: Callable[[float], None] | None = None) -> list[OutputRecord]:
+             on_step: Callable[[int], None] | None = None) -> list[OutputRecord]:
     key_field = schema.key
     usable = [f for f in fields if f in schema.fields or not f.startswith("additional_")]
     records = []
@@ -144,12 +132,17 @@ def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema,
     for number, (source, member_text, row) in enumerate(
             zip(sources, members, zip(*columns, strict=True), strict=True)):
         if on_step is not None and number % every == 0:
-            on_step(number / max(1, len(sources)))
+            on_step(number)
         properties = {name: value for name, value in zip(usable, row, strict=True) if value}
         key = row[key_pos].lower() if key_pos is not None and row[key_pos] else None
         group = member_text.split(";") if member_text else [source]
         records.append(OutputRecord(source=source, properties=properties, key=key, members=group))
     return records
+
+
+def _rows_done(meter: ProgressMeter, before: int, rows: int) -> Callable[[float], None]:
+    """A table's share-done callback as the phase's rows done (`before` rows of earlier tables)."""
+    return lambda share: meter.update(before + int(rows * share))
 
 
 @contextmanager
@@ -171,56 +164,62 @@ def clean_tables(
     region: str | None = None,
     schema: ObjectSchema | None = None,
     connector: Connector | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressFn | None = None,
+    meter: ProgressMeter | None = None,
 ) -> CleanResult:
-    """Map, normalise, validate and deduplicate the tables; match against the target when given."""
+    """Map, normalise, validate and deduplicate the tables; match against the target when given.
+
+    Progress: one report per phase start and per step within it (`meter`, when given, carries
+    the action's clock; else one is made for `on_progress`)."""
+    meter = meter or ProgressMeter(on_progress)
+    with meter.beating():
+        return _clean_tables(tables, profile, region, schema, connector, meter)
+
+
+def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | None,
+                  schema: ObjectSchema | None, connector: Connector | None,
+                  meter: ProgressMeter) -> CleanResult:
     schema = schema or builtin_schema(profile.object)
     region = (region or profile.default_region or "").upper() or None
     multi = len(tables) > 1
     issues: list[CleanIssue] = []
     works: list[TableWork] = []
-    total = max(1, len(tables))
+    sizes = [len(table.frame) for table in tables]
+    meter.phase("map", sum(sizes))
     for number, table in enumerate(tables):
-
-        def mapped(fraction: float, n: int = number) -> None:
-            _notify(on_progress, "map", (n + fraction) / total)
-
-        def normalised(fraction: float, n: int = number) -> None:
-            _notify(on_progress, "normalise", (n + fraction) / total)
-
-        mapped(0.0)
-        work = map_table(table, profile, schema, region, multi, on_field=mapped)
-        normalised(0.0)
-        normalise_table(work, profile, schema, region, on_field=normalised)
-        works.append(work)
+        before = sum(sizes[:number])
+        works.append(map_table(table, profile, schema, region, multi,
+                               on_field=_rows_done(meter, before, sizes[number])))
+    meter.update(sum(sizes))
+    meter.phase("normalise", sum(sizes))
+    for number, work in enumerate(works):
+        before = sum(sizes[:number])
+        normalise_table(work, profile, schema, region,
+                        on_field=_rows_done(meter, before, sizes[number]))
+    meter.update(sum(sizes))
     for work in works:
         issues.extend(work.issues)
-    _notify(on_progress, "normalise", 1.0)
     fields = _field_order(profile, schema, works)
     frame, refs = _combine(works, fields)
     rows_in = len(frame)
     invalid = _invalid_counts(works)
     del works  # the normalised columns live on in `frame` only
-    _notify(on_progress, "dedupe", 0.0)
     with _no_cyclic_gc():  # millions of new str/dict objects: full collections would rescan them all
-        merged, groups = _dedupe(frame, refs, profile, issues, on_progress)
+        merged, groups = _dedupe(frame, refs, profile, issues, meter)
         del frame
         extra_columns = [c for c in merged.columns if c not in fields and c not in ("_source", "_members")]
         out_fields = fields + extra_columns
-        span = 1.0 - DEDUPE_MERGE_END
-        records = _records(merged, out_fields, schema,
-                           on_step=lambda f: _notify(on_progress, "dedupe", DEDUPE_MERGE_END + span * f))
+        meter.phase("build", len(merged), unit="records")
+        records = _records(merged, out_fields, schema, on_step=meter.update)
+        meter.update(len(records))
         output = merged[[*out_fields, "_source"]].reset_index(drop=True).fillna("").astype(object)
         del merged
     result = CleanResult(object=profile.object, frame=output, rows_in=rows_in, issues=issues,
                          invalid=invalid, duplicate_groups=groups, records=records)
     result.near_matches.extend(near_matches_in_input(output, profile.object))
-    _notify(on_progress, "dedupe", 1.0)
     if connector is not None:
-        _notify(on_progress, "match", 0.0)
-        match_records(result, connector, schema,
-                      on_progress=lambda f: _notify(on_progress, "match", f))
-    _notify(on_progress, "done", 1.0)
+        match_records(result, connector, schema, meter=meter)
+    meter.phase("done", len(records), unit="records", done=len(records))
     return result
 
 
@@ -231,14 +230,17 @@ def clean_files(
     region: str | None = None,
     schema: ObjectSchema | None = None,
     connector: Connector | None = None,
-    on_progress: Progress | None = None,
+    on_progress: ProgressFn | None = None,
 ) -> CleanResult:
     """Load the files (per the profile's source overrides) and clean them together."""
-    _notify(on_progress, "load", 0.0)
-    tables = load_many(list(paths), profile.sources)
-    check_sensitive(profile, tables)
+    meter = ProgressMeter(on_progress)
+    with meter.beating():
+        meter.phase("load", len(paths), unit="files")
+        tables = load_many(list(paths), profile.sources)
+        meter.update(len(paths))
+        check_sensitive(profile, tables)
     result = clean_tables(tables, profile, region=region, schema=schema, connector=connector,
-                          on_progress=on_progress)
+                          meter=meter)
     result.issues[:0] = source_issues(tables)
     return result
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crm_migrate.actions import TARGETS
+from crm_migrate.actions.progress import plural
 from crm_migrate.commands import echo_note
+from crm_migrate.commands.progress import ProgressPrinter
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.output import write_report, write_table
 
@@ -21,25 +23,25 @@ MATCH_TARGETS = tuple(t for t in TARGETS if t != "file")  # a file has no record
 
 def summary_lines(result: CleanResult, out: str, report: str | None) -> list[str]:
     """A short human summary: rows in/out, invalid values, duplicate groups, top issues."""
-    lines = [f"{result.rows_in} rows in, {result.rows_out} rows out ({result.object}) -> {out}"]
+    lines = [f"{result.rows_in:,} rows in, {result.rows_out:,} rows out ({result.object}) -> {out}"]
     if result.invalid:
-        shown = ", ".join(f"{k} {v}" for k, v in sorted(result.invalid.items(), key=lambda kv: -kv[1]))
+        shown = ", ".join(f"{k} {v:,}" for k, v in sorted(result.invalid.items(), key=lambda kv: -kv[1]))
         lines.append(f"invalid values blanked: {shown}")
     if result.duplicate_groups:
         merged = sum(len(g) for g in result.duplicate_groups)
-        lines.append(f"duplicates: {len(result.duplicate_groups)} groups ({merged} rows merged into "
-                     f"{len(result.duplicate_groups)})")
+        lines.append(f"duplicates: {plural(len(result.duplicate_groups), 'group')} ({merged:,} rows "
+                     f"merged into {len(result.duplicate_groups):,})")
     if result.near_matches:
-        lines.append(f"near matches to review: {len(result.near_matches)}")
+        lines.append(f"near matches to review: {len(result.near_matches):,}")
     actions = Counter(r.action for r in result.records)
     if result.records and any(r.target_id for r in result.records):
-        lines.append("against the target: " + ", ".join(f"{k} {v}" for k, v in sorted(actions.items())))
+        lines.append("against the target: " + ", ".join(f"{k} {v:,}" for k, v in sorted(actions.items())))
     if result.issues:
         kinds = Counter(_issue_kind(i.field, i.problem) for i in result.issues)
-        lines.append(f"issues: {len(result.issues)}" + (f" (details in {report})" if report else
+        lines.append(f"issues: {len(result.issues):,}" + (f" (details in {report})" if report else
                                                          " (use --report FILE for the details)"))
         for (field, problem), count in kinds.most_common(6):
-            lines.append(f"  {count:>6}  {field or '-'}: {problem}")
+            lines.append(f"  {count:>7,}  {field or '-'}: {problem}")
     else:
         lines.append("no issues")
     return lines
@@ -77,8 +79,12 @@ def clean_cmd(files: tuple[str, ...], profile_path: str, region: str | None, out
 
     if Path(out).suffix.lower() not in (".csv", ".xlsx"):
         raise CrmMigrateError("--out must end in .csv or .xlsx", file=out)
-    cleaned = clean_files(list(files), profile_path, region=region, target=target, url=url,
-                          on_note=echo_note)
+    printer = ProgressPrinter(enabled=not quiet)
+    try:
+        cleaned = clean_files(list(files), profile_path, region=region, target=target, url=url,
+                              on_note=echo_note, on_progress=printer)
+    finally:
+        printer.close()
     result = cleaned.result
     write_table(result.frame, out)
     if report:

@@ -1,6 +1,6 @@
 """`push`, `resume`, `status`, `rollback`: the push engine from the command line.
 
-Progress goes to stderr (a Rich bar on a terminal, plain lines otherwise); the
+Progress goes to stderr (commands.progress: a Rich bar on a terminal, plain lines otherwise); the
 summary goes to stdout. Ctrl-C stops cleanly: in-flight batches finish, the run
 is left interrupted and resumable, exit code 130. A dry run writes no journal.
 """
@@ -11,7 +11,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -19,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crm_migrate.actions import TARGETS
+from crm_migrate.actions.progress import number, plural
+from crm_migrate.commands.progress import ProgressPrinter
+from crm_migrate.errors import CrmMigrateError
 
 if TYPE_CHECKING:
-    from crm_migrate.actions.progress import Progress
     from crm_migrate.actions.runs import RunSummary
 
 
@@ -47,68 +48,44 @@ def _stop_on_ctrl_c() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
-class _Printer:
-    """Progress on stderr: a Rich bar on a terminal, a plain line every few seconds otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self._bar: Any = None
-        self._task: Any = None
-        self._last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        if self.tty:
-            self._rich(p)
-            return
-        now = time.monotonic()
-        if p.phase != "finished" and now - self._last < 2.0:
-            return
-        self._last = now
-        eta = f", eta {p.eta_s:.0f}s" if p.eta_s is not None else ""
-        click.echo(f"[{p.phase}] {p.done + p.failed}/{p.total} (created {p.created}, updated "
-                   f"{p.updated}, failed {p.failed}, pending {p.pending}) "
-                   f"{p.records_per_s:.0f} rec/s{eta}", err=True)
-
-    def _rich(self, p: Progress) -> None:
-        # deferred: rich loads only for a live bar on a terminal
-        from rich.console import Console
-        from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
-        from rich.progress import Progress as Bar
-
-        if self._bar is None:
-            self._bar = Bar(TextColumn("{task.description}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeRemainingColumn(),
-                            transient=True, console=Console(stderr=True))
-            self._bar.start()
-            self._task = self._bar.add_task("push", total=max(1, p.total or 0))
-        self._bar.update(self._task, completed=p.done + p.failed + p.skipped,
-                         description=f"{p.phase} {p.records_per_s:.0f} rec/s")
-        if p.phase == "finished":
-            self.close()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-
 def _print_summary(summary: RunSummary, journal: str | None) -> None:
     s = summary.status
     if s.get("state") == "dry_run":
         click.echo(f"dry run ({s['object']} -> {s['target']}): would create "
-                   f"{s['would_create']}, update {s['would_update']}, skip {s['would_skip']}, "
-                   f"fail {s['would_fail']}; companies to create {s['companies_to_create']}, "
-                   f"matched {s['companies_matched']}. Nothing was written.")
+                   f"{number(s['would_create'])}, update {number(s['would_update'])}, skip "
+                   f"{number(s['would_skip'])}, fail {number(s['would_fail'])}; companies to "
+                   f"create {number(s['companies_to_create'])}, matched "
+                   f"{number(s['companies_matched'])}. Nothing was written.")
         return
-    click.echo(f"{s['state']}: {s['done']}/{s['total']} done (created {s['created']}, updated "
-               f"{s['updated']}), failed {s['failed']}, skipped {s['skipped']}, "
-               f"pending {s['pending']}")
+    click.echo(f"{_state_words(s['state'])}: {_counts_text(s)}")
     if summary.errors_file:
         click.echo(f"failed rows: {summary.errors_file} (and .xlsx)")
-    if summary.message and s["state"] != "completed":
+    if _news(summary.message, s["state"]):
         click.echo(f"crm-migrate: {summary.message}", err=True)
     if s["state"] == "interrupted" and journal:
         click.echo(f"resume with: crm-migrate resume {journal}", err=True)
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether a person can answer a question on stdin."""
+    return sys.stdin.isatty()
+
+
+def _state_words(state: str) -> str:
+    """A run state as words ("rolled back")."""
+    return state.replace("_", " ")
+
+
+def _news(message: str | None, state: str) -> bool:
+    """Whether a run's message says more than its state line (not "rolled back" twice)."""
+    return bool(message) and state != "completed" and message != _state_words(state)
+
+
+def _counts_text(s: dict[str, Any]) -> str:
+    """A run's counts in one line, thousands separated."""
+    return (f"{number(s['done'])}/{number(s['total'])} done (created {number(s['created'])}, "
+            f"updated {number(s['updated'])}), failed {number(s['failed'])}, skipped "
+            f"{number(s['skipped'])}, pending {number(s['pending'])}")
 
 
 def _finish(summary: RunSummary, journal: str | None, stop: threading.Event) -> int:
@@ -152,7 +129,7 @@ def push_cmd(files: tuple[str, ...], profile_path: str, target: str, url: str | 
     check_input_files(list(files))  # a FIFO or device would block the input fingerprint
 
     profile = load_profile(profile_path)
-    printer = _Printer()
+    printer = ProgressPrinter()
     with _stop_on_ctrl_c() as stop:
         try:
             if dry_run:
@@ -179,7 +156,7 @@ def resume_cmd(journal_path: str, force: bool) -> int:
     """Carry on an interrupted push; nothing is sent twice, nothing is lost."""
     from crm_migrate.actions.runs import resume  # deferred: the push engine is slow to import
 
-    printer = _Printer()
+    printer = ProgressPrinter()
     with _stop_on_ctrl_c() as stop:
         try:
             summary = resume(journal_path, force=force, on_progress=printer, should_stop=stop.is_set)
@@ -200,15 +177,13 @@ def status_cmd(journal_path: str, as_json: bool) -> int:
         click.echo(json.dumps(status))
         return 0
     click.echo(f"run {status['run_id']} ({status['object']} -> {status['target']}): "
-               f"{status['state']}")
-    click.echo(f"  {status['done']}/{status['total']} done (created {status['created']}, "
-               f"updated {status['updated']}), failed {status['failed']}, skipped "
-               f"{status['skipped']}, pending {status['pending']}")
+               f"{_state_words(status['state'])}")
+    click.echo(f"  {_counts_text(status)}")
     if status.get("rolled_back"):
-        click.echo(f"  rolled back: {status['rolled_back']}")
+        click.echo(f"  undone by the rollback: {plural(status['rolled_back'], 'record')}")
     if status.get("purged"):
         click.echo(f"  purged: personal data removed on {status['purged_at']}")
-    if status.get("message") and status["state"] != "completed":
+    if _news(status.get("message"), status["state"]):
         click.echo(f"  {status['message']}")
     if status.get("errors_file"):
         click.echo(f"  failed rows: {status['errors_file']}")
@@ -224,23 +199,30 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
     from crm_migrate.actions.runs import status as run_status
 
     status = run_status(journal_path)
-    if not yes and sys.stdin.isatty():
-        restore = (f"restore the {status['updated']} it updated" if status["before_images"]
-                   and not status["purged"] else
-                   f"leave the {status['updated']} it updated as they are (no before-images: "
-                   + ("purged)" if status["purged"] else "--no-before-images)"))
-        click.confirm(f"Archive the {status['created']} records this run created and {restore} "
-                      f"in {status['target']}?", abort=True)
-    printer = _Printer()
+    if not yes:
+        if not _stdin_is_terminal():
+            raise CrmMigrateError("rollback asks before undoing a run and stdin is not a "
+                                  "terminal: add --yes to roll back without asking",
+                                  file=journal_path)
+        restore = (f"restore the {number(status['updated'])} it updated"
+                   if status["before_images"] and not status["purged"] else
+                   f"leave the {number(status['updated'])} it updated as they are (no "
+                   "before-images: " + ("purged)" if status["purged"] else "--no-before-images)"))
+        question = (f"Archive the {plural(status['created'], 'record')} this run created and "
+                    f"{restore} in {status['target']}?")
+        if not click.confirm(question, default=False):
+            click.echo("nothing rolled back")
+            return 1
+    printer = ProgressPrinter()
     try:
         summary = rollback(journal_path, on_progress=printer)
     finally:
         printer.close()
     s = summary.status
     if summary.exit_code == 0:
-        click.echo(f"rolled back: {s['rolled_back']} records undone "
-                   f"(archived {s['created']} created, restored "
-                   f"{s['updated'] - s['not_restorable']} updated)")
+        click.echo(f"rolled back: {plural(s['rolled_back'], 'record')} undone "
+                   f"(archived {number(s['created'])} created, restored "
+                   f"{number(s['updated'] - s['not_restorable'])} updated)")
         if summary.message and summary.message != "already rolled back":
             click.echo(f"crm-migrate: {summary.message}", err=True)
     else:

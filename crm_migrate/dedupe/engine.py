@@ -198,17 +198,30 @@ def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
 
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
+    return explain_pairs(frame, [(i, j)], object_name)[0]
+
+
+def explain_pairs(frame: pd.DataFrame, pairs: list[tuple[int, int]],
+                  object_name: str) -> list[dict[str, object]]:
+    """explain_pair for many pairs of one frame, scored together (a whole review at once)."""
+    if not pairs:
+        return []
     feats = _features_for_review(frame, object_name)
-    result = scoring.score_pairs(feats, np.asarray([i]), np.asarray([j]))
-    fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[0]), 3),
-                                                "weight_bits": round(float(result.weights[name][0]), 2)}
-              for name, sim in result.sims.items() if sim[0] == sim[0]}
-    total = float(scoring.capped_total(result.weights, result.sims, 1)[0])
-    return {"fields": fields, "score": round(float(result.score[0]), 3),
-            "probability": round(float(result.probability[0]), 3),
-            "total_bits": round(total, 2), "prior_bits": scoring.PRIOR_BITS,
-            "evidence": round(float(result.evidence[0]), 2), "evidence_needed": scoring.MIN_EVIDENCE,
-            "exact_key_match": _exact_key_match(frame, i, j, object_name)}
+    result = scoring.score_pairs(feats, np.asarray([i for i, _ in pairs]),
+                                 np.asarray([j for _, j in pairs]))
+    totals = scoring.capped_total(result.weights, result.sims, len(pairs))
+    out: list[dict[str, object]] = []
+    for n, (i, j) in enumerate(pairs):
+        fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[n]), 3),
+                                                    "weight_bits": round(float(result.weights[name][n]), 2)}
+                  for name, sim in result.sims.items() if sim[n] == sim[n]}
+        out.append({"fields": fields, "score": round(float(result.score[n]), 3),
+                    "probability": round(float(result.probability[n]), 3),
+                    "total_bits": round(float(totals[n]), 2), "prior_bits": scoring.PRIOR_BITS,
+                    "evidence": round(float(result.evidence[n]), 2),
+                    "evidence_needed": scoring.MIN_EVIDENCE,
+                    "exact_key_match": _exact_key_match(frame, i, j, object_name)})
+    return out
 
 
 def _exact_key_match(frame: pd.DataFrame, i: int, j: int, object_name: str) -> bool:

@@ -1,8 +1,12 @@
 """Survivorship: one merged row per duplicate group, and the conflicts it had to settle.
 
 Rules per field (settings.survivorship[field], else settings.default_rule):
-- most_complete: the value of the member with the most filled-in fields; an empty value is
-  filled from the next most complete member.
+- most_complete: the value most members agree on; on a tie a first name's full form over its
+  nickname (Jessica over Jess), then the spelling the whole column uses more (a one-off typo
+  such as Scottt loses to Scott), then the value of the member with the most filled-in
+  fields; an empty value is filled from the next most complete member. First and last names
+  that members hold swapped (Lee Ann / Ann Lee) are read the way the name table and the
+  columns' other rows say.
 - newest: the value of the member with the latest `newest_by` date (ISO text); members
   without a date come last, then by completeness.
 - first: the first non-empty value in input order.
@@ -16,6 +20,7 @@ chooses like most_complete) and keeps the survivor's `_source`; `_members` lists
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from crm_migrate.dedupe.nicknames import is_formal_name, is_known_first_name, same_first_name
 from crm_migrate.errors import CleanError
 
 if TYPE_CHECKING:
@@ -31,6 +37,68 @@ if TYPE_CHECKING:
 INTERNAL = ("_source", "_members")
 PHONE_FIELDS = ("phone", "mobilephone")
 PROGRESS_EVERY = 20_000  # groups merged between progress calls
+AGREEING_RULES = ("most_complete", "keep_all")  # rules that take the value members agree on
+# fields whose spelling elsewhere in the column settles a tie (a one-off typo loses)
+COMMON_SPELLING_FIELDS = ("firstname", "lastname", "company", "city", "state", "country",
+                          "jobtitle", "name")
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+class Spellings:
+    """How often each (folded) value occurs in a whole column, counted when first needed."""
+
+    def __init__(self, data: dict[str, list[str]]) -> None:
+        self.data = data
+        self.counts: dict[str, Counter[str]] = {}
+
+    def count(self, field: str, value: str) -> int:
+        if field not in COMMON_SPELLING_FIELDS or field not in self.data:
+            return 0
+        counts = self.counts.get(field)
+        if counts is None:
+            counts = self.counts[field] = Counter(_fold(v) for v in self.data[field] if v)
+        return counts[_fold(value)]
+
+
+def _agreed(field: str, ordered: list[str], spellings: Spellings) -> str:
+    """The value most of the members hold; ties: a full first name over its nickname, the
+    spelling the column uses more, a value without a tripled letter, then the rule's order."""
+    present = [v for v in ordered if v]
+    if not present:
+        return ""
+    support = Counter(_fold(v) for v in present)
+    if len(support) == 1:
+        return present[0]
+
+    def rank(item: tuple[int, str]) -> tuple[int, int, int, int, int]:
+        position, value = item
+        formal = field == "firstname" and is_formal_name(value) and any(
+            _fold(o) != _fold(value) and same_first_name(_fold(o), _fold(value)) for o in present)
+        tripled = any(a == b == c for a, b, c in zip(value, value[1:], value[2:], strict=False))
+        return (-support[_fold(value)], -int(formal), -spellings.count(field, value),
+                int(tripled), position)
+
+    return min(enumerate(present), key=rank)[1]
+
+
+def _swapped_names(group: list[int], data: dict[str, list[str]],
+                   spellings: Spellings) -> tuple[str, str] | None:
+    """(first, last) when members hold the same two names the other way round, read the way
+    the name table (a known first name) and the columns' other rows say; else None."""
+    first, last = data["firstname"], data["lastname"]
+    pairs = {(_fold(first[m]), _fold(last[m])): (first[m], last[m]) for m in group
+             if first[m] and last[m]}
+    for (f, l_), (given, family) in pairs.items():
+        if f != l_ and (l_, f) in pairs:
+            def score(a: str, b: str) -> tuple[int, int]:
+                return (int(is_known_first_name(a)) - int(is_known_first_name(b)),
+                        spellings.count("firstname", a) + spellings.count("lastname", b)
+                        - spellings.count("firstname", b) - spellings.count("lastname", a))
+            return (given, family) if score(given, family) >= score(family, given) else (family, given)
+    return None
 
 
 def _order(rule: str, members: list[int], filled: list[int], newest: list[str] | None) -> list[int]:
@@ -111,6 +179,7 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
         on_progress(0.0)
     prepared = [sorted(set(raw_group)) for raw_group in groups]
     varying = _varying_fields(data, fields, prepared)
+    spellings = Spellings(data)
     for number, group in enumerate(prepared):
         if on_progress is not None and number % every == 0:
             on_progress(0.9 * number / len(groups))
@@ -126,6 +195,14 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
         merged: dict[str, str] = {}
         orders: dict[str, list[int]] = {}  # the member order depends on the rule only
         differ = varying[number]
+        names = None
+        if {"firstname", "lastname"} <= differ and all(
+                settings.survivorship.get(f, default) in AGREEING_RULES for f in ("firstname", "lastname")):
+            names = _swapped_names(group, data, spellings)
+            if names is not None:
+                conflicts.append({"group": list(group), "field": "firstname",
+                                  "values": _distinct([data["firstname"][m] for m in group]),
+                                  "kept": names[0], "rule": "swapped first/last names"})
         for field in fields:
             if field not in differ:  # every member holds the same value (or none)
                 merged[field] = data[field][group[0]]
@@ -137,7 +214,13 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
                 order = orders[order_rule] = _order(order_rule, group, filled, newest)
             column = data[field]
             values = [column[m] for m in order]
-            kept = next((v for v in values if v), "")
+            if names is not None and field in ("firstname", "lastname"):
+                merged[field] = names[0] if field == "firstname" else names[1]
+                continue
+            if rule in AGREEING_RULES:
+                kept = _agreed(field, values, spellings)
+            else:
+                kept = next((v for v in values if v), "")
             merged[field] = kept
             in_group = [column[m] for m in group]
             if not any(in_group[1:]) or all(v == in_group[0] for v in in_group[1:]):

@@ -358,6 +358,21 @@ def same_first_name(a: str, b: str) -> bool:
     return bool(nickname_keys(a) & nickname_keys(b))
 
 
+def is_formal_name(first_name: str) -> bool:
+    """Whether a first name is a full name the table knows (Jessica), not one of its short forms."""
+    return _fold(first_name.strip()) in _formal_names()
+
+
+@lru_cache(maxsize=1)
+def _formal_names() -> frozenset[str]:
+    return frozenset(_fold(name) for name in NICKNAME_GROUPS)
+
+
+def is_known_first_name(name: str) -> bool:
+    """Whether a name is in the first-name table (as a full name or a short form)."""
+    return _fold(name.strip()) in _name_index()
+
+
 def pair_count() -> int:
     """How many (name, variant) pairs the table holds; for documentation and tests."""
     return sum(len(v) for v in NICKNAME_GROUPS.values())

@@ -103,20 +103,48 @@ def build_profile(
     region: str | None = None,
     schema: ObjectSchema | None = None,
 ) -> Profile:
-    """A profile from the suggestions over all files; unmapped columns are left out."""
+    """A profile from the suggestions over all files; unmapped columns are left out.
+
+    The shared `fields` follow the best suggestion per column over all files. A file whose own
+    suggestions map one of its columns differently (a vCard's Title is a job title, an Outlook
+    export's a salutation) gets its own `fields` under `sources`, so no file's column silently
+    loses its field to another file's."""
     schema = schema if schema is not None else builtin_schema(object_name)
     best: dict[str, Suggestion] = {}
     order: list[str] = []
+    own: dict[str, dict[str, Suggestion]] = {}
     for table in tables:
+        mine = own.setdefault(table.label, {})
         for suggestion in suggest_mappings(table, object_name, schema):
             column = suggestion.column
+            mine[column] = suggestion
             if column not in best:
                 order.append(column)
                 best[column] = suggestion
                 continue
             if _rank(suggestion) > _rank(best[column]):
                 best[column] = suggestion
-    # two columns of one file must not fill one field: keep the fuller, then the more confident
+    _one_column_per_field(tables, best)
+    region = region or guess_region(tables, best) or phone_region(tables, best)
+    profile = Profile(object=object_name, fields=_mappings(order, best, tables, schema, region),
+                      default_region=region)
+    if len(tables) > 1:
+        for table in tables:
+            mine = own[table.label]
+            _one_column_per_field([table], mine)
+            if any(_target(mine[c]) != _target(best[c]) for c in table.columns if c in mine):
+                columns = [c for c in table.columns if c in mine]
+                profile.set_own_fields(table.label, _mappings(columns, mine, [table], schema, region))
+    return profile
+
+
+def _target(suggestion: Suggestion) -> tuple[str | None, tuple[str, ...]]:
+    """What a suggestion fills: a field, or the fields of a split."""
+    return suggestion.field, tuple(suggestion.split_into or ())
+
+
+def _one_column_per_field(tables: list[SourceTable], best: dict[str, Suggestion]) -> None:
+    """Two columns of one file must not fill one field: keep the fuller, then the more confident."""
     for table in tables:
         seen: dict[str, str] = {}
         for column in table.columns:
@@ -132,7 +160,11 @@ def build_profile(
             loser = column if keep_other else other
             best[loser] = Suggestion(loser, None, 0.5, reason="field taken by another column")
             seen[s.field] = other if loser == column else column
-    region = region or guess_region(tables, best) or phone_region(tables, best)
+
+
+def _mappings(order: list[str], best: dict[str, Suggestion], tables: list[SourceTable],
+              schema: ObjectSchema, region: str | None) -> list[FieldMapping]:
+    """The mapped columns' FieldMappings (with default transforms from these tables' values)."""
     house_numbers = _house_numbers(tables, best)
     fields: list[FieldMapping] = []
     for column in order:
@@ -148,7 +180,7 @@ def build_profile(
                 transforms = [{"join": {"columns": parts, "separator": " "}}, *transforms]
             fields.append(FieldMapping(column=column, field=s.field, transforms=transforms,
                                        confidence=s.confidence))
-    return Profile(object=object_name, fields=fields, default_region=region)
+    return fields
 
 
 LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {

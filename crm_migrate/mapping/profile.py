@@ -87,15 +87,27 @@ class DedupeSettings:
 
 @dataclass
 class SourceOverride:
-    """Per-file overrides of what was detected (set in the wizard or by hand)."""
+    """Per-file overrides of what was detected (set in the wizard or by hand), and the file's
+    own mappings: when `fields` is set it replaces the profile's shared `fields` for that file."""
 
     sheet: str | None = None
     header_row: int | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    fields: list[FieldMapping] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        out: dict[str, Any] = {k: v for k, v in self.__dict__.items()
+                               if v is not None and k != "fields"}
+        if self.fields is not None:
+            out["fields"] = [m.to_dict() for m in self.fields]
+        return out
+
+    @property
+    def reading(self) -> bool:
+        """Whether it overrides how the file is read (not only how it maps)."""
+        return any(v is not None for v in (self.sheet, self.header_row, self.encoding,
+                                           self.delimiter))
 
 
 @dataclass
@@ -113,13 +125,34 @@ class Profile:
     extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def mapped_fields(self) -> list[str]:
-        """Every target field some column fills, in profile order."""
+        """Every target field some column fills (shared or a file's own), in profile order."""
         out: list[str] = []
-        for m in self.fields:
+        for m in self.all_mappings():
             for name in m.split_into or ([m.field] if m.field else []):
                 if name not in out:
                     out.append(name)
         return out
+
+    def own_fields(self, label: str) -> list[FieldMapping] | None:
+        """A file's own mappings (by its label or base name), None when it follows the shared."""
+        source = self.sources.get(label) or self.sources.get(label.split("#")[0])
+        return source.fields if source is not None else None
+
+    def fields_for(self, label: str) -> list[FieldMapping]:
+        """The mappings that apply to a file: its own when it has them, else the shared ones."""
+        own = self.own_fields(label)
+        return own if own is not None else self.fields
+
+    def all_mappings(self) -> list[FieldMapping]:
+        """The shared mappings, then every file's own."""
+        return [*self.fields, *(m for source in self.sources.values() for m in source.fields or [])]
+
+    def set_own_fields(self, label: str, fields: list[FieldMapping] | None) -> None:
+        """Give a file its own mappings (None: it follows the shared ones again)."""
+        source = self.sources.setdefault(label.split("#")[0], SourceOverride())
+        source.fields = fields
+        if fields is None and not source.reading:
+            del self.sources[label.split("#")[0]]
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -178,6 +211,8 @@ PROFILE_HEADER = """\
 #                  default: {value: X}, regex: {pattern: "...", group: 1}
 #     confidence   how sure the auto-mapper was (informational)
 #   dedupe         duplicate detection and merge rules
+#   sources        per file (by file name): sheet, header_row, encoding, delimiter, and its own
+#                  `fields` (same form as above) replacing the shared ones for that file
 """
 
 
@@ -198,8 +233,21 @@ def _expect(value: Any, kinds: tuple[type, ...], where: str, want: str, file: st
     return value
 
 
-def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
-    where = f"fields[{index}]"
+def _load_fields(raw: Any, where: str, file: str | None) -> list[FieldMapping]:
+    """A `fields` list (shared, or a file's own under `sources`), each column listed once."""
+    _expect(raw, (list,), where, "a list", file)
+    fields = [_load_field(i, item, file, where) for i, item in enumerate(raw)]
+    seen: dict[str, int] = {}
+    for i, mapping in enumerate(fields):
+        if mapping.column in seen:
+            _fail(f"{where}[{i}] (column {mapping.column!r}): the column is listed twice "
+                  f"(also {where}[{seen[mapping.column]}])", file)
+        seen[mapping.column] = i
+    return fields
+
+
+def _load_field(index: int, raw: Any, file: str | None, prefix: str = "fields") -> FieldMapping:
+    where = f"{prefix}[{index}]"
     if not isinstance(raw, dict):
         _fail(f"{where} must be a mapping with 'column' and 'field', not {_type_name(raw)}", file)
     column = raw.get("column")
@@ -208,7 +256,7 @@ def _load_field(index: int, raw: Any, file: str | None) -> FieldMapping:
     if isinstance(column, (int, float)) and not isinstance(column, bool):
         column = str(column)
     _expect(column, (str,), f"{where}.column", "text", file)
-    where = f"fields[{index}] (column {column!r})"
+    where = f"{prefix}[{index}] (column {column!r})"
     unknown = sorted(str(k) for k in set(raw) - FIELD_KEYS)
     if unknown:
         _fail(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(FIELD_KEYS))})", file)
@@ -282,7 +330,7 @@ def _load_sources(raw: Any, file: str | None) -> dict[str, SourceOverride]:
     out: dict[str, SourceOverride] = {}
     for name, item in raw.items():
         _expect(item, (dict,), f"sources.{name}", "a mapping", file)
-        known = {"sheet", "header_row", "encoding", "delimiter"}
+        known = {"sheet", "header_row", "encoding", "delimiter", "fields"}
         unknown = sorted(str(k) for k in set(item) - known)
         if unknown:
             _fail(f"sources.{name}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})", file)
@@ -292,8 +340,11 @@ def _load_sources(raw: Any, file: str | None) -> dict[str, SourceOverride]:
         for key in ("sheet", "encoding", "delimiter"):
             if item.get(key) is not None:
                 _expect(item[key], (str,), f"sources.{name}.{key}", "text", file)
+        own = (_load_fields(item["fields"], f"sources.{name}.fields", file)
+               if item.get("fields") is not None else None)
         out[str(name)] = SourceOverride(sheet=item.get("sheet"), header_row=header_row,
-                                        encoding=item.get("encoding"), delimiter=item.get("delimiter"))
+                                        encoding=item.get("encoding"), delimiter=item.get("delimiter"),
+                                        fields=own)
     return out
 
 
@@ -332,14 +383,7 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     fields_raw = data.get("fields")
     if fields_raw is None:
         _fail("missing key 'fields' (a list of {column, field} entries)", file)
-    _expect(fields_raw, (list,), "fields", "a list", file)
-    fields = [_load_field(i, raw, file) for i, raw in enumerate(fields_raw)]
-    seen: dict[str, int] = {}
-    for i, mapping in enumerate(fields):
-        if mapping.column in seen:
-            _fail(f"fields[{i}] (column {mapping.column!r}): the column is listed twice "
-                  f"(also fields[{seen[mapping.column]}])", file)
-        seen[mapping.column] = i
+    fields = _load_fields(fields_raw, "fields", file)
     dedupe = _load_dedupe(data["dedupe"], file) if data.get("dedupe") is not None else DedupeSettings()
     sources = _load_sources(data["sources"], file) if data.get("sources") is not None else {}
     extra = {k: v for k, v in data.items() if k not in TOP_KEYS}

@@ -116,6 +116,14 @@ def validate_profile(
                 raise ProfileError(
                     f"{_where(j, second)}: field {field_name!r} is already filled by column "
                     f"{first.column!r} (fields[{i}]); map one of them to null", file=file)
+    for name, source in profile.sources.items():
+        if source.fields is None:
+            continue
+        try:  # a file's own mappings: the same checks, its two columns never fill one field
+            validate_profile(Profile(object=profile.object, fields=source.fields), schema,
+                             known_columns, file=file)
+        except ProfileError as exc:
+            raise ProfileError(f"sources.{name}.{exc.message}", file=file) from None
 
 
 def check_sensitive(profile: Profile, tables: list[SourceTable], *, file: str | None = None) -> None:

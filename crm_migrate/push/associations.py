@@ -16,6 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from crm_migrate.connectors.base import BatchRejected, TransientError
+from crm_migrate.progress import ProgressMeter
 from crm_migrate.push.journal import AssocState, AssocUndo, Journal, RowState
 from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.push.sender import StopRun, error_text, pause_point, unavailable
@@ -51,9 +52,13 @@ async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) ->
             await asyncio.sleep(policy.delay(attempt, exc.retry_after))
 
 
-async def associate_contacts(journal: Journal, connector: Connector) -> None:
+async def associate_contacts(journal: Journal, connector: Connector,
+                             meter: ProgressMeter | None = None) -> None:
     """Associate written (or already up-to-date) contacts with their companies, written or
-    already up to date; mark each pair done, failed or existed (already associated)."""
+    already up to date; mark each pair done, failed or existed (already associated).
+    `meter` hears "reading associations" and "associations", in pairs, a request at a time."""
+    meter = meter or ProgressMeter(None)
+    meter.phase("associations", unit="pairs")
     candidates = journal.pending_associations()
     lost = [c.seq for c in candidates
             if c.company_state is RowState.FAILED or not c.company_id]
@@ -62,10 +67,12 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
     policy = RetryPolicy()
     pairs = [Pair(c.seq, c.contact_id, c.company_id, c.both_existed, c.undo)
              for c in candidates if c.company_state is not RowState.FAILED and c.company_id]
-    settled = await _read_existing(journal, connector, pairs, policy)
+    settled = await _read_existing(journal, connector, pairs, policy, meter)
     pairs = [p for p in pairs if p.seq not in settled]
+    meter.phase("associations", len(pairs), unit="pairs")
     for number, start in enumerate(range(0, len(pairs), CHUNK), start=1):
         chunk = pairs[start : start + CHUNK]
+        meter.update(start)
         try:
             results = await with_retries(partial(
                 connector.associate, "contacts", "companies",
@@ -81,17 +88,20 @@ async def associate_contacts(journal: Journal, connector: Connector) -> None:
              None)
             for i, p in enumerate(chunk)
         ])
+    meter.update(len(pairs))
 
 
 async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pair],
-                         policy: RetryPolicy) -> set[int]:
+                         policy: RetryPolicy, meter: ProgressMeter) -> set[int]:
     """Read the current company associations of contacts whose pair both existed before the
     run and was not read yet; journal the answer; return the rows it settled (no request)."""
     wanted = [p for p in pairs if p.both_existed and p.undo is None]
     if not connector.implements_read_associations or not wanted:
         return set()
     settled: set[int] = set()
+    meter.phase("reading associations", len(wanted), unit="pairs")
     for start in range(0, len(wanted), READ_CHUNK):
+        meter.update(start)
         chunk = wanted[start : start + READ_CHUNK]
         contacts = sorted({p.contact for p in chunk})
         try:

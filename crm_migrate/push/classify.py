@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from crm_migrate.clean.matching import same_value
 from crm_migrate.identity import ID_PROPERTY, identity_keys
+from crm_migrate.progress import ProgressMeter
 from crm_migrate.push.journal import (
     CREATE,
     UPDATE,
@@ -32,13 +33,19 @@ def _before(remote: RemoteRecord, fields: list[str]) -> dict[str, str]:
 async def _find(
     connector: Connector, object_name: str, field_name: str, values: list[str],
     properties: list[str], snapshot: dict[str, RemoteRecord] | None,
+    meter: ProgressMeter | None = None, rows: int = 0,
 ) -> dict[str, RemoteRecord]:
+    """The target's records holding these values; `meter` advances over `rows` (the rows these
+    values classify) a lookup at a time."""
     if snapshot is not None:
         return {v: snapshot[v.lower()] for v in values if v.lower() in snapshot}
     found: dict[str, RemoteRecord] = {}
+    base = meter.current.done if meter is not None else 0
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
         found.update(await connector.lookup(object_name, field_name, chunk, properties))
+        if meter is not None:
+            meter.update(base + rows * (start + len(chunk)) // max(1, len(values)))
     return found
 
 
@@ -98,7 +105,8 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: Row
 
 
 async def classify_by_id(journal: Journal, connector: Connector, object_name: str,
-                          kind: RowKind, counts: dict[str, int] | None = None) -> None:
+                          kind: RowKind, counts: dict[str, int] | None = None,
+                          meter: ProgressMeter | None = None) -> None:
     """Rows written by crm_migrate_id that an earlier run already wrote (their keys are
     stable across runs): the target holds them, so they are updates with a before-image.
     The rest stay unclassified for the natural-key pass."""
@@ -107,52 +115,68 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
     if not wanted:
         return
     fields = journal.unclassified_fields(kind, by_id)
+    meter = meter or ProgressMeter(None)
+    meter.phase("classifying by id", wanted, unit=object_name)
     snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
+        meter.update(wanted)
         return
     last_seq = 0
+    seen = 0
     while True:
         rows = journal.unclassified(kind, by_id, after=last_seq, limit=CLASSIFY_ROWS)
         if not rows:
             return
         last_seq = rows[-1].seq
         found = await _find(connector, object_name, ID_PROPERTY,
-                            sorted({r.write_key for r in rows if r.write_key}), fields, snapshot)
+                            sorted({r.write_key for r in rows if r.write_key}), fields, snapshot,
+                            meter, len(rows))
         journal.classify([_decide(row, remote) for row in rows
                           if row.write_key and (remote := found.get(row.write_key)) is not None])
+        seen += len(rows)
+        meter.update(seen)
 
 
 async def classify(journal: Journal, connector: Connector, object_name: str, kind: RowKind,
-                   *, by_id: bool = True, counts: dict[str, int] | None = None) -> int:
+                   *, by_id: bool = True, counts: dict[str, int] | None = None,
+                   meter: ProgressMeter | None = None) -> int:
     """Classify this kind's unclassified pending rows, a chunk at a time; return the updates.
 
     `by_id` first finds the rows an earlier run wrote by crm_migrate_id (the target must have
-    that property: a dry run, which creates nothing, passes False when it may not)."""
+    that property: a dry run, which creates nothing, passes False when it may not). `meter`
+    hears the phase "classifying" in rows of `object_name`, a lookup at a time."""
+    meter = meter or ProgressMeter(None)
     if by_id:
-        await classify_by_id(journal, connector, object_name, kind, counts)
+        await classify_by_id(journal, connector, object_name, kind, counts, meter)
     key_field = "email" if object_name == "contacts" else "domain"
     keyed = journal.count_unclassified(kind, keyed=True)
     snapshot = None
     if keyed and object_name in ("contacts", "companies"):
         fields = journal.unclassified_fields(kind)
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
+    wanted = journal.count_unclassified(kind)
+    meter.phase("classifying", wanted, unit=object_name)
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
         journal.mark_unclassified_new(kind)
+        meter.update(wanted)
         return 0
     updates = 0
     last_seq = 0
+    seen = 0
     while True:
         rows = journal.unclassified(kind, after=last_seq, limit=CLASSIFY_ROWS)
         if not rows:
             return updates
         last_seq = rows[-1].seq
-        updates += await _classify_chunk(journal, connector, object_name, rows, snapshot)
+        updates += await _classify_chunk(journal, connector, object_name, rows, snapshot, meter)
+        seen += len(rows)
+        meter.update(seen)
 
 
 async def _classify_chunk(
     journal: Journal, connector: Connector, object_name: str, rows: list[JournalRow],
-    snapshot: dict[str, RemoteRecord] | None,
+    snapshot: dict[str, RemoteRecord] | None, meter: ProgressMeter,
 ) -> int:
     fields = sorted({f for r in rows for f in r.payload})
     keyed = [(r, r.key) for r in rows if r.key]
@@ -163,13 +187,15 @@ async def _classify_chunk(
         by_name = [r for r in rows if not r.key and r.payload.get("name")]
     if keyed and object_name in ("contacts", "companies"):
         found = await _find(connector, object_name, key_field,
-                            sorted({key for _, key in keyed}), fields, snapshot)
+                            sorted({key for _, key in keyed}), fields, snapshot, meter,
+                            len(keyed))
         found_lower = {k.lower(): v for k, v in found.items()}
         for r, key in keyed:
             decided[r.seq] = _decide(r, found_lower.get(key.lower()))
     if by_name:
         names = sorted({r.payload["name"] for r in by_name})
-        found = await _find(connector, object_name, "name", names, fields, None)
+        found = await _find(connector, object_name, "name", names, fields, None, meter,
+                            len(by_name))
         found_lower = {k.lower(): v for k, v in found.items()}
         for r in by_name:
             decided[r.seq] = _decide(r, found_lower.get(r.payload["name"].lower()))

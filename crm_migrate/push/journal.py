@@ -939,15 +939,21 @@ class Journal:
         """Hold the run lock for this process's lifetime (JournalError if another holds it)."""
         if self._lock_fd is not None:
             return
-        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            elif self._owner_alive():
-                raise OSError
-        except OSError:
-            os.close(fd)
-            raise JournalError(self._busy_message(), file=str(self.path)) from None
+        for _ in range(3):
+            fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                if fcntl is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                elif self._owner_alive():
+                    raise OSError
+            except OSError:
+                os.close(fd)
+                raise JournalError(self._busy_message(), file=str(self.path)) from None
+            if self._is_lock_file(fd):
+                break
+            os.close(fd)  # its holder removed the file as we locked it: lock the new one
+        else:
+            raise JournalError(self._busy_message(), file=str(self.path))
         self._lock_fd = fd
         self._set_meta(owner_pid=os.getpid(), owner_host=socket.gethostname())
 
@@ -962,9 +968,19 @@ class Journal:
         """Whether this object holds the run lock."""
         return self._lock_fd is not None
 
+    def _is_lock_file(self, fd: int) -> bool:
+        """Whether `fd` is still the file at lock_path (a releasing holder removes it)."""
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+        except FileNotFoundError:
+            return False
+
     def release(self) -> None:
-        """Let go of the run lock."""
+        """Let go of the run lock and remove its file (removed while held: no one else can be
+        holding it, and one who opened it meanwhile sees it is gone)."""
         if self._lock_fd is not None:
+            if self._is_lock_file(self._lock_fd):
+                self.lock_path.unlink(missing_ok=True)
             os.close(self._lock_fd)
             self._lock_fd = None
 

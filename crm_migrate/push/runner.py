@@ -13,7 +13,6 @@ import json
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
 from crm_migrate.mapping.profile import load_profile
+from crm_migrate.progress import Progress, ProgressFn, StopFn
 from crm_migrate.push.associations import associate_contacts
 from crm_migrate.push.audit import known_journals, register_journal
 from crm_migrate.push.breaker import CircuitBreaker
@@ -42,9 +42,10 @@ from crm_migrate.push.journal import (
     StopReason,
 )
 from crm_migrate.push.plan import build_rows
+from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
-from crm_migrate.push.status import Progress, ProgressMeter, RunSummary, status_of
+from crm_migrate.push.status import RunProgress, RunSummary, status_of, sustained_rate
 
 if TYPE_CHECKING:
     import httpx
@@ -63,8 +64,6 @@ __all__ = [
     "start_push",
 ]
 
-ProgressFn = Callable[[Progress], None]
-StopFn = Callable[[], bool]
 DEFAULT_CONCURRENCY = 2
 
 
@@ -166,7 +165,7 @@ def start_push(
     try:
         journal = Journal.create(scratch / "dry-run.journal", meta, rows)
         try:
-            return asyncio.run(_dry_run(journal, transport, token))
+            return asyncio.run(_dry_run(journal, transport, token, on_progress))
         finally:
             journal.close()
     finally:
@@ -359,15 +358,11 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     meta = journal.meta()
     journal.begin_run()
     obj = meta.object_name
-    meter = ProgressMeter(journal)
+    progress = RunProgress(journal, on_progress)
     message: str | None = None
     stop_reason: StopReason | None = None
     breaker = CircuitBreaker(float(meta.max_failure_rate or 0.02))
-
-    def report(phase: str, text: str | None = None) -> None:
-        if on_progress is not None:
-            on_progress(meter.report(phase, text))
-
+    progress.meter.start_beating()
     try:
         async with open_connector(meta.target, url=meta.url, transport=transport,
                                   token=token) as connector:
@@ -382,11 +377,10 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
             }
             if meta.account is None:
                 journal.set_account(await _account_of(connector))
-            companies = Sender(journal, connector, "companies",
-                               on_batch=lambda: report("companies"), **common)
-            records = Sender(journal, connector, obj, on_batch=lambda: report("records"), **common)
+            companies = Sender(journal, connector, "companies", on_batch=progress.batch, **common)
+            records = Sender(journal, connector, obj, on_batch=progress.batch, **common)
             try:
-                report("connecting")
+                progress.phase("connecting")
                 id_property = await connector.ensure_id_property(obj)
                 has_companies = journal.has_rows(RowKind.COMPANY)
                 if has_companies:
@@ -397,21 +391,23 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                 for kind, sender in ((RowKind.COMPANY, companies), (RowKind.RECORD, records)):
                     in_flight = journal.rows(kind, RowState.IN_FLIGHT)
                     if in_flight:
-                        report("reconciling")
+                        progress.phase("reconciling")
                         rest = await sender.reconcile(in_flight)
                         journal.mark_pending([r.seq for r in rest])
-                report("classifying")
                 if has_companies:
-                    await classify(journal, connector, "companies", RowKind.COMPANY, counts=counts)
-                await classify(journal, connector, obj, RowKind.RECORD, counts=counts)
-                report("companies" if has_companies else "records")
+                    await classify(journal, connector, "companies", RowKind.COMPANY,
+                                   counts=counts, meter=progress.meter)
+                await classify(journal, connector, obj, RowKind.RECORD, counts=counts,
+                               meter=progress.meter)
+                ceiling = sustained_rate(connector, common["batch_size"])
                 if has_companies:
+                    progress.sending(RowKind.COMPANY, "companies", ceiling)
                     await companies.run(RowKind.COMPANY)
                 if not companies.stopping():
+                    progress.sending(RowKind.RECORD, obj, ceiling)
                     await records.run(RowKind.RECORD)
                 if has_companies and not records.stopping():
-                    report("associations")
-                    await associate_contacts(journal, connector)
+                    await associate_contacts(journal, connector, progress.meter)
                 stopped = companies if companies.stop_message else records
                 message, stop_reason = stopped.stop_message, stopped.stop_reason
                 if not message and should_stop is not None and should_stop():
@@ -425,8 +421,10 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
         raise
     except TargetError as exc:
         message, stop_reason = error_text(exc), StopReason.TARGET
+    finally:
+        progress.meter.stop_beating()
     pause_point("after-last")
-    return _finish(journal, message, stop_reason, report)
+    return _finish(journal, message, stop_reason, progress)
 
 
 async def _account_of(connector: Connector) -> str | None:
@@ -453,7 +451,7 @@ async def _ensure_keyless(journal: Journal, connector: Connector, obj: str,
 
 
 def _finish(journal: Journal, message: str | None, stop_reason: StopReason | None,
-            report: Callable[[str, str | None], None]) -> RunSummary:
+            progress: RunProgress) -> RunSummary:
     # a stop that came too late (everything was done) still completes the run
     finished = journal.unfinished() == 0 and stop_reason in (None, StopReason.USER)
     state = RunState.COMPLETED if finished else RunState.INTERRUPTED
@@ -467,26 +465,31 @@ def _finish(journal: Journal, message: str | None, stop_reason: StopReason | Non
         journal.record_written_files([errors_file, errors_file.removesuffix(".csv") + ".xlsx"])
     status = status_of(journal)
     status["state"] = state.value
-    report("finished", message)
+    progress.finished(message)
     exit_code = 0 if state is RunState.COMPLETED and status["failed"] == 0 else 1
     return RunSummary(status=status, errors_file=errors_file, exit_code=exit_code,
                       message=message)
 
 
 async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
-                   token: str | None = None) -> RunSummary:
+                   token: str | None = None, on_progress: ProgressFn | None = None
+                   ) -> RunSummary:
     meta = journal.meta()
+    progress = RunProgress(journal, on_progress)
+    progress.phase("connecting")
     obj = meta.object_name
-    async with open_connector(meta.target, url=meta.url, transport=transport,
-                              token=token) as connector:
-        for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
-            if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
-                continue
-            try:  # a target we never wrote to may not have the crm_migrate_id property yet
-                await classify_by_id(journal, connector, kind_obj, kind)
-            except TargetError:
-                pass
-            await classify(journal, connector, kind_obj, kind, by_id=False)
+    with progress.meter.beating():
+        async with open_connector(meta.target, url=meta.url, transport=transport,
+                                  token=token) as connector:
+            for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
+                if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
+                    continue
+                try:  # a target we never wrote to may not have the crm_migrate_id property yet
+                    await classify_by_id(journal, connector, kind_obj, kind, meter=progress.meter)
+                except TargetError:
+                    pass
+                await classify(journal, connector, kind_obj, kind, by_id=False,
+                               meter=progress.meter)
     record, company = RowKind.RECORD, RowKind.COMPANY
     status = status_of(journal)
     status.update(
@@ -500,6 +503,7 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
         companies_matched=journal.count(company, existed=True),
         done=0, created=0, updated=0,
     )
+    progress.finished("dry run: nothing was written")
     return RunSummary(status=status, exit_code=0, message="dry run: nothing was written")
 
 
@@ -522,14 +526,16 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
     if meta.state is RunState.ROLLED_BACK:
         status = status_of(journal)
         return RunSummary(status=status, exit_code=0, message="already rolled back")
-    meter = ProgressMeter(journal)
+    progress = RunProgress(journal, on_progress)
     unchecked = journal.count(RowKind.RECORD, RowState.IN_FLIGHT) if meta.purged_at else 0
-    async with open_connector(meta.target, url=meta.url, transport=transport,
-                              token=token) as connector:
-        if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
-            await _settle_in_flight(journal, connector, meta.object_name)
-        errors = await undo(journal, connector, meta.object_name, on_batch=(
-            (lambda: on_progress(meter.report("rollback"))) if on_progress else None))
+    with progress.meter.beating():
+        async with open_connector(meta.target, url=meta.url, transport=transport,
+                                  token=token) as connector:
+            if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
+                progress.phase("reconciling")
+                await _settle_in_flight(journal, connector, meta.object_name)
+            progress.rolling_back(sustained_rate(connector, UNDO_CHUNK))
+            errors = await undo(journal, connector, meta.object_name, on_batch=progress.undone)
     message = None
     if errors:
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"

@@ -1,30 +1,16 @@
-"""Run status (the `status --json` shape), progress reports and run summaries."""
+"""Run status (the `status --json` shape), a run's progress reports and run summaries."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crm_migrate.push.journal import Journal, RowKind, RunState
+from crm_migrate.progress import ProgressFn, ProgressMeter
+from crm_migrate.push.journal import Journal, RowCounts, RowKind, RunState
 
-
-@dataclass
-class Progress:
-    """What a running push reports after each batch."""
-
-    total: int
-    done: int
-    created: int
-    updated: int
-    failed: int
-    skipped: int
-    pending: int
-    records_per_s: float = 0.0
-    eta_s: float | None = None
-    message: str | None = None
-    phase: str = "records"
+if TYPE_CHECKING:
+    from crm_migrate.connectors.base import Connector
 
 
 @dataclass
@@ -92,25 +78,68 @@ def status_of(journal: Journal) -> dict[str, Any]:
     }
 
 
-class ProgressMeter:
-    """Turns journal counts into Progress reports with a rate and an ETA."""
+class RunProgress:
+    """A run's phases reported through one ProgressMeter, counted from the journal: records
+    and companies in their own unit, a rollback in rows undone."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal, on_progress: ProgressFn | None) -> None:
         self.journal = journal
-        self.started = time.monotonic()
-        self.base_done: int | None = None
+        self.meter = ProgressMeter(on_progress)
+        self._kind = RowKind.RECORD
 
-    def report(self, phase: str, message: str | None = None) -> Progress:
+    def phase(self, name: str, message: str | None = None) -> None:
+        """Start a phase without a count of its own (connecting, reconciling, ...)."""
+        self.meter.phase(name, message=message)
+
+    def sending(self, kind: RowKind, unit: str, ceiling: float | None = None) -> None:
+        """Start sending the rows of `kind` (phase `companies` or `records`); `ceiling`: the
+        rows per second the target's rate limit sustains."""
+        self._kind = kind
+        counts = self.journal.counts(kind)
+        self.meter.phase("companies" if kind is RowKind.COMPANY else "records", counts.total,
+                         unit=unit, done=_settled(counts), ceiling=ceiling)
+        self._update(counts)
+
+    def batch(self) -> None:
+        """A batch of the phase's rows landed: report the journal's counts."""
+        self._update(self.journal.counts(self._kind))
+
+    def rolling_back(self, ceiling: float | None = None) -> None:
+        """Start undoing the run's written rows (`ceiling`: rows per second the target allows)."""
+        self.meter.phase("rollback", self._written(), unit="records", done=self._undone(),
+                         ceiling=ceiling)
+
+    def undone(self) -> None:
+        """A rollback batch landed."""
+        self.meter.update(self._undone())
+
+    def finished(self, message: str | None) -> None:
+        """The run ended: its record counts, as the last report."""
         counts = self.journal.counts(RowKind.RECORD)
-        settled = counts.done + counts.failed
-        if self.base_done is None:
-            self.base_done = settled
-        elapsed = max(1e-6, time.monotonic() - self.started)
-        rate = (settled - self.base_done) / elapsed
-        remaining = counts.pending + counts.in_flight
-        eta = remaining / rate if rate > 0 else None
-        return Progress(
-            total=counts.total, done=counts.done, created=counts.created,
-            updated=counts.updated, failed=counts.failed, skipped=counts.skipped,
-            pending=remaining, records_per_s=rate, eta_s=eta, message=message, phase=phase,
-        )
+        self.meter.phase("finished", counts.total, unit="records", done=_settled(counts),
+                         message=message)
+        self._update(counts)
+
+    def _update(self, counts: RowCounts) -> None:
+        self.meter.update(_settled(counts), created=counts.created, updated=counts.updated,
+                          failed=counts.failed, skipped=counts.skipped,
+                          pending=counts.pending + counts.in_flight)
+
+    def _written(self) -> int:
+        return sum(self.journal.counts(kind).done for kind in (RowKind.RECORD, RowKind.COMPANY))
+
+    def _undone(self) -> int:
+        return sum(self.journal.counts(kind).undone for kind in (RowKind.RECORD, RowKind.COMPANY))
+
+
+def sustained_rate(connector: Connector, rows_per_request: int) -> float | None:
+    """The rows per second a target's request budget sustains (None when it has none)."""
+    rate = connector.rate
+    if rate.requests <= 0 or rate.per_seconds <= 0:
+        return None
+    return rate.requests / rate.per_seconds * rows_per_request
+
+
+def _settled(counts: RowCounts) -> int:
+    """Rows no longer waiting: written, failed or skipped."""
+    return counts.done + counts.failed + counts.skipped

@@ -41,9 +41,11 @@ class CrmMigrateApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {WizardCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Show the keys of this step"),
+        # shown by each step's footer first (WizardStep.BINDINGS); these work everywhere
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="Show the keys of this step",
+                show=False),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave (an unfinished push stays resumable)",
-                priority=True),
+                priority=True, show=False),
     ]
 
     def __init__(self, state: WizardState | None = None, *, sandbox: Any = None,

@@ -15,12 +15,11 @@ class FilesLoaded(Message):
 
 
 class CleanProgressed(Message):
-    """Cleaning reported progress: a line of text and, when known, the share done (0..1)."""
+    """Cleaning reported progress (a phase, its done/total, rate and ETA)."""
 
-    def __init__(self, text: str, fraction: float | None = None) -> None:
+    def __init__(self, progress: Progress) -> None:
         super().__init__()
-        self.text = text
-        self.fraction = fraction
+        self.progress = progress
 
 
 class CleanFinished(Message):

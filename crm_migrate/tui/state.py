@@ -19,10 +19,12 @@ from crm_migrate.actions import TARGETS
 from crm_migrate.actions.cleaning import clean, clean_members
 from crm_migrate.actions.duplicates import (
     GroupKey,
+    GroupReview,
     MemberValues,
     MergeChoices,
     group_key,
     not_duplicate,
+    review_groups,
 )
 from crm_migrate.actions.files import (
     PersonalFlag,
@@ -301,11 +303,14 @@ class WizardState:
         self.clean_stale = True
         return profile
 
-    def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None) -> None:
-        """Map a column to a field (None leaves it out); the user's choice has confidence 1. A
-        sensitive column mapped so is recorded as mapped on purpose (`sensitive: true`)."""
+    def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None,
+                  file: str | None = None) -> None:
+        """Map a column to a field (None leaves it out) in the shared mappings, or in a file's
+        own when `file` names one that has them; the user's choice has confidence 1. A sensitive
+        column mapped so is recorded as mapped on purpose (`sensitive: true`)."""
         profile = self.ensure_profile()
-        for mapping in profile.fields:
+        mappings = profile.fields_for(file) if file is not None else profile.fields
+        for mapping in mappings:
             if mapping.column == column:
                 mapping.field = None if split_into else field_name
                 mapping.split_into = split_into
@@ -340,7 +345,8 @@ class WizardState:
         self.region = profile.default_region or self.region
         if profile.sources:
             self.overrides.update(profile.sources)
-            self.invalidate_tables()
+            if any(source.reading for source in profile.sources.values()):
+                self.invalidate_tables()
         self.clean_stale = True
         return profile
 
@@ -456,7 +462,7 @@ class WizardState:
     def changes(self, limit: int = 20000) -> pd.DataFrame:
         """Before/after of every value cleaning changed: source id, field, before, after."""
         records = self.clean_result.records if self.clean_result is not None else []
-        mappings = self.profile.fields if self.profile is not None else []
+        mappings = self.profile.all_mappings() if self.profile is not None else []
         return changes_frame(records, mappings, self.locate, self.source_value, limit)
 
     def locate(self, ref: Any) -> tuple[str, int] | None:
@@ -535,6 +541,17 @@ class WizardState:
         return clean_members(self.tables, self.ensure_profile(), rows, region=self.region,
                              schema=self.object_schema())
 
+    def group_reviews(self) -> dict[GroupKey, GroupReview]:
+        """Match score and reasons of every duplicate group (members cleaned on their own once
+        per clean result, all pairs scored together)."""
+        if "reviews" not in self.views:
+            groups = self.clean_views()["groups"]
+            members = [str(m) for record in groups for m in record.members]
+            values = self.member_clean_values(members) if members else {}
+            self.views["reviews"] = review_groups(groups, values, self.object_name)
+        reviews: dict[GroupKey, GroupReview] = self.views["reviews"]
+        return reviews
+
     def member_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row's mapped source values by canonical field (what the merge chose from)."""
         profile = self.ensure_profile()
@@ -544,7 +561,7 @@ class WizardState:
             values: dict[str, str] = {}
             if where is not None:
                 label, row = where
-                for m in profile.fields:
+                for m in profile.fields_for(label):
                     if m.field:
                         values[m.field] = self.source_value(label, row, m.column)
             out[str(member)] = values

@@ -36,8 +36,14 @@ def test_clean_reports_typed_progress_and_a_note_when_the_target_is_down(contact
     assert len({p.started_at for p in seen}) == 1 and all(p.elapsed_s >= 0 for p in seen)
     again: list[Progress] = []
     clean(tables, profile, on_progress=again.append)  # no target: one pass, never back
-    fractions = [p.fraction for p in again if p.fraction is not None]
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    runs = [phase for n, phase in enumerate(p.phase for p in again)
+            if n == 0 or again[n - 1].phase != phase]
+    assert len(runs) == len(set(runs)) and runs[0] == "map" and runs[-1] == "done"
+    for phase in runs:  # each phase counts up in its own unit, never past its total
+        counts = [p.done for p in again if p.phase == phase]
+        assert counts == sorted(counts)
+        assert all(p.total is None or p.done <= p.total for p in again if p.phase == phase)
+    assert again[-1].fraction == 1.0
 
 
 def test_clean_files_matches_against_the_sandbox(contacts: str, tmp_path: Path,

@@ -187,7 +187,8 @@ def test_not_duplicates_by_report_row_number_and_progress(tmp_path: Path) -> Non
     path = _write(tmp_path, "contacts.csv", CONTACTS)
     seen: list[tuple[str, float]] = []
     profile = _profile(dedupe=DedupeSettings(not_duplicates=[["1", "3"]]))
-    result = clean_files([path], profile, on_progress=lambda stage, f: seen.append((stage, f)))
+    result = clean_files([path], profile,
+                         on_progress=lambda p: seen.append((p.phase, p.fraction or 0.0)))
     assert result.duplicate_groups == []
     stages = [s for s, _ in seen]
     assert stages[0] == "load" and stages[-1] == "done"

@@ -52,7 +52,7 @@ def test_clean_writes_csv_and_report(tmp_path: Path, capsys: pytest.CaptureFixtu
     code = run(["clean", data, "--profile", profile, "--out", str(out), "--report", str(report)])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "4 rows in, 3 rows out" in printed and "duplicates: 1 groups" in printed
+    assert "4 rows in, 3 rows out" in printed and "duplicates: 1 group (" in printed
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == ["firstname", "lastname", "email", "phone", "country", "date_of_birth", "_source"]

@@ -78,7 +78,8 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
     def pause_after_first_batch(message: Any) -> None:
         """Pause (as the p key does) once a batch is in: a known point of the push."""
         pane = pause_at.get("pane")
-        if pane is not None and isinstance(message, PushProgressed) and message.progress.done >= 10:
+        if pane is not None and isinstance(message, PushProgressed) \
+                and message.progress.phase == "records" and message.progress.done >= 10:
             pane.stop_event.set()
 
     app = make_app(walk_csv, url=server.url, run_name="walk", batch_size=10)
@@ -202,7 +203,7 @@ async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path
     seen: dict[str, int] = {"done": 0}
 
     def watch(message: Any) -> None:
-        if isinstance(message, PushProgressed):
+        if isinstance(message, PushProgressed) and message.progress.phase == "records":
             seen["done"] = max(seen["done"], message.progress.done)
 
     # small batches: four go at a time, so a wave ends long before the last one (with 10 a

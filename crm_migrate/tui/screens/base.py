@@ -37,6 +37,9 @@ class WizardStep(Vertical):
     STEP = ""
     FOCUS = "DataTable"  # what gets focus when the step is shown
     BINDINGS = [  # first in every step's footer (subclass bindings are merged after these)
+        Binding("ctrl+q", "app.quit", "Quit", id="nav.quit", priority=True,  # as the app's
+                tooltip="Leave (an unfinished push stays resumable)"),
+        Binding("f1", "app.help", "Help", id="nav.help", tooltip="Show the keys of this step"),
         Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step"),
         Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step"),
     ]

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from crm_migrate.actions.progress import plural, progress_line
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal, PromptModal
@@ -27,10 +28,8 @@ if TYPE_CHECKING:
 
 
 def progress_text(progress: Progress) -> str:
-    """A clean's progress as one short line: the stage and how much of it is done."""
-    if progress.phase_fraction is None:
-        return progress.message or f"Cleaning: {progress.phase}…"
-    return f"Cleaning: {progress.phase}… {progress.phase_fraction:.0%}"
+    """A clean's progress as one line (the bar shows the same phase's done/total)."""
+    return f"Cleaning: {progress_line(progress)}"
 
 
 class CleanStep(WizardStep):
@@ -38,15 +37,16 @@ class CleanStep(WizardStep):
 
     STEP = "clean"
     BINDINGS = [
-        Binding("ctrl+r", "run_clean", "Re-clean", id="clean.run", tooltip="Run cleaning again"),
+        Binding("ctrl+r", "run_clean", "Clean", id="clean.run", tooltip="Run cleaning again"),
         Binding("e", "edit_cell", "Edit", id="clean.edit",
                 tooltip="Fix the highlighted value (or press enter); ctrl+r applies the fixes"),
-        Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region"),
+        Binding("r", "set_region", "Region", id="clean.region", tooltip="Set the default phone region",
+                show=False),
         Binding("d", "drop_rows", "Drop", id="clean.drop",
                 tooltip="Leave out the rows having the highlighted problem"),
         Binding("D", "restore_rows", "Restore rows", id="clean.restore", show=False,
                 tooltip="Take back every dropped row (cleaning re-runs)"),
-        Binding("p", "toggle_preview", "Before/after", id="clean.preview",
+        Binding("p", "toggle_preview", "Preview", id="clean.preview",
                 tooltip="Switch between problems and the before/after preview"),
     ]
 
@@ -86,7 +86,7 @@ class CleanStep(WizardStep):
             edits = len(self.state.pending_edits)
             self.advance = True
             self.action_run_clean()
-            what = f" with {_count(edits, 'edited cell')}" if edits else ""
+            what = f" with {plural(edits, 'edited cell')}" if edits else ""
             return f"Cleaning again{what} first; the next step opens when it is done."
         return None
 
@@ -112,7 +112,7 @@ class CleanStep(WizardStep):
         """One action: clean (and match the target) via the state."""
 
         def report(progress: Progress) -> None:
-            self.post_message(CleanProgressed(progress_text(progress), progress.fraction))
+            self.post_message(CleanProgressed(progress))
 
         worker = get_current_worker()  # a newer clean cancels this one: it stops at its next report
         self.state.run_clean(on_progress=report, should_stop=lambda: worker.is_cancelled)
@@ -120,9 +120,10 @@ class CleanStep(WizardStep):
 
     @on(CleanProgressed)
     def clean_progressed(self, event: CleanProgressed) -> None:
-        self.query_one("#clean-counts", Static).update(event.text)
-        if event.fraction is not None:
-            self.query_one("#clean-bar", ProgressBar).update(progress=event.fraction)
+        progress = event.progress
+        self.query_one("#clean-counts", Static).update(progress_text(progress))
+        self.query_one("#clean-bar", ProgressBar).update(total=progress.total,
+                                                          progress=progress.done)
 
     @on(CleanFinished)
     def clean_finished(self, event: CleanFinished) -> None:
@@ -131,7 +132,7 @@ class CleanStep(WizardStep):
             self._cleaning_done()
             dropped = self.state.take_dropped_choices()
             if dropped:
-                self.notify(f"{_count(dropped, 'duplicate group')} changed after cleaning again: "
+                self.notify(f"{plural(dropped, 'duplicate group')} changed after cleaning again: "
                             f"{'its' if dropped == 1 else 'their'} survivor/value choices were dropped.",
                             severity="warning", timeout=8)
             here = getattr(self.app, "current_step", self.STEP) == self.STEP
@@ -206,7 +207,7 @@ class CleanStep(WizardStep):
                        else "Problems · enter edits the cell")
         edits = len(self.state.pending_edits)
         if edits:
-            caption = f"✎ {_count(edits, 'edited cell')} · ctrl+r re-cleans"
+            caption = f"✎ {plural(edits, 'edited cell')} · ctrl+r re-cleans"
         label = self.query_one("#clean-caption", Label)
         label.set_class(bool(edits), "warn")
         label.update(f"{caption} · {table.page_caption()}")
@@ -389,6 +390,3 @@ class CleanStep(WizardStep):
         self.app.call_from_thread(self.notify, f"{count:,} row{'' if count == 1 else 's'} left out ({why}).")
         self.post_message(CleanFinished())
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -11,8 +11,11 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crm_migrate.actions.duplicates import group_key
+from crm_migrate.actions.duplicates import GroupKey, GroupReview, group_key
+from crm_migrate.actions.progress import plural
 from crm_migrate.tui.screens.base import WizardStep
+from crm_migrate.tui.screens.modals import PromptModal
+from crm_migrate.tui.widgets.paged_table import width_scale
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -38,11 +41,16 @@ class DedupeStep(WizardStep):
         Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
                 tooltip="These rows are different records (cleaning re-runs)"),
         Binding("c", "reset_group", "Reset", id="dedupe.reset",
-                tooltip="Forget this group's survivor and value choices"),
+                tooltip="Forget this group's survivor and value choices", show=False),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
-                tooltip="Show the records that update existing CRM records"),
+                tooltip="Show the records that update existing CRM records", show=False),
+        Binding("o", "order_by_score", "By score", id="dedupe.order", show=False,
+                tooltip="List the groups weakest match first (again: in input order)"),
+        Binding("X", "not_duplicates_below", "Not dup below", id="dedupe.reject_below", show=False,
+                tooltip="Mark every group below a match score as not duplicates (one re-clean)"),
         Binding("n", "toggle_near", "Near", id="dedupe.near",
-                tooltip="Show near matches: same name, another email (left unmerged)"),
+                tooltip="Show near matches: same name, another email (left unmerged)",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -53,6 +61,8 @@ class DedupeStep(WizardStep):
         self.others: list[Any] = []  # the update records or near matches listed
         self.by_source: dict[str, OutputRecord] = {}  # records by source id (near matches' names)
         self.fields: list[str] = []
+        self.reviews: dict[GroupKey, GroupReview] = {}  # match score and reasons per group
+        self.by_score = False  # groups listed weakest match first
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="dedupe-summary")
@@ -76,13 +86,18 @@ class DedupeStep(WizardStep):
             self.groups = []
             return
         views = self.state.clean_views()
-        self.groups = views["groups"]
+        self.groups = list(views["groups"])
+        self.reviews = views.get("reviews", {})
+        if not self.reviews and self.groups:
+            self.load_reviews()
+        if self.by_score and self.reviews:
+            self.groups.sort(key=lambda r: self.score_of(r))
         actions: dict[str, int] = views["actions"]
         summary.update(
-            f"{_count(len(self.groups), 'duplicate group')} · {actions.get('create', 0)} create · "
-            f"{actions.get('update', 0)} update{' (u)' if actions.get('update') else ''} · "
-            f"{actions.get('skip', 0)} skip"
-            + (f" · {_count(len(result.near_matches), 'near match')} (n)".replace("matchs", "matches")
+            f"{plural(len(self.groups), 'duplicate group')} · {actions.get('create', 0):,} create · "
+            f"{actions.get('update', 0):,} update{' (u)' if actions.get('update') else ''} · "
+            f"{actions.get('skip', 0):,} skip"
+            + (f" · {plural(len(result.near_matches), 'near match', 'near matches')} (n)"
                if result.near_matches else ""))
         highlighted = options.highlighted
         options.clear_options()
@@ -104,10 +119,70 @@ class DedupeStep(WizardStep):
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
         mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
-        return _cut(f"{index + 1} ({len(record.members)}){mark} {label}", LIST_LABEL)
+        review = self.reviews.get(group_key(record.members))
+        score = f"{review.probability:.0%} " if review is not None else ""
+        return _cut(f"{index + 1:,} {score}({len(record.members)}){mark} {label}", self.list_label())
+
+    def score_of(self, record: OutputRecord) -> float:
+        """The group's match probability (2 until it is known: listed last)."""
+        review = self.reviews.get(group_key(record.members))
+        return review.probability if review is not None else 2.0
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="reviews")
+    def load_reviews(self) -> None:
+        """Score every group and find its reasons (cleans the members: off the UI thread)."""
+        self.state.group_reviews()
+        self.app.call_from_thread(self._reviews_loaded)
+
+    def _reviews_loaded(self) -> None:
+        if self.state.clean_result is not None and not self.state.clean_stale:
+            self.reviews = self.state.clean_views().get("reviews", {})
+            self.refresh_from_state()
+
+    def action_order_by_score(self) -> None:
+        """List the groups weakest match first, or back in input order."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+        self.by_score = not self.by_score
+        self.query_one("#groups", OptionList).highlighted = 0
+        self.refresh_from_state()
+        self.notify("Weakest matches first." if self.by_score else "In input order.")
+
+    def action_not_duplicates_below(self) -> None:
+        """Mark every group whose match score is below a threshold as not duplicates."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                threshold = float(text.strip().rstrip("%")) / 100
+            except ValueError:
+                self.notify(f"Not a score: {text!r} (e.g. 90)", severity="error")
+                return
+            below = [r for r in self.groups if self.score_of(r) < threshold]
+            if not below:
+                self.notify(f"No group scores below {threshold:.0%}.")
+                return
+            for record in below:
+                self.state.not_duplicate([str(m) for m in record.members])
+            self.notify(f"{plural(len(below), 'group')} marked as not duplicates; cleaning again…")
+            self.app.step_screen("clean").advance = True  # type: ignore[attr-defined]
+            self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
+
+        self.app.push_screen(PromptModal("Mark every group below this match score (%) as not "
+                                         "duplicates", "90"), answered)
+
+    def list_label(self) -> int:
+        """Characters of a label in the group list (more on a wide terminal)."""
+        return min(26, int(LIST_LABEL * width_scale(self.app.size.width)))
 
     def on_resize(self) -> None:
-        """Fit the group's columns to the new width."""
+        """Fit the group list and the group's columns to the new width."""
+        self.query_one("#groups", OptionList).styles.width = min(32, int(24 * width_scale(self.app.size.width)))
         index = self.current_group()
         if index is not None and self.display:
             self.call_after_refresh(self.show_group, index)
@@ -120,14 +195,14 @@ class DedupeStep(WizardStep):
         if self.listing == "updates":
             self.others = [r for r in result.records if r.action == "update"]
             labels = [f"↻ {r.key or r.source}" for r in self.others[:MAX_LISTED]]
-            caption = f"{_count(len(self.others), 'record')} update existing CRM records (u: back to groups)"
+            caption = f"{plural(len(self.others), 'record')} update existing CRM records (u: back to groups)"
         else:
             self.others = list(result.near_matches)
             self.by_source = {str(r.source): r for r in result.records}
             labels = [f"≈ {m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
                       for m in self.others[:MAX_LISTED]]
-            caption = f"{_count(len(self.others), 'near match')} left unmerged (n: back to groups)"
-        options.add_options([Option(_cut(label, LIST_LABEL)) for label in labels])
+            caption = f"{plural(len(self.others), 'near match', 'near matches')} left unmerged (n: back to groups)"
+        options.add_options([Option(_cut(label, self.list_label())) for label in labels])
         self.query_one("#dedupe-caption", Label).update(caption.replace("matchs", "matches"))
         if self.others:
             options.highlighted = 0
@@ -194,7 +269,8 @@ class DedupeStep(WizardStep):
         table = self.query_one("#group-detail", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        merged, width = self.column_widths(len(record.members))
+        longest = max((len(v) for v in record.properties.values()), default=0)
+        merged, width = self.column_widths(len(record.members), longest)
         table.add_column("field", key="field", width=FIELD_WIDTH)
         table.add_column(_cut("merged →", merged), key="__merged__", width=merged)
         for member in record.members:
@@ -219,9 +295,10 @@ class DedupeStep(WizardStep):
         if index < options.option_count:
             options.replace_option_prompt_at_index(index, self.group_label(index))
         action = record.action + (f" #{record.target_id}" if record.target_id else "")
+        review = self.reviews.get(key)
+        why = f"match {review.text()} · " if review is not None else ""
         self.query_one("#dedupe-caption", Label).update(
-            f"group {index + 1}/{len(self.groups)} · {action} · s survivor · "
-            "tab, v field value · x not a duplicate")
+            f"group {index + 1:,}/{len(self.groups):,} · {why}{action}")
 
     @staticmethod
     def member_name(record: OutputRecord, member: object) -> str:
@@ -247,12 +324,17 @@ class DedupeStep(WizardStep):
             detail = f"{name} = {record.properties.get(name, '') or '—'} ← " + " · ".join(parts)
         self.query_one("#dedupe-detail", Label).update(detail)
 
-    def column_widths(self, members: int) -> tuple[int, int]:
-        """Widths of the merged column and of each member's, so a pair fits side by side."""
+    def column_widths(self, members: int, longest: int = 0) -> tuple[int, int]:
+        """Widths of the merged column and of each member's, so a pair fits side by side; on a
+        wide terminal the merged column takes what its longest value needs (a whole e-mail)
+        first, up to half the room."""
         table = self.query_one("#group-detail", DataTable)
         room = table.size.width or max(40, self.app.size.width - 24)
         room -= FIELD_WIDTH + 2 * (members + 2) + 2  # cell padding and a scrollbar
         share = room // (members + 1)
+        if width_scale(self.app.size.width) > 1 and longest > share:
+            merged = min(longest + 2, room // 2)
+            return merged, max(11, min(30, (room - merged) // max(1, members)))
         return max(11, min(20, share)), max(11, min(18, share))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="members")
@@ -331,6 +413,3 @@ def _cut(text: str, width: int) -> str:
 def _cut_left(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[len(text) - width + 1:]
 
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -9,17 +9,19 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from crm_migrate.tui.widgets.paged_table import PAGE_SIZE
+
 if TYPE_CHECKING:
     from textual.app import ComposeResult
 
-GENERAL = """\
+GENERAL = f"""\
 **Quick path**: `ctrl+n` through the steps (each one works out what it can by itself),
 `s` on Push, and the Report shows what happened.
 
 **Everywhere**: `ctrl+n` next step · `escape` previous step · `ctrl+p` command palette ·
 `F1`/`?` this help · `ctrl+q` quit (an unfinished push stays resumable from Start) ·
 `tab` moves between fields · click the step bar to jump to a step.
-Tables show 100 rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
+Tables show {PAGE_SIZE} rows at a time: `[` and `]` (or `ctrl+pgup`/`ctrl+pgdn`) change page.
 """
 
 STEP_HELP = {
@@ -42,7 +44,10 @@ STEP_HELP = {
               "`tab` to the fields, then `v` takes the next member's value for the highlighted "
               "field (✎) · `c` forget the group's choices · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
               "that update existing CRM records · `n` show near matches (same name, another email; "
-              "left unmerged). Choices stay when cleaning re-runs, unless the group's members change.",
+              "left unmerged) · each group shows its match score and why (the fields that agreed) · "
+              "`o` weakest matches first (again: input order) · `X` mark every group below a "
+              "score as not duplicates (one re-clean). Choices stay when cleaning re-runs, "
+              "unless the group's members change.",
     "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
             "`r` resume · `c` cancel. Leaving mid-push keeps the run resumable from Start.",
     "report": "**Report**: created/updated/failed counts and the error file · `ctrl+z` roll back "

@@ -33,7 +33,7 @@ class WizardMain(Screen[None]):
         yield StepBar(self.first)
         with ContentSwitcher(initial=f"step-{self.first}", id="steps"):
             yield from self.steps
-        yield Footer()
+        yield Footer(compact=True)  # room at 80 columns for quit, help and the step's keys
 
     def show_step(self, name: str) -> None:
         """Display one step and tell it so."""

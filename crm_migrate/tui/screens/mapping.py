@@ -16,8 +16,8 @@ from crm_migrate.actions.profiles import (
     TRANSFORMS,
     SuggestionBasis,
     parse_transforms,
-    suggest_value_map,
     suggestion_basis,
+    value_map_entries,
 )
 from crm_migrate.errors import ProfileError
 from crm_migrate.paths import profiles_dir
@@ -76,8 +76,10 @@ class MappingStep(WizardStep):
         Binding("t", "edit_transforms", "Transforms", id="mapping.transforms",
                 tooltip="Edit the column's transforms"),
         Binding("v", "value_map", "Values", id="mapping.values", tooltip="Map picklist values"),
-        Binding("ctrl+s", "save_profile", "Save", id="mapping.save", tooltip="Save the profile"),
-        Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile"),
+        Binding("ctrl+s", "save_profile", "Save", id="mapping.save", tooltip="Save the profile",
+                show=False),
+        Binding("o", "open_profile", "Open", id="mapping.open", tooltip="Open a saved profile",
+                show=False),
     ]
 
     basis: dict[str, SuggestionBasis] = {}  # column -> what its suggestion rests on
@@ -88,10 +90,14 @@ class MappingStep(WizardStep):
         yield Static("", id="mapping-why", markup=False)
         yield Static("", id="mapping-warnings")
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str | None, FieldMapping]] = []  # (file with its own, or None)
+
     def on_mount(self) -> None:
         self.basis = {}
         table = self.query_one("#mapping-table", DataTable)
-        for name in ("column", "field", "conf", "from", "personal", "samples", "transforms"):
+        for name in ("file", "column", "field", "conf", "from", "personal", "samples", "transforms"):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
@@ -129,10 +135,46 @@ class MappingStep(WizardStep):
         self.loaded("#mapping-table")
         self.query_one("#mapping-caption", Label).update("No suggestions: " + one_line(worker.error))
 
-    def samples(self, column: str) -> str:
-        """A few distinct non-empty values of a column, from the first rows."""
+    def mapping_rows(self) -> list[tuple[str | None, FieldMapping]]:
+        """The shared mappings of columns some file follows them for, then each file's own."""
+        profile = self.state.profile
+        if profile is None:
+            return []
+        shared = self.shared_labels()
+        rows: list[tuple[str | None, FieldMapping]] = [
+            (None, m) for m in profile.fields
+            if not self.state.tables or self.files_with(m.column, shared)]
+        for table in self.state.tables:
+            own = profile.own_fields(table.label)
+            if own is not None:
+                rows.extend((table.label, m) for m in own)
+        return rows
+
+    def shared_labels(self) -> list[str]:
+        """The files that follow the shared mappings (no own fields)."""
+        profile = self.state.profile
+        return [t.label for t in self.state.tables
+                if profile is None or profile.own_fields(t.label) is None]
+
+    def files_with(self, column: str, labels: list[str]) -> list[str]:
+        """Which of these files have the column."""
+        return [t.label for t in self.state.tables if t.label in labels and column in t.columns]
+
+    def file_text(self, scope: str | None, column: str) -> str:
+        """Where a row's column comes from: its file, or the files sharing the mapping."""
+        if scope is not None:
+            return scope
+        files = self.files_with(column, self.shared_labels())
+        if len(files) > 1 and len(files) == len(self.state.tables):
+            return "all files"
+        return files[0] + (f" +{len(files) - 1}" if len(files) > 1 else "") if files else "—"
+
+    def samples(self, column: str, labels: list[str] | None = None) -> str:
+        """A few distinct non-empty values of a column, from the first rows (of these files)."""
         seen: list[str] = []
         for table in self.state.tables:
+            if labels is not None and table.label not in labels:
+                continue
             if column not in table.frame.columns:
                 continue
             for value in table.frame[column].head(300):
@@ -151,20 +193,26 @@ class MappingStep(WizardStep):
         table.clear()
         if profile is None:
             return
-        for m in profile.fields:
+        self.rows = self.mapping_rows()
+        shared = self.shared_labels()
+        for scope, m in self.rows:
             field_text = "+".join(m.split_into) if m.split_into else (m.field or "—")
             mapped = bool(m.field or m.split_into)
             conf = "" if m.confidence is None or not mapped else f"{m.confidence:.0%}"
-            table.add_row(m.column[:22], field_text, conf, self.source_of(m),
-                          personal_text(self.state.personal.get(m.column)),
-                          self.samples(m.column)[:26], transforms_text(m.transforms)[:30], key=m.column)
-        if profile.fields:
-            table.move_cursor(row=min(max(cursor, 0), len(profile.fields) - 1))
-        n_mapped = sum(1 for m in profile.fields if m.field or m.split_into)
+            labels = [scope] if scope is not None else shared
+            table.add_row(self.file_text(scope, m.column)[:22], m.column[:22], field_text, conf,
+                          self.source_of(m), personal_text(self.state.personal.get(m.column)),
+                          self.samples(m.column, labels)[:26], transforms_text(m.transforms)[:30],
+                          key=m.column if scope is None else f"{scope}:{m.column}")
+        if self.rows:
+            table.move_cursor(row=min(max(cursor, 0), len(self.rows) - 1))
+        n_mapped = sum(1 for _, m in self.rows if m.field or m.split_into)
+        own = sorted({scope for scope, _ in self.rows if scope is not None})
         where = f" · profile {self.state.profile_path.name}" if self.state.profile_path else ""
+        by_file = f" · own mapping: {', '.join(own)}" if own else ""
         self.query_one("#mapping-caption", Label).update(
-            f"{self.state.object_name}: {n_mapped} of {len(profile.fields)} columns mapped{where}"
-            "  (enter/f field · t transforms · v values)")
+            f"{self.state.object_name}: {n_mapped} of {len(self.rows)} columns mapped{by_file}"
+            f"{where}  (enter/f field · t transforms · v values)")
         self.show_why()
         warnings = self.state.mapping_warnings()
         self.query_one("#mapping-warnings", Static).update(
@@ -195,11 +243,17 @@ class MappingStep(WizardStep):
 
     def current(self) -> FieldMapping | None:
         """The mapping under the cursor."""
-        profile = self.state.profile
         table = self.query_one("#mapping-table", DataTable)
-        if profile is None or not profile.fields:
+        if not self.rows:
             return None
-        return profile.fields[min(table.cursor_row, len(profile.fields) - 1)]
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)][1]
+
+    def current_file(self) -> str | None:
+        """The file whose own mapping is under the cursor (None: a shared one)."""
+        table = self.query_one("#mapping-table", DataTable)
+        if not self.rows:
+            return None
+        return self.rows[min(table.cursor_row, len(self.rows) - 1)][0]
 
     @on(DataTable.RowSelected, "#mapping-table")
     def action_pick_field(self) -> None:
@@ -208,6 +262,7 @@ class MappingStep(WizardStep):
         mapping = self.current()
         if mapping is None:
             return
+        scope = self.current_file()
         schema = self.state.object_schema()
         choices = [LEAVE_OUT] + [(f.name, f.label) for f in schema.fields.values() if not f.read_only]
         choices.append(("firstname+lastname", "Full name → first + last name (split)"))
@@ -216,9 +271,10 @@ class MappingStep(WizardStep):
             if value is None:
                 return
             if value == "firstname+lastname":
-                self.state.set_field(mapping.column, None, split_into=["firstname", "lastname"])
+                self.state.set_field(mapping.column, None, split_into=["firstname", "lastname"],
+                                     file=scope)
             else:
-                self.state.set_field(mapping.column, value or None)
+                self.state.set_field(mapping.column, value or None, file=scope)
             if mapping.sensitive:
                 self.notify(f"{mapping.column} holds sensitive data: the profile records that you "
                             "mapped it on purpose (sensitive: true).", severity="warning", timeout=8)
@@ -259,14 +315,16 @@ class MappingStep(WizardStep):
         if spec is None or not spec.options:
             self.notify(f"{mapping.field!r} is not a picklist field.", severity="warning")
             return
-        values: list[str] = []
-        for table in self.state.tables:
-            if mapping.column in table.frame.columns:
-                values.extend(str(v) for v in table.frame[mapping.column].unique()[:200])
-        suggested = suggest_value_map(values, list(spec.options))
         existing = next((t["map_values"]["mapping"] for t in mapping.transforms
                          if isinstance(t, dict) and "map_values" in t), None)
-        pairs = {str(k): str(v) for k, v in (existing or suggested).items() if v}
+        scope = self.current_file()
+        labels = [scope] if scope is not None else self.shared_labels()
+        tables = [t for t in self.state.tables if t.label in labels]
+        pairs, left_off = value_map_entries(tables, mapping.column, list(spec.options),
+                                            existing)
+        if left_off:
+            self.notify(f"{left_off:,} more distinct values are not listed; a value without an "
+                        "option passes unchanged and must be an option itself.", timeout=8)
 
         def edited(table: dict[str, str] | None) -> None:
             if table is None:
@@ -322,6 +380,6 @@ class MappingStep(WizardStep):
     def can_leave(self) -> str | None:
         if self.state.profile is None:
             return "No mapping yet: load files first."
-        if not any(m.field or m.split_into for m in self.state.profile.fields):
+        if not any(m.field or m.split_into for m in self.state.profile.all_mappings()):
             return "Map at least one column."
         return None

@@ -197,7 +197,9 @@ class ValueMapModal(ModalScreen[dict[str, str] | None]):
         with Vertical(classes="dialog tall"):
             yield Label(self.title_text, classes="dialog-title")
             yield TextArea("\n".join(f"{k}: {v}" for k, v in self.pairs.items()), id="value-map")
-            yield Label("one 'source value: option' per line · ctrl+s keeps · escape cancels\n"
+            yield Label("every value of the column, one 'source value: option' per line; a value "
+                        "left without an option stays as it is and is blanked at clean when it "
+                        "is not an option · ctrl+s keeps · escape cancels\n"
                         f"options: {', '.join(self.options)}", classes="dim hint")
 
     def action_keep(self) -> None:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ProgressBar, Static
 
 from crm_migrate.actions import InputsChanged
+from crm_migrate.actions.progress import progress_line
 from crm_migrate.actions.runs import dry_run, push, resume, status, status_with_message
 from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
@@ -23,16 +24,6 @@ if TYPE_CHECKING:
     from crm_migrate.actions.progress import Progress
 
 
-def eta_text(seconds: float | None) -> str:
-    """'1:02:03' / '2:05' / '—'."""
-    if seconds is None or seconds < 0:
-        return "—"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 class PushStep(WizardStep):
     """Push the cleaned records, journaled so that any stop is resumable."""
 
@@ -42,8 +33,11 @@ class PushStep(WizardStep):
         Binding("d", "dry_run", "Dry run", id="push.dry_run", tooltip="Plan the push without writing"),
         Binding("s", "start", "Start", id="push.start", tooltip="Start pushing"),
         Binding("p", "pause", "Pause", id="push.pause", tooltip="Stop after the current batch"),
-        Binding("r", "resume", "Resume", id="push.resume", tooltip="Carry on the paused run"),
-        Binding("c", "cancel", "Cancel", id="push.cancel", tooltip="Stop; the run stays resumable"),
+        # on the buttons (Resume (r), Cancel (c)) rather than in the footer
+        Binding("r", "resume", "Resume", id="push.resume", tooltip="Carry on the paused run",
+                show=False),
+        Binding("c", "cancel", "Cancel", id="push.cancel", tooltip="Stop; the run stays resumable",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -169,16 +163,11 @@ class PushStep(WizardStep):
     @on(PushProgressed)
     def push_progressed(self, event: PushProgressed) -> None:
         p = event.progress
-        total = p.total or None
-        self.query_one("#push-bar", ProgressBar).update(total=total, progress=p.done)
+        self.query_one("#push-bar", ProgressBar).update(total=p.total, progress=p.done)
         self.failed_so_far = p.failed
-        message = p.message or ""
         self.query_one("#push-live", Static).update(
-            f"{p.phase} {p.done:,}/{total or 0:,} · created {p.created:,} · "
-            f"updated {p.updated:,} · failed {self.failed_so_far:,} · "
-            f"skipped {p.skipped:,}\n"
-            f"{p.records_per_s:,.0f} records/s · ETA {eta_text(p.eta_s)}"
-            + (f" · {message}" if message else ""))
+            f"{progress_line(p)}\ncreated {p.created:,} · updated {p.updated:,} · "
+            f"failed {self.failed_so_far:,} · skipped {p.skipped:,}")
         if self.failed_so_far:
             self.query_one("#push-failures", Static).update(
                 f"{self.failed_so_far:,} failures so far (the Report lists them).")

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from crm_migrate.actions.progress import plural
 from crm_migrate.actions.runs import rollback, status
 from crm_migrate.tui.messages import PushFinished
 from crm_migrate.tui.screens.base import WizardStep
@@ -70,14 +71,15 @@ class ReportStep(WizardStep):
         self.state.summary = status
         lines = [
             f"Run {Path(str(status.get('journal') or self.state.journal_path)).stem} · {status.get('object', '')} → {status.get('target', '')} · "
-            f"{status.get('state', '')}",
+            f"{str(status.get('state', '')).replace('_', ' ')}",
             f"created {status.get('created', 0):,} · updated {status.get('updated', 0):,} · "
             f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "
             f"pending {status.get('pending', 0):,} of {status.get('total', 0):,}",
         ]
         if status.get("rolled_back"):
-            lines.append(f"rolled back {status['rolled_back']:,} records")
-        if status.get("message"):
+            lines.append(f"undone by the rollback: {plural(status['rolled_back'], 'record')}")
+        state_words = str(status.get("state", "")).replace("_", " ")
+        if status.get("message") and str(status["message"]) != state_words:
             lines.append(str(status["message"]))
         if status.get("errors_file"):
             lines.append(f"Errors file: {status['errors_file']}")
@@ -97,7 +99,7 @@ class ReportStep(WizardStep):
         if self.state.journal_path is None:
             self.notify("No run to roll back.", severity="warning")
             return
-        created = (self.state.summary or {}).get("created", "the")
+        created = int((self.state.summary or {}).get("created") or 0)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -105,8 +107,8 @@ class ReportStep(WizardStep):
                 self.roll_back()
 
         self.app.push_screen(ConfirmModal(
-            f"Roll back this run? The {created} records it created will be archived and the "
-            "records it updated restored.", yes="Roll back", no="Keep"), answered)
+            f"Roll back this run? The {plural(created, 'record')} it created will be archived "
+            "and the records it updated restored.", yes="Roll back", no="Keep"), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
     def roll_back(self) -> None:
@@ -120,7 +122,7 @@ class ReportStep(WizardStep):
         if "error" in event.summary:
             self.notify(str(event.summary["error"]), severity="error")
             return
-        self.notify(f"Rolled back: run is now {event.summary.get('state')}.")
+        self.notify(f"Run now {str(event.summary.get('state')).replace('_', ' ')}.")
         self.refresh_from_state()
 
     @on(Button.Pressed, "#new")

@@ -25,12 +25,13 @@ class SourceStep(WizardStep):
 
     STEP = "source"
     BINDINGS = [
-        Binding("a", "add_file", "Add file", id="source.add", tooltip="Open the file picker"),
+        Binding("a", "add_file", "Add", id="source.add", tooltip="Open the file picker"),
         Binding("space", "toggle_file", "Use/skip", id="source.toggle",
                 tooltip="Include or leave out the highlighted file"),
         Binding("o", "edit_overrides", "Override", id="source.override",
                 tooltip="Override the detected sheet, header row, encoding or delimiter"),
-        Binding("ctrl+r", "reload", "Reload", id="source.reload", tooltip="Load the files again"),
+        Binding("ctrl+r", "reload", "Reload", id="source.reload", tooltip="Load the files again",
+                show=False),
     ]
 
     def __init__(self) -> None:
@@ -118,12 +119,23 @@ class SourceStep(WizardStep):
                 table.add_row(use, name, "error", "", "", "", "", "", key=path)
             else:
                 table.add_row(use, name, "", "", "", "", "", "", key=path)
+        self.fit_file_list()
         if self.state.paths:
             if not self.drawn_once and self.state.selected:
                 cursor = self.state.paths.index(self.state.selected[0])
             self.drawn_once = True
             table.move_cursor(row=min(max(cursor, 0), len(self.state.paths) - 1))
         self.show_preview(self.highlighted_path())
+
+    def fit_file_list(self) -> None:
+        """Tall enough for every file (and its header row), up to a quarter of the terminal."""
+        wanted = len(self.state.paths) + 1
+        room = max(6, self.app.size.height // 4)
+        self.query_one("#files", DataTable).styles.height = max(3, min(wanted, room))
+
+    def on_resize(self) -> None:
+        """A taller terminal shows more of the file list."""
+        self.fit_file_list()
 
     def highlighted_path(self) -> str | None:
         """The file under the cursor in the files table."""

@@ -12,6 +12,11 @@ from textual.widgets import DataTable
 if TYPE_CHECKING:
     import pandas as pd
 
+def width_scale(terminal_width: int) -> float:
+    """How much wider than at 80 columns cells may be (1.0 up to 80 columns, 1.5 at 120)."""
+    return max(1.0, terminal_width / 80)
+
+
 PAGE_SIZE = 50  # rows a page: more fits no screen, and each page turn measures every cell
 
 
@@ -78,12 +83,14 @@ class PagedTable(DataTable[Text]):
             return
         start = self.page * self.page_size
         chunk = self._frame.iloc[start : start + self.page_size]
+        scale = width_scale(self.app.size.width)
+        widths = {c: int(self._widths.get(c, self.max_width) * scale) for c in self._columns}
         rows = []
         keys = []
         for index, values in zip(chunk.index, chunk[self._columns].itertuples(index=False, name=None),
                                  strict=False):
-            cells = [Text(self._cut(str(v), self._widths.get(c, self.max_width)))
-                     for c, v in zip(self._columns, values, strict=False)]
+            cells = [Text(self._cut(str(v), widths[c])) for c, v in zip(self._columns, values,
+                                                                            strict=False)]
             rows.append([Text(str(index)), *cells] if self._show_index else cells)
             keys.append(str(index))
         for key, row in zip(keys, rows, strict=False):

@@ -1,0 +1,174 @@
+"""Honest progress on the issue-14 drills: for every phase, how long it went without a progress
+report (target: never more than 2 s) and how far its ETA was from the time it actually took
+(target: within ±25% once 10% is done).
+
+Drills against a sandbox subprocess (--rate-limit 100 --latency-ms 50):
+  clean: 2,000 rows (300 duplicate groups) matched against a target holding 20,800 contacts;
+  push: 20,000 contacts naming companies (classify, companies, records, associations), stopped
+        at a third and resumed, then rolled back.
+Run: .venv/bin/python bench/bench_progress.py [--scale 0.1] (0.1 = the Pilot-test size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.bench_push import Sandbox, records  # noqa: E402
+from crm_migrate.progress import Progress  # noqa: E402
+
+LIMITS = ("--rate-limit", "100", "--latency-ms", "50")
+MAX_GAP_S = 2.0
+ETA_TOLERANCE = 0.25
+
+
+class Recorder:
+    """Every report of an action, as it arrived."""
+
+    def __init__(self) -> None:
+        self.reports: list[Progress] = []
+
+    def __call__(self, progress: Progress) -> None:
+        self.reports.append(progress)
+
+
+def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
+    """Print per phase: duration, reports, the longest silence, the ETA error; True when fine."""
+    ok = True
+    phases: list[list[Progress]] = []
+    for p in reports:
+        if not phases or phases[-1][0].phase != p.phase or p.phase_started_at != phases[-1][0].phase_started_at:
+            phases.append([])
+        phases[-1].append(p)
+    print(f"{name}: {len(reports):,} reports, {len(phases)} phases")
+    for number, group in enumerate(phases):
+        end = phases[number + 1][0].at if number + 1 < len(phases) else finished_at
+        times = [group[0].phase_started_at] + [p.at for p in group] + [end]
+        silence = max(b - a for a, b in zip(times, times[1:], strict=False))
+        duration = end - group[0].phase_started_at
+        errors = []
+        finished = group[-1].total is not None and group[-1].done >= group[-1].total
+        for p in group if finished else []:  # a stopped phase's end says nothing of its ETA
+            total = p.total or 0
+            remaining = end - p.at
+            if total and p.done >= 0.1 * total and p.done < total and p.eta_s is not None \
+                    and remaining >= 1.0:
+                errors.append((p.eta_s - remaining) / remaining)
+        worst = max(errors, key=abs) if errors else None
+        eta = (f"ETA error median {statistics.median(errors):+.0%}, worst {worst:+.0%} "
+               f"({len(errors)} reports)" if errors else
+               "ETA error: not rated (phase stopped or too short)")
+        flag = ""
+        if silence > MAX_GAP_S:
+            ok, flag = False, "  <-- silent too long"
+        elif worst is not None and abs(statistics.median(errors)) > ETA_TOLERANCE:
+            flag = "  <-- ETA off"
+        unit = group[-1].unit
+        print(f"  {group[0].phase:<22} {duration:7.1f} s  {group[-1].done:>7,}/"
+              f"{group[-1].total or 0:<7,} {unit:<9} longest silence {silence:4.1f} s  {eta}{flag}")
+    return ok
+
+
+def people_csv(path: Path, rows: int, groups: int, known: int) -> None:
+    """`rows` contacts: `groups` duplicate pairs (a typo'd name, same email), the first `known`
+    emails already on the target."""
+    lines = ["Email,First Name,Last Name,Company,Phone"]
+    for i in range(1, rows - groups + 1):
+        email = f"c{i}@bench.example" if i <= known else f"new{i}@bench.example"
+        lines.append(f"{email},F{i},L{i},Acme {i % 50},+1415555{i % 10000:04d}")
+        if i <= groups:
+            lines.append(f"{email},F{i}x,L{i},Acme {i % 50},")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def clean_drill(folder: Path, scale: float) -> bool:
+    from crm_migrate.actions.cleaning import clean
+    from crm_migrate.actions.files import load_files
+    from crm_migrate.actions.profiles import build_profile
+    from crm_migrate.push.runner import start_push
+
+    target_n, rows, groups = int(20_800 * scale), max(200, int(2_000 * scale)), int(300 * scale)
+    inputs = folder / "seed.csv"
+    inputs.write_text("Email\n")
+    sandbox = Sandbox(folder / "clean.sqlite3", *LIMITS)
+    try:
+        from crm_migrate.mapping.profile import FieldMapping, Profile
+
+        start_push(paths=[str(inputs)], profile=Profile(fields=[FieldMapping("Email", "email")]),
+                   profile_path=None, target="sandbox", url=sandbox.url,
+                   journal_path=folder / "seed.journal", clean_result=records(target_n))
+        csv = folder / "people.csv"
+        people_csv(csv, rows, groups, known=rows // 2)
+        tables = load_files([str(csv)]).tables
+        profile = build_profile(tables, "contacts", region="US")
+        seen = Recorder()
+        outcome = clean(tables, profile, target="sandbox", url=sandbox.url, on_progress=seen)
+        finished = time.monotonic()
+    finally:
+        sandbox.stop()
+    actions: dict[str, int] = {}
+    for record in outcome.result.records:
+        actions[record.action or "?"] = actions.get(record.action or "?", 0) + 1
+    print(f"\nclean drill: {rows:,} rows, {groups} duplicate groups, target {target_n:,} contacts "
+          f"-> {actions}")
+    return analyse("clean", seen.reports, finished)
+
+
+def push_drill(folder: Path, scale: float) -> bool:
+    from crm_migrate.mapping.profile import FieldMapping, Profile
+    from crm_migrate.push.runner import resume_push, rollback_push, start_push
+
+    n = int(20_000 * scale)
+    result = records(n)
+    for i, record in enumerate(result.records):
+        record.properties["company"] = f"Company {i % max(1, n // 10)}"
+    inputs = folder / "push.csv"
+    inputs.write_text("Email\n")
+    journal = folder / "push.journal"
+    sandbox = Sandbox(folder / "push.sqlite3", *LIMITS)
+    ok = True
+    try:
+        first = Recorder()
+        start_push(paths=[str(inputs)], profile=Profile(fields=[FieldMapping("Email", "email")]),
+                   profile_path=None, target="sandbox", url=sandbox.url, journal_path=journal,
+                   clean_result=result, on_progress=first,
+                   should_stop=lambda: bool(first.reports) and first.reports[-1].phase == "records"
+                   and first.reports[-1].done >= n // 3)
+        print(f"\npush drill: {n:,} contacts naming {n // 10:,} companies, stopped at a third")
+        ok &= analyse("push", first.reports, time.monotonic())
+        again = Recorder()
+        summary = resume_push(journal, on_progress=again)
+        ok &= analyse(f"resume ({summary.status['state']})", again.reports, time.monotonic())
+        back = Recorder()
+        rolled = rollback_push(journal, on_progress=back)
+        ok &= analyse(f"rollback ({rolled.status['state']})", back.reports, time.monotonic())
+    finally:
+        sandbox.stop()
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the issue's sizes")
+    parser.add_argument("--only", choices=["clean", "push"], default=None)
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CRM_MIGRATE_DATA_DIR"] = str(Path(tmp) / "data")
+        if args.only in (None, "clean"):
+            ok &= clean_drill(Path(tmp), args.scale)
+        if args.only in (None, "push"):
+            ok &= push_drill(Path(tmp), args.scale)
+    print(f"\nno phase silent for more than {MAX_GAP_S:.0f} s: {'yes' if ok else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()

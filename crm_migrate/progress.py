@@ -1,0 +1,262 @@
+"""One typed progress report for every long phase, the meter that makes it, and its text.
+
+The core (clean/, push/) reports through a `ProgressMeter`; the CLI and the wizard render the
+`Progress` it emits with `progress_line`, so a bar and its label always show the same numbers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+from crm_migrate.errors import Stopped
+
+# the rate is measured over the last few seconds, not since the start; 15 s spans a rate-limited
+# target's 10 s window, so a burst then a wait for the window averages out
+RATE_WINDOW_S = 15.0
+MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
+HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long action is: the phase, done/total in the phase's own unit, the recent rate.
+
+    `rate` is units per second over the last few seconds of this phase; `eta_s` the phase's
+    remaining time at that rate (None while unknown). `started_at`, `phase_started_at` and
+    `at` are `time.monotonic()` readings. A push also carries its record counts.
+    """
+
+    phase: str
+    done: int = 0
+    total: int | None = None
+    unit: str = "rows"
+    rate: float = 0.0
+    eta_s: float | None = None
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    skipped: int = 0
+    pending: int = 0
+    message: str | None = None
+    started_at: float = field(default_factory=_now)
+    phase_started_at: float = field(default_factory=_now)
+    at: float = field(default_factory=_now)
+
+    @property
+    def fraction(self) -> float | None:
+        """Share of this phase done (0..1), when its total is known."""
+        if not self.total:
+            return None
+        return min(1.0, max(0.0, self.done / self.total))
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds since the action started."""
+        return max(0.0, self.at - self.started_at)
+
+
+ProgressFn = Callable[[Progress], None]
+StopFn = Callable[[], bool]
+
+
+def never_stop() -> bool:
+    """The stop flag of an action nobody stops."""
+    return False
+
+
+def number(value: float) -> str:
+    """A count as every screen and line shows it: thousands separators (12,345)."""
+    return f"{value:,.0f}"
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 record', '2,000 records'."""
+    return f"{number(count)} {word if count == 1 else (words or word + 's')}"
+
+
+def eta_text(seconds: float | None) -> str:
+    """'1:02:03' / '2:05' / '—'."""
+    if seconds is None or seconds < 0:
+        return "—"
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(progress: Progress) -> str:
+    """The one-line label of a progress report: phase, done/total unit, rate, ETA."""
+    p = progress
+    if p.total is None:
+        counted = f"{number(p.done)} {p.unit}" if p.done else ""
+    else:
+        share = f" ({p.fraction:.0%})" if p.fraction is not None else ""
+        counted = f"{number(p.done)}/{number(p.total)} {p.unit}{share}"
+    parts = [f"{p.phase} {counted}".rstrip() + ("…" if not counted else "")]
+    if p.total is not None and p.done < p.total:
+        parts.append(f"{number(p.rate)} {p.unit}/s" if p.rate > 0 else f"— {p.unit}/s")
+        parts.append(f"ETA {eta_text(p.eta_s)}")
+    if p.message:
+        parts.append(p.message)
+    return " · ".join(parts)
+
+
+class ProgressMeter:
+    """Turns a phase's running count into Progress reports with a recent rate and an ETA.
+
+    `phase()` opens a phase (its name, total and unit); `update()` reports the count so far.
+    Samples older than RATE_WINDOW_S drop out of the rate, so a slow start or an earlier phase
+    never drags it down. Every call emits a report (callers report per batch or chunk); inside
+    `beating()` a thread also re-reports a phase that went quiet (a wait for a rate limit, one
+    long step), so no phase goes more than about a second without a report.
+    """
+
+    def __init__(self, on_progress: ProgressFn | None,
+                 clock: Callable[[], float] = _now, *, should_stop: StopFn | None = None) -> None:
+        self.on_progress = on_progress
+        self.should_stop = should_stop  # checked at each report from the working thread
+        self.clock = clock
+        self.started_at = clock()
+        self.current = Progress(phase="starting", started_at=self.started_at,
+                                phase_started_at=self.started_at, at=self.started_at)
+        self._samples: deque[tuple[float, int]] = deque()
+        self._ceiling: float | None = None
+        self._throttled = False  # the phase went faster than its ceiling: the budget paces it
+        self._lock = threading.RLock()
+        self._beats = 0  # nested beating() blocks
+        self._stop_beating = threading.Event()
+        self._beater: threading.Thread | None = None
+
+    @contextmanager
+    def beating(self, every: float = HEARTBEAT_S) -> Iterator[ProgressMeter]:
+        """Within the block, re-report the current phase whenever it was quiet for `every` s."""
+        self.start_beating(every)
+        try:
+            yield self
+        finally:
+            self.stop_beating()
+
+    def start_beating(self, every: float = HEARTBEAT_S) -> None:
+        """Start re-reporting quiet phases (nested starts need as many stops)."""
+        if self.on_progress is None:
+            return
+        with self._lock:
+            self._beats += 1
+            if self._beats > 1:
+                return
+            self._stop_beating = threading.Event()
+            self._beater = threading.Thread(target=self._beat, args=(every, self._stop_beating),
+                                            daemon=True, name="crm-migrate-progress")
+            self._beater.start()
+
+    def stop_beating(self) -> None:
+        """Undo one start_beating(); the last one stops the thread."""
+        if self.on_progress is None:
+            return
+        with self._lock:
+            self._beats -= 1
+            if self._beats > 0 or self._beater is None:
+                return
+            beater, self._beater = self._beater, None
+            self._stop_beating.set()
+        beater.join()
+
+    def _beat(self, every: float, stop: threading.Event) -> None:
+        while not stop.wait(every / 4):
+            with self._lock:
+                if self.current.phase != "starting" and self.clock() - self.current.at >= every:
+                    cur = self.current  # a heartbeat: never the place that stops the work
+                    self._update(cur.done, None, None, None, None, None, None, None)
+
+    def phase(self, name: str, total: int | None = None, *, unit: str = "rows", done: int = 0,
+              message: str | None = None, ceiling: float | None = None) -> None:
+        """Start a phase (a new name, total and unit) and report it; a push's counts carry on.
+
+        `ceiling`: the most units per second the phase can sustain (a rate-limited target's
+        requests per second times the units a request carries); a burst that the target's
+        window lets through at first does not promise more (the rate shown is capped by it).
+        Once the phase has gone faster than that (the target's budget, not its speed, is what
+        holds it back), the ETA counts at the ceiling: the waits for the window between bursts
+        are part of that pace."""
+        self._check_stop()
+        with self._lock:
+            self._ceiling = ceiling
+            self._throttled = False
+            self._phase(name, total, unit, done, message)
+
+    def _phase(self, name: str, total: int | None, unit: str, done: int,
+               message: str | None) -> None:
+        now = self.clock()
+        self._samples.clear()
+        self._samples.append((now, done))
+        self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
+                               rate=0.0, eta_s=None, message=message, phase_started_at=now,
+                               at=now)
+        self._emit()
+
+    def update(self, done: int, *, total: int | None = None, message: str | None = None,
+               created: int | None = None, updated: int | None = None,
+               failed: int | None = None, skipped: int | None = None,
+               pending: int | None = None) -> None:
+        """Report the phase's count so far (and, for a push, its record counts)."""
+        self._check_stop()
+        with self._lock:
+            self._update(done, total, message, created, updated, failed, skipped, pending)
+
+    def _update(self, done: int, total: int | None, message: str | None, created: int | None,
+                updated: int | None, failed: int | None, skipped: int | None,
+                pending: int | None) -> None:
+        now = self.clock()
+        samples = self._samples
+        samples.append((now, done))
+        while len(samples) > 2 and samples[0][0] < now - RATE_WINDOW_S:
+            samples.popleft()  # older than the window (the last two always stay)
+        old_at, old_done = samples[0]
+        span = now - old_at
+        rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
+        pace = rate
+        if self._ceiling is not None:
+            self._throttled = self._throttled or rate > self._ceiling
+            rate = min(rate, self._ceiling)
+            pace = self._ceiling if self._throttled else rate
+        total = self.current.total if total is None else total
+        eta = (max(0, total - done) / pace) if total is not None and pace > 0 else None
+        if total is not None and done >= total:
+            eta = 0.0
+        cur = self.current
+        self.current = replace(
+            cur, done=done, total=total, rate=rate, eta_s=eta, at=now,
+            message=message if message is not None else cur.message,
+            created=cur.created if created is None else created,
+            updated=cur.updated if updated is None else updated,
+            failed=cur.failed if failed is None else failed,
+            skipped=cur.skipped if skipped is None else skipped,
+            pending=cur.pending if pending is None else pending)
+        self._emit()
+
+    def advance(self, count: int = 1) -> None:
+        """Report `count` more units done."""
+        self.update(self.current.done + count)
+
+    def fraction(self, share: float) -> None:
+        """Report a share (0..1) of the phase's total done (for steps that only know a share)."""
+        total = self.current.total or 0
+        self.update(int(round(total * min(1.0, max(0.0, share)))))
+
+    def _check_stop(self) -> None:
+        """Stop the work at this report (Stopped) once its caller's stop flag says so."""
+        if self.should_stop is not None and self.should_stop():
+            raise Stopped("stopped")
+
+    def _emit(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.current)

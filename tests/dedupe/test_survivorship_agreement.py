@@ -1,0 +1,68 @@
+"""Survivorship that prefers what members agree on: the majority value, a full first name over
+its nickname, a spelling the column shares over a one-off typo, first/last names read the right
+way round when members hold them swapped."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crm_migrate.dedupe import merge_groups
+from crm_migrate.mapping.profile import DedupeSettings
+
+
+def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows).fillna("")
+    frame["_source"] = [str(i + 1) for i in range(len(frame))]
+    return frame
+
+
+def _merged(rows: list[dict[str, str]], group: list[int],
+            settings: DedupeSettings | None = None) -> tuple[dict[str, str], list]:  # type: ignore[type-arg]
+    out, conflicts = merge_groups(_frame(rows), [group], settings or DedupeSettings())
+    merged = out[out["_members"] != ""].iloc[0]
+    return {k: str(v) for k, v in merged.items()}, conflicts
+
+
+def test_the_value_most_members_hold_wins_over_the_most_complete_row() -> None:
+    rows = [{"firstname": "Jon", "lastname": "Smith", "email": "j@x.com", "phone": "+14155550100",
+             "city": "Austin"},
+            {"firstname": "John", "lastname": "Smith", "email": "j@x.com"},
+            {"firstname": "John", "lastname": "Smith", "email": "j@x.com"}]
+    merged, _ = _merged(rows, [0, 1, 2])
+    assert merged["firstname"] == "John" and merged["phone"] == "+14155550100"
+
+
+def test_a_full_first_name_wins_over_its_nickname() -> None:
+    rows = [{"firstname": "Jess", "lastname": "Park", "email": "jp@x.com", "phone": "+14155550101"},
+            {"firstname": "Jessica", "lastname": "Park", "email": "jp@x.com"}]
+    merged, conflicts = _merged(rows, [0, 1])
+    assert merged["firstname"] == "Jessica"
+    assert any(c["field"] == "firstname" and c["kept"] == "Jessica" for c in conflicts)
+
+
+def test_a_one_off_typo_loses_to_the_spelling_others_share() -> None:
+    rows = [{"firstname": "Scottt", "lastname": "Hill", "email": "sh@x.com", "phone": "+14155550102"},
+            {"firstname": "Scott", "lastname": "Hill", "email": "sh@x.com"},
+            {"firstname": "Scott", "lastname": "Young", "email": "sy@x.com"},
+            {"firstname": "Scott", "lastname": "Baker", "email": "sb@x.com"}]
+    merged, _ = _merged(rows, [0, 1])
+    assert merged["firstname"] == "Scott"
+    alone = [{"firstname": "Scottt", "lastname": "Hill", "email": "sh@x.com", "phone": "+1415"},
+             {"firstname": "Scott", "lastname": "Hill", "email": "sh@x.com"}]
+    assert _merged(alone, [0, 1])[0]["firstname"] == "Scott"  # a tripled letter is a typo
+
+
+def test_swapped_first_and_last_names_are_read_the_right_way_round() -> None:
+    rows = [{"firstname": "Thompson", "lastname": "Jessica", "email": "jt@x.com",
+             "phone": "+14155550103", "city": "Boston"},
+            {"firstname": "Jessica", "lastname": "Thompson", "email": "jt@x.com"}]
+    merged, conflicts = _merged(rows, [0, 1])
+    assert (merged["firstname"], merged["lastname"]) == ("Jessica", "Thompson")
+    assert any(c["rule"] == "swapped first/last names" for c in conflicts)
+
+
+def test_an_explicit_rule_is_still_obeyed() -> None:
+    rows = [{"firstname": "Jess", "lastname": "Park", "email": "jp@x.com"},
+            {"firstname": "Jessica", "lastname": "Park", "email": "jp@x.com"}]
+    merged, _ = _merged(rows, [0, 1], DedupeSettings(default_rule="first"))
+    assert merged["firstname"] == "Jess"

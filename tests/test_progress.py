@@ -1,0 +1,107 @@
+"""The one progress model: the rate over the last few seconds, an ETA from it, one label."""
+
+from __future__ import annotations
+
+from crm_migrate.progress import Progress, ProgressMeter, eta_text, number, plural, progress_line
+
+
+class Clock:
+    """A hand-moved monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_rate_follows_the_last_seconds_not_the_start() -> None:
+    clock, seen = Clock(), []
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("records", 20_000, unit="contacts")
+    clock.now += 60  # a minute of nothing (e.g. a slow first read) before the first batch
+    meter.update(0)
+    for _ in range(10):  # then 2,400 a second
+        clock.now += 1
+        meter.advance(2_400)
+    last = seen[-1]
+    assert last.phase == "records" and last.unit == "contacts" and last.done == 24_000
+    assert round(last.rate) == 2_400
+    assert last.eta_s == 0.0  # past the total: nothing left
+    meter.phase("associations", 10_000, unit="pairs")
+    assert seen[-1].rate == 0.0 and seen[-1].eta_s is None and seen[-1].done == 0
+    clock.now += 2
+    meter.update(1_000)
+    assert round(seen[-1].rate) == 500 and round(seen[-1].eta_s or 0) == 18
+    assert seen[-1].created == last.created and seen[-1].started_at == last.started_at
+
+
+def test_a_slowdown_shows_within_the_window() -> None:
+    clock, seen = Clock(), []
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("match", 100_000, unit="keys")
+    for _ in range(30):
+        clock.now += 1
+        meter.advance(1_000)
+    for _ in range(20):  # ten times slower for the last twenty seconds
+        clock.now += 1
+        meter.advance(100)
+    p = seen[-1]
+    assert round(p.rate) == 100  # the old pace is out of the window
+    assert round(p.eta_s or 0) == (100_000 - 32_000) // 100
+
+
+def test_a_burst_a_rate_limit_lets_through_promises_no_more_than_it_sustains() -> None:
+    clock, seen = Clock(), []
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("records", 20_000, unit="contacts", ceiling=1_000.0)  # 100 requests / 10 s
+    clock.now += 4
+    meter.update(10_000)  # the first window's requests all went at once
+    assert seen[-1].rate == 1_000.0 and seen[-1].eta_s == 10.0
+    clock.now += 6  # waiting for the target's window: the pace is still its budget
+    meter.update(10_000)
+    assert seen[-1].rate == 1_000.0 and seen[-1].eta_s == 10.0
+    meter.phase("associations", 100, unit="pairs")  # the next phase has no ceiling
+    clock.now += 1
+    meter.update(50)
+    assert seen[-1].rate == 50.0
+
+
+def test_one_label_for_the_bar_and_the_line() -> None:
+    p = Progress(phase="records", done=2_400, total=20_000, unit="contacts", rate=2_412.4,
+                 eta_s=7.2)
+    assert p.fraction == 0.12
+    assert progress_line(p) == "records 2,400/20,000 contacts (12%) · 2,412 contacts/s · ETA 0:07"
+    assert progress_line(Progress(phase="connecting")) == "connecting…"
+    unknown = Progress(phase="classifying", done=0, total=20_000, unit="contacts")
+    assert progress_line(unknown) == "classifying 0/20,000 contacts (0%) · — contacts/s · ETA —"
+    assert progress_line(Progress(phase="finished", done=5, total=5, unit="records",
+                                  message="stopped")).endswith("(100%) · stopped")
+
+
+def test_a_quiet_phase_is_reported_again_with_a_decaying_rate() -> None:
+    import threading
+
+    seen: list[Progress] = []
+    heard = threading.Event()
+
+    def hear(p: Progress) -> None:
+        seen.append(p)
+        if len(seen) >= 4:
+            heard.set()
+
+    meter = ProgressMeter(hear)
+    with meter.beating(every=0.02):
+        meter.phase("records", 100, unit="contacts")
+        meter.update(10)
+        assert heard.wait(30)  # a wait on the target: the beat reports the phase again
+    count = len(seen)
+    assert all(p.phase == "records" and p.done == 10 for p in seen[2:])
+    assert seen[-1].at > seen[1].at
+    assert len(seen) == count  # no report after the block
+
+
+def test_numbers_and_words() -> None:
+    assert number(1234567) == "1,234,567" and eta_text(3725) == "1:02:05" and eta_text(None) == "—"
+    assert plural(1, "record") == "1 record" and plural(2000, "record") == "2,000 records"
+    assert plural(3, "group", "groups") == "3 groups"
