@@ -70,3 +70,12 @@ def test_a_files_own_mapping_is_checked_like_the_shared_one(tmp_path: Path) -> N
                     encoding="utf-8")
     with pytest.raises(ProfileError, match=r"sources\.a\.csv\.fields\[1\].*listed twice"):
         load_profile(path)
+
+
+def test_first_names_that_repeat_are_not_an_owner_column() -> None:
+    """74 first names over 218 Outlook rows are the contacts' own, not a sales rep's few."""
+    from crm_migrate.mapping.suggest import suggest_mappings
+
+    (outlook,) = load_many([OUTLOOK])
+    fields = {s.column: s.field for s in suggest_mappings(outlook, "contacts")}
+    assert fields["First Name"] == "firstname" and fields["Last Name"] == "lastname"
