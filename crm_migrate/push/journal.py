@@ -679,6 +679,17 @@ class Journal:
         where, params = self._unclassified(kind, op)
         return self._rows(f"{where} AND seq > ?", (*params, after), limit)
 
+    def unclassify_pending(self, kind: RowKind) -> int:
+        """Forget what an earlier drive's read found for pending rows of `kind` that this run
+        has not written to an existing record (classified new, or never sent), so they are
+        classified again against the target as it is now; return how many."""
+        with self._transaction() as conn:
+            return conn.execute(
+                "UPDATE rows SET existed = NULL, target_id = NULL, before = NULL "
+                "WHERE kind = ? AND state = 'pending' AND existed IS NOT NULL "
+                "AND COALESCE(op, '') != 'update' AND (existed = 0 OR attempts = 0)",
+                (kind.value,)).rowcount
+
     def mark_unclassified_new(self, kind: RowKind) -> None:
         """Every unclassified row of `kind` is a record the target does not hold."""
         where, params = self._unclassified(kind, None)

@@ -389,6 +389,11 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                         rest = await sender.reconcile(in_flight)
                         journal.mark_pending([r.seq for r in rest])
                 report("classifying")
+                for kind in (RowKind.COMPANY, RowKind.RECORD):  # a resume reads them anew
+                    journal.unclassify_pending(kind)
+                if connector.implements_ensure_run_property:
+                    for run_obj in ({obj, "companies"} if has_companies else {obj}):
+                        await connector.ensure_run_property(run_obj)
                 if has_companies:
                     await classify(journal, connector, "companies", RowKind.COMPANY, counts=counts)
                 await classify(journal, connector, obj, RowKind.RECORD, counts=counts)

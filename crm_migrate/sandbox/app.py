@@ -277,7 +277,8 @@ def batch_action(sandbox: Sandbox, request: Request, body: Any) -> Response:
 
 
 def search_records(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return _json_response(search(sandbox.store, _object(request), body))
+    return _json_response(search(sandbox.store, _object(request), body,
+                                 lag_ms=sandbox.settings.search_lag_ms))
 
 
 # associations
@@ -391,6 +392,7 @@ def create_app(
     fail_rate: float = 0.0,
     latency_ms: int = 0,
     seed: int | None = None,
+    search_lag_ms: int = 0,
 ) -> Starlette:
     """A sandbox app over the SQLite file at db_path (created if missing)."""
     store = Store(db_path)
@@ -399,6 +401,7 @@ def create_app(
         limiter=RateLimiter(rate_limit),
         faults=FaultInjector(fail_rate, seed),
         latency_ms=latency_ms,
+        search_lag_ms=search_lag_ms,
     )
     sandbox = Sandbox(store, settings)
     app = Starlette(
@@ -416,6 +419,7 @@ def set_faults(
     fail_rate: float | None = None,
     latency_ms: int | None = None,
     rate_limit: int | None = None,
+    search_lag_ms: int | None = None,
 ) -> None:
     """Change fault settings of a running app; None leaves one as it is, rate_limit=0 lifts it."""
     settings: SandboxSettings = app.state.sandbox.settings
@@ -425,3 +429,5 @@ def set_faults(
         settings.latency_ms = latency_ms
     if rate_limit is not None:
         settings.limiter.configure(rate_limit if rate_limit > 0 else None)
+    if search_lag_ms is not None:
+        settings.search_lag_ms = search_lag_ms
