@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from crm_migrate.push.journal import (
     RunMeta,
     RunState,
     StopReason,
+    refuse_existing,
 )
 from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import undo
@@ -113,6 +115,8 @@ def start_push(
     call only, in memory; it is never written to the journal.
     """
     target = check_target(target or "sandbox")
+    if not dry_run:  # before cleaning or any request
+        refuse_existing(Path(journal_path))
     if transport is None:
         resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
@@ -287,12 +291,20 @@ def _refresh_payloads(journal: Journal, meta: RunMeta) -> None:
 
 
 def push_status(journal_path: str | Path) -> dict[str, Any]:
-    """The `status --json` dict of a run."""
-    journal = Journal.open(journal_path)
+    """The `status --json` dict of a run (with `warning` when the journal or its WAL is
+    damaged but its run can still be read)."""
+    journal = Journal.open(journal_path, for_writing=False)
     try:
-        return status_of(journal)
+        status = status_of(journal)
+    except sqlite3.DatabaseError as exc:
+        said = journal.warning or f"the journal is damaged ({exc})"
+        raise JournalError(f"{said}; its rows cannot be counted: restore it from a backup",
+                           file=str(journal_path)) from None
     finally:
         journal.close()
+    if journal.warning:
+        status["warning"] = journal.warning
+    return status
 
 
 def rollback_push(
