@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -77,7 +77,10 @@ def endpoint(fn: Handler) -> Callable[[Request], Any]:
     """Read the JSON body, run fn in the threadpool, answer ApiErrors in HubSpot's shape."""
 
     async def run(request: Request) -> Response:
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:  # the client went away (e.g. killed) mid-request: no one to answer
+            return Response(status_code=499)
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
