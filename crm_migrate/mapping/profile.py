@@ -7,6 +7,7 @@ schema and the source columns lives in `validate_profile` (mapping engine).
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -20,6 +21,8 @@ from crm_migrate.mapping.transforms import parse_transforms
 from crm_migrate.schema import OBJECTS
 
 PROFILE_VERSION = 1
+# a profile is a short hand-editable file; anything bigger is not one
+MAX_PROFILE_BYTES = 1 << 20
 
 
 @dataclass
@@ -328,6 +331,8 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     if fields_raw is None:
         _fail("missing key 'fields' (a list of {column, field} entries)", file)
     _expect(fields_raw, (list,), "fields", "a list", file)
+    if not fields_raw:
+        _fail("'fields' is empty: list at least one {column, field} entry", file)
     fields = [_load_field(i, raw, file) for i, raw in enumerate(fields_raw)]
     seen: dict[str, int] = {}
     for i, mapping in enumerate(fields):
@@ -343,10 +348,35 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
                    sources=sources, extra=extra)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (*name): a few hundred bytes of nested aliases expand to
+    gigabytes (the "billion laughs"), and a profile never needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a profile; write the values out",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def load_profile(path: str | Path) -> Profile:
-    """Read and check a profile (YAML, or JSON when the name ends in .json)."""
+    """Read and check a profile (YAML, or JSON when the name ends in .json): a regular file of
+    at most MAX_PROFILE_BYTES, YAML without aliases."""
     source = Path(path)
     file = str(path)
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        return _fail("profile not found", file)
+    except OSError as exc:
+        return _fail(f"cannot read the profile: {exc.strerror or exc}", file)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        return _fail("the profile is not a regular file (a folder, pipe or device)", file)
+    if info.st_size > MAX_PROFILE_BYTES:
+        return _fail(f"the profile is {info.st_size:,} bytes; a profile is at most "
+                     f"{MAX_PROFILE_BYTES:,}", file)
     try:
         text = source.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -360,7 +390,7 @@ def load_profile(path: str | Path) -> Profile:
             return _fail(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file)
     else:
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
