@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.pipeline import clean_files
-from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
+from crm_migrate.connectors import (
+    check_target,
+    check_url,
+    open_connector,
+    resolve_token,
+    runs_embedded,
+)
 from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
@@ -115,6 +121,7 @@ def start_push(
     call only, in memory; it is never written to the journal.
     """
     target = check_target(target or "sandbox")
+    url = check_url(target, url)
     if not dry_run:  # before cleaning or any request
         refuse_existing(Path(journal_path))
     if transport is None:
