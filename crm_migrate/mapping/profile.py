@@ -18,6 +18,7 @@ import yaml
 
 from crm_migrate.errors import ProfileError
 from crm_migrate.mapping.transforms import parse_transforms
+from crm_migrate.output import write_private_text
 from crm_migrate.schema import OBJECTS
 
 PROFILE_VERSION = 1
@@ -147,9 +148,7 @@ def save_profile(profile: Profile, path: str | Path) -> None:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
         text = PROFILE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    if target.parent and not target.parent.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_private_text(target, text)  # owner-only: column names can be personal data
 
 
 # ---- loading: strict, one-line errors naming the key at fault ----
