@@ -389,7 +389,8 @@ class HubSpotConnector(HttpConnectorBase):
         )
 
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
-        """Create records (not idempotent: the runner prefers upsert)."""
+        """Create records; a taken unique value (email, crm_migrate_id) fails that input as a
+        conflict (`WriteResult.conflict`), so the runner creates exclusively."""
         inputs = [
             {"properties": rec, "objectWriteTraceId": str(i)} for i, rec in enumerate(records)
         ]
