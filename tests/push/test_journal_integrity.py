@@ -17,7 +17,7 @@ from crm_migrate.errors import JournalError
 from crm_migrate.push import journal as journal_module
 from crm_migrate.push.journal import Journal, JournalRow, RunMeta, RunState
 from crm_migrate.push.runner import push_status, resume_push, start_push
-from tests.push.conftest import all_records, clean_result, contact, profile
+from tests.push.conftest import all_records, clean_result, contact, one_line_error, profile
 
 
 def new_journal(path: Path, rows: int = 400) -> None:
@@ -25,14 +25,6 @@ def new_journal(path: Path, rows: int = 400) -> None:
     Journal.create(path, meta, [
         JournalRow(seq=i, source=f"a.csv:{i}", payload={"email": f"p{i}@x.com", "note": "x" * 200})
         for i in range(1, rows + 1)]).close()
-
-
-def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    code = run(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1 and "Traceback" not in err
-    return err
 
 
 def test_a_failed_creation_leaves_no_journal_and_no_scratch_file(

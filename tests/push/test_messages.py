@@ -9,16 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crm_migrate.cli import run
-from tests.push.conftest import write_contacts
-
-
-def one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
-    code = run(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert len(err.splitlines()) == 1 and "Traceback" not in err
-    return err
+from tests.push.conftest import one_line_error, write_contacts
 
 
 @pytest.mark.parametrize("url", ["htp://127.0.0.1:8765", "http://", "localhost:8765",
@@ -28,7 +19,7 @@ def test_a_malformed_url_is_a_usage_error_not_an_outage(
 ) -> None:
     csv, prof = write_contacts(tmp_path, 3)
     journal = tmp_path / "run.journal"
-    err = one_line(capsys, ["push", str(csv), "--profile", str(prof), "--target", "sandbox",
+    err = one_line_error(capsys, ["push", str(csv), "--profile", str(prof), "--target", "sandbox",
                             "--url", url, "--journal", str(journal)])
     assert "not a usable URL" in err and "resume" not in err
     assert not journal.exists()
@@ -43,7 +34,7 @@ def test_push_onto_an_existing_journal_is_refused_before_cleaning_or_any_request
     journal = tmp_path / "run.journal"
     journal.write_text("an earlier run")
     before = httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()["requests"]
-    err = one_line(capsys, ["push", str(unreadable), "--profile", str(prof), "--target",
+    err = one_line_error(capsys, ["push", str(unreadable), "--profile", str(prof), "--target",
                             "sandbox", "--url", sandbox_server.url, "--journal", str(journal)])
     assert "already exists" in err
     assert httpx.get(f"{sandbox_server.url}/_sandbox/stats").json()["requests"] == before
