@@ -278,15 +278,29 @@ def trial(number: int, folder: Path, rows: int, rng: random.Random) -> dict[str,
                 print(f"  trial {number}: {journal.name}: {len(missing)} done rows not on the "
                       f"target, pending {status['pending']}, failed {status['failed']}: "
                       f"{failed_errors(journal)}")
-        # roll one run back: what the other run wrote and what the other writer created stay
+        # roll one run back: what the other run wrote and what the other writer created stay.
+        # Who created what is known outside the journals for the other writer (its answers)
+        # and for the records held before; a record two journals both claim to have created,
+        # or one the other writer created, is a status mismatch.
         victim = rng.choice(sorted(journals))
-        keep = set(other.created_ids) | existing
+        claims = {name: {t for _k, st, t, c in journal_rows(journal) if st == "done" and c and t}
+                  for name, journal in journals.items()}
+        theirs = set(other.created_ids) | existing
+        for name in journals:
+            wrong = claims[name] & theirs
+            if wrong:
+                out["status_mismatches"] += len(wrong)
+                print(f"  trial {number}: {name} claims {len(wrong)} records the other writer "
+                      "created or the target held")
+        if len(journals) == 2:
+            double = claims["a"] & claims["b"]
+            out["status_mismatches"] += len(double)
+        keep = set(theirs)
         for name, journal in journals.items():
-            if name != victim:
+            if name != victim:  # the other run's records, but not those the victim created
                 keep |= {t for _k, st, t, c in journal_rows(journal) if st == "done" and t}
-        created_by_victim = {t for _k, st, t, c in journal_rows(journals[victim])
-                             if st == "done" and c and t}
-        keep -= created_by_victim  # (another run's update of our record goes with it)
+        created_by_victim = claims[victim] - theirs
+        keep -= created_by_victim
         proc = cli("rollback", str(journals[victim]), "--yes", env=env)
         proc.wait(timeout=RUN_TIMEOUT)
         after = {c["id"] for c in live(client, "contacts")} | {

@@ -338,7 +338,8 @@ class Sender:
 
     async def _read_keys(self, rows: list[JournalRow]) -> dict[int, RemoteRecord]:
         """The target's record of each row (by its key), with the fields it writes and the
-        run marker; rows without a key or not found are absent."""
+        run marker (on a target that creates exclusively); rows without a key or not found are
+        absent."""
         groups: dict[str, list[tuple[JournalRow, str]]] = {}
         for row in rows:
             found_by = self._key_of(row)
@@ -348,7 +349,9 @@ class Sender:
         for group_key, group in groups.items():
             id_property = group_key.lstrip("=")
             keys = [key for _, key in group]
-            fields = sorted({RUN_PROPERTY, *(f for row, _ in group for f in row.payload)})
+            # the before-image fields and the run marker, on a target that has the marker
+            fields = sorted({RUN_PROPERTY, *(f for row, _ in group for f in row.payload)}
+                            ) if self.exclusive else None
             found: dict[str, Any] = {}
             for start in range(0, len(keys), 100):
                 found.update(await self.connector.lookup(
