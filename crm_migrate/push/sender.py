@@ -212,6 +212,12 @@ class Sender:
                     rows = await self.reconcile(rows)
                     if not rows:
                         return
+                    ways = {self.write_as(r) for r in rows}
+                    if len(ways) > 1:  # rows it adopted are updates now: one batch per way
+                        for way in sorted(ways):
+                            await self._deliver([r for r in rows if self.write_as(r) == way],
+                                                number)
+                        return
                 if self.policy.exhausted(attempt):
                     if unavailable(exc):  # the target's fault, not the rows': keep them
                         self.journal.mark_pending([r.seq for r in rows])

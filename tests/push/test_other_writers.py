@@ -207,3 +207,42 @@ def test_search_lags_writes_when_asked(tmp_path: Path) -> None:
                            headers=AUTH).json()
         assert found["total"] == 0  # not indexed yet
         assert len(all_records(server.url, "companies")) == 1  # but it exists
+
+
+class OtherWriterThenLostAnswer(BeforeFirstCreate):
+    """The other writer creates records just before the first batch create, which then lands
+    but whose answer is lost (500 after commit)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        first = not self.done and request.url.path.endswith("/batch/create")
+        response = await super().handle_async_request(request)
+        if first:
+            await response.aread()
+            return httpx.Response(500, json={"status": "error", "message": "internal error",
+                                             "category": "INTERNAL_ERROR"})
+        return response
+
+
+def test_a_lost_answer_sends_the_adopted_rows_as_updates_apart_from_the_creates(
+    sandbox_server: Any, tmp_path: Path, input_file: str
+) -> None:
+    url = sandbox_server.url
+    theirs = [{"email": "person3@example.com", "firstname": "Theirs3"}]
+    records = [contact(i) for i in range(1, 7)]
+    records[4] = contact(5, favourite_colour="blue")  # refused: its create never lands
+    journal = tmp_path / "run.journal"
+    summary = start_push(
+        paths=[input_file], profile=profile(), profile_path=None, target="sandbox", url=url,
+        journal_path=journal, clean_result=clean_result(records), max_failure_rate=1.0,
+        transport=OtherWriterThenLostAnswer(lambda: create_directly(url, "contacts", theirs)))
+    status = summary.status
+    assert (status["created"], status["updated"], status["failed"]) == (4, 1, 1)
+    journal_file = Journal.open(journal)
+    try:
+        rows = {r.key: r for r in journal_file.rows(RowKind.RECORD)}
+    finally:
+        journal_file.close()
+    adopted, refused = rows["person3@example.com"], rows["person5@example.com"]
+    assert adopted.existed is True and adopted.error is None and not adopted.created
+    assert refused.error is not None and "favourite_colour" in refused.error
+    assert by_email(url)["person3@example.com"]["properties"]["firstname"] == "First3"
