@@ -19,6 +19,9 @@ KEY_FIELDS: Final[Mapping[str, str | None]] = MappingProxyType(
     {name: builtin_schema(name).key for name in OBJECTS})
 # the property holding the stable id of records without a natural key
 ID_PROPERTY: Final = "crm_migrate_id"
+# the property a push writes on the records it creates (its run id), so that after a lost answer
+# it can tell its own create from a record another writer made meanwhile
+RUN_PROPERTY: Final = "crm_migrate_run"
 # what identifies a record that has no natural key, per object (first non-empty basis wins)
 IDENTITY: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({
     "contacts": ("firstname", "lastname", "company", "phone", "mobilephone", "city"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,19 +56,42 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(data, index=frame.index, columns=columns)
 
 
-def _open_target(path: Path, private: bool) -> tuple[Path, Any]:
-    """A temporary file beside `path` (owner-only when private), to be renamed into place."""
+def _open_target(path: Path) -> tuple[Path, Any]:
+    """An owner-only temporary file in `path`'s folder, to be renamed into place: a random name
+    opened with O_CREAT|O_EXCL|O_NOFOLLOW (tempfile.mkstemp), so a file or symlink planted
+    beside the target is never followed or overwritten."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(temp, flags, 0o600 if private else 0o666)
-    if private:
-        os.chmod(temp, 0o600)
-    return temp, os.fdopen(fd, "wb")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return Path(name), os.fdopen(fd, "wb")
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, *, private: bool = False) -> None:
-    """Write a frame as CSV (UTF-8) or XLSX by extension, formula-safe; owner-only when private."""
+def _into_place(temp: Path, target: Path, private: bool) -> None:
+    """Durably rename a finished temporary file onto `target` (0600 unless not `private`)."""
+    if not private:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, target)
+
+
+def write_private_text(path: str | Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` owner-only (0600), whole or not at all."""
+    target = Path(path)
+    temp, handle = _open_target(target)
+    try:
+        with handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        _into_place(temp, target, True)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, private: bool = True) -> None:
+    """Write a frame as CSV (UTF-8) or XLSX by extension, formula-safe; owner-only (0600: it
+    holds personal data) unless `private` is False."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".tsv", ".txt"):
@@ -77,7 +101,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, private: bool = False)
         raise CrmMigrateError(f"{len(safe)} rows do not fit in an .xlsx sheet; write a .csv",
                               file=str(path))
     try:
-        temp, handle = _open_target(target, private)
+        temp, handle = _open_target(target)
     except OSError as exc:
         raise CrmMigrateError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
     try:
@@ -87,7 +111,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, private: bool = False)
             else:
                 text = safe.to_csv(index=False, sep="\t" if suffix == ".tsv" else ",", lineterminator="\r\n")
                 handle.write(text.encode("utf-8"))
-        os.replace(temp, target)
+        _into_place(temp, target, private)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise CrmMigrateError(f"cannot write: {exc.strerror or exc}", file=str(path)) from None
@@ -116,13 +140,23 @@ def _write_xlsx(frame: pd.DataFrame, handle: Any) -> None:
     workbook.save(handle)
 
 
-def write_report(report: dict[str, Any], path: str | Path, *, private: bool = False) -> None:
-    """Write a report dict as pretty UTF-8 JSON."""
+def write_report(report: dict[str, Any], path: str | Path, *, private: bool = True) -> None:
+    """Write a report dict as pretty UTF-8 JSON, owner-only (0600) unless `private` is False."""
     target = Path(path)
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
     try:
-        temp, handle = _open_target(target, private)
-        with handle:
-            handle.write((json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
-        os.replace(temp, target)
+        temp, handle = _open_target(target)
     except OSError as exc:
-        raise CrmMigrateError(f"cannot write the report: {exc.strerror or exc}", file=str(path)) from None
+        raise CrmMigrateError(f"cannot write the report: {exc.strerror or exc}",
+                              file=str(path)) from None
+    try:
+        with handle:
+            handle.write(text.encode("utf-8"))
+        _into_place(temp, target, private)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise CrmMigrateError(f"cannot write the report: {exc.strerror or exc}",
+                              file=str(path)) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

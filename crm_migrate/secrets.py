@@ -136,7 +136,8 @@ def split_credential(raw: str | None) -> tuple[str | None, str | None]:
 
 
 def set_token(target: str, token: str) -> None:
-    """Store `token` for `target` in the OS keyring; AuthError when no keyring works here."""
+    """Store `token` for `target` in the OS keyring and read it back; AuthError when no keyring
+    works here or the keyring did not keep it."""
     token = token.strip()
     if not token:
         raise AuthError(f"empty token for {target}; nothing stored")
@@ -147,11 +148,18 @@ def set_token(target: str, token: str) -> None:
 
         try:
             keyring.set_password(SERVICE, target, token)
+            kept = keyring.get_password(SERVICE, target)
         except (KeyringError, RuntimeError, OSError) as exc:
             raise AuthError(
                 f"no usable OS keyring here ({type(exc).__name__}); "
                 f"set the {ENV_VAR} environment variable instead"
             ) from None
+        if kept != token:  # e.g. the null backend: accepts everything, keeps nothing
+            backend = type(keyring.get_keyring()).__module__.rsplit(".", 1)[-1]
+            raise AuthError(
+                f"the OS keyring ({backend}) did not keep the token: nothing stored; "
+                f"set the {ENV_VAR} environment variable instead"
+            )
     except ImportError:
         raise AuthError(f"keyring is not installed; set {ENV_VAR} instead") from None
 

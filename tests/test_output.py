@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from crm_migrate.errors import CrmMigrateError
+from crm_migrate.mapping.profile import FieldMapping, Profile, save_profile
 from crm_migrate.output import neutralise, neutralise_series, write_report, write_table
 
 DANGEROUS = ["=1+1", "@SUM(A1)", "\tx", "\rx", "+cmd|' /C calc'!A0", "-2+3", "=HYPERLINK(\"http://x\")",
@@ -79,3 +80,33 @@ def test_bad_extension_and_report(tmp_path: Path) -> None:
         write_table(_frame(), tmp_path / "out.pdf")
     write_report({"rows_in": 1, "issues": [{"value": "Jürgen"}]}, tmp_path / "r.json")
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["issues"][0]["value"] == "Jürgen"
+
+
+def test_outputs_reports_and_profiles_are_owner_only(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"email": ["a@x.com"], "firstname": ["Ann"]})
+    write_table(frame, tmp_path / "out.csv")
+    write_table(frame, tmp_path / "out.xlsx")
+    write_report({"rows": 1}, tmp_path / "report.json")
+    save_profile(Profile(object="contacts", fields=[FieldMapping(column="Email", field="email")]),
+                 tmp_path / "profile.yaml")
+    for name in ("out.csv", "out.xlsx", "report.json", "profile.yaml"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out.csv", "out.xlsx", "profile.yaml", "report.json"]  # no temporary file left
+
+
+def test_a_planted_symlink_beside_the_output_is_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "out.csv"
+    # the names the temporary file used to have (predictable: pid-based), each a trap
+    for name in (f".out.csv.{os.getpid()}.tmp", f".out.csv.{os.getpid()}.partial"):
+        (tmp_path / name).symlink_to(victim)
+    write_table(pd.DataFrame({"email": ["a@x.com"]}), out)
+    assert victim.read_text() == "keep me"
+    assert not out.is_symlink() and "a@x.com" in out.read_text()
+    # a symlink planted AT the target is replaced, not written through
+    out.unlink()
+    out.symlink_to(victim)
+    write_table(pd.DataFrame({"email": ["b@x.com"]}), out)
+    assert victim.read_text() == "keep me" and not out.is_symlink()

@@ -13,10 +13,12 @@ __all__ = ["DEFAULT_TOKEN", "SandboxServer", "start_demo_sandbox", "start_sandbo
 
 def start_sandbox(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0,
                   token: str = DEFAULT_TOKEN, rate_limit: int | None = None, fail_rate: float = 0.0,
-                  latency_ms: int = 0, seed: int | None = None) -> SandboxServer:
+                  latency_ms: int = 0, seed: int | None = None,
+                  search_lag_ms: int = 0) -> SandboxServer:
     """Start a sandbox CRM on a SQLite file, serving in a thread; the caller stops it."""
     server = SandboxServer(db_path, host=host, port=port, token=token, rate_limit=rate_limit,
-                           fail_rate=fail_rate, latency_ms=latency_ms, seed=seed)
+                           fail_rate=fail_rate, latency_ms=latency_ms, seed=seed,
+                           search_lag_ms=search_lag_ms)
     server.start()
     return server
 

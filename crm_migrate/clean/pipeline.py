@@ -129,8 +129,9 @@ def _records(frame: pd.DataFrame, fields: list[str], schema: ObjectSchema,
     members = frame["_members"].tolist() if "_members" in frame else [""] * len(frame)
     key_pos = usable.index(key_field) if key_field in usable else None
     every = RECORDS_PROGRESS_EVERY
+    rows = zip(*columns, strict=True) if columns else [()] * len(sources)  # nothing mapped
     for number, (source, member_text, row) in enumerate(
-            zip(sources, members, zip(*columns, strict=True), strict=True)):
+            zip(sources, members, rows, strict=True)):
         if on_step is not None and number % every == 0:
             on_step(number)
         properties = {name: value for name, value in zip(usable, row, strict=True) if value}

@@ -173,6 +173,8 @@ def status_cmd(journal_path: str, as_json: bool) -> int:
     from crm_migrate.actions.runs import status as run_status  # deferred: keeps `status` fast
 
     status = run_status(journal_path)
+    if status.get("warning"):
+        click.echo(f"crm-migrate: warning: {status['warning']}", err=True)
     if as_json:
         click.echo(json.dumps(status))
         return 0

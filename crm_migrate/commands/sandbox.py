@@ -55,6 +55,13 @@ DEFAULT_PORT = 8765
     help="Delay added to every answer.",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the fault injector.")
+@click.option(
+    "--search-lag-ms",
+    type=click.IntRange(0, None),
+    default=0,
+    show_default=True,
+    help="Search sees a new record only this long after its creation (as HubSpot's index).",
+)
 def sandbox_cmd(
     host: str,
     port: int,
@@ -64,6 +71,7 @@ def sandbox_cmd(
     fail_rate: float,
     latency_ms: int,
     seed: int | None,
+    search_lag_ms: int,
 ) -> int:
     """Run the local HubSpot-compatible sandbox CRM."""
     # deferred: the sandbox pulls in uvicorn and starlette, which `--help` does not need
@@ -76,7 +84,8 @@ def sandbox_cmd(
         ensure_dir(db_path.parent)
     try:
         server = start_sandbox(db_path, host=host, port=port, token=token, rate_limit=rate_limit,
-                               fail_rate=fail_rate, latency_ms=latency_ms, seed=seed)
+                               fail_rate=fail_rate, latency_ms=latency_ms, seed=seed,
+                               search_lag_ms=search_lag_ms)
     except OSError as exc:
         raise CrmMigrateError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "

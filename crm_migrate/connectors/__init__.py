@@ -5,10 +5,11 @@ from __future__ import annotations
 from crm_migrate.connectors.registry import (
     TARGETS,
     check_target,
+    check_url,
     open_connector,
     resolve_token,
     runs_embedded,
 )
 
-__all__ = ["TARGETS", "check_target", "open_connector", "resolve_token",
+__all__ = ["TARGETS", "check_target", "check_url", "open_connector", "resolve_token",
            "runs_embedded"]

@@ -39,6 +39,7 @@ class WriteResult:
 
     `created` is True for a new record, False for an update of an existing one.
     `retryable` marks a per-record failure worth sending again (e.g. a lock).
+    `conflict` marks a create refused because a record already holds its unique key.
     """
 
     index: int
@@ -47,6 +48,7 @@ class WriteResult:
     created: bool | None = None
     error: str | None = None
     retryable: bool = False
+    conflict: bool = False
 
 
 class TransientError(TargetError):
@@ -94,6 +96,7 @@ CAPABILITIES = (
     "read_associations",
     "dissociate",
     "seed",
+    "ensure_run_property",
 )
 
 
@@ -116,6 +119,7 @@ class Connector(ABC):
     implements_read_associations: ClassVar[bool] = False
     implements_dissociate: ClassVar[bool] = False
     implements_seed: ClassVar[bool] = False
+    implements_ensure_run_property: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Advertise the optional methods this subclass overrides (unless it says otherwise)."""
@@ -229,6 +233,12 @@ class Connector(ABC):
     ) -> None:
         """Remove every association between each (from_id, to_id) pair (idempotent)."""
         raise NotImplementedError(f"{self.target} cannot remove associations")
+
+    async def ensure_run_property(self, object_name: str) -> None:
+        """Create the (non-unique) RUN_PROPERTY on the object unless it exists. A target that
+        implements this refuses a create whose unique key (email, crm_migrate_id) another
+        record holds (`WriteResult.conflict`), so the push creates exclusively."""
+        raise NotImplementedError(f"{self.target} cannot mark the records a run creates")
 
     def send_times(self) -> dict[str, list[float]]:
         """The send times still in each rate limiter's window, by limiter name (part of the

@@ -34,25 +34,10 @@ from crm_migrate.connectors.import_layouts import (
 )
 from crm_migrate.errors import TargetError
 from crm_migrate.identity import ID_PROPERTY, key_field
-from crm_migrate.output import write_table
+from crm_migrate.output import write_private_text, write_table
 from crm_migrate.schema import OBJECTS, builtin_schema
 
 SUFFIXES = (".csv", ".xlsx")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to an owner-only temp file beside `path`, then os.replace it into place."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
 
 
 def _sidecar_object(path: Path) -> str | None:
@@ -111,7 +96,7 @@ class Sheet:
             "next": self.next_number,
             "rows": [[rid, props] for rid, props in self.rows.items()],
         }
-        _write_private(self.sidecar, json.dumps(state, ensure_ascii=False))
+        write_private_text(self.sidecar, json.dumps(state, ensure_ascii=False))
         headers, table = self.table()
         _write_table(self.path, headers, table)
 

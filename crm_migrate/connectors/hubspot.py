@@ -25,7 +25,7 @@ from crm_migrate.connectors.base import (
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
 from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.errors import AuthError, TargetError
-from crm_migrate.identity import ID_PROPERTY
+from crm_migrate.identity import ID_PROPERTY, RUN_PROPERTY
 from crm_migrate.secrets import redact
 
 DEFAULT_URL = "https://api.hubapi.com"
@@ -196,17 +196,25 @@ class HubSpotConnector(HttpConnectorBase):
 
     async def ensure_unique_property(self, object_name: str, name: str = ID_PROPERTY) -> None:
         """Create the unique text property `name` on the object unless it exists."""
+        await self._ensure_property(object_name, name, unique=True)
+
+    async def ensure_run_property(self, object_name: str) -> None:
+        """Create the text property RUN_PROPERTY (the run that created a record) if missing."""
+        await self._ensure_property(object_name, RUN_PROPERTY, unique=False)
+
+    async def _ensure_property(self, object_name: str, name: str, *, unique: bool) -> None:
         props = await self.read_schema(object_name)
         if any(p.get("name") == name for p in props):
             return
         body = {
             "name": name,
-            "label": "crm-migrate id",
+            "label": "crm-migrate id" if unique else "crm-migrate run",
             "type": "string",
             "fieldType": "text",
             "groupName": GROUP_NAMES.get(object_name, f"{object_name}information"),
-            "hasUniqueValue": True,
-            "description": "Set by crm-migrate so that re-sent writes never duplicate a record.",
+            "hasUniqueValue": unique,
+            "description": "Set by crm-migrate so that re-sent writes never duplicate a record."
+            if unique else "The crm-migrate run that created the record.",
         }
         response = await self._call("POST", f"/crm/v3/properties/{object_name}", body, write=False)
         if response.status_code not in (200, 201, 409):
@@ -388,7 +396,8 @@ class HubSpotConnector(HttpConnectorBase):
         )
 
     async def create(self, object_name: str, records: list[dict[str, str]]) -> list[WriteResult]:
-        """Create records (not idempotent: the runner prefers upsert)."""
+        """Create records; a taken unique value (email, crm_migrate_id) fails that input as a
+        conflict (`WriteResult.conflict`), so the runner creates exclusively."""
         inputs = [
             {"properties": rec, "objectWriteTraceId": str(i)} for i, rec in enumerate(records)
         ]
@@ -525,10 +534,12 @@ def _results(
         context = err.get("context") or {}
         message = redact(str(err.get("message") or err.get("category") or "error"))
         retryable = err.get("category") in ("RATE_LIMITS", "LOCKED")
+        conflict = err.get("category") == "CONFLICT"
         for trace in context.get("objectWriteTraceId") or []:
             if str(trace).isdigit() and int(trace) < count and out[int(trace)] is None:
                 out[int(trace)] = WriteResult(
-                    index=int(trace), ok=False, error=message, retryable=retryable
+                    index=int(trace), ok=False, error=message, retryable=retryable,
+                    conflict=conflict,
                 )
     missing = "no result for this input in the answer"
     return [r if r is not None else WriteResult(index=i, ok=False, error=missing, retryable=True)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from crm_migrate.connectors.base import Connector
 from crm_migrate.errors import AuthError, TargetError
@@ -37,6 +38,34 @@ def check_target(target: str | None) -> str:
     if name not in TARGETS:
         raise TargetError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
     return name
+
+
+def check_url(target: str, url: str | None) -> str | None:
+    """`url` when it can address `target` (http or https with a host and a valid port; a file
+    target's url is a path and is not checked); TargetError (a usage error, exit 2) otherwise,
+    so a typo is never taken for an outage."""
+    if not url or check_target(target) == "file":
+        return url
+    text = url.strip()
+    problem = None
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        parts, port, problem = None, None, str(exc)
+    if parts is not None and problem is None:
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with http:// or https://"
+        elif not parts.hostname:
+            problem = "it names no host"
+        elif any(c.isspace() for c in text):
+            problem = "it contains spaces"
+        elif port == 0:
+            problem = "port 0 cannot be reached"
+    if problem:
+        raise TargetError(f"--url {url!r} is not a usable URL: {problem} "
+                          "(e.g. http://127.0.0.1:8765)")
+    return text
 
 
 def runs_embedded(target: str, url: str | None, transport: object | None = None) -> bool:
@@ -110,6 +139,7 @@ async def open_connector(
     default sandbox file, stopped on exit. `options` go to the connector's constructor.
     """
     name = check_target(target)
+    url = check_url(name, url)
     server = start_embedded_sandbox() if runs_embedded(name, url, transport) else None
     try:
         if server is not None:

@@ -30,6 +30,8 @@ from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
 from crm_migrate.dedupe.memo import PairMemo
 from crm_migrate.dedupe.nicknames import nickname_keys
 
+# the most a pair of two different people (other_people) may score
+APART = 0.01
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
 TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
@@ -183,6 +185,56 @@ def _first_name_rule(x: str, y: str) -> tuple[float, float]:
     if x in y.split() or y in x.split():
         return -1.0, 0.9
     return -1.0, 0.0
+
+
+# endings that make another person's name of a first name (Robert/Roberta, Daniel/Danielle)
+OTHER_ENDINGS = ("a", "e", "ie", "le", "lle", "elle", "ine", "ette", "na", "ina", "o")
+
+
+@lru_cache(maxsize=1 << 16)
+def other_first_name(x: str, y: str) -> bool:
+    """Whether two first names belong to different people: neither is a nickname, variant or
+    initial of the other, and either one is the other with an ending that makes another name
+    (Robert/Roberta, Daniel/Danielle, Paul/Paula) or they are more than a typo or spelling
+    apart (over two edits, or two with a different length). Bob/Robert, R./Robert,
+    Micheal/Michael and Mohammed/Muhammad are not."""
+    if not x or not y:
+        return False
+    tx, ty = x.split()[0], y.split()[0]
+    if tx == ty or nickname_keys(tx) & nickname_keys(ty):
+        return False
+    if len(tx) == 1 or len(ty) == 1:
+        return tx[0] != ty[0]
+    short, long_ = sorted((tx, ty), key=len)
+    if long_.startswith(short) and long_[len(short):] in OTHER_ENDINGS:
+        return True
+    edits = Levenshtein.distance(tx, ty, score_cutoff=3)
+    return edits > 2 or (edits == 2 and len(tx) != len(ty))
+
+
+def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
+                 sims: dict[str, np.ndarray]) -> np.ndarray:
+    """Contact pairs that are two people however much else they share (a phone, a company):
+    different e-mails, one last name, and first names that are not forms of one name
+    (other_first_name), unless their dates of birth agree. (A pair whose names are swapped
+    has two last names here, and is left to the scores.)"""
+    out = np.zeros(len(i), dtype=bool)
+    email = sims.get("email")
+    if feats.object_name != "contacts" or email is None or "first" not in feats.columns:
+        return out
+    candidates = np.flatnonzero(~np.isnan(email) & (email < 1.0))
+    if not len(candidates):
+        return out
+    first, last = feats.array("first"), feats.array("last")
+    out[candidates] = [
+        other_first_name(str(x), str(y)) and bool(lx) and lx == ly
+        for x, y, lx, ly in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(),
+                                last[i[candidates]].tolist(), last[j[candidates]].tolist(),
+                                strict=True)]
+    dob = sims.get("dob")
+    if dob is not None:
+        out &= ~(_filled_nan(dob) >= AGREE)
+    return out
 
 
 def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -497,4 +549,8 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
             has_name |= ~np.isnan(sims[name])
     score = np.where(evidence >= MIN_EVIDENCE, probability, np.minimum(probability, 0.5))
     score = np.where(has_name, score, 0.0)
+    apart = other_people(feats, i, j, sims)
+    if apart.any():  # below the chaining guard's floor: no group may hold both either
+        probability = np.where(apart, np.minimum(probability, APART), probability)
+        score = np.where(apart, np.minimum(score, APART), score)
     return PairScores(probability, score, evidence, sims, weights)

@@ -7,6 +7,7 @@ schema and the source columns lives in `validate_profile` (mapping engine).
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
@@ -17,9 +18,12 @@ import yaml
 
 from crm_migrate.errors import ProfileError
 from crm_migrate.mapping.transforms import parse_transforms
+from crm_migrate.output import write_private_text
 from crm_migrate.schema import OBJECTS
 
 PROFILE_VERSION = 1
+# a profile is a short hand-editable file; anything bigger is not one
+MAX_PROFILE_BYTES = 1 << 20
 
 
 @dataclass
@@ -180,9 +184,7 @@ def save_profile(profile: Profile, path: str | Path) -> None:
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
         text = PROFILE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    if target.parent and not target.parent.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_private_text(target, text)  # owner-only: column names can be personal data
 
 
 # ---- loading: strict, one-line errors naming the key at fault ----
@@ -386,16 +388,43 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     fields = _load_fields(fields_raw, "fields", file)
     dedupe = _load_dedupe(data["dedupe"], file) if data.get("dedupe") is not None else DedupeSettings()
     sources = _load_sources(data["sources"], file) if data.get("sources") is not None else {}
+    if not fields and not any(source.fields for source in sources.values()):
+        _fail("'fields' is empty: list at least one {column, field} entry", file)
     extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     return Profile(object=object_name, fields=fields, default_region=region, version=version,
                    country_format=country_format, date_format=date_format, dedupe=dedupe,
                    sources=sources, extra=extra)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (*name): a few hundred bytes of nested aliases expand to
+    gigabytes (the "billion laughs"), and a profile never needs them."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a profile; write the values out",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def load_profile(path: str | Path) -> Profile:
-    """Read and check a profile (YAML, or JSON when the name ends in .json)."""
+    """Read and check a profile (YAML, or JSON when the name ends in .json): a regular file of
+    at most MAX_PROFILE_BYTES, YAML without aliases."""
     source = Path(path)
     file = str(path)
+    try:
+        info = source.stat()
+    except FileNotFoundError:
+        return _fail("profile not found", file)
+    except OSError as exc:
+        return _fail(f"cannot read the profile: {exc.strerror or exc}", file)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        return _fail("the profile is not a regular file (a folder, pipe or device)", file)
+    if info.st_size > MAX_PROFILE_BYTES:
+        return _fail(f"the profile is {info.st_size:,} bytes; a profile is at most "
+                     f"{MAX_PROFILE_BYTES:,}", file)
     try:
         text = source.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -409,7 +438,7 @@ def load_profile(path: str | Path) -> Profile:
             return _fail(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file)
     else:
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

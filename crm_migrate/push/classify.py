@@ -10,7 +10,6 @@ from crm_migrate.identity import ID_PROPERTY, identity_keys
 from crm_migrate.progress import ProgressMeter
 from crm_migrate.push.journal import (
     CREATE,
-    UPDATE,
     UPSERT_EMAIL,
     Classification,
     Journal,
@@ -131,7 +130,7 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
         found = await _find(connector, object_name, ID_PROPERTY,
                             sorted({r.write_key for r in rows if r.write_key}), fields, snapshot,
                             meter, len(rows))
-        journal.classify([_decide(row, remote) for row in rows
+        journal.classify([decide(row, remote) for row in rows
                           if row.write_key and (remote := found.get(row.write_key)) is not None])
         seen += len(rows)
         meter.update(seen)
@@ -191,26 +190,26 @@ async def _classify_chunk(
                             len(keyed))
         found_lower = {k.lower(): v for k, v in found.items()}
         for r, key in keyed:
-            decided[r.seq] = _decide(r, found_lower.get(key.lower()))
+            decided[r.seq] = decide(r, found_lower.get(key.lower()))
     if by_name:
         names = sorted({r.payload["name"] for r in by_name})
         found = await _find(connector, object_name, "name", names, fields, None, meter,
                             len(by_name))
         found_lower = {k.lower(): v for k, v in found.items()}
         for r in by_name:
-            decided[r.seq] = _decide(r, found_lower.get(r.payload["name"].lower()))
+            decided[r.seq] = decide(r, found_lower.get(r.payload["name"].lower()))
     journal.classify([decided.get(r.seq) or Classification(r.seq, existed=False) for r in rows])
     return sum(1 for d in decided.values() if d.existed)
 
 
-def _decide(row: JournalRow, remote: RemoteRecord | None) -> Classification:
-    """Whether the target holds the row's record; an existing one is an update (unless the row
-    upserts by email, which updates it anyway) or, when it holds every value, skipped."""
+def decide(row: JournalRow, remote: RemoteRecord | None) -> Classification:
+    """Whether the target holds the row's record; an existing one is an update (the sender
+    writes a row that existed by its target id; its planned op stays, so a resume can classify
+    it again) or, when it holds every value, skipped."""
     if remote is None:
         return Classification(row.seq, existed=False)
     return Classification(row.seq, existed=True, target_id=remote.id,
                           before=_before(remote, list(row.payload)),
-                          op=None if row.op == UPSERT_EMAIL else UPDATE,
                           skip=_unchanged(row.payload, remote))
 
 

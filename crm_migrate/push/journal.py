@@ -32,12 +32,15 @@ back.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import socket
 import sqlite3
+import struct
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -388,6 +391,218 @@ def _connect(path: Path) -> sqlite3.Connection:
 # a settled row keeps a hash of its payload, not the payload: resume and rollback need neither
 # (a pending or failed row keeps it: it is still to send)
 _DROP_PAYLOAD = "payload_sha256 = COALESCE(payload_sha256, sha256(payload)), payload = '{}'"
+EMPTY_JOURNAL = ("the file is empty: a push stopped while creating its journal leaves one (its "
+                 "run never started, nothing was sent); delete it and push again")
+WAL_MAGIC = (0x377F0682, 0x377F0683)
+
+
+def refuse_existing(target: Path) -> None:
+    """JournalError when a file is at `target` (a journal, or an empty leftover, explained)."""
+    if target.is_file() and target.stat().st_size == 0:
+        raise JournalError(EMPTY_JOURNAL, file=str(target))
+    if target.exists():
+        raise JournalError(
+            "a journal already exists here; `crm-migrate resume` it or choose another path",
+            file=str(target))
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "the folder is read-only (permission denied)"
+    return exc.strerror or str(exc)
+
+
+def _sqlite_reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "full" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return "the journal or its folder is read-only"
+    if "disk I/O" in text:
+        return "a disk I/O error"
+    return text
+
+
+def _write_new(scratch: Path, meta: RunMeta, rows: Iterable[JournalRow]) -> None:
+    """Write a complete journal at `scratch` (rollback-journal mode, so it is one file)."""
+    conn = sqlite3.connect(str(scratch), isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in SCHEMA.strip().split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        _add_columns(conn)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)",
+                         [(k, json.dumps(v)) for k, v in meta.stored().items()])
+        conn.executemany(
+            "INSERT INTO rows (seq, kind, source, members, key, write_key, op, payload, "
+            "company_seq, assoc, state, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((r.seq, r.kind.value, r.source, r.members_json, r.key, r.write_key,
+              str(r.op) if r.op else None, json.dumps(r.payload), r.company_seq,
+              r.assoc.value if r.assoc else None, r.state.value, r.error) for r in rows))
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")  # stored in the file: every later open is WAL
+    finally:
+        conn.close()
+    fd = os.open(scratch, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _link_into_place(scratch: Path, target: Path) -> None:
+    """Give the finished journal its name, refusing to replace anything already there."""
+    try:
+        os.link(scratch, target)
+    except FileExistsError:
+        refuse_existing(target)
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+            raise
+        if target.exists():  # no hard links here (e.g. some network shares): rename
+            refuse_existing(target)
+        os.rename(scratch, target)
+    try:
+        fd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_writable(target: Path) -> None:
+    """Resume and rollback write the journal and create its -wal, -shm and lock beside it."""
+    folder = target.parent
+    if not os.access(target, os.W_OK):
+        raise JournalError("the journal is read-only: resume and rollback write to it; make it "
+                           "writable (`status` still reads it)", file=str(target))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise JournalError("the journal's folder is read-only: resume and rollback create the "
+                           "journal's -wal, -shm and .lock files beside it; make the folder "
+                           "writable or move the journal (`status` still reads it)",
+                           file=str(target))
+
+
+def _connect_read_only(target: Path) -> sqlite3.Connection:
+    """The journal as it was last checkpointed, read without creating anything beside it."""
+    uri = f"{target.resolve().as_uri()}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
+
+
+def _quick_check(conn: sqlite3.Connection) -> str | None:
+    """What PRAGMA quick_check finds wrong (first finding), None when the journal is sound."""
+    try:
+        found = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:
+        return f"the journal is damaged ({exc})"
+    if found == ["ok"]:
+        return None
+    return f"the journal is damaged ({found[0] if found else 'quick_check failed'})"
+
+
+def _what_it_still_says(conn: sqlite3.Connection) -> str:
+    """A clause naming what a damaged journal still says about its run."""
+    try:
+        meta = {k: json.loads(v) for k, v in conn.execute("SELECT key, value FROM meta")}
+    except (sqlite3.DatabaseError, ValueError):
+        return "its run cannot be read either"
+    said = f"it still names run {meta.get('run_id')} ({meta.get('object')} -> {meta.get('target')})"
+    try:
+        n = conn.execute("SELECT COUNT(*) FROM rows WHERE state = 'done'").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return f"{said}, but its rows cannot be counted"
+    return f"{said} with {n} rows done as far as it can tell"
+
+
+def _wal_problem(target: Path) -> str | None:
+    """What is wrong with the journal's write-ahead log: deleted after a crash (its -shm is
+    left alone), or frames that fail their checksums before its end. None when fine or when a
+    live run owns it (its WAL is being written)."""
+    wal = Path(f"{target}-wal")
+    shm = Path(f"{target}-shm")
+    lock = Path(f"{target}.lock")
+    if _lock_held(lock):
+        return None
+    if not wal.exists():
+        if shm.exists() and shm.stat().st_size > 0:
+            return (f"the journal's write-ahead log ({wal.name}) is missing: the run's last "
+                    "writes may be lost and its status may be stale")
+        return None
+    try:
+        data = wal.read_bytes()
+    except OSError:
+        return None
+    if not data:
+        return None
+    if not _wal_sound(data):
+        return (f"the journal's write-ahead log ({wal.name}) is damaged: the run's last writes "
+                "may be lost and its status may be stale")
+    return None
+
+
+def _lock_held(lock: Path) -> bool:
+    if fcntl is None or not lock.exists():
+        return False
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _wal_checksum(data: bytes, big_endian: bool, s0: int, s1: int) -> tuple[int, int]:
+    for x0, x1 in struct.iter_unpack(">II" if big_endian else "<II", data):
+        s0 = (s0 + x0 + s1) & 0xFFFFFFFF
+        s1 = (s1 + x1 + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def _wal_sound(data: bytes) -> bool:
+    """Whether a WAL's header checks out and no frame of its current generation fails its
+    checksum while a later one of that generation follows (a torn last frame is normal)."""
+    if len(data) < 32:
+        return False
+    magic, _version, page_size, _seq, salt1, salt2, c0, c1 = struct.unpack(">8I", data[:32])
+    if magic not in WAL_MAGIC:
+        return False
+    big = magic == WAL_MAGIC[1]
+    s0, s1 = _wal_checksum(data[:24], big, 0, 0)
+    if (s0, s1) != (c0, c1):
+        return False
+    frame = 24 + page_size
+    offset = 32
+    broken = False
+    while offset + frame <= len(data):
+        head = data[offset : offset + 24]
+        _page, _commit, f_salt1, f_salt2, f0, f1 = struct.unpack(">6I", head)
+        if (f_salt1, f_salt2) != (salt1, salt2):
+            break  # an older generation's frame: the log ends here
+        if broken:
+            return False  # a bad frame followed by a good-generation one: damage, not a tear
+        t0, t1 = _wal_checksum(head[:8], big, s0, s1)
+        t0, t1 = _wal_checksum(data[offset + 24 : offset + frame], big, t0, t1)
+        if (t0, t1) != (f0, f1):
+            broken = True
+        else:
+            s0, s1 = t0, t1
+        offset += frame
+    return True
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:
@@ -480,6 +695,7 @@ class Journal:
         self.path = path
         self._conn = conn
         self._lock_fd: int | None = None
+        self.warning: str | None = None  # what is damaged, when opened for reading anyway
         self._has_assoc_undo = "assoc_undo" in _columns(conn)
         self._select = (f"SELECT {', '.join(ROW_COLUMNS)}, "
                         f"{'assoc_undo' if self._has_assoc_undo else 'NULL'} FROM rows")
@@ -488,56 +704,80 @@ class Journal:
 
     @classmethod
     def create(cls, path: str | Path, meta: RunMeta, rows: Iterable[JournalRow]) -> Journal:
-        """A new journal (owner-only from the start) holding `meta` and `rows`."""
+        """A new journal (owner-only from the start) holding `meta` and `rows`, written whole
+        under a temporary name in the same folder and linked into place, so a kill leaves either
+        no journal or a complete one (never an empty file)."""
         target = Path(path)
-        if target.exists():
-            raise JournalError(
-                "a journal already exists here; `crm-migrate resume` it or choose another path",
-                file=str(target),
-            )
-        if not target.parent.exists():
+        refuse_existing(target)
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            fd, scratch_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new",
+                                                dir=target.parent)
         except OSError as exc:
-            raise JournalError(f"cannot create the journal: {exc.strerror}",
+            raise JournalError(f"cannot create the journal: {_os_reason(exc)}",
                                file=str(target)) from None
-        os.close(fd)
-        os.chmod(target, 0o600)
-        conn = _connect(target)
-        conn.execute("BEGIN IMMEDIATE")
+        os.close(fd)  # mkstemp: O_EXCL, mode 0600
+        scratch = Path(scratch_name)
         try:
-            for statement in SCHEMA.strip().split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            _add_columns(conn)
-            conn.executemany("INSERT INTO meta VALUES (?, ?)",
-                             [(k, json.dumps(v)) for k, v in meta.stored().items()])
-            conn.executemany(
-                "INSERT INTO rows (seq, kind, source, members, key, write_key, op, payload, "
-                "company_seq, assoc, state, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                ((r.seq, r.kind.value, r.source, r.members_json, r.key, r.write_key,
-                  str(r.op) if r.op else None, json.dumps(r.payload), r.company_seq,
-                  r.assoc.value if r.assoc else None, r.state.value, r.error) for r in rows))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            conn.close()
-            raise
-        conn.execute("COMMIT")
-        return cls(target, conn)
+            _write_new(scratch, meta, rows)
+            _link_into_place(scratch, target)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot create the journal: {_sqlite_reason(exc)}",
+                               file=str(target)) from None
+        except OSError as exc:
+            raise JournalError(f"cannot create the journal: {_os_reason(exc)}",
+                               file=str(target)) from None
+        finally:
+            scratch.unlink(missing_ok=True)
+        return cls(target, _connect(target))
 
     @classmethod
-    def open(cls, path: str | Path) -> Journal:
-        """An existing journal; JournalError when missing or not a journal."""
+    def open(cls, path: str | Path, *, for_writing: bool = True) -> Journal:
+        """An existing journal; JournalError (one line) when missing, empty, not a journal,
+        damaged, or (`for_writing`) in a folder it cannot write. Read-only use (`status`) opens
+        a damaged journal when its run can still be read, with `warning` saying what is wrong."""
         target = Path(path)
         if not target.is_file():
             raise JournalError("no such journal", file=str(target))
+        if target.stat().st_size == 0:
+            raise JournalError(EMPTY_JOURNAL, file=str(target))
+        if for_writing:
+            _check_writable(target)
+        wal_problem = _wal_problem(target)
         try:
-            conn = _connect(target)
+            # a damaged WAL is read without replaying it, which would destroy the evidence
+            conn = _connect_read_only(target) if wal_problem and not for_writing \
+                else _connect(target)
+        except sqlite3.OperationalError as exc:
+            if for_writing:
+                raise JournalError(f"cannot open the journal: {_sqlite_reason(exc)}",
+                                   file=str(target)) from None
+            conn = _connect_read_only(target)  # e.g. a read-only folder: no -wal/-shm possible
+        damage: str | None = None
+        try:
             conn.execute("SELECT value FROM meta WHERE key = 'run_id'").fetchone()
             conn.execute("SELECT seq FROM rows LIMIT 1").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise JournalError(f"not a crm-migrate journal ({exc})", file=str(target)) from None
+            if "malformed" not in str(exc):
+                conn.close()
+                raise JournalError(f"not a crm-migrate journal ({exc})",
+                                   file=str(target)) from None
+            damage = f"the journal is damaged ({exc})"
+        damage = damage or _quick_check(conn) or wal_problem
+        if damage:
+            still = _what_it_still_says(conn)
+            if for_writing:
+                conn.close()
+                raise JournalError(f"{damage}; {still}; resume and rollback refuse it: restore "
+                                   "the journal from a backup (or move its -wal and -shm files "
+                                   "aside to carry on from what it holds)", file=str(target))
+            try:
+                journal = cls(target, conn)
+            except sqlite3.DatabaseError:
+                conn.close()
+                raise JournalError(f"{damage}; {still}", file=str(target)) from None
+            journal.warning = f"{damage}; {still}"
+            return journal
         try:
             _add_columns(conn)
         except sqlite3.OperationalError:  # read-only: status still works without them
@@ -551,14 +791,27 @@ class Journal:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT (durable on return)."""
-        self._conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT (durable on return). A write the disk or the folder
+        refuses (full, read-only, I/O error) rolls back and raises JournalError: the journal
+        stays as it was before the transaction, so the run resumes once the cause is fixed."""
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self._conn.in_transaction:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise JournalError(
+                f"cannot write the journal: {_sqlite_reason(exc)}; nothing is lost: "
+                f"fix that, then `crm-migrate resume {self.path}`", file=str(self.path)) from None
 
     # --- the run's metadata ---
 
@@ -781,6 +1034,17 @@ class Journal:
         """Unclassified rows of `kind` with a seq above `after`, in seq order."""
         where, params = self._unclassified(kind, op)
         return self._rows(f"{where} AND seq > ?", (*params, after), limit)
+
+    def unclassify_pending(self, kind: RowKind) -> int:
+        """Forget what an earlier drive's read found for pending rows of `kind` that this run
+        has not written to an existing record (classified new, or never sent), so they are
+        classified again against the target as it is now; return how many."""
+        with self._transaction() as conn:
+            return conn.execute(
+                "UPDATE rows SET existed = NULL, target_id = NULL, before = NULL "
+                "WHERE kind = ? AND state = 'pending' AND existed IS NOT NULL "
+                "AND COALESCE(op, '') != 'update' AND (existed = 0 OR attempts = 0)",
+                (kind.value,)).rowcount
 
     def mark_unclassified_new(self, kind: RowKind) -> None:
         """Every unclassified row of `kind` is a record the target does not hold."""

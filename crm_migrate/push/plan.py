@@ -50,7 +50,7 @@ def build_rows(
         rows.append(JournalRow(
             seq=seq, kind=RowKind.COMPANY, source=entry["sources"][0],
             members_json=json.dumps(entry["sources"]), key=entry["domain"],
-            write_key=company_key, payload=payload,
+            write_key=company_key, payload=payload, op=Op.upsert(ID_PROPERTY),
         ))
     record_props = [{k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
                     for rec in records]

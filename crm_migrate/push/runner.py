@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import json
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from datetime import UTC, datetime
@@ -18,7 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.pipeline import clean_files
-from crm_migrate.connectors import check_target, open_connector, resolve_token, runs_embedded
+from crm_migrate.connectors import (
+    check_target,
+    check_url,
+    open_connector,
+    resolve_token,
+    runs_embedded,
+)
 from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
@@ -40,6 +47,7 @@ from crm_migrate.push.journal import (
     RunMeta,
     RunState,
     StopReason,
+    refuse_existing,
 )
 from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
@@ -124,6 +132,9 @@ def start_push(
     the records it created and leaves the updated ones as they are.
     """
     target = check_target(target or "sandbox")
+    url = check_url(target, url)
+    if not dry_run:  # before cleaning or any request
+        refuse_existing(Path(journal_path))
     if transport is None:
         resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
@@ -304,12 +315,20 @@ def _refresh_payloads(journal: Journal, meta: RunMeta) -> None:
 
 
 def push_status(journal_path: str | Path) -> dict[str, Any]:
-    """The `status --json` dict of a run."""
-    journal = Journal.open(journal_path)
+    """The `status --json` dict of a run (with `warning` when the journal or its WAL is
+    damaged but its run can still be read)."""
+    journal = Journal.open(journal_path, for_writing=False)
     try:
-        return status_of(journal)
+        status = status_of(journal)
+    except sqlite3.DatabaseError as exc:
+        said = journal.warning or f"the journal is damaged ({exc})"
+        raise JournalError(f"{said}; its rows cannot be counted: restore it from a backup",
+                           file=str(journal_path)) from None
     finally:
         journal.close()
+    if journal.warning:
+        status["warning"] = journal.warning
+    return status
 
 
 def rollback_push(
@@ -394,6 +413,11 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                         progress.phase("reconciling")
                         rest = await sender.reconcile(in_flight)
                         journal.mark_pending([r.seq for r in rest])
+                for kind in (RowKind.COMPANY, RowKind.RECORD):  # a resume reads them anew
+                    journal.unclassify_pending(kind)
+                if connector.implements_ensure_run_property:
+                    for run_obj in ({obj, "companies"} if has_companies else {obj}):
+                        await connector.ensure_run_property(run_obj)
                 if has_companies:
                     await classify(journal, connector, "companies", RowKind.COMPANY,
                                    counts=counts, meter=progress.meter)

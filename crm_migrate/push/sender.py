@@ -4,6 +4,7 @@ possibly-committed failure, bisect a batch rejected as a whole, feed the circuit
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -12,14 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
 from crm_migrate.errors import TargetError
-from crm_migrate.identity import key_field
+from crm_migrate.identity import RUN_PROPERTY, key_field
 from crm_migrate.push.breaker import CircuitBreaker
+from crm_migrate.push.classify import decide
 from crm_migrate.push.journal import (
     CREATE,
     UPDATE,
+    Classification,
     Journal,
     JournalRow,
-    Op,
     RowKind,
     RowState,
     StopReason,
@@ -29,11 +31,14 @@ from crm_migrate.push.retry import RetryPolicy
 from crm_migrate.secrets import redact
 
 if TYPE_CHECKING:
-    from crm_migrate.connectors.base import Connector
+    from crm_migrate.connectors.base import Connector, RemoteRecord
 
 PAUSE_ENV = "CRM_MIGRATE_TEST_PAUSE_AT"
 PAUSE_FILE_ENV = "CRM_MIGRATE_TEST_PAUSE_FILE"
 CHUNK_ROWS = 20_000
+# how a row classified as new is written to a target that creates exclusively (followed by
+# ":<the unique property it carries>")
+CREATE_KEYED = "create-keyed"
 
 
 class StopRun(Exception):
@@ -94,6 +99,25 @@ class Sender:
         self.stop_message: str | None = None
         self.stop_reason: StopReason | None = None
         self._batch_no = 0
+        # a target that refuses a create whose key exists: rows classified new are created
+        # (never upserted), marked with the run id so a lost answer can be told apart
+        self.exclusive = connector.implements_ensure_run_property
+        self.run_id = journal.meta().run_id
+
+    def write_as(self, row: JournalRow) -> str:
+        """How a row is written: update by target id (it exists), an exclusive create keyed by
+        its unique property (new, on a target that refuses a taken key), else its op."""
+        if row.existed and row.target_id:
+            return str(UPDATE)
+        op = row.op or CREATE
+        if (self.exclusive and row.existed is False and op.verb is Verb.UPSERT
+                and op.id_property and row.write_key):
+            return f"{CREATE_KEYED}:{op.id_property}"
+        return str(op)
+
+    def creates_keyed(self, row: JournalRow) -> bool:
+        """Whether the row is written by an exclusive create (see write_as)."""
+        return self.write_as(row).startswith(CREATE_KEYED)
 
     def _next_batch_id(self) -> int:
         self._last_batch = max(getattr(self, "_last_batch", 0),
@@ -108,9 +132,9 @@ class Sender:
     def batches(self, rows: list[JournalRow]) -> list[list[JournalRow]]:
         """Rows grouped by operation, at most batch_size, no key twice in a batch."""
         out: list[list[JournalRow]] = []
-        groups: dict[Op, list[JournalRow]] = {}
+        groups: dict[str, list[JournalRow]] = {}
         for row in rows:
-            groups.setdefault(row.op or CREATE, []).append(row)
+            groups.setdefault(self.write_as(row), []).append(row)
         for rows in groups.values():
             current: list[JournalRow] = []
             keys: set[str] = set()
@@ -120,7 +144,7 @@ class Sender:
                 for row in queue:
                     # an update is addressed by target id: two rows that matched one existing
                     # record (e.g. a company found by domain and by name) must not share a batch
-                    if row.op == UPDATE and row.target_id:
+                    if self.write_as(row) == str(UPDATE) and row.target_id:
                         key = f"id:{row.target_id}"
                     else:
                         key = (row.write_key or str(row.seq)).lower()
@@ -188,6 +212,12 @@ class Sender:
                     rows = await self.reconcile(rows)
                     if not rows:
                         return
+                    ways = {self.write_as(r) for r in rows}
+                    if len(ways) > 1:  # rows it adopted are updates now: one batch per way
+                        for way in sorted(ways):
+                            await self._deliver([r for r in rows if self.write_as(r) == way],
+                                                number)
+                        return
                 if self.policy.exhausted(attempt):
                     if unavailable(exc):  # the target's fault, not the rows': keep them
                         self.journal.mark_pending([r.seq for r in rows])
@@ -206,13 +236,18 @@ class Sender:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None
             pause_point("mid-batch", number)
-            rows = self._record(rows, results, final=self.policy.exhausted(attempt))
+            rows, taken = self._record(rows, results, final=self.policy.exhausted(attempt))
+            if taken:  # created meanwhile by another writer: update it instead
+                await self._deliver(await self._adopt(taken), number)
             if rows:
                 await asyncio.sleep(self.policy.delay(attempt))
 
     async def _bisect(self, rows: list[JournalRow], exc: BatchRejected, number: int) -> None:
         if self.stopping():
             self.journal.mark_pending([r.seq for r in rows])
+            return
+        if len(rows) == 1 and exc.status == 409 and self.creates_keyed(rows[0]):
+            await self._deliver(await self._adopt(rows), number)
             return
         if len(rows) == 1:
             self._fail([(rows[0].seq, error_text(exc))])
@@ -230,6 +265,13 @@ class Sender:
     async def _write(self, rows: list[JournalRow]) -> list[WriteResult]:
         op = rows[0].op or CREATE
         obj = self.object_name
+        how = self.write_as(rows[0])
+        if how == str(UPDATE):
+            return await self.connector.update(obj, [(r.remote_id, r.payload) for r in rows])
+        if how.startswith(CREATE_KEYED) and op.id_property:
+            return await self.connector.create(obj, [
+                {**r.payload, op.id_property: r.write_key or "", RUN_PROPERTY: self.run_id}
+                for r in rows])
         if op.verb is Verb.UPSERT and op.id_property:
             id_property = op.id_property
             # an upsert always has its key (the plan and remap_id_property give it one)
@@ -241,15 +283,19 @@ class Sender:
 
     def _record(
         self, rows: list[JournalRow], results: list[WriteResult], *, final: bool
-    ) -> list[JournalRow]:
-        """Journal the answer; return the rows worth sending again."""
+    ) -> tuple[list[JournalRow], list[JournalRow]]:
+        """Journal the answer; return the rows worth sending again, and the rows whose
+        exclusive create found their key taken."""
         done: list[tuple[int, str | None, bool]] = []
         failed: list[tuple[int, str]] = []
         again: list[JournalRow] = []
+        taken: list[JournalRow] = []
         by_index = {r.index: r for r in results}
         for i, row in enumerate(rows):
             result = by_index.get(i)
-            if result is not None and result.ok:
+            if result is not None and result.conflict and self.creates_keyed(row):
+                taken.append(row)
+            elif result is not None and result.ok:
                 created = not row.existed if row.existed is not None else bool(result.created)
                 done.append((row.seq, result.id, created))
             elif result is not None and result.retryable and not final:
@@ -262,7 +308,67 @@ class Sender:
                 self.breaker.record(None)
         if failed:
             self._fail(failed)
-        return again
+        return again, taken
+
+    async def _adopt(self, rows: list[JournalRow]) -> list[JournalRow]:
+        """Rows classified new whose record exists now (another writer, or an overlapping run,
+        created it): read it, journal its before-image, and return the rows to send as updates
+        of it (rows it already matches are skipped; rows not found go back to pending)."""
+        found = await self._read_keys(rows)
+        adopted: list[Classification] = []
+        updates: list[JournalRow] = []
+        for row in rows:
+            remote = found.get(row.seq)
+            if remote is None:
+                continue
+            verdict = decide(row, remote)
+            adopted.append(verdict)
+            if not verdict.skip:
+                updates.append(dataclasses.replace(row, existed=True, target_id=remote.id,
+                                                   before=verdict.before))
+        if adopted:
+            self.journal.classify(adopted)
+        lost = [r.seq for r in rows if r.seq not in found]
+        if lost:
+            self.journal.mark_pending(lost)
+        return updates
+
+    def _key_of(self, row: JournalRow) -> tuple[str, str] | None:
+        """(property, value) a row's record is found by on the target, None when it has none."""
+        natural = key_field(self.object_name)
+        if row.op is not None and row.op.id_property and row.write_key:
+            return row.op.id_property, row.write_key
+        if row.op == CREATE and natural and row.key:  # a create that may have landed
+            return f"={natural}", row.key
+        return None
+
+    async def _read_keys(self, rows: list[JournalRow]) -> dict[int, RemoteRecord]:
+        """The target's record of each row (by its key), with the fields it writes and the
+        run marker (on a target that creates exclusively); rows without a key or not found are
+        absent."""
+        groups: dict[str, list[tuple[JournalRow, str]]] = {}
+        for row in rows:
+            found_by = self._key_of(row)
+            if found_by is not None:
+                groups.setdefault(found_by[0], []).append((row, found_by[1]))
+        out: dict[int, RemoteRecord] = {}
+        for group_key, group in groups.items():
+            id_property = group_key.lstrip("=")
+            keys = [key for _, key in group]
+            # the before-image fields and the run marker, on a target that has the marker
+            fields = sorted({RUN_PROPERTY, *(f for row, _ in group for f in row.payload)}
+                            ) if self.exclusive else None
+            found: dict[str, Any] = {}
+            for start in range(0, len(keys), 100):
+                found.update(await self.connector.lookup(
+                    self.object_name, id_property, keys[start : start + 100], fields))
+            fold = id_property in ("email", "domain")
+            found = {(k.lower() if fold else k): v for k, v in found.items()}
+            for row, key in group:
+                remote = found.get(key.lower() if fold else key)
+                if remote is not None:
+                    out[row.seq] = remote
+        return out
 
     def _fail(self, failed: list[tuple[int, str]]) -> None:
         self.journal.mark_failed(failed)
@@ -278,35 +384,26 @@ class Sender:
 
     async def reconcile(self, rows: list[JournalRow]) -> list[JournalRow]:
         """Read the target by key for rows whose write may have landed; mark those found done
-        (created by us when they did not exist before); return the rows still to send."""
-        to_send: list[JournalRow] = []
-        by_property: dict[str, list[tuple[JournalRow, str]]] = {}
-        natural = key_field(self.object_name)
-        for row in rows:
-            if row.op is not None and row.op.id_property and row.write_key:
-                by_property.setdefault(row.op.id_property, []).append((row, row.write_key))
-            elif row.op == CREATE and natural and row.key:  # a create that may have landed
-                by_property.setdefault(f"={natural}", []).append((row, row.key))
-            else:
-                to_send.append(row)
+        (created by us when they did not exist before, and, on a target that creates
+        exclusively, carry this run's marker); return the rows still to send (a record another
+        writer created meanwhile becomes an update of it, its before-image journalled)."""
+        to_send = [r for r in rows if r.existed or self._key_of(r) is None]  # updates: resend
+        keyed = [r for r in rows if not r.existed and self._key_of(r) is not None]
+        found = await self._read_keys(keyed) if keyed else {}
         done: list[tuple[int, str | None, bool]] = []
-        for group_key, group in by_property.items():
-            id_property = group_key.lstrip("=")
-            keys = [key for _, key in group]
-            found: dict[str, Any] = {}
-            for start in range(0, len(keys), 100):
-                found.update(await self.connector.lookup(
-                    self.object_name, id_property, keys[start : start + 100]))
-            fold = id_property in ("email", "domain")
-            found = {(k.lower() if fold else k): v for k, v in found.items()}
-            for row, key in group:
-                remote = found.get(key.lower() if fold else key)
-                if remote is not None and row.existed is False:
-                    done.append((row.seq, remote.id, True))
-                else:
-                    to_send.append(row)
+        taken: list[JournalRow] = []
+        for row in keyed:
+            remote = found.get(row.seq)
+            if remote is None or row.existed is None:
+                to_send.append(row)
+            elif not self.exclusive or remote.properties.get(RUN_PROPERTY) == self.run_id:
+                done.append((row.seq, remote.id, True))
+            else:
+                taken.append(row)
         if done:
             self.journal.mark_done(done)
             for _ in done:
                 self.breaker.record(None)
+        if taken:
+            to_send += await self._adopt(taken)
         return to_send

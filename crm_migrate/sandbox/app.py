@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -78,7 +78,10 @@ def endpoint(fn: Handler) -> Callable[[Request], Any]:
     """Read the JSON body, run fn in the threadpool, answer ApiErrors in HubSpot's shape."""
 
     async def run(request: Request) -> Response:
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:  # the client went away (e.g. killed) mid-request: no one to answer
+            return Response(status_code=499)
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
@@ -278,7 +281,8 @@ def batch_action(sandbox: Sandbox, request: Request, body: Any) -> Response:
 
 
 def search_records(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return _json_response(search(sandbox.store, _object(request), body))
+    return _json_response(search(sandbox.store, _object(request), body,
+                                 lag_ms=sandbox.settings.search_lag_ms))
 
 
 # associations
@@ -399,6 +403,7 @@ def create_app(
     fail_rate: float = 0.0,
     latency_ms: int = 0,
     seed: int | None = None,
+    search_lag_ms: int = 0,
 ) -> Starlette:
     """A sandbox app over the SQLite file at db_path (created if missing)."""
     store = Store(db_path)
@@ -407,6 +412,7 @@ def create_app(
         limiter=RateLimiter(rate_limit),
         faults=FaultInjector(fail_rate, seed),
         latency_ms=latency_ms,
+        search_lag_ms=search_lag_ms,
     )
     sandbox = Sandbox(store, settings)
     app = Starlette(
@@ -424,6 +430,7 @@ def set_faults(
     fail_rate: float | None = None,
     latency_ms: int | None = None,
     rate_limit: int | None = None,
+    search_lag_ms: int | None = None,
 ) -> None:
     """Change fault settings of a running app; None leaves one as it is, rate_limit=0 lifts it."""
     settings: SandboxSettings = app.state.sandbox.settings
@@ -433,3 +440,5 @@ def set_faults(
         settings.latency_ms = latency_ms
     if rate_limit is not None:
         settings.limiter.configure(rate_limit if rate_limit > 0 else None)
+    if search_lag_ms is not None:
+        settings.search_lag_ms = search_lag_ms

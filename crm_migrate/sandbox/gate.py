@@ -34,6 +34,7 @@ class SandboxSettings:
     limiter: RateLimiter
     faults: FaultInjector
     latency_ms: int = 0
+    search_lag_ms: int = 0  # search sees a record only this long after its creation
     counters: Counters = field(default_factory=Counters)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from crm_migrate.sandbox.properties import QUERY_PROPERTIES, comparable
 from crm_migrate.sandbox.records import parse_id, render, requested_properties, value_of
-from crm_migrate.sandbox.shapes import validation_error
+from crm_migrate.sandbox.shapes import now_ms, validation_error
 from crm_migrate.sandbox.store import Record, Store
 
 MAX_GROUPS = 5
@@ -175,8 +175,9 @@ def _candidate_ids(store: Store, obj: str, groups: list[list[dict[str, Any]]]) -
     return ids
 
 
-def search(store: Store, obj: str, body: Any) -> dict[str, Any]:
-    """Run a search body; HubSpot's {total, results, paging.next.after}."""
+def search(store: Store, obj: str, body: Any, *, lag_ms: int = 0) -> dict[str, Any]:
+    """Run a search body; HubSpot's {total, results, paging.next.after}. With `lag_ms`, as
+    HubSpot's index does, a record shows only once that long has passed since its creation."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -203,10 +204,12 @@ def search(store: Store, obj: str, body: Any) -> dict[str, Any]:
         if candidates is not None
         else reader.scan(obj)
     )
+    visible_before = now_ms() - lag_ms if lag_ms > 0 else None
     matched = [
         r
         for r in pool
-        if (not groups or any(all(_match(r, f, known) for f in g) for g in groups))
+        if (visible_before is None or r.created_ms <= visible_before)
+        and (not groups or any(all(_match(r, f, known) for f in g) for g in groups))
         and (not words or _query_match(r, obj, words))
     ]
     _sort(matched, body.get("sorts"), known)

@@ -26,6 +26,7 @@ class SandboxServer:
         fail_rate: float = 0.0,
         latency_ms: int = 0,
         seed: int | None = None,
+        search_lag_ms: int = 0,
     ) -> None:
         self.db_path = Path(db_path)
         self.host = host
@@ -36,6 +37,7 @@ class SandboxServer:
             "fail_rate": fail_rate,
             "latency_ms": latency_ms,
             "seed": seed,
+            "search_lag_ms": search_lag_ms,
         }
         self.app: Any = None
         self._server: Any = None

@@ -118,3 +118,27 @@ def test_error_lines_are_redacted(
     assert cli.run(["status", "x"]) == 2
     err = capsys.readouterr().err
     assert "leaky-secret-token-42" not in err and "server echoed *** back" in err
+
+
+def test_set_does_not_say_stored_when_the_keyring_keeps_nothing(
+    isolated_env: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import keyring
+    from keyring.backends.null import Keyring as NullKeyring
+
+    from crm_migrate.cli import run
+
+    keyring.set_keyring(NullKeyring())  # accepts every password, keeps none
+    import io
+    import sys
+
+    stdin = sys.stdin
+    sys.stdin = io.StringIO(TOKEN + "\n")
+    try:
+        code = run(["auth", "set", "hubspot"])
+    finally:
+        sys.stdin = stdin
+    captured = capsys.readouterr()
+    assert code == 2 and "stored" not in captured.out
+    assert "nothing stored" in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert TOKEN not in captured.out + captured.err

@@ -361,3 +361,27 @@ def test_pair_budget_leaves_ordinary_blocks_alone_and_cuts_the_biggest_kind_firs
     for cap, window in ((100, 12), (6, 6)):
         pairs = pairs_from_keys(records, codes, records, cap=cap, window=window)
         assert len(pairs) <= estimated_pairs(np.array([150, 10]), cap, window) < 150 * 149 // 2
+
+
+@pytest.mark.parametrize(("first_a", "first_b"), [("Robert", "Roberta"), ("Daniel", "Danielle"),
+                                                  ("Paul", "Paula")])
+def test_different_first_names_with_different_emails_stay_apart_on_phone_and_company(
+    first_a: str, first_b: str
+) -> None:
+    rows = [{"email": f"{first_a.lower()}@millerco.com", "firstname": first_a, "lastname": "Miller",
+             "phone": "+14155550123", "company": "Miller & Co"},
+            {"email": f"{first_b.lower()}.m@gmail.com", "firstname": first_b, "lastname": "Miller",
+             "phone": "+14155550123", "company": "Miller & Co"}]
+    assert groups_of(rows) == []
+
+
+def test_nickname_and_typo_forms_with_different_emails_still_join_on_phone_and_company() -> None:
+    rows = [{"email": "bob@millerco.com", "firstname": "Bob", "lastname": "Miller",
+             "phone": "+14155550123", "company": "Miller & Co"},
+            {"email": "robert.m@gmail.com", "firstname": "Robert", "lastname": "Miller",
+             "phone": "+14155550123", "company": "Miller & Co"},
+            {"email": "micheal@garcia.com", "firstname": "Micheal", "lastname": "Garcia",
+             "phone": "+14155550777", "company": "Garcia Ltd"},
+            {"email": "michael.g@gmail.com", "firstname": "Michael", "lastname": "Garcia",
+             "phone": "+14155550777", "company": "Garcia Ltd"}]
+    assert groups_of(rows) == [[0, 1], [2, 3]]

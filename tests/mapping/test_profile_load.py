@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,59 @@ def test_missing_profile(tmp_path: Path) -> None:
 def test_extra_keys_kept(tmp_path: Path) -> None:
     profile = load_profile(write(tmp_path, GOOD + "description: monthly import\nx-team: sales\n"))
     assert profile.extra == {"description": "monthly import", "x-team": "sales"}
+
+
+BOMB = """\
+version: 1
+object: contacts
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+fields:
+  - column: Email
+    field: email
+"""
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], profile: Path, tmp_path: Path) -> str:
+    """`crm-migrate clean` with this profile: exit 2 and one line, no traceback."""
+    from crm_migrate.cli import run
+
+    data = tmp_path / "in.csv"
+    data.write_text("Email\na@x.com\n")
+    code = run(["clean", str(data), "--profile", str(profile), "--out", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("version: 1\nobject: contacts\nfields: []\n", "'fields' is empty"),
+    (BOMB, "aliases"),
+])
+def test_hostile_profiles_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       text: str, says: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    assert says in cli_error(capsys, path, tmp_path)
+
+
+def test_a_fifo_given_as_the_profile_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would block forever
+    assert "not a regular file" in cli_error(capsys, fifo, tmp_path)
+
+
+def test_an_oversized_profile_is_refused_before_parsing(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nobject: contacts\n# " + "x" * (2 << 20) + "\nfields: []\n")
+    assert "at most" in cli_error(capsys, path, tmp_path)

@@ -14,6 +14,7 @@ import httpx
 import pandas as pd
 import pytest
 
+from crm_migrate.cli import run
 from crm_migrate.mapping.profile import FieldMapping, Profile
 from crm_migrate.model import CleanResult, OutputRecord
 
@@ -120,3 +121,12 @@ def kill_9(proc: subprocess.Popen[str]) -> None:
 
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run the CLI: exit 2 and one line on stderr, no traceback; that line."""
+    code = run(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err

@@ -79,7 +79,7 @@ def test_a_network_cut_pauses_the_run_without_failing_rows(
             self.writes = 0
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/batch/upsert"):
+            if request.url.path.endswith(("/batch/upsert", "/batch/create")):
                 self.writes += 1
             if self.writes > 3:
                 raise httpx.ConnectError("All connection attempts failed", request=request)
