@@ -753,6 +753,8 @@ class Journal:
                 raise JournalError(f"cannot open the journal: {_sqlite_reason(exc)}",
                                    file=str(target)) from None
             conn = _connect_read_only(target)  # e.g. a read-only folder: no -wal/-shm possible
+        except sqlite3.DatabaseError as exc:  # not SQLite at all ("file is not a database")
+            raise JournalError(f"not a crm-migrate journal ({exc})", file=str(target)) from None
         damage: str | None = None
         try:
             conn.execute("SELECT value FROM meta WHERE key = 'run_id'").fetchone()
