@@ -44,7 +44,11 @@ def test_a_vcard_beside_an_outlook_export_keeps_its_title_as_job_title(tmp_path:
     result = clean_tables(tables, again)
     from_vcard = [r for r in result.records if any(m.startswith("contacts.vcf:") for m in r.members)]
     titled = [r for r in from_vcard if r.properties.get("jobtitle")]
-    assert len(titled) >= 100  # the vCard has 102 TITLE lines (merged duplicates aside)
+    titled_rows = {f"contacts.vcf:{i}" for i, v in tables[0].frame["Title"].items() if str(v).strip()}
+    assert len(titled_rows) == 102  # the vCard's TITLE lines
+    untitled = [r.members for r in from_vcard if not r.properties.get("jobtitle")
+                and titled_rows & set(r.members)]
+    assert untitled == []  # every one ends in a record with a job title (merged or not)
     vcard_titles = {line.split(":", 1)[1].strip() for line in
                     Path(VCF).read_text(encoding="utf-8").splitlines() if line.startswith("TITLE")}
     alone = [r for r in titled if len(r.members) == 1]  # not merged with an Outlook row
