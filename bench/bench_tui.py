@@ -109,22 +109,22 @@ async def run(path: Path, full: bool = False) -> tuple[float, dict[str, list[flo
             app.goto("mapping")
             await pilot.pause()
             busy = timings.setdefault("any key while mapping is suggested", [])
-            while app.state.profile is None or not app.state.profile_ready():
+            while app.state.mapping.profile is None or not app.state.profile_ready():
                 busy.append(await timed_key(app, pilot, "f12"))
                 await asyncio.sleep(0.2)
             await app.workers.wait_for_complete()
-            print(f"  mapping suggestions for {len(state.tables[0]):,} rows: "
+            print(f"  mapping suggestions for {len(state.source.tables[0]):,} rows: "
                   f"{time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
             app.goto("clean")
             await pilot.pause()
             busy = timings.setdefault("any key while cleaning runs", [])
-            while app.state.clean_stale or "issues" not in app.state.views:
+            while app.state.clean_stale or "issues" not in app.state.cleaning.views:
                 busy.append(await timed_key(app, pilot, "f12"))
                 await asyncio.sleep(0.2)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            print(f"  cleaning {len(state.tables[0]):,} rows: {time.perf_counter() - started:.1f} s")
+            print(f"  cleaning {len(state.source.tables[0]):,} rows: {time.perf_counter() - started:.1f} s")
             table = app.pane.query_one("#clean-table", PagedTable)
             table.focus()
             await pilot.pause()

@@ -53,7 +53,7 @@ class CrmMigrateApp(App[None]):
         super().__init__()
         self.state = state or WizardState()
         self.sandbox = sandbox  # an embedded SandboxServer (demo); its owner stops it
-        self.first_step = first_step or ("source" if self.state.paths else "start")
+        self.first_step = first_step or ("source" if self.state.source.paths else "start")
         self.current_step = self.first_step
 
     def on_mount(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 __all__ = ["TARGETS", "CellKey", "WizardState"]
 
 CellKey = tuple[str, int, str]  # (table label, 1-based row, column)
-T = TypeVar("T")
 
 
 @dataclass
@@ -132,59 +131,9 @@ PARTS: dict[str, type] = {"source": SourceState, "target_step": TargetState, "ma
                           "cleaning": CleanState, "dedupe": DedupeState, "run": PushState}
 
 
-class Part(Generic[T]):
-    """A WizardState attribute that lives in one of its parts (`state.tables` -> `state.source.tables`)."""
-
-    def __init__(self, part: str) -> None:
-        self.part = part
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, state: Any, owner: type | None = None) -> T:
-        value: T = getattr(getattr(state, self.part), self.name)
-        return value
-
-    def __set__(self, state: Any, value: T) -> None:
-        setattr(getattr(state, self.part), self.name, value)
-
-
 class WizardState:
-    """Everything the wizard knows, one part per step; survives moving between screens."""
-
-    paths: Part[list[str]] = Part("source")
-    selected: Part[list[str]] = Part("source")
-    overrides: Part[dict[str, SourceOverride]] = Part("source")
-    tables: Part[list[SourceTable]] = Part("source")
-    load_errors: Part[dict[str, str]] = Part("source")
-    cell_edits: Part[dict[CellKey, str]] = Part("source")
-    pending_edits: Part[dict[CellKey, str]] = Part("source")
-    personal: Part[dict[str, PersonalFlag]] = Part("source")
-    object_name: Part[str] = Part("target_step")
-    object_chosen: Part[bool] = Part("target_step")
-    target: Part[str] = Part("target_step")
-    url: Part[str | None] = Part("target_step")
-    token: Part[str | None] = Part("target_step")
-    region: Part[str | None] = Part("target_step")
-    demo: Part[bool] = Part("target_step")
-    schema: Part[ObjectSchema | None] = Part("mapping")
-    profile: Part[Profile | None] = Part("mapping")
-    profile_path: Part[Path | None] = Part("mapping")
-    clean_result: Part[CleanResult | None] = Part("cleaning")
-    settings_stale: Part[bool] = Part("cleaning")
-    stale_generation: Part[int] = Part("cleaning")
-    dropped: Part[set[str]] = Part("cleaning")
-    views: Part[dict[str, Any]] = Part("cleaning")
-    match_target: Part[bool] = Part("cleaning")
-    match_note: Part[str | None] = Part("cleaning")
-    choices: Part[MergeChoices] = Part("dedupe")
-    choices_dropped: Part[int] = Part("dedupe")
-    member_cache: Part[dict[GroupKey, MemberValues]] = Part("dedupe")
-    journal_path: Part[Path | None] = Part("run")
-    batch_size: Part[int | None] = Part("run")
-    run_name: Part[str | None] = Part("run")
-    summary: Part[dict[str, Any] | None] = Part("run")
+    """Everything the wizard knows, one part per step (`state.source.tables`,
+    `state.cleaning.clean_result`...); survives moving between screens."""
 
     def __init__(self, **values: Any) -> None:
         """Each keyword goes to the part that holds that field (e.g. `target=`, `run_name=`)."""
@@ -204,13 +153,13 @@ class WizardState:
     @property
     def clean_stale(self) -> bool:
         """True when the clean result does not reflect the inputs (settings or cell fixes)."""
-        return self.settings_stale or bool(self.pending_edits)
+        return self.cleaning.settings_stale or bool(self.source.pending_edits)
 
     @clean_stale.setter
     def clean_stale(self, value: bool) -> None:
-        self.settings_stale = value
+        self.cleaning.settings_stale = value
         if value:
-            self.stale_generation += 1
+            self.cleaning.stale_generation += 1
 
     # ---- files ----
 
@@ -218,49 +167,49 @@ class WizardState:
         """Add files to the list (and to this migration when `select`)."""
         for raw in paths:
             path = str(Path(raw))
-            if path not in self.paths:
-                self.paths.append(path)
-            if select and path not in self.selected:
-                self.selected.append(path)
+            if path not in self.source.paths:
+                self.source.paths.append(path)
+            if select and path not in self.source.selected:
+                self.source.selected.append(path)
 
     def toggle(self, path: str) -> None:
         """Include or exclude a file from this migration."""
-        if path in self.selected:
-            self.selected.remove(path)
+        if path in self.source.selected:
+            self.source.selected.remove(path)
         else:
-            self.selected.append(path)
-            self.selected.sort(key=self.paths.index)
+            self.source.selected.append(path)
+            self.source.selected.sort(key=self.source.paths.index)
         self.invalidate_tables()
 
     def invalidate_tables(self) -> None:
         """Files or detection changed: tables, profile columns and cleaning must be redone."""
-        self.tables = []
+        self.source.tables = []
         self.clean_stale = True
 
     def set_override(self, path: str, **values: Any) -> None:
         """Override what was detected for one file (sheet, header_row, encoding, delimiter)."""
         base = Path(path).name
-        current = self.overrides.get(base) or SourceOverride()
+        current = self.source.overrides.get(base) or SourceOverride()
         for key, value in values.items():
             setattr(current, key, value)
-        self.overrides[base] = current
+        self.source.overrides[base] = current
         self.invalidate_tables()
 
     def load_tables(self) -> list[SourceTable]:
         """Load the selected files, keeping each file's problem; guess the object if not chosen."""
-        loaded = load_files(list(self.selected), self.overrides)
-        self.load_errors = loaded.problems
-        self.tables = loaded.tables
+        loaded = load_files(list(self.source.selected), self.source.overrides)
+        self.source.load_errors = loaded.problems
+        self.source.tables = loaded.tables
         self._apply_cell_edits()
         settle_memory()
-        if self.tables and not self.object_chosen:
-            self.object_name = guess_object(self.tables[0])
-        self.personal = personal_columns(self.tables, self.object_name)
-        return self.tables
+        if self.source.tables and not self.target_step.object_chosen:
+            self.target_step.object_name = guess_object(self.source.tables[0])
+        self.source.personal = personal_columns(self.source.tables, self.target_step.object_name)
+        return self.source.tables
 
     def table_for(self, path: str) -> SourceTable | None:
         """The loaded table of a file, if loaded."""
-        for table in self.tables:
+        for table in self.source.tables:
             if table.detection.path == path or table.detection.path == str(Path(path)):
                 return table
         return None
@@ -268,38 +217,38 @@ class WizardState:
     @property
     def columns(self) -> list[str]:
         """Every column of the loaded tables, first seen first."""
-        return columns_of(self.tables)
+        return columns_of(self.source.tables)
 
     # ---- mapping ----
 
     def object_schema(self) -> ObjectSchema:
         """The schema of the chosen object (live one when fetched from the target)."""
-        if self.schema is None or self.schema.object != self.object_name:
-            self.schema = object_schema(self.object_name)
-        return self.schema
+        if self.mapping.schema is None or self.mapping.schema.object != self.target_step.object_name:
+            self.mapping.schema = object_schema(self.target_step.object_name)
+        return self.mapping.schema
 
     def profile_ready(self) -> bool:
         """True when the profile covers the object and every loaded column."""
-        if self.profile is None or self.profile.object != self.object_name:
+        if self.mapping.profile is None or self.mapping.profile.object != self.target_step.object_name:
             return False
-        known = {m.column for m in self.profile.fields}
+        known = {m.column for m in self.mapping.profile.fields}
         return all(c in known for c in self.columns)
 
     def ensure_profile(self) -> Profile:
         """The profile, built from the suggestions when there is none for this object."""
-        if self.profile is not None and self.profile.object == self.object_name:
-            if add_missing_columns(self.profile, self.tables, self.object_schema()):
+        if self.mapping.profile is not None and self.mapping.profile.object == self.target_step.object_name:
+            if add_missing_columns(self.mapping.profile, self.source.tables, self.object_schema()):
                 self.clean_stale = True
-            return self.profile
-        self.profile = self.build_profile()
+            return self.mapping.profile
+        self.mapping.profile = self.build_profile()
         self.clean_stale = True
-        return self.profile
+        return self.mapping.profile
 
     def build_profile(self) -> Profile:
         """A fresh profile from the suggestions for the loaded tables (all columns listed)."""
-        profile = build_profile(self.tables, self.object_name, region=self.region,
+        profile = build_profile(self.source.tables, self.target_step.object_name, region=self.target_step.region,
                                 schema=self.object_schema(), every_column=True)
-        self.profile = profile
+        self.mapping.profile = profile
         self.clean_stale = True
         return profile
 
@@ -321,30 +270,30 @@ class WizardState:
 
     def is_sensitive(self, column: str) -> bool:
         """Whether a loaded column holds sensitive data (never mapped unless the user does)."""
-        flag = self.personal.get(column)
+        flag = self.source.personal.get(column)
         return flag is not None and flag.sensitive
 
     def mapping_warnings(self) -> list[str]:
         """Required fields left unmapped, and fields filled by two columns."""
-        if self.profile is None:
+        if self.mapping.profile is None:
             return []
-        return mapping_warnings(self.profile, self.object_schema(), self.tables)
+        return mapping_warnings(self.mapping.profile, self.object_schema(), self.source.tables)
 
     def save_profile(self, path: Path) -> Path:
         """Write the profile (YAML/JSON) with the file overrides, and remember where."""
-        self.profile_path = save_profile_with_sources(self.ensure_profile(), path, self.overrides)
-        return self.profile_path
+        self.mapping.profile_path = save_profile_with_sources(self.ensure_profile(), path, self.source.overrides)
+        return self.mapping.profile_path
 
     def open_profile(self, path: Path) -> Profile:
         """Read a saved profile; its object and file overrides become the wizard's."""
         profile = load_profile(path)
-        self.profile = profile
-        self.profile_path = Path(path)
-        self.object_name = profile.object
-        self.object_chosen = True
-        self.region = profile.default_region or self.region
+        self.mapping.profile = profile
+        self.mapping.profile_path = Path(path)
+        self.target_step.object_name = profile.object
+        self.target_step.object_chosen = True
+        self.target_step.region = profile.default_region or self.target_step.region
         if profile.sources:
-            self.overrides.update(profile.sources)
+            self.source.overrides.update(profile.sources)
             if any(source.reading for source in profile.sources.values()):
                 self.invalidate_tables()
         self.clean_stale = True
@@ -355,23 +304,23 @@ class WizardState:
     def edit_cell(self, label: str, row: int, column: str, value: str) -> bool:
         """Fix one source cell now; it is pending until cleaning re-runs. False when unchanged."""
         key = (label, row, column)
-        if value == self.source_value(label, row, column) and key not in self.pending_edits:
+        if value == self.source_value(label, row, column) and key not in self.source.pending_edits:
             return False
-        self.cell_edits[key] = value
-        self.pending_edits[key] = value
+        self.source.cell_edits[key] = value
+        self.source.pending_edits[key] = value
         self._apply_cell_edits({key: value})
         return True
 
     def pending_edit(self, ref: Any, column: str | None) -> str | None:
         """The pending new value of an issue's cell (row reference + column), if it was edited."""
-        if not self.pending_edits or column is None:
+        if not self.source.pending_edits or column is None:
             return None
         where = self.locate(ref)
-        return None if where is None else self.pending_edits.get((where[0], where[1], column))
+        return None if where is None else self.source.pending_edits.get((where[0], where[1], column))
 
     def _apply_cell_edits(self, edits: dict[CellKey, str] | None = None) -> None:
-        by_label = {t.label: t for t in self.tables}
-        for (label, row, column), value in (self.cell_edits if edits is None else edits).items():
+        by_label = {t.label: t for t in self.source.tables}
+        for (label, row, column), value in (self.source.cell_edits if edits is None else edits).items():
             table = by_label.get(label)
             if table is not None and column in table.frame.columns and row in table.frame.index:
                 table.frame.at[row, column] = value
@@ -381,23 +330,23 @@ class WizardState:
         """Clean the loaded tables with the profile, matching them against the target when asked;
         a stopped clean (`should_stop`) raises Stopped and changes nothing here."""
         profile = self.ensure_profile()
-        generation, edits = self.stale_generation, dict(self.pending_edits)
-        match = self.match_target and self.target != "file"
-        outcome = clean(self.tables, profile, region=self.region, schema=self.object_schema(),
-                        target=self.target if match else None, url=self.url, token=self.token,
+        generation, edits = self.cleaning.stale_generation, dict(self.source.pending_edits)
+        match = self.cleaning.match_target and self.target_step.target != "file"
+        outcome = clean(self.source.tables, profile, region=self.target_step.region, schema=self.object_schema(),
+                        target=self.target_step.target if match else None, url=self.target_step.url, token=self.target_step.token,
                         on_progress=on_progress, should_stop=should_stop)
         result = outcome.result
-        self.match_note = outcome.match_note
-        self.clean_result = result
-        self.views.clear()
-        if self.stale_generation == generation:  # nothing changed while cleaning
-            self.settings_stale = False
+        self.cleaning.match_note = outcome.match_note
+        self.cleaning.clean_result = result
+        self.cleaning.views.clear()
+        if self.cleaning.stale_generation == generation:  # nothing changed while cleaning
+            self.cleaning.settings_stale = False
         for key, value in edits.items():
-            if self.pending_edits.get(key) == value:
-                del self.pending_edits[key]
-        self.member_cache.clear()  # member values may have changed with the sources
+            if self.source.pending_edits.get(key) == value:
+                del self.source.pending_edits[key]
+        self.dedupe.member_cache.clear()  # member values may have changed with the sources
         self._apply_drops()
-        self.choices_dropped += self.choices.rebase(result.records)
+        self.dedupe.choices_dropped += self.dedupe.choices.rebase(result.records)
         self.apply_choices()
         self.clean_views()
         settle_memory()
@@ -405,7 +354,7 @@ class WizardState:
 
     def take_dropped_choices(self) -> int:
         """How many groups' Dedupe choices re-cleaning dropped since last asked (then zero)."""
-        count, self.choices_dropped = self.choices_dropped, 0
+        count, self.dedupe.choices_dropped = self.dedupe.choices_dropped, 0
         return count
 
     def source_id(self, ref: Any) -> str | None:
@@ -416,25 +365,25 @@ class WizardState:
     def drop_rows(self, refs: list[Any]) -> int:
         """Leave rows out of the push (their records are removed from the result)."""
         ids = {sid for sid in (self.source_id(r) for r in refs) if sid}
-        self.dropped |= ids
+        self.cleaning.dropped |= ids
         self._apply_drops()
         self.clean_views()
         return len(ids)
 
     def restore_rows(self) -> int:
         """Take back every dropped row (cleaning must re-run to bring their records back)."""
-        count = len(self.dropped)
+        count = len(self.cleaning.dropped)
         if count:
-            self.dropped.clear()
+            self.cleaning.dropped.clear()
             self.clean_stale = True
         return count
 
     def clean_views(self, preview: bool = False) -> dict[str, Any]:
         """Tables the Clean/Dedupe/Push steps show, built once per result (off the UI thread)."""
-        result = self.clean_result
+        result = self.cleaning.clean_result
         if result is None:
             return {}
-        if "issues" not in self.views:
+        if "issues" not in self.cleaning.views:
             rows = [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
                      i.value or "", i.problem] for i in result.issues]
             frame = pd.DataFrame(rows, columns=["row", "field", "value", "problem"])
@@ -442,27 +391,27 @@ class WizardState:
             actions: dict[str, int] = {}
             for record in result.records:
                 actions[record.action] = actions.get(record.action, 0) + 1
-            self.views.update(issues=frame, actions=actions,
+            self.cleaning.views.update(issues=frame, actions=actions,
                               groups=[r for r in result.records if len(r.members) > 1])
-        if preview and "changes" not in self.views:
-            self.views["changes"] = self.changes()
-        return self.views
+        if preview and "changes" not in self.cleaning.views:
+            self.cleaning.views["changes"] = self.changes()
+        return self.cleaning.views
 
     def _apply_drops(self) -> None:
-        self.views.clear()
-        result = self.clean_result
-        if result is None or not self.dropped:
+        self.cleaning.views.clear()
+        result = self.cleaning.clean_result
+        if result is None or not self.cleaning.dropped:
             return
         keep = [r for r in result.records
-                if r.source not in self.dropped and not (set(r.members) & self.dropped)]
+                if r.source not in self.cleaning.dropped and not (set(r.members) & self.cleaning.dropped)]
         result.records = keep
         if "_source" in result.frame.columns:
-            result.frame = result.frame[~result.frame["_source"].isin(self.dropped)]
+            result.frame = result.frame[~result.frame["_source"].isin(self.cleaning.dropped)]
 
     def changes(self, limit: int = 20000) -> pd.DataFrame:
         """Before/after of every value cleaning changed: source id, field, before, after."""
-        records = self.clean_result.records if self.clean_result is not None else []
-        mappings = self.profile.all_mappings() if self.profile is not None else []
+        records = self.cleaning.clean_result.records if self.cleaning.clean_result is not None else []
+        mappings = self.mapping.profile.all_mappings() if self.mapping.profile is not None else []
         return changes_frame(records, mappings, self.locate, self.source_value, limit)
 
     def locate(self, ref: Any) -> tuple[str, int] | None:
@@ -470,16 +419,16 @@ class WizardState:
         if ref is None:
             return None
         if isinstance(ref, int):
-            return (self.tables[0].label, ref) if self.tables else None
+            return (self.source.tables[0].label, ref) if self.source.tables else None
         text = str(ref)
         label, _, row = text.rpartition(":")
         if not label:
-            return (self.tables[0].label, int(row)) if self.tables and row.isdigit() else None
+            return (self.source.tables[0].label, int(row)) if self.source.tables and row.isdigit() else None
         return (label, int(row)) if row.isdigit() else None
 
     def source_value(self, label: str, row: int, column: str) -> str:
         """A source cell's current text ('' when absent)."""
-        for table in self.tables:
+        for table in self.source.tables:
             if table.label == label and column in table.frame.columns and row in table.frame.index:
                 return str(table.frame.at[row, column])
         return ""
@@ -489,47 +438,47 @@ class WizardState:
     def not_duplicate(self, members: list[str]) -> None:
         """Record that a group's rows are different people/companies; cleaning must be re-run."""
         key = not_duplicate(self.ensure_profile(), members)
-        self.choices.discard(key)  # the group goes away on purpose: nothing to report
+        self.dedupe.choices.discard(key)  # the group goes away on purpose: nothing to report
         self.clean_stale = True
 
     def apply_choices(self) -> None:
         """Apply the survivor and per-field value choices of the Dedupe screen to the records."""
-        if self.clean_result is None:
+        if self.cleaning.clean_result is None:
             return
-        self.views.pop("changes", None)
-        self.choices.apply(self.clean_result.records, self.group_member_values,
-                           key_field=key_field(self.object_name))
+        self.cleaning.views.pop("changes", None)
+        self.dedupe.choices.apply(self.cleaning.clean_result.records, self.group_member_values,
+                           key_field=key_field(self.target_step.object_name))
 
     def next_survivor(self, record: OutputRecord) -> str:
         """Make the group's next member the survivor (its values fill the merge first)."""
-        survivor = self.choices.next_survivor(record)
+        survivor = self.dedupe.choices.next_survivor(record)
         self.apply_choices()
         return survivor
 
     def next_value(self, record: OutputRecord, name: str) -> str | None:
         """Take the next member's value of a field for the group's merged record."""
-        value = self.choices.next_value(record, name, self.member_values_of(record))
+        value = self.dedupe.choices.next_value(record, name, self.member_values_of(record))
         if value is not None:
             self.apply_choices()
         return value
 
     def reset_choices(self, record: OutputRecord) -> bool:
         """Forget a group's survivor and value choices (its merge as cleaning made it)."""
-        self.views.pop("changes", None)
-        return self.choices.reset(record)
+        self.cleaning.views.pop("changes", None)
+        return self.dedupe.choices.reset(record)
 
     def member_values_of(self, record: OutputRecord) -> MemberValues:
         """A group's member values: cleaned ones once known, else the mapped source values."""
-        return self.member_cache.get(group_key(record.members)) or self.member_values(record.members)
+        return self.dedupe.member_cache.get(group_key(record.members)) or self.member_values(record.members)
 
     def group_member_values(self, keys: list[GroupKey]) -> dict[GroupKey, MemberValues]:
         """Each group's member rows cleaned on their own (cached; the missing ones in one call)."""
-        missing = [key for key in keys if key not in self.member_cache]
+        missing = [key for key in keys if key not in self.dedupe.member_cache]
         if missing:
             values = self.member_clean_values([m for key in missing for m in key])
             for key in missing:
-                self.member_cache[key] = {m: values.get(m, {}) for m in key}
-        return {key: self.member_cache[key] for key in keys}
+                self.dedupe.member_cache[key] = {m: values.get(m, {}) for m in key}
+        return {key: self.dedupe.member_cache[key] for key in keys}
 
     def member_clean_values(self, members: list[str]) -> dict[str, dict[str, str]]:
         """Each member row cleaned on its own (no merging): source id -> canonical field values."""
@@ -538,18 +487,18 @@ class WizardState:
             where = self.locate(member)
             if where is not None:
                 rows.setdefault(where[0], []).append(where[1])
-        return clean_members(self.tables, self.ensure_profile(), rows, region=self.region,
+        return clean_members(self.source.tables, self.ensure_profile(), rows, region=self.target_step.region,
                              schema=self.object_schema())
 
     def group_reviews(self) -> dict[GroupKey, GroupReview]:
         """Match score and reasons of every duplicate group (members cleaned on their own once
         per clean result, all pairs scored together)."""
-        if "reviews" not in self.views:
+        if "reviews" not in self.cleaning.views:
             groups = self.clean_views()["groups"]
             members = [str(m) for record in groups for m in record.members]
             values = self.member_clean_values(members) if members else {}
-            self.views["reviews"] = review_groups(groups, values, self.object_name)
-        reviews: dict[GroupKey, GroupReview] = self.views["reviews"]
+            self.cleaning.views["reviews"] = review_groups(groups, values, self.target_step.object_name)
+        reviews: dict[GroupKey, GroupReview] = self.cleaning.views["reviews"]
         return reviews
 
     def member_values(self, members: list[str]) -> dict[str, dict[str, str]]:
@@ -572,17 +521,17 @@ class WizardState:
     def push_url(self) -> str | None:
         """The URL a push records in its journal: none for the demo's sandbox, so that a resume in a
         later session runs the sandbox embedded on the same database instead of a dead port."""
-        if self.demo and self.target == "sandbox":
+        if self.target_step.demo and self.target_step.target == "sandbox":
             return None
-        return self.url
+        return self.target_step.url
 
     def new_journal_path(self) -> Path:
         """A fresh journal path under the runs dir (created owner-only)."""
         folder = ensure_dir(runs_dir(), private=True)
-        stamp = self.run_name or time.strftime("%Y%m%d-%H%M%S")
-        path = folder / f"{stamp}-{self.object_name}.journal"
+        stamp = self.run.run_name or time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"{stamp}-{self.target_step.object_name}.journal"
         n = 2
         while path.exists():
-            path = folder / f"{stamp}-{self.object_name}-{n}.journal"
+            path = folder / f"{stamp}-{self.target_step.object_name}-{n}.journal"
             n += 1
         return path

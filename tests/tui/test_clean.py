@@ -29,9 +29,9 @@ async def test_region_preview_and_drop(make_app, contacts_csv: Path) -> None:
         assert isinstance(app.screen, PromptModal)
         await pilot.press("ctrl+a", "ctrl+k", *"US", "enter")
         await settle(app, pilot)
-        assert app.state.profile.default_region == "US"
+        assert app.state.mapping.profile.default_region == "US"
         phones = {r.properties.get("email"): r.properties.get("phone")
-                  for r in app.state.clean_result.records}
+                  for r in app.state.cleaning.clean_result.records}
         assert phones["finn@example.com"] == "+16465550110"
         counts = str(pane.query_one("#clean-counts").render())
         assert "Problems per field" in counts and "email 1" in counts
@@ -46,10 +46,10 @@ async def test_region_preview_and_drop(make_app, contacts_csv: Path) -> None:
         await pilot.pause()
         issues = [str(i.value) for i in pane.issue_rows]
         table.move_cursor(row=issues.index("bob@example"))
-        before = len(app.state.clean_result.records)
+        before = len(app.state.cleaning.clean_result.records)
         await pilot.press("d")
         await pilot.pause()
-        records = app.state.clean_result.records
+        records = app.state.cleaning.clean_result.records
         assert len(records) == before - 1
         assert all("Bob" != r.properties.get("firstname") for r in records)
         assert "1 row dropped" in str(pane.query_one("#clean-counts").render())
@@ -77,14 +77,14 @@ async def test_edits_wait_for_one_reclean_or_next(make_app, contacts_csv: Path) 
     async with app.run_test(size=(80, 24)) as pilot:
         await open_clean(app, pilot)
         pane = app.pane
-        before = app.state.clean_result
+        before = app.state.cleaning.clean_result
         await fix_cell(app, pilot, "bob@example", "bob@example.com")
         await fix_cell(app, pilot, "12", "(415) 555-0188")
         await settle(app, pilot)
         # both show at once, marked, and wait: no clean ran
-        assert app.state.pending_edits == {("contacts.csv", 2, "E-mail Address"): "bob@example.com",
+        assert app.state.source.pending_edits == {("contacts.csv", 2, "E-mail Address"): "bob@example.com",
                                            ("contacts.csv", 6, "Business Phone"): "(415) 555-0188"}
-        assert app.state.clean_result is before and app.state.clean_stale
+        assert app.state.cleaning.clean_result is before and app.state.clean_stale
         table = pane.query_one("#clean-table", PagedTable)
         values = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert "✎ bob@example.com" in values and "✎ (415) 555-0188" in values
@@ -95,25 +95,25 @@ async def test_edits_wait_for_one_reclean_or_next(make_app, contacts_csv: Path) 
         assert "2 cell fixes wait for cleaning" in str(app.pane.query_one("#dedupe-summary").render())
         app.goto("clean")
         await settle(app, pilot)
-        assert app.state.clean_result is before and len(app.state.pending_edits) == 2  # kept, not run
+        assert app.state.cleaning.clean_result is before and len(app.state.source.pending_edits) == 2  # kept, not run
         # one re-clean applies both
         await pilot.press("ctrl+r")
         await settle(app, pilot)
-        result = app.state.clean_result
-        assert result is not before and not app.state.pending_edits and not app.state.clean_stale
+        result = app.state.cleaning.clean_result
+        assert result is not before and not app.state.source.pending_edits and not app.state.clean_stale
         records = {r.properties.get("email"): r.properties for r in result.records}
         assert records["bob@example.com"]
         assert records["eve@example.com"]["phone"] == "+14155550188"
         assert not [i for i in result.issues if str(i.value) in ("bob@example", "12")]
         assert "edited" not in str(pane.query_one("#clean-caption").render())
         # Next with a fix pending cleans first, then goes on
-        before = app.state.clean_result
+        before = app.state.cleaning.clean_result
         await fix_cell(app, pilot, "555-0199", "(415) 555-0199")
-        assert app.state.clean_result is before
+        assert app.state.cleaning.clean_result is before
         await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert app.current_step == "dedupe"
-        result = app.state.clean_result
+        result = app.state.cleaning.clean_result
         assert result is not before and not app.state.clean_stale
         assert "+14155550199" in {r.properties.get("phone") for r in result.records}
         assert len(app.pane.groups) == 1
@@ -136,17 +136,17 @@ async def test_drop_many_asks_first_and_restore_takes_back(make_app, tmp_path: P
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")  # changed my mind: nothing dropped
         await settle(app, pilot)
-        assert not app.state.dropped and len(app.state.clean_result.records) == 4
+        assert not app.state.cleaning.dropped and len(app.state.cleaning.clean_result.records) == 4
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
         await settle(app, pilot)
-        assert len(app.state.dropped) == 3
-        assert [r.properties.get("email") for r in app.state.clean_result.records] == ["cara@example.org"]
+        assert len(app.state.cleaning.dropped) == 3
+        assert [r.properties.get("email") for r in app.state.cleaning.clean_result.records] == ["cara@example.org"]
         assert "3 rows dropped (D restores)" in str(pane.query_one("#clean-counts").render())
         await pilot.press("D")
         await settle(app, pilot)
-        assert not app.state.dropped and len(app.state.clean_result.records) == 4
+        assert not app.state.cleaning.dropped and len(app.state.cleaning.clean_result.records) == 4
         assert not app.state.clean_stale
 
 
@@ -168,4 +168,4 @@ async def test_a_cell_fix_starts_at_the_end_of_the_value(make_app, contacts_csv:
         assert isinstance(app.screen, PromptModal)
         await pilot.press(*".com", "enter")
         await pilot.pause()
-        assert "bob@example.com" in app.state.pending_edits.values()
+        assert "bob@example.com" in app.state.source.pending_edits.values()

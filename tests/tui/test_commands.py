@@ -49,14 +49,14 @@ async def test_demo_cleans_the_sample_contacts_and_dry_runs_against_its_sandbox(
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(app, pilot)
             state = app.state
-            assert state.object_name == "contacts" and state.url == app.sandbox.url
-            assert len(state.tables) == len(state.selected) >= 3
-            rows = sum(len(t) for t in state.tables)
+            assert state.target_step.object_name == "contacts" and state.target_step.url == app.sandbox.url
+            assert len(state.source.tables) == len(state.source.selected) >= 3
+            rows = sum(len(t) for t in state.source.tables)
             for _ in range(3):  # target, mapping, clean
                 await pilot.press("ctrl+n")
                 await settle(app, pilot)
             assert app.current_step == "clean"
-            result = state.clean_result
+            result = state.cleaning.clean_result
             assert result is not None and result.rows_in == rows
             assert 0 < len(result.records) < rows  # duplicates across the exports were merged
             assert result.invalid  # the sample data has bad values on purpose

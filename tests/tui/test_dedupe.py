@@ -10,7 +10,7 @@ from tests.tui.conftest import settle
 
 async def open_dedupe(app: Any, pilot: Any) -> None:
     await settle(app, pilot)
-    app.state.object_name, app.state.object_chosen = "contacts", True
+    app.state.target_step.object_name, app.state.target_step.object_chosen = "contacts", True
     for step in ("mapping", "clean", "dedupe"):
         app.goto(step)
         await settle(app, pilot)
@@ -41,12 +41,12 @@ async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: P
         await pilot.press("c")
         await pilot.pause()
         assert record.source == first_source and record.properties == merged
-        assert not app.state.choices.chosen_groups()
+        assert not app.state.dedupe.choices.chosen_groups()
         # not a duplicate: the pair is recorded in the profile and cleaning re-runs
         await pilot.press("x")
         await settle(app, pilot)
-        assert app.state.profile.dedupe.not_duplicates
-        assert app.state.clean_result.duplicate_groups == []
+        assert app.state.mapping.profile.dedupe.not_duplicates
+        assert app.state.cleaning.clean_result.duplicate_groups == []
         assert app.current_step == "dedupe"  # cleaned again on the Clean step, then back here
         assert app.pane.groups == []
 
@@ -63,7 +63,7 @@ async def test_records_already_in_the_crm_show_as_updates(make_app, contacts_csv
     app = make_app(contacts_csv, url=sandbox_server.url, region="US")
     async with app.run_test(size=(120, 40)) as pilot:
         await open_dedupe(app, pilot)
-        actions = {r.key: r.action for r in app.state.clean_result.records}
+        actions = {r.key: r.action for r in app.state.cleaning.clean_result.records}
         assert actions["cara@example.org"] == "update"
         assert actions["dan@example.net"] == "create"
         summary = str(app.pane.query_one("#dedupe-summary").render())
@@ -109,11 +109,11 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.current_step == "clean"
-        before = app.state.clean_result
+        before = app.state.cleaning.clean_result
         await fix("12", "(415) 555-0188")
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        assert app.current_step == "dedupe" and app.state.clean_result is not before
+        assert app.current_step == "dedupe" and app.state.cleaning.clean_result is not before
         [record] = app.pane.groups
         assert record.members == members and record.source == survivor
         assert record.properties["company"] == company
@@ -122,7 +122,7 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         assert star == [f"★ row {survivor.rpartition(':')[2]}"]
         # what the Push step would send (it applies the choices again first: idempotent)
         app.state.apply_choices()
-        rows = build_rows(app.state.clean_result.records, "contacts", "run")
+        rows = build_rows(app.state.cleaning.clean_result.records, "contacts", "run")
         [row] = [r for r in rows if r.kind == "record" and r.members == members]
         assert row.source == survivor and row.payload["company"] == company
         # a fix that changes the group's members drops its choices, and says so once
@@ -134,8 +134,8 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         await settle(app, pilot)
         messages = [n.message for n in app._notifications]
         assert any("1 duplicate group changed" in m and "dropped" in m for m in messages), messages
-        assert not app.state.choices.chosen_groups()
-        [record] = [r for r in app.state.clean_result.records if len(r.members) > 1]
+        assert not app.state.dedupe.choices.chosen_groups()
+        [record] = [r for r in app.state.cleaning.clean_result.records if len(r.members) > 1]
         assert len(record.members) == 3
 
 

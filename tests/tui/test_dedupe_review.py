@@ -58,5 +58,5 @@ async def test_scores_reasons_order_and_reject_below(make_app, people: Path) -> 
         await pilot.press("enter")
         await wait_until(app, pilot, lambda: app.current_step == "dedupe"
                          and not app.state.clean_stale and len(app.pane.groups) == 1, tries=1500)
-        assert app.state.profile.dedupe.not_duplicates == [["people.csv:3", "people.csv:4"]]
+        assert app.state.mapping.profile.dedupe.not_duplicates == [["people.csv:3", "people.csv:4"]]
         assert [sorted(r.members) for r in app.pane.groups] == [["people.csv:1", "people.csv:2"]]

@@ -21,13 +21,13 @@ async def test_transforms_value_map_save_and_open(make_app, contacts_csv: Path, 
     async with app.run_test(size=(80, 24)) as pilot:
         await open_mapping(app, pilot)
         pane = app.pane
-        columns = [m.column for m in app.state.profile.fields]
+        columns = [m.column for m in app.state.mapping.profile.fields]
         table = pane.query_one("#mapping-table")
         # transforms of the Company column, typed as one line
         table.move_cursor(row=columns.index("Company"))
         await pilot.press("t", *"trim, upper", "enter")
         await pilot.pause()
-        company = next(m for m in app.state.profile.fields if m.column == "Company")
+        company = next(m for m in app.state.mapping.profile.fields if m.column == "Company")
         assert company.transforms == ["trim", "upper"]
         # an unknown transform is refused with a message, the old list is kept
         await pilot.press("t", "ctrl+a", "ctrl+k", *"shout", "enter")
@@ -42,7 +42,7 @@ async def test_transforms_value_map_save_and_open(make_app, contacts_csv: Path, 
         area.text = "Customer: customer\nLead: salesqualifiedlead\nSubscriber: subscriber"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        lifecycle = next(m for m in app.state.profile.fields if m.column == "Lifecycle")
+        lifecycle = next(m for m in app.state.mapping.profile.fields if m.column == "Lifecycle")
         mapped = [t for t in lifecycle.transforms if isinstance(t, dict) and "map_values" in t]
         assert mapped[0]["map_values"]["mapping"]["Lead"] == "salesqualifiedlead"
         # two columns on one field: a warning
@@ -62,7 +62,7 @@ async def test_transforms_value_map_save_and_open(make_app, contacts_csv: Path, 
         app.screen.query_one(Input).value = str(saved)  # a long path: set, not typed key by key
         await pilot.press("enter")
         await pilot.pause()
-        assert saved.is_file() and app.state.profile_path == saved
+        assert saved.is_file() and app.state.mapping.profile_path == saved
 
     fresh = make_app(contacts_csv)
     async with fresh.run_test(size=(80, 24)) as pilot:
@@ -77,8 +77,8 @@ async def test_transforms_value_map_save_and_open(make_app, contacts_csv: Path, 
         assert fresh.current_step == "source"
         fresh.goto("mapping")
         await settle(fresh, pilot)
-        fields = {m.column: m for m in fresh.state.profile.fields}
-        assert fresh.state.object_name == "contacts"
+        fields = {m.column: m for m in fresh.state.mapping.profile.fields}
+        assert fresh.state.target_step.object_name == "contacts"
         assert fields["Company"].transforms == ["trim", "upper"]
         assert fields["Business Phone"].field == "phone"
 
@@ -92,7 +92,7 @@ async def test_mapping_step_shows_the_evidence_of_each_suggestion(make_app, tmp_
         await open_mapping(app, pilot)
         pane = app.pane
         table = pane.query_one("#mapping-table")
-        columns = [m.column for m in app.state.profile.fields]
+        columns = [m.column for m in app.state.mapping.profile.fields]
         sources = {c: table.get_cell(c, "from") for c in columns}
         assert sources == {"Field1": "values", "E-mail Address": "both", "Company": "header"}
         table.move_cursor(row=columns.index("Field1"))

@@ -16,16 +16,16 @@ async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.current_step == "source"
-        assert [t.label for t in app.state.tables] == ["contacts.csv"]
+        assert [t.label for t in app.state.source.tables] == ["contacts.csv"]
         await pilot.press("ctrl+n")  # target
         await pilot.press("ctrl+n")  # mapping
         await settle(app, pilot)
         assert isinstance(app.pane, MappingStep)
-        fields = {m.column: m.field for m in app.state.profile.fields}
+        fields = {m.column: m.field for m in app.state.mapping.profile.fields}
         assert fields["E-mail Address"] == "email"
         # change the field of the "Company" column through the fuzzy picker
         table = app.pane.query_one("#mapping-table")
-        row = [m.column for m in app.state.profile.fields].index("Company")
+        row = [m.column for m in app.state.mapping.profile.fields].index("Company")
         table.move_cursor(row=row)
         await pilot.press("f")
         await pilot.pause()
@@ -33,7 +33,7 @@ async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: 
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert {m.column: m.field for m in app.state.profile.fields}["Company"] == "jobtitle"
+        assert {m.column: m.field for m in app.state.mapping.profile.fields}["Company"] == "jobtitle"
         # away and back: the edit is still there
         await pilot.press("escape", "escape", "escape")
         assert app.current_step == "start"
@@ -41,7 +41,7 @@ async def test_steps_back_and_forth_keep_a_mapping_edit(make_app, contacts_csv: 
             await pilot.press("ctrl+n")
         await settle(app, pilot)
         assert app.current_step == "mapping"
-        assert {m.column: m.field for m in app.state.profile.fields}["Company"] == "jobtitle"
+        assert {m.column: m.field for m in app.state.mapping.profile.fields}["Company"] == "jobtitle"
         assert "jobtitle" in str(app.pane.query_one("#mapping-table").get_row("Company"))
 
 
@@ -90,7 +90,7 @@ async def test_source_override_and_toggle(make_app, tmp_path: Path, contacts_csv
     app = make_app(contacts_csv, titled)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        assert len(app.state.tables) == 2
+        assert len(app.state.source.tables) == 2
         screen = app.pane
         screen.query_one("#files").move_cursor(row=1)
         await pilot.pause()
@@ -107,8 +107,8 @@ async def test_source_override_and_toggle(make_app, tmp_path: Path, contacts_csv
         screen.query_one("#files").move_cursor(row=0)
         await pilot.press("space")
         await settle(app, pilot)
-        assert app.state.selected == [str(titled)]
-        assert [t.label for t in app.state.tables] == ["titled.csv"]
+        assert app.state.source.selected == [str(titled)]
+        assert [t.label for t in app.state.source.tables] == ["titled.csv"]
 
 
 async def test_paged_preview_of_a_long_file(make_app, tmp_path: Path) -> None:

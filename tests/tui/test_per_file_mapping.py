@@ -39,13 +39,13 @@ async def test_the_demo_keeps_the_vcards_job_titles() -> None:
             await pilot.press(*"leave out")
             await pilot.press("enter")
             await pilot.pause()
-            profile = app.state.profile
+            profile = app.state.mapping.profile
             assert {m.column: m.field for m in profile.fields_for("contacts.vcf")}["Birthday"] is None
             assert any(m.field == "date_of_birth" for m in profile.fields)
 
             app.goto("clean")
             await settle(app, pilot)
-            result = app.state.clean_result
+            result = app.state.cleaning.clean_result
             assert result is not None
             vcard = [r for r in result.records if len(r.members) == 1
                      and r.members[0].startswith("contacts.vcf:")]

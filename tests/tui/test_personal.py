@@ -30,21 +30,21 @@ async def test_source_and_mapping_steps_show_flags_and_sensitive_needs_a_choice(
         assert "personal data: Email, Name" in caption
         app.goto("mapping")
         await settle(app, pilot)
-        fields = {m.column: m for m in app.state.profile.fields}
+        fields = {m.column: m for m in app.state.mapping.profile.fields}
         assert fields["SSN"].field is None and fields["Religion"].field is None
         assert fields["Email"].field == "email"
         table = app.pane.query_one("#mapping-table")
         row = [str(c) for c in table.get_row("SSN")]
         assert "SENSITIVE national id" in row
         assert "email" in [str(c) for c in table.get_row("Email")]
-        columns = [m.column for m in app.state.profile.fields]
+        columns = [m.column for m in app.state.mapping.profile.fields]
         table.move_cursor(row=columns.index("SSN"))
         await pilot.press("f", *"job title", "enter")
         await settle(app, pilot)
-        ssn = next(m for m in app.state.profile.fields if m.column == "SSN")
+        ssn = next(m for m in app.state.mapping.profile.fields if m.column == "SSN")
         assert ssn.field == "jobtitle" and ssn.sensitive
         assert ssn.to_dict()["sensitive"] is True
-        email = next(m for m in app.state.profile.fields if m.column == "Email")
+        email = next(m for m in app.state.mapping.profile.fields if m.column == "Email")
         assert not email.sensitive
 
 

@@ -103,7 +103,7 @@ async def test_clean_and_push_report_every_phase_as_they_go(make_app, people: Pa
         for step in ("mapping", "clean"):
             app.goto(step)
             await settle(app, pilot)
-        result = app.state.clean_result
+        result = app.state.cleaning.clean_result
         assert result is not None
         assert sorted({r.action for r in result.records}) == ["create", "update"]
         check_reports_as_it_goes(cleaning, {"map", "normalise", "match", "read matches"},

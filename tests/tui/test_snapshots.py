@@ -47,10 +47,10 @@ def _prepare(state: Any, step: str) -> None:
         journal = state.new_journal_path()
         profile_path = journal.with_suffix(".profile.yaml")
         state.save_profile(profile_path)
-        state.journal_path = journal
-        start_push(paths=list(state.selected), profile=state.profile, profile_path=str(profile_path),
-                   target="sandbox", url=None, journal_path=journal, region=state.region,
-                   clean_result=state.clean_result)
+        state.run.journal_path = journal
+        start_push(paths=list(state.source.selected), profile=state.mapping.profile, profile_path=str(profile_path),
+                   target="sandbox", url=None, journal_path=journal, region=state.target_step.region,
+                   clean_result=state.cleaning.clean_result)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

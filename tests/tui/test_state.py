@@ -34,13 +34,13 @@ def test_state_headless_edit_clean_drop(contacts_csv: Path) -> None:
     assert ((changes["field"] == "phone") & (changes["before"] == "(415) 555-0123")
             & (changes["after"] == "+14155550123")).any()
     assert state.drop_rows(["contacts.csv:6"]) == 1
-    assert "contacts.csv:6" not in {r.source for r in state.clean_result.records}
+    assert "contacts.csv:6" not in {r.source for r in state.cleaning.clean_result.records}
     # a saved profile reopens with the same mapping
     saved = state.save_profile(contacts_csv.parent / "p.yaml")
     other = WizardState()
     other.open_profile(saved)
-    assert other.object_name == "contacts"
-    assert {m.column: m.field for m in other.profile.fields}["Company"] is None
+    assert other.target_step.object_name == "contacts"
+    assert {m.column: m.field for m in other.mapping.profile.fields}["Company"] is None
 
 
 def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> None:
@@ -51,16 +51,16 @@ def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> N
     state.add_paths([str(contacts_csv)])
     state.load_tables()
     state.run_clean()
-    [group] = [r for r in state.clean_result.records if len(r.members) > 1]
+    [group] = [r for r in state.cleaning.clean_result.records if len(r.members) > 1]
     survivor = state.next_survivor(group)
     assert group.source == survivor != sorted(group.members)[0]
     # a fix is pending (the result is stale) until cleaning re-runs; unchanged text is no edit
     assert not state.edit_cell("contacts.csv", 2, "Company", "Globex")
     assert state.edit_cell("contacts.csv", 2, "E-mail Address", "bob@example.com")
-    assert state.clean_stale and not state.settings_stale
+    assert state.clean_stale and not state.cleaning.settings_stale
     assert state.pending_edit(2, "E-mail Address") == "bob@example.com"
     result = state.run_clean()
-    assert not state.clean_stale and not state.pending_edits
+    assert not state.clean_stale and not state.source.pending_edits
     assert "bob@example.com" in {r.properties.get("email") for r in result.records}
     [group] = [r for r in result.records if len(r.members) > 1]
     assert group.source == survivor and state.take_dropped_choices() == 0
@@ -73,7 +73,7 @@ def test_state_edits_wait_and_choices_outlive_a_reclean(contacts_csv: Path) -> N
     [group] = [r for r in result.records if len(r.members) > 1]
     assert len(group.members) == 3
     assert state.take_dropped_choices() == 1 and state.take_dropped_choices() == 0
-    assert not state.choices.chosen_groups()
+    assert not state.dedupe.choices.chosen_groups()
     # edits survive a reload of the files
     state.load_tables()
     assert state.source_value("contacts.csv", 2, "Full Name") == "Ann Lee"

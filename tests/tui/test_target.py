@@ -21,7 +21,7 @@ async def test_connection_test_and_token_to_keyring(make_app, contacts_csv: Path
         await settle(app, pilot)
         status = str(app.pane.query_one("#target-status").render())
         assert status.startswith("Connected to sandbox"), status
-        assert app.state.schema is not None and "email" in app.state.schema.fields
+        assert app.state.mapping.schema is not None and "email" in app.state.mapping.schema.fields
         # a wrong token is refused by the sandbox: one line, no traceback
         token = app.pane.query_one("#token", Input)
         token.value = "wrong-token-1234"
@@ -35,7 +35,7 @@ async def test_connection_test_and_token_to_keyring(make_app, contacts_csv: Path
         await settle(app, pilot)
         assert isolated_env["keyring"].store  # stored
         assert "wrong-token-1234" in isolated_env["keyring"].store.values()
-        assert app.state.token is None and token.value == ""
+        assert app.state.target_step.token is None and token.value == ""
         assert "keyring" in str(app.pane.query_one("#target-status").render())
 
 
@@ -72,7 +72,7 @@ async def test_file_target_writes_an_import_file(make_app, contacts_csv: Path, t
         assert app.current_step == "report"
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(app.state.clean_result.records) == 6
+    assert len(rows) == len(app.state.cleaning.clean_result.records) == 6
 
 
 async def test_a_slow_keyring_never_holds_up_the_step(make_app, contacts_csv: Path,

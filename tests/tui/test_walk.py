@@ -85,7 +85,7 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
     app = make_app(walk_csv, url=server.url, run_name="walk", batch_size=10)
     async with app.run_test(size=(120, 40), message_hook=pause_after_first_batch) as pilot:
         await settle(app, pilot)
-        assert [t.label for t in app.state.tables] == ["people.csv"]
+        assert [t.label for t in app.state.source.tables] == ["people.csv"]
 
         # Target: choose the object with the keyboard
         await pilot.press("ctrl+n")
@@ -95,14 +95,14 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         await pilot.press(*"cont")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.state.object_name == "contacts"
+        assert app.state.target_step.object_name == "contacts"
         await pilot.press("tab", "tab", "tab", *"us")  # region for phones without +code
-        assert app.state.region == "US"
+        assert app.state.target_step.region == "US"
 
         # Mapping: leave the Company column out
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        columns = [m.column for m in app.state.profile.fields]
+        columns = [m.column for m in app.state.mapping.profile.fields]
         app.pane.query_one("#mapping-table").move_cursor(row=columns.index("Company"))
         await pilot.press("f")
         await pilot.press(*"leave out")
@@ -112,7 +112,7 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         table.move_cursor(row=columns.index("Full Name"))
         await pilot.press("enter", *"split", "enter")
         await pilot.pause()
-        mapping = {m.column: m for m in app.state.profile.fields}
+        mapping = {m.column: m for m in app.state.mapping.profile.fields}
         assert mapping["Company"].field is None
         assert mapping["Full Name"].split_into == ["firstname", "lastname"]
         assert mapping["E-mail Address"].field == "email"
@@ -120,7 +120,7 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         # Clean: fix the malformed email in its cell
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        result = app.state.clean_result
+        result = app.state.cleaning.clean_result
         assert result is not None and result.rows_in == 7 + EXTRA_ROWS
         bad = [i for i, issue in enumerate(app.pane.issue_rows) if issue.value == "bob@example"]
         assert bad, [i.value for i in app.pane.issue_rows]
@@ -131,10 +131,10 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         await pilot.pause()
         await pilot.press("end", *".com", "enter")
         await pilot.pause()
-        assert app.state.pending_edits and app.state.clean_stale  # shown, not yet re-cleaned
+        assert app.state.source.pending_edits and app.state.clean_stale  # shown, not yet re-cleaned
         await pilot.press("ctrl+r")  # one re-clean for every fix made
         await settle(app, pilot)
-        result = app.state.clean_result
+        result = app.state.cleaning.clean_result
         assert not [i for i in result.issues if i.field == "email" and "bob" in str(i.value)]
         emails = {r.properties.get("email") for r in result.records}
         assert "bob@example.com" in emails
@@ -157,7 +157,7 @@ async def test_walk_edit_interrupt_and_resume(make_app, walk_csv: Path, slow_san
         await wait_until(app, pilot, lambda: pane.stop_event.is_set(), tries=1500)
         await wait_until(app, pilot, lambda: not pane.running, tries=1500)
         await settle(app, pilot)
-        journal = app.state.journal_path
+        journal = app.state.run.journal_path
         assert journal is not None and journal.name == "walk-contacts.journal"
         status = push_status(journal)
         assert status["state"] == "interrupted", status
@@ -218,7 +218,7 @@ async def test_quitting_mid_push_leaves_a_resumable_run(make_app, walk_csv: Path
         await pilot.press("s")
         await wait_until(app, pilot, lambda: seen["done"] >= 10, tries=1500)
         await pilot.press("ctrl+q")  # leave while batches are in flight
-    journal = app.state.journal_path
+    journal = app.state.run.journal_path
     assert journal is not None
     for _ in range(300):  # the worker thread stops at the next batch boundary
         status = push_status(journal)

@@ -65,25 +65,25 @@ class CleanStep(WizardStep):
         yield Label("", id="clean-detail", classes="caption")
 
     def refresh_from_state(self) -> None:
-        if not self.state.tables:
+        if not self.state.source.tables:
             self.query_one("#clean-counts", Static).update("Load files on the Source step first.")
             return
         if self.cleaning:
             return  # it shows its result when done
-        if self.state.settings_stale or self.state.clean_result is None:
+        if self.state.cleaning.settings_stale or self.state.cleaning.clean_result is None:
             self.action_run_clean()
         else:
             self.show_result()  # pending cell fixes wait for ctrl+r or Next
 
     def can_leave(self) -> str | None:
         """Never leave with a stale result: clean first (once, for every pending fix), then go on."""
-        if not self.state.tables:
+        if not self.state.source.tables:
             return None
         if self.cleaning:
             self.advance = True
             return "Cleaning is running; the next step opens when it is done."
-        if self.state.clean_result is None or self.state.clean_stale:
-            edits = len(self.state.pending_edits)
+        if self.state.cleaning.clean_result is None or self.state.clean_stale:
+            edits = len(self.state.source.pending_edits)
             self.advance = True
             self.action_run_clean()
             what = f" with {plural(edits, 'edited cell')}" if edits else ""
@@ -94,7 +94,7 @@ class CleanStep(WizardStep):
 
     def action_run_clean(self) -> None:
         """Clean in a worker (map, normalise, validate, dedupe, match the target)."""
-        if not self.state.tables:
+        if not self.state.source.tables:
             self.notify("Load files on the Source step first.", severity="warning")
             return
         if self.cleaning:
@@ -136,14 +136,14 @@ class CleanStep(WizardStep):
                             f"{'its' if dropped == 1 else 'their'} survivor/value choices were dropped.",
                             severity="warning", timeout=8)
             here = getattr(self.app, "current_step", self.STEP) == self.STEP
-            if here and self.state.settings_stale:  # settings changed while it ran: once more
+            if here and self.state.cleaning.settings_stale:  # settings changed while it ran: once more
                 self.action_run_clean()
                 return
             advance, self.advance = self.advance, False
             if advance and here and not self.state.clean_stale:
                 self.app.action_next_step()  # type: ignore[attr-defined]
                 return
-        if self.state.clean_result is not None:
+        if self.state.cleaning.clean_result is not None:
             self.show_result()
 
     def _cleaning_done(self) -> None:
@@ -161,10 +161,10 @@ class CleanStep(WizardStep):
 
     def show_result(self) -> None:
         """Counts per field and the problem rows (or the before/after preview)."""
-        result = self.state.clean_result
+        result = self.state.cleaning.clean_result
         if result is None:
             return
-        views = self.state.views
+        views = self.state.cleaning.views
         if "issues" not in views or (self.preview and "changes" not in views):
             self.query_one("#clean-table").loading = True
             self.build_views(self.preview)
@@ -178,11 +178,11 @@ class CleanStep(WizardStep):
             + " · ".join(f"{n:,} {a}" for a, n in sorted(actions.items())),
             f"Problems per field: {invalid}" if invalid else "No invalid values.",
         ]
-        if self.state.dropped:
-            dropped = len(self.state.dropped)
+        if self.state.cleaning.dropped:
+            dropped = len(self.state.cleaning.dropped)
             lines[0] += f" · {dropped} row{'' if dropped == 1 else 's'} dropped (D restores)"
-        if self.state.match_note:
-            lines.append(self.state.match_note)
+        if self.state.cleaning.match_note:
+            lines.append(self.state.cleaning.match_note)
         self.query_one("#clean-counts", Static).update("\n".join(lines))
         table = self.query_one("#clean-table", PagedTable)
         if self.preview:
@@ -205,7 +205,7 @@ class CleanStep(WizardStep):
         if caption is None:
             caption = ("Before → after (p: problems)" if self.preview
                        else "Problems · enter edits the cell")
-        edits = len(self.state.pending_edits)
+        edits = len(self.state.source.pending_edits)
         if edits:
             caption = f"✎ {plural(edits, 'edited cell')} · ctrl+r re-cleans"
         label = self.query_one("#clean-caption", Label)
@@ -218,14 +218,14 @@ class CleanStep(WizardStep):
         if event.table.id == "clean-table":
             self.fit_ids()
             self.mark_edits()
-            if self.state.clean_result is not None:
+            if self.state.cleaning.clean_result is not None:
                 self.show_caption()
 
     def fit_ids(self) -> None:
         """Cut long `file:row` ids from the left on this page: the row number must stay in view."""
         table = self.query_one("#clean-table", PagedTable)
         column, width = ("source", 20) if self.preview else ("row", 18)
-        frame = self.state.views.get("changes" if self.preview else "issues")
+        frame = self.state.cleaning.views.get("changes" if self.preview else "issues")
         if frame is None or column not in frame.columns:
             return
         start = table.page * table.page_size
@@ -236,7 +236,7 @@ class CleanStep(WizardStep):
 
     def mark_edits(self) -> None:
         """Show each pending fix in its problem row: the new value (✎, bold), the problem struck."""
-        if self.preview or not self.state.pending_edits:
+        if self.preview or not self.state.source.pending_edits:
             return
         table = self.query_one("#clean-table", PagedTable)
         start = table.page * table.page_size
@@ -332,19 +332,19 @@ class CleanStep(WizardStep):
             if value is None:
                 return
             region = value.strip().upper() or None
-            self.state.region = region
+            self.state.target_step.region = region
             profile = self.state.ensure_profile()
             profile.default_region = region
             self.state.clean_stale = True
             self.action_run_clean()
 
         self.app.push_screen(PromptModal("Default region for phone numbers (ISO code, e.g. US, DE, GB)",
-                                         self.state.region or ""), chosen)
+                                         self.state.target_step.region or ""), chosen)
 
     def action_drop_rows(self) -> None:
         """Leave out every row that has the highlighted problem (on this field)."""
         issue = self.current_issue()
-        result = self.state.clean_result
+        result = self.state.cleaning.clean_result
         if self.cleaning:
             self.notify("Cleaning is running; drop rows when it is done.", severity="warning")
             return

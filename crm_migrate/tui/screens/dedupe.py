@@ -73,11 +73,11 @@ class DedupeStep(WizardStep):
         yield Label("", id="dedupe-caption", classes="caption")
 
     def refresh_from_state(self) -> None:
-        result = self.state.clean_result
+        result = self.state.cleaning.clean_result
         summary = self.query_one("#dedupe-summary", Static)
         options = self.query_one("#groups", OptionList)
         if result is None or self.state.clean_stale:
-            edits = len(self.state.pending_edits)
+            edits = len(self.state.source.pending_edits)
             summary.update(f"{edits:,} cell fix{'es' if edits != 1 else ''} wait for cleaning: "
                            "ctrl+r on the Clean step." if edits and result is not None
                            else "Run cleaning first (Clean step).")
@@ -118,7 +118,7 @@ class DedupeStep(WizardStep):
         """A group's line in the list: number, size, ✎ when it has choices, its key or name."""
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
-        mark = "✎" if group_key(record.members) in self.state.choices.chosen_groups() else ""
+        mark = "✎" if group_key(record.members) in self.state.dedupe.choices.chosen_groups() else ""
         review = self.reviews.get(group_key(record.members))
         score = f"{review.probability:.0%} " if review is not None else ""
         return _cut(f"{index + 1:,} {score}({len(record.members)}){mark} {label}", self.list_label())
@@ -135,7 +135,7 @@ class DedupeStep(WizardStep):
         self.app.call_from_thread(self._reviews_loaded)
 
     def _reviews_loaded(self) -> None:
-        if self.state.clean_result is not None and not self.state.clean_stale:
+        if self.state.cleaning.clean_result is not None and not self.state.clean_stale:
             self.reviews = self.state.clean_views().get("reviews", {})
             self.refresh_from_state()
 
@@ -262,7 +262,7 @@ class DedupeStep(WizardStep):
         """Members side by side with the merged record (member values cleaned in a worker)."""
         record = self.groups[index]
         key = group_key(record.members)
-        cached = self.state.member_cache.get(key)
+        cached = self.state.dedupe.member_cache.get(key)
         if cached is None:
             self.load_members(index, list(record.members))
         values = cached or self.state.member_values(record.members)
@@ -283,7 +283,7 @@ class DedupeStep(WizardStep):
         fields.extend(f for f in record.properties if f not in fields)
         self.fields = fields
         for name in fields:
-            chosen = self.state.choices.value_chosen(record, name)
+            chosen = self.state.dedupe.choices.value_chosen(record, name)
             cells: list[Any] = [Text(_cut(name, FIELD_WIDTH)),
                                 Text(_cut(("✎ " if chosen else "") + record.properties.get(name, ""), merged),
                                      style="bold")]
@@ -341,7 +341,7 @@ class DedupeStep(WizardStep):
     def load_members(self, index: int, members: list[str]) -> None:
         """Clean each member row on its own so values compare like for like."""
         values = self.state.member_clean_values(members)
-        self.state.member_cache[group_key(members)] = values
+        self.state.dedupe.member_cache[group_key(members)] = values
         self.app.call_from_thread(self._members_loaded, index)
 
     def _members_loaded(self, index: int) -> None:
@@ -401,7 +401,7 @@ class DedupeStep(WizardStep):
         self.refresh_from_state()
 
     def can_leave(self) -> str | None:
-        if self.state.clean_result is None or self.state.clean_stale:
+        if self.state.cleaning.clean_result is None or self.state.clean_stale:
             return "Run cleaning first (Clean step)."
         return None
 

@@ -101,7 +101,7 @@ class MappingStep(WizardStep):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
-        if not self.state.tables:
+        if not self.state.source.tables:
             self.query_one("#mapping-caption", Label).update("Load files on the Source step first.")
             self.query_one("#mapping-table", DataTable).clear()
             return
@@ -118,13 +118,13 @@ class MappingStep(WizardStep):
     def suggest(self) -> None:
         """Build the profile from the core's suggestions (reads the values, so not on the UI thread)."""
         self.state.ensure_profile()
-        self.basis = suggestion_basis(self.state.tables, self.state.object_name, self.state.object_schema())
+        self.basis = suggestion_basis(self.state.source.tables, self.state.target_step.object_name, self.state.object_schema())
         self.app.call_from_thread(self._suggested)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="mapping-basis")
     def explain(self) -> None:
         """What each suggestion rests on, for a profile that was opened or built elsewhere."""
-        self.basis = suggestion_basis(self.state.tables, self.state.object_name, self.state.object_schema())
+        self.basis = suggestion_basis(self.state.source.tables, self.state.target_step.object_name, self.state.object_schema())
         self.app.call_from_thread(self.show_mappings)
 
     def _suggested(self) -> None:
@@ -137,14 +137,14 @@ class MappingStep(WizardStep):
 
     def mapping_rows(self) -> list[tuple[str | None, FieldMapping]]:
         """The shared mappings of columns some file follows them for, then each file's own."""
-        profile = self.state.profile
+        profile = self.state.mapping.profile
         if profile is None:
             return []
         shared = self.shared_labels()
         rows: list[tuple[str | None, FieldMapping]] = [
             (None, m) for m in profile.fields
-            if not self.state.tables or self.files_with(m.column, shared)]
-        for table in self.state.tables:
+            if not self.state.source.tables or self.files_with(m.column, shared)]
+        for table in self.state.source.tables:
             own = profile.own_fields(table.label)
             if own is not None:
                 rows.extend((table.label, m) for m in own)
@@ -152,27 +152,27 @@ class MappingStep(WizardStep):
 
     def shared_labels(self) -> list[str]:
         """The files that follow the shared mappings (no own fields)."""
-        profile = self.state.profile
-        return [t.label for t in self.state.tables
+        profile = self.state.mapping.profile
+        return [t.label for t in self.state.source.tables
                 if profile is None or profile.own_fields(t.label) is None]
 
     def files_with(self, column: str, labels: list[str]) -> list[str]:
         """Which of these files have the column."""
-        return [t.label for t in self.state.tables if t.label in labels and column in t.columns]
+        return [t.label for t in self.state.source.tables if t.label in labels and column in t.columns]
 
     def file_text(self, scope: str | None, column: str) -> str:
         """Where a row's column comes from: its file, or the files sharing the mapping."""
         if scope is not None:
             return scope
         files = self.files_with(column, self.shared_labels())
-        if len(files) > 1 and len(files) == len(self.state.tables):
+        if len(files) > 1 and len(files) == len(self.state.source.tables):
             return "all files"
         return files[0] + (f" +{len(files) - 1}" if len(files) > 1 else "") if files else "—"
 
     def samples(self, column: str, labels: list[str] | None = None) -> str:
         """A few distinct non-empty values of a column, from the first rows (of these files)."""
         seen: list[str] = []
-        for table in self.state.tables:
+        for table in self.state.source.tables:
             if labels is not None and table.label not in labels:
                 continue
             if column not in table.frame.columns:
@@ -187,7 +187,7 @@ class MappingStep(WizardStep):
 
     def show_mappings(self) -> None:
         """Fill the table from the profile."""
-        profile = self.state.profile
+        profile = self.state.mapping.profile
         table = self.query_one("#mapping-table", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -201,17 +201,17 @@ class MappingStep(WizardStep):
             conf = "" if m.confidence is None or not mapped else f"{m.confidence:.0%}"
             labels = [scope] if scope is not None else shared
             table.add_row(self.file_text(scope, m.column)[:22], m.column[:22], field_text, conf,
-                          self.source_of(m), personal_text(self.state.personal.get(m.column)),
+                          self.source_of(m), personal_text(self.state.source.personal.get(m.column)),
                           self.samples(m.column, labels)[:26], transforms_text(m.transforms)[:30],
                           key=m.column if scope is None else f"{scope}:{m.column}")
         if self.rows:
             table.move_cursor(row=min(max(cursor, 0), len(self.rows) - 1))
         n_mapped = sum(1 for _, m in self.rows if m.field or m.split_into)
         own = sorted({scope for scope, _ in self.rows if scope is not None})
-        where = f" · profile {self.state.profile_path.name}" if self.state.profile_path else ""
+        where = f" · profile {self.state.mapping.profile_path.name}" if self.state.mapping.profile_path else ""
         by_file = f" · own mapping: {', '.join(own)}" if own else ""
         self.query_one("#mapping-caption", Label).update(
-            f"{self.state.object_name}: {n_mapped} of {len(self.rows)} columns mapped{by_file}"
+            f"{self.state.target_step.object_name}: {n_mapped} of {len(self.rows)} columns mapped{by_file}"
             f"{where}  (enter/f field · t transforms · v values)")
         self.show_why()
         warnings = self.state.mapping_warnings()
@@ -319,7 +319,7 @@ class MappingStep(WizardStep):
                          if isinstance(t, dict) and "map_values" in t), None)
         scope = self.current_file()
         labels = [scope] if scope is not None else self.shared_labels()
-        tables = [t for t in self.state.tables if t.label in labels]
+        tables = [t for t in self.state.source.tables if t.label in labels]
         pairs, left_off = value_map_entries(tables, mapping.column, list(spec.options),
                                             existing)
         if left_off:
@@ -346,7 +346,7 @@ class MappingStep(WizardStep):
     def action_save_profile(self) -> None:
         """Save the profile to a file (YAML; JSON when the name ends in .json)."""
 
-        default = self.state.profile_path or (profiles_dir() / f"{self.state.object_name}.yaml")
+        default = self.state.mapping.profile_path or (profiles_dir() / f"{self.state.target_step.object_name}.yaml")
 
         def chosen(path: str | None) -> None:
             if not path:
@@ -378,8 +378,8 @@ class MappingStep(WizardStep):
         self.app.push_screen(PromptModal("Open a profile", str(profiles_dir()) + "/"), chosen)
 
     def can_leave(self) -> str | None:
-        if self.state.profile is None:
+        if self.state.mapping.profile is None:
             return "No mapping yet: load files first."
-        if not any(m.field or m.split_into for m in self.state.profile.all_mappings()):
+        if not any(m.field or m.split_into for m in self.state.mapping.profile.all_mappings()):
             return "Map at least one column."
         return None

@@ -69,8 +69,8 @@ class PushStep(WizardStep):
         """What a push would do, from the clean result (or the journal of a resumed run)."""
         state = self.state
         plan = self.query_one("#push-plan", Static)
-        result = state.clean_result
-        target = state.target + (f" ({state.url})" if state.url and not state.demo else "")
+        result = state.cleaning.clean_result
+        target = state.target_step.target + (f" ({state.target_step.url})" if state.target_step.url and not state.target_step.demo else "")
         if result is not None and not state.clean_stale:
             actions: dict[str, int] = state.clean_views()["actions"]
             plan.update(
@@ -78,8 +78,8 @@ class PushStep(WizardStep):
                 f"{actions.get('create', 0):,} create · {actions.get('update', 0):,} update · "
                 f"{actions.get('skip', 0):,} skip.\n"
                 "d checks against the target first (writes nothing); s starts the push.")
-        elif state.journal_path is not None:
-            plan.update(f"Run {state.journal_path.name}: r resumes it.")
+        elif state.run.journal_path is not None:
+            plan.update(f"Run {state.run.journal_path.name}: r resumes it.")
         else:
             plan.update("Nothing to push yet: finish the Clean step first.")
 
@@ -89,7 +89,7 @@ class PushStep(WizardStep):
         if self.running:
             self.notify("A push is already running.", severity="warning")
             return False
-        if self.state.clean_result is None or self.state.clean_stale:
+        if self.state.cleaning.clean_result is None or self.state.clean_stale:
             self.notify("Run cleaning first (Clean step).", severity="warning")
             return False
         return True
@@ -112,7 +112,7 @@ class PushStep(WizardStep):
         if self.running:
             self.notify("The push is running.", severity="warning")
             return
-        if self.state.journal_path is None:
+        if self.state.run.journal_path is None:
             self.notify("No run to resume.", severity="warning")
             return
         self._launch("resume")
@@ -135,27 +135,27 @@ class PushStep(WizardStep):
             self.post_message(PushProgressed(progress))
 
         if kind in ("resume", "resume-force"):
-            assert state.journal_path is not None
-            resume(state.journal_path, force=(kind == "resume-force"), token=state.token,
+            assert state.run.journal_path is not None
+            resume(state.run.journal_path, force=(kind == "resume-force"), token=state.target_step.token,
                    on_progress=report, should_stop=self.stop_event.is_set)
-            self.post_message(PushFinished(status(state.journal_path), kind))
+            self.post_message(PushFinished(status(state.run.journal_path), kind))
             return
         state.apply_choices()
         journal = state.new_journal_path()
         profile_path = journal.with_suffix(".profile.yaml")
         state.save_profile(profile_path)
-        assert state.clean_result is not None
+        assert state.cleaning.clean_result is not None
         common: dict[str, Any] = dict(
-            target=state.target, url=state.push_url(), token=state.token,
-            profile_path=str(profile_path), region=state.region, batch_size=state.batch_size,
-            clean_result=state.clean_result, on_progress=report,
+            target=state.target_step.target, url=state.push_url(), token=state.target_step.token,
+            profile_path=str(profile_path), region=state.target_step.region, batch_size=state.run.batch_size,
+            clean_result=state.cleaning.clean_result, on_progress=report,
             should_stop=self.stop_event.is_set)
         if kind == "dry-run":
-            outcome = dry_run(list(state.selected), state.ensure_profile(), **common)
+            outcome = dry_run(list(state.source.selected), state.ensure_profile(), **common)
             self.post_message(PushFinished(status_with_message(outcome), kind))
             return
-        state.journal_path = journal
-        push(list(state.selected), state.ensure_profile(), journal, **common)
+        state.run.journal_path = journal
+        push(list(state.source.selected), state.ensure_profile(), journal, **common)
         self.post_message(PushFinished(status(journal), kind))
 
     # ---- progress ----
@@ -191,7 +191,7 @@ class PushStep(WizardStep):
                 "Dry run against the target: " + " · ".join(parts)
                 + "\nNothing was written. s starts the push.")
             return
-        self.state.summary = summary
+        self.state.run.summary = summary
         run_state = summary.get("state")
         if run_state == "interrupted":
             if self.stop_event.is_set():

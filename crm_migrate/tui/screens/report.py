@@ -43,7 +43,7 @@ class ReportStep(WizardStep):
             yield PagedTable(id="report-errors", cursor_type="row")
 
     def refresh_from_state(self) -> None:
-        if self.state.journal_path is None:
+        if self.state.run.journal_path is None:
             self.query_one("#report-summary", Static).update("No run yet: push on the Push step.")
             return
         self.load_status()
@@ -51,8 +51,8 @@ class ReportStep(WizardStep):
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
     def load_status(self) -> None:
         """Read the run's status and its error file."""
-        assert self.state.journal_path is not None
-        run = status(self.state.journal_path)
+        assert self.state.run.journal_path is not None
+        run = status(self.state.run.journal_path)
         errors = None
         errors_file = run.get("errors_file")
         if errors_file and Path(str(errors_file)).is_file():
@@ -68,9 +68,9 @@ class ReportStep(WizardStep):
         if "error" in status:
             summary.update(str(status["error"]))
             return
-        self.state.summary = status
+        self.state.run.summary = status
         lines = [
-            f"Run {Path(str(status.get('journal') or self.state.journal_path)).stem} · {status.get('object', '')} → {status.get('target', '')} · "
+            f"Run {Path(str(status.get('journal') or self.state.run.journal_path)).stem} · {status.get('object', '')} → {status.get('target', '')} · "
             f"{str(status.get('state', '')).replace('_', ' ')}",
             f"created {status.get('created', 0):,} · updated {status.get('updated', 0):,} · "
             f"failed {status.get('failed', 0):,} · skipped {status.get('skipped', 0):,} · "
@@ -83,7 +83,7 @@ class ReportStep(WizardStep):
             lines.append(str(status["message"]))
         if status.get("errors_file"):
             lines.append(f"Errors file: {status['errors_file']}")
-        lines.append(f"Journal: {self.state.journal_path}")
+        lines.append(f"Journal: {self.state.run.journal_path}")
         summary.update("\n".join(lines))
         table = self.query_one("#report-errors", PagedTable)
         if errors is not None and len(errors):
@@ -96,10 +96,10 @@ class ReportStep(WizardStep):
     @on(Button.Pressed, "#rollback")
     def action_rollback(self) -> None:
         """Ask, then undo what the run created."""
-        if self.state.journal_path is None:
+        if self.state.run.journal_path is None:
             self.notify("No run to roll back.", severity="warning")
             return
-        created = int((self.state.summary or {}).get("created") or 0)
+        created = int((self.state.run.summary or {}).get("created") or 0)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -113,9 +113,9 @@ class ReportStep(WizardStep):
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
     def roll_back(self) -> None:
         """One action: roll the run back, then read its status."""
-        assert self.state.journal_path is not None
-        rollback(self.state.journal_path, token=self.state.token)
-        self.post_message(PushFinished(status(self.state.journal_path), "rollback"))
+        assert self.state.run.journal_path is not None
+        rollback(self.state.run.journal_path, token=self.state.target_step.token)
+        self.post_message(PushFinished(status(self.state.run.journal_path), "rollback"))
 
     @on(PushFinished)
     def rolled_back(self, event: PushFinished) -> None:
@@ -128,11 +128,11 @@ class ReportStep(WizardStep):
     @on(Button.Pressed, "#new")
     def action_new_migration(self) -> None:
         """Start over from the Source step: same files and target, a fresh mapping and run."""
-        old = self.state
-        fresh = WizardState(target=old.target, url=old.url, token=old.token, region=old.region,
-                            demo=old.demo, object_name=old.object_name, object_chosen=True,
-                            overrides=dict(old.overrides))
-        fresh.add_paths(old.paths, select=False)
-        fresh.add_paths(old.selected)
+        where, files = self.state.target_step, self.state.source
+        fresh = WizardState(target=where.target, url=where.url, token=where.token,
+                            region=where.region, demo=where.demo, object_name=where.object_name,
+                            object_chosen=True, overrides=dict(files.overrides))
+        fresh.add_paths(files.paths, select=False)
+        fresh.add_paths(files.selected)
         self.app.state = fresh  # type: ignore[attr-defined]
         self.app.goto("source")  # type: ignore[attr-defined]

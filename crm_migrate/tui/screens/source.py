@@ -59,21 +59,21 @@ class SourceStep(WizardStep):
             table.add_column(name, key=name)
 
     def refresh_from_state(self) -> None:
-        if self.state.selected and not self.state.tables and not self.state.load_errors:
+        if self.state.source.selected and not self.state.source.tables and not self.state.source.load_errors:
             self.action_reload()
         elif self.signature() != self.drawn:
             self.show_files()
 
     def signature(self) -> tuple[object, ...]:
         """What the files table shows; redrawn only when this changes."""
-        return (tuple(self.state.paths), tuple(self.state.selected),
-                tuple(id(t) for t in self.state.tables), tuple(self.state.load_errors))
+        return (tuple(self.state.source.paths), tuple(self.state.source.selected),
+                tuple(id(t) for t in self.state.source.tables), tuple(self.state.source.load_errors))
 
     # ---- loading ----
 
     def action_reload(self) -> None:
         """Load the selected files in a worker."""
-        if not self.state.selected:
+        if not self.state.source.selected:
             self.show_files()
             return
         self.query_one("#preview").loading = True
@@ -89,7 +89,7 @@ class SourceStep(WizardStep):
     @on(FilesLoaded)
     def files_loaded(self) -> None:
         self.loaded("#preview")
-        for path, error in self.state.load_errors.items():
+        for path, error in self.state.source.load_errors.items():
             self.notify(error, title=Path(path).name, severity="error", timeout=10)
         self.show_files()
 
@@ -105,9 +105,9 @@ class SourceStep(WizardStep):
         table = self.query_one("#files", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for path in self.state.paths:
+        for path in self.state.source.paths:
             loaded = self.state.table_for(path)
-            use = "✔" if path in self.state.selected else "·"
+            use = "✔" if path in self.state.source.selected else "·"
             name = Path(path).name
             if loaded is not None:
                 d = loaded.detection
@@ -115,21 +115,21 @@ class SourceStep(WizardStep):
                 header = "-" if d.header_row is None else str(d.header_row)
                 table.add_row(use, name, d.format, d.encoding or "-", delim, d.sheet or "-", header,
                               f"{d.rows:,}", key=path)
-            elif path in self.state.load_errors:
+            elif path in self.state.source.load_errors:
                 table.add_row(use, name, "error", "", "", "", "", "", key=path)
             else:
                 table.add_row(use, name, "", "", "", "", "", "", key=path)
         self.fit_file_list()
-        if self.state.paths:
-            if not self.drawn_once and self.state.selected:
-                cursor = self.state.paths.index(self.state.selected[0])
+        if self.state.source.paths:
+            if not self.drawn_once and self.state.source.selected:
+                cursor = self.state.source.paths.index(self.state.source.selected[0])
             self.drawn_once = True
-            table.move_cursor(row=min(max(cursor, 0), len(self.state.paths) - 1))
+            table.move_cursor(row=min(max(cursor, 0), len(self.state.source.paths) - 1))
         self.show_preview(self.highlighted_path())
 
     def fit_file_list(self) -> None:
         """Tall enough for every file (and its header row), up to a quarter of the terminal."""
-        wanted = len(self.state.paths) + 1
+        wanted = len(self.state.source.paths) + 1
         room = max(6, self.app.size.height // 4)
         self.query_one("#files", DataTable).styles.height = max(3, min(wanted, room))
 
@@ -140,9 +140,9 @@ class SourceStep(WizardStep):
     def highlighted_path(self) -> str | None:
         """The file under the cursor in the files table."""
         table = self.query_one("#files", DataTable)
-        if not self.state.paths or table.row_count == 0:
+        if not self.state.source.paths or table.row_count == 0:
             return None
-        return self.state.paths[min(table.cursor_row, len(self.state.paths) - 1)]
+        return self.state.source.paths[min(table.cursor_row, len(self.state.source.paths) - 1)]
 
     def show_preview(self, path: str | None) -> None:
         """Show the rows and the overrides of one file."""
@@ -155,17 +155,17 @@ class SourceStep(WizardStep):
             preview.show_frame(None)
             caption.update("No files yet: press a to add one.")
             return
-        override = self.state.overrides.get(Path(path).name)
+        override = self.state.source.overrides.get(Path(path).name)
         if override is not None:
             for key, value in override.to_dict().items():
                 self.query_one(f"#ov-{key}", Input).value = str(value)
         loaded = self.state.table_for(path)
         if loaded is None:
             preview.show_frame(None)
-            error = self.state.load_errors.get(path)
+            error = self.state.source.load_errors.get(path)
             if error:
                 caption.update(error)
-            elif path in self.state.selected:
+            elif path in self.state.source.selected:
                 caption.update("Not loaded yet (ctrl+r).")
             else:
                 caption.update("Not part of this migration (space to use it).")
@@ -183,7 +183,7 @@ class SourceStep(WizardStep):
             sheets = f" · sheets: {', '.join(loaded.detection.sheets)}"
         personal = ""
         if loaded is not None:
-            flags = [(c, self.state.personal.get(c)) for c in loaded.columns]
+            flags = [(c, self.state.source.personal.get(c)) for c in loaded.columns]
             sensitive = [c for c, f in flags if f is not None and f.sensitive]
             plain = [c for c, f in flags if f is not None and f.level == "personal"]
             if sensitive:
@@ -209,7 +209,7 @@ class SourceStep(WizardStep):
     def action_add_file(self) -> None:
         """Open the file picker and add the chosen file to this migration."""
 
-        start = Path(self.state.paths[-1]).parent if self.state.paths else Path.cwd()
+        start = Path(self.state.source.paths[-1]).parent if self.state.source.paths else Path.cwd()
 
         def picked(path: str | None) -> None:
             if not path:
@@ -257,8 +257,8 @@ class SourceStep(WizardStep):
         self.action_reload()
 
     def can_leave(self) -> str | None:
-        if not self.state.selected:
+        if not self.state.source.selected:
             return "Add a file first (a)."
-        if not self.state.tables:
+        if not self.state.source.tables:
             return "No file is loaded yet."
         return None

@@ -105,12 +105,12 @@ class StartStep(WizardStep):
             self.notify("This run has no journal path.", severity="error")
             return
         if run.get("state") == "completed":
-            self.state.journal_path = Path(str(journal))
+            self.state.run.journal_path = Path(str(journal))
             self.app.goto("report")  # type: ignore[attr-defined]
             return
-        self.state.journal_path = Path(str(journal))
-        self.state.object_name = str(run.get("object") or self.state.object_name)
-        self.state.target = str(run.get("target") or self.state.target)
+        self.state.run.journal_path = Path(str(journal))
+        self.state.target_step.object_name = str(run.get("object") or self.state.target_step.object_name)
+        self.state.target_step.target = str(run.get("target") or self.state.target_step.target)
         self.app.run_step_action("push", "resume")  # type: ignore[attr-defined]
 
     @on(DataTable.RowSelected, "#runs")

@@ -41,12 +41,12 @@ class TargetStep(WizardStep):
             with Horizontal(classes="form-row"):
                 yield Label("Target")
                 yield Select([(t, t) for t in TARGETS], id="target", allow_blank=False,
-                             value=self.state.target,
+                             value=self.state.target_step.target,
                              compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("Object")
                 yield Select([(o, o) for o in OBJECTS], id="object", allow_blank=False,
-                             value=self.state.object_name,
+                             value=self.state.target_step.object_name,
                              compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("URL")
@@ -71,11 +71,11 @@ class TargetStep(WizardStep):
 
     def refresh_from_state(self) -> None:
         state = self.state
-        for selector, value in (("#target", state.target), ("#object", state.object_name)):
+        for selector, value in (("#target", state.target_step.target), ("#object", state.target_step.object_name)):
             select = self.query_one(selector, Select)
             if select.value != value:
                 select.value = value
-        for selector, text in (("#url", state.url), ("#token", state.token), ("#region", state.region)):
+        for selector, text in (("#url", state.target_step.url), ("#token", state.target_step.token), ("#region", state.target_step.region)):
             field = self.query_one(selector, Input)
             if field.value != (text or ""):
                 field.value = text or ""
@@ -84,28 +84,28 @@ class TargetStep(WizardStep):
     def show_token_source(self) -> None:
         """Say where the token comes from (masked), or that the embedded sandbox is used."""
         state = self.state
-        self.query_one("#url", Input).placeholder = URL_HINTS.get(state.target, "default for the target")
+        self.query_one("#url", Input).placeholder = URL_HINTS.get(state.target_step.target, "default for the target")
         status = self.query_one("#target-status", Static)
-        if state.demo and state.target == "sandbox":
+        if state.target_step.demo and state.target_step.target == "sandbox":
             status.update("Embedded sandbox CRM (started by `crm-migrate demo`): no account needed.")
             return
-        if state.token:
-            status.update(f"Token entered: {mask(state.token)}. This session's connection test and "
+        if state.target_step.token:
+            status.update(f"Token entered: {mask(state.target_step.token)}. This session's connection test and "
                           "push use it; ctrl+s stores it in the keyring for later sessions.")
             return
         status.update(self._without_stored_token())
-        self.look_up_token_source(state.target)
+        self.look_up_token_source(state.target_step.target)
 
     def _without_stored_token(self) -> str:
         state = self.state
-        if state.target == "sandbox" and not state.url:
+        if state.target_step.target == "sandbox" and not state.target_step.url:
             return "No URL: the built-in sandbox CRM runs in-process; no account needed."
-        if state.target == "sandbox":
+        if state.target_step.target == "sandbox":
             return "Sandbox at this URL: its default token is used unless you enter one."
-        if state.target == "file":
+        if state.target_step.target == "file":
             return ("File target: writes a ready-to-import .csv/.xlsx at the path in URL "
                     "(its name picks the CRM layout, e.g. salesforce-contacts.csv).")
-        return f"No token for {state.target} yet: enter one and press ctrl+s."
+        return f"No token for {state.target_step.target} yet: enter one and press ctrl+s."
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="token-source")
     def look_up_token_source(self, target: str) -> None:
@@ -118,7 +118,7 @@ class TargetStep(WizardStep):
         self.app.call_from_thread(self._token_source_found, target, found, None)
 
     def _token_source_found(self, target: str, source: str | None, error: str | None) -> None:
-        if target != self.state.target or self.state.token:
+        if target != self.state.target_step.target or self.state.target_step.token:
             return  # the user moved on meanwhile
         status = self.query_one("#target-status", Static)
         if error:
@@ -131,62 +131,62 @@ class TargetStep(WizardStep):
     def target_changed(self, event: Select.Changed) -> None:
         if not self.ready:  # the widgets' own start-up events, not the user
             return
-        if event.value != self.state.target and isinstance(event.value, str):
-            self.state.target = event.value
-            self.state.schema = None
+        if event.value != self.state.target_step.target and isinstance(event.value, str):
+            self.state.target_step.target = event.value
+            self.state.mapping.schema = None
             self.state.clean_stale = True
             sandbox = getattr(self.app, "sandbox", None)
-            if self.state.demo and sandbox is not None:
-                self.state.url = sandbox.url if event.value == "sandbox" else None
-                self.query_one("#url", Input).value = self.state.url or ""
+            if self.state.target_step.demo and sandbox is not None:
+                self.state.target_step.url = sandbox.url if event.value == "sandbox" else None
+                self.query_one("#url", Input).value = self.state.target_step.url or ""
             self.show_token_source()
 
     @on(Select.Changed, "#object")
     def object_changed(self, event: Select.Changed) -> None:
         if not self.ready:  # the widgets' own start-up events, not the user
             return
-        if event.value != self.state.object_name and isinstance(event.value, str):
-            self.state.object_name = event.value
-            self.state.object_chosen = True
-            self.state.schema = None
+        if event.value != self.state.target_step.object_name and isinstance(event.value, str):
+            self.state.target_step.object_name = event.value
+            self.state.target_step.object_chosen = True
+            self.state.mapping.schema = None
             self.state.clean_stale = True
 
     @on(Input.Changed, "#url")
     def url_changed(self, event: Input.Changed) -> None:
         if not self.ready:  # the widgets' own start-up events, not the user
             return
-        self.state.url = event.value.strip() or None
+        self.state.target_step.url = event.value.strip() or None
 
     @on(Input.Changed, "#token")
     def token_changed(self, event: Input.Changed) -> None:
         if not self.ready:  # the widgets' own start-up events, not the user
             return
-        self.state.token = event.value.strip() or None
+        self.state.target_step.token = event.value.strip() or None
 
     @on(Input.Changed, "#region")
     def region_changed(self, event: Input.Changed) -> None:
         if not self.ready:  # the widgets' own start-up events, not the user
             return
         region = event.value.strip().upper() or None
-        if region != self.state.region:
-            self.state.region = region
-            if self.state.profile is not None:
-                self.state.profile.default_region = region
+        if region != self.state.target_step.region:
+            self.state.target_step.region = region
+            if self.state.mapping.profile is not None:
+                self.state.mapping.profile.default_region = region
             self.state.clean_stale = True
 
     @on(Button.Pressed, "#save")
     def action_save_token(self) -> None:
         """Store the entered token in the keyring (never in a profile or journal)."""
-        if not self.state.token:
+        if not self.state.target_step.token:
             self.notify("Enter a token first.", severity="warning")
             return
         try:
-            set_token(self.state.target, self.state.token)
+            set_token(self.state.target_step.target, self.state.target_step.token)
         except Exception as exc:  # noqa: BLE001 - keyring backends raise their own errors
             self.notify(one_line(exc), severity="error")
             return
-        self.notify(f"Token {mask(self.state.token)} stored in the keyring for {self.state.target}.")
-        self.state.token = None
+        self.notify(f"Token {mask(self.state.target_step.token)} stored in the keyring for {self.state.target_step.target}.")
+        self.state.target_step.token = None
         self.query_one("#token", Input).value = ""
         self.show_token_source()
 
@@ -201,13 +201,13 @@ class TargetStep(WizardStep):
         """Call the connector's check() and read its schema (live custom properties)."""
         state = self.state
         try:
-            checked = check_connection(state.target, state.url, state.token, state.object_name,
+            checked = check_connection(state.target_step.target, state.target_step.url, state.target_step.token, state.target_step.object_name,
                                        state.object_schema())
         except Exception as exc:  # noqa: BLE001 - shown as one line
             self.post_message(ConnectionChecked(False, one_line(exc)))
             return
         if checked.schema is not None:
-            state.schema = checked.schema
+            state.mapping.schema = checked.schema
         self.post_message(ConnectionChecked(True, checked.text))
 
     @on(ConnectionChecked)
