@@ -47,8 +47,8 @@ from crm_migrate.push.journal import (
     RunMeta,
     RunState,
     StopReason,
-    refuse_existing,
 )
+from crm_migrate.push.journal_disk import refuse_existing
 from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
 from crm_migrate.push.rollback import undo
