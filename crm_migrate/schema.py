@@ -62,10 +62,95 @@ class FieldSpec:
     read_only: bool = False
     custom: bool = False
     group: str = "contactinformation"
+    # options the target keeps but hides/deactivates: a value may still match one (reported)
+    hidden_options: tuple[tuple[str, str], ...] = ()
+    multi: bool = False  # a multi-select: several options, ';'-separated (HubSpot checkbox)
 
     @property
     def option_values(self) -> tuple[str, ...]:
         return tuple(value for value, _ in self.options)
+
+    @property
+    def is_enumeration(self) -> bool:
+        return self.type == "enumeration" or bool(self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type,
+                               "field_type": self.field_type}
+        for key in ("required", "unique", "read_only", "custom", "multi"):
+            if getattr(self, key):
+                out[key] = True
+        if self.options:
+            out["options"] = [list(o) for o in self.options]
+        if self.hidden_options:
+            out["hidden_options"] = [list(o) for o in self.hidden_options]
+        if self.max_length is not None:
+            out["max_length"] = self.max_length
+        if self.group:
+            out["group"] = self.group
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldSpec:
+        return cls(
+            name=str(data["name"]), label=str(data.get("label") or data["name"]),
+            type=str(data.get("type") or "string"), field_type=str(data.get("field_type") or "text"),
+            required=bool(data.get("required")), unique=bool(data.get("unique")),
+            options=tuple((str(v), str(lab)) for v, lab in data.get("options") or ()),
+            hidden_options=tuple((str(v), str(lab)) for v, lab in data.get("hidden_options") or ()),
+            max_length=data.get("max_length"), read_only=bool(data.get("read_only")),
+            custom=bool(data.get("custom")), multi=bool(data.get("multi")),
+            group=str(data.get("group") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a deal pipeline: its id (what the target stores) and label."""
+
+    id: str
+    label: str
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A deal pipeline with its stages, in display order."""
+
+    id: str
+    label: str
+    stages: tuple[Stage, ...] = ()
+    archived: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "archived": self.archived,
+                "stages": [{"id": s.id, "label": s.label, "archived": s.archived}
+                           for s in self.stages]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Pipeline:
+        return cls(str(data["id"]), str(data.get("label") or data["id"]),
+                   tuple(Stage(str(s["id"]), str(s.get("label") or s["id"]),
+                               bool(s.get("archived"))) for s in data.get("stages") or ()),
+                   bool(data.get("archived")))
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A user records can be assigned to (HubSpot owner, Salesforce user, Pipedrive user)."""
+
+    id: str
+    email: str = ""
+    name: str = ""
+    archived: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "email": self.email, "name": self.name, "archived": self.archived}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Owner:
+        return cls(str(data["id"]), str(data.get("email") or ""), str(data.get("name") or ""),
+                   bool(data.get("archived")))
 
 
 @dataclass
@@ -75,6 +160,11 @@ class ObjectSchema:
     object: str
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     key: str | None = None
+    # deals: the target's pipelines and their stages; every object: the owners it can hold
+    pipelines: tuple[Pipeline, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    # where this schema came from: "built-in", or e.g. "sandbox (live)", "hubspot (live)"
+    source: str = "built-in"
 
     def __contains__(self, name: Any) -> bool:
         return name in self.fields
@@ -123,7 +213,37 @@ class ObjectSchema:
                     custom=not prop.get("hubspotDefined", False),
                     group=str(prop.get("groupName") or ""),
                 )
-        return ObjectSchema(object=self.object, fields=merged, key=self.key)
+        return replace(self, fields=merged)
+
+    def with_live(self, *, pipelines: tuple[Pipeline, ...] | None = None,
+                  owners: tuple[Owner, ...] | None = None, source: str | None = None) -> ObjectSchema:
+        """A copy with the target's pipelines/owners (None keeps what is there)."""
+        return replace(self, pipelines=self.pipelines if pipelines is None else pipelines,
+                       owners=self.owners if owners is None else owners,
+                       source=self.source if source is None else source)
+
+    def pipeline(self, id_or_label: str) -> Pipeline | None:
+        """A pipeline by id, else by label (case-insensitive)."""
+        for p in self.pipelines:
+            if p.id == id_or_label:
+                return p
+        folded = id_or_label.strip().casefold()
+        return next((p for p in self.pipelines if p.label.strip().casefold() == folded), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (the journal caches a run's schema so resume and status read it back)."""
+        return {"object": self.object, "key": self.key, "source": self.source,
+                "fields": [f.to_dict() for f in self.fields.values()],
+                "pipelines": [p.to_dict() for p in self.pipelines],
+                "owners": [o.to_dict() for o in self.owners]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ObjectSchema:
+        specs = [FieldSpec.from_dict(f) for f in data.get("fields") or ()]
+        return cls(object=str(data["object"]), fields={f.name: f for f in specs},
+                   key=data.get("key"), source=str(data.get("source") or "built-in"),
+                   pipelines=tuple(Pipeline.from_dict(p) for p in data.get("pipelines") or ()),
+                   owners=tuple(Owner.from_dict(o) for o in data.get("owners") or ()))
 
 
 def _spec(name: str, label: str, type_: str = "string", **kw: Any) -> FieldSpec:
@@ -190,7 +310,9 @@ def _deals() -> ObjectSchema:
         _spec("dealstage", "Deal Stage", "enumeration", required=True, options=DEAL_STAGES, group=g),
         _spec("pipeline", "Pipeline", "enumeration", required=True, options=PIPELINES, group=g),
     ]
-    return ObjectSchema("deals", {s.name: s for s in specs}, key=None)
+    default = Pipeline("default", "Sales Pipeline",
+                       tuple(Stage(value, label) for value, label in DEAL_STAGES))
+    return ObjectSchema("deals", {s.name: s for s in specs}, key=None, pipelines=(default,))
 
 
 _BUILDERS = {"contacts": _contacts, "companies": _companies, "deals": _deals}

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from crm_migrate.errors import TargetError
 from crm_migrate.identity import ID_PROPERTY
+from crm_migrate.schema import ObjectSchema, builtin_schema
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,14 @@ class Connector(ABC):
     @abstractmethod
     async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
         """The object's properties, HubSpot-shaped (name, label, type, options...)."""
+
+    async def read_live_schema(self, object_name: str) -> ObjectSchema:
+        """The object's schema as this target holds it: the built-in fields merged with
+        `read_schema`'s properties (types, options with hidden ones marked, read-only,
+        required, unique, lengths), plus deal pipelines/stages and owners where the target
+        has them. Connectors that can read pipelines/owners override this."""
+        live = builtin_schema(object_name).merge_live(await self.read_schema(object_name))
+        return live.with_live(source=f"{self.target} (live)")
 
     @abstractmethod
     async def ensure_id_property(self, object_name: str) -> str | None:
