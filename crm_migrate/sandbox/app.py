@@ -25,6 +25,7 @@ from crm_migrate.sandbox.associations import (
 from crm_migrate.sandbox.faults import FaultInjector
 from crm_migrate.sandbox.gate import Gate, SandboxSettings, unauthorized_body
 from crm_migrate.sandbox.limits import RateLimiter
+from crm_migrate.sandbox.portal import Portal, default_deal_pipelines, load_portal
 from crm_migrate.sandbox.properties import new_property_json, unknown_property
 from crm_migrate.sandbox.records import (
     id_property_of,
@@ -48,6 +49,7 @@ from crm_migrate.sandbox.store import Record, Store
 
 Handler = Callable[["Sandbox", Request, Any], Response]
 MAX_LIST_LIMIT = 100
+MAX_OWNERS_LIMIT = 500
 SANDBOX_PORTAL_ID = 1000001  # the one portal a sandbox plays
 
 
@@ -124,7 +126,12 @@ def _with_associations(
 
 def list_properties(sandbox: Sandbox, request: Request, body: Any) -> Response:
     obj = _object(request)
-    props = [p for p in sandbox.store.properties(obj).values() if not p.get("archived")]
+    archived = _archived(request)
+    props = [p for p in sandbox.store.properties(obj).values()
+             if bool(p.get("archived")) == archived]
+    wanted = requested_properties(request.query_params.get("properties"))
+    if wanted:
+        props = [p for p in props if p["name"] in wanted]
     return _json_response({"results": props})
 
 
@@ -159,8 +166,89 @@ def delete_property(sandbox: Sandbox, request: Request, body: Any) -> Response:
         raise unknown_property(name)
     if prop.get("hubspotDefined"):
         raise validation_error(f"{name} is a HubSpot-defined property and cannot be archived")
-    sandbox.store.remove_property(obj, name)
+    if not sandbox.store.remove_property(obj, name):
+        raise validation_error(f"{name} is defined by the sandbox's portal and cannot be archived")
     return Response(status_code=204)
+
+
+# pipelines and owners
+
+
+def _pipelines(sandbox: Sandbox, obj: str) -> list[dict[str, Any]]:
+    portal = sandbox.store.portal
+    if obj in portal.pipelines:
+        found = portal.pipelines[obj]
+    else:
+        found = default_deal_pipelines() if obj == "deals" else []
+    live = []
+    for pipeline in found:
+        if pipeline.get("archived"):
+            continue
+        stages = [s for s in pipeline.get("stages") or [] if not s.get("archived")]
+        stages.sort(key=lambda s: (s.get("displayOrder", 0), s.get("label", "")))
+        live.append({**pipeline, "stages": stages})
+    live.sort(key=lambda p: (p.get("displayOrder", 0), p.get("label", "")))
+    return live
+
+
+def _pipeline(sandbox: Sandbox, request: Request) -> dict[str, Any]:
+    obj = _object(request, "objectType")
+    pipeline_id = request.path_params["pipelineId"]
+    for pipeline in _pipelines(sandbox, obj):
+        if pipeline["id"] == pipeline_id:
+            return pipeline
+    raise not_found(f"Unable to find pipeline {pipeline_id} for object type {obj}")
+
+
+def list_pipelines(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _json_response({"results": _pipelines(sandbox, _object(request, "objectType"))})
+
+
+def get_pipeline(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _json_response(_pipeline(sandbox, request))
+
+
+def list_stages(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _json_response({"results": _pipeline(sandbox, request)["stages"]})
+
+
+def get_stage(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    pipeline = _pipeline(sandbox, request)
+    stage_id = request.path_params["stageId"]
+    for stage in pipeline["stages"]:
+        if stage["id"] == stage_id:
+            return _json_response(stage)
+    raise not_found(f"Unable to find stage {stage_id} in pipeline {pipeline['id']}")
+
+
+def list_owners(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    query = request.query_params
+    try:
+        limit = max(1, min(MAX_OWNERS_LIMIT, int(query.get("limit", "100"))))
+        offset = int(query.get("after", "0") or "0")
+    except ValueError:
+        raise validation_error("limit and after must be integers") from None
+    archived = _archived(request)
+    email = (query.get("email") or "").strip().lower()
+    owners = [o for o in sandbox.store.portal.owners if bool(o.get("archived")) == archived
+              and (not email or str(o.get("email", "")).lower() == email)]
+    page = owners[offset:offset + limit]
+    out: dict[str, Any] = {"results": page}
+    if offset + limit < len(owners):
+        after = str(offset + limit)
+        out["paging"] = {"next": {"after": after,
+                                  "link": f"{request.url.path}?after={after}&limit={limit}"}}
+    return _json_response(out)
+
+
+def get_owner(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    wanted = request.path_params["ownerId"]
+    key = "userId" if request.query_params.get("idProperty") == "userId" else "id"
+    archived = _archived(request)
+    for owner in sandbox.store.portal.owners:
+        if str(owner.get(key)) == wanted and bool(owner.get("archived")) == archived:
+            return _json_response(owner)
+    raise not_found(f"Unable to find owner {wanted}")
 
 
 # records
@@ -322,7 +410,8 @@ def list_associations(sandbox: Sandbox, request: Request, body: Any) -> Response
 
 def account_details(sandbox: Sandbox, request: Request, body: Any) -> Response:
     """HubSpot's GET /account-info/v3/details: the portal id (audit trails name the account)."""
-    return _json_response({"portalId": SANDBOX_PORTAL_ID, "accountType": "SANDBOX",
+    portal_id = sandbox.store.portal.portal_id or SANDBOX_PORTAL_ID
+    return _json_response({"portalId": portal_id, "accountType": "SANDBOX",
                            "timeZone": "UTC", "companyCurrency": "USD"})
 
 
@@ -357,6 +446,15 @@ ROUTES = [
     Route("/crm/v3/properties/{object}", endpoint(create_property), methods=["POST"]),
     Route("/crm/v3/properties/{object}/{name}", endpoint(get_property), methods=["GET"]),
     Route("/crm/v3/properties/{object}/{name}", endpoint(delete_property), methods=["DELETE"]),
+    Route("/crm/v3/pipelines/{objectType}", endpoint(list_pipelines), methods=["GET"]),
+    Route("/crm/v3/pipelines/{objectType}/{pipelineId}", endpoint(get_pipeline), methods=["GET"]),
+    Route("/crm/v3/pipelines/{objectType}/{pipelineId}/stages", endpoint(list_stages),
+          methods=["GET"]),
+    Route("/crm/v3/pipelines/{objectType}/{pipelineId}/stages/{stageId}", endpoint(get_stage),
+          methods=["GET"]),
+    Route("/crm/v3/owners", endpoint(list_owners), methods=["GET"]),
+    Route("/crm/v3/owners/", endpoint(list_owners), methods=["GET"]),
+    Route("/crm/v3/owners/{ownerId}", endpoint(get_owner), methods=["GET"]),
     Route("/crm/v3/objects/{object}/batch/{action}", endpoint(batch_action), methods=["POST"]),
     Route("/crm/v3/objects/{object}/search", endpoint(search_records), methods=["POST"]),
     Route("/crm/v3/objects/{object}", endpoint(list_records), methods=["GET"]),
@@ -404,15 +502,26 @@ def create_app(
     latency_ms: int = 0,
     seed: int | None = None,
     search_lag_ms: int = 0,
+    portal: Portal | str | Path | None = None,
+    token_scopes: dict[str, list[str]] | None = None,
 ) -> Starlette:
-    """A sandbox app over the SQLite file at db_path (created if missing)."""
-    store = Store(db_path)
+    """A sandbox app over the SQLite file at db_path (created if missing).
+
+    `portal`: a Portal, a built-in portal name ("plain", "customized") or a YAML file; it
+    replaces the portal the file held. None keeps the file's portal (plain for a new file).
+    `token_scopes`: extra tokens and their scopes (beside the portal's `tokens:`).
+    """
+    if portal is not None and not isinstance(portal, Portal):
+        portal = load_portal(portal)
+    store = Store(db_path, portal)
+    scopes = {**store.portal.tokens, **(token_scopes or {})}
     settings = SandboxSettings(
         token=token,
         limiter=RateLimiter(rate_limit),
         faults=FaultInjector(fail_rate, seed),
         latency_ms=latency_ms,
         search_lag_ms=search_lag_ms,
+        token_scopes={t: frozenset(s) for t, s in scopes.items()},
     )
     sandbox = Sandbox(store, settings)
     app = Starlette(

@@ -21,6 +21,7 @@ from crm_migrate.sandbox.records import (
     render,
     requested_properties,
     resolve,
+    stage_problems,
 )
 from crm_migrate.sandbox.shapes import (
     SINGULAR,
@@ -143,10 +144,13 @@ def create(
     unique = store.unique_properties(obj)
     partial = allow_partial and _partial(inputs)
     items: list[_Item] = []
+    owner_ids = store.portal.owner_ids()
     for index, raw in enumerate(inputs):
-        props, problems = clean_properties(known, raw.get("properties"))
+        props, problems = clean_properties(known, raw.get("properties"), owner_ids)
         if not problems:
-            problems = missing_required(obj, props)
+            problems = missing_required(obj, props, store.required(obj))
+        if not problems:
+            problems = stage_problems(store.portal, obj, props)
         trace = raw.get("objectWriteTraceId") if partial else None
         specs = parse_create_specs(obj, raw.get("associations"))
         items.append(_Item(index, props, problems, trace, specs=specs))
@@ -183,11 +187,12 @@ def _keyed_items(
     known = store.properties(obj)
     unique = store.unique_properties(obj)
     items: list[_Item] = []
+    owner_ids = store.portal.owner_ids()
     for index, raw in enumerate(inputs):
         if "id" not in raw or raw["id"] in (None, ""):
             raise validation_error("Invalid input JSON: each input needs an id")
         id_property = id_property_of(known, unique, raw.get("idProperty"))
-        props, problems = clean_properties(known, raw.get("properties"))
+        props, problems = clean_properties(known, raw.get("properties"), owner_ids)
         key = lookup_key(known, id_property, raw["id"])
         id_value = ""
         if upsert and id_property != "hs_object_id":
@@ -257,7 +262,11 @@ def update(
                 item.error = {"missing": True}
             elif hit is not None:
                 owners[item.index] = hit.id
+                if item.error is None:
+                    item.problems = stage_problems(store.portal, obj, item.props, hit.props)
         live = [i for i in items if i.error is None]
+        _reject_invalid(live, partial)
+        live = [i for i in live if i.error is None]
         _check_uniques(w, obj, unique, live, owners)
         _raise_first(live, partial)
         good = [i for i in live if i.error is None]
@@ -296,10 +305,14 @@ def upsert(store: Store, obj: str, inputs: list[dict[str, Any]]) -> tuple[int, d
             hit = found.get(f"{item.id_property}:{item.key}")
             if hit is not None:
                 owners[item.index] = hit.id
+                if item.error is None:
+                    item.problems = stage_problems(store.portal, obj, item.props, hit.props)
             elif item.error is None and item.id_property == "hs_object_id":
                 item.error = _not_found_item(obj, [str(inputs[item.index]["id"])], item.trace)
             elif item.error is None:
-                item.problems = missing_required(obj, item.props)
+                item.problems = missing_required(obj, item.props, store.required(obj))
+                if not item.problems:
+                    item.problems = stage_problems(store.portal, obj, item.props)
         _reject_invalid(items, partial)
         _check_uniques(w, obj, unique, items, owners)
         _raise_first(items, partial)

@@ -1,4 +1,4 @@
-"""The ASGI gate in front of /crm/: bearer auth, rate limit, faults, latency, counters."""
+"""The ASGI gate in front of /crm/: bearer auth, rate limit, scopes, faults, latency, counters."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from crm_migrate.sandbox.faults import AFTER, FaultInjector, fault_body
 from crm_migrate.sandbox.limits import RateLimiter
+from crm_migrate.sandbox.scopes import missing_scopes_body, required_scopes
 from crm_migrate.sandbox.shapes import correlation_id
 
 READ_SUFFIXES = ("/search", "/batch/read")
@@ -36,6 +37,16 @@ class SandboxSettings:
     latency_ms: int = 0
     search_lag_ms: int = 0  # search sees a record only this long after its creation
     counters: Counters = field(default_factory=Counters)
+    # tokens other than `token` and the scopes each holds (`token` holds them all)
+    token_scopes: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def scopes_of(self, token: str | None) -> frozenset[str] | None:
+        """The scopes a token holds (None: all of them); KeyError for an unknown token."""
+        if token is not None and token == self.token:
+            return None
+        if token is None:
+            raise KeyError(token)
+        return self.token_scopes[token]
 
 
 def is_write(method: str, path: str) -> bool:
@@ -118,16 +129,22 @@ class Gate:
         if settings.latency_ms > 0:
             await asyncio.sleep(settings.latency_ms / 1000)
         token = _bearer(scope)
-        if token != settings.token:
+        try:
+            granted = settings.scopes_of(token)
+        except KeyError:
             counters.unauthorized += 1
             await _send_json(send, 401, unauthorized_body(token is not None))
             return
         counters.requests += 1
         decision = settings.limiter.admit()
-        extra = decision.headers() if decision is not None else []
-        if decision is not None and not decision.allowed:
+        extra = decision.headers()
+        if not decision.allowed:
             counters.rate_limited += 1
             await _send_json(send, 429, rate_limited_body(), extra)
+            return
+        needed = required_scopes(scope["method"], scope["path"])
+        if granted is not None and needed and not granted.intersection(needed):
+            await _send_json(send, 403, missing_scopes_body(needed), extra)
             return
         fault = settings.faults.draw(write=is_write(scope["method"], scope["path"]))
         if fault is None:

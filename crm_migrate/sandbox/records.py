@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_migrate.sandbox.portal import Portal
 from crm_migrate.sandbox.properties import (
     DEFAULT_RETURNED,
     SYSTEM_PROPERTIES,
@@ -80,9 +81,10 @@ def render(
 
 
 def clean_properties(
-    known: dict[str, dict[str, Any]], raw: Any
+    known: dict[str, dict[str, Any]], raw: Any, owner_ids: set[str] | None = None
 ) -> tuple[dict[str, str], list[PropertyProblem]]:
-    """Validate written property values: unknown, read-only, email, picklist, number, date."""
+    """Validate written property values: unknown, read-only, email, picklist, number, date,
+    and owner references (`hubspot_owner_id`) against `owner_ids`."""
     if raw is None:
         return {}, []
     if not isinstance(raw, dict):
@@ -92,7 +94,11 @@ def clean_properties(
     for name, given in raw.items():
         prop = known.get(name)
         problem = check_writable(prop, name)
-        if problem is None and prop is not None:
+        if problem is None and prop is not None and prop.get("referencedObjectType") == "OWNER":
+            value, problem = _owner_value(name, given, owner_ids or set())
+            if problem is None:
+                values[name] = value
+        elif problem is None and prop is not None:
             value, problem = normalise_value(prop, given)
             if problem is None:
                 values[name] = value
@@ -101,17 +107,58 @@ def clean_properties(
     return values, problems
 
 
-def missing_required(obj: str, props: dict[str, str]) -> list[PropertyProblem]:
-    """What a new record lacks: deals need dealname, dealstage, pipeline; companies a name or domain."""
+def _owner_value(name: str, given: Any, owner_ids: set[str]) -> tuple[str, PropertyProblem | None]:
+    value = "" if given is None else str(given).strip()
+    if value == "" or value in owner_ids:
+        return value, None
+    # HubSpot's exact code for an unknown owner id is unconfirmed; the option error is closest
+    return "", PropertyProblem(name, "INVALID_OPTION",
+                               f"{value} was not one of the allowed options: it is no active "
+                               "owner's id (GET /crm/v3/owners)")
+
+
+def missing_required(
+    obj: str, props: dict[str, str], extra: list[str] | tuple[str, ...] = ()
+) -> list[PropertyProblem]:
+    """What a new record lacks: deals need dealname, dealstage, pipeline; companies a name or
+    domain; plus the portal's own required properties (`extra`)."""
+    problems: list[PropertyProblem] = []
     if obj == "deals":
-        return [
+        problems = [
             PropertyProblem(name, "REQUIRED_PROPERTY", f'Property "{name}" is required')
             for name in ("dealname", "dealstage", "pipeline")
             if not props.get(name)
         ]
     if obj == "companies" and not props.get("name") and not props.get("domain"):
-        return [PropertyProblem("name", "REQUIRED_PROPERTY", "A company needs a name or a domain")]
-    return []
+        problems = [PropertyProblem("name", "REQUIRED_PROPERTY",
+                                    "A company needs a name or a domain")]
+    problems += [
+        PropertyProblem(name, "REQUIRED_PROPERTY", f'Property "{name}" is required')
+        for name in extra
+        if not props.get(name) and all(p.name != name for p in problems)
+    ]
+    return problems
+
+
+def stage_problems(
+    portal: Portal, obj: str, props: dict[str, str], current: dict[str, str] | None = None
+) -> list[PropertyProblem]:
+    """A deal's stage that is not a stage of its pipeline (the written values over the
+    record's current ones); only a portal that defines pipelines checks this."""
+    if obj not in portal.pipelines or ("dealstage" not in props and "pipeline" not in props):
+        return []
+    merged = {**(current or {}), **props}
+    stage, pipeline = merged.get("dealstage"), merged.get("pipeline")
+    if not stage or not pipeline:
+        return []
+    stages = portal.stages_of(obj, pipeline)
+    if stages is None or stage in stages:
+        return []
+    return [PropertyProblem(
+        "dealstage", "INVALID_OPTION",
+        f"{stage} was not one of the allowed options for pipeline {pipeline}: "
+        f"[{', '.join(stages)}]",
+    )]
 
 
 def inputs_of(body: Any, *, limit: int = MAX_BATCH) -> list[dict[str, Any]]:

@@ -27,7 +27,11 @@ class SandboxServer:
         latency_ms: int = 0,
         seed: int | None = None,
         search_lag_ms: int = 0,
+        portal: Any = None,
+        token_scopes: dict[str, list[str]] | None = None,
     ) -> None:
+        """`portal`: None keeps the db's portal (plain for a new db), else a Portal, a built-in
+        name ("plain", "customized") or a YAML file; `token_scopes`: {token: [scopes]}."""
         self.db_path = Path(db_path)
         self.host = host
         self.port = port
@@ -38,6 +42,8 @@ class SandboxServer:
             "latency_ms": latency_ms,
             "seed": seed,
             "search_lag_ms": search_lag_ms,
+            "portal": portal,
+            "token_scopes": token_scopes,
         }
         self.app: Any = None
         self._server: Any = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from crm_migrate.sandbox.portal import Portal
 from crm_migrate.sandbox.properties import builtin_properties
 from crm_migrate.sandbox.shapes import now_ms
 from crm_migrate.schema import OBJECTS
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS custom_properties (
     PRIMARY KEY (object, name)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS portal (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
 """
 
 
@@ -340,8 +342,9 @@ unique_key = _unique_key
 class Store:
     """The sandbox database file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, portal: Portal | None = None) -> None:
         self.path = Path(path)
+        self.portal = Portal()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
@@ -350,6 +353,12 @@ class Store:
         self._closed = False
         conn = self._conn()
         conn.executescript(_SCHEMA)
+        if portal is not None:
+            self.set_portal(portal)
+        else:
+            row = conn.execute("SELECT json FROM portal WHERE id = 1").fetchone()
+            if row:
+                self.portal = Portal.from_json(row[0])
         self._load_properties()
 
     def _conn(self) -> sqlite3.Connection:
@@ -388,8 +397,30 @@ class Store:
 
     # properties
 
+    def set_portal(self, portal: Portal) -> None:
+        """Store the portal definition (replacing the one the file held) and serve it."""
+
+        def put(tx: Writer) -> None:
+            if portal.is_plain:
+                tx.conn.execute("DELETE FROM portal")
+            else:
+                tx.conn.execute("INSERT OR REPLACE INTO portal (id, json) VALUES (1, ?)",
+                                (portal.to_json(),))
+
+        self.write(put)
+        self.portal = portal
+        self._load_properties()
+
+    def required(self, obj: str) -> list[str]:
+        """Properties this portal requires on a new record of obj (beyond HubSpot's own)."""
+        return list(self.portal.required.get(obj) or [])
+
     def _load_properties(self) -> None:
         props = {obj: builtin_properties(obj) for obj in OBJECTS}
+        for obj, definitions in self.portal.properties.items():
+            if obj in props:
+                for definition in definitions:
+                    props[obj][definition["name"]] = definition
         for obj, _name, text in self._conn().execute(
             "SELECT object, name, json FROM custom_properties ORDER BY rowid"
         ):

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from crm_migrate.sandbox.faults import AFTER, FaultInjector
-from crm_migrate.sandbox.limits import RateLimiter
+from crm_migrate.sandbox.limits import UNLIMITED_MAX, RateLimiter
 from tests.sandbox.conftest import Harness
 
 BASE = "/crm/v3/objects/contacts"
@@ -50,7 +50,9 @@ def test_rate_limiter_window_is_exact() -> None:
     now[0] = 110.0  # the first three stamps leave the window exactly now
     decision = limiter.admit()
     assert decision is not None and decision.allowed and decision.remaining == 2
-    assert RateLimiter(None).admit() is None
+    unlimited = RateLimiter(None).admit()  # counted, never refused, a ceiling no one reaches
+    assert unlimited.allowed and unlimited.limit == UNLIMITED_MAX
+    assert unlimited.remaining == UNLIMITED_MAX - 1
 
 
 async def test_faults_before_and_after_commit(crm: Harness) -> None:
