@@ -1,4 +1,5 @@
-"""`crm-migrate sandbox`: run the local HubSpot-compatible CRM until Ctrl-C or SIGTERM."""
+"""`crm-migrate sandbox`: run the local HubSpot-compatible CRM until Ctrl-C or SIGTERM, as a plain
+or customized portal; or (`--clone hubspot`) copy a real portal's setup into a new sandbox db."""
 
 from __future__ import annotations
 
@@ -62,6 +63,39 @@ DEFAULT_PORT = 8765
     show_default=True,
     help="Search sees a new record only this long after its creation (as HubSpot's index).",
 )
+@click.option(
+    "--portal",
+    "portal",
+    default=None,
+    metavar="customized|plain|FILE.yaml",
+    help="Play a customized portal (built-in 'customized', or a portal YAML file); 'plain' "
+    "goes back to the uncustomized one. Kept in the db: a restart without --portal keeps it.",
+)
+@click.option(
+    "--token-scopes",
+    "token_scopes",
+    multiple=True,
+    metavar="TOKEN=SCOPE[,SCOPE...]",
+    help="Also accept TOKEN, holding only these scopes (403 MISSING_SCOPES otherwise); "
+    "repeatable. --token holds every scope.",
+)
+@click.option(
+    "--clone",
+    "clone",
+    type=click.Choice(["hubspot"]),
+    default=None,
+    help="Copy a HubSpot portal's properties, pipelines and owners into a new --db, then exit "
+    "(read-only on the portal; token from the keyring or CRM_MIGRATE_TOKEN).",
+)
+@click.option("--url", default=None, help="With --clone: the portal's API base URL.")
+@click.option(
+    "--with-records",
+    "with_records",
+    type=click.IntRange(0, None),
+    default=0,
+    show_default=True,
+    help="With --clone: also copy the keys and names of this many records per object.",
+)
 def sandbox_cmd(
     host: str,
     port: int,
@@ -72,12 +106,37 @@ def sandbox_cmd(
     latency_ms: int,
     seed: int | None,
     search_lag_ms: int,
+    portal: str | None,
+    token_scopes: tuple[str, ...],
+    clone: str | None,
+    url: str | None,
+    with_records: int,
 ) -> int:
     """Run the local HubSpot-compatible sandbox CRM."""
     # deferred: the sandbox pulls in uvicorn and starlette, which `--help` does not need
-    from crm_migrate.actions.sandbox import start_sandbox
+    from crm_migrate.actions.sandbox import (
+        PortalError,
+        clone_portal,
+        load_portal,
+        parse_token_scopes,
+        start_sandbox,
+    )
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+
+    if clone is not None:
+        if db is None:
+            raise CrmMigrateError("--clone needs --db FILE: the new sandbox database to write")
+        if portal is not None:
+            raise CrmMigrateError("--clone and --portal do not go together: the clone is the portal")
+        summary = clone_portal(db, target=clone, url=url, with_records=with_records)
+        click.echo(summary.text())
+        click.echo(f"Rehearse against it: crm-migrate sandbox --db {db}")
+        return 0
+    if url is not None or with_records:
+        raise CrmMigrateError("--url and --with-records go with --clone")
+    scopes = parse_token_scopes(token_scopes)
+    chosen = load_portal(portal) if portal is not None else None  # PortalError: one line, exit 2
 
     db_path = db if db is not None else sandbox_db_path()
     if db_path.parent and not db_path.parent.exists():
@@ -85,7 +144,9 @@ def sandbox_cmd(
     try:
         server = start_sandbox(db_path, host=host, port=port, token=token, rate_limit=rate_limit,
                                fail_rate=fail_rate, latency_ms=latency_ms, seed=seed,
-                               search_lag_ms=search_lag_ms)
+                               search_lag_ms=search_lag_ms, portal=chosen, token_scopes=scopes)
+    except PortalError:
+        raise
     except OSError as exc:
         raise CrmMigrateError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
@@ -95,6 +156,7 @@ def sandbox_cmd(
         raise CrmMigrateError(f"cannot start the sandbox: {exc}", file=str(db_path)) from None
     click.echo(f"Sandbox CRM listening on {server.url} (token: {server.token})")
     click.echo(f"Database: {db_path}")
+    click.echo(f"Portal: {server.portal_name}")
     click.echo("Press Ctrl-C to stop.")
     stop = threading.Event()
 

@@ -56,6 +56,11 @@ class SandboxServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def portal_name(self) -> str:
+        """The name of the portal the running sandbox plays ("plain" when uncustomized)."""
+        return str(self.app.state.sandbox.store.portal.name) if self.app is not None else ""
+
     def start(self) -> SandboxServer:
         """Bind, start serving in a daemon thread, return once connections are accepted."""
         # deferred: uvicorn and starlette (sandbox.app) load only when a server starts, which keeps
