@@ -4,6 +4,7 @@ portal's setup into a new sandbox database (`sandbox --clone hubspot`)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from crm_migrate.paths import ensure_dir, sandbox_db_path
 from crm_migrate.sandbox import DEFAULT_TOKEN
 from crm_migrate.sandbox.portal import Portal, PortalError, load_portal, parse_token_scopes
 from crm_migrate.sandbox.serve import SandboxServer
-from crm_migrate.sandbox.store import Store
+from crm_migrate.sandbox.store import Store, Writer
 from crm_migrate.schema import OBJECTS
 
 __all__ = [
@@ -107,7 +108,7 @@ def clone_portal(db_path: str | Path, *, target: str = "hubspot", url: str | Non
         try:
             for obj, rows in records.items():
                 if rows:
-                    store.write(lambda w, obj=obj, rows=rows: w.insert_many(obj, rows))
+                    store.write(functools.partial(_insert, obj, rows))
         finally:
             store.close()
     except BaseException:
@@ -123,6 +124,10 @@ def clone_portal(db_path: str | Path, *, target: str = "hubspot", url: str | Non
         owners=len(portal.owners),
         records={obj: len(rows) for obj, rows in records.items()} if with_records else {},
     )
+
+
+def _insert(obj: str, rows: list[dict[str, str]], writer: Writer) -> None:
+    writer.insert_many(obj, rows)
 
 
 async def _read_source(target: str, url: str | None, token: str | None,

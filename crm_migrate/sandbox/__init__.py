@@ -6,7 +6,13 @@ thread), `crm-migrate sandbox` (the command). Decisions where HubSpot is unconfi
 - Rate limit: `rate_limit` requests per rolling 10 s window over every authenticated
   /crm/ request; a refused (429) request does not take a slot, so a client pacing by
   X-HubSpot-RateLimit-Remaining or Retry-After (whole seconds, rounded up) can use
-  the full ceiling. 401s and /_sandbox/* never count. No limit means no such headers.
+  the full ceiling. 401s and /_sandbox/* never count. Every authenticated answer carries
+  the X-HubSpot-RateLimit-* headers; no limit advertises a ceiling of 1,000,000.
+- Portals (`portal.py`): the properties, pipelines, owners, required properties and token
+  scopes of a customized account, from YAML, kept in the db. Hidden options stay valid
+  values (HubSpot hides them from its UI only); an unknown owner id is an INVALID_OPTION
+  (HubSpot's own code for it is unconfirmed); a deal's stage must be a stage of its
+  pipeline once the portal defines pipelines. Scopes: `scopes.py`.
 - Faults: each authenticated /crm/ request fails with probability `fail_rate`
   (500 JSON, 502 HTML as a gateway sends, 503 JSON); a write fails before it is
   applied or after it is committed, 50/50; reads (GET, search, batch/read) only
