@@ -42,7 +42,7 @@ async def test_rate_limit_429_shape_and_headers(crm: Harness) -> None:
 def test_rate_limiter_window_is_exact() -> None:
     now = [100.0]
     limiter = RateLimiter(3, clock=lambda: now[0])
-    assert [limiter.admit().allowed for _ in range(3)] == [True, True, True]  # type: ignore[union-attr]
+    assert [limiter.admit().allowed for _ in range(3)] == [True, True, True]
     now[0] = 104.0
     refused = limiter.admit()
     assert refused is not None and not refused.allowed

@@ -421,3 +421,31 @@ def test_the_builtin_portal_loads_like_a_file() -> None:
     assert load_portal("plain").is_plain
     with pytest.raises(PortalError, match="no such portal file"):
         load_portal("/no/such/portal.yaml")
+
+
+@pytest.mark.sandbox(portal="customized")
+async def test_upsert_checks_options_required_and_stages_per_input(crm: Harness) -> None:
+    prop = {"name": "crm_migrate_id", "label": "id", "type": "string", "fieldType": "text",
+            "groupName": "dealinformation", "hasUniqueValue": True}
+    assert (await crm.client.post("/crm/v3/properties/deals", json=prop)).status_code == 201
+    url = "/crm/v3/objects/deals/batch/upsert"
+
+    def item(key: str, **props: str) -> dict[str, Any]:
+        return {"id": key, "idProperty": "crm_migrate_id", "properties": props,
+                "objectWriteTraceId": key}
+
+    first = await crm.client.post(url, json={"inputs": [item("k1", **_deal("one"))]})
+    assert first.status_code == 200 and first.json()["results"][0]["new"] is True
+    answer = await crm.client.post(url, json={"inputs": [
+        item("k1", dealstage="closedwon"),  # an update: its pipeline is still Renewals
+        item("k2", dealname="two", pipeline="default", dealstage="closedwon"),  # no forecast
+        item("k3", **_deal("three", products_of_interest="analytics;support_plus")),
+        item("k4", **_deal("four", products_of_interest="analytics;hardware")),
+    ]})
+    assert answer.status_code == 207
+    body = answer.json()
+    assert [r["objectWriteTraceId"] for r in body["results"]] == ["k3"]
+    by_trace = {e["context"]["objectWriteTraceId"][0]: _errors(e) for e in body["errors"]}
+    assert by_trace == {"k1": [("INVALID_OPTION", "dealstage")],
+                        "k2": [("REQUIRED_PROPERTY", "forecast_probability")],
+                        "k4": [("INVALID_OPTION", "products_of_interest")]}
