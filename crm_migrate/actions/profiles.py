@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import phonenumbers
 
@@ -70,20 +69,22 @@ def object_schema(object_name: str) -> ObjectSchema:
 
 def read_schema(target: str, object_name: str, url: str | None = None,
                 token: str | None = None) -> LiveSchema:
-    """The built-in schema merged with the target's live properties (built-in only, with a note, on failure)."""
+    """The target's live schema of the object (properties with options, deal pipelines, owners:
+    `Connector.read_live_schema`); the built-in one, with a note, when it cannot be read. A part
+    the target would not give (e.g. owners, for a missing scope) is a note on a live schema."""
     base = builtin_schema(object_name)
 
-    async def fetch() -> list[dict[str, Any]]:
+    async def fetch() -> ObjectSchema:
         async with connected(target, url, token) as link:
-            return list(await link.connector.read_schema(object_name))
+            return await link.connector.read_live_schema(object_name)
 
     try:
-        properties = asyncio.run(fetch())
+        live = asyncio.run(fetch())
     except (CrmMigrateError, OSError, RuntimeError, ValueError) as exc:
         return LiveSchema(base, _schema_note(target, object_name, str(exc)))
     except Exception as exc:  # noqa: BLE001 - any connector failure only costs custom fields
         return LiveSchema(base, _schema_note(target, object_name, f"{type(exc).__name__}: {exc}"))
-    return LiveSchema(base.merge_live(properties))
+    return LiveSchema(live, "; ".join(live.notes) or None)
 
 
 def _schema_note(target: str, object_name: str, why: str) -> str:

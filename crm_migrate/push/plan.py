@@ -28,7 +28,7 @@ def build_rows(
     links: list[str | None] = []
     for rec in records:
         group = None
-        if associate and object_name == "contacts" and rec.action != "skip":
+        if associate and object_name == "contacts" and rec.action != "skip" and not rec.blocked:
             name, domain = company_of(rec.properties)
             if name or domain:
                 group = f"d:{domain}" if domain else f"n:{name.lower()}"  # type: ignore[union-attr]
@@ -77,6 +77,8 @@ def build_rows(
             row.op, row.write_key = Op.upsert(ID_PROPERTY), ident
         if rec.action == "skip":
             row.state = RowState.SKIPPED
+        elif rec.blocked:  # the target would refuse it: failed here, reported, never sent
+            row.state, row.error = RowState.FAILED, rec.blocked
         elif not props:
             row.state, row.error = RowState.FAILED, "the record has no values to write"
         rows.append(row)
