@@ -219,7 +219,7 @@ class ObjectSchema:
                     hidden_options=hidden,
                     multi=multi,
                     unique=base.unique or bool(prop.get("hasUniqueValue")),
-                    required=base.required or bool(prop.get("required")),
+                    required=base.required,  # a target's own required fields: its connector's
                     max_length=max_length if max_length is not None else base.max_length,
                     read_only=read_only,
                 )
@@ -230,7 +230,9 @@ class ObjectSchema:
                     type=live_type,
                     field_type=field_type,
                     unique=bool(prop.get("hasUniqueValue")),
-                    required=bool(prop.get("required")),
+                    # a required custom property (not one the connector composes, such as
+                    # Pipedrive's person name): every row must fill it
+                    required=bool(prop.get("required")) and not prop.get("hubspotDefined", False),
                     options=options,
                     hidden_options=hidden,
                     multi=multi,

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.websites import domain_from_website
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS, identity_keys, natural_key
-from crm_migrate.push.journal import UPSERT_EMAIL, AssocState, JournalRow, Op, RowKind, RowState
+from crm_migrate.push.journal import (
+    NOT_SENT,
+    UPSERT_EMAIL,
+    AssocState,
+    JournalRow,
+    Op,
+    RowKind,
+    RowState,
+)
 
 if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
@@ -28,7 +36,7 @@ def build_rows(
     links: list[str | None] = []
     for rec in records:
         group = None
-        if associate and object_name == "contacts" and rec.action != "skip" and not rec.blocked:
+        if associate and object_name == "contacts" and rec.action != "skip":
             name, domain = company_of(rec.properties)
             if name or domain:
                 group = f"d:{domain}" if domain else f"n:{name.lower()}"  # type: ignore[union-attr]
@@ -78,7 +86,7 @@ def build_rows(
         if rec.action == "skip":
             row.state = RowState.SKIPPED
         elif rec.blocked:  # the target would refuse it: failed here, reported, never sent
-            row.state, row.error = RowState.FAILED, rec.blocked
+            row.state, row.error = RowState.FAILED, NOT_SENT + rec.blocked
         elif not props:
             row.state, row.error = RowState.FAILED, "the record has no values to write"
         rows.append(row)
