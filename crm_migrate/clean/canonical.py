@@ -321,7 +321,7 @@ def _check_stages(work: TableWork, schema: ObjectSchema, staged: bool) -> None:
         pipeline = pipelines.get(pid)
         if pipeline is None:  # no (valid) pipeline on the row: its own problem is reported
             return "", (f"stage {value!r} not checked: the row names no pipeline of the target "
-                        f"({', '.join(p.label for p in live)})"), value
+                        f"({', '.join(p.label for p in live)})"), ""  # the pipeline's own problem
         match = matchers[pid].match(value)
         if match is not None and not match.hidden:
             return match.value, "", ""

@@ -47,7 +47,7 @@ def _check_map_values(i: int, mapping: FieldMapping, schema: ObjectSchema, args:
     spec = schema.get(mapping.field or "")
     if spec is None or spec.type not in ENUM_TYPES or not spec.options:
         return
-    options = spec.option_values
+    options = (*spec.option_values, *(v for v, _ in spec.hidden_options))
     table = args.get("mapping")
     for source, target in (table.items() if isinstance(table, dict) else []):
         if target is not None and str(target) not in options:
