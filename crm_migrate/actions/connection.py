@@ -40,6 +40,8 @@ def check_connection(target: str, url: str | None, token: str | None, object_nam
                 if live.owners:
                     count += f", {len(live.owners)} owners"
             text = f"Connected to {target}{count}."
+            if live is not None and live.notes:
+                text += " " + "; ".join(live.notes) + "."
             if link.embedded:
                 text += " (the built-in sandbox, run in-process)"
             return ConnectionCheck(text, live)
