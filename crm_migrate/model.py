@@ -49,6 +49,9 @@ class OutputRecord:
     members: list[str] = field(default_factory=list)
     action: str = "create"
     target_id: str | None = None
+    # why the target would refuse it (a value with no option, too long, a required field
+    # empty): the push journals it as failed without sending it, the dry run counts it
+    blocked: str | None = None
 
 
 @dataclass
@@ -67,6 +70,8 @@ class CleanResult:
     duplicate_groups: list[list[RowRef]] = field(default_factory=list)
     records: list[OutputRecord] = field(default_factory=list)
     near_matches: list[dict[str, Any]] = field(default_factory=list)
+    # values with no option of their field: {column, field, value, count} per column and value
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def rows_out(self) -> int:
@@ -85,4 +90,6 @@ class CleanResult:
             "issues": [i.to_dict() for i in self.issues],
             "actions": actions,
             "near_matches": list(self.near_matches),
+            "unmapped_values": [dict(u) for u in self.unmapped],
+            "would_fail": sum(1 for rec in self.records if rec.blocked),
         }

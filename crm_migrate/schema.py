@@ -46,6 +46,9 @@ DEAL_STAGES: tuple[tuple[str, str], ...] = (
 
 PIPELINES: tuple[tuple[str, str], ...] = (("default", "Sales Pipeline"),)
 
+# the record's owner (HubSpot's owner id); its options are the target's owners once read
+OWNER_FIELD = "hubspot_owner_id"
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -165,6 +168,8 @@ class ObjectSchema:
     owners: tuple[Owner, ...] = ()
     # where this schema came from: "built-in", or e.g. "sandbox (live)", "hubspot (live)"
     source: str = "built-in"
+    # what of the target's schema could not be read (e.g. owners refused for a missing scope)
+    notes: tuple[str, ...] = ()
 
     def __contains__(self, name: Any) -> bool:
         return name in self.fields
@@ -181,35 +186,57 @@ class ObjectSchema:
         return [f.name for f in self.fields.values() if not f.read_only]
 
     def merge_live(self, properties: list[dict[str, Any]]) -> ObjectSchema:
-        """Merge HubSpot-shaped property dicts (GET /crm/v3/properties/{object}) into a copy."""
+        """Merge HubSpot-shaped property dicts (GET /crm/v3/properties/{object}) into a copy.
+
+        The live type wins (a live enumeration such as companies' `industry` becomes an
+        enumeration with the live options), except that a built-in phone/date semantic type is
+        kept where the live type is plain string. Hidden options are kept apart in
+        `hidden_options`; a checkbox field is a multi-select."""
         merged = dict(self.fields)
         for prop in properties:
             name = prop.get("name")
-            if not name:
+            if not name or prop.get("archived"):
                 continue
             mod = prop.get("modificationMetadata") or {}
             read_only = bool(mod.get("readOnlyValue") or prop.get("calculated"))
-            options = tuple(
-                (str(o.get("value")), str(o.get("label") or o.get("value")))
-                for o in prop.get("options") or []
-                if not o.get("hidden")
-            )
+            all_options = [(str(o.get("value")), str(o.get("label") or o.get("value")), bool(o.get("hidden")))
+                           for o in prop.get("options") or [] if o.get("value") is not None]
+            options = tuple((v, lab) for v, lab, hidden in all_options if not hidden)
+            hidden = tuple((v, lab) for v, lab, hidden in all_options if hidden)
+            live_type = str(prop.get("type") or "string")
+            field_type = str(prop.get("fieldType") or "text")
+            multi = field_type == "checkbox"
+            max_length = prop.get("maxLength") if isinstance(prop.get("maxLength"), int) else None
             if name in merged:
                 base = merged[name]
+                keep_semantic = live_type == "string" and base.type in ("phone_number", "date", "datetime")
+                type_ = base.type if keep_semantic else live_type
                 merged[name] = replace(
                     base,
-                    options=options or base.options,
+                    type=type_,
+                    field_type=base.field_type if keep_semantic else field_type,
+                    options=options if (options or hidden or type_ == "enumeration") else base.options,
+                    hidden_options=hidden,
+                    multi=multi,
                     unique=base.unique or bool(prop.get("hasUniqueValue")),
+                    required=base.required,  # a target's own required fields: its connector's
+                    max_length=max_length if max_length is not None else base.max_length,
                     read_only=read_only,
                 )
             elif not read_only and not prop.get("hidden"):
                 merged[name] = FieldSpec(
                     name=name,
                     label=str(prop.get("label") or name),
-                    type=str(prop.get("type") or "string"),
-                    field_type=str(prop.get("fieldType") or "text"),
+                    type=live_type,
+                    field_type=field_type,
                     unique=bool(prop.get("hasUniqueValue")),
+                    # a required custom property (not one the connector composes, such as
+                    # Pipedrive's person name): every row must fill it
+                    required=bool(prop.get("required")) and not prop.get("hubspotDefined", False),
                     options=options,
+                    hidden_options=hidden,
+                    multi=multi,
+                    max_length=max_length,
                     custom=not prop.get("hubspotDefined", False),
                     group=str(prop.get("groupName") or ""),
                 )
@@ -217,8 +244,28 @@ class ObjectSchema:
 
     def with_live(self, *, pipelines: tuple[Pipeline, ...] | None = None,
                   owners: tuple[Owner, ...] | None = None, source: str | None = None) -> ObjectSchema:
-        """A copy with the target's pipelines/owners (None keeps what is there)."""
-        return replace(self, pipelines=self.pipelines if pipelines is None else pipelines,
+        """A copy with the target's pipelines/owners (None keeps what is there).
+
+        Deals: the `pipeline` field's options become the live pipelines and `dealstage`'s every
+        live stage (which stage fits which pipeline is checked per row at clean). Owners become
+        the options of `hubspot_owner_id` (id, name or e-mail)."""
+        fields = dict(self.fields)
+        if pipelines is not None and pipelines:
+            live = [p for p in pipelines if not p.archived]
+            if "pipeline" in fields:
+                fields["pipeline"] = replace(fields["pipeline"], type="enumeration",
+                                             options=tuple((p.id, p.label) for p in live))
+            if "dealstage" in fields:
+                stages = tuple(dict.fromkeys((s.id, s.label) for p in live for s in p.stages
+                                             if not s.archived))
+                fields["dealstage"] = replace(fields["dealstage"], type="enumeration", options=stages)
+        if owners is not None and OWNER_FIELD in fields:
+            fields[OWNER_FIELD] = replace(
+                fields[OWNER_FIELD], type="enumeration",
+                options=tuple((o.id, o.name or o.email or o.id) for o in owners if not o.archived),
+                hidden_options=tuple((o.id, o.name or o.email or o.id) for o in owners if o.archived))
+        return replace(self, fields=fields,
+                       pipelines=self.pipelines if pipelines is None else pipelines,
                        owners=self.owners if owners is None else owners,
                        source=self.source if source is None else source)
 
@@ -235,7 +282,8 @@ class ObjectSchema:
         return {"object": self.object, "key": self.key, "source": self.source,
                 "fields": [f.to_dict() for f in self.fields.values()],
                 "pipelines": [p.to_dict() for p in self.pipelines],
-                "owners": [o.to_dict() for o in self.owners]}
+                "owners": [o.to_dict() for o in self.owners],
+                **({"notes": list(self.notes)} if self.notes else {})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ObjectSchema:
@@ -243,7 +291,8 @@ class ObjectSchema:
         return cls(object=str(data["object"]), fields={f.name: f for f in specs},
                    key=data.get("key"), source=str(data.get("source") or "built-in"),
                    pipelines=tuple(Pipeline.from_dict(p) for p in data.get("pipelines") or ()),
-                   owners=tuple(Owner.from_dict(o) for o in data.get("owners") or ()))
+                   owners=tuple(Owner.from_dict(o) for o in data.get("owners") or ()),
+                   notes=tuple(str(n) for n in data.get("notes") or ()))
 
 
 def _spec(name: str, label: str, type_: str = "string", **kw: Any) -> FieldSpec:
@@ -278,6 +327,7 @@ def _contacts() -> ObjectSchema:
         _spec("date_of_birth", "Date of birth", "date", group=g),
         _spec("lifecyclestage", "Lifecycle Stage", "enumeration", options=LIFECYCLE_STAGES, group=g),
         _spec("hs_lead_status", "Lead Status", "enumeration", options=LEAD_STATUSES, group=g),
+        _spec(OWNER_FIELD, "Contact owner", "enumeration", group=g),
     ]
     return ObjectSchema("contacts", {s.name: s for s in specs}, key="email")
 
@@ -297,6 +347,7 @@ def _companies() -> ObjectSchema:
         _spec("industry", "Industry", group=g),
         _spec("numberofemployees", "Number of Employees", "number", group=g),
         _spec("annualrevenue", "Annual Revenue", "number", group=g),
+        _spec(OWNER_FIELD, "Company owner", "enumeration", group=g),
     ]
     return ObjectSchema("companies", {s.name: s for s in specs}, key="domain")
 
@@ -309,6 +360,7 @@ def _deals() -> ObjectSchema:
         _spec("closedate", "Close Date", "datetime", group=g),
         _spec("dealstage", "Deal Stage", "enumeration", required=True, options=DEAL_STAGES, group=g),
         _spec("pipeline", "Pipeline", "enumeration", required=True, options=PIPELINES, group=g),
+        _spec(OWNER_FIELD, "Deal owner", "enumeration", group=g),
     ]
     default = Pipeline("default", "Sales Pipeline",
                        tuple(Stage(value, label) for value, label in DEAL_STAGES))

@@ -21,7 +21,7 @@ class ConnectionCheck:
 
 def check_connection(target: str, url: str | None, token: str | None, object_name: str,
                      schema: ObjectSchema) -> ConnectionCheck:
-    """Call the connector's check() and read the object's live properties into `schema`.
+    """Call the connector's check() and read the object's live schema (`schema` is the one it replaces).
 
     Raises whatever the connector raises (the caller shows it as one line).
     """
@@ -33,9 +33,15 @@ def check_connection(target: str, url: str | None, token: str | None, object_nam
                 live = None
                 count = ""
             else:
-                live = schema.merge_live(await link.connector.read_schema(object_name))
+                live = await link.connector.read_live_schema(object_name)
                 count = f"; {len(live.fields)} {object_name} fields"
+                if live.pipelines and object_name == "deals":
+                    count += f", {len(live.pipelines)} pipelines"
+                if live.owners:
+                    count += f", {len(live.owners)} owners"
             text = f"Connected to {target}{count}."
+            if live is not None and live.notes:
+                text += " " + "; ".join(live.notes) + "."
             if link.embedded:
                 text += " (the built-in sandbox, run in-process)"
             return ConnectionCheck(text, live)

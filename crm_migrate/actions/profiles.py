@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import phonenumbers
 
@@ -25,13 +24,15 @@ from crm_migrate.mapping.profile import (
 from crm_migrate.mapping.suggest import suggest_mappings
 from crm_migrate.mapping.transforms import TRANSFORMS, fold_key, parse_transforms, suggest_value_map
 from crm_migrate.mapping.validate import validate_profile
-from crm_migrate.schema import OBJECTS, ObjectSchema, builtin_schema
+from crm_migrate.mapping.valuemaps import field_matcher, split_multi
+from crm_migrate.schema import OBJECTS, FieldSpec, ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
 __all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "SuggestionBasis", "add_missing_columns",
            "build_profile", "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
            "parse_transforms", "plan_profile", "read_schema", "save_profile_with_sources",
-           "suggest_value_map", "suggestion_basis", "validate_profile", "value_map_entries"]
+           "suggest_value_map", "suggestion_basis", "validate_profile", "value_map_entries",
+           "LEAVE_EMPTY", "ValueMapRow", "value_map_rows", "value_map_text", "parse_value_map_text"]
 
 NoteFn = Callable[[str], None]
 
@@ -70,20 +71,22 @@ def object_schema(object_name: str) -> ObjectSchema:
 
 def read_schema(target: str, object_name: str, url: str | None = None,
                 token: str | None = None) -> LiveSchema:
-    """The built-in schema merged with the target's live properties (built-in only, with a note, on failure)."""
+    """The target's live schema of the object (properties with options, deal pipelines, owners:
+    `Connector.read_live_schema`); the built-in one, with a note, when it cannot be read. A part
+    the target would not give (e.g. owners, for a missing scope) is a note on a live schema."""
     base = builtin_schema(object_name)
 
-    async def fetch() -> list[dict[str, Any]]:
+    async def fetch() -> ObjectSchema:
         async with connected(target, url, token) as link:
-            return list(await link.connector.read_schema(object_name))
+            return await link.connector.read_live_schema(object_name)
 
     try:
-        properties = asyncio.run(fetch())
+        live = asyncio.run(fetch())
     except (CrmMigrateError, OSError, RuntimeError, ValueError) as exc:
         return LiveSchema(base, _schema_note(target, object_name, str(exc)))
     except Exception as exc:  # noqa: BLE001 - any connector failure only costs custom fields
         return LiveSchema(base, _schema_note(target, object_name, f"{type(exc).__name__}: {exc}"))
-    return LiveSchema(base.merge_live(properties))
+    return LiveSchema(live, "; ".join(live.notes) or None)
 
 
 def _schema_note(target: str, object_name: str, why: str) -> str:
@@ -202,34 +205,109 @@ def save_profile_with_sources(profile: Profile, path: str | Path,
 
 
 VALUE_MAP_MAX = 500  # distinct values the value-map editor lists (a picklist column has few)
+LEAVE_EMPTY = "-"  # the value-map editor's word for "decided: leave the field empty"
 
 
-def value_map_entries(tables: list[SourceTable], column: str, options: list[tuple[str, str]],
-                      existing: dict[str, str | None] | None = None) -> tuple[dict[str, str], int]:
-    """Every distinct value of `column` in the tables (most frequent first; case variants once)
-    with its option: the existing map's, else the suggestion, else '' (blank at clean). Returns
-    the entries (at most VALUE_MAP_MAX) and how many distinct values were left off."""
+@dataclass(frozen=True)
+class ValueMapRow:
+    """One distinct value of a column in the value-map editor: how many rows hold it, the option
+    it goes to ("" with `decided`: left empty on purpose), or undecided with look-alikes to
+    pick from (never applied by themselves)."""
+
+    value: str
+    count: int
+    option: str
+    decided: bool
+    suggestions: tuple[str, ...] = ()
+
+
+def _distinct_counts(tables: list[SourceTable], column: str, multi: bool) -> dict[str, int]:
     counts: dict[str, int] = {}
     for table in tables:
         if column not in table.frame.columns:
             continue
         for value, count in table.frame[column].astype(str).str.strip().value_counts().items():
-            if value and value != "nan":
-                counts[str(value)] = counts.get(str(value), 0) + int(count)
-    by_fold: dict[str, int] = {}  # case and accent variants count as one value
+            text = str(value)
+            if not text or text == "nan":
+                continue
+            for part in (split_multi(text) if multi else [text]):
+                counts[part] = counts.get(part, 0) + int(count)
+    return counts
+
+
+def value_map_rows(tables: list[SourceTable], column: str, spec: FieldSpec,
+                   schema: ObjectSchema | None = None,
+                   existing: dict[str, str | None] | None = None) -> tuple[list[ValueMapRow], int]:
+    """Every distinct value of `column` (each part of a multi-select; case/accent variants once,
+    most frequent first) with its decision: the existing map's, else an exact or folded match
+    (value, label, an owner's e-mail or name, a curated synonym), else undecided with fuzzy
+    suggestions. Values only the existing map names come first. Returns at most VALUE_MAP_MAX
+    rows and how many were left off."""
+    counts = _distinct_counts(tables, column, spec.multi)
+    by_fold: dict[str, int] = {}
     for value, count in counts.items():
         by_fold[fold_key(value)] = by_fold.get(fold_key(value), 0) + count
     values = sorted(counts, key=lambda v: (-by_fold[fold_key(v)], -counts[v], v))
-    suggested = suggest_value_map(values, options)  # one entry per case/accent variant
-    mapped = {fold_key(k): v for k, v in (existing or {}).items()}
-    entries: dict[str, str] = {}
-    for key, value in (existing or {}).items():
-        entries[str(key)] = str(value or "")
-    for value, option in suggested.items():
-        if fold_key(value) not in mapped:
-            entries[value] = option or ""
-    shown = dict(list(entries.items())[:VALUE_MAP_MAX])
-    return shown, len(entries) - len(shown)
+    matcher = field_matcher(spec, schema, synonyms=True)
+    decided = {fold_key(k): (k, v) for k, v in (existing or {}).items()}
+    rows: list[ValueMapRow] = []
+    seen: set[str] = set()
+    for key, (value, option) in decided.items():
+        if key not in by_fold:
+            rows.append(ValueMapRow(value, 0, option or "", True))
+    for value in values:
+        key = fold_key(value)
+        if key in seen:
+            continue
+        seen.add(key)
+        count = by_fold[key]
+        if key in decided:
+            rows.append(ValueMapRow(decided[key][0], count, decided[key][1] or "", True))
+            continue
+        match = matcher.match(value)
+        if match is not None:
+            rows.append(ValueMapRow(value, count, match.value, True))
+        else:
+            rows.append(ValueMapRow(value, count, "", False, tuple(matcher.suggestions(value))))
+    shown = rows[:VALUE_MAP_MAX]
+    return shown, len(rows) - len(shown)
+
+
+def value_map_text(rows: list[ValueMapRow]) -> str:
+    """The editor's text: `value: option` per line; `value: -` leaves it empty; an undecided
+    value has no option yet and a comment with its rows and look-alikes."""
+    lines = []
+    for row in rows:
+        if row.decided:
+            lines.append(f"{row.value}: {row.option or LEAVE_EMPTY}")
+            continue
+        hint = f"undecided, {row.count} rows"
+        if row.suggestions:
+            hint += f"; did you mean {', '.join(row.suggestions)}?"
+        lines.append(f"{row.value}:   # {hint}")
+    return "\n".join(lines)
+
+
+def parse_value_map_text(text: str) -> dict[str, str | None]:
+    """The editor's text back to a map (comments dropped; `-` -> None; no option: undecided,
+    left out of the map)."""
+    out: dict[str, str | None] = {}
+    for line in text.splitlines():
+        line = line.split("  #", 1)[0].rstrip() if "  #" in line else line
+        source, sep, option = line.rpartition(":")
+        if not sep or not source.strip() or not option.strip():
+            continue
+        out[source.strip()] = None if option.strip() == LEAVE_EMPTY else option.strip()
+    return out
+
+
+def value_map_entries(tables: list[SourceTable], column: str, options: list[tuple[str, str]],
+                      existing: dict[str, str | None] | None = None) -> tuple[dict[str, str], int]:
+    """Every distinct value of `column` with its option ('' when undecided or left empty): see
+    value_map_rows. Returns the entries (at most VALUE_MAP_MAX) and how many were left off."""
+    spec = FieldSpec(name=column, label=column, type="enumeration", options=tuple(options))
+    rows, left_off = value_map_rows(tables, column, spec, None, existing)
+    return {row.value: row.option for row in rows}, left_off
 
 
 def plan_profile(paths: list[str], out: str, *, object_name: str | None = None,

@@ -15,6 +15,7 @@ from crm_migrate.push.status import RunSummary
 if TYPE_CHECKING:
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.model import CleanResult
+    from crm_migrate.schema import ObjectSchema
 
 __all__ = ["PurgeOutcome", "RunSummary", "dry_run", "export_runs", "list_runs", "purge",
            "purge_candidates", "push", "resume", "rollback", "status", "status_with_message"]
@@ -35,28 +36,31 @@ def push(paths: list[str], profile: Profile, journal_path: str | Path, *, target
          region: str | None = None, clean_result: CleanResult | None = None,
          batch_size: int | None = None, max_failure_rate: float = 0.02,
          concurrency: int | None = None, associate: bool = True, before_images: bool = True,
-         on_progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> RunSummary:
+         on_progress: ProgressFn | None = None, should_stop: StopFn | None = None,
+         schema: ObjectSchema | None = None) -> RunSummary:
     """Clean the files (unless `clean_result` is given), journal every record, push in batches
-    (without `before_images`, rollback archives created records only)."""
+    (without `before_images`, rollback archives created records only). `schema`: the target's
+    live schema already read (the wizard's), else the push reads it once."""
     return start_push(
         paths=paths, profile=profile, profile_path=profile_path, target=target.lower(), url=url,
         journal_path=journal_path, region=region, batch_size=batch_size, dry_run=False,
         clean_result=clean_result, on_progress=on_progress,
         should_stop=should_stop, token=token, max_failure_rate=max_failure_rate,
-        concurrency=concurrency, associate=associate, before_images=before_images)
+        concurrency=concurrency, associate=associate, before_images=before_images, schema=schema)
 
 
 def dry_run(paths: list[str], profile: Profile, *, target: str, url: str | None = None,
             token: str | None = None, profile_path: str | None = None, region: str | None = None,
             clean_result: CleanResult | None = None, batch_size: int | None = None,
             associate: bool = True, on_progress: ProgressFn | None = None,
-            should_stop: StopFn | None = None) -> RunSummary:
-    """What a push would do (create, update, skip, fail), read from the target; writes nothing."""
+            should_stop: StopFn | None = None, schema: ObjectSchema | None = None) -> RunSummary:
+    """What a push would do (create, update, skip, fail: the rows with a value the target's
+    schema refuses), read from the target; writes nothing."""
     return start_push(
         paths=paths, profile=profile, profile_path=profile_path, target=target.lower(), url=url,
         journal_path="", region=region, batch_size=batch_size, dry_run=True,
         clean_result=clean_result, on_progress=on_progress,
-        should_stop=should_stop, token=token, associate=associate)
+        should_stop=should_stop, token=token, associate=associate, schema=schema)
 
 
 def resume(journal_path: str | Path, *, force: bool = False, token: str | None = None,

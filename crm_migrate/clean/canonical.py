@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from crm_migrate.clean.addresses import split_addresses, split_city_state_zip
 from crm_migrate.clean.countries import regions_from_countries
 from crm_migrate.clean.names import split_full_names
-from crm_migrate.clean.result import NormalizeResult, as_text, empty_like
+from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
 from crm_migrate.clean.transforms import apply_transforms, transform_kinds
 from crm_migrate.clean.validate import (
     blank_placeholders,
@@ -21,13 +23,13 @@ from crm_migrate.clean.validate import (
 )
 from crm_migrate.clean.websites import domains_from_emails, domains_from_websites
 from crm_migrate.identity import key_field
+from crm_migrate.mapping.transforms import parse_transforms
+from crm_migrate.mapping.valuemaps import stage_matcher
 from crm_migrate.model import CleanIssue
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from crm_migrate.mapping.profile import FieldMapping, Profile
-    from crm_migrate.schema import ObjectSchema
+    from crm_migrate.schema import FieldSpec, ObjectSchema
     from crm_migrate.table import SourceTable
 
 SUFFIX_FIELD = "suffix"  # a target's field for post-nominal letters, when it has one
@@ -51,6 +53,31 @@ class TableWork:
     flagged: dict[str, pd.Series] = field(default_factory=dict)
     normalised: set[str] = field(default_factory=set)
     issues: list[CleanIssue] = field(default_factory=list)
+    # rows the target would refuse: `file:row` source id -> field -> why (see `block`)
+    blocked: dict[str, dict[str, str]] = field(default_factory=dict)
+    # values with no option: (column, field, value) -> rows
+    unmapped: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # fields the profile asks to cut (truncate transform): field -> length (None: the field's max)
+    truncate: dict[str, int | None] = field(default_factory=dict)
+    pipeline: str | None = None  # deals: the pipeline transform's id or label
+
+    def source_id(self, pos: int) -> str:
+        """The `_source` id (file:row) of a row by position (what the combined frame calls it)."""
+        return f"{self.table.label}:{int(self.table.frame.index[pos])}"
+
+    def block(self, name: str, problems: pd.Series, mask: pd.Series | None = None) -> None:
+        """Mark rows (mask, else non-empty problems) as ones the target would refuse for `name`."""
+        hit = (mask if mask is not None else problems != "").to_numpy()
+        texts = problems.to_numpy()
+        for pos in hit.nonzero()[0]:
+            self.blocked.setdefault(self.source_id(int(pos)), {}).setdefault(name, str(texts[pos]))
+
+    def count_unmapped(self, name: str, unmapped: pd.Series) -> None:
+        """Count each value with no option once per row, by column."""
+        column = self.origin.get(name) or name
+        for value, count in unmapped[unmapped != ""].value_counts().items():
+            key = (column, name, str(value))
+            self.unmapped[key] = self.unmapped.get(key, 0) + int(count)
 
     def report(self, name: str, problems: pd.Series, *, column: str | None = None,
                raw: pd.Series | None = None) -> None:
@@ -164,12 +191,23 @@ def map_table(table: SourceTable, profile: Profile, schema: ObjectSchema, region
         if mapping.transforms:
             raw = blank_placeholders(raw)
         target = mapping.field or (mapping.split_into or [""])[0]
+        _field_options(mapping, work, target)
         values = _apply(mapping, raw, work, regions, columns, target)
         if mapping.field:
             work.put(mapping.field, values, mapping.column, raw)
         else:
             _split(mapping, values, raw, work)
     return work
+
+
+def _field_options(mapping: FieldMapping, work: TableWork, target: str) -> None:
+    """The transforms that act in the field checks: truncate (a length) and pipeline."""
+    for transform in parse_transforms(mapping.transforms):
+        if transform.name == "truncate":
+            for name in mapping.split_into or [target]:
+                work.truncate[name] = transform.args.get("length")
+        elif transform.name == "pipeline":
+            work.pipeline = str(transform.args["name"])
 
 
 def _regions(mappings: list[FieldMapping], columns: dict[str, pd.Series], region: str | None) -> Any:
@@ -199,10 +237,13 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
         regions = regions_from_countries(work.values["country"], region)
     dayfirst, date_fmt = _dayfirst(profile)
     done = {entry.split(":")[0]: entry.split(":")[1] for entry in work.normalised}
+    staged = profile.object == "deals" and bool(schema.pipelines) and "dealstage" in work.values
     names = list(work.values)
     for position, name in enumerate(names):
         if on_field is not None:
             on_field(position / max(1, len(names)))
+        if staged and name == "dealstage":
+            continue  # checked against the row's own pipeline below
         spec = schema.get(name)
         kind = field_kind(spec, name)
         already = done.get(name, "")
@@ -211,8 +252,12 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
         else:
             result = normalize_field(kind, work.values[name], spec, region=regions,
                                      country_format=profile.country_format, dayfirst=dayfirst,
-                                     date_fmt=date_fmt)
+                                     date_fmt=date_fmt, schema=schema)
         work.report(name, result.problems)
+        unmapped = result.extra.get("unmapped")
+        if unmapped is not None:
+            work.block(name, result.problems, unmapped != "")
+            work.count_unmapped(name, unmapped)
         values = result.values
         if name == "zip":
             repaired = repair_zips(values, regions)
@@ -222,12 +267,81 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
             checked = check_birthdays(values)
             work.report(name, checked.problems)
             values = checked.values
-        lengths = check_lengths(values, spec)
-        work.report(name, lengths.problems)
-        work.values[name] = lengths.values
+        work.values[name] = _lengths(work, name, values, spec)
+    if profile.object == "deals" and schema.pipelines:
+        _check_stages(work, schema, staged)
     _derive_domain(work, profile)
     _check_required(work, schema)
     _check_identity(work, profile.object)
+
+
+def _lengths(work: TableWork, name: str, values: pd.Series, spec: FieldSpec | None) -> pd.Series:
+    """Too long for the target: cut when the profile says truncate, else left out and the row
+    marked as one the target would refuse."""
+    lengths = check_lengths(values, spec, truncate=name in work.truncate,
+                            length=work.truncate.get(name))
+    work.report(name, lengths.problems)
+    too_long = lengths.extra.get("too_long")
+    if too_long is not None:
+        work.block(name, lengths.problems, too_long)
+    return lengths.values
+
+
+def _check_stages(work: TableWork, schema: ObjectSchema, staged: bool) -> None:
+    """Deals: each row's pipeline (its column, else the profile's pipeline transform, else the
+    only/default pipeline) and its stage mapped to THAT pipeline's stage ids by id or label.
+    A stage of another pipeline, or no stage at all of it, is reported and the row would fail."""
+    pipelines = {p.id: p for p in schema.pipelines}
+    chosen = schema.pipeline(work.pipeline) if work.pipeline else None
+    live = [p for p in schema.pipelines if not p.archived]
+    fallback = chosen or (live[0] if len(live) == 1 else None)
+    size = len(work.refs)
+    if fallback is not None:
+        current = work.values.get("pipeline")
+        if current is None:
+            work.values["pipeline"] = pd.Series([fallback.id] * size, index=work.table.frame.index,
+                                                dtype=object)
+            work.origin.setdefault("pipeline", work.origin.get("dealstage", "pipeline"))
+            work.raw["pipeline"] = work.values["pipeline"]
+        else:
+            work.values["pipeline"] = current.where(current != "", fallback.id)
+    if not staged:
+        return
+    stages = work.values["dealstage"]
+    rows_pipeline = work.values.get("pipeline")
+    if rows_pipeline is None:
+        rows_pipeline = pd.Series([""] * size, index=stages.index, dtype=object)
+    matchers = {pid: stage_matcher(p) for pid, p in pipelines.items()}
+
+    def one(key: str) -> tuple[str, str, str]:
+        pid, _, value = key.partition("\x00")
+        value = " ".join(value.split())
+        if not value:
+            return "", "", ""
+        pipeline = pipelines.get(pid)
+        if pipeline is None:  # no (valid) pipeline on the row: its own problem is reported
+            return "", (f"stage {value!r} not checked: the row names no pipeline of the target "
+                        f"({', '.join(p.label for p in live)})"), ""  # the pipeline's own problem
+        match = matchers[pid].match(value)
+        if match is not None and not match.hidden:
+            return match.value, "", ""
+        if match is not None:
+            return "", f"stage {value!r} is archived in pipeline {pipeline.label!r}", value
+        elsewhere = [p.label for p_id, p in pipelines.items() if p_id != pid
+                     and matchers[p_id].match(value) is not None]
+        if elsewhere:
+            return "", (f"stage {value!r} belongs to pipeline {elsewhere[0]!r}, not to this row's "
+                        f"pipeline {pipeline.label!r}"), value
+        shown = ", ".join(f"{s.label} ({s.id})" for s in pipeline.stages if not s.archived)
+        return "", (f"{value!r} is not a stage of pipeline {pipeline.label!r} ({shown}); decide it "
+                    "in the value map (map_values)"), value
+
+    keys = rows_pipeline.astype(str) + "\x00" + stages.astype(str)
+    out = map_distinct(stages, one, names=("values", "problems", "unmapped"), keys=keys)
+    work.report("dealstage", out["problems"])
+    work.block("dealstage", out["problems"], out["unmapped"] != "")
+    work.count_unmapped("dealstage", out["unmapped"])
+    work.values["dealstage"] = _lengths(work, "dealstage", out["values"], schema.get("dealstage"))
 
 
 def _derive_domain(work: TableWork, profile: Profile) -> None:
@@ -248,14 +362,19 @@ def _derive_domain(work: TableWork, profile: Profile) -> None:
 
 
 def _check_required(work: TableWork, schema: ObjectSchema) -> None:
+    """A required field not mapped, or empty on a row: reported, and the row would fail."""
     for name in schema.required:
         if name not in work.values:
-            work.issues.append(CleanIssue(None, None, name, None,
-                                          f"required field {name} is not mapped from any column"))
+            problem = f"required field {name} is not mapped from any column"
+            work.issues.append(CleanIssue(None, None, name, None, problem))
+            for pos in range(len(work.refs)):
+                work.blocked.setdefault(work.source_id(pos), {}).setdefault(name, problem)
             continue
         empty = work.values[name] == ""
         if empty.any():
-            work.report(name, empty.map({True: f"required field {name} is empty", False: ""}))
+            problems = empty.map({True: f"required field {name} is empty", False: ""})
+            work.report(name, problems)
+            work.block(name, problems)
 
 
 def _check_identity(work: TableWork, object_name: str) -> None:

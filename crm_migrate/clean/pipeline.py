@@ -71,6 +71,32 @@ def _invalid_counts(works: list[TableWork]) -> dict[str, int]:
     return counts
 
 
+def _unmapped(works: list[TableWork]) -> list[dict[str, Any]]:
+    """Values with no option, one entry per column and value with its rows (over every table)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for work in works:
+        for key, count in work.unmapped.items():
+            counts[key] = counts.get(key, 0) + count
+    return [{"column": column, "field": name, "value": value, "count": count}
+            for (column, name, value), count in sorted(counts.items(),
+                                                       key=lambda kv: (kv[0][0], -kv[1], kv[0][2]))]
+
+
+def _mark_blocked(records: list[OutputRecord], blocked: dict[str, dict[str, str]]) -> None:
+    """A record fails before sending when a field one of its rows had refused (no option, too
+    long, required) ended up empty in it (a merged duplicate may have brought a good value)."""
+    if not blocked:
+        return
+    for record in records:
+        for member in record.members or [record.source]:
+            for name, why in (blocked.get(member) or {}).items():
+                if not record.properties.get(name):
+                    record.blocked = f"{name}: {why}"
+                    break
+            if record.blocked:
+                break
+
+
 RECORDS_PROGRESS_EVERY = 20_000  # output records built between progress calls
 
 
@@ -204,6 +230,8 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
     frame, refs = _combine(works, fields)
     rows_in = len(frame)
     invalid = _invalid_counts(works)
+    blocked = {source: why for work in works for source, why in work.blocked.items()}
+    unmapped = _unmapped(works)
     del works  # the normalised columns live on in `frame` only
     with _no_cyclic_gc():  # millions of new str/dict objects: full collections would rescan them all
         merged, groups = _dedupe(frame, refs, profile, issues, meter)
@@ -215,8 +243,10 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
         meter.update(len(records))
         output = merged[[*out_fields, "_source"]].reset_index(drop=True).fillna("").astype(object)
         del merged
+    _mark_blocked(records, blocked)
     result = CleanResult(object=profile.object, frame=output, rows_in=rows_in, issues=issues,
-                         invalid=invalid, duplicate_groups=groups, records=records)
+                         invalid=invalid, duplicate_groups=groups, records=records,
+                         unmapped=unmapped)
     result.near_matches.extend(near_matches_in_input(output, profile.object))
     if connector is not None:
         match_records(result, connector, schema, meter=meter)

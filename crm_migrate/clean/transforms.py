@@ -141,6 +141,7 @@ def apply_transforms(
             current = current.map(lambda v, fill=fill: v if v.strip() else fill)
         elif name == "regex":
             current, step_problems = _regex(current, args)
+        # truncate and pipeline act in the field checks (clean.canonical), not on the values here
         if step_problems is not None:
             step_problems = step_problems.fillna("").astype(str)
             problems = problems.where(problems != "", step_problems)

@@ -15,9 +15,11 @@ from crm_migrate.clean.numbers import normalize_numbers
 from crm_migrate.clean.phones import normalize_phones
 from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
 from crm_migrate.clean.websites import normalize_domains, normalize_websites
+from crm_migrate.mapping.valuemaps import MULTI_SEPARATOR, OptionMatcher, field_matcher, split_multi
+from crm_migrate.schema import OWNER_FIELD
 
 if TYPE_CHECKING:
-    from crm_migrate.schema import FieldSpec
+    from crm_migrate.schema import FieldSpec, ObjectSchema
 
 NAME_FIELDS = ("firstname", "lastname")
 TRUE_WORDS = {"true", "yes", "y", "1", "x", "ja", "j", "oui", "si", "sí", "wahr", "on", "checked"}
@@ -54,7 +56,7 @@ def field_kind(spec: FieldSpec | None, name: str) -> str:
         return "number"
     if spec.type == "bool":
         return "bool"
-    if spec.type == "enumeration" and spec.options:
+    if spec.type == "enumeration" and (spec.options or spec.hidden_options or name == OWNER_FIELD):
         return "enum"
     return "text"
 
@@ -88,40 +90,72 @@ def normalize_bools(values: pd.Series) -> NormalizeResult:
     return NormalizeResult(out["values"], out["problems"])
 
 
-def normalize_picklist(values: pd.Series, spec: FieldSpec) -> NormalizeResult:
-    """Values must be options of the field; an option's label or a case variant maps to its value."""
-    lookup: dict[str, str] = {}
-    for value, label in spec.options:
-        lookup.setdefault(value.casefold(), value)
-        lookup.setdefault(label.casefold(), value)
-        lookup.setdefault(" ".join(label.casefold().replace("-", " ").split()), value)
-    shown = ", ".join(spec.option_values[:8]) + (", ..." if len(spec.options) > 8 else "")
+def _shown_options(matcher: OptionMatcher) -> str:
+    shown = ", ".join(f"{label} ({value})" if label != value else value
+                      for value, label in matcher.options[:8])
+    return (shown + (", ..." if len(matcher.options) > 8 else "")) or "none"
 
-    def one(value: str) -> tuple[str, str]:
+
+def normalize_picklist(values: pd.Series, spec: FieldSpec,
+                       schema: ObjectSchema | None = None) -> NormalizeResult:
+    """Values must be options of the field: an option's internal value, or its value/label with
+    case, accents and spacing folded, maps to the internal value (a multi-select maps each
+    ';'-separated part). A value with no option is blanked and reported (`extra["unmapped"]`
+    holds it: the row would fail on the target); fuzzy look-alikes are named, never applied."""
+    matcher = field_matcher(spec, schema)
+    what = "an owner of the target" if spec.name == OWNER_FIELD else f"an option of {spec.name}"
+    if spec.name == OWNER_FIELD and not matcher:
+        hint = "the target's owners were not read (or it has none)"
+    else:
+        hint = f"options: {_shown_options(matcher)}"
+
+    def one(value: str) -> tuple[str, str, str]:
         text = " ".join(value.split())
         if not text:
-            return "", ""
-        found = lookup.get(text.casefold()) or lookup.get(" ".join(text.casefold().replace("-", " ").split()))
-        if found:
-            return found, ""
-        return "", f"{text!r} is not an option of {spec.name} ({shown}); add a map_values transform"
+            return "", "", ""
+        parts = split_multi(text) if spec.multi else [text]
+        found: list[str] = []
+        notes: list[str] = []
+        for part in parts:
+            match = matcher.match(part)
+            if match is None:
+                alike = matcher.suggestions(part)
+                guess = (f"; did you mean {', '.join(repr(matcher.label(v)) for v in alike)}?"
+                         if alike else "")
+                return "", (f"{part!r} is not {what} ({hint}){guess}; decide it in the value "
+                            "map (map_values)"), part
+            if match.hidden:
+                notes.append(f"{part!r} is an option the target hides ({match.value})")
+            if match.value not in found:
+                found.append(match.value)
+        return MULTI_SEPARATOR.join(found), "; ".join(notes), ""
 
-    out = map_distinct(values, one)
-    return NormalizeResult(out["values"], out["problems"])
+    out = map_distinct(values, one, names=("values", "problems", "unmapped"))
+    return NormalizeResult(out["values"], out["problems"], {"unmapped": out["unmapped"]})
 
 
-def check_lengths(values: pd.Series, spec: FieldSpec | None) -> NormalizeResult:
-    """Values longer than the field allows are cut, with a warning."""
+def check_lengths(values: pd.Series, spec: FieldSpec | None, *, truncate: bool = False,
+                  length: int | None = None) -> NormalizeResult:
+    """Values longer than the field allows (`length`, else the field's maximum).
+
+    With `truncate` (the profile's truncate transform) they are cut, each cut reported; else they
+    are left out and reported, and `extra["too_long"]` marks them: the target would refuse the
+    row, so it counts as one that fails."""
     problems = empty_like(values)
-    if spec is None or not spec.max_length:
+    limit = length or (spec.max_length if spec is not None else None)
+    if not limit:
         return NormalizeResult(values, problems)
-    limit = spec.max_length
     too_long = values.str.len() > limit
     if not too_long.any():
         return NormalizeResult(values, problems)
-    cut = values.where(~too_long, values.str.slice(0, limit))
-    problems[too_long] = f"longer than {limit} characters: cut to {limit}"
-    return NormalizeResult(cut, problems)
+    if truncate:
+        cut = values.where(~too_long, values.str.slice(0, limit))
+        problems[too_long] = f"longer than {limit} characters: cut to {limit}"
+        return NormalizeResult(cut, problems)
+    name = spec.name if spec is not None else "the field"
+    problems[too_long] = (f"longer than {limit} characters, the most {name} takes: left out "
+                          "(add a truncate transform to cut it instead)")
+    return NormalizeResult(values.where(~too_long, ""), problems, {"too_long": too_long})
 
 
 def repair_zips(values: pd.Series, regions: Any) -> NormalizeResult:
@@ -160,6 +194,7 @@ def normalize_field(
     country_format: str = "as_given",
     dayfirst: bool | None = None,
     date_fmt: str | None = None,
+    schema: ObjectSchema | None = None,
 ) -> NormalizeResult:
     """Run the normaliser for a field kind over a column (see field_kind)."""
     if kind == "phone":
@@ -184,5 +219,5 @@ def normalize_field(
     if kind == "bool":
         return normalize_bools(values)
     if kind == "enum" and spec is not None:
-        return normalize_picklist(values, spec)
+        return normalize_picklist(values, spec, schema)
     return normalize_text(values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -23,9 +24,11 @@ from crm_migrate.connectors.base import (
     WriteResult,
 )
 from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, retryable_status
+from crm_migrate.connectors.hubspot_schema import read_hubspot_schema
 from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import ID_PROPERTY, RUN_PROPERTY
+from crm_migrate.schema import ObjectSchema
 from crm_migrate.secrets import redact
 
 DEFAULT_URL = "https://api.hubapi.com"
@@ -186,6 +189,15 @@ class HubSpotConnector(HttpConnectorBase):
         response = await self._call("GET", f"/crm/v3/properties/{object_name}", write=False)
         data = self._expect(response, f"reading the {object_name} properties")
         return list((data or {}).get("results") or [])
+
+    async def read_live_schema(self, object_name: str) -> ObjectSchema:
+        """Properties, deal pipelines and owners (see connectors.hubspot_schema)."""
+        async def get(path: str, params: dict[str, Any] | None) -> httpx.Response:
+            return await self._call("GET", path, write=False, params=params)
+
+        schema, notes = await read_hubspot_schema(await self.read_schema(object_name), get,
+                                                  object_name, self.target)
+        return replace(schema, notes=(*schema.notes, *notes))
 
     async def ensure_id_property(self, object_name: str) -> str | None:
         """`email` for contacts; else `crm_migrate_id`, created as a unique property if missing."""

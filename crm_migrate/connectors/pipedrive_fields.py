@@ -188,7 +188,9 @@ def fields_to_properties(
                 "hasUniqueValue": False,
                 "hubspotDefined": not CUSTOM_KEY.match(key),
                 "required": bool(fld.get("mandatory_flag")),
-                "modificationMetadata": {"readOnlyValue": not fld.get("edit_flag", True)},
+                # edit_flag says whether the field's definition may be edited (false for system
+                # fields such as email), not whether its value may be written
+                "modificationMetadata": {"readOnlyValue": False, "readOnlyDefinition": not fld.get("edit_flag", True)},
                 "targetName": key,
             }
         )

@@ -12,11 +12,12 @@ from crm_migrate.mapping.evidence import country_code
 from crm_migrate.mapping.headers import parse_header, tokens_of
 from crm_migrate.mapping.profile import FieldMapping, Profile
 from crm_migrate.mapping.suggest import EMPTY_REASON, Suggestion, suggest_mappings
-from crm_migrate.mapping.transforms import suggest_value_map
-from crm_migrate.schema import ObjectSchema, builtin_schema
+from crm_migrate.mapping.valuemaps import exact_value_map
+from crm_migrate.schema import FieldSpec, ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
 PICKLIST_FIELDS = ("lifecyclestage", "dealstage", "pipeline", "hs_lead_status")
+VALUE_MAP_DISTINCT = 500  # distinct values of a column a pre-filled value map considers
 _DOTTED = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
 _SLASHED = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})$")
 
@@ -62,16 +63,26 @@ def default_transforms(field_name: str, values: list[str], schema: ObjectSchema,
         return ["email"]
     if spec.type in ("date", "datetime"):
         return [date_transform(values)]
-    if spec.type == "enumeration" and spec.options and field_name in PICKLIST_FIELDS:
-        distinct = list(dict.fromkeys(values))[:200]
-        if distinct and all(v in spec.option_values for v in distinct):
-            return []
-        mapping = suggest_value_map(distinct, list(spec.options))
-        if spec.required and len(spec.options) == 1:
-            only = spec.options[0][0]  # a required one-option picklist (one pipeline): nothing else fits
-            mapping = {k: v or only for k, v in mapping.items()}
-        if mapping:
-            return [{"map_values": {"mapping": mapping}}]
+    if spec.type == "enumeration" and (spec.options or spec.hidden_options):
+        return value_map_transforms(values, spec, schema)
+    return []
+
+
+def value_map_transforms(values: list[str], spec: FieldSpec, schema: ObjectSchema) -> list[Any]:
+    """A map_values transform for an enumeration-like field, pre-filled only from exact and
+    folded matches (value or label; owners by e-mail or name; curated synonyms of the built-in
+    options): a value with no such match stays out of the map, undecided, and clean reports
+    it. Fuzzy look-alikes are suggested in the value-map editor, never written here."""
+    distinct = list(dict.fromkeys(values))[:VALUE_MAP_DISTINCT]
+    if spec.name == "dealstage" and len([p for p in schema.pipelines if not p.archived]) > 1:
+        return []  # stage labels are matched per row within the row's pipeline at clean
+    found = exact_value_map(distinct, spec, schema)
+    mapping = {k: v for k, v in found.items() if v is not None and k != v}
+    if spec.required and len(spec.options) == 1:
+        only = spec.options[0][0]  # a required one-option picklist (one pipeline): nothing else fits
+        mapping = {k: v or only for k, v in found.items() if k != only}
+    if mapping:
+        return [{"map_values": {"mapping": mapping}}]
     return []
 
 

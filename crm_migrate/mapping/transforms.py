@@ -64,6 +64,13 @@ TRANSFORMS: dict[str, TransformSpec] = {
     "regex": TransformSpec(
         "regex", {"pattern": (_STR, True), "group": ((int, str), False)},
         "extract the first match of a pattern (or one of its groups)", "pattern"),
+    "truncate": TransformSpec(
+        "truncate", {"length": ((int,), False)},
+        "cut values to a length (default: the target field's maximum), each cut reported", "length"),
+    "pipeline": TransformSpec(
+        "pipeline", {"name": (_STR, True)},
+        "deals: the pipeline (id or label) these stages belong to, for rows without a pipeline",
+        "name"),
 }
 
 
@@ -108,6 +115,10 @@ def _check_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
         for key, value in args["mapping"].items():
             if value is not None and not isinstance(value, (str, int, float)):
                 raise ProfileError(f"transform 'map_values': the value for {key!r} must be text or null")
+    if name == "truncate" and args.get("length") is not None and args["length"] < 1:
+        raise ProfileError(f"transform 'truncate': length must be at least 1, not {args['length']!r}")
+    if name == "pipeline" and not str(args["name"]).strip():
+        raise ProfileError("transform 'pipeline': name the pipeline (its id or label)")
     if name == "regex":
         try:
             compiled = re.compile(args["pattern"])

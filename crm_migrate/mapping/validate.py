@@ -47,7 +47,7 @@ def _check_map_values(i: int, mapping: FieldMapping, schema: ObjectSchema, args:
     spec = schema.get(mapping.field or "")
     if spec is None or spec.type not in ENUM_TYPES or not spec.options:
         return
-    options = spec.option_values
+    options = (*spec.option_values, *(v for v, _ in spec.hidden_options))
     table = args.get("mapping")
     for source, target in (table.items() if isinstance(table, dict) else []):
         if target is not None and str(target) not in options:
@@ -55,6 +55,50 @@ def _check_map_values(i: int, mapping: FieldMapping, schema: ObjectSchema, args:
                 f"{_where(i, mapping)}: map_values sends {source!r} to {target!r}, which is not an "
                 f"option of {spec.name} ({', '.join(options)}){_closest(str(target), list(options))}",
                 file=file)
+
+
+def _check_target_transform(i: int, mapping: FieldMapping, schema: ObjectSchema, name: str,
+                            args: dict[str, object], file: str | None) -> None:
+    """pipeline: a pipeline of the target; truncate: a length, or a field with a maximum."""
+    if name == "pipeline":
+        wanted = str(args.get("name") or "")
+        if schema.object != "deals":
+            raise ProfileError(f"{_where(i, mapping)}: the pipeline transform is for deals", file=file)
+        if schema.pipelines and schema.pipeline(wanted) is None:
+            known = [p.label for p in schema.pipelines if not p.archived]
+            raise ProfileError(f"{_where(i, mapping)}: pipeline {wanted!r} is not a pipeline of the "
+                               f"target ({', '.join(known)}){_closest(wanted, known)}", file=file)
+    if name == "truncate" and args.get("length") is None:
+        for field_name in mapping.split_into or ([mapping.field] if mapping.field else []):
+            spec = schema.get(field_name)
+            if spec is not None and not spec.max_length:
+                raise ProfileError(f"{_where(i, mapping)}: truncate needs a length: the target sets "
+                                   f"no maximum for {field_name!r} (e.g. truncate: 100)", file=file)
+
+
+def check_against_target(profile: Profile, schema: ObjectSchema, *, file: str | None = None) -> None:
+    """What a push refuses before sending anything: a field the target holds read-only, a
+    pipeline it does not have, a truncate without a length (a field it does not know at all is
+    left to the target, which refuses those rows one by one)."""
+    for label, mappings in [("", profile.fields),
+                            *((f"sources.{n}.", s.fields) for n, s in profile.sources.items()
+                              if s.fields is not None)]:
+        for i, mapping in enumerate(mappings):
+            for name in mapping.split_into or ([mapping.field] if mapping.field else []):
+                spec = schema.get(name)
+                if spec is not None and spec.read_only:
+                    raise ProfileError(f"{label}{_where(i, mapping)}: field {name!r} is read-only on "
+                                       "the target", file=file)
+            try:
+                transforms = parse_transforms(mapping.transforms)
+            except ProfileError as exc:
+                raise ProfileError(f"{label}{_where(i, mapping)}.transforms: {exc.message}",
+                                   file=file) from None
+            for transform in transforms:
+                try:
+                    _check_target_transform(i, mapping, schema, transform.name, transform.args, None)
+                except ProfileError as exc:
+                    raise ProfileError(f"{label}{exc.message}", file=file) from None
 
 
 def validate_profile(
@@ -103,6 +147,7 @@ def validate_profile(
                                            f"{_closest(name, known_columns)}", file=file)
             if transform.name == "map_values":
                 _check_map_values(i, mapping, schema, transform.args, file)
+            _check_target_transform(i, mapping, schema, transform.name, transform.args, file)
         if mapping.field:
             filled.setdefault(mapping.field, []).append((i, mapping))
     for field_name, users in filled.items():

@@ -251,6 +251,9 @@ class InputFile:
     sha256: str
 
 
+# the error of a row failed before sending: the target would refuse a value of it
+NOT_SENT = "not sent: "
+
 # meta keys that differ from RunMeta's attribute names
 _META_KEYS = {"object_name": "object"}
 # meta keys a run writes as it goes, not when the journal is created
@@ -293,6 +296,9 @@ class RunMeta:
     purged_at: str | None = None
     purge_lost: dict[str, int] = field(default_factory=dict)  # what rollback can no longer undo
     purged_files: dict[str, str] = field(default_factory=dict)  # removed file -> its sha256
+    # the target's schema the run was checked against (ObjectSchema.to_dict() plus read_at):
+    # read once when the run starts, so a resume re-cleans against it without reading again
+    schema: dict[str, Any] | None = None
 
     def stored(self) -> dict[str, Any]:
         """The meta keys and values a new journal stores (the ones written later left out)."""
@@ -301,6 +307,8 @@ class RunMeta:
             if item.name in _LATER_KEYS:
                 continue
             value = getattr(self, item.name)
+            if item.name == "schema" and value is None:
+                continue  # a run started without reading one (e.g. a test's meta)
             if item.name == "inputs":
                 value = [{"path": i.path, "sha256": i.sha256} for i in value]
             out[_META_KEYS.get(item.name, item.name)] = value
@@ -813,10 +821,17 @@ class Journal:
 
     def retry_failed(self, kind: RowKind) -> None:
         """Put the failed rows of `kind` back to pending with their attempts forgotten (a
-        resume after a fix starts them afresh)."""
+        resume after a fix starts them afresh); rows failed before sending (NOT_SENT: the
+        target would refuse their values) stay failed."""
         with self._transaction() as conn:
             conn.execute("UPDATE rows SET state = 'pending', error = NULL, attempts = 0 "
-                         "WHERE kind = ? AND state = 'failed'", (kind.value,))
+                         "WHERE kind = ? AND state = 'failed' AND "
+                         "(error IS NULL OR substr(error, 1, ?) != ?)",
+                         (kind.value, len(NOT_SENT), NOT_SENT))
+
+    def set_schema(self, schema: dict[str, Any]) -> None:
+        """The target schema the run is checked against (see RunMeta.schema)."""
+        self._set_meta(schema=schema)
 
     def refresh_payloads(self, items: list[tuple[int, dict[str, str]]]) -> None:
         """(seq, payload) for rows re-cleaned from changed inputs: new values, pending again."""

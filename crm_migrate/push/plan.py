@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from crm_migrate.clean.websites import domain_from_website
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS, identity_keys, natural_key
-from crm_migrate.push.journal import UPSERT_EMAIL, AssocState, JournalRow, Op, RowKind, RowState
+from crm_migrate.push.journal import (
+    NOT_SENT,
+    UPSERT_EMAIL,
+    AssocState,
+    JournalRow,
+    Op,
+    RowKind,
+    RowState,
+)
 
 if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
@@ -77,6 +85,8 @@ def build_rows(
             row.op, row.write_key = Op.upsert(ID_PROPERTY), ident
         if rec.action == "skip":
             row.state = RowState.SKIPPED
+        elif rec.blocked:  # the target would refuse it: failed here, reported, never sent
+            row.state, row.error = RowState.FAILED, NOT_SENT + rec.blocked
         elif not props:
             row.state, row.error = RowState.FAILED, "the record has no values to write"
         rows.append(row)

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
 from crm_migrate.mapping.profile import load_profile
+from crm_migrate.mapping.validate import check_against_target
 from crm_migrate.progress import Progress, ProgressFn, StopFn
 from crm_migrate.push.associations import associate_contacts
 from crm_migrate.push.audit import known_journals, register_journal
@@ -38,6 +40,7 @@ from crm_migrate.push.classify import classify, classify_by_id, remap_id_propert
 from crm_migrate.push.errors_file import write_errors_file
 from crm_migrate.push.journal import (
     CREATE,
+    NOT_SENT,
     UPSERT_EMAIL,
     InputFile,
     Journal,
@@ -54,6 +57,7 @@ from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import RunProgress, RunSummary, status_of, sustained_rate
+from crm_migrate.schema import ObjectSchema, builtin_schema
 
 if TYPE_CHECKING:
     import httpx
@@ -122,8 +126,14 @@ def start_push(
     concurrency: int | None = None,
     associate: bool = True,
     before_images: bool = True,
+    schema: ObjectSchema | None = None,
 ) -> RunSummary:
     """Clean (unless `clean_result` is given), journal every record as pending, then push.
+
+    The target's live schema (`schema`, else read once here) checks the profile and the values;
+    it is cached in the journal, so a resume re-cleans against it without reading it again.
+    Records the target would refuse (a value with no option, too long, a required field empty)
+    are journalled as failed and never sent; the dry run counts them as `would_fail`.
 
     A dry run classifies against the target (reads only) in a throw-away journal and
     writes no journal at `journal_path`. `token` (e.g. typed into the wizard) is used for this
@@ -138,8 +148,11 @@ def start_push(
     if transport is None:
         resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
+    if schema is None:
+        schema = _read_run_schema(target, url, profile.object, transport, token)
+    check_against_target(profile, schema, file=profile_path)
     if clean_result is None:
-        clean_result = clean_files(paths, profile, region=region)
+        clean_result = clean_files(paths, profile, region=region, schema=schema)
     object_name = clean_result.object or profile.object
     run_id = uuid.uuid4().hex
     embedded = runs_embedded(target, url, transport)
@@ -166,6 +179,7 @@ def start_push(
         message=None,
         os_user=_os_user(),
         before_images=before_images,
+        schema={**schema.to_dict(), "read_at": _now()},
     )
     records = clean_result.records
     if not dry_run:
@@ -181,6 +195,34 @@ def start_push(
             journal.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _read_run_schema(target: str, url: str | None, object_name: str,
+                     transport: httpx.AsyncBaseTransport | None, token: str | None) -> ObjectSchema:
+    """The target's live schema of the object, read once for the run (the built-in one with a
+    note when the target does not give it; refused credentials stop the run here)."""
+    if target == "file":
+        return builtin_schema(object_name)
+
+    async def read() -> ObjectSchema:
+        async with open_connector(target, url=url, transport=transport, token=token) as connector:
+            return await connector.read_live_schema(object_name)
+
+    try:
+        return asyncio.run(read())
+    except AuthError:
+        raise
+    except (TargetError, OSError, RuntimeError, ValueError) as exc:
+        base = builtin_schema(object_name)
+        return replace(base, notes=(f"{target} schema not read ({exc}); checked against the "
+                                    f"built-in {object_name} fields",))
+
+
+def cached_schema(meta: RunMeta) -> ObjectSchema:
+    """The schema a run was checked against, from its journal (built-in for an older journal)."""
+    if meta.schema:
+        return ObjectSchema.from_dict(meta.schema)
+    return builtin_schema(meta.object_name)
 
 
 async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
@@ -298,18 +340,23 @@ def _refresh_payloads(journal: Journal, meta: RunMeta) -> None:
     if not profile_path or not Path(profile_path).is_file() or not paths:
         return
     profile = load_profile(profile_path)
-    result = clean_files(paths, profile, region=meta.region)
+    result = clean_files(paths, profile, region=meta.region, schema=cached_schema(meta))
     fresh = {rec.source: rec for rec in result.records}
     refreshed: list[tuple[int, dict[str, str]]] = []
+    refused: list[tuple[int, str]] = []
     for row in journal.rows(RowKind.RECORD, RowState.PENDING, RowState.FAILED):
         rec = fresh.get(row.source)
         if rec is None:
+            continue
+        if rec.blocked:
+            refused.append((row.seq, NOT_SENT + rec.blocked))
             continue
         payload = {k: v for k, v in rec.properties.items() if v != "" and not k.startswith("_")}
         if row.op == UPSERT_EMAIL and payload.get("email", "").lower() != row.key:
             continue  # the key itself changed: keep the journalled record as it was
         refreshed.append((row.seq, payload))
     journal.refresh_payloads(refreshed)
+    journal.mark_failed(refused)
     journal.record_inputs([InputFile(p, _sha256(p)) for p in paths], _sha256(profile_path),
                           profile.to_dict())
 

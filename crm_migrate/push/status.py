@@ -75,7 +75,20 @@ def status_of(journal: Journal) -> dict[str, Any]:
         "purged": bool(meta.purged_at),
         "purged_at": meta.purged_at,
         "not_restorable": journal.count_unrestorable(),
+        # what the run's values were checked against (the target's live schema, or built-in)
+        "schema": _schema_summary(meta.schema),
     }
+
+
+def _schema_summary(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not schema:
+        return None
+    out = {"source": schema.get("source"), "read_at": schema.get("read_at"),
+           "fields": len(schema.get("fields") or ()),
+           "pipelines": len(schema.get("pipelines") or ()), "owners": len(schema.get("owners") or ())}
+    if schema.get("notes"):
+        out["notes"] = list(schema["notes"])
+    return out
 
 
 class RunProgress:

@@ -42,9 +42,12 @@ def test_picklist_values_labels_and_unknowns() -> None:
 
 def test_lengths_and_placeholders() -> None:
     spec = builtin_schema("contacts").fields["firstname"]
-    result = check_lengths(pd.Series(["a" * 90, "Bob"]), spec)
+    result = check_lengths(pd.Series(["a" * 90, "Bob"]), spec, truncate=True)
     assert list(result.values) == ["a" * 80, "Bob"]
     assert result.problems[0] == "longer than 80 characters: cut to 80"
+    left_out = check_lengths(pd.Series(["a" * 90, "Bob"]), spec)  # no truncate: reported, not cut
+    assert list(left_out.values) == ["", "Bob"] and "longer than 80" in left_out.problems[0]
+    assert list(left_out.extra["too_long"]) == [True, False]
     assert list(blank_placeholders(pd.Series(["n/a", "0/0/00", "-", "Bob", "NA"]))) == \
         ["", "", "", "Bob", "NA"]
 

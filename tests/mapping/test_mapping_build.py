@@ -91,7 +91,7 @@ def test_picklists_get_value_maps_and_a_single_pipeline_takes_every_value() -> N
     assert fields["dealstage"].transforms == [{"map_values": {"mapping": {
         "Closed Won": "closedwon", "won": "closedwon", "Contract Sent": "contractsent"}}}]
     assert fields["pipeline"].transforms == [{"map_values": {"mapping": {
-        "Sales Pipeline": "default", "Renewals": "default", "default": "default"}}}]
+        "Sales Pipeline": "default", "Renewals": "default"}}}]  # "default" is the option itself
 
 
 def test_us_numbers_with_some_german_ones_give_us() -> None:

@@ -11,7 +11,7 @@ from crm_migrate.schema import DEAL_STAGES, LIFECYCLE_STAGES
 
 def test_registry_names() -> None:
     assert set(TRANSFORMS) == {"trim", "lower", "upper", "title", "phone", "email", "date",
-                               "split_name", "join", "map_values", "default", "regex"}
+                               "split_name", "join", "map_values", "default", "regex", "truncate", "pipeline"}
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,10 @@ from crm_migrate.actions.profiles import (
     TRANSFORMS,
     SuggestionBasis,
     parse_transforms,
+    parse_value_map_text,
     suggestion_basis,
-    value_map_entries,
+    value_map_rows,
+    value_map_text,
 )
 from crm_migrate.errors import ProfileError
 from crm_migrate.paths import profiles_dir
@@ -306,30 +308,34 @@ class MappingStep(WizardStep):
             placeholder="trim, phone: {region: US}", hint="known: " + ", ".join(TRANSFORMS)), edited)
 
     def action_value_map(self) -> None:
-        """Suggest a picklist value map for an enumeration field and let the user edit it."""
+        """The value map of an enumeration-like field (picklist, stage, owner): every distinct
+        value of the column, decided or not, for the user to edit."""
         mapping = self.current()
         if mapping is None or not mapping.field:
             self.notify("Map the column to a picklist field first.", severity="warning")
             return
-        spec = self.state.object_schema().get(mapping.field)
-        if spec is None or not spec.options:
-            self.notify(f"{mapping.field!r} is not a picklist field.", severity="warning")
+        schema = self.state.object_schema()
+        spec = schema.get(mapping.field)
+        if spec is None or not (spec.options or spec.hidden_options):
+            self.notify(f"{mapping.field!r} is not a picklist field (or the target gave no "
+                        "options for it).", severity="warning")
             return
         existing = next((t["map_values"]["mapping"] for t in mapping.transforms
                          if isinstance(t, dict) and "map_values" in t), None)
         scope = self.current_file()
         labels = [scope] if scope is not None else self.shared_labels()
         tables = [t for t in self.state.source.tables if t.label in labels]
-        pairs, left_off = value_map_entries(tables, mapping.column, list(spec.options),
-                                            existing)
+        rows, left_off = value_map_rows(tables, mapping.column, spec, schema, existing)
+        undecided = sum(1 for row in rows if not row.decided)
         if left_off:
             self.notify(f"{left_off:,} more distinct values are not listed; a value without an "
-                        "option passes unchanged and must be an option itself.", timeout=8)
+                        "option is reported at clean and its row fails the push.", timeout=8)
+        allowed = {*spec.option_values, *(v for v, _ in spec.hidden_options)}
 
-        def edited(table: dict[str, str] | None) -> None:
+        def edited(table: dict[str, str | None] | None) -> None:
             if table is None:
                 return
-            unknown = sorted({v for v in table.values() if v not in spec.option_values})
+            unknown = sorted({v for v in table.values() if v is not None and v not in allowed})
             if unknown:
                 self.notify(f"not an option of {spec.name}: {', '.join(unknown)}", severity="error")
                 return
@@ -340,8 +346,14 @@ class MappingStep(WizardStep):
             self.state.clean_stale = True
             self.show_mappings()
 
-        self.app.push_screen(ValueMapModal(f"Values of {mapping.column!r} → {mapping.field}", pairs,
-                                           list(spec.option_values)), edited)
+        title = f"Values of {mapping.column!r} → {mapping.field}"
+        if undecided:
+            title += f" ({undecided} undecided)"
+        self.app.push_screen(ValueMapModal(title, {r.value: r.option for r in rows},
+                                           [f"{v} ({lab})" if lab != v else v
+                                            for v, lab in spec.options],
+                                           text=value_map_text(rows), parse=parse_value_map_text),
+                             edited)
 
     def action_save_profile(self) -> None:
         """Save the profile to a file (YAML; JSON when the name ends in .json)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,7 +180,7 @@ class FieldPickerModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ValueMapModal(ModalScreen[dict[str, str] | None]):
+class ValueMapModal(ModalScreen[dict[str, str | None] | None]):
     """Edit a picklist value map, one `source value: option` per line; ctrl+s keeps it."""
 
     BINDINGS = [
@@ -187,24 +188,33 @@ class ValueMapModal(ModalScreen[dict[str, str] | None]):
         Binding("escape", "cancel", "Cancel", id="valuemap.cancel", tooltip="Leave it as it was"),
     ]
 
-    def __init__(self, title: str, pairs: dict[str, str], options: list[str]) -> None:
+    def __init__(self, title: str, pairs: dict[str, str], options: list[str], *,
+                 text: str | None = None,
+                 parse: Callable[[str], dict[str, str | None]] | None = None) -> None:
         super().__init__(classes="modal")
         self.title_text = title
         self.pairs = pairs
         self.options = options
+        self.text = text  # the editor's own text (undecided values marked), when given
+        self.parse = parse
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
             yield Label(self.title_text, classes="dialog-title")
-            yield TextArea("\n".join(f"{k}: {v}" for k, v in self.pairs.items()), id="value-map")
+            text = self.text if self.text is not None else "\n".join(
+                f"{k}: {v}" for k, v in self.pairs.items())
+            yield TextArea(text, id="value-map")
             yield Label("every value of the column, one 'source value: option' per line; a value "
-                        "left without an option stays as it is and is blanked at clean when it "
-                        "is not an option · ctrl+s keeps · escape cancels\n"
+                        "left without an option is undecided: clean reports it and its rows fail "
+                        "the push; '-' leaves it empty · ctrl+s keeps · escape cancels\n"
                         f"options: {', '.join(self.options)}", classes="dim hint")
 
     def action_keep(self) -> None:
         text = self.query_one(TextArea).text
-        out: dict[str, str] = {}
+        if self.parse is not None:
+            self.dismiss(self.parse(text))
+            return
+        out: dict[str, str | None] = {}
         for line in text.splitlines():
             source, sep, option = line.rpartition(":")
             if sep and source.strip() and option.strip():

@@ -150,6 +150,9 @@ class PushStep(WizardStep):
             profile_path=str(profile_path), region=state.target_step.region, batch_size=state.run.batch_size,
             clean_result=state.cleaning.clean_result, on_progress=report,
             should_stop=self.stop_event.is_set)
+        live = state.object_schema()
+        if live.source != "built-in":  # the schema the wizard read and cleaned against
+            common["schema"] = live
         if kind == "dry-run":
             outcome = dry_run(list(state.source.selected), state.ensure_profile(), **common)
             self.post_message(PushFinished(status_with_message(outcome), kind))
