@@ -103,6 +103,7 @@ class Sender:
         # (never upserted), marked with the run id so a lost answer can be told apart
         self.exclusive = connector.implements_ensure_run_property
         self.run_id = journal.meta().run_id
+        self._checked: set[int] = set()  # rows read by key after a rejected exclusive create
 
     def write_as(self, row: JournalRow) -> str:
         """How a row is written: update by target id (it exists), an exclusive create keyed by
@@ -249,6 +250,17 @@ class Sender:
         if len(rows) == 1 and exc.status == 409 and self.creates_keyed(rows[0]):
             await self._deliver(await self._adopt(rows), number)
             return
+        if (self.creates_keyed(rows[0]) and exc.status in (400, 409)
+                and not all(r.seq in self._checked for r in rows)):
+            # a taken unique key may come back as 409 CONFLICT or as a 400 naming the property:
+            # read the keys (batch read by the unique property, which is consistent, unlike
+            # search) once, settle the rows whose record exists, send the others on
+            self._checked.update(r.seq for r in rows)
+            rest = await self.reconcile(rows)
+            if len(rest) < len(rows):
+                for way in sorted({self.write_as(r) for r in rest}):
+                    await self._deliver([r for r in rest if self.write_as(r) == way], number)
+                return
         if len(rows) == 1:
             self._fail([(rows[0].seq, error_text(exc))])
             return
@@ -317,9 +329,15 @@ class Sender:
         found = await self._read_keys(rows)
         adopted: list[Classification] = []
         updates: list[JournalRow] = []
+        ours: list[tuple[int, str | None, bool]] = []
         for row in rows:
             remote = found.get(row.seq)
             if remote is None:
+                continue
+            if self.exclusive and remote.properties.get(RUN_PROPERTY) == self.run_id:
+                # this run created it (an earlier attempt whose answer never came back):
+                # created by us, never an update of "their" record
+                ours.append((row.seq, remote.id, True))
                 continue
             verdict = decide(row, remote)
             adopted.append(verdict)
@@ -328,6 +346,10 @@ class Sender:
                                                    before=verdict.before))
         if adopted:
             self.journal.classify(adopted)
+        if ours:
+            self.journal.mark_done(ours)
+            for _ in ours:
+                self.breaker.record(None)
         lost = [r.seq for r in rows if r.seq not in found]
         if lost:
             self.journal.mark_pending(lost)
