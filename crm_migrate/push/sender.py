@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
-from crm_migrate.errors import TargetError
+from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import RUN_PROPERTY, key_field
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import decide
@@ -104,6 +104,7 @@ class Sender:
         self.exclusive = connector.implements_ensure_run_property
         self.run_id = journal.meta().run_id
         self._checked: set[int] = set()  # rows read by key after a rejected exclusive create
+        self.auth_error: AuthError | None = None  # credentials/scope refused mid-run
 
     def write_as(self, row: JournalRow) -> str:
         """How a row is written: update by target id (it exists), an exclusive create keyed by
@@ -175,6 +176,8 @@ class Sender:
             pending = self.batches(rows)
             pending.reverse()
             await asyncio.gather(*(self._worker(pending) for _ in range(self.concurrency)))
+            if self.auth_error is not None:
+                raise self.auth_error
 
     async def _worker(self, pending: list[list[JournalRow]]) -> None:
         while pending and not self.stopping():
@@ -183,6 +186,9 @@ class Sender:
                 await self.send(batch)
             except StopRun as exc:
                 self._stop(str(exc), StopReason.TARGET)
+            except AuthError as exc:  # the run stops as refused (exit 2), after the others
+                self.auth_error = self.auth_error or exc
+                self._stop(error_text(exc), StopReason.AUTH)
             except TargetError as exc:  # e.g. reads failing while reconciling
                 self._stop(error_text(exc), StopReason.TARGET)  # rows stay in flight: resume
             self.on_batch()
@@ -233,6 +239,9 @@ class Sender:
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
+            except AuthError:  # e.g. 403 for a missing scope: nothing was written
+                self.journal.mark_pending([r.seq for r in rows])
+                raise
             except TargetError as exc:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None
