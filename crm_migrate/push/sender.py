@@ -102,7 +102,10 @@ class Sender:
         # a target that refuses a create whose key exists: rows classified new are created
         # (never upserted), marked with the run id so a lost answer can be told apart
         self.exclusive = connector.implements_ensure_run_property
-        self.run_id = journal.meta().run_id
+        meta = journal.meta()
+        self.run_id = meta.run_id
+        if meta.created_at and not connector.written_since:
+            connector.written_since = meta.created_at  # key lookups see what the run wrote
         self._checked: set[int] = set()  # rows read by key after a rejected exclusive create
         self.auth_error: AuthError | None = None  # credentials/scope refused mid-run
 
