@@ -208,6 +208,7 @@ class FakePipedrive:
                 "pipeline_id",
                 "org_id",
                 "person_id",
+                "custom_fields",
             }
         if entity == "organizations":
             assert set(body) <= {"name", "address"}
