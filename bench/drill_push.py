@@ -14,6 +14,7 @@ Companies the run found by name before it started are matched; a company another
 by name alone while the run goes cannot be told from ours (HubSpot has no unique company key).
 
 Run: .venv/bin/python bench/drill_push.py [--trials 30] [--rows 120] [--seed 1]
+     [--search-lag-ms 2000] [--fail-rate 0.1]
 """
 
 from __future__ import annotations
@@ -199,8 +200,9 @@ def failed_errors(journal: Path) -> list[str]:
         conn.close()
 
 
-def trial(number: int, folder: Path, rows: int, rng: random.Random) -> dict[str, int]:
-    fail_rate = rng.uniform(0.05, 0.2)
+def trial(number: int, folder: Path, rows: int, rng: random.Random, *,
+          search_lag_ms: int = 200, fail_rate: float | None = None) -> dict[str, int]:
+    fail_rate = rng.uniform(0.05, 0.2) if fail_rate is None else fail_rate
     overlap = number % 2 == 1
     env = {**os.environ, "CRM_MIGRATE_TOKEN": DEFAULT_TOKEN, "HOME": str(folder),
            "XDG_CONFIG_HOME": str(folder / "cfg"), "XDG_DATA_HOME": str(folder / "data"),
@@ -209,7 +211,7 @@ def trial(number: int, folder: Path, rows: int, rng: random.Random) -> dict[str,
     out = Counter[str]()
     with SandboxServer(folder / "sandbox.sqlite3", seed=number,
                        latency_ms=rng.choice((10, 30, 60)),
-                       search_lag_ms=200) as server, \
+                       search_lag_ms=search_lag_ms) as server, \
             httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
         # a company the target held before the run: matched by name, never created again
         pre_name, pre_domain = COMPANIES[rng.randrange(len(COMPANIES))]
@@ -221,7 +223,7 @@ def trial(number: int, folder: Path, rows: int, rng: random.Random) -> dict[str,
             if response.status_code == 201:
                 existing = {str(r["id"]) for r in response.json()["results"]}
                 break
-        time.sleep(0.3)  # past the search lag
+        time.sleep(search_lag_ms / 1000 + 0.1)  # past the search lag
         server.set_faults(fail_rate=fail_rate)  # from now on, for every client
         plans = ([("a", range(1, 2 * rows // 3 + 1)), ("b", range(rows // 3 + 1, rows + 1))]
                  if overlap else [("a", range(1, rows + 1))])
@@ -316,13 +318,18 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--rows", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--search-lag-ms", type=int, default=200,
+                        help="how long the sandbox's search lags its writes (default 200)")
+    parser.add_argument("--fail-rate", type=float, default=None,
+                        help="the injected fault rate of every trial (default: 0.05-0.2 drawn)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     totals = Counter[str]()
     started = time.monotonic()
     for number in range(1, args.trials + 1):
         with tempfile.TemporaryDirectory(prefix="crm-drill-") as tmp:
-            result = trial(number, Path(tmp), args.rows, rng)
+            result = trial(number, Path(tmp), args.rows, rng,
+                           search_lag_ms=args.search_lag_ms, fail_rate=args.fail_rate)
         totals.update(result)
         print(f"trial {number:2d} ({'overlapping runs' if number % 2 else 'one run'}): "
               + ", ".join(f"{k} {v}" for k, v in sorted(result.items()) if k != "trials"),

@@ -113,6 +113,10 @@ class Connector(ABC):
     target: str
     max_batch: int
     rate: RateHint
+    # when the running push began (ISO 8601), set by the push: a target whose key lookups go
+    # through an eventually consistent search also reads the records changed since then, so a
+    # record the run wrote is found before search indexes it
+    written_since: str | None = None
 
     implements_count: ClassVar[bool] = False
     implements_list_all: ClassVar[bool] = False

@@ -3,7 +3,8 @@
 Errors: 429 ten-secondly -> wait for the window inside the connector (bounded);
 429 DAILY -> DailyLimitReached (the run stops, resumable); 5xx/timeouts ->
 TransientError (maybe_committed for writes); 400/409 on a whole batch ->
-BatchRejected; 207 per-input errors -> WriteResult(ok=False); 401/403 -> AuthError.
+BatchRejected; 207 per-input errors -> WriteResult(ok=False); 401/403 -> AuthError (a 403
+MISSING_SCOPES names the scope the token lacks).
 The token never appears in a message (redacted).
 """
 
@@ -159,7 +160,7 @@ class HubSpotConnector(HttpConnectorBase):
                 )
                 status = response.status_code
                 if status in (401, 403):
-                    raise AuthError(f"{self.target} refused the credentials: {_message(response)}")
+                    raise AuthError(self._refusal(response))
                 if not retryable_status(status):
                     return response
                 raise self._transient(response, committed=write)
@@ -172,6 +173,18 @@ class HubSpotConnector(HttpConnectorBase):
                 await asyncio.sleep(
                     max(error.retry_after or 0.0, self._rng.uniform(0, 0.25 * 2**read_failures))
                 )
+
+    def _refusal(self, response: httpx.Response) -> str:
+        """One line for a 401/403: the scope a token lacks (403 MISSING_SCOPES), else that the
+        credentials were refused."""
+        scopes = missing_scopes(response_json(response))
+        if response.status_code == 403 and scopes is not None:
+            name = "HubSpot" if self.target == "hubspot" else self.target
+            what = (f"scope {scopes[0]}" if len(scopes) == 1
+                    else f"one of the scopes {', '.join(scopes)}" if scopes else "a scope")
+            return (f"{name} token lacks {what}: add it to the app and store the new token "
+                    f"with `crm-migrate auth set {self.target}`")
+        return f"{self.target} refused the credentials: {_message(response)}"
 
     def _expect(self, response: httpx.Response, what: str) -> Any:
         if response.status_code >= 400:
@@ -216,7 +229,13 @@ class HubSpotConnector(HttpConnectorBase):
 
     async def _ensure_property(self, object_name: str, name: str, *, unique: bool) -> None:
         props = await self.read_schema(object_name)
-        if any(p.get("name") == name for p in props):
+        existing = next((p for p in props if p.get("name") == name), None)
+        if existing is not None:
+            if unique and existing.get("hasUniqueValue") is not True:
+                raise TargetError(
+                    f"{self.target}: the {object_name} property {name} exists without unique "
+                    "values (hasUniqueValue is not true), so upserts keyed by it would not be "
+                    f"idempotent; delete or rename that property on the target, then run again")
             return
         body = {
             "name": name,
@@ -499,6 +518,25 @@ class HubSpotConnector(HttpConnectorBase):
             if response.status_code in (400, 404, 409):
                 raise BatchRejected(_message(response), status=response.status_code)
             self._expect(response, "removing associations")
+
+
+def missing_scopes(body: Any) -> list[str] | None:
+    """The scopes a HubSpot 403 MISSING_SCOPES body names (`errors[].context.
+    requiredGranularScopes`, older `requiredScopes`, or `context.missingScopes`); None when
+    the body is not a missing-scopes answer."""
+    if not isinstance(body, dict) or str(body.get("category", "")).upper() != "MISSING_SCOPES":
+        return None
+    found: dict[str, None] = {}
+    contexts = [body.get("context")]
+    contexts += [e.get("context") for e in body.get("errors") or [] if isinstance(e, dict)]
+    for context in contexts:
+        if not isinstance(context, dict):
+            continue
+        for key in ("requiredGranularScopes", "requiredScopes", "missingScopes"):
+            values = context.get(key)
+            if isinstance(values, list):
+                found.update((str(v), None) for v in values if v)
+    return list(found)
 
 
 def _remote(raw: dict[str, Any]) -> RemoteRecord:

@@ -7,18 +7,30 @@ and at most the burst budget per rolling 2 s (20 by default, learned from
 connector, so the engine's RateHint (counted per batch) never pushes it over.
 The token goes in the `x-api-token` header, never in a URL.
 
-Upsert is a search by key then create or update: not atomic. A crash between the
-two is reconciled by the push engine's journal (it looks records up by key first).
-Keys: persons by email, organizations by name, deals have none. Fields with no
-standard home in Pipedrive (job title, company domain, ...) are dropped unless
-`field_map={"contacts": {"jobtitle": "<40-char custom field key>"}}` names one;
-`dropped_fields` lists what was left out.
+Upsert is a search by key then create or update: not atomic. The push engine journals
+each batch before it goes out and, after a write that may have landed (timeout, 5xx, a
+kill), looks the rows up by key before writing them again. Pipedrive's search index lags
+its writes, so a key lookup that search misses is checked again against the records changed
+since the run began (GET /api/v2/{entity}?updated_since=, served from the records
+themselves): a record the run created is found even before search indexes it. Residual
+window: a record another writer created just before the run and that search has not
+indexed yet is not seen (a duplicate is possible, as with any search-then-write).
+Keys: persons by email, organizations by name, deals have none.
+
+Fields with no standard home in Pipedrive are written to the account's own fields, found by
+name (a person's job title in "Job title", the address in "Address"...), or to the custom
+field `field_map={"contacts": {"jobtitle": "<40-char key>"}}` names; values are typed by the
+field's type (enum/set -> option ids, numbers, YYYY-MM-DD dates). Pipelines and stages are
+the account's (GET /v1/pipelines, /v1/stages), by id or name. `dropped_fields` lists what
+had no home.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import RateHint, RemoteRecord, WriteResult
@@ -32,21 +44,26 @@ from crm_migrate.connectors.httpbase import (
 )
 from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.connectors.pipedrive_fields import (
+    ACCOUNT_FIELD_NAMES,
     CUSTOM_KEY,
     KEYS,
     PD_FIELDS_ENDPOINT,
+    PERSON_ADDRESS_PARTS,
     SEARCH_FIELD,
     STANDARD_PASSTHROUGH,
     address_body,
     fields_to_properties,
+    find_field,
+    fold,
     int_or_none,
     number,
     pd_entity,
     record_properties,
+    typed_value,
 )
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import ID_PROPERTY
-from crm_migrate.schema import DEAL_STAGES
+from crm_migrate.schema import ObjectSchema, Owner, Pipeline, Stage, builtin_schema
 from crm_migrate.secrets import redact
 
 if TYPE_CHECKING:
@@ -54,7 +71,7 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "https://api.pipedrive.com"
 WINDOW_SECONDS = 2.0
-_STAGE_LABEL = dict(DEAL_STAGES)
+CLOCK_SKEW = timedelta(minutes=10)  # how far Pipedrive's clock may be behind ours
 
 
 def _error_message(response: httpx.Response) -> str:
@@ -110,6 +127,8 @@ class PipedriveConnector(HttpConnectorBase):
         self.daily_requests_left: int | None = None
         self.dropped_fields: dict[str, set[str]] = {}
         self._stages: list[dict[str, Any]] | None = None
+        self._pipelines: list[dict[str, Any]] | None = None
+        self._fields: dict[str, list[dict[str, Any]]] = {}
         self.snapshot_cap = snapshot_cap
         self._listed: dict[str, list[RemoteRecord]] = {}
         self.options = options
@@ -230,6 +249,14 @@ class PipedriveConnector(HttpConnectorBase):
                 body["phones"] = phones
             if int_or_none(props.get("org_id")) is not None:
                 body["org_id"] = int(props["org_id"])
+            if any(props.get(part) for part in PERSON_ADDRESS_PARTS):
+                place = await self._account_field(object_name, "address")
+                if place is not None:  # the parts go into the account's address field
+                    handled |= set(PERSON_ADDRESS_PARTS)
+                    parts = address_body(props)
+                    custom[str(place["key"])] = (
+                        parts if place.get("field_type") == "address" else (parts or {}).get(
+                            "value"))
         elif object_name == "companies":
             handled = {"name", "address", "city", "state", "zip", "country"}
             if props.get("name"):
@@ -257,11 +284,11 @@ class PipedriveConnector(HttpConnectorBase):
                     body["currency"] = self.currency
             if props.get("closedate"):
                 body["expected_close_date"] = iso_date(props["closedate"])
-            if props.get("dealstage"):
-                body.update(await self._stage(props["dealstage"]))
-            pipeline = int_or_none(props.get("pipeline"))
+            pipeline = await self._pipeline(props["pipeline"]) if props.get("pipeline") else None
             if pipeline is not None:
                 body["pipeline_id"] = pipeline
+            if props.get("dealstage"):
+                body.update(await self._stage(props["dealstage"], pipeline))
             for link in ("org_id", "person_id"):
                 if int_or_none(props.get(link)) is not None:
                     body[link] = int(props[link])
@@ -272,9 +299,11 @@ class PipedriveConnector(HttpConnectorBase):
                 number_value = int_or_none(value)
                 body[name] = number_value if number_value is not None else value
                 continue
-            key = self._custom(object_name, name)
+            fld = await self._account_field(object_name, name)
+            key = str(fld["key"]) if fld is not None else self._custom(object_name, name)
             if key:
-                custom[key] = value if value != "" else None
+                custom[key] = typed_value(fld, value) if fld is not None else (
+                    value if value != "" else None)
             else:
                 dropped.append(name)
         if custom:
@@ -282,24 +311,79 @@ class PipedriveConnector(HttpConnectorBase):
         self._note_dropped(object_name, dropped)
         return body
 
-    async def _stage(self, value: str) -> dict[str, Any]:
-        """Deal stage: closedwon/closedlost become a status; others a stage_id (by id or name)."""
+    async def _pipelines_and_stages(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The account's pipelines and stages (GET /v1/pipelines, /v1/stages), read once."""
+        if self._pipelines is None or self._stages is None:
+            pipelines = await self._data("GET", "/v1/pipelines", what="list pipelines")
+            stages = await self._data("GET", "/v1/stages", what="list stages")
+            self._pipelines = [p for p in pipelines or [] if isinstance(p, dict)]
+            self._stages = [st for st in stages or [] if isinstance(st, dict)]
+        return self._pipelines, self._stages
+
+    async def _pipeline(self, value: str) -> int:
+        """A pipeline id from the account's pipelines, by id or name."""
+        pipelines, _ = await self._pipelines_and_stages()
+        text = value.strip()
+        for pipe in pipelines:
+            if str(pipe.get("id")) == text:
+                return int(pipe["id"])
+        for pipe in pipelines:
+            if fold(str(pipe.get("name") or "")) == fold(text):
+                return int(pipe["id"])
+        names = ", ".join(str(p.get("name")) for p in pipelines)
+        raise ValueError(f"INVALID_PIPELINE: no Pipedrive pipeline {value!r} ({names})")
+
+    async def _stage(self, value: str, pipeline: int | None = None) -> dict[str, Any]:
+        """Deal stage: closedwon/closedlost become a status; others a stage_id of the account,
+        by id or name (within `pipeline` when the deal names one)."""
         if value == "closedwon":
             return {"status": "won"}
         if value == "closedlost":
             return {"status": "lost"}
-        if value.isdigit():
-            return {"stage_id": int(value)}
-        if self._stages is None:
-            data = await self._data(
-                "GET", "/api/v2/stages", what="list stages", params={"limit": 500}
-            )
-            self._stages = [s for s in data or [] if isinstance(s, dict)]
-        wanted = {value.lower(), _STAGE_LABEL.get(value, value).lower()}
-        for stage in self._stages:
-            if str(stage.get("name", "")).lower() in wanted:
-                return {"stage_id": int(stage["id"])}
-        raise ValueError(f"INVALID_STAGE: no Pipedrive stage named {value!r}")
+        _, stages = await self._pipelines_and_stages()
+        text = value.strip()
+        mine = [st for st in stages
+                if pipeline is None or int_or_none(str(st.get("pipeline_id"))) == pipeline]
+        hits = [st for st in mine if str(st.get("id")) == text]
+        if not hits:
+            hits = [st for st in mine if fold(str(st.get("name") or "")) == fold(text)]
+        if not hits and text.isdigit() and not stages:
+            return {"stage_id": int(text)}  # an account that listed no stages: trust the id
+        where = f" in pipeline {pipeline}" if pipeline is not None else ""
+        if not hits:
+            raise ValueError(f"INVALID_STAGE: no Pipedrive stage {value!r}{where}")
+        if len({st.get("pipeline_id") for st in hits}) > 1:
+            pipes = ", ".join(str(st.get("pipeline_name") or st.get("pipeline_id"))
+                              for st in hits)
+            raise ValueError(f"INVALID_STAGE: stage {value!r} is in several pipelines "
+                             f"({pipes}); map the pipeline too")
+        return {"stage_id": int(hits[0]["id"])}
+
+    async def _account_fields(self, object_name: str) -> list[dict[str, Any]]:
+        """The account's fields of the object (GET /v1/{entity}Fields), read once."""
+        if object_name not in self._fields:
+            endpoint = PD_FIELDS_ENDPOINT.get(object_name)
+            if endpoint is None:
+                raise TargetError(f"pipedrive: unknown object {object_name!r}")
+            self._fields[object_name] = await self._read_fields(endpoint)
+        return self._fields[object_name]
+
+    async def _account_field(self, object_name: str, name: str) -> dict[str, Any] | None:
+        """The account field a canonical field goes to: the one field_map names, a 40-char key
+        given as is, else one found by name (see ACCOUNT_FIELD_NAMES and the built-in label);
+        None when the account has none."""
+        key = self._custom(object_name, name)
+        fields = await self._account_fields(object_name)
+        if key is not None:
+            return next((f for f in fields if str(f.get("key")) == key), None)
+        spec = builtin_schema(object_name).get(name)
+        names = (*ACCOUNT_FIELD_NAMES.get(object_name, {}).get(name, ()),
+                 *((spec.label,) if spec is not None else ()))
+        found = find_field(fields, names) if names else None
+        # a standard field the body fills itself (name, email...) is never a custom home
+        if found is not None and not CUSTOM_KEY.match(str(found.get("key"))):
+            return None
+        return found
 
     # -- Connector protocol -----------------------------------------------------------
 
@@ -313,11 +397,7 @@ class PipedriveConnector(HttpConnectorBase):
         """Verify the token with GET /v1/users/me."""
         await self._data("GET", "/v1/users/me", what="connection check")
 
-    async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
-        """Fields from GET /v1/{person,organization,deal}Fields, HubSpot-shaped."""
-        endpoint = PD_FIELDS_ENDPOINT.get(object_name)
-        if endpoint is None:
-            raise TargetError(f"pipedrive: unknown object {object_name!r}")
+    async def _read_fields(self, endpoint: str) -> list[dict[str, Any]]:
         fields: list[dict[str, Any]] = []
         start = 0
         while True:
@@ -334,9 +414,54 @@ class PipedriveConnector(HttpConnectorBase):
             fields.extend(f for f in body.get("data") or [] if isinstance(f, dict))
             paging = (body.get("additional_data") or {}).get("pagination") or {}
             if not paging.get("more_items_in_collection"):
-                break
+                return fields
             start = int(paging.get("next_start") or start + 500)
-        return fields_to_properties(object_name, fields, self.field_map.get(object_name))
+
+    async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
+        """Fields from GET /v1/{person,organization,deal}Fields, HubSpot-shaped; the account's
+        fields that hold a canonical field (a person's "Job title") go by its name."""
+        if PD_FIELDS_ENDPOINT.get(object_name) is None:
+            raise TargetError(f"pipedrive: unknown object {object_name!r}")
+        self._fields.pop(object_name, None)  # read anew
+        fields = await self._account_fields(object_name)
+        names = dict(self.field_map.get(object_name) or {})
+        for canonical in ACCOUNT_FIELD_NAMES.get(object_name, {}):
+            if canonical not in names:
+                found = await self._account_field(object_name, canonical)
+                if found is not None:
+                    names[canonical] = str(found["key"])
+        return fields_to_properties(object_name, fields, names)
+
+    async def read_live_schema(self, object_name: str) -> ObjectSchema:
+        """The built-in fields merged with the account's (options by id), the deal pipelines
+        with their stages, and the company's users as owners (GET /v1/users)."""
+        live = builtin_schema(object_name).merge_live(await self.read_schema(object_name))
+        pipelines: tuple[Pipeline, ...] = ()
+        if object_name == "deals":
+            raw_pipes, raw_stages = await self._pipelines_and_stages()
+            pipelines = tuple(
+                Pipeline(id=str(p.get("id")), label=str(p.get("name") or p.get("id")),
+                         stages=tuple(Stage(id=str(st.get("id")),
+                                            label=str(st.get("name") or st.get("id")),
+                                            archived=st.get("active_flag") is False)
+                                      for st in sorted(raw_stages,
+                                                       key=lambda x: int(x.get("order_nr") or 0))
+                                      if str(st.get("pipeline_id")) == str(p.get("id"))),
+                         archived=p.get("active") is False)
+                for p in raw_pipes)
+            fields = dict(live.fields)
+            if "pipeline" in fields:
+                fields["pipeline"] = replace(fields["pipeline"], type="enumeration",
+                                             options=tuple((p.id, p.label) for p in pipelines))
+            if "dealstage" in fields:
+                fields["dealstage"] = replace(fields["dealstage"], type="enumeration", options=tuple(
+                    (st.id, st.label) for p in pipelines for st in p.stages))
+            live = replace(live, fields=fields)
+        users = await self._data("GET", "/v1/users", what="list users")
+        owners = tuple(Owner(id=str(u.get("id")), email=str(u.get("email") or ""),
+                             name=str(u.get("name") or ""), archived=u.get("active_flag") is False)
+                       for u in users or [] if isinstance(u, dict))
+        return live.with_live(pipelines=pipelines, owners=owners, source="pipedrive (live)")
 
     async def ensure_id_property(self, object_name: str) -> str | None:
         """persons by email, organizations by name, deals none (Pipedrive has no unique fields)."""
@@ -392,6 +517,9 @@ class PipedriveConnector(HttpConnectorBase):
         wanted = [v for v in dict.fromkeys(values) if v and v.strip()]
         hits = await asyncio.gather(*(self._search_one(object_name, field_name, v) for v in wanted))
         found = {value: record for value, record in zip(wanted, hits, strict=True) if record}
+        missing = [v for v in wanted if v not in found]
+        if missing and self.written_since:  # search lags writes: check what changed since
+            found.update(await self._changed_since(object_name, field_name, missing))
         if properties is not None and found:
             full = await self.read(object_name, [r.id for r in found.values()], properties)
             for value, record in found.items():
@@ -400,6 +528,51 @@ class PipedriveConnector(HttpConnectorBase):
                         record.id, {**full[record.id].properties, field_name: value}
                     )
         return found
+
+    async def _changed_since(
+        self, object_name: str, field_name: str, values: list[str]
+    ) -> dict[str, RemoteRecord]:
+        """Records changed since the run began (GET /api/v2/{entity}?updated_since=, read from
+        the records, not the search index) whose key equals one of `values` exactly (emails
+        and names case-insensitively)."""
+        search_field = SEARCH_FIELD.get((object_name, field_name))
+        if search_field not in ("email", "name", "title") or not self.written_since:
+            return {}
+        try:
+            began = datetime.fromisoformat(self.written_since)
+        except ValueError:
+            return {}
+        if began.tzinfo is None:
+            began = began.replace(tzinfo=UTC)
+        since = (began.astimezone(UTC) - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entity = pd_entity(object_name)
+        index: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 500, "updated_since": since}
+            if cursor:
+                params["cursor"] = cursor
+            response = await self._call("GET", f"/api/v2/{entity}", params=params)
+            if retryable_status(response.status_code):
+                raise self._transient(response, committed=False)
+            body = response_json(response)
+            if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
+                raise TargetError(f"pipedrive: listing {entity} failed: {_error_message(response)}")
+            for item in body.get("data") or []:
+                if not isinstance(item, dict) or item.get("id") is None:
+                    continue
+                if search_field == "email":
+                    keys = [str(e.get("value") if isinstance(e, dict) else e)
+                            for e in item.get("emails") or []]
+                else:
+                    keys = [str(item.get(search_field) or "")]
+                for key in keys:
+                    index.setdefault(key.strip().lower(), str(item["id"]))
+            cursor = (body.get("additional_data") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return {v: RemoteRecord(index[v.strip().lower()], {field_name: v})
+                for v in values if v.strip().lower() in index}
 
     async def read(
         self, object_name: str, ids: list[str], properties: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crm_migrate.connectors.fieldmap import HS_FIELD_TYPES
+from crm_migrate.connectors.fieldmap import HS_FIELD_TYPES, iso_date
 from crm_migrate.errors import TargetError
 
 PD_ENTITIES: dict[str, str] = {
@@ -195,3 +195,85 @@ def fields_to_properties(
             }
         )
     return props
+
+
+# canonical fields Pipedrive has no standard home for, found among the account's own fields by
+# name (case and spacing folded); the built-in label is tried as well
+ACCOUNT_FIELD_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {
+        "jobtitle": ("job title", "title", "position", "job"),
+        "address": ("address", "postal address", "mailing address"),
+    },
+    "companies": {
+        "domain": ("domain", "company domain", "website", "web site"),
+        "website": ("website", "web site", "domain"),
+    },
+    "deals": {},
+}
+PERSON_ADDRESS_PARTS = ("address", "city", "state", "zip", "country")
+
+
+def fold(text: str) -> str:
+    """A name folded for matching: case, spacing and punctuation ignored."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def find_field(fields: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any] | None:
+    """The first of the account's fields whose name folds to one of `names`, in that order."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for fld in fields:
+        by_name.setdefault(fold(str(fld.get("name") or "")), fld)
+    for name in names:
+        found = by_name.get(fold(name))
+        if found is not None:
+            return found
+    return None
+
+
+def _option_id(fld: dict[str, Any], value: str) -> int | str:
+    options = [o for o in fld.get("options") or [] if isinstance(o, dict)]
+    text = value.strip()
+    for option in options:
+        if str(option.get("id")) == text:
+            return option["id"]  # type: ignore[no-any-return]
+    folded = fold(text)
+    for option in options:
+        if fold(str(option.get("label") or "")) == folded:
+            return option["id"]  # type: ignore[no-any-return]
+    labels = ", ".join(str(o.get("label")) for o in options[:10])
+    raise ValueError(f"INVALID_OPTION: {value!r} is not an option of the Pipedrive field "
+                     f"{fld.get('name')!r} ({labels})")
+
+
+def typed_value(fld: dict[str, Any], value: str) -> Any:
+    """A custom field value as Pipedrive wants it for the field's type: enum -> option id,
+    set -> option ids (';'-separated in), double/monetary/int -> a number, date -> YYYY-MM-DD,
+    user/org/people -> an id, address -> {"value": ...}; "" clears (None). ValueError names
+    a value the field cannot take."""
+    if value == "":
+        return None
+    kind = str(fld.get("field_type") or "varchar")
+    name = fld.get("name")
+    if kind == "enum":
+        return _option_id(fld, value)
+    if kind == "set":
+        return [_option_id(fld, part) for part in re.split(r"[;,]", value) if part.strip()]
+    if kind in ("double", "monetary", "int"):
+        out = number(value)
+        if isinstance(out, str):
+            raise ValueError(f"INVALID_NUMBER: {value!r} is not a number (Pipedrive field "
+                             f"{name!r})")
+        return int(out) if kind == "int" else out
+    if kind == "date":
+        day = iso_date(value)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise ValueError(f"INVALID_DATE: {value!r} is not a date (Pipedrive field {name!r})")
+        return day
+    if kind in ("user", "org", "people"):
+        ident = int_or_none(value)
+        if ident is None:
+            raise ValueError(f"INVALID_ID: {value!r} is not an id (Pipedrive field {name!r})")
+        return ident
+    if kind == "address":
+        return {"value": value}
+    return value

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
 
 CHUNK = 100
+ONE_WAY = "lifecyclestage"  # a property the target only moves forwards unless cleared first
+ONE_WAY_TARGETS = ("hubspot", "sandbox")
 
 
 async def _with_retries(call: Callable[[], Awaitable[list[WriteResult]]],
@@ -78,7 +80,13 @@ async def _dissociate(journal: Journal, connector: Connector, policy: RetryPolic
 async def _restore(journal: Journal, connector: Connector, obj: str,
                    rows: list[JournalRow], policy: RetryPolicy) -> list[str]:
     items = [(r.remote_id, dict(r.before or {})) for r in rows]
+    backwards = [(rid, {ONE_WAY: ""}) for rid, before in items
+                 if before.get(ONE_WAY) and connector.target in ONE_WAY_TARGETS]
     try:
+        if backwards:
+            # HubSpot refuses moving a lifecycle stage backwards unless it is cleared first:
+            # clear it, then the restore below sets the earlier stage (two updates)
+            await _with_retries(lambda: connector.update(obj, backwards), policy)
         results = await _with_retries(lambda: connector.update(obj, items), policy)
     except BatchRejected as exc:
         if len(rows) == 1:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
-from crm_migrate.errors import TargetError
+from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import RUN_PROPERTY, key_field
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import decide
@@ -102,7 +102,12 @@ class Sender:
         # a target that refuses a create whose key exists: rows classified new are created
         # (never upserted), marked with the run id so a lost answer can be told apart
         self.exclusive = connector.implements_ensure_run_property
-        self.run_id = journal.meta().run_id
+        meta = journal.meta()
+        self.run_id = meta.run_id
+        if meta.created_at and not connector.written_since:
+            connector.written_since = meta.created_at  # key lookups see what the run wrote
+        self._checked: set[int] = set()  # rows read by key after a rejected exclusive create
+        self.auth_error: AuthError | None = None  # credentials/scope refused mid-run
 
     def write_as(self, row: JournalRow) -> str:
         """How a row is written: update by target id (it exists), an exclusive create keyed by
@@ -174,6 +179,8 @@ class Sender:
             pending = self.batches(rows)
             pending.reverse()
             await asyncio.gather(*(self._worker(pending) for _ in range(self.concurrency)))
+            if self.auth_error is not None:
+                raise self.auth_error
 
     async def _worker(self, pending: list[list[JournalRow]]) -> None:
         while pending and not self.stopping():
@@ -182,6 +189,9 @@ class Sender:
                 await self.send(batch)
             except StopRun as exc:
                 self._stop(str(exc), StopReason.TARGET)
+            except AuthError as exc:  # the run stops as refused (exit 2), after the others
+                self.auth_error = self.auth_error or exc
+                self._stop(error_text(exc), StopReason.AUTH)
             except TargetError as exc:  # e.g. reads failing while reconciling
                 self._stop(error_text(exc), StopReason.TARGET)  # rows stay in flight: resume
             self.on_batch()
@@ -232,6 +242,9 @@ class Sender:
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
+            except AuthError:  # e.g. 403 for a missing scope: nothing was written
+                self.journal.mark_pending([r.seq for r in rows])
+                raise
             except TargetError as exc:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None
@@ -249,6 +262,17 @@ class Sender:
         if len(rows) == 1 and exc.status == 409 and self.creates_keyed(rows[0]):
             await self._deliver(await self._adopt(rows), number)
             return
+        if (self.creates_keyed(rows[0]) and exc.status in (400, 409)
+                and not all(r.seq in self._checked for r in rows)):
+            # a taken unique key may come back as 409 CONFLICT or as a 400 naming the property:
+            # read the keys (batch read by the unique property, which is consistent, unlike
+            # search) once, settle the rows whose record exists, send the others on
+            self._checked.update(r.seq for r in rows)
+            rest = await self.reconcile(rows)
+            if len(rest) < len(rows):
+                for way in sorted({self.write_as(r) for r in rest}):
+                    await self._deliver([r for r in rest if self.write_as(r) == way], number)
+                return
         if len(rows) == 1:
             self._fail([(rows[0].seq, error_text(exc))])
             return
@@ -317,9 +341,15 @@ class Sender:
         found = await self._read_keys(rows)
         adopted: list[Classification] = []
         updates: list[JournalRow] = []
+        ours: list[tuple[int, str | None, bool]] = []
         for row in rows:
             remote = found.get(row.seq)
             if remote is None:
+                continue
+            if self.exclusive and remote.properties.get(RUN_PROPERTY) == self.run_id:
+                # this run created it (an earlier attempt whose answer never came back):
+                # created by us, never an update of "their" record
+                ours.append((row.seq, remote.id, True))
                 continue
             verdict = decide(row, remote)
             adopted.append(verdict)
@@ -328,6 +358,10 @@ class Sender:
                                                    before=verdict.before))
         if adopted:
             self.journal.classify(adopted)
+        if ours:
+            self.journal.mark_done(ours)
+            for _ in ours:
+                self.breaker.record(None)
         lost = [r.seq for r in rows if r.seq not in found]
         if lost:
             self.journal.mark_pending(lost)

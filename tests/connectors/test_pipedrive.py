@@ -13,7 +13,47 @@ from crm_migrate.connectors.pipedrive import PipedriveConnector
 from crm_migrate.errors import AuthError
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
-CUSTOM = "a" * 40
+CUSTOM = "a" * 40  # the account's "Job title" person field
+SHOE = "b" * 40  # an enum person field
+ADDRESS = "c" * 40  # the account's "Address" person field (type address)
+BIRTHDAY = "d" * 40  # a date field
+SCORE = "e" * 40  # a double field
+TAGS = "f" * 40  # a set (multi-option) field
+BUDGET = "0" * 40  # a monetary deal field
+PERSON_FIELDS = [
+    {"key": "name", "name": "Name", "field_type": "varchar", "mandatory_flag": True,
+     "edit_flag": False},
+    {"key": "email", "name": "Email", "field_type": "varchar", "edit_flag": False},
+    {"key": CUSTOM, "name": "Job title", "field_type": "varchar", "edit_flag": True},
+    {"key": SHOE, "name": "Shoe size", "field_type": "enum", "edit_flag": True,
+     "options": [{"id": 1, "label": "S"}, {"id": 2, "label": "M"}]},
+    {"key": ADDRESS, "name": "Address", "field_type": "address", "edit_flag": True},
+    {"key": BIRTHDAY, "name": "Birthday", "field_type": "date", "edit_flag": True},
+    {"key": SCORE, "name": "Score", "field_type": "double", "edit_flag": True},
+    {"key": TAGS, "name": "Tags", "field_type": "set", "edit_flag": True,
+     "options": [{"id": 31, "label": "VIP"}, {"id": 32, "label": "Partner"},
+                 {"id": 33, "label": "Press"}]},
+]
+DEAL_FIELDS = [
+    {"key": "title", "name": "Title", "field_type": "varchar", "mandatory_flag": True},
+    {"key": "stage_id", "name": "Stage", "field_type": "stage"},
+    {"key": "pipeline_id", "name": "Pipeline", "field_type": "double"},
+    {"key": BUDGET, "name": "Budget", "field_type": "monetary", "edit_flag": True},
+]
+PIPELINES = [{"id": 1, "name": "Sales", "active": True, "order_nr": 1},
+             {"id": 2, "name": "Partners", "active": True, "order_nr": 2}]
+STAGES = [
+    {"id": 7, "name": "Qualified To Buy", "pipeline_id": 1, "pipeline_name": "Sales",
+     "order_nr": 1, "active_flag": True},
+    {"id": 8, "name": "Demo", "pipeline_id": 1, "pipeline_name": "Sales", "order_nr": 2,
+     "active_flag": True},
+    {"id": 21, "name": "Demo", "pipeline_id": 2, "pipeline_name": "Partners", "order_nr": 1,
+     "active_flag": True},
+    {"id": 22, "name": "Signed", "pipeline_id": 2, "pipeline_name": "Partners", "order_nr": 2,
+     "active_flag": True},
+]
+USERS = [{"id": 11, "name": "Ann Owner", "email": "ann@corp.example", "active_flag": True},
+         {"id": 12, "name": "Old Owner", "email": "old@corp.example", "active_flag": False}]
 
 
 class FakePipedrive:
@@ -29,6 +69,9 @@ class FakePipedrive:
         self.requests: list[httpx.Request] = []
         self.queue: list[httpx.Response] = []  # answers served before normal handling
         self.page_size = 500
+        self.search_lags = False  # records written while True stay out of search results
+        self.unindexed: set[int] = set()
+        self.clock = 1_800_000_000  # epoch seconds; each write stamps update_time, then ticks
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -46,12 +89,6 @@ class FakePipedrive:
         parts = path.strip("/").split("/")
         if parts[:2] == ["api", "v2"]:
             entity = parts[2]
-            if entity == "stages":
-                data = [
-                    {"id": 7, "name": "Qualified To Buy", "pipeline_id": 1},
-                    {"id": 8, "name": "Demo", "pipeline_id": 1},
-                ]
-                return httpx.Response(200, json={"success": True, "data": data}, headers=headers)
             if len(parts) == 4 and parts[3] == "search":
                 return self._search(entity, request)
             if request.method == "POST" and len(parts) == 3:
@@ -59,7 +96,9 @@ class FakePipedrive:
                 self._check_body(entity, body)
                 rid = self.next_id
                 self.next_id += 1
-                self.store[entity][rid] = body | {"id": rid}
+                self.store[entity][rid] = body | {"id": rid, "update_time": self._stamp()}
+                if self.search_lags:
+                    self.unindexed.add(rid)
                 return httpx.Response(
                     200, json={"success": True, "data": self.store[entity][rid]}, headers=headers
                 )
@@ -67,6 +106,10 @@ class FakePipedrive:
                 assert request.url.params["limit"] == "500"
                 start = int(request.url.params.get("cursor", "0"))
                 mine = list(self.store[entity].values())
+                since = request.url.params.get("updated_since")
+                if since is not None:  # RFC 3339, UTC
+                    assert since.endswith("Z") and "T" in since, since
+                    mine = [r for r in mine if r["update_time"] >= since.replace("T", " ")[:-1]]
                 page = mine[start : start + self.page_size]
                 more = start + self.page_size < len(mine)
                 extra = {"next_cursor": str(start + self.page_size) if more else None}
@@ -96,6 +139,7 @@ class FakePipedrive:
                 body = json.loads(request.content)
                 self._check_body(entity, body, creating=False)
                 self.store[entity][rid].update(body)
+                self.store[entity][rid]["update_time"] = self._stamp()
                 return httpx.Response(
                     200, json={"success": True, "data": self.store[entity][rid]}, headers=headers
                 )
@@ -107,24 +151,16 @@ class FakePipedrive:
         if path == "/v1/users/me":  # the token's user (the run's audit names its company)
             return httpx.Response(200, json={"success": True,
                                              "data": {"id": 1, "company_id": 7001}})
-        if path == "/v1/personFields":
-            data = [
-                {
-                    "key": "name",
-                    "name": "Name",
-                    "field_type": "varchar",
-                    "mandatory_flag": True,
-                    "edit_flag": False,
-                },
-                {"key": "email", "name": "Email", "field_type": "varchar", "edit_flag": False},
-                {
-                    "key": CUSTOM,
-                    "name": "Shoe size",
-                    "field_type": "enum",
-                    "edit_flag": True,
-                    "options": [{"id": 1, "label": "S"}, {"id": 2, "label": "M"}],
-                },
-            ]
+        v1_lists = {"/v1/pipelines": PIPELINES, "/v1/stages": STAGES, "/v1/users": USERS}
+        if path in v1_lists:
+            return httpx.Response(200, json={"success": True, "data": v1_lists[path]},
+                                  headers=headers)
+        fields = {"/v1/personFields": PERSON_FIELDS, "/v1/dealFields": DEAL_FIELDS,
+                  "/v1/organizationFields": [
+                      {"key": "name", "name": "Name", "field_type": "varchar"},
+                      {"key": "address", "name": "Address", "field_type": "address"}]}
+        if path in fields:
+            data = fields[path]
             return httpx.Response(
                 200,
                 json={
@@ -135,7 +171,26 @@ class FakePipedrive:
             )
         pytest.fail(f"unexpected {request.method} {request.url}")
 
+    def _stamp(self) -> str:
+        """An update_time ("YYYY-MM-DD HH:MM:SS", UTC, as Pipedrive writes it)."""
+        import datetime as dt
+
+        self.clock += 1
+        return dt.datetime.fromtimestamp(self.clock, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
     def _check_body(self, entity: str, body: dict[str, Any], creating: bool = True) -> None:
+        for key, value in (body.get("custom_fields") or {}).items():
+            kind = {f["key"]: f["field_type"] for f in PERSON_FIELDS + DEAL_FIELDS}.get(key)
+            if kind == "enum":
+                assert value is None or isinstance(value, int), (key, value)
+            if kind == "set":
+                assert value is None or all(isinstance(v, int) for v in value), (key, value)
+            if kind in ("double", "monetary"):
+                assert value is None or isinstance(value, int | float), (key, value)
+            if kind == "date":
+                assert value is None or (len(value) == 10 and value[4] == "-"), (key, value)
+            if kind == "address":
+                assert value is None or isinstance(value, dict) and value.get("value"), value
         if entity == "persons":
             assert set(body) <= {"name", "emails", "phones", "org_id", "custom_fields"}, body
             if creating:
@@ -153,6 +208,7 @@ class FakePipedrive:
                 "pipeline_id",
                 "org_id",
                 "person_id",
+                "custom_fields",
             }
         if entity == "organizations":
             assert set(body) <= {"name", "address"}
@@ -163,6 +219,8 @@ class FakePipedrive:
         term = params["term"]
         items = []
         for rid, rec in self.store[entity].items():
+            if rid in self.unindexed:
+                continue
             if params["fields"] == "email":
                 emails = [e["value"] for e in rec.get("emails", [])]
                 if term.lower() in [e.lower() for e in emails]:
@@ -244,9 +302,10 @@ async def test_create_person_body_and_header_auth(
             {"value": "+441234", "primary": True, "label": "work"},
             {"value": "+447777", "primary": False, "label": "mobile"},
         ],
-        "custom_fields": {CUSTOM: "CTO"},
+        # job title and address go to the account's own "Job title" and "Address" fields
+        "custom_fields": {CUSTOM: "CTO", ADDRESS: {"value": "London", "locality": "London"}},
     }
-    assert pd.dropped_fields == {"contacts": {"city"}}
+    assert pd.dropped_fields == {}
     assert pd.limiter.max_requests == 40  # learned from x-ratelimit-limit
 
 
@@ -403,12 +462,22 @@ async def test_deals_stage_translation(pd: PipedriveConnector, api: FakePipedriv
                 "closedate": "2026-12-01T00:00:00Z",
                 "dealstage": "closedwon",
             },
-            {"dealname": "Qual", "dealstage": "qualifiedtobuy", "pipeline": "default"},
+            {"dealname": "Qual", "dealstage": "qualifiedtobuy", "pipeline": "Sales"},
             {"dealname": "Unknown", "dealstage": "nosuchstage"},
+            {"dealname": "Partner demo", "dealstage": "demo", "pipeline": "partners"},
+            {"dealname": "By id", "dealstage": "22", "pipeline": "2"},
+            {"dealname": "Which demo", "dealstage": "Demo"},
+            {"dealname": "HubSpot's", "dealstage": "appointmentscheduled", "pipeline": "default"},
+            {"dealname": "Other pipeline's", "dealstage": "7", "pipeline": "Partners"},
         ],
     )
-    assert [r.ok for r in results] == [True, True, False]
+    assert [r.ok for r in results] == [True, True, False, True, True, False, False, False]
     assert results[2].error.startswith("INVALID_STAGE")
+    assert "several pipelines (Sales, Partners)" in results[5].error
+    assert results[6].error.startswith("INVALID_PIPELINE: no Pipedrive pipeline 'default'")
+    assert results[7].error.startswith("INVALID_STAGE") and "pipeline 2" in results[7].error
+    assert [r.url.path for r in api.requests if r.url.path.startswith("/v1/")].count(
+        "/v1/stages") == 1  # read once
     bodies = [json.loads(r.content) for r in api.requests if r.method == "POST"]
     assert {
         "title": "Won",
@@ -416,12 +485,16 @@ async def test_deals_stage_translation(pd: PipedriveConnector, api: FakePipedriv
         "expected_close_date": "2026-12-01",
         "status": "won",
     } in bodies
-    assert {"title": "Qual", "stage_id": 7} in bodies
+    assert {"title": "Qual", "pipeline_id": 1, "stage_id": 7} in bodies
+    assert {"title": "Partner demo", "pipeline_id": 2, "stage_id": 21} in bodies
+    assert {"title": "By id", "pipeline_id": 2, "stage_id": 22} in bodies
 
 
 async def test_schema_and_lookup_organizations(pd: PipedriveConnector, api: FakePipedrive) -> None:
     schema = {p["name"]: p for p in await pd.read_schema("contacts")}
-    assert schema["jobtitle"]["options"] == [
+    assert schema["jobtitle"]["targetName"] == CUSTOM and schema["jobtitle"]["options"] == []
+    assert schema["address"]["targetName"] == ADDRESS
+    assert schema[SHOE]["options"] == [
         {"label": "S", "value": "1", "hidden": False, "displayOrder": 0},
         {"label": "M", "value": "2", "hidden": False, "displayOrder": 1},
     ]
