@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crm_migrate.connectors.fieldmap import SF_FIELDS, sf_field
+from crm_migrate.connectors.fieldmap import SF_FIELDS, FieldMap, sf_field
 from crm_migrate.identity import ID_PROPERTY
 
 MAX_SOQL_URL = 8000  # stay far below Salesforce's 16,384-character URI limit
@@ -44,7 +44,7 @@ def soql_chunks(prefix: str, column: str, values: list[str], overhead: int = 64)
 def select_list(
     object_name: str,
     properties: list[str] | None,
-    field_map: dict[str, str] | None = None,
+    field_map: FieldMap | None = None,
     *extra: str,
 ) -> str:
     """`Id, Field, ...` for canonical `properties` (all standard mapped fields when empty)
