@@ -65,7 +65,7 @@ from crm_migrate.connectors.salesforce_schema import (
     name_canonical,
     picklist_values,
 )
-from crm_migrate.connectors.soql import select_list, soql_chunks, soql_quote
+from crm_migrate.connectors.soql import id18, select_list, soql_chunks, soql_quote
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.schema import ObjectSchema, Owner
@@ -739,14 +739,14 @@ class SalesforceConnector(HttpConnectorBase):
         prefix = "SELECT Id, ContactId, OpportunityId FROM OpportunityContactRole"
         for soql in soql_chunks(prefix, "OpportunityId", deals):
             for role in await self._query(soql):
-                key = (str(role.get("ContactId"))[:15], str(role.get("OpportunityId"))[:15])
+                key = (id18(str(role.get("ContactId"))), id18(str(role.get("OpportunityId"))))
                 existing.setdefault(key, str(role.get("Id")))
         results: dict[int, WriteResult] = {}
         payloads: list[tuple[int, dict[str, Any]]] = []
         first: dict[tuple[str, str], int] = {}
         repeats: list[tuple[int, int]] = []
         for index, (contact, deal) in enumerate(pairs):
-            key = (contact[:15], deal[:15])
+            key = (id18(contact), id18(deal))
             if key in existing:
                 results[index] = WriteResult(index, ok=True, id=existing[key], created=False)
             elif key in first:

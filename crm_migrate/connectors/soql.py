@@ -56,3 +56,19 @@ def select_list(
         if sf_name and sf_name not in names:
             names.append(sf_name)
     return ", ".join(names)
+
+
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def id18(record_id: str) -> str:
+    """A Salesforce record id in its 18-character form (the 15-character, case-sensitive form
+    gets its documented checksum suffix: one character per 5, from where the capitals are)."""
+    rid = record_id.strip()
+    if len(rid) != 15:
+        return rid
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, ch in enumerate(rid[start : start + 5]) if "A" <= ch <= "Z")
+        suffix += _ID_SUFFIX[bits]
+    return rid + suffix

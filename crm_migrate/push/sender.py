@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crm_migrate.connectors.base import BatchRejected, TransientError, WriteResult
-from crm_migrate.errors import TargetError
+from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import RUN_PROPERTY, key_field
 from crm_migrate.push.breaker import CircuitBreaker
 from crm_migrate.push.classify import decide
@@ -98,6 +98,7 @@ class Sender:
         self.on_batch = on_batch or (lambda: None)
         self.stop_message: str | None = None
         self.stop_reason: StopReason | None = None
+        self.auth_error: AuthError | None = None  # credentials refused mid-run: re-raised
         self._batch_no = 0
         # a target that refuses a create whose key exists: rows classified new are created
         # (never upserted), marked with the run id so a lost answer can be told apart
@@ -174,6 +175,8 @@ class Sender:
             pending = self.batches(rows)
             pending.reverse()
             await asyncio.gather(*(self._worker(pending) for _ in range(self.concurrency)))
+            if self.auth_error is not None:  # the run ends interrupted, exit 2 (runner._drive)
+                raise self.auth_error
 
     async def _worker(self, pending: list[list[JournalRow]]) -> None:
         while pending and not self.stopping():
@@ -182,6 +185,9 @@ class Sender:
                 await self.send(batch)
             except StopRun as exc:
                 self._stop(str(exc), StopReason.TARGET)
+            except AuthError as exc:  # credentials refused (a refresh too): the others stop
+                self.auth_error = exc
+                self._stop(error_text(exc), StopReason.AUTH)
             except TargetError as exc:  # e.g. reads failing while reconciling
                 self._stop(error_text(exc), StopReason.TARGET)  # rows stay in flight: resume
             self.on_batch()
@@ -232,6 +238,8 @@ class Sender:
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
+            except AuthError:
+                raise  # rows stay in flight: resume reconciles them by key, then sends the rest
             except TargetError as exc:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None
