@@ -135,6 +135,34 @@ def split_credential(raw: str | None) -> tuple[str | None, str | None]:
     return (str(token) if token else None), (str(url) if url else None)
 
 
+def credential_fields(raw: str | None) -> dict[str, str]:
+    """The text fields of a JSON credential ({"instance_url", "access_token", "refresh_token",
+    "client_id", "client_secret"}); empty for a bare token."""
+    parsed = _parse_json(raw or "")
+    if parsed is None:
+        return {}
+    return {str(k): str(v) for k, v in parsed.items() if isinstance(v, str) and v.strip()}
+
+
+def store_refreshed_token(target: str, refresh_token: str, access_token: str,
+                          instance_url: str | None = None) -> bool:
+    """Put a refreshed access token into the keyring entry that holds `refresh_token` (an
+    entry for another credential, or none, is left alone); False when nothing was stored."""
+    register_secret(access_token)
+    current = credential_fields(_keyring_get(target))
+    if not current or current.get("refresh_token") != refresh_token:
+        return False
+    current["access_token"] = access_token
+    if instance_url:
+        current["instance_url"] = instance_url.rstrip("/")
+    try:
+        set_token(target, json.dumps(current))
+    except AuthError as exc:
+        _log.warning("the refreshed %s token was not stored: %s", target, exc.message)
+        return False
+    return True
+
+
 def set_token(target: str, token: str) -> None:
     """Store `token` for `target` in the OS keyring and read it back; AuthError when no keyring
     works here or the keyring did not keep it."""

@@ -12,6 +12,7 @@ from crm_migrate.connectors import check_target, open_connector, runs_embedded
 
 if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
+    from crm_migrate.mapping.profile import TargetSettings
 
 __all__ = ["Opened", "connected", "opened"]
 
@@ -25,18 +26,21 @@ class Opened:
 
 
 @asynccontextmanager
-async def connected(target: str, url: str | None, token: str | None = None) -> AsyncIterator[Opened]:
-    """`connectors.open_connector`, with whether it started an embedded sandbox."""
+async def connected(target: str, url: str | None, token: str | None = None,
+                    settings: TargetSettings | None = None) -> AsyncIterator[Opened]:
+    """`connectors.open_connector`, with whether it started an embedded sandbox; `settings`:
+    the profile's `target:` section."""
     embedded = runs_embedded(check_target(target), url)
-    async with open_connector(target, url=url, token=token) as connector:
+    async with open_connector(target, url=url, token=token, settings=settings) as connector:
         yield Opened(connector, embedded)
 
 
 @contextmanager
-def opened(target: str, url: str | None, token: str | None = None) -> Iterator[Opened]:
+def opened(target: str, url: str | None, token: str | None = None,
+           settings: TargetSettings | None = None) -> Iterator[Opened]:
     """`connected` for synchronous callers: the connector lives on the core's shared event loop
     (where matching runs its requests), entered and left there."""
-    manager = connected(target, url, token)
+    manager = connected(target, url, token, settings)
     link = run_async(manager.__aenter__())
     try:
         yield link

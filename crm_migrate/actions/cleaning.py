@@ -15,7 +15,7 @@ from crm_migrate.actions.progress import ProgressFn, ProgressMeter, StopFn
 from crm_migrate.clean.matching import match_records
 from crm_migrate.clean.pipeline import clean_tables
 from crm_migrate.errors import CrmMigrateError, Stopped
-from crm_migrate.mapping.profile import Profile, load_profile
+from crm_migrate.mapping.profile import Profile, TargetSettings, load_profile
 from crm_migrate.mapping.validate import check_sensitive, validate_profile
 from crm_migrate.schema import ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
@@ -62,7 +62,7 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
     note = None
     if target is not None and target != "file":
         try:
-            with opened(target, url, token) as link:
+            with opened(target, url, token, profile.target_settings()) as link:
                 result = clean_tables(tables, profile, region=region, schema=schema,
                                       connector=link.connector, meter=meter)
         except Stopped:
@@ -85,11 +85,12 @@ def match(result: CleanResult, schema: ObjectSchema, target: str, url: str | Non
 
 
 @contextmanager
-def _maybe_opened(target: str | None, url: str | None) -> Iterator[Opened | None]:
+def _maybe_opened(target: str | None, url: str | None,
+                  settings: TargetSettings | None = None) -> Iterator[Opened | None]:
     if target is None:
         yield None
         return
-    with opened(target, url) as link:
+    with opened(target, url, settings=settings) as link:
         yield link
 
 
@@ -109,11 +110,11 @@ def clean_files(paths: list[str], profile_path: str, *, region: str | None = Non
     note = None
     if target or url:
         target = target or "sandbox"
-        live = read_schema(target, profile.object, url)
+        live = read_schema(target, profile.object, url, settings=profile.target_settings())
         schema, note = live.schema, live.note
         if note and on_note is not None:
             on_note(note)
-    with _maybe_opened(target, url) as link:
+    with _maybe_opened(target, url, profile.target_settings()) as link:
         validate_profile(profile, schema, column_sets=[t.columns for t in tables], file=profile_path)
         check_sensitive(profile, tables, file=profile_path)
         result = clean_tables(tables, profile, region=region or profile.default_region, schema=schema,

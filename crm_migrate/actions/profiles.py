@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -18,7 +19,9 @@ from crm_migrate.mapping.profile import (
     FieldMapping,
     Profile,
     SourceOverride,
+    TargetSettings,
     load_profile,
+    load_target_settings,
     save_profile,
 )
 from crm_migrate.mapping.suggest import suggest_mappings
@@ -32,7 +35,8 @@ __all__ = ["OBJECTS", "TRANSFORMS", "LiveSchema", "PlanResult", "SuggestionBasis
            "build_profile", "check_region", "key_field", "load_profile", "mapping_warnings", "object_schema",
            "parse_transforms", "plan_profile", "read_schema", "save_profile_with_sources",
            "suggest_value_map", "suggestion_basis", "validate_profile", "value_map_entries",
-           "LEAVE_EMPTY", "ValueMapRow", "value_map_rows", "value_map_text", "parse_value_map_text"]
+           "LEAVE_EMPTY", "ValueMapRow", "value_map_rows", "value_map_text", "parse_value_map_text",
+           "check_api_version", "set_target_options", "target_options"]
 
 NoteFn = Callable[[str], None]
 
@@ -70,14 +74,14 @@ def object_schema(object_name: str) -> ObjectSchema:
 
 
 def read_schema(target: str, object_name: str, url: str | None = None,
-                token: str | None = None) -> LiveSchema:
+                token: str | None = None, *, settings: TargetSettings | None = None) -> LiveSchema:
     """The target's live schema of the object (properties with options, deal pipelines, owners:
     `Connector.read_live_schema`); the built-in one, with a note, when it cannot be read. A part
     the target would not give (e.g. owners, for a missing scope) is a note on a live schema."""
     base = builtin_schema(object_name)
 
     async def fetch() -> ObjectSchema:
-        async with connected(target, url, token) as link:
+        async with connected(target, url, token, settings) as link:
             return await link.connector.read_live_schema(object_name)
 
     try:
@@ -87,6 +91,38 @@ def read_schema(target: str, object_name: str, url: str | None = None,
     except Exception as exc:  # noqa: BLE001 - any connector failure only costs custom fields
         return LiveSchema(base, _schema_note(target, object_name, f"{type(exc).__name__}: {exc}"))
     return LiveSchema(live, "; ".join(live.notes) or None)
+
+
+BULK_CHOICES = ("off", "auto", "on")  # the wizard's words for target.bulk false / auto / true
+
+
+def set_target_options(profile: Profile, *, api_version: str | None, bulk: str) -> None:
+    """Put the wizard's Salesforce settings into the profile's `target:` section (its field
+    overrides kept); ProfileError naming the key for an API version that is not one."""
+    current = profile.target_settings()
+    raw: dict[str, Any] = {
+        "api_version": api_version or None,
+        "bulk": {"off": None, "auto": "auto", "on": True}.get(bulk),
+    }
+    checked = load_target_settings({k: v for k, v in raw.items() if v is not None}, profile.object)
+    profile.set_target_settings(
+        replace(current, api_version=checked.api_version, bulk=checked.bulk)
+    )
+
+
+def check_api_version(text: str | None) -> str | None:
+    """A Salesforce API version as the profile keeps it ("61" -> ... error, "61.0" -> "v61.0");
+    ProfileError naming target.api_version when it is not one."""
+    if not text or not text.strip():
+        return None
+    return load_target_settings({"api_version": text.strip()}, "contacts").api_version
+
+
+def target_options(profile: Profile) -> tuple[str | None, str]:
+    """(api_version, one of BULK_CHOICES) from the profile's `target:` section."""
+    settings = profile.target_settings()
+    bulk = "on" if settings.bulk is True else "auto" if settings.bulk == "auto" else "off"
+    return settings.api_version, bulk
 
 
 def _schema_note(target: str, object_name: str, why: str) -> str:

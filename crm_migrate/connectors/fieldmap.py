@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ SF_FIELDS: dict[str, dict[str, str]] = {
         "zip": "MailingPostalCode",
         "country": "MailingCountry",
         "date_of_birth": "Birthdate",
+        "hubspot_owner_id": "OwnerId",
         ID_PROPERTY: SF_ID_FIELD,
     },
     "companies": {
@@ -42,6 +44,7 @@ SF_FIELDS: dict[str, dict[str, str]] = {
         "state": "BillingState",
         "zip": "BillingPostalCode",
         "country": "BillingCountry",
+        "hubspot_owner_id": "OwnerId",
         ID_PROPERTY: SF_ID_FIELD,
     },
     "deals": {
@@ -49,17 +52,32 @@ SF_FIELDS: dict[str, dict[str, str]] = {
         "amount": "Amount",
         "closedate": "CloseDate",
         "dealstage": "StageName",
+        "hubspot_owner_id": "OwnerId",
         ID_PROPERTY: SF_ID_FIELD,
     },
 }
 
 # Canonical fields Salesforce has no standard home for: dropped on write unless the
-# connector is given `field_map={"company": "Company_Name__c"}`. `company` becomes an
-# AccountId through the engine's association step, `pipeline` has no Opportunity field.
+# profile's `target: {fields: {...}}` (the connector's `field_map`) names one, e.g.
+# `lifecyclestage: Lifecycle_Stage__c`. `company` becomes an AccountId through the engine's
+# association step; `pipeline` has no Opportunity field (an org's stages form one pipeline).
+# Contact `website` and `hs_lead_status` find a custom field by name when the org has one
+# (FOUND_BY_NAME); `lifecyclestage` is only ever written where the user maps it.
 SF_UNMAPPED: dict[str, frozenset[str]] = {
     "contacts": frozenset({"company", "website", "lifecyclestage", "hs_lead_status"}),
     "companies": frozenset({"domain"}),
     "deals": frozenset({"pipeline"}),
+}
+
+FOUND_BY_NAME: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {"website": ("website", "websiteurl"), "hs_lead_status": ("leadstatus",)},
+}
+# with State and Country Picklists on, the org takes ISO codes in these fields
+SF_CODE_FIELDS: dict[str, str] = {
+    "MailingCountry": "MailingCountryCode",
+    "MailingState": "MailingStateCode",
+    "BillingCountry": "BillingCountryCode",
+    "BillingState": "BillingStateCode",
 }
 
 SF_INTEGER_FIELDS = frozenset({"NumberOfEmployees"})
@@ -80,7 +98,10 @@ def sf_object(object_name: str) -> str:
         raise TargetError(f"salesforce: unknown object {object_name!r}") from None
 
 
-def sf_field(object_name: str, name: str, extra: dict[str, str] | None = None) -> str | None:
+FieldMap = Mapping[str, str | None]  # canonical -> Salesforce field (None: leave it out)
+
+
+def sf_field(object_name: str, name: str, extra: FieldMap | None = None) -> str | None:
     """The Salesforce field for a canonical name; Salesforce API names (`X__c`, or PascalCase
     standard fields such as `LeadSource` that read_schema exposes) pass through; None to drop."""
     if extra and name in extra:
@@ -95,9 +116,7 @@ def sf_field(object_name: str, name: str, extra: dict[str, str] | None = None) -
     return None
 
 
-def canonical_from_sf(
-    object_name: str, field_name: str, extra: dict[str, str] | None = None
-) -> str:
+def canonical_from_sf(object_name: str, field_name: str, extra: FieldMap | None = None) -> str:
     """The canonical name for a Salesforce field (custom fields keep their API name)."""
     if extra:
         for canonical, sf in extra.items():
@@ -157,7 +176,7 @@ def from_sf_value(object_name: str, sf_name: str, value: Any) -> str:
 
 
 def to_salesforce(
-    object_name: str, properties: dict[str, str], extra: dict[str, str] | None = None
+    object_name: str, properties: dict[str, str], extra: FieldMap | None = None
 ) -> tuple[dict[str, Any], list[str]]:
     """(Salesforce fields, canonical names dropped) for one record's canonical properties."""
     fields: dict[str, Any] = {}
@@ -174,7 +193,7 @@ def to_salesforce(
 
 
 def from_salesforce(
-    object_name: str, record: dict[str, Any], extra: dict[str, str] | None = None
+    object_name: str, record: dict[str, Any], extra: FieldMap | None = None
 ) -> dict[str, str]:
     """Canonical properties for a Salesforce record (attributes and Id left out)."""
     props: dict[str, str] = {}

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from crm_migrate.connectors.base import Connector
 from crm_migrate.errors import AuthError, TargetError
+from crm_migrate.mapping.profile import TargetSettings
 from crm_migrate.paths import ensure_dir, sandbox_db_path
 from crm_migrate.sandbox import DEFAULT_TOKEN
 from crm_migrate.sandbox.serve import SandboxServer
@@ -123,6 +124,28 @@ def _build(
     return connector
 
 
+def settings_options(target: str, settings: TargetSettings | None) -> dict[str, Any]:
+    """The constructor options a profile's `target:` section gives `target`'s connector
+    (Salesforce: api_version, bulk, bulk_threshold, field_map; Pipedrive: field_map)."""
+    if settings is None:
+        return {}
+    options: dict[str, Any] = {}
+    if target == "salesforce":
+        if settings.api_version:
+            options["api_version"] = settings.api_version
+        if settings.bulk is not None:
+            options["bulk"] = settings.bulk
+        if settings.bulk_threshold is not None:
+            options["bulk_threshold"] = settings.bulk_threshold
+    if target == "salesforce" and settings.fields:
+        options["field_map"] = {obj: dict(m) for obj, m in settings.fields.items()}
+    if target == "pipedrive" and settings.fields:
+        options["field_map"] = {
+            obj: {k: v for k, v in m.items() if v} for obj, m in settings.fields.items()
+        }
+    return options
+
+
 @asynccontextmanager
 async def open_connector(
     target: str,
@@ -130,9 +153,13 @@ async def open_connector(
     url: str | None = None,
     token: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    settings: TargetSettings | None = None,
     **options: Any,
 ) -> AsyncIterator[Connector]:
     """A connector for `target` (one of TARGETS), closed on exit.
+
+    `settings` (a profile's `target:` section) become constructor options for the targets
+    that take them; explicit `options` win.
 
     The token defaults to the stored one (`crm-migrate auth set`, CRM_MIGRATE_TOKEN); the
     sandbox without a URL or transport runs embedded: an in-process SandboxServer on the
@@ -140,6 +167,7 @@ async def open_connector(
     """
     name = check_target(target)
     url = check_url(name, url)
+    options = {**settings_options(name, settings), **options}
     server = start_embedded_sandbox() if runs_embedded(name, url, transport) else None
     try:
         if server is not None:

@@ -11,12 +11,28 @@ request allocation (each collection call counts once; usage is read from every
 `Sforce-Limit-Info` header into `api_usage`) and 25 concurrent long-running calls,
 so the hint is 25 calls per second with 5 in flight. Writes stop with a TargetError
 once usage passes `stop_at_usage` (98% by default) to leave the org headroom.
+
+Auth: a bare access token, or the JSON credential `crm-migrate auth set salesforce` stores
+({"instance_url", "access_token", "refresh_token", "client_id", "client_secret"}). With a
+refresh token and client id, a 401 INVALID_SESSION_ID is answered by one OAuth refresh
+(POST {instance}/services/oauth2/token, grant_type=refresh_token) and the request is sent
+again, so a run outlives its access token; the new token goes back into the keyring entry
+that holds the refresh token. A refused refresh is an AuthError (the run stops, journal kept).
+
+Schema: `read_live_schema` turns describe into an ObjectSchema (picklists with inactive
+values hidden, lengths, required-on-create, read-only), uses the ISO-code fields
+(MailingCountryCode...) when the org has State and Country Picklists on, the Opportunity
+StageName picklist as the deals pipeline, and active Users as owners.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import httpx
 
 from crm_migrate.connectors.base import (
     BatchRejected,
@@ -27,6 +43,8 @@ from crm_migrate.connectors.base import (
 )
 from crm_migrate.connectors.fieldmap import (
     SF_ID_FIELD,
+    FieldMap,
+    canonical_from_sf,
     from_salesforce,
     sf_field,
     sf_object,
@@ -37,19 +55,27 @@ from crm_migrate.connectors.httpbase import HttpConnectorBase, response_json, re
 from crm_migrate.connectors.salesforce_bulk import run_payloads
 from crm_migrate.connectors.salesforce_schema import (
     admin_hint,
+    auto_fields,
     collection_result,
     describe_to_properties,
+    describe_to_schema,
     errors_text,
     find_field,
     id_field_request,
+    name_canonical,
+    picklist_values,
 )
-from crm_migrate.connectors.soql import select_list, soql_chunks, soql_quote
+from crm_migrate.connectors.soql import id18, select_list, soql_chunks, soql_quote
 from crm_migrate.errors import AuthError, TargetError
 from crm_migrate.identity import ID_PROPERTY
-from crm_migrate.secrets import redact, split_credential
-
-if TYPE_CHECKING:
-    import httpx
+from crm_migrate.schema import ObjectSchema, Owner
+from crm_migrate.secrets import (
+    credential_fields,
+    redact,
+    register_secret,
+    split_credential,
+    store_refreshed_token,
+)
 
 DEFAULT_API_VERSION = "v60.0"
 CONCURRENCY_BACKOFF = 20.0  # seconds: long-running calls are those over 20 s
@@ -62,6 +88,9 @@ REQUIRED_ON_CREATE: dict[str, tuple[str, ...]] = {
     "Opportunity": ("Name", "StageName", "CloseDate"),
 }
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+TOKEN_PATH = "/services/oauth2/token"
+BULK_MODES = (True, False, "auto")
+_log = logging.getLogger("crm_migrate.connectors")
 
 
 class SalesforceConnector(HttpConnectorBase):
@@ -78,17 +107,25 @@ class SalesforceConnector(HttpConnectorBase):
         token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         *,
-        api_version: str = DEFAULT_API_VERSION,
-        field_map: dict[str, dict[str, str]] | None = None,
+        api_version: str | None = None,
+        field_map: dict[str, dict[str, str | None]] | None = None,
         create_id_field: bool = True,
         stop_at_usage: float = 0.98,
-        bulk: bool = False,
-        bulk_threshold: int = 2000,
+        bulk: bool | str = False,
+        bulk_threshold: int | None = None,
         bulk_poll_seconds: float = 2.0,
         timeout: float = 120.0,
+        store_refreshed: bool = True,
         **options: Any,
     ) -> None:
         access, stored_url = split_credential(token)
+        credential = credential_fields(token)
+        self.refresh_token = credential.get("refresh_token")
+        self.client_id = credential.get("client_id")
+        self.client_secret = credential.get("client_secret")
+        self.store_refreshed = store_refreshed
+        self.refreshes = 0  # access tokens obtained with the refresh token this session
+        self._refresh_lock = asyncio.Lock()
         instance_url = (url or stored_url or "").rstrip("/")
         if not access:
             raise AuthError(
@@ -101,22 +138,93 @@ class SalesforceConnector(HttpConnectorBase):
                 "or store it with `crm-migrate auth set salesforce`)"
             )
         headers = {"Authorization": f"Bearer {access}", "Accept": "application/json"}
-        super().__init__(instance_url, headers, transport, timeout, secret=access)
-        version = api_version if api_version.startswith("v") else f"v{api_version}"
+        super().__init__(instance_url, headers, transport, timeout, secret=token)
+        self._access = access
+        version = api_version or DEFAULT_API_VERSION
+        version = version if version.startswith("v") else f"v{version}"
         self.api_version = version
         self.base_path = f"/services/data/{version}"
-        self.field_map = field_map or {}
+        self.field_map: dict[str, dict[str, str | None]] = field_map or {}
         self.create_id_field = create_id_field
         self.stop_at_usage = stop_at_usage
-        self.bulk = bulk
-        self.bulk_threshold = bulk_threshold
+        if bulk not in BULK_MODES:
+            raise TargetError(f"salesforce: bulk must be true, false or auto, not {bulk!r}")
+        # True: every write batch is a Bulk API 2.0 job; "auto": batches above the threshold
+        self.bulk: bool | str = bulk
+        self.bulk_threshold = (
+            bulk_threshold if bulk_threshold is not None else (0 if bulk is True else 2000)
+        )
         self.bulk_poll_seconds = bulk_poll_seconds
         if bulk:
             self.max_batch = 10_000  # one Bulk API 2.0 job per engine batch
         self.api_usage: tuple[int, int] | None = None
         self.dropped_fields: dict[str, set[str]] = {}
         self._describe: dict[str, dict[str, Any]] = {}
+        self._found: dict[str, dict[str, str]] = {}  # fields found in describe, by object
+        self._picklists: dict[str, dict[str, dict[str, str]]] = {}
         self.options = options
+
+    @property
+    def can_refresh(self) -> bool:
+        """Whether a refresh token and client id are at hand."""
+        return bool(self.refresh_token and self.client_id)
+
+    def fields_for(self, object_name: str) -> FieldMap:
+        """canonical -> Salesforce field for `object_name`: what describe found (ISO-code
+        picklists, custom fields by name), overridden by the profile's `target.fields`."""
+        return {**self._found.get(object_name, {}), **self.field_map.get(object_name, {})}
+
+    async def _refresh(self, used: str | None) -> None:
+        """Get a new access token with the refresh token (once for requests that failed
+        together); store it back in the keyring; AuthError when the refresh is refused."""
+        async with self._refresh_lock:
+            if self._access != used:
+                return  # another request refreshed meanwhile
+            form = {
+                "grant_type": "refresh_token",
+                "refresh_token": str(self.refresh_token),
+                "client_id": str(self.client_id),
+            }
+            if self.client_secret:
+                form["client_secret"] = self.client_secret
+            request = self._client.build_request("POST", TOKEN_PATH, data=form)
+            del request.headers["Authorization"]  # the expired token is not sent along
+            try:
+                response = await self._client.send(request)
+            except httpx.TransportError as exc:
+                raise TransientError(
+                    f"salesforce: the token refresh did not get through ({type(exc).__name__})",
+                    maybe_committed=False,
+                ) from None
+            body = response_json(response)
+            body = body if isinstance(body, dict) else {}
+            access = body.get("access_token")
+            if response.status_code >= 300 or not isinstance(access, str) or not access:
+                if retryable_status(response.status_code):
+                    raise self._transient(response, committed=False)
+                reason = body.get("error") or f"HTTP {response.status_code}"
+                detail = body.get("error_description")
+                said = f"{reason}: {detail}" if detail else str(reason)
+                raise AuthError(
+                    "salesforce: the access token expired and refreshing it was refused "
+                    f"({redact(said)}); run `crm-migrate auth set salesforce --client-id ...` "
+                    "with a new refresh token, then resume"
+                )
+            register_secret(access)
+            self._access = access
+            self._client.headers["Authorization"] = f"Bearer {access}"
+            self.refreshes += 1
+            instance = body.get("instance_url")
+            if self.store_refreshed and self.refresh_token:
+                stored = store_refreshed_token(
+                    self.target,
+                    self.refresh_token,
+                    access,
+                    str(instance) if isinstance(instance, str) else None,
+                )
+                if not stored:
+                    _log.info("salesforce: refreshed the access token (not stored: the keyring "
+                              "holds another credential or none)")
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -150,7 +258,11 @@ class SalesforceConnector(HttpConnectorBase):
         if write:
             self._guard_usage()
         url = path if path.startswith("/services/") else f"{self.base_path}{path}"
+        used = self._access
         response = await self._request(method, url, **kwargs)
+        if response.status_code == 401 and self.can_refresh:
+            await self._refresh(used)  # 401: nothing was applied, so sending again is safe
+            response = await self._request(method, url, **kwargs)
         status = response.status_code
         if status < 300:
             return response.text if raw else response_json(response)
@@ -163,9 +275,15 @@ class SalesforceConnector(HttpConnectorBase):
         }
         detail = errors_text([e for e in errors if isinstance(e, dict)]) if errors else ""
         if status == 401 or "INVALID_SESSION_ID" in codes:
+            hint = (
+                "the refreshed token was refused too"
+                if self.can_refresh
+                else "store a refresh token with `crm-migrate auth set salesforce --client-id "
+                "...` so runs outlive it, or get a new access token"
+            )
             raise AuthError(
                 "salesforce rejected the access token (INVALID_SESSION_ID: session expired or "
-                "invalid); get a new one and run `crm-migrate auth set salesforce`"
+                f"invalid); {hint}"
             )
         if "REQUEST_LIMIT_EXCEEDED" in codes and "concurrent" in detail.lower():
             # ConcurrentPerOrgLongTxn / ConcurrentRequests: too many long calls in flight
@@ -194,9 +312,26 @@ class SalesforceConnector(HttpConnectorBase):
         )
 
     def _translate(self, object_name: str, props: dict[str, str]) -> dict[str, Any]:
-        fields, dropped = to_salesforce(object_name, props, self.field_map.get(object_name))
-        self._note_dropped(object_name, dropped)
+        fields, dropped = to_salesforce(object_name, props, self.fields_for(object_name))
+        self._note_dropped(object_name, [d for d in dropped if d != "pipeline"])
+        picklists = self._picklists.get(object_name)
+        if picklists:
+            for name, value in fields.items():
+                table = picklists.get(name)
+                if table and isinstance(value, str) and value not in table.values():
+                    parts = [table.get(p.strip().casefold(), p) for p in value.split(";")]
+                    fields[name] = ";".join(parts)  # a label (or other case) -> its value
         return fields
+
+    def _named(self, object_name: str, results: list[WriteResult]) -> list[WriteResult]:
+        """Results whose errors name the canonical field next to the Salesforce one."""
+        mapping = self.fields_for(object_name)
+        for result in results:
+            if result.error and "(fields: " in result.error:
+                result.error = name_canonical(
+                    result.error, lambda n: canonical_from_sf(object_name, n, mapping)
+                )
+        return results
 
     async def _collection(
         self,
@@ -253,13 +388,38 @@ class SalesforceConnector(HttpConnectorBase):
             answer = await self._call(
                 "GET", f"/sobjects/{sobject}/describe", what=f"describe {sobject}"
             )
-            self._describe[sobject] = answer if isinstance(answer, dict) else {}
+            described = answer if isinstance(answer, dict) else {}
+            self._describe[sobject] = described
+            self._found[object_name] = auto_fields(object_name, described)
+            self._picklists[object_name] = picklist_values(described)
         return self._describe[sobject]
 
     async def read_schema(self, object_name: str) -> list[dict[str, Any]]:
         """The object's fields from describe, HubSpot-shaped, canonical names where known."""
         described = await self._describe_object(object_name)
-        return describe_to_properties(object_name, described, self.field_map.get(object_name))
+        return describe_to_properties(object_name, described, self.fields_for(object_name))
+
+    async def read_live_schema(self, object_name: str) -> ObjectSchema:
+        """The object's schema from describe (see the module notes) with the active users
+        as owners."""
+        described = await self._describe_object(object_name)
+        return describe_to_schema(
+            object_name, described, self.fields_for(object_name), owners=await self.owners()
+        )
+
+    async def owners(self) -> tuple[Owner, ...]:
+        """Active users records can be assigned to; none when this user may not list them."""
+        try:
+            users = await self._query("SELECT Id, Email, Name FROM User WHERE IsActive = true")
+        except AuthError:
+            raise
+        except TargetError:
+            return ()
+        return tuple(
+            Owner(str(u["Id"]), str(u.get("Email") or ""), str(u.get("Name") or ""))
+            for u in users
+            if u.get("Id")
+        )
 
     async def ensure_id_property(self, object_name: str) -> str | None:
         """`crm_migrate_id`, backed by the External ID field crm_migrate_id__c (created if we may)."""
@@ -310,7 +470,7 @@ class SalesforceConnector(HttpConnectorBase):
         if not wanted:
             return {}
         sobject = sf_object(object_name)
-        extra = self.field_map.get(object_name)
+        extra = self.fields_for(object_name)
         if (
             object_name == "companies"
             and field_name == "domain"
@@ -339,7 +499,7 @@ class SalesforceConnector(HttpConnectorBase):
 
     async def _lookup_domain(self, domains: list[str]) -> dict[str, RemoteRecord]:
         """Accounts whose Website's host is one of `domains` (Account has no Domain field)."""
-        select = select_list("companies", None, self.field_map.get("companies"))
+        select = select_list("companies", None, self.fields_for("companies"))
         by_host = {website_host(d): d for d in domains}
         found: dict[str, RemoteRecord] = {}
         hosts = list(by_host)
@@ -363,8 +523,8 @@ class SalesforceConnector(HttpConnectorBase):
         if not wanted:
             return {}
         sobject = sf_object(object_name)
-        select = select_list(object_name, properties, self.field_map.get(object_name))
-        extra = self.field_map.get(object_name)
+        select = select_list(object_name, properties, self.fields_for(object_name))
+        extra = self.fields_for(object_name)
         found: dict[str, RemoteRecord] = {}
         for soql in soql_chunks(f"SELECT {select} FROM {sobject}", "Id", wanted):
             for record in await self._query(soql):
@@ -388,7 +548,7 @@ class SalesforceConnector(HttpConnectorBase):
 
     async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
         """Every record with the standard fields plus `properties` (2,000 a page)."""
-        extra = self.field_map.get(object_name)
+        extra = self.fields_for(object_name)
         select = select_list(object_name, None, extra, *properties)
         records = await self._query(f"SELECT {select} FROM {sf_object(object_name)}")
         return [RemoteRecord(str(r["Id"]), from_salesforce(object_name, r, extra)) for r in records]
@@ -422,10 +582,10 @@ class SalesforceConnector(HttpConnectorBase):
             )
         for result in answers:
             results[result.index] = result
-        return [results[i] for i in range(len(records))]
+        return self._named(object_name, [results[i] for i in range(len(records))])
 
     def _use_bulk(self, payloads: list[tuple[int, dict[str, Any]]]) -> bool:
-        return self.bulk and len(payloads) > self.bulk_threshold
+        return bool(self.bulk) and bool(payloads) and len(payloads) > self.bulk_threshold
 
     async def _bulk(
         self,
@@ -444,7 +604,7 @@ class SalesforceConnector(HttpConnectorBase):
     ) -> list[WriteResult]:
         """Upsert by External ID via PATCH /composite/sobjects/{SObject}/{Field}; other keys emulated."""
         sobject = sf_object(object_name)
-        column = sf_field(object_name, id_property, self.field_map.get(object_name))
+        column = sf_field(object_name, id_property, self.fields_for(object_name))
         if column is None:
             raise TargetError(f"salesforce: cannot upsert {object_name} by {id_property!r}")
         if not column.endswith("__c"):
@@ -468,7 +628,7 @@ class SalesforceConnector(HttpConnectorBase):
             )
         for result in answers:
             results[result.index] = result
-        return [results[i] for i in range(len(records))]
+        return self._named(object_name, [results[i] for i in range(len(records))])
 
     async def _emulated_upsert(
         self, object_name: str, id_property: str, records: list[dict[str, str]]
@@ -517,9 +677,10 @@ class SalesforceConnector(HttpConnectorBase):
             )
             for index, (rid, props) in enumerate(items)
         ]
-        return await self._collection(
+        answers = await self._collection(
             "PATCH", "/composite/sobjects", payloads, created=False, what=f"update {sobject}"
         )
+        return self._named(object_name, answers)
 
     async def archive(self, object_name: str, ids: list[str]) -> list[WriteResult]:
         """Delete by id (to the recycle bin) with DELETE /composite/sobjects?ids=...&allOrNone=false."""
@@ -563,12 +724,38 @@ class SalesforceConnector(HttpConnectorBase):
                 what=f"link {sobject} to Account",
             )
         if {from_object, to_object} == {"contacts", "deals"}:
-            payloads = []
-            for i, (src, dst) in enumerate(pairs):
-                contact, deal = (src, dst) if from_object == "contacts" else (dst, src)
+            return await self._contact_roles(
+                [(s, d) if from_object == "contacts" else (d, s) for s, d in pairs]
+            )
+        raise TargetError(f"salesforce: cannot associate {from_object} with {to_object}")
+
+    async def _contact_roles(self, pairs: list[tuple[str, str]]) -> list[WriteResult]:
+        """OpportunityContactRole for each (contact, opportunity) pair that has none yet: the
+        existing roles are read first (one SOQL per chunk of opportunities) and a pair met
+        again, in the org or earlier in the batch, is reported ok with that role's id, so a
+        resend after a timeout or a resume never adds a second role."""
+        existing: dict[tuple[str, str], str] = {}
+        deals = [d for d in dict.fromkeys(deal for _, deal in pairs) if d]
+        prefix = "SELECT Id, ContactId, OpportunityId FROM OpportunityContactRole"
+        for soql in soql_chunks(prefix, "OpportunityId", deals):
+            for role in await self._query(soql):
+                key = (id18(str(role.get("ContactId"))), id18(str(role.get("OpportunityId"))))
+                existing.setdefault(key, str(role.get("Id")))
+        results: dict[int, WriteResult] = {}
+        payloads: list[tuple[int, dict[str, Any]]] = []
+        first: dict[tuple[str, str], int] = {}
+        repeats: list[tuple[int, int]] = []
+        for index, (contact, deal) in enumerate(pairs):
+            key = (id18(contact), id18(deal))
+            if key in existing:
+                results[index] = WriteResult(index, ok=True, id=existing[key], created=False)
+            elif key in first:
+                repeats.append((index, first[key]))
+            else:
+                first[key] = index
                 payloads.append(
                     (
-                        i,
+                        index,
                         {
                             "attributes": {"type": "OpportunityContactRole"},
                             "ContactId": contact,
@@ -576,7 +763,11 @@ class SalesforceConnector(HttpConnectorBase):
                         },
                     )
                 )
-            return await self._collection(
-                "POST", "/composite/sobjects", payloads, created=True, what="create contact roles"
-            )
-        raise TargetError(f"salesforce: cannot associate {from_object} with {to_object}")
+        for result in await self._collection(
+            "POST", "/composite/sobjects", payloads, created=True, what="create contact roles"
+        ):
+            results[result.index] = result
+        for index, original in repeats:
+            made = results[original]
+            results[index] = WriteResult(index, made.ok, made.id, False, made.error, made.retryable)
+        return [results[i] for i in range(len(pairs))]

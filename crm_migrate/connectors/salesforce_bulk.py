@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from crm_migrate.connectors.base import TransientError, WriteResult
+from crm_migrate.connectors.salesforce_schema import bulk_error_text
 from crm_migrate.errors import TargetError
 
 BULK_NULL = "#N/A"  # Bulk API's way to clear a field
@@ -138,7 +139,7 @@ async def run_ingest(
                 )
             elif kind == "failedResults":
                 results[position] = WriteResult(
-                    position, ok=False, error=str(record.get("sf__Error") or "failed")
+                    position, ok=False, error=bulk_error_text(str(record.get("sf__Error") or "failed"))
                 )
             else:
                 results[position] = WriteResult(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from crm_migrate.connectors.fieldmap import SF_FIELDS, sf_field
+from crm_migrate.connectors.fieldmap import SF_FIELDS, FieldMap, sf_field
 from crm_migrate.identity import ID_PROPERTY
 
 MAX_SOQL_URL = 8000  # stay far below Salesforce's 16,384-character URI limit
@@ -44,7 +44,7 @@ def soql_chunks(prefix: str, column: str, values: list[str], overhead: int = 64)
 def select_list(
     object_name: str,
     properties: list[str] | None,
-    field_map: dict[str, str] | None = None,
+    field_map: FieldMap | None = None,
     *extra: str,
 ) -> str:
     """`Id, Field, ...` for canonical `properties` (all standard mapped fields when empty)
@@ -56,3 +56,19 @@ def select_list(
         if sf_name and sf_name not in names:
             names.append(sf_name)
     return ", ".join(names)
+
+
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def id18(record_id: str) -> str:
+    """A Salesforce record id in its 18-character form (the 15-character, case-sensitive form
+    gets its documented checksum suffix: one character per 5, from where the capitals are)."""
+    rid = record_id.strip()
+    if len(rid) != 15:
+        return rid
+    suffix = ""
+    for start in (0, 5, 10):
+        bits = sum(1 << i for i, ch in enumerate(rid[start : start + 5]) if "A" <= ch <= "Z")
+        suffix += _ID_SUFFIX[bits]
+    return rid + suffix

@@ -7,6 +7,7 @@ schema and the source columns lives in `validate_profile` (mapping engine).
 from __future__ import annotations
 
 import json
+import re
 import stat
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -158,6 +159,18 @@ class Profile:
         if fields is None and not source.reading:
             del self.sources[label.split("#")[0]]
 
+    def target_settings(self) -> TargetSettings:
+        """The `target:` section (checked when the profile was loaded)."""
+        return load_target_settings(self.extra.get("target"), self.object)
+
+    def set_target_settings(self, settings: TargetSettings) -> None:
+        """Replace the `target:` section (left out of the file when empty)."""
+        section = settings.to_dict(self.object)
+        if section:
+            self.extra["target"] = section
+        else:
+            self.extra.pop("target", None)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "version": self.version,
@@ -174,6 +187,94 @@ class Profile:
             out["sources"] = {k: v.to_dict() for k, v in self.sources.items()}
         out.update(self.extra)
         return out
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """The profile's `target:` section: settings for one kind of target (Salesforce, Pipedrive).
+
+    `api_version` ("v61.0"), `bulk` (True: every write batch through Salesforce's Bulk API 2.0,
+    "auto": batches above `bulk_threshold` rows, False: REST collections), and `fields`:
+    canonical field -> the target's field (a Salesforce API name such as `Website__c`, None to
+    leave the field out), by object (the profile's object, or `companies` for the accounts a
+    contacts run creates).
+    """
+
+    api_version: str | None = None
+    bulk: bool | str | None = None
+    bulk_threshold: int | None = None
+    fields: dict[str, dict[str, str | None]] = dc_field(default_factory=dict)
+
+    def to_dict(self, object_name: str) -> dict[str, Any]:
+        """The `target:` section as written in a profile (empty when nothing is set)."""
+        out: dict[str, Any] = {}
+        if self.api_version:
+            out["api_version"] = self.api_version
+        if self.bulk is not None:
+            out["bulk"] = self.bulk
+        if self.bulk_threshold is not None:
+            out["bulk_threshold"] = self.bulk_threshold
+        fields: dict[str, Any] = dict(self.fields.get(object_name, {}))
+        fields.update({obj: dict(m) for obj, m in self.fields.items() if obj != object_name and m})
+        if fields:
+            out["fields"] = fields
+        return out
+
+
+TARGET_KEYS = ("api_version", "bulk", "bulk_threshold", "fields")
+_API_VERSION = re.compile(r"^v?\d{2,3}\.\d$")
+_TARGET_FIELD = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,99}$")
+
+
+def load_target_settings(raw: Any, object_name: str, file: str | None = None) -> TargetSettings:
+    """The `target:` section checked: one-line ProfileError naming the key at fault."""
+    if raw is None:
+        return TargetSettings()
+    _expect(raw, (dict,), "target", "a mapping (api_version, bulk, bulk_threshold, fields)", file)
+    unknown = sorted(str(k) for k in raw if k not in TARGET_KEYS)
+    if unknown:
+        _fail(f"target: unknown key {unknown[0]!r} (allowed: {', '.join(TARGET_KEYS)})", file)
+    version = raw.get("api_version")
+    if version is not None:
+        if isinstance(version, float) and not isinstance(version, bool):
+            version = f"{version:.1f}"  # YAML reads 61.0 as a number
+        _expect(version, (str,), "target.api_version", 'text like "v61.0"', file)
+        if not _API_VERSION.match(version.strip()):
+            _fail(f"target.api_version: {version!r} is not an API version like v61.0", file)
+        version = version.strip()
+        version = version if version.startswith("v") else f"v{version}"
+    bulk = raw.get("bulk")
+    if bulk is not None and not (isinstance(bulk, bool) or bulk == "auto"):
+        _fail(f"target.bulk must be true, false or auto, not {bulk!r}", file)
+    threshold = raw.get("bulk_threshold")
+    if threshold is not None:
+        _expect(threshold, (int,), "target.bulk_threshold", "a whole number of rows", file)
+        if threshold < 0:
+            _fail("target.bulk_threshold must be 0 or more rows", file)
+    fields: dict[str, dict[str, str | None]] = {}
+    given = raw.get("fields")
+    if given is not None:
+        _expect(given, (dict,), "target.fields", "a mapping of field -> target field", file)
+        for key, value in given.items():
+            if isinstance(value, dict) and key in OBJECTS:
+                for name, target_field in value.items():
+                    _target_field(fields.setdefault(str(key), {}), f"target.fields.{key}",
+                                  name, target_field, file)
+            else:
+                _target_field(fields.setdefault(object_name, {}), "target.fields", key, value, file)
+    return TargetSettings(version, bulk, threshold, {k: v for k, v in fields.items() if v})
+
+
+def _target_field(into: dict[str, str | None], where: str, name: Any, value: Any,
+                  file: str | None) -> None:
+    if not isinstance(name, str) or not name.strip():
+        _fail(f"{where}: {name!r} is not a field name", file)
+    if value is not None:
+        _expect(value, (str,), f"{where}.{name}", "a target field name (or null)", file)
+        if not _TARGET_FIELD.match(value.strip()):
+            _fail(f"{where}.{name}: {value!r} is not a field's API name (e.g. Website__c)", file)
+        value = value.strip()
+    into[name.strip()] = value
 
 
 def save_profile(profile: Profile, path: str | Path) -> None:
@@ -215,6 +316,8 @@ PROFILE_HEADER = """\
 #   dedupe         duplicate detection and merge rules
 #   sources        per file (by file name): sheet, header_row, encoding, delimiter, and its own
 #                  `fields` (same form as above) replacing the shared ones for that file
+#   target         target settings (Salesforce): api_version (v61.0), bulk (true | false | auto),
+#                  bulk_threshold (rows), fields {canonical: TargetField__c, companies: {...}}
 """
 
 
@@ -390,6 +493,7 @@ def profile_from_dict(data: Any, file: str | None = None) -> Profile:
     sources = _load_sources(data["sources"], file) if data.get("sources") is not None else {}
     if not fields and not any(source.fields for source in sources.values()):
         _fail("'fields' is empty: list at least one {column, field} entry", file)
+    load_target_settings(data.get("target"), object_name, file)
     extra = {k: v for k, v in data.items() if k not in TOP_KEYS}
     return Profile(object=object_name, fields=fields, default_region=region, version=version,
                    country_format=country_format, date_format=date_format, dedupe=dedupe,

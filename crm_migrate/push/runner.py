@@ -30,7 +30,7 @@ from crm_migrate.connectors import (
 from crm_migrate.connectors.registry import SANDBOX_URL
 from crm_migrate.errors import AuthError, InputsChanged, JournalError, TargetError
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS
-from crm_migrate.mapping.profile import load_profile
+from crm_migrate.mapping.profile import TargetSettings, load_profile, load_target_settings
 from crm_migrate.mapping.validate import check_against_target
 from crm_migrate.progress import Progress, ProgressFn, StopFn
 from crm_migrate.push.associations import associate_contacts
@@ -236,7 +236,8 @@ async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
         key_field = KEY_FIELDS.get(obj)
         keyed = sum(1 for r in records
                     if key_field and str(r.properties.get(key_field) or "").strip())
-        first = await _count_first(meta.target, meta.url, obj, keyed, transport, token)
+        first = await _count_first(meta.target, meta.url, obj, keyed, transport, token,
+                                   _settings(meta))
     rows = build_rows(records, obj, meta.run_id, associate=associate)
     journal = Journal.create(journal_path, meta, rows)
     register_journal(journal.path)
@@ -245,6 +246,12 @@ async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
         return await _drive(journal, on_progress, should_stop, transport, token, first)
     finally:
         journal.close()
+
+
+def _settings(meta: RunMeta) -> TargetSettings:
+    """The run's `target:` settings, from the profile its journal keeps (so resume, rollback
+    and the dry run open the target the way the run began)."""
+    return load_target_settings((meta.profile or {}).get("target"), meta.object_name)
 
 
 class FirstRead:
@@ -258,7 +265,7 @@ class FirstRead:
 
 async def _count_first(target: str, url: str, obj: str, keyed: int,
                        transport: httpx.AsyncBaseTransport | None,
-                       token: str | None) -> FirstRead:
+                       token: str | None, settings: TargetSettings | None = None) -> FirstRead:
     """Ask a rate-limited target how many records the object holds while nothing else is going
     on: classification needs it before the first write, and in a rolling 10 s window the
     run's last batch goes out one window after this request, so the sooner the better (the
@@ -268,7 +275,8 @@ async def _count_first(target: str, url: str, obj: str, keyed: int,
     if obj not in ("contacts", "companies"):
         return first
     try:
-        async with open_connector(target, url=url, transport=transport, token=token) as connector:
+        async with open_connector(target, url=url, transport=transport, token=token,
+                                  settings=settings) as connector:
             try:
                 if worth_counting(connector, keyed):
                     first.counts[obj] = await connector.count(obj)
@@ -430,7 +438,7 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     breaker = CircuitBreaker(float(meta.max_failure_rate or 0.02))
     progress.meter.start_beating()
     try:
-        async with open_connector(meta.target, url=meta.url, transport=transport,
+        async with open_connector(meta.target, url=meta.url, transport=transport, settings=_settings(meta),
                                   token=token) as connector:
             counts = dict(first.counts) if first else {}
             if first and first.stamps and connector.implements_seed:
@@ -550,7 +558,7 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
     progress.phase("connecting")
     obj = meta.object_name
     with progress.meter.beating():
-        async with open_connector(meta.target, url=meta.url, transport=transport,
+        async with open_connector(meta.target, url=meta.url, transport=transport, settings=_settings(meta),
                                   token=token) as connector:
             for kind, kind_obj in ((RowKind.COMPANY, "companies"), (RowKind.RECORD, obj)):
                 if kind is RowKind.COMPANY and not journal.has_rows(RowKind.COMPANY):
@@ -600,7 +608,7 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
     progress = RunProgress(journal, on_progress)
     unchecked = journal.count(RowKind.RECORD, RowState.IN_FLIGHT) if meta.purged_at else 0
     with progress.meter.beating():
-        async with open_connector(meta.target, url=meta.url, transport=transport,
+        async with open_connector(meta.target, url=meta.url, transport=transport, settings=_settings(meta),
                                   token=token) as connector:
             if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
                 progress.phase("reconciling")

@@ -98,6 +98,7 @@ class Sender:
         self.on_batch = on_batch or (lambda: None)
         self.stop_message: str | None = None
         self.stop_reason: StopReason | None = None
+        self.auth_error: AuthError | None = None  # credentials refused mid-run: re-raised
         self._batch_no = 0
         # a target that refuses a create whose key exists: rows classified new are created
         # (never upserted), marked with the run id so a lost answer can be told apart
@@ -107,7 +108,6 @@ class Sender:
         if meta.created_at and not connector.written_since:
             connector.written_since = meta.created_at  # key lookups see what the run wrote
         self._checked: set[int] = set()  # rows read by key after a rejected exclusive create
-        self.auth_error: AuthError | None = None  # credentials/scope refused mid-run
 
     def write_as(self, row: JournalRow) -> str:
         """How a row is written: update by target id (it exists), an exclusive create keyed by
@@ -242,9 +242,8 @@ class Sender:
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
-            except AuthError:  # e.g. 403 for a missing scope: nothing was written
-                self.journal.mark_pending([r.seq for r in rows])
-                raise
+            except AuthError:
+                raise  # rows stay in flight: resume reconciles them by key, then sends the rest
             except TargetError as exc:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None

@@ -43,6 +43,8 @@ from crm_migrate.actions.profiles import (
     mapping_warnings,
     object_schema,
     save_profile_with_sources,
+    set_target_options,
+    target_options,
 )
 from crm_migrate.paths import ensure_dir, runs_dir
 from crm_migrate.tui.changes import changes_frame
@@ -84,6 +86,9 @@ class TargetState:
     token: str | None = None  # in memory only; never saved
     region: str | None = None
     demo: bool = False
+    # Salesforce: the profile's target.api_version and target.bulk (off | auto | on)
+    api_version: str | None = None
+    bulk: str = "off"
 
 
 @dataclass
@@ -249,8 +254,17 @@ class WizardState:
         profile = build_profile(self.source.tables, self.target_step.object_name, region=self.target_step.region,
                                 schema=self.object_schema(), every_column=True)
         self.mapping.profile = profile
+        self.apply_target_options()
         self.clean_stale = True
         return profile
+
+    def apply_target_options(self) -> None:
+        """Put the Target step's Salesforce settings (API version, Bulk API) into the profile,
+        so the push, its journal and a saved profile carry them; ProfileError when invalid."""
+        profile = self.mapping.profile
+        if profile is not None and self.target_step.target == "salesforce":
+            set_target_options(profile, api_version=self.target_step.api_version,
+                               bulk=self.target_step.bulk)
 
     def set_field(self, column: str, field_name: str | None, split_into: list[str] | None = None,
                   file: str | None = None) -> None:
@@ -292,6 +306,7 @@ class WizardState:
         self.target_step.object_name = profile.object
         self.target_step.object_chosen = True
         self.target_step.region = profile.default_region or self.target_step.region
+        self.target_step.api_version, self.target_step.bulk = target_options(profile)
         if profile.sources:
             self.source.overrides.update(profile.sources)
             if any(source.reading for source in profile.sources.values()):

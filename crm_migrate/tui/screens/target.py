@@ -11,12 +11,19 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from crm_migrate.actions import OBJECTS, TARGETS
 from crm_migrate.actions.connection import check_connection
+from crm_migrate.actions.profiles import check_api_version
 from crm_migrate.secrets import mask, set_token, token_source
 from crm_migrate.tui.messages import ConnectionChecked
 from crm_migrate.tui.screens.base import WizardStep, one_line
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+
+BULK_OPTIONS = [
+    ("REST, 200 records a call", "off"),
+    ("Bulk API 2.0 above 2,000 rows", "auto"),
+    ("Bulk API 2.0 always", "on"),
+]
 
 URL_HINTS = {
     "sandbox": "empty: the built-in sandbox; or http://127.0.0.1:PORT",
@@ -58,6 +65,16 @@ class TargetStep(WizardStep):
             with Horizontal(classes="form-row"):
                 yield Label("Region")
                 yield Input(placeholder="e.g. US, DE (phones without +code)", id="region", compact=True)
+            salesforce = self.state.target_step.target == "salesforce"
+            with Horizontal(classes="form-row salesforce-only").set_styles(
+                    display="block" if salesforce else "none"):
+                yield Label("API version")
+                yield Input(placeholder="default v60.0; e.g. v61.0", id="api-version", compact=True)
+            with Horizontal(classes="form-row salesforce-only").set_styles(
+                    display="block" if salesforce else "none"):
+                yield Label("Bulk API")
+                yield Select(BULK_OPTIONS, id="bulk", allow_blank=False,
+                             value=self.state.target_step.bulk, compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("Test connection (ctrl+t)", id="test", variant="primary", compact=True)
                 yield Button("Save token (ctrl+s)", id="save", compact=True)
@@ -75,11 +92,21 @@ class TargetStep(WizardStep):
             select = self.query_one(selector, Select)
             if select.value != value:
                 select.value = value
-        for selector, text in (("#url", state.target_step.url), ("#token", state.target_step.token), ("#region", state.target_step.region)):
+        for selector, text in (("#url", state.target_step.url), ("#token", state.target_step.token), ("#region", state.target_step.region),
+                               ("#api-version", state.target_step.api_version)):
             field = self.query_one(selector, Input)
             if field.value != (text or ""):
                 field.value = text or ""
+        bulk = self.query_one("#bulk", Select)
+        if bulk.value != state.target_step.bulk:
+            bulk.value = state.target_step.bulk
+        self.show_target_options()
         self.show_token_source()
+
+    def show_target_options(self) -> None:
+        """The Salesforce rows (API version, Bulk API) only while Salesforce is the target."""
+        for row in self.query(".salesforce-only"):
+            row.display = self.state.target_step.target == "salesforce"
 
     def show_token_source(self) -> None:
         """Say where the token comes from (masked), or that the embedded sandbox is used."""
@@ -139,6 +166,8 @@ class TargetStep(WizardStep):
             if self.state.target_step.demo and sandbox is not None:
                 self.state.target_step.url = sandbox.url if event.value == "sandbox" else None
                 self.query_one("#url", Input).value = self.state.target_step.url or ""
+            self.show_target_options()
+            self.state.apply_target_options()
             self.show_token_source()
 
     @on(Select.Changed, "#object")
@@ -162,6 +191,27 @@ class TargetStep(WizardStep):
         if not self.ready:  # the widgets' own start-up events, not the user
             return
         self.state.target_step.token = event.value.strip() or None
+
+    @on(Input.Changed, "#api-version")
+    def api_version_changed(self, event: Input.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
+        try:
+            version = check_api_version(event.value)
+        except Exception as exc:  # noqa: BLE001 - a ProfileError: shown as one line
+            self.query_one("#target-status", Static).update(f"API version: {one_line(exc)}")
+            return
+        if version != self.state.target_step.api_version:
+            self.state.target_step.api_version = version
+            self.state.apply_target_options()
+
+    @on(Select.Changed, "#bulk")
+    def bulk_changed(self, event: Select.Changed) -> None:
+        if not self.ready:  # the widgets' own start-up events, not the user
+            return
+        if isinstance(event.value, str) and event.value != self.state.target_step.bulk:
+            self.state.target_step.bulk = event.value
+            self.state.apply_target_options()
 
     @on(Input.Changed, "#region")
     def region_changed(self, event: Input.Changed) -> None:
