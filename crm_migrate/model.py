@@ -49,6 +49,7 @@ class OutputRecord:
     members: list[str] = field(default_factory=list)
     action: str = "create"
     target_id: str | None = None
+    merge_into: str | None = None  # a target record the user merged this one into (an update)
 
 
 @dataclass
@@ -67,6 +68,9 @@ class CleanResult:
     duplicate_groups: list[list[RowRef]] = field(default_factory=list)
     records: list[OutputRecord] = field(default_factory=list)
     near_matches: list[dict[str, Any]] = field(default_factory=list)
+    # what the target held for the records' keys when they were matched (a
+    # clean.matching.TargetSnapshot): the Dedupe decisions, dry run and push reuse it
+    target_snapshot: Any = None
 
     @property
     def rows_out(self) -> int:

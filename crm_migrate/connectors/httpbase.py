@@ -200,6 +200,10 @@ class HttpConnectorBase(Connector):
             maybe_committed=committed and response.status_code != 429,
         )
 
+    def budget(self) -> RollingWindowLimiter | None:
+        """The target's main limiter (every request waits on it)."""
+        return self.limiters.get("limiter")
+
     def send_times(self) -> dict[str, list[float]]:
         """The send times still in each limiter's window, by limiter name."""
         return {name: limiter.stamps for name, limiter in self.limiters.items()}

@@ -72,6 +72,21 @@ class RollingWindowLimiter:
                 self.waited += wait
                 await self._sleep(wait)
 
+    def finish_in(self, requests: int) -> float:
+        """Seconds from now until `requests` more sends can all have gone out: those the window
+        has room for go at once, each later one a window after the send `max_requests` before
+        it (a progress ETA counts the waits for the window with this)."""
+        if requests <= 0:
+            return 0.0
+        now = self._clock()
+        self._prune(now)
+        start = max(now, self._blocked_until)
+        stamps = list(self._stamps)
+        last = len(stamps) + requests - 1  # the index of the last send in the whole sequence
+        laps, slot = divmod(last, self.max_requests)
+        base = stamps[slot] if slot < len(stamps) else start
+        return max(0.0, max(start, base + laps * (self.window + self.margin)) - now)
+
     @property
     def stamps(self) -> list[float]:
         """Send times still in the window (to hand to another limiter for the same target)."""

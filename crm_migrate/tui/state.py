@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crm_migrate.actions import TARGETS
-from crm_migrate.actions.cleaning import clean, clean_members
+from crm_migrate.actions.cleaning import clean, clean_members, held_snapshot
 from crm_migrate.actions.duplicates import (
     GroupKey,
     GroupReview,
@@ -334,7 +334,8 @@ class WizardState:
         match = self.cleaning.match_target and self.target_step.target != "file"
         outcome = clean(self.source.tables, profile, region=self.target_step.region, schema=self.object_schema(),
                         target=self.target_step.target if match else None, url=self.target_step.url, token=self.target_step.token,
-                        on_progress=on_progress, should_stop=should_stop)
+                        on_progress=on_progress, should_stop=should_stop,
+                        snapshot=held_snapshot(self.cleaning.clean_result))
         result = outcome.result
         self.cleaning.match_note = outcome.match_note
         self.cleaning.clean_result = result
