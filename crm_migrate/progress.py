@@ -19,7 +19,7 @@ from crm_migrate.errors import Stopped
 # target's 10 s window, so a burst then a wait for the window averages out
 RATE_WINDOW_S = 15.0
 MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
-PACED_WARMUP_S = 1.0  # a phase paced by a target's budget shows no ETA before this
+PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long or for its second batch
 HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
 
 
@@ -146,6 +146,7 @@ class ProgressMeter:
         self._ceiling: float | None = None
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
+        self._moves = 0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -221,6 +222,7 @@ class ProgressMeter:
         now = self.clock()
         self._samples.clear()
         self._samples.append((now, done, self._waited()))
+        self._moves = 0  # reports of this phase that moved its count
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
                                rate=0.0, eta_s=None, message=message, phase_started_at=now,
                                at=now)
@@ -255,8 +257,11 @@ class ProgressMeter:
         total = self.current.total if total is None else total
         left = max(0, total - done) if total is not None else 0
         eta = (left / pace) if total is not None and pace > 0 else None
-        if self._pacer is not None and total is not None and now - self.current.phase_started_at < PACED_WARMUP_S:
-            eta = None  # the first requests' latency says little of the phase's speed yet
+        if done > self.current.done:
+            self._moves += 1
+        if (self._pacer is not None and total is not None and self._moves < 2
+                and now - self.current.phase_started_at < PACED_WARMUP_S):
+            eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
             working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)
             speed = max(0.0, (done - old_done) / working)  # units/s while not waiting
