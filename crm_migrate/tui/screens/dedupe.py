@@ -43,7 +43,7 @@ class DedupeStep(WizardStep):
                 tooltip="Take the next member's value for the highlighted field"),
         Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
                 tooltip="These rows are different records (only this group is split)"),
-        Binding("f", "filter_by_score", "Filter", id="dedupe.filter",
+        Binding("f", "filter_by_score", "Filter", id="dedupe.filter", show=False,
                 tooltip="List all groups / score ≥90% / 70–90% / below 70%"),
         Binding("c", "reset_group", "Reset", id="dedupe.reset",
                 tooltip="Forget this group's survivor and value choices", show=False),
