@@ -73,12 +73,13 @@ class Pacer:
     """What holds a phase back besides its own speed: a target's request budget.
 
     `waited()`: seconds spent so far waiting for the budget (a running total; the phase's own
-    speed is measured without them). `finish_in(units)`: the least seconds until `units` more
-    can be sent under the budget (its window's schedule: a burst the window has room for goes
-    at once, the rest a window later)."""
+    speed is measured without them). `finish_in(units, done)`: the least seconds until `units`
+    more can be sent under the budget (its window's schedule: a burst the window has room for
+    goes at once, the rest a window later); `done`: the units the phase did so far (so the
+    requests a unit takes can be measured rather than assumed)."""
 
     waited: Callable[[], float]
-    finish_in: Callable[[int], float]
+    finish_in: Callable[[int, int], float]
 StopFn = Callable[[], bool]
 
 
@@ -147,6 +148,7 @@ class ProgressMeter:
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
         self._moves = 0
+        self._phase_done = 0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -223,6 +225,7 @@ class ProgressMeter:
         self._samples.clear()
         self._samples.append((now, done, self._waited()))
         self._moves = 0  # reports of this phase that moved its count
+        self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
                                rate=0.0, eta_s=None, message=message, phase_started_at=now,
                                at=now)
@@ -266,7 +269,7 @@ class ProgressMeter:
             working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)
             speed = max(0.0, (done - old_done) / working)  # units/s while not waiting
             own = left / speed if speed > 0 else None
-            budget = self._pacer.finish_in(left)
+            budget = self._pacer.finish_in(left, done - self._phase_done)
             eta = None if own is None else max(own, budget)
         if total is not None and done >= total:
             eta = 0.0

@@ -128,7 +128,7 @@ def test_a_paced_phase_counts_the_window_not_the_burst() -> None:
     # a budget of 10 requests per 10 s, 100 rows a request; the window is empty at the start
     sent: list[float] = []
 
-    def finish_in(units: int) -> float:
+    def finish_in(units: int, done: int) -> float:
         requests = -(-units // 100)
         free = 10 - len([t for t in sent if t > clock.now - 10])
         return 0.0 if requests <= free else 10.0 * ((requests - free - 1) // 10 + 1) - (

@@ -89,7 +89,13 @@ def match(result: CleanResult, schema: ObjectSchema, target: str, url: str | Non
           token: str | None = None, on_progress: ProgressFn | None = None) -> None:
     """Mark each record of a clean result create / update (its target id) / skip on the target."""
     with opened(target, url, token) as link:
-        match_records(result, link.connector, schema, meter=ProgressMeter(on_progress))
+        earlier = held_snapshot(result)
+        if earlier is not None and (earlier.target, earlier.url) != (target, url):
+            earlier = None  # another target's
+        held = match_records(result, link.connector, schema, meter=ProgressMeter(on_progress),
+                             snapshot=earlier)
+    held.target, held.url = target, url
+    result.target_snapshot = held
 
 
 @contextmanager

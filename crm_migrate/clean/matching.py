@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -50,15 +51,26 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result()
 
 
-def budget_pacer(connector: Connector, units_per_request: int) -> Pacer | None:
-    """The target's request budget as a progress Pacer for a phase that sends
-    `units_per_request` units a request (None when the target has no limiter)."""
-    limiter = connector.budget()
-    if limiter is None:
+def budget_pacer(connector: Connector, units_per_request: int,
+                 search: bool = False) -> Pacer | None:
+    """The target's request budget as a progress Pacer for a phase that sends about
+    `units_per_request` units a request (measured once the phase has sent some: pages,
+    splits); `search`: its requests are searches (a search budget of their own too). None
+    when the target has no limiter."""
+    limiters = connector.budget(search)
+    if not limiters:
         return None
     per = max(1, units_per_request)
-    return Pacer(waited=lambda: limiter.waited,
-                 finish_in=lambda units: limiter.finish_in(-(-units // per)))
+    counter = limiters[-1]  # every request of the phase goes through it (a search's too)
+    sent_before = counter.sent
+
+    def finish_in(units: int, done: int) -> float:
+        sent = counter.sent - sent_before  # what the phase's units took so far
+        each = sent / done if done > 0 and sent > 0 else 1 / per
+        requests = math.ceil(units * each)
+        return max(limiter.finish_in(requests) for limiter in limiters)
+
+    return Pacer(waited=lambda: sum(limiter.waited for limiter in limiters), finish_in=finish_in)
 
 
 def _fold(name: str, value: str) -> str:
@@ -158,7 +170,9 @@ async def fill(snapshot: TargetSnapshot, connector: Connector, table: dict[str, 
     if not wanted:
         return
     if meter is not None:
-        meter.phase(phase, len(wanted), unit=unit, pacer=budget_pacer(connector, BATCH))
+        meter.phase(phase, len(wanted), unit=unit,
+                    pacer=budget_pacer(connector, BATCH, search=field_name not in (
+                        ID_PROPERTY, snapshot.key_field)))
     found = await _lookup_all(connector, snapshot.object_name, field_name, wanted, meter,
                               properties=properties)
     snapshot.requests += -(-len(wanted) // BATCH)

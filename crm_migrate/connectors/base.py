@@ -250,10 +250,10 @@ class Connector(ABC):
         record holds (`WriteResult.conflict`), so the push creates exclusively."""
         raise NotImplementedError(f"{self.target} cannot mark the records a run creates")
 
-    def budget(self) -> RollingWindowLimiter | None:
-        """The rolling-window limiter every request to this target waits on (a progress ETA
-        counts its schedule and its waits); None when the target has none."""
-        return None
+    def budget(self, search: bool = False) -> list[RollingWindowLimiter]:
+        """The rolling-window limiters a request to this target waits on (a search's too when
+        `search`): a progress ETA counts their schedule and their waits. None: no limiter."""
+        return []
 
     def send_times(self) -> dict[str, list[float]]:
         """The send times still in each rate limiter's window, by limiter name (part of the

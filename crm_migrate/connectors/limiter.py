@@ -38,6 +38,7 @@ class RollingWindowLimiter:
         self._blocked_until = 0.0
         self._lock = asyncio.Lock()
         self.waited = 0.0
+        self.sent = 0  # sends it let go, in all (a phase measures its requests per unit by it)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.window - self.margin + 1e-9
@@ -59,6 +60,7 @@ class RollingWindowLimiter:
         if self.delay() > 0:
             return False
         self._stamps.append(self._clock())
+        self.sent += 1
         return True
 
     async def acquire(self) -> None:
@@ -68,6 +70,7 @@ class RollingWindowLimiter:
                 wait = self.delay()
                 if wait <= 0:
                     self._stamps.append(self._clock())
+                    self.sent += 1
                     return
                 self.waited += wait
                 await self._sleep(wait)

@@ -203,7 +203,8 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
         fields = journal.unclassified_fields(kind)
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
     wanted = journal.count_unclassified(kind)
-    meter.phase("classifying", wanted, unit=object_name, pacer=budget_pacer(connector, CHUNK))
+    meter.phase("classifying", wanted, unit=object_name,  # companies without a domain: by name
+                pacer=budget_pacer(connector, CHUNK, search=object_name == "companies"))
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
         journal.mark_unclassified_new(kind)

@@ -204,7 +204,11 @@ async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
     register_journal(journal.path)
     try:
         journal.acquire()
-        return await _drive(journal, on_progress, should_stop, transport, token, first, held)
+        try:
+            return await _drive(journal, on_progress, should_stop, transport, token, first, held)
+        finally:
+            if held is not None:
+                _refresh(held, journal, records)
     finally:
         journal.close()
 
@@ -428,12 +432,12 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                                    counts=counts, meter=progress.meter)
                 await classify(journal, connector, obj, RowKind.RECORD, counts=counts,
                                meter=progress.meter, held=held)
-                pacer = budget_pacer(connector, common["batch_size"])
+                per = common["batch_size"]  # a pacer a phase: each counts its own requests
                 if has_companies:
-                    progress.sending(RowKind.COMPANY, "companies", pacer)
+                    progress.sending(RowKind.COMPANY, "companies", budget_pacer(connector, per))
                     await companies.run(RowKind.COMPANY)
                 if not companies.stopping():
-                    progress.sending(RowKind.RECORD, obj, pacer)
+                    progress.sending(RowKind.RECORD, obj, budget_pacer(connector, per))
                     await records.run(RowKind.RECORD)
                 if has_companies and not records.stopping():
                     await associate_contacts(journal, connector, progress.meter)
@@ -445,8 +449,6 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                 message, stop_reason = str(exc), StopReason.TARGET
             finally:
                 journal.record_written_files(connector.written_files())
-                if held is not None:
-                    _refresh(held, journal)
     except AuthError as exc:
         journal.end_run(RunState.INTERRUPTED, error_text(exc), StopReason.AUTH, finished_at=None)
         raise
@@ -458,15 +460,18 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
     return _finish(journal, message, stop_reason, progress)
 
 
-def _refresh(held: TargetSnapshot, journal: Journal) -> None:
-    """What the push wrote is what the target holds now: the snapshot learns it (and nothing
-    else is read again)."""
+def _refresh(held: TargetSnapshot, journal: Journal, records: list[OutputRecord]) -> None:
+    """What the push wrote is what the target holds now: the snapshot learns it from the
+    records (the journal keeps no payload once written), and nothing is read again."""
     if held.key_field is None:
         return
+    by_source = {str(r.source): r for r in records}
     for row in journal.rows(RowKind.RECORD, RowState.DONE):
-        if row.target_id:
+        record = by_source.get(row.source)
+        if row.target_id and record is not None:
             field = held.key_field if row.key else ID_PROPERTY
-            held.learn(field, row.key or row.write_key or "", row.target_id, dict(row.payload))
+            held.learn(field, row.key or row.write_key or "", row.target_id,
+                       dict(record.properties))
 
 
 async def _account_of(connector: Connector) -> str | None:
