@@ -19,7 +19,7 @@ from crm_migrate.errors import Stopped
 # target's 10 s window, so a burst then a wait for the window averages out
 RATE_WINDOW_S = 15.0
 MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
-PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long or for its second batch
+PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long (half, after a second batch)
 HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
 
 
@@ -262,8 +262,9 @@ class ProgressMeter:
         eta = (left / pace) if total is not None and pace > 0 else None
         if done > self.current.done:
             self._moves += 1
-        if (self._pacer is not None and total is not None and self._moves < 2
-                and now - self.current.phase_started_at < PACED_WARMUP_S):
+        into = now - self.current.phase_started_at
+        if (self._pacer is not None and total is not None and into < PACED_WARMUP_S
+                and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
             eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
             working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)

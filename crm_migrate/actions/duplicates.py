@@ -115,7 +115,7 @@ def split_group(result: CleanResult, record: OutputRecord, values: MemberValues,
     result.duplicate_groups = [g for g in result.duplicate_groups
                                if not _same_rows(g, gone)]
     if "_source" in result.frame.columns:
-        frame = result.frame[result.frame["_source"] != str(record.source)]
+        frame = result.frame[~result.frame["_source"].isin(members)]  # the merged row
         rows = pd.DataFrame([{**{c: "" for c in frame.columns}, **r.properties, "_source": r.source}
                              for r in fresh], columns=frame.columns)
         result.frame = pd.concat([frame, rows], ignore_index=True).fillna("").astype(object)

@@ -85,6 +85,8 @@ async def test_decisions_touch_only_their_group_and_ask_the_target_nothing(
         assert {r.target_id for r in split} == {ids["bob@example.com"]}
         assert held([r for r in result.records if r.key != "bob@example.com"]) == before_others
         assert len(app.pane.groups) == 2
+        assert len(result.frame) == len(result.records)  # the cleaned table follows
+        assert sorted(result.frame["_source"]) == sorted(r.source for r in result.records)
         assert app.state.mapping.profile.dedupe.not_duplicates  # the next clean keeps it
         summary = str(app.pane.query_one("#dedupe-summary").render())
         assert "2 duplicate groups" in summary and "2 update" in summary
