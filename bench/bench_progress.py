@@ -54,7 +54,8 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         times = [group[0].phase_started_at] + [p.at for p in group] + [end]
         silence = max(b - a for a, b in zip(times, times[1:], strict=False))
         duration = end - group[0].phase_started_at
-        errors = []
+        errors: list[float] = []
+        where: list[str] = []
         finished = group[-1].total is not None and group[-1].done >= group[-1].total
         for p in group if finished else []:  # a stopped phase's end says nothing of its ETA
             total = p.total or 0
@@ -62,6 +63,8 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
             if total and p.done >= 0.1 * total and p.done < total and p.eta_s is not None \
                     and remaining >= 1.0:
                 errors.append((p.eta_s - remaining) / remaining)
+                where.append(f"at {p.done:,}/{total:,}, {p.at - group[0].phase_started_at:.1f} s in, "
+                             f"ETA {p.eta_s:.1f} s vs {remaining:.1f} s left")
         worst = max(errors, key=abs) if errors else None
         eta = (f"ETA error median {statistics.median(errors):+.0%}, worst {worst:+.0%} "
                f"({len(errors)} reports)" if errors else
@@ -72,8 +75,12 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         elif worst is not None and abs(statistics.median(errors)) > ETA_TOLERANCE:
             flag = "  <-- ETA off"
         unit = group[-1].unit
+        within = sum(abs(e) <= ETA_TOLERANCE for e in errors)
         print(f"  {group[0].phase:<22} {duration:7.1f} s  {group[-1].done:>7,}/"
               f"{group[-1].total or 0:<7,} {unit:<9} longest silence {silence:4.1f} s  {eta}{flag}")
+        if errors:
+            print(f"  {'':<22} {within}/{len(errors)} reports within ±{ETA_TOLERANCE:.0%}; worst "
+                  f"{where[errors.index(worst)]}")
     return ok
 
 
@@ -112,6 +119,7 @@ def clean_drill(folder: Path, scale: float) -> bool:
         seen = Recorder()
         outcome = clean(tables, profile, target="sandbox", url=sandbox.url, on_progress=seen)
         finished = time.monotonic()
+        decided = decide_drill(csv, sandbox)
     finally:
         sandbox.stop()
     actions: dict[str, int] = {}
@@ -119,7 +127,56 @@ def clean_drill(folder: Path, scale: float) -> bool:
         actions[record.action or "?"] = actions.get(record.action or "?", 0) + 1
     print(f"\nclean drill: {rows:,} rows, {groups} duplicate groups, target {target_n:,} contacts "
           f"-> {actions}")
-    return analyse("clean", seen.reports, finished)
+    return analyse("clean", seen.reports, finished) and decided
+
+
+def decide_drill(csv: Path, sandbox: Sandbox) -> bool:
+    """The wizard's Dedupe decisions on the cleaned file (headless WizardState): how long each
+    takes and how many requests the target saw meanwhile (must be none)."""
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(target="sandbox", url=sandbox.url, object_name="contacts",
+                        object_chosen=True, region="US")
+    state.add_paths([str(csv)])
+    state.load_tables()
+    state.ensure_profile()
+    state.run_clean()
+    result = state.cleaning.clean_result
+    assert result is not None
+    groups = state.clean_views()["groups"]
+    state.group_reviews()  # scored once, as the Dedupe step does on arrival
+    asked = sandbox.stats()["requests"]
+    timings: dict[str, list[float]] = {"x (not a duplicate)": [], "s (survivor)": [],
+                                       "v (value)": [], "m (merge into CRM record)": []}
+    for record in groups[:20]:
+        started = time.perf_counter()
+        state.next_survivor(record)
+        timings["s (survivor)"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        state.next_value(record, "firstname")
+        timings["v (value)"].append(time.perf_counter() - started)
+    for record in groups[20:40]:
+        started = time.perf_counter()
+        state.not_duplicate([str(m) for m in record.members])
+        timings["x (not a duplicate)"].append(time.perf_counter() - started)
+    creating = [r for r in result.records if r.action == "create"][:20]
+    some_id = next(r.target_id for r in result.records if r.target_id)
+    for record in creating:
+        started = time.perf_counter()
+        state.force_merge(str(record.source), some_id)
+        timings["m (merge into CRM record)"].append(time.perf_counter() - started)
+    requests = sandbox.stats()["requests"] - asked
+    print(f"\ndedupe decisions: {len(result.records):,} records from {result.rows_in:,} rows, "
+          f"{len(groups):,} groups, target {sandbox.stats()['records']['contacts']:,} contacts")
+    ok = requests == 0
+    for name, took in timings.items():
+        worst = max(took) if took else 0.0
+        ok &= worst < 1.0
+        print(f"  {name:<26} {len(took):>3} decisions  median {statistics.median(took) * 1000:7.1f} ms"
+              f"  worst {worst * 1000:7.1f} ms" if took else f"  {name}: none")
+    print(f"  target requests during the decisions: {requests}  "
+          f"({'none, as it should' if requests == 0 else 'SHOULD BE NONE'})")
+    return ok
 
 
 def push_drill(folder: Path, scale: float) -> bool:
@@ -167,7 +224,8 @@ def main() -> None:
             ok &= clean_drill(Path(tmp), args.scale)
         if args.only in (None, "push"):
             ok &= push_drill(Path(tmp), args.scale)
-    print(f"\nno phase silent for more than {MAX_GAP_S:.0f} s: {'yes' if ok else 'NO'}")
+    print(f"\nno phase silent for more than {MAX_GAP_S:.0f} s, decisions < 1 s with no request: "
+          f"{'yes' if ok else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ class OutputRecord:
     # why the target would refuse it (a value with no option, too long, a required field
     # empty): the push journals it as failed without sending it, the dry run counts it
     blocked: str | None = None
+    merge_into: str | None = None  # a target record the user merged this one into (an update)
 
 
 @dataclass
@@ -72,6 +73,9 @@ class CleanResult:
     near_matches: list[dict[str, Any]] = field(default_factory=list)
     # values with no option of their field: {column, field, value, count} per column and value
     unmapped: list[dict[str, Any]] = field(default_factory=list)
+    # what the target held for the records' keys when they were matched (a
+    # clean.matching.TargetSnapshot): the Dedupe decisions, dry run and push reuse it
+    target_snapshot: Any = None
 
     @property
     def rows_out(self) -> int:

@@ -19,6 +19,7 @@ from crm_migrate.errors import Stopped
 # target's 10 s window, so a burst then a wait for the window averages out
 RATE_WINDOW_S = 15.0
 MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
+PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long (half, after a second batch)
 HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
 
 
@@ -65,6 +66,20 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Pacer:
+    """What holds a phase back besides its own speed: a target's request budget.
+
+    `waited()`: seconds spent so far waiting for the budget (a running total; the phase's own
+    speed is measured without them). `finish_in(units, done)`: the least seconds until `units`
+    more can be sent under the budget (its window's schedule: a burst the window has room for
+    goes at once, the rest a window later); `done`: the units the phase did so far (so the
+    requests a unit takes can be measured rather than assumed)."""
+
+    waited: Callable[[], float]
+    finish_in: Callable[[int, int], float]
 StopFn = Callable[[], bool]
 
 
@@ -128,9 +143,12 @@ class ProgressMeter:
         self.started_at = clock()
         self.current = Progress(phase="starting", started_at=self.started_at,
                                 phase_started_at=self.started_at, at=self.started_at)
-        self._samples: deque[tuple[float, int]] = deque()
+        self._samples: deque[tuple[float, int, float]] = deque()  # (time, done, waited)
         self._ceiling: float | None = None
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
+        self._pacer: Pacer | None = None
+        self._moves = 0
+        self._phase_done = 0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -178,7 +196,8 @@ class ProgressMeter:
                     self._update(cur.done, None, None, None, None, None, None, None)
 
     def phase(self, name: str, total: int | None = None, *, unit: str = "rows", done: int = 0,
-              message: str | None = None, ceiling: float | None = None) -> None:
+              message: str | None = None, ceiling: float | None = None,
+              pacer: Pacer | None = None) -> None:
         """Start a phase (a new name, total and unit) and report it; a push's counts carry on.
 
         `ceiling`: the most units per second the phase can sustain (a rate-limited target's
@@ -186,18 +205,27 @@ class ProgressMeter:
         window lets through at first does not promise more (the rate shown is capped by it).
         Once the phase has gone faster than that (the target's budget, not its speed, is what
         holds it back), the ETA counts at the ceiling: the waits for the window between bursts
-        are part of that pace."""
+        are part of that pace.
+
+        `pacer`: the target's request budget the phase's units go through. The phase's own
+        speed is then measured without the time spent waiting for the budget, and the ETA is
+        the longer of the remaining units at that speed and the budget's schedule for them (a
+        burst the window lets through at once does not promise the rest as fast; a slow start
+        behind an earlier phase's window does not make the rest look slow)."""
         self._check_stop()
         with self._lock:
             self._ceiling = ceiling
             self._throttled = False
+            self._pacer = pacer
             self._phase(name, total, unit, done, message)
 
     def _phase(self, name: str, total: int | None, unit: str, done: int,
                message: str | None) -> None:
         now = self.clock()
         self._samples.clear()
-        self._samples.append((now, done))
+        self._samples.append((now, done, self._waited()))
+        self._moves = 0  # reports of this phase that moved its count
+        self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
                                rate=0.0, eta_s=None, message=message, phase_started_at=now,
                                at=now)
@@ -216,11 +244,12 @@ class ProgressMeter:
                 updated: int | None, failed: int | None, skipped: int | None,
                 pending: int | None) -> None:
         now = self.clock()
+        waited = self._waited()
         samples = self._samples
-        samples.append((now, done))
+        samples.append((now, done, waited))
         while len(samples) > 2 and samples[0][0] < now - RATE_WINDOW_S:
             samples.popleft()  # older than the window (the last two always stay)
-        old_at, old_done = samples[0]
+        old_at, old_done, old_waited = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
         pace = rate
@@ -229,7 +258,20 @@ class ProgressMeter:
             rate = min(rate, self._ceiling)
             pace = self._ceiling if self._throttled else rate
         total = self.current.total if total is None else total
-        eta = (max(0, total - done) / pace) if total is not None and pace > 0 else None
+        left = max(0, total - done) if total is not None else 0
+        eta = (left / pace) if total is not None and pace > 0 else None
+        if done > self.current.done:
+            self._moves += 1
+        into = now - self.current.phase_started_at
+        if (self._pacer is not None and total is not None and into < PACED_WARMUP_S
+                and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
+            eta = None  # the first request's latency alone says little of the phase's speed
+        elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
+            working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)
+            speed = max(0.0, (done - old_done) / working)  # units/s while not waiting
+            own = left / speed if speed > 0 else None
+            budget = self._pacer.finish_in(left, done - self._phase_done)
+            eta = None if own is None else max(own, budget)
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current
@@ -242,6 +284,9 @@ class ProgressMeter:
             skipped=cur.skipped if skipped is None else skipped,
             pending=cur.pending if pending is None else pending)
         self._emit()
+
+    def _waited(self) -> float:
+        return self._pacer.waited() if self._pacer is not None else 0.0
 
     def advance(self, count: int = 1) -> None:
         """Report `count` more units done."""

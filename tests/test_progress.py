@@ -105,3 +105,44 @@ def test_numbers_and_words() -> None:
     assert number(1234567) == "1,234,567" and eta_text(3725) == "1:02:05" and eta_text(None) == "—"
     assert plural(1, "record") == "1 record" and plural(2000, "record") == "2,000 records"
     assert plural(3, "group", "groups") == "3 groups"
+
+
+def test_the_budget_schedule_of_a_rolling_window() -> None:
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
+
+    clock = Clock()
+    limiter = RollingWindowLimiter(10, 10.0, margin=0.0, clock=clock)
+    assert limiter.finish_in(10) == 0.0  # an empty window lets ten go at once
+    for _ in range(10):
+        assert limiter.try_acquire()
+        clock.now += 0.1  # ten sends over the first second
+    assert abs(limiter.finish_in(1) - 9.0) < 1e-6  # the first send leaves the window at 110
+    assert abs(limiter.finish_in(25) - (100.4 + 30.0 - clock.now)) < 1e-6  # 3rd lap, 5th slot
+
+
+def test_a_paced_phase_counts_the_window_not_the_burst() -> None:
+    from crm_migrate.progress import Pacer
+
+    clock, seen = Clock(), []
+    waited = [0.0]
+    # a budget of 10 requests per 10 s, 100 rows a request; the window is empty at the start
+    sent: list[float] = []
+
+    def finish_in(units: int, done: int) -> float:
+        requests = -(-units // 100)
+        free = 10 - len([t for t in sent if t > clock.now - 10])
+        return 0.0 if requests <= free else 10.0 * ((requests - free - 1) // 10 + 1) - (
+            clock.now - sent[0])
+
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("records", 2_000, unit="contacts", pacer=Pacer(lambda: waited[0], finish_in))
+    for done in range(100, 1_100, 100):  # the burst: ten requests in 1.5 s
+        clock.now += 0.15
+        sent.append(clock.now)
+        meter.update(done)
+    # 1,000 rows in 1.5 s, but the other 1,000 wait for the window: ~8.5 s, not 1.5 s
+    assert seen[-1].eta_s is not None and seen[-1].eta_s > 8.0
+    waited[0] += 8.5  # the wait for the window is not the phase being slow
+    clock.now += 8.5
+    meter.update(1_100)
+    assert seen[-1].eta_s is not None and seen[-1].eta_s < 3.0

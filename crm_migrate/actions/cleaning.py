@@ -12,7 +12,7 @@ from crm_migrate.actions._target import Opened, opened
 from crm_migrate.actions.files import load_files, source_issues
 from crm_migrate.actions.profiles import NoteFn, check_region, read_schema
 from crm_migrate.actions.progress import ProgressFn, ProgressMeter, StopFn
-from crm_migrate.clean.matching import match_records
+from crm_migrate.clean.matching import TargetSnapshot, held_snapshot, match_records
 from crm_migrate.clean.pipeline import clean_tables
 from crm_migrate.errors import CrmMigrateError, Stopped
 from crm_migrate.mapping.profile import Profile, TargetSettings, load_profile
@@ -23,7 +23,8 @@ from crm_migrate.table import SourceTable
 if TYPE_CHECKING:
     from crm_migrate.model import CleanResult
 
-__all__ = ["CleanOutcome", "CleanedFiles", "clean", "clean_files", "clean_members", "match"]
+__all__ = ["CleanOutcome", "CleanedFiles", "TargetSnapshot", "clean", "clean_files", "clean_members",
+           "held_snapshot", "match"]
 
 
 @dataclass
@@ -47,12 +48,14 @@ class CleanedFiles:
 def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = None,
           schema: ObjectSchema | None = None, target: str | None = None, url: str | None = None,
           token: str | None = None, on_progress: ProgressFn | None = None,
-          should_stop: StopFn | None = None) -> CleanOutcome:
+          should_stop: StopFn | None = None, snapshot: TargetSnapshot | None = None
+          ) -> CleanOutcome:
     """Map, normalise, validate, deduplicate; with a target, mark each record create/update/skip.
 
     When the target cannot be reached the tables are cleaned without it and `match_note` says
     why. The readers' issues come first in the result's issues. Once `should_stop` says so, the
-    work stops at its next progress report with `Stopped`.
+    work stops at its next progress report with `Stopped`. `snapshot`: what an earlier clean
+    read of the same target (the result's `target_snapshot`): only keys it lacks are read.
     """
     check_sensitive(profile, tables)  # a profile opened in the wizard is held to it too
     region = region or profile.default_region
@@ -62,9 +65,14 @@ def clean(tables: list[SourceTable], profile: Profile, *, region: str | None = N
     note = None
     if target is not None and target != "file":
         try:
+            if snapshot is not None and (snapshot.target, snapshot.url) != (target, url):
+                snapshot = None  # another target's
             with opened(target, url, token, profile.target_settings()) as link:
                 result = clean_tables(tables, profile, region=region, schema=schema,
-                                      connector=link.connector, meter=meter)
+                                      connector=link.connector, meter=meter, snapshot=snapshot)
+            held = held_snapshot(result)
+            if held is not None:
+                held.target, held.url = target, url
         except Stopped:
             raise
         except (CrmMigrateError, OSError) as exc:
@@ -81,7 +89,13 @@ def match(result: CleanResult, schema: ObjectSchema, target: str, url: str | Non
           token: str | None = None, on_progress: ProgressFn | None = None) -> None:
     """Mark each record of a clean result create / update (its target id) / skip on the target."""
     with opened(target, url, token) as link:
-        match_records(result, link.connector, schema, meter=ProgressMeter(on_progress))
+        earlier = held_snapshot(result)
+        if earlier is not None and (earlier.target, earlier.url) != (target, url):
+            earlier = None  # another target's
+        held = match_records(result, link.connector, schema, meter=ProgressMeter(on_progress),
+                             snapshot=earlier)
+    held.target, held.url = target, url
+    result.target_snapshot = held
 
 
 @contextmanager

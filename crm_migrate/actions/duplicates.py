@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from crm_migrate.clean.matching import decide_records, held_snapshot
 from crm_migrate.dedupe import explain_pairs
+from crm_migrate.model import OutputRecord
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from crm_migrate.mapping.profile import Profile
-    from crm_migrate.model import OutputRecord
+    from crm_migrate.model import CleanResult
 
 GroupKey = tuple[str, ...]  # the sorted member source ids of a duplicate group
 MemberValues = dict[str, dict[str, str]]  # member source id -> its own cleaned field values
@@ -93,6 +95,58 @@ def not_duplicate(profile: Profile, members: list[str]) -> GroupKey:
     if group not in profile.dedupe.not_duplicates:
         profile.dedupe.not_duplicates.append(group)
     return group_key(group)
+
+
+def split_group(result: CleanResult, record: OutputRecord, values: MemberValues,
+                key_field: str | None) -> list[OutputRecord]:
+    """Put a merged group back as one record per member (each with its own cleaned values),
+    in place in the result: no file is read again, nothing else is re-cleaned or re-matched.
+    The new records are decided from what the target held when the result was matched (no
+    request). Returns them."""
+    members = [str(m) for m in record.members]
+    fresh = []
+    for member in members:
+        properties = {k: v for k, v in values.get(member, {}).items() if v}
+        key = (properties.get(key_field) or "").lower() or None if key_field else None
+        fresh.append(OutputRecord(source=member, properties=properties, key=key, members=[member]))
+    position = next(i for i, r in enumerate(result.records) if r is record)
+    result.records[position:position + 1] = fresh
+    gone = set(members)
+    result.duplicate_groups = [g for g in result.duplicate_groups
+                               if not _same_rows(g, gone)]
+    if "_source" in result.frame.columns:
+        frame = result.frame[~result.frame["_source"].isin(members)]  # the merged row
+        rows = pd.DataFrame([{**{c: "" for c in frame.columns}, **r.properties, "_source": r.source}
+                             for r in fresh], columns=frame.columns)
+        result.frame = pd.concat([frame, rows], ignore_index=True).fillna("").astype(object)
+    decide_again(result, fresh)
+    return fresh
+
+
+def _same_rows(group: list[Any], members: set[str]) -> bool:
+    """Whether a result's duplicate group (row refs: 12 or 'file:row') is these member ids."""
+    rows = {m.rpartition(":")[2] for m in members}
+    return len(group) == len(members) and all(
+        (str(ref) in members) if ":" in str(ref) else (str(ref) in rows) for ref in group)
+
+
+def decide_again(result: CleanResult, records: list[OutputRecord]) -> None:
+    """Create / update / skip for records a Dedupe decision changed, from the target snapshot
+    the result was matched with (no request; without one they stay as they are)."""
+    held = held_snapshot(result)
+    if held is not None:
+        decide_records(result, held, records)
+
+
+def merge_into_target(result: CleanResult, source: str, target_id: str | None) -> OutputRecord:
+    """Make a record an update of a chosen target record (a near match the user merged), or
+    (target_id None) undo that; decided again from the snapshot. Returns the record."""
+    record = next(r for r in result.records if str(r.source) == source)
+    record.merge_into = target_id
+    if target_id is None:
+        record.action, record.target_id = "create", None
+    decide_again(result, [record])
+    return record
 
 
 @dataclass

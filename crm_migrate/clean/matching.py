@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from crm_migrate.connectors.base import RemoteRecord
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.identity import ID_PROPERTY, identity_keys, key_field, natural_key
-from crm_migrate.progress import ProgressMeter
+from crm_migrate.progress import Pacer, ProgressMeter
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crm_migrate.connectors.base import Connector, RemoteRecord
-    from crm_migrate.model import CleanResult
+    from crm_migrate.connectors.base import Connector
+    from crm_migrate.model import CleanResult, OutputRecord
     from crm_migrate.schema import ObjectSchema
 
 BATCH = 100
@@ -48,6 +51,28 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result()
 
 
+def budget_pacer(connector: Connector, units_per_request: int,
+                 search: bool = False) -> Pacer | None:
+    """The target's request budget as a progress Pacer for a phase that sends about
+    `units_per_request` units a request (measured once the phase has sent some: pages,
+    splits); `search`: its requests are searches (a search budget of their own too). None
+    when the target has no limiter."""
+    limiters = connector.budget(search)
+    if not limiters:
+        return None
+    per = max(1, units_per_request)
+    counter = limiters[-1]  # every request of the phase goes through it (a search's too)
+    sent_before = counter.sent
+
+    def finish_in(units: int, done: int) -> float:
+        sent = counter.sent - sent_before  # what the phase's units took so far
+        each = sent / done if done > 0 and sent > 0 else 1 / per
+        requests = math.ceil(units * each)
+        return max(limiter.finish_in(requests) for limiter in limiters)
+
+    return Pacer(waited=lambda: sum(limiter.waited for limiter in limiters), finish_in=finish_in)
+
+
 def _fold(name: str, value: str) -> str:
     text = " ".join(str(value).split())
     if name in CASELESS:
@@ -72,6 +97,56 @@ def same_value(name: str, ours: str, theirs: str | None) -> bool:
         return a.casefold() == b.casefold() and name in ("firstname", "lastname", "name", "company")
 
 
+@dataclass
+class TargetSnapshot:
+    """What the target holds for a run's keys, read once and reused: matching fills it (in
+    batches, at the target's rate), the Dedupe step's decisions decide from it without a
+    request, the dry run and the push's classification start from it, and a push refreshes
+    only the records it wrote.
+
+    Each table maps a case-folded value to the record holding it, or to None when the target
+    was asked and holds none. `properties`: what the records were read with (a wider need
+    reads them again)."""
+
+    object_name: str
+    key_field: str | None
+    target: str | None = None
+    url: str | None = None
+    properties: set[str] = field(default_factory=set)
+    by_key: dict[str, RemoteRecord | None] = field(default_factory=dict)
+    by_ident: dict[str, RemoteRecord | None] = field(default_factory=dict)
+    by_lastname: dict[str, RemoteRecord | None] = field(default_factory=dict)
+    requests: int = 0  # lookups it took to fill (none once a value is known)
+
+    def table(self, field_name: str) -> dict[str, RemoteRecord | None] | None:
+        """The table of records by this field (the key, crm_migrate_id), None for another."""
+        if field_name == ID_PROPERTY:
+            return self.by_ident
+        return self.by_key if field_name == self.key_field else None
+
+    def widen(self, properties: set[str]) -> None:
+        """Records read without some of `properties` are read again (forget them)."""
+        if not properties <= self.properties:
+            self.by_key.clear()
+            self.by_ident.clear()
+            self.properties |= properties
+
+    def learn(self, field_name: str, value: str, record_id: str, written: dict[str, str]) -> None:
+        """A push wrote this record (created or updated): hold what it holds now."""
+        table = self.table(field_name)
+        if table is None or not value:
+            return
+        old = table.get(value.casefold())
+        properties = {**(old.properties if old is not None else {}), **written}
+        table[value.casefold()] = RemoteRecord(record_id, properties)
+
+
+def held_snapshot(result: CleanResult | None) -> TargetSnapshot | None:
+    """The snapshot a clean result was matched with (None when it was not)."""
+    held = result.target_snapshot if result is not None else None
+    return held if isinstance(held, TargetSnapshot) else None
+
+
 async def _lookup_all(connector: Connector, object_name: str, field_name: str, values: list[str],
                       meter: ProgressMeter | None = None,
                       properties: list[str] | None = None) -> dict[str, RemoteRecord]:
@@ -86,95 +161,118 @@ async def _lookup_all(connector: Connector, object_name: str, field_name: str, v
     return found
 
 
-async def _read_all(connector: Connector, object_name: str, ids: list[str],
-                    properties: list[str], meter: ProgressMeter | None = None
-                    ) -> dict[str, RemoteRecord]:
-    found: dict[str, RemoteRecord] = {}
-    for start in range(0, len(ids), BATCH):
-        found.update(await connector.read(object_name, ids[start:start + BATCH], properties))
-        if meter is not None:
-            meter.update(start + len(ids[start:start + BATCH]))
-    return found
+async def fill(snapshot: TargetSnapshot, connector: Connector, table: dict[str, RemoteRecord | None],
+               field_name: str, values: list[str], properties: list[str],
+               meter: ProgressMeter | None = None, phase: str = "match", unit: str = "keys"
+               ) -> None:
+    """Look up the values the snapshot does not know yet (in batches, with progress)."""
+    wanted = sorted({v.casefold() for v in values if v} - set(table))
+    if not wanted:
+        return
+    if meter is not None:
+        meter.phase(phase, len(wanted), unit=unit,
+                    pacer=budget_pacer(connector, BATCH, search=field_name not in (
+                        ID_PROPERTY, snapshot.key_field)))
+    found = await _lookup_all(connector, snapshot.object_name, field_name, wanted, meter,
+                              properties=properties)
+    snapshot.requests += -(-len(wanted) // BATCH)
+    for value in wanted:
+        table[value] = found.get(value)
 
 
 def match_records(result: CleanResult, connector: Connector, schema: ObjectSchema,
-                  meter: ProgressMeter | None = None) -> None:
+                  meter: ProgressMeter | None = None, snapshot: TargetSnapshot | None = None,
+                  extra_keys: list[str] | None = None) -> TargetSnapshot:
     """Mark each record create / update (target_id) / skip (sync; runs on the shared loop)."""
     meter = meter or ProgressMeter(None)
     with meter.beating():
-        run_async(match_records_async(result, connector, schema, meter))
+        return run_async(match_records_async(result, connector, schema, meter, snapshot,
+                                             extra_keys))
 
 
 async def match_records_async(result: CleanResult, connector: Connector, schema: ObjectSchema,
-                              meter: ProgressMeter | None = None) -> None:
-    """Mark each record create / update (target_id) / skip by looking its unique key up on the
-    target; `meter` hears each step ("match" keys, "match ids", "read", "near matches")."""
+                              meter: ProgressMeter | None = None,
+                              snapshot: TargetSnapshot | None = None,
+                              extra_keys: list[str] | None = None) -> TargetSnapshot:
+    """Read what the target holds for the records' keys into `snapshot` (only what it does
+    not know yet; `extra_keys`: other keys worth knowing, e.g. every duplicate group member's,
+    so a Dedupe decision needs no request), then mark each record create / update / skip from
+    it; `meter` hears "match", "match ids" and "near matches". Returns the snapshot."""
     meter = meter or ProgressMeter(None)
     key_field = schema.key
+    if snapshot is None or snapshot.object_name != result.object or snapshot.key_field != key_field:
+        snapshot = TargetSnapshot(result.object, key_field)
     records = result.records
-    keys = sorted({r.key for r in records if r.key}) if key_field else []
-    properties = sorted({name for r in records for name in r.properties})
-    meter.phase("match", len(keys), unit="keys")
-    found = (await _lookup_all(connector, result.object, key_field, keys, meter)
-             if key_field else {})
-    by_id = await _lookup_by_identity(connector, result, meter)
-    ids = sorted({rec.id for rec in [*found.values(), *by_id.values()]})
-    meter.phase("read matches", len(ids), unit="records")
-    current = await _read_all(connector, result.object, ids, properties, meter) if ids else {}
-    near = await _target_near_matches(connector, result, found, meter)
-    for index, record in enumerate(records):
-        remote = found.get(record.key or "") if record.key and key_field else by_id.get(index)
+    properties = sorted({name for r in records for name in r.properties} | ({key_field} if key_field else set()))
+    snapshot.widen(set(properties))
+    if key_field:
+        keys = [r.key for r in records if r.key] + list(extra_keys or [])
+        await fill(snapshot, connector, snapshot.by_key, key_field, keys, properties, meter)
+    keyless = [r for r in records if not natural_key(result.object, r.properties)]
+    if keyless:
+        idents = identity_keys(result.object, [(r.properties, r.source) for r in keyless])
+        try:
+            await fill(snapshot, connector, snapshot.by_ident, ID_PROPERTY, idents, properties,
+                       meter, phase="match ids")
+        except CrmMigrateError:  # the property does not exist: nothing was pushed this way yet
+            snapshot.by_ident.update({k.casefold(): None for k in idents})
+    if result.object == "contacts":
+        lastnames = [r.properties["lastname"] for r in records
+                     if r.properties.get("lastname") and r.properties.get("firstname")
+                     and not (r.key and snapshot.by_key.get(r.key.casefold()))]
+        await fill(snapshot, connector, snapshot.by_lastname, "lastname", lastnames,
+                   ["firstname", "lastname", "company", "email"], meter, phase="near matches",
+                   unit="names")
+    decide_records(result, snapshot)
+    result.near_matches.extend(target_near_matches(records, snapshot))
+    return snapshot
+
+
+def decide_records(result: CleanResult, snapshot: TargetSnapshot,
+                   records: list[OutputRecord] | None = None) -> None:
+    """Mark records create / update (target_id) / skip from what the snapshot holds (no
+    request; a key it never read counts as new). A record merged into a chosen target record
+    (`merge_into`) is an update of that record."""
+    records = result.records if records is None else records
+    keyless = [r for r in records if not natural_key(result.object, r.properties)]
+    idents = dict(zip((id(r) for r in keyless), identity_keys(
+        result.object, [(r.properties, r.source) for r in keyless]), strict=True))
+    for record in records:
+        if record.merge_into:
+            record.action, record.target_id = "update", record.merge_into
+            continue
+        if record.key and snapshot.key_field:
+            remote = snapshot.by_key.get(record.key.casefold())
+        else:
+            ident = idents.get(id(record))
+            remote = snapshot.by_ident.get(ident.casefold()) if ident else None
         if remote is None:
             record.action, record.target_id = "create", None
             continue
-        holder = current.get(remote.id, remote)
-        held = {**remote.properties, **holder.properties}
         record.target_id = remote.id
-        unchanged = all(same_value(n, v, held.get(n)) for n, v in record.properties.items())
+        unchanged = all(same_value(n, v, remote.properties.get(n))
+                        for n, v in record.properties.items())
         record.action = "skip" if unchanged else "update"
-    result.near_matches.extend(near)
 
 
-async def _lookup_by_identity(connector: Connector, result: CleanResult,
-                              meter: ProgressMeter) -> dict[int, RemoteRecord]:
-    """Records without a natural key, found by the crm_migrate_id an earlier push gave them
-    (derived from what names the record, as the push derives it); {} when the target has no
-    such property yet."""
-    keyless = [(i, r) for i, r in enumerate(result.records) if not natural_key(result.object, r.properties)]
-    if not keyless:
-        return {}
-    idents = identity_keys(result.object, [(r.properties, r.source) for _, r in keyless])
-    wanted = sorted(set(idents))
-    meter.phase("match ids", len(wanted), unit="keys")
-    try:
-        found = await _lookup_all(connector, result.object, ID_PROPERTY, wanted, meter)
-    except CrmMigrateError:  # the property does not exist: nothing was pushed this way yet
-        return {}
-    return {i: found[k.casefold()] for (i, _), k in zip(keyless, idents, strict=True)
-            if k.casefold() in found}
-
-
-async def _target_near_matches(connector: Connector, result: CleanResult,
-                               found: dict[str, RemoteRecord],
-                               meter: ProgressMeter) -> list[dict[str, Any]]:
-    """Contacts we would create whose name (and company) match an existing contact with another email."""
-    if result.object != "contacts":
+def target_near_matches(records: list[OutputRecord], snapshot: TargetSnapshot
+                        ) -> list[dict[str, Any]]:
+    """Contacts we would create whose name (and company) match an existing contact with
+    another email (from the snapshot: no request)."""
+    if snapshot.object_name != "contacts":
         return []
-    creating = [r for r in result.records if not (r.key and r.key in found)
-                and r.properties.get("lastname") and r.properties.get("firstname")]
-    if not creating:
-        return []
-    lastnames = sorted({r.properties["lastname"] for r in creating})
-    meter.phase("near matches", len(lastnames), unit="names")
-    remote = await _lookup_all(connector, "contacts", "lastname", lastnames, meter,
-                               properties=["firstname", "lastname", "company", "email"])
     out = []
-    for record in creating:
-        other = remote.get(record.properties["lastname"].casefold())
+    for record in records:
+        if record.action != "create" or record.merge_into:
+            continue
+        lastname, firstname = record.properties.get("lastname"), record.properties.get("firstname")
+        if not lastname or not firstname:
+            continue
+        other = snapshot.by_lastname.get(lastname.casefold())
         if other is None:
             continue
         props = other.properties
-        if str(props.get("firstname", "")).casefold() != record.properties["firstname"].casefold():
+        if str(props.get("firstname", "")).casefold() != firstname.casefold():
             continue
         ours_company = record.properties.get("company", "").casefold()
         theirs_company = str(props.get("company", "") or "").casefold()

@@ -21,6 +21,7 @@ from crm_migrate.sources import load_many
 
 if TYPE_CHECKING:
     from crm_migrate.clean.canonical import TableWork
+    from crm_migrate.clean.matching import TargetSnapshot
     from crm_migrate.connectors.base import Connector
     from crm_migrate.mapping.profile import DedupeSettings, Profile
     from crm_migrate.schema import ObjectSchema
@@ -136,6 +137,17 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
     return merged, duplicate_groups
 
 
+def _member_keys(frame: pd.DataFrame, refs: list[Any], groups: list[list[Any]],
+                 key: str | None) -> list[str]:
+    """The keys of every duplicate group member (a Dedupe decision may bring one back)."""
+    if not groups or key is None or key not in frame.columns:
+        return []
+    position = {str(ref): number for number, ref in enumerate(refs)}
+    values = frame[key].tolist()
+    return sorted({str(values[position[str(ref)]]).lower() for group in groups for ref in group
+                   if str(ref) in position and values[position[str(ref)]]})
+
+
 def _with_source_ids(settings: DedupeSettings, frame: pd.DataFrame, refs: list[Any]) -> DedupeSettings:
     """not_duplicates may name rows as the report does (12 or "file:row"): map them to `_source` ids."""
     if not settings.not_duplicates:
@@ -193,19 +205,22 @@ def clean_tables(
     connector: Connector | None = None,
     on_progress: ProgressFn | None = None,
     meter: ProgressMeter | None = None,
+    snapshot: TargetSnapshot | None = None,
 ) -> CleanResult:
     """Map, normalise, validate and deduplicate the tables; match against the target when given.
 
     Progress: one report per phase start and per step within it (`meter`, when given, carries
-    the action's clock; else one is made for `on_progress`)."""
+    the action's clock; else one is made for `on_progress`). `snapshot`: what an earlier
+    match read of the target (only keys it does not know are looked up); the result carries
+    the snapshot it was matched with."""
     meter = meter or ProgressMeter(on_progress)
     with meter.beating():
-        return _clean_tables(tables, profile, region, schema, connector, meter)
+        return _clean_tables(tables, profile, region, schema, connector, meter, snapshot)
 
 
 def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | None,
                   schema: ObjectSchema | None, connector: Connector | None,
-                  meter: ProgressMeter) -> CleanResult:
+                  meter: ProgressMeter, snapshot: TargetSnapshot | None = None) -> CleanResult:
     schema = schema or builtin_schema(profile.object)
     region = (region or profile.default_region or "").upper() or None
     multi = len(tables) > 1
@@ -235,6 +250,7 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
     del works  # the normalised columns live on in `frame` only
     with _no_cyclic_gc():  # millions of new str/dict objects: full collections would rescan them all
         merged, groups = _dedupe(frame, refs, profile, issues, meter)
+        member_keys = _member_keys(frame, refs, groups, schema.key)
         del frame
         extra_columns = [c for c in merged.columns if c not in fields and c not in ("_source", "_members")]
         out_fields = fields + extra_columns
@@ -249,7 +265,8 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
                          unmapped=unmapped)
     result.near_matches.extend(near_matches_in_input(output, profile.object))
     if connector is not None:
-        match_records(result, connector, schema, meter=meter)
+        result.target_snapshot = match_records(result, connector, schema, meter=meter,
+                                               snapshot=snapshot, extra_keys=member_keys)
     meter.phase("done", len(records), unit="records", done=len(records))
     return result
 

@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from crm_migrate.connectors.limiter import RollingWindowLimiter
 from crm_migrate.errors import TargetError
 from crm_migrate.identity import ID_PROPERTY
 from crm_migrate.schema import ObjectSchema, builtin_schema
@@ -252,6 +253,11 @@ class Connector(ABC):
         implements this refuses a create whose unique key (email, crm_migrate_id) another
         record holds (`WriteResult.conflict`), so the push creates exclusively."""
         raise NotImplementedError(f"{self.target} cannot mark the records a run creates")
+
+    def budget(self, search: bool = False) -> list[RollingWindowLimiter]:
+        """The rolling-window limiters a request to this target waits on (a search's too when
+        `search`): a progress ETA counts their schedule and their waits. None: no limiter."""
+        return []
 
     def send_times(self) -> dict[str, list[float]]:
         """The send times still in each rate limiter's window, by limiter name (part of the

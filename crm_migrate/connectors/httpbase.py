@@ -200,6 +200,11 @@ class HttpConnectorBase(Connector):
             maybe_committed=committed and response.status_code != 429,
         )
 
+    def budget(self, search: bool = False) -> list[RollingWindowLimiter]:
+        """The target's main limiter, and its search limiter for a search."""
+        names = ("limiter", "search_limiter") if search else ("limiter",)
+        return [self.limiters[name] for name in names if name in self.limiters]
+
     def send_times(self) -> dict[str, list[float]]:
         """The send times still in each limiter's window, by limiter name."""
         return {name: limiter.stamps for name, limiter in self.limiters.items()}

@@ -38,6 +38,7 @@ class RollingWindowLimiter:
         self._blocked_until = 0.0
         self._lock = asyncio.Lock()
         self.waited = 0.0
+        self.sent = 0  # sends it let go, in all (a phase measures its requests per unit by it)
 
     def _prune(self, now: float) -> None:
         horizon = now - self.window - self.margin + 1e-9
@@ -59,6 +60,7 @@ class RollingWindowLimiter:
         if self.delay() > 0:
             return False
         self._stamps.append(self._clock())
+        self.sent += 1
         return True
 
     async def acquire(self) -> None:
@@ -68,9 +70,25 @@ class RollingWindowLimiter:
                 wait = self.delay()
                 if wait <= 0:
                     self._stamps.append(self._clock())
+                    self.sent += 1
                     return
                 self.waited += wait
                 await self._sleep(wait)
+
+    def finish_in(self, requests: int) -> float:
+        """Seconds from now until `requests` more sends can all have gone out: those the window
+        has room for go at once, each later one a window after the send `max_requests` before
+        it (a progress ETA counts the waits for the window with this)."""
+        if requests <= 0:
+            return 0.0
+        now = self._clock()
+        self._prune(now)
+        start = max(now, self._blocked_until)
+        stamps = list(self._stamps)
+        last = len(stamps) + requests - 1  # the index of the last send in the whole sequence
+        laps, slot = divmod(last, self.max_requests)
+        base = stamps[slot] if slot < len(stamps) else start
+        return max(0.0, max(start, base + laps * (self.window + self.margin)) - now)
 
     @property
     def stamps(self) -> list[float]:

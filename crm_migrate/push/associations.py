@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
+from crm_migrate.clean.matching import budget_pacer
 from crm_migrate.connectors.base import BatchRejected, TransientError
 from crm_migrate.progress import ProgressMeter
 from crm_migrate.push.journal import AssocState, AssocUndo, Journal, RowState
@@ -69,7 +70,7 @@ async def associate_contacts(journal: Journal, connector: Connector,
              for c in candidates if c.company_state is not RowState.FAILED and c.company_id]
     settled = await _read_existing(journal, connector, pairs, policy, meter)
     pairs = [p for p in pairs if p.seq not in settled]
-    meter.phase("associations", len(pairs), unit="pairs")
+    meter.phase("associations", len(pairs), unit="pairs", pacer=budget_pacer(connector, CHUNK))
     for number, start in enumerate(range(0, len(pairs), CHUNK), start=1):
         chunk = pairs[start : start + CHUNK]
         meter.update(start)
@@ -99,7 +100,8 @@ async def _read_existing(journal: Journal, connector: Connector, pairs: list[Pai
     if not connector.implements_read_associations or not wanted:
         return set()
     settled: set[int] = set()
-    meter.phase("reading associations", len(wanted), unit="pairs")
+    meter.phase("reading associations", len(wanted), unit="pairs",
+                pacer=budget_pacer(connector, READ_CHUNK))
     for start in range(0, len(wanted), READ_CHUNK):
         meter.update(start)
         chunk = wanted[start : start + READ_CHUNK]

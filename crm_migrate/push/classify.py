@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crm_migrate.clean.matching import same_value
+from crm_migrate.clean.matching import TargetSnapshot, budget_pacer, same_value
+from crm_migrate.connectors.base import RemoteRecord
 from crm_migrate.identity import ID_PROPERTY, identity_keys
 from crm_migrate.progress import ProgressMeter
 from crm_migrate.push.journal import (
     CREATE,
+    UPDATE,
     UPSERT_EMAIL,
     Classification,
     Journal,
@@ -19,10 +21,11 @@ from crm_migrate.push.journal import (
 )
 
 if TYPE_CHECKING:
-    from crm_migrate.connectors.base import Connector, RemoteRecord
+    from crm_migrate.connectors.base import Connector
 
 CHUNK = 100
 CLASSIFY_ROWS = 20_000
+MISSING = RemoteRecord("")  # a value the held snapshot never read
 
 
 def _before(remote: RemoteRecord, fields: list[str]) -> dict[str, str]:
@@ -32,17 +35,31 @@ def _before(remote: RemoteRecord, fields: list[str]) -> dict[str, str]:
 async def _find(
     connector: Connector, object_name: str, field_name: str, values: list[str],
     properties: list[str], snapshot: dict[str, RemoteRecord] | None,
-    meter: ProgressMeter | None = None, rows: int = 0,
+    meter: ProgressMeter | None = None, rows: int = 0, held: TargetSnapshot | None = None,
 ) -> dict[str, RemoteRecord]:
     """The target's records holding these values; `meter` advances over `rows` (the rows these
-    values classify) a lookup at a time."""
+    values classify) a lookup at a time. With `held` (what matching read of the target), only
+    the values it does not know are looked up (and it learns them)."""
     if snapshot is not None:
         return {v: snapshot[v.lower()] for v in values if v.lower() in snapshot}
     found: dict[str, RemoteRecord] = {}
+    table = held.table(field_name) if held is not None and set(properties) <= held.properties \
+        else None
+    if table is not None:
+        for value in values:
+            known = table.get(value.casefold(), MISSING)
+            if known is not MISSING:
+                if known is not None:
+                    found[value] = known
+        values = [v for v in values if v.casefold() not in table]
     base = meter.current.done if meter is not None else 0
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
-        found.update(await connector.lookup(object_name, field_name, chunk, properties))
+        got = await connector.lookup(object_name, field_name, chunk, properties)
+        found.update(got)
+        if table is not None:
+            folded = {k.casefold(): r for k, r in got.items()}
+            table.update({v.casefold(): folded.get(v.casefold()) for v in chunk})
         if meter is not None:
             meter.update(base + rows * (start + len(chunk)) // max(1, len(values)))
     return found
@@ -105,7 +122,8 @@ async def remap_id_property(journal: Journal, id_property: str | None, kind: Row
 
 async def classify_by_id(journal: Journal, connector: Connector, object_name: str,
                           kind: RowKind, counts: dict[str, int] | None = None,
-                          meter: ProgressMeter | None = None) -> None:
+                          meter: ProgressMeter | None = None,
+                          held: TargetSnapshot | None = None) -> None:
     """Rows written by crm_migrate_id that an earlier run already wrote (their keys are
     stable across runs): the target holds them, so they are updates with a before-image.
     The rest stay unclassified for the natural-key pass."""
@@ -115,8 +133,10 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
         return
     fields = journal.unclassified_fields(kind, by_id)
     meter = meter or ProgressMeter(None)
-    meter.phase("classifying by id", wanted, unit=object_name)
-    snapshot = await _snapshot(connector, object_name, ID_PROPERTY, fields, wanted, counts)
+    meter.phase("classifying by id", wanted, unit=object_name,
+                pacer=budget_pacer(connector, CHUNK))
+    snapshot = None if held is not None else await _snapshot(
+        connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
         meter.update(wanted)
         return
@@ -129,32 +149,62 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
         last_seq = rows[-1].seq
         found = await _find(connector, object_name, ID_PROPERTY,
                             sorted({r.write_key for r in rows if r.write_key}), fields, snapshot,
-                            meter, len(rows))
+                            meter, len(rows), held)
         journal.classify([decide(row, remote) for row in rows
                           if row.write_key and (remote := found.get(row.write_key)) is not None])
         seen += len(rows)
         meter.update(seen)
 
 
+async def classify_merged(journal: Journal, connector: Connector, object_name: str,
+                          kind: RowKind) -> None:
+    """Rows the user merged into a chosen target record (op `update`, its id in write_key):
+    read those records for the before-image; one that is gone makes its row new again."""
+    rows = journal.unclassified(kind, UPDATE)
+    if not rows:
+        return
+    fields = sorted({f for r in rows for f in r.payload})
+    ids = sorted({r.write_key for r in rows if r.write_key})
+    found: dict[str, RemoteRecord] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(await connector.read(object_name, ids[start:start + CHUNK], fields))
+    decided = []
+    for row in rows:
+        remote = found.get(row.write_key or "")
+        if remote is None:
+            decided.append(Classification(row.seq, existed=False,
+                                          op=UPSERT_EMAIL if row.key and object_name == "contacts"
+                                          else CREATE))
+        else:
+            decided.append(decide(row, remote))
+    journal.classify(decided)
+
+
 async def classify(journal: Journal, connector: Connector, object_name: str, kind: RowKind,
                    *, by_id: bool = True, counts: dict[str, int] | None = None,
-                   meter: ProgressMeter | None = None) -> int:
+                   meter: ProgressMeter | None = None, held: TargetSnapshot | None = None) -> int:
     """Classify this kind's unclassified pending rows, a chunk at a time; return the updates.
 
     `by_id` first finds the rows an earlier run wrote by crm_migrate_id (the target must have
     that property: a dry run, which creates nothing, passes False when it may not). `meter`
-    hears the phase "classifying" in rows of `object_name`, a lookup at a time."""
+    hears the phase "classifying" in rows of `object_name`, a lookup at a time. `held`: what
+    matching already read of the target for these rows' keys (only the rest is looked up)."""
     meter = meter or ProgressMeter(None)
+    if held is not None and held.object_name != object_name:
+        held = None
+    await classify_merged(journal, connector, object_name, kind)
     if by_id:
-        await classify_by_id(journal, connector, object_name, kind, counts, meter)
+        await classify_by_id(journal, connector, object_name, kind, counts, meter, held)
     key_field = "email" if object_name == "contacts" else "domain"
     keyed = journal.count_unclassified(kind, keyed=True)
     snapshot = None
-    if keyed and object_name in ("contacts", "companies"):
+    if keyed and object_name in ("contacts", "companies") and held is None:
+        meter.phase("counting the target", unit=object_name)
         fields = journal.unclassified_fields(kind)
         snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
     wanted = journal.count_unclassified(kind)
-    meter.phase("classifying", wanted, unit=object_name)
+    meter.phase("classifying", wanted, unit=object_name,  # companies without a domain: by name
+                pacer=budget_pacer(connector, CHUNK, search=object_name == "companies"))
     if snapshot == {} and object_name != "companies":
         # an empty target holds none of them (companies still go by name below)
         journal.mark_unclassified_new(kind)
@@ -168,7 +218,8 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
         if not rows:
             return updates
         last_seq = rows[-1].seq
-        updates += await _classify_chunk(journal, connector, object_name, rows, snapshot, meter)
+        updates += await _classify_chunk(journal, connector, object_name, rows, snapshot, meter,
+                                         held)
         seen += len(rows)
         meter.update(seen)
 
@@ -176,6 +227,7 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
 async def _classify_chunk(
     journal: Journal, connector: Connector, object_name: str, rows: list[JournalRow],
     snapshot: dict[str, RemoteRecord] | None, meter: ProgressMeter,
+    held: TargetSnapshot | None = None,
 ) -> int:
     fields = sorted({f for r in rows for f in r.payload})
     keyed = [(r, r.key) for r in rows if r.key]
@@ -187,7 +239,7 @@ async def _classify_chunk(
     if keyed and object_name in ("contacts", "companies"):
         found = await _find(connector, object_name, key_field,
                             sorted({key for _, key in keyed}), fields, snapshot, meter,
-                            len(keyed))
+                            len(keyed), held)
         found_lower = {k.lower(): v for k, v in found.items()}
         for r, key in keyed:
             decided[r.seq] = decide(r, found_lower.get(key.lower()))

@@ -9,6 +9,7 @@ from crm_migrate.clean.websites import domain_from_website
 from crm_migrate.identity import ID_PROPERTY, KEY_FIELDS, identity_keys, natural_key
 from crm_migrate.push.journal import (
     NOT_SENT,
+    UPDATE,
     UPSERT_EMAIL,
     AssocState,
     JournalRow,
@@ -79,7 +80,9 @@ def build_rows(
             payload=props, company_seq=company_seq.get(group) if group else None,
             assoc=AssocState.PENDING if group else None,
         )
-        if object_name == "contacts" and key:
+        if rec.merge_into:  # the user merged it into this target record: an update of it
+            row.op, row.write_key = UPDATE, rec.merge_into
+        elif object_name == "contacts" and key:
             row.op, row.write_key = UPSERT_EMAIL, key
         else:
             row.op, row.write_key = Op.upsert(ID_PROPERTY), ident

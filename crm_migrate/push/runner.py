@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crm_migrate.clean.matching import TargetSnapshot, budget_pacer, held_snapshot
 from crm_migrate.clean.pipeline import clean_files
 from crm_migrate.connectors import (
     check_target,
@@ -56,7 +57,7 @@ from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
 from crm_migrate.push.rollback import undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
-from crm_migrate.push.status import RunProgress, RunSummary, status_of, sustained_rate
+from crm_migrate.push.status import RunProgress, RunSummary, status_of
 from crm_migrate.schema import ObjectSchema, builtin_schema
 
 if TYPE_CHECKING:
@@ -182,15 +183,18 @@ def start_push(
         schema={**schema.to_dict(), "read_at": _now()},
     )
     records = clean_result.records
+    held = held_snapshot(clean_result)
+    if held is not None and (held.target, held.url) != (target, url):
+        held = None  # matched against another target
     if not dry_run:
         return asyncio.run(_start(records, associate, meta, journal_path, on_progress,
-                                  should_stop, transport, token))
+                                  should_stop, transport, token, held))
     rows = build_rows(records, object_name, run_id, associate=associate)
     scratch = Path(tempfile.mkdtemp(prefix="crm-migrate-dry-"))
     try:
         journal = Journal.create(scratch / "dry-run.journal", meta, rows)
         try:
-            return asyncio.run(_dry_run(journal, transport, token, on_progress))
+            return asyncio.run(_dry_run(journal, transport, token, on_progress, held))
         finally:
             journal.close()
     finally:
@@ -228,11 +232,11 @@ def cached_schema(meta: RunMeta) -> ObjectSchema:
 async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
                  journal_path: str | Path, on_progress: ProgressFn | None,
                  should_stop: StopFn | None, transport: httpx.AsyncBaseTransport | None,
-                 token: str | None) -> RunSummary:
+                 token: str | None, held: TargetSnapshot | None = None) -> RunSummary:
     """A new run, in one event loop: the first read, then the journal, then the drive."""
     obj = meta.object_name
     first = None
-    if not meta.embedded and meta.url:
+    if not meta.embedded and meta.url and held is None:
         key_field = KEY_FIELDS.get(obj)
         keyed = sum(1 for r in records
                     if key_field and str(r.properties.get(key_field) or "").strip())
@@ -243,7 +247,11 @@ async def _start(records: list[OutputRecord], associate: bool, meta: RunMeta,
     register_journal(journal.path)
     try:
         journal.acquire()
-        return await _drive(journal, on_progress, should_stop, transport, token, first)
+        try:
+            return await _drive(journal, on_progress, should_stop, transport, token, first, held)
+        finally:
+            if held is not None:
+                _refresh(held, journal, records)
     finally:
         journal.close()
 
@@ -428,7 +436,8 @@ def _run(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn |
 
 async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: StopFn | None,
                  transport: httpx.AsyncBaseTransport | None, token: str | None = None,
-                 first: FirstRead | None = None) -> RunSummary:
+                 first: FirstRead | None = None, held: TargetSnapshot | None = None
+                 ) -> RunSummary:
     meta = journal.meta()
     journal.begin_run()
     obj = meta.object_name
@@ -477,13 +486,13 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
                     await classify(journal, connector, "companies", RowKind.COMPANY,
                                    counts=counts, meter=progress.meter)
                 await classify(journal, connector, obj, RowKind.RECORD, counts=counts,
-                               meter=progress.meter)
-                ceiling = sustained_rate(connector, common["batch_size"])
+                               meter=progress.meter, held=held)
+                per = common["batch_size"]  # a pacer a phase: each counts its own requests
                 if has_companies:
-                    progress.sending(RowKind.COMPANY, "companies", ceiling)
+                    progress.sending(RowKind.COMPANY, "companies", budget_pacer(connector, per))
                     await companies.run(RowKind.COMPANY)
                 if not companies.stopping():
-                    progress.sending(RowKind.RECORD, obj, ceiling)
+                    progress.sending(RowKind.RECORD, obj, budget_pacer(connector, per))
                     await records.run(RowKind.RECORD)
                 if has_companies and not records.stopping():
                     await associate_contacts(journal, connector, progress.meter)
@@ -504,6 +513,20 @@ async def _drive(journal: Journal, on_progress: ProgressFn | None, should_stop: 
         progress.meter.stop_beating()
     pause_point("after-last")
     return _finish(journal, message, stop_reason, progress)
+
+
+def _refresh(held: TargetSnapshot, journal: Journal, records: list[OutputRecord]) -> None:
+    """What the push wrote is what the target holds now: the snapshot learns it from the
+    records (the journal keeps no payload once written), and nothing is read again."""
+    if held.key_field is None:
+        return
+    by_source = {str(r.source): r for r in records}
+    for row in journal.rows(RowKind.RECORD, RowState.DONE):
+        record = by_source.get(row.source)
+        if row.target_id and record is not None:
+            field = held.key_field if row.key else ID_PROPERTY
+            held.learn(field, row.key or row.write_key or "", row.target_id,
+                       dict(record.properties))
 
 
 async def _account_of(connector: Connector) -> str | None:
@@ -551,8 +574,8 @@ def _finish(journal: Journal, message: str | None, stop_reason: StopReason | Non
 
 
 async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
-                   token: str | None = None, on_progress: ProgressFn | None = None
-                   ) -> RunSummary:
+                   token: str | None = None, on_progress: ProgressFn | None = None,
+                   held: TargetSnapshot | None = None) -> RunSummary:
     meta = journal.meta()
     progress = RunProgress(journal, on_progress)
     progress.phase("connecting")
@@ -568,7 +591,7 @@ async def _dry_run(journal: Journal, transport: httpx.AsyncBaseTransport | None,
                 except TargetError:
                     pass
                 await classify(journal, connector, kind_obj, kind, by_id=False,
-                               meter=progress.meter)
+                               meter=progress.meter, held=held)
     record, company = RowKind.RECORD, RowKind.COMPANY
     status = status_of(journal)
     status.update(
@@ -613,7 +636,7 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
             if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
                 progress.phase("reconciling")
                 await _settle_in_flight(journal, connector, meta.object_name)
-            progress.rolling_back(sustained_rate(connector, UNDO_CHUNK))
+            progress.rolling_back(budget_pacer(connector, UNDO_CHUNK))
             errors = await undo(journal, connector, meta.object_name, on_batch=progress.undone)
     message = None
     if errors:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_migrate.progress import ProgressFn, ProgressMeter
+from crm_migrate.progress import Pacer, ProgressFn, ProgressMeter
 from crm_migrate.push.journal import Journal, RowCounts, RowKind, RunState
 
 if TYPE_CHECKING:
@@ -104,23 +104,23 @@ class RunProgress:
         """Start a phase without a count of its own (connecting, reconciling, ...)."""
         self.meter.phase(name, message=message)
 
-    def sending(self, kind: RowKind, unit: str, ceiling: float | None = None) -> None:
-        """Start sending the rows of `kind` (phase `companies` or `records`); `ceiling`: the
-        rows per second the target's rate limit sustains."""
+    def sending(self, kind: RowKind, unit: str, pacer: Pacer | None = None) -> None:
+        """Start sending the rows of `kind` (phase `companies` or `records`); `pacer`: the
+        target's request budget (rows a request)."""
         self._kind = kind
         counts = self.journal.counts(kind)
         self.meter.phase("companies" if kind is RowKind.COMPANY else "records", counts.total,
-                         unit=unit, done=_settled(counts), ceiling=ceiling)
+                         unit=unit, done=_settled(counts), pacer=pacer)
         self._update(counts)
 
     def batch(self) -> None:
         """A batch of the phase's rows landed: report the journal's counts."""
         self._update(self.journal.counts(self._kind))
 
-    def rolling_back(self, ceiling: float | None = None) -> None:
-        """Start undoing the run's written rows (`ceiling`: rows per second the target allows)."""
+    def rolling_back(self, pacer: Pacer | None = None) -> None:
+        """Start undoing the run's written rows (`pacer`: the target's request budget)."""
         self.meter.phase("rollback", self._written(), unit="records", done=self._undone(),
-                         ceiling=ceiling)
+                         pacer=pacer)
 
     def undone(self) -> None:
         """A rollback batch landed."""

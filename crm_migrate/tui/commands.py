@@ -53,6 +53,12 @@ ENTRIES: tuple[tuple[str, str, str, str], ...] = (
      "order_by_score"),
     ("Not duplicates below a score", "Mark every group under a match score as not duplicates",
      "dedupe", "not_duplicates_below"),
+    ("Filter groups by score", "All groups, score ≥90%, 70–90% or below 70%", "dedupe",
+     "filter_by_score"),
+    ("Accept groups above a score", "Keep merged and mark reviewed every group at or above a "
+     "match score", "dedupe", "accept_above"),
+    ("Merge a near match into its CRM record", "The row becomes an update of the CRM record it "
+     "nearly matches (again to undo)", "dedupe", "force_merge"),
     ("Dry run", "Plan the push without writing", "push", "dry_run"),
     ("Start push", "Push the records to the target", "push", "start"),
     ("Pause push", "Stop after the current batch (resumable)", "push", "pause"),

@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crm_migrate.actions import TARGETS
-from crm_migrate.actions.cleaning import clean, clean_members
+from crm_migrate.actions.cleaning import clean, clean_members, held_snapshot
 from crm_migrate.actions.duplicates import (
     GroupKey,
     GroupReview,
     MemberValues,
     MergeChoices,
+    decide_again,
     group_key,
+    merge_into_target,
     not_duplicate,
     review_groups,
+    split_group,
 )
 from crm_migrate.actions.files import (
     PersonalFlag,
@@ -120,6 +123,7 @@ class DedupeState:
     choices: MergeChoices = field(default_factory=MergeChoices)
     choices_dropped: int = 0  # groups whose choices the last clean dropped (the UI says so once)
     member_cache: dict[GroupKey, MemberValues] = field(default_factory=dict)
+    accepted: set[GroupKey] = field(default_factory=set)  # groups reviewed and kept merged
 
 
 @dataclass
@@ -349,7 +353,8 @@ class WizardState:
         match = self.cleaning.match_target and self.target_step.target != "file"
         outcome = clean(self.source.tables, profile, region=self.target_step.region, schema=self.object_schema(),
                         target=self.target_step.target if match else None, url=self.target_step.url, token=self.target_step.token,
-                        on_progress=on_progress, should_stop=should_stop)
+                        on_progress=on_progress, should_stop=should_stop,
+                        snapshot=held_snapshot(self.cleaning.clean_result))
         result = outcome.result
         self.cleaning.match_note = outcome.match_note
         self.cleaning.clean_result = result
@@ -451,10 +456,45 @@ class WizardState:
     # ---- duplicates ----
 
     def not_duplicate(self, members: list[str]) -> None:
-        """Record that a group's rows are different people/companies; cleaning must be re-run."""
+        """Record that a group's rows are different people/companies (the profile keeps it for
+        the next clean) and split that group alone: each member becomes its own record, decided
+        from the target snapshot; no file read, no re-clean, no request, other groups untouched."""
         key = not_duplicate(self.ensure_profile(), members)
         self.dedupe.choices.discard(key)  # the group goes away on purpose: nothing to report
-        self.clean_stale = True
+        result = self.cleaning.clean_result
+        record = next((r for r in result.records if group_key(r.members) == key), None) \
+            if result is not None and not self.clean_stale else None
+        if result is None or record is None:
+            self.clean_stale = True
+            return
+        values = self.group_member_values([key])[key]
+        split_group(result, record, values, key_field(self.target_step.object_name))
+        self.dedupe.member_cache.pop(key, None)
+        self.dedupe.accepted.discard(key)
+        self._views_changed(drop=key)
+
+    def _views_changed(self, drop: GroupKey | None = None) -> None:
+        """Rebuild the tables the steps show after a Dedupe decision; the scores of the groups
+        it did not touch are kept as they are."""
+        reviews = self.cleaning.views.get("reviews")
+        self.cleaning.views.clear()
+        if reviews is not None:
+            self.cleaning.views["reviews"] = {k: v for k, v in reviews.items() if k != drop}
+        self.clean_views()
+
+    def force_merge(self, source: str, target_id: str | None) -> OutputRecord:
+        """Merge a record into a target record it nearly matches (it becomes an update of that
+        record), or undo it with None; decided from the snapshot, no request."""
+        assert self.cleaning.clean_result is not None
+        record = merge_into_target(self.cleaning.clean_result, source, target_id)
+        self._views_changed()
+        return record
+
+    def accept_groups(self, keys: list[GroupKey]) -> int:
+        """Mark groups as reviewed and kept merged; returns how many were not already."""
+        before = len(self.dedupe.accepted)
+        self.dedupe.accepted.update(keys)
+        return len(self.dedupe.accepted) - before
 
     def apply_choices(self) -> None:
         """Apply the survivor and per-field value choices of the Dedupe screen to the records."""
@@ -468,6 +508,7 @@ class WizardState:
         """Make the group's next member the survivor (its values fill the merge first)."""
         survivor = self.dedupe.choices.next_survivor(record)
         self.apply_choices()
+        self._decided(record)
         return survivor
 
     def next_value(self, record: OutputRecord, name: str) -> str | None:
@@ -475,12 +516,23 @@ class WizardState:
         value = self.dedupe.choices.next_value(record, name, self.member_values_of(record))
         if value is not None:
             self.apply_choices()
+            self._decided(record)
         return value
+
+    def _decided(self, record: OutputRecord) -> None:
+        """A choice changed one group's record: create/update/skip again from the snapshot."""
+        if self.cleaning.clean_result is not None:
+            decide_again(self.cleaning.clean_result, [record])
+            self.cleaning.views.pop("issues", None)  # the action counts are rebuilt
+            self.clean_views()
 
     def reset_choices(self, record: OutputRecord) -> bool:
         """Forget a group's survivor and value choices (its merge as cleaning made it)."""
         self.cleaning.views.pop("changes", None)
-        return self.dedupe.choices.reset(record)
+        reset = self.dedupe.choices.reset(record)
+        if reset:
+            self._decided(record)
+        return reset
 
     def member_values_of(self, record: OutputRecord) -> MemberValues:
         """A group's member values: cleaned ones once known, else the mapped source values."""

@@ -132,3 +132,61 @@ def test_a_stop_flag_stops_a_clean_at_its_next_report(contacts: str) -> None:
         clean(tables, profile, on_progress=seen.append, should_stop=stop_after_two)
     assert len(seen) == 2 and (seen[-1].fraction or 0) < 1.0  # it never got to the end
     assert Stopped.exit_code == 130
+
+
+def test_the_target_is_read_once_and_reused_by_the_dry_run_and_the_push(
+        tmp_path: Path, sandbox: SandboxServer) -> None:
+    import copy
+
+    import httpx
+
+    from crm_migrate.clean.matching import held_snapshot
+
+    def asked() -> int:
+        return int(httpx.get(f"{sandbox.url}/_sandbox/stats").json()["requests"])
+
+    path = tmp_path / "people.csv"
+    path.write_text("Email,First Name,Last Name\n" + "".join(
+        f"p{i}@example.com,F{i},L{i}\n" for i in range(250)), encoding="utf-8")
+    with httpx.Client(base_url=sandbox.url,
+                      headers={"Authorization": f"Bearer {sandbox.token}"}) as http:
+        answer = http.post("/crm/v3/objects/contacts/batch/create", json={"inputs": [
+            {"properties": {"email": f"p{i}@example.com", "firstname": "Old"}}
+            for i in range(0, 250, 5)]})
+        assert answer.status_code in (200, 201), answer.text
+        for start in range(0, 400, 100):  # more than the file: it is looked up, not listed
+            answer = http.post("/crm/v3/objects/contacts/batch/create", json={"inputs": [
+                {"properties": {"email": f"other{i}@example.com"}}
+                for i in range(start, start + 100)]})
+            assert answer.status_code in (200, 201), answer.text
+    tables = load_files([str(path)]).tables
+    profile = build_profile(tables, "contacts", region="US")
+    result = clean(tables, profile, target="sandbox", url=sandbox.url).result
+    held = held_snapshot(result)
+    assert held is not None and held.requests >= 3  # 250 keys, 100 a lookup
+    assert sum(r.action == "update" for r in result.records) == 50
+
+    def dry(clean_result: object) -> tuple[int, dict[str, int]]:
+        before = asked()
+        summary = dry_run([str(path)], profile, target="sandbox", url=sandbox.url,
+                          clean_result=clean_result, associate=False)  # type: ignore[arg-type]
+        status = summary.status
+        return asked() - before, {k: status[k] for k in ("would_create", "would_update")}
+
+    unread = copy.copy(result)
+    unread.target_snapshot = None
+    with_held, planned = dry(result)
+    without, planned_alone = dry(unread)
+    assert planned == planned_alone == {"would_create": 200, "would_update": 50}
+    assert without - with_held >= 3  # the dry run looked none of the keys up again
+
+    summary = push([str(path)], profile, tmp_path / "run.journal", target="sandbox",
+                   url=sandbox.url, clean_result=result, associate=False)
+    assert summary.status["state"] == "completed"
+    # the push refreshed what it wrote: every key is now held, with its id; nothing re-read
+    assert all(held.by_key[f"p{i}@example.com"] is not None for i in range(250))
+    before = asked()
+    again = clean(tables, profile, target="sandbox", url=sandbox.url, snapshot=held).result
+    assert asked() - before <= 2  # connecting and the schema at most: no key looked up
+    odd = [(r.properties, held.by_key[r.key or ""]) for r in again.records if r.action != "skip"]
+    assert not odd, odd[:2]

@@ -42,12 +42,12 @@ async def test_choose_survivor_value_and_not_duplicate(make_app, contacts_csv: P
         await pilot.pause()
         assert record.source == first_source and record.properties == merged
         assert not app.state.dedupe.choices.chosen_groups()
-        # not a duplicate: the pair is recorded in the profile and cleaning re-runs
+        # not a duplicate: the pair is recorded in the profile and only that group is split
         await pilot.press("x")
         await settle(app, pilot)
         assert app.state.mapping.profile.dedupe.not_duplicates
         assert app.state.cleaning.clean_result.duplicate_groups == []
-        assert app.current_step == "dedupe"  # cleaned again on the Clean step, then back here
+        assert app.current_step == "dedupe"  # no re-clean: still here
         assert app.pane.groups == []
 
 

@@ -1,6 +1,6 @@
 """A review people can finish: each duplicate group shows its match score and the reasons,
 `o` lists the weakest matches first, `X` marks every group below a score as not duplicates
-with one re-clean."""
+without a re-clean (each group split in place)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_migrate.actions.duplicates import GroupKey, GroupReview, group_key
-from crm_migrate.actions.progress import plural
+from crm_migrate.actions.progress import number, plural
 from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.screens.modals import PromptModal
 from crm_migrate.tui.widgets.paged_table import width_scale
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from crm_migrate.model import OutputRecord
 
 
+# the `f` filter's steps: a label and the scores it lets through
+SCORE_FILTERS: list[tuple[str, float, float]] = [
+    ("all", -1.0, 3.0), ("≥90%", 0.9, 3.0), ("70–90%", 0.7, 0.9), ("<70%", -1.0, 0.7)]
 MAX_LISTED = 1000  # groups listed at once; a list widget of 100,000 options would stall the keys
 LIST_LABEL = 18  # characters of a group's label in the list
 FIELD_WIDTH = 13  # the detail table's field-name column
@@ -39,7 +42,9 @@ class DedupeStep(WizardStep):
         Binding("v", "next_value", "Value", id="dedupe.value",
                 tooltip="Take the next member's value for the highlighted field"),
         Binding("x", "not_duplicate", "Not dup", id="dedupe.not_duplicate",
-                tooltip="These rows are different records (cleaning re-runs)"),
+                tooltip="These rows are different records (only this group is split)"),
+        Binding("f", "filter_by_score", "Filter", id="dedupe.filter", show=False,
+                tooltip="List all groups / score ≥90% / 70–90% / below 70%"),
         Binding("c", "reset_group", "Reset", id="dedupe.reset",
                 tooltip="Forget this group's survivor and value choices", show=False),
         Binding("u", "toggle_updates", "Updates", id="dedupe.updates",
@@ -47,7 +52,12 @@ class DedupeStep(WizardStep):
         Binding("o", "order_by_score", "By score", id="dedupe.order", show=False,
                 tooltip="List the groups weakest match first (again: in input order)"),
         Binding("X", "not_duplicates_below", "Not dup below", id="dedupe.reject_below", show=False,
-                tooltip="Mark every group below a match score as not duplicates (one re-clean)"),
+                tooltip="Mark every group below a match score as not duplicates"),
+        Binding("A", "accept_above", "Accept above", id="dedupe.accept_above", show=False,
+                tooltip="Accept (keep merged, mark reviewed) every group at or above a match score"),
+        Binding("m", "force_merge", "Merge", id="dedupe.force_merge", show=False,
+                tooltip="Near matches (n): merge the row into the CRM record it nearly matches "
+                        "(it becomes an update of it); again to undo"),
         Binding("n", "toggle_near", "Near", id="dedupe.near",
                 tooltip="Show near matches: same name, another email (left unmerged)",
                 show=False),
@@ -63,6 +73,7 @@ class DedupeStep(WizardStep):
         self.fields: list[str] = []
         self.reviews: dict[GroupKey, GroupReview] = {}  # match score and reasons per group
         self.by_score = False  # groups listed weakest match first
+        self.score_filter = 0  # index into SCORE_FILTERS
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="dedupe-summary")
@@ -92,9 +103,15 @@ class DedupeStep(WizardStep):
             self.load_reviews()
         if self.by_score and self.reviews:
             self.groups.sort(key=lambda r: self.score_of(r))
+        label, low, high = SCORE_FILTERS[self.score_filter]
+        listed_of = len(self.groups)
+        if self.score_filter and self.reviews:
+            self.groups = [r for r in self.groups if low <= self.score_of(r) < high]
         actions: dict[str, int] = views["actions"]
+        shown = (f"{number(len(self.groups))} of {plural(listed_of, 'duplicate group')} ({label})"
+                 if self.score_filter else plural(len(self.groups), 'duplicate group'))
         summary.update(
-            f"{plural(len(self.groups), 'duplicate group')} · {actions.get('create', 0):,} create · "
+            f"{shown} · {actions.get('create', 0):,} create · "
             f"{actions.get('update', 0):,} update{' (u)' if actions.get('update') else ''} · "
             f"{actions.get('skip', 0):,} skip"
             + (f" · {plural(len(result.near_matches), 'near match', 'near matches')} (n)"
@@ -118,7 +135,9 @@ class DedupeStep(WizardStep):
         """A group's line in the list: number, size, ✎ when it has choices, its key or name."""
         record = self.groups[index]
         label = record.key or record.properties.get("name") or record.source
-        mark = "✎" if group_key(record.members) in self.state.dedupe.choices.chosen_groups() else ""
+        key = group_key(record.members)
+        mark = ("✎" if key in self.state.dedupe.choices.chosen_groups() else "") + (
+            "✓" if key in self.state.dedupe.accepted else "")
         review = self.reviews.get(group_key(record.members))
         score = f"{review.probability:.0%} " if review is not None else ""
         return _cut(f"{index + 1:,} {score}({len(record.members)}){mark} {label}", self.list_label())
@@ -169,12 +188,66 @@ class DedupeStep(WizardStep):
                 return
             for record in below:
                 self.state.not_duplicate([str(m) for m in record.members])
-            self.notify(f"{plural(len(below), 'group')} marked as not duplicates; cleaning again…")
-            self.app.step_screen("clean").advance = True  # type: ignore[attr-defined]
-            self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
+            self.notify(f"{plural(len(below), 'group')} marked as not duplicates.")
+            self.refresh_from_state()
 
         self.app.push_screen(PromptModal("Mark every group below this match score (%) as not "
                                          "duplicates", "90"), answered)
+
+    def action_filter_by_score(self) -> None:
+        """Cycle the listed groups: all, score ≥90%, 70–90%, below 70%."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+        self.score_filter = (self.score_filter + 1) % len(SCORE_FILTERS)
+        self.listing = "groups"
+        self.query_one("#groups", OptionList).highlighted = 0
+        self.refresh_from_state()
+        self.notify(f"Groups: {SCORE_FILTERS[self.score_filter][0]}.")
+
+    def action_accept_above(self) -> None:
+        """Accept every group at or above a match score: kept merged, marked reviewed (✓)."""
+        if not self.reviews:
+            self.notify("The match scores are still being computed.", severity="warning")
+            return
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                threshold = float(text.strip().rstrip("%")) / 100
+            except ValueError:
+                self.notify(f"Not a score: {text!r} (e.g. 90)", severity="error")
+                return
+            above = [group_key(r.members) for r in self.state.clean_views()["groups"]
+                     if self.score_of(r) >= threshold and self.score_of(r) <= 1.0]
+            added = self.state.accept_groups(above)
+            self.notify(f"{plural(len(above), 'group')} at or above {threshold:.0%} accepted"
+                        f" ({number(added)} newly).")
+            self.refresh_from_state()
+
+        self.app.push_screen(PromptModal("Accept every group at or above this match score (%)",
+                                         "90"), answered)
+
+    def action_force_merge(self) -> None:
+        """Merge the highlighted near match into the CRM record it nearly matches, or undo."""
+        index = self.query_one("#groups", OptionList).highlighted
+        if self.listing != "near" or index is None or index >= len(self.others):
+            self.notify("Near matches to a CRM record are listed with n.", severity="warning")
+            return
+        item = self.others[index]
+        if item.get("kind") != "target":
+            self.notify("This near match is between rows of the files (x/s/v on groups).",
+                        severity="warning")
+            return
+        record = self.by_source.get(str(item.get("source")))
+        if record is None:
+            return
+        target = None if record.merge_into else str(item.get("target_id"))
+        record = self.state.force_merge(str(record.source), target)
+        self.show_other(index)
+        self.notify(f"{record.source} now updates CRM record #{record.target_id}." if target
+                    else f"{record.source} is created again (merge undone).")
 
     def list_label(self) -> int:
         """Characters of a label in the group list (more on a wide terminal)."""
@@ -199,7 +272,8 @@ class DedupeStep(WizardStep):
         else:
             self.others = list(result.near_matches)
             self.by_source = {str(r.source): r for r in result.records}
-            labels = [f"≈ {m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
+            labels = [("⇢ " if self.merged(m) else "≈ ")
+                      + f"{m.get('ours', {}).get('lastname') or m.get('source') or ', '.join(m.get('values', []))}"
                       for m in self.others[:MAX_LISTED]]
             caption = f"{plural(len(self.others), 'near match', 'near matches')} left unmerged (n: back to groups)"
         options.add_options([Option(_cut(label, self.list_label())) for label in labels])
@@ -207,6 +281,11 @@ class DedupeStep(WizardStep):
         if self.others:
             options.highlighted = 0
             self.show_other(0)
+
+    def merged(self, item: dict[str, Any]) -> bool:
+        """Whether a near match to a CRM record was merged into it (m)."""
+        record = self.by_source.get(str(item.get("source")))
+        return item.get("kind") == "target" and record is not None and bool(record.merge_into)
 
     def show_other(self, index: int) -> None:
         """One update record's values, or one near match side by side."""
@@ -228,6 +307,16 @@ class DedupeStep(WizardStep):
                 table.add_row(Text(name), Text(_cut(ours.get(name, ""), 20)),
                               Text(_cut(theirs.get(name, ""), 20)), key=name)
             where = str(item.get("reason", ""))
+            record = self.by_source.get(str(item.get("source")))
+            if record is not None and record.merge_into:
+                where = f"merged: updates CRM #{record.merge_into} (m: undo)"
+            else:
+                where += " (m: merge into it)"
+            options = self.query_one("#groups", OptionList)
+            if index < options.option_count:
+                options.replace_option_prompt_at_index(index, _cut(
+                    ("⇢ " if self.merged(item) else "≈ ") + str(ours.get("lastname") or item.get("source")),
+                    self.list_label()))
         else:
             records = self.by_source
             table.add_column("row", key="row", width=18)
@@ -386,9 +475,8 @@ class DedupeStep(WizardStep):
         if index is None:
             return
         self.state.not_duplicate([str(m) for m in self.groups[index].members])
-        self.notify("Marked as not duplicates; cleaning again, then back here…")
-        self.app.step_screen("clean").advance = True  # type: ignore[attr-defined]
-        self.app.run_step_action("clean", "run_clean")  # type: ignore[attr-defined]
+        self.notify("Marked as not duplicates: its rows are separate records now.")
+        self.refresh_from_state()
 
     def action_toggle_updates(self) -> None:
         """Switch between the duplicate groups and the records that update existing ones."""

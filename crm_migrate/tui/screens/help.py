@@ -42,12 +42,15 @@ STEP_HELP = {
              "dropped rows back · `p` before/after preview of changed values.",
     "dedupe": "**Dedupe**: `up`/`down` choose a group · `s` make the next member the survivor (★) · "
               "`tab` to the fields, then `v` takes the next member's value for the highlighted "
-              "field (✎) · `c` forget the group's choices · `x` not a duplicate (cleaning re-runs, then back here) · `u` show records "
-              "that update existing CRM records · `n` show near matches (same name, another email; "
-              "left unmerged) · each group shows its match score and why (the fields that agreed) · "
-              "`o` weakest matches first (again: input order) · `X` mark every group below a "
-              "score as not duplicates (one re-clean). Choices stay when cleaning re-runs, "
-              "unless the group's members change.",
+              "field (✎) · `c` forget the group's choices · `x` not a duplicate (only that group "
+              "is split; nothing is cleaned or read again) · `u` show records that update "
+              "existing CRM records · `n` show near matches (same name, another email; left "
+              "unmerged), then `m` merges the highlighted one into its CRM record (an update of "
+              "it; `m` again undoes) · each group shows its match score and why (the fields that "
+              "agreed) · `o` weakest matches first (again: input order) · `f` filter by score "
+              "(all, ≥90%, 70–90%, below 70%) · `A` accept every group at or above a score "
+              "(kept merged, ✓) · `X` mark every group below a score as not duplicates. Choices "
+              "stay when cleaning re-runs, unless the group's members change.",
     "push": "**Push**: `d` dry run · `s` start · `p` pause (stops after the batch; resumable) · "
             "`r` resume · `c` cancel. Leaving mid-push keeps the run resumable from Start.",
     "report": "**Report**: created/updated/failed counts and the error file · `ctrl+z` roll back "
