@@ -10,7 +10,7 @@ thousand records or issues at a time), so that neither side ever holds the GIL f
 pickle: the calling thread of the wizard (un)pickles one chunk, the UI thread gets its turn, the
 next chunk follows. Progress reports (the `Progress` of crm_migrate.progress, rate and ETA
 measured in the child on the shared monotonic clock) stream back as they happen. A stop
-(`should_stop`) sets the child's stop flag (it stops at its next progress report, as in a
+(`should_stop`) is passed on to the child (it stops at its next progress report, as in a
 thread), and the child is terminated, then killed, if it does not end by itself; nothing is
 left running. An error in the child comes back as the one-line `CrmMigrateError` it raised
 (or a `WorkerFailed` naming any other exception).
@@ -37,7 +37,6 @@ from crm_migrate.errors import CrmMigrateError, Stopped
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
-    from multiprocessing.synchronize import Event
 
     from crm_migrate.actions.cleaning import CleanOutcome
     from crm_migrate.actions.progress import Progress, ProgressFn, StopFn
@@ -52,6 +51,7 @@ LIST_CHUNK = 5_000  # records / issues / groups per message
 PROGRESS_EVERY_S = 0.1  # the child sends at most this often within one phase
 POLL_S = 0.05  # how often the waiting thread looks at its stop flag
 STOP_GRACE_S = 1.0  # a stopped child gets this long to end by itself before it is terminated
+NICE = 10  # the child's scheduling niceness
 
 _children: set[BaseProcess] = set()
 _children_lock = threading.Lock()
@@ -142,9 +142,14 @@ def _receive_object(conn: Connection, first: tuple[str, str, Any]) -> Any:
 
 # ---- the child ----
 
-def _child_main(conn: Connection, stop: Event) -> None:
-    """The worker process: receive a job, clean, send progress and the outcome back."""
+def _child_main(conn: Connection) -> None:
+    """The worker process: receive a job, clean, send progress and the outcome back.
+
+    Any message from the parent after the job asks it to stop (at its next progress report).
+    """
     _quiet()
+    with contextlib.suppress(OSError):
+        os.nice(NICE)  # background work: the wizard's own process goes first on a busy machine
     from crm_migrate.actions.cleaning import clean
 
     lock = threading.Lock()  # the progress heartbeat thread sends too
@@ -166,7 +171,7 @@ def _child_main(conn: Connection, stop: Event) -> None:
                 last[0], last[1] = progress.phase, now
                 send(("progress", "", progress))
 
-        outcome = clean(tables, profile, on_progress=report, should_stop=stop.is_set, **options)
+        outcome = clean(tables, profile, on_progress=report, should_stop=conn.poll, **options)
         with lock:
             _send_object(conn, "outcome", outcome)
     except Stopped:
@@ -230,10 +235,12 @@ def _ensure_tracker() -> None:
         sys.stderr = saved
 
 
-def _stop_child(process: BaseProcess, stop: Event) -> None:
+def _stop_child(process: BaseProcess, conn: Connection, sender: threading.Thread) -> None:
     """Ask the child to stop, then terminate, then kill it; always reap it."""
-    stop.set()
-    process.join(STOP_GRACE_S)
+    if not sender.is_alive():  # (a message now would cut into the job still being sent)
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("stop", "", None))
+        process.join(STOP_GRACE_S)
     if process.is_alive():
         process.terminate()
         process.join(STOP_GRACE_S)
@@ -262,8 +269,7 @@ def clean_in_worker(tables: list[SourceTable], profile: Profile, *,
     _ensure_tracker()
     context = multiprocessing.get_context("spawn")  # never fork a process running UI threads
     parent_end, child_end = context.Pipe(duplex=True)
-    stop = context.Event()
-    process = context.Process(target=_child_main, args=(child_end, stop), daemon=True,
+    process = context.Process(target=_child_main, args=(child_end,), daemon=True,
                               name="crm-migrate-clean")
     process.start()
     child_end.close()
@@ -275,15 +281,15 @@ def clean_in_worker(tables: list[SourceTable], profile: Profile, *,
     try:
         return _wait_for_outcome(parent_end, process, on_progress, should_stop)
     except BaseException:
-        _stop_child(process, stop)
+        _stop_child(process, parent_end, sender)
         raise
     finally:
         sender.join(STOP_GRACE_S)  # done, or failed on the stopped child's closed pipe
-        parent_end.close()
         if process.is_alive():  # it sent its outcome: it ends by itself at once
             process.join(STOP_GRACE_S)
         if process.is_alive():
-            _stop_child(process, stop)
+            _stop_child(process, parent_end, sender)
+        parent_end.close()
         with _children_lock:
             _children.discard(process)
 
@@ -326,5 +332,7 @@ def _wait_for_outcome(conn: Connection, process: BaseProcess, on_progress: Progr
             else:
                 raise WorkerFailed(f"the worker process sent an unexpected {kind!r}")
     finally:
+        if assembler is not None:
+            gc.freeze()  # (else the first collection after this walks every object that arrived)
         if was_enabled:
             gc.enable()
