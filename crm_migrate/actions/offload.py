@@ -102,9 +102,29 @@ def _send_object(conn: Connection, name: str, obj: Any) -> None:
             for part in _frame_parts(value):
                 conn.send(("part", field_name, part))
         else:
-            for start in range(0, len(value), LIST_CHUNK):
-                conn.send(("part", field_name, value[start:start + LIST_CHUNK]))
+            for piece in _list_parts(value):
+                conn.send(("part", field_name, piece))
     conn.send(("end", name, None))
+
+
+def _weight(item: Any) -> int:
+    """About how many objects an item unpickles into (a group or a record with many members)."""
+    if isinstance(item, list | tuple):
+        return 1 + len(item)
+    members = getattr(item, "members", None)
+    return 1 + (len(members) if isinstance(members, list) else 0)
+
+
+def _list_parts(items: list[Any]) -> Iterator[list[Any]]:
+    """Slices of about LIST_CHUNK objects each (a 100-member group counts 101)."""
+    start, weight = 0, 0
+    for end, item in enumerate(items, 1):
+        weight += _weight(item)
+        if weight >= LIST_CHUNK:
+            yield items[start:end]
+            start, weight = end, 0
+    if start < len(items):
+        yield items[start:]
 
 
 class _Assembler:

@@ -388,9 +388,12 @@ class WizardState:
         if result is None:
             return {}
         if "issues" not in self.cleaning.views:
-            rows = [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
-                     i.value or "", i.problem] for i in result.issues]
-            frame = pd.DataFrame(rows, columns=["row", "field", "value", "problem"])
+            issues = result.issues  # column by column: no single long call holds the GIL
+            frame = pd.DataFrame({
+                "row": [str(i.row if i.row is not None else "file") for i in issues],
+                "field": [i.field or i.column or "" for i in issues],
+                "value": [i.value or "" for i in issues],
+                "problem": [i.problem for i in issues]})
             frame.index = pd.RangeIndex(1, len(frame) + 1)
             actions: dict[str, int] = {}
             for record in result.records:
