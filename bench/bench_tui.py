@@ -1,16 +1,22 @@
-"""Wizard responsiveness: with a 1,000,000-row CSV loaded, how long does each keypress take?
+"""Wizard responsiveness: key latency with 1,000,000 rows loaded, idle and while they are cleaned.
 
-Run: .venv/bin/python bench/bench_tui.py [--rows N] [--full]
+Run: .venv/bin/python bench/bench_tui.py [--rows N] [--thread] [--idle-only]
 Generates bench/out/tui_<N>.csv once, opens the wizard on it with Pilot (80x24), waits for
-loading, then times keypresses (cursor moves, paging, screen switches) and prints the
-median/p95/max handling time per key group. Target: every key under 100 ms. The same keys
-on a 1,000-row file are timed first as the baseline.
+loading, then times keypresses (cursor moves, paging, step switches) idle; then starts the
+clean of all N rows (a worker process from 100,000 rows, as the wizard does) and, while it
+runs, browses the Source step's preview (cursor, next/previous page, an unbound key), timing
+every key. It prints p50/p95/p99/max per key group and overall, against the target: p99 under
+50 ms, idle and during the clean. An event-loop lag probe (a 10 ms sleep, how late it wakes)
+runs during the clean too: it shows the longest stall a key could have met, pressed or not.
+`--thread` runs the same clean a second time in a thread of the wizard's process (the old
+way) for the comparison. The same idle keys on a 1,000-row file are timed as the baseline.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import statistics
 import sys
@@ -21,6 +27,7 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent / "out"
 FIRST = ["Anna", "Ben", "Cara", "Dan", "Eve", "Finn", "Gina", "Hugo", "Ida", "Jon"]
 LAST = ["Lee", "Stone", "Diaz", "Wu", "Park", "Holt", "Meyer", "Novak", "Okafor", "Silva"]
+TARGET_MS = 50.0
 
 
 def make_csv(rows: int) -> Path:
@@ -41,14 +48,16 @@ def make_csv(rows: int) -> Path:
 
 
 KEYS: list[tuple[str, list[str]]] = [
-    ("unbound key (measurement floor)", ["f12"] * 10),
+    ("unbound key (measurement floor)", ["f12"] * 20),
     ("first visit of the Target step", ["ctrl+n", "escape"]),
-    ("cursor down", ["down"] * 30),
-    ("cursor right/left", ["right", "left"] * 5),
-    ("page down (in page, then next page)", ["pagedown"] * 12),
-    ("next/prev page ] [", ["right_square_bracket"] * 5 + ["left_square_bracket"] * 5),
-    ("step switch (next/back), later visits", ["ctrl+n", "escape"] * 5),
+    ("cursor down", ["down"] * 40),
+    ("cursor right/left", ["right", "left"] * 10),
+    ("page down (in page, then next page)", ["pagedown"] * 20),
+    ("next/prev page ] [", ["right_square_bracket"] * 10 + ["left_square_bracket"] * 10),
+    ("step switch (next/back), later visits", ["ctrl+n", "escape"] * 10),
 ]
+BROWSE = ["down", "down", "right_square_bracket", "down", "left_square_bracket", "f12", "up",
+          "pagedown"]  # pressed in turn on the Source preview while the clean runs
 
 
 CHARS = {"right_square_bracket": "]", "left_square_bracket": "["}
@@ -60,7 +69,8 @@ async def timed_key(app, pilot, key: str) -> float:  # type: ignore[no-untyped-d
     Pilot.press adds idle waits (CPU-idle polling) that measure the machine, not the app,
     so the key is sent to the driver directly and timed until the app, the screen and its
     widgets have drained their queues (three rounds, for messages the handlers post) and the
-    screen has rendered the change.
+    screen has rendered the change. The waiting itself costs a few ms per widget round (the
+    'unbound key' group shows that floor); it is counted, not subtracted.
     """
     from textual import events
 
@@ -74,13 +84,34 @@ async def timed_key(app, pilot, key: str) -> float:  # type: ignore[no-untyped-d
     return (time.perf_counter() - started) * 1000
 
 
-async def run(path: Path, full: bool = False) -> tuple[float, dict[str, list[float]]]:
-    """Open the wizard on `path`; return the load time and per-group key timings (ms)."""
+async def lag_probe(samples: list[float], stop: asyncio.Event, every: float = 0.01) -> None:
+    """How late a 10 ms sleep wakes (ms), again and again: the event loop's stalls."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(every)
+        samples.append(max(0.0, (time.perf_counter() - started - every) * 1000))
+
+
+async def focus_preview(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    if app.current_step != "source":
+        app.goto("source")
+        await pilot.pause()
+    app.pane.query_one("#preview", PagedTable).focus()
+    await pilot.pause()
+
+
+async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, list[float]]]:
+    """Open the wizard on `path`; time the idle keys, then (clean='process'|'thread') keys
+    while the whole file is cleaned. Returns the load time and the timings (ms) per group."""
     from crm_migrate.tui.app import CrmMigrateApp
     from crm_migrate.tui.state import WizardState
     from crm_migrate.tui.widgets.paged_table import PagedTable
 
     state = WizardState(object_name="contacts", object_chosen=True, region="US", match_target=False)
+    if clean == "thread":
+        state.cleaning.offload_rows = None  # the old way: a thread of this process
     state.add_paths([str(path)])
     app = CrmMigrateApp(state)
     timings: dict[str, list[float]] = {}
@@ -90,75 +121,93 @@ async def run(path: Path, full: bool = False) -> tuple[float, dict[str, list[flo
         await app.workers.wait_for_complete()
         await pilot.pause()
         loaded = time.perf_counter() - started
-        preview = app.pane.query_one("#preview", PagedTable)
-        preview.focus()
-        await pilot.pause()
-        for group, keys in KEYS:
-            samples = timings.setdefault(group, [])
-            for key in keys:
-                samples.append(await timed_key(app, pilot, key))
-                await pilot.pause()
-            if app.current_step != "source":
-                app.goto("source")
-                await pilot.pause()
-            app.pane.query_one("#preview", PagedTable).focus()
-            await pilot.pause()
-        assert preview.row_count <= preview.page_size
-        if full:
+        rows = len(state.source.tables[0])
+        await focus_preview(app, pilot)
+        if clean != "thread":
+            for group, keys in KEYS:
+                samples = timings.setdefault(f"idle: {group}", [])
+                for key in keys:
+                    samples.append(await timed_key(app, pilot, key))
+                    await pilot.pause()
+                await focus_preview(app, pilot)
+            preview = app.pane.query_one("#preview", PagedTable)
+            assert preview.row_count <= preview.page_size
+        if clean is not None:
             started = time.perf_counter()
             app.goto("mapping")
             await pilot.pause()
-            busy = timings.setdefault("any key while mapping is suggested", [])
             while app.state.mapping.profile is None or not app.state.profile_ready():
-                busy.append(await timed_key(app, pilot, "f12"))
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.1)
             await app.workers.wait_for_complete()
-            print(f"  mapping suggestions for {len(state.source.tables[0]):,} rows: "
-                  f"{time.perf_counter() - started:.1f} s")
+            print(f"  mapping suggestions for {rows:,} rows: {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
-            app.goto("clean")
+            app.goto("clean")  # starts the clean
             await pilot.pause()
-            busy = timings.setdefault("any key while cleaning runs", [])
-            while app.state.clean_stale or "issues" not in app.state.cleaning.views:
-                busy.append(await timed_key(app, pilot, "f12"))
-                await asyncio.sleep(0.2)
+            await focus_preview(app, pilot)  # and browse the file meanwhile
+            busy = timings.setdefault(f"keys while cleaning runs ({clean})", [])
+            lag: list[float] = []
+            stop = asyncio.Event()
+            probe = asyncio.create_task(lag_probe(lag, stop))
+            n = 0
+            while app.state.clean_stale or app.state.cleaning.clean_result is None:
+                busy.append(await timed_key(app, pilot, BROWSE[n % len(BROWSE)]))
+                n += 1
+                await asyncio.sleep(0.1)
+            stop.set()
+            await probe
+            timings[f"event-loop lag while cleaning ({clean})"] = lag
             await app.workers.wait_for_complete()
             await pilot.pause()
-            print(f"  cleaning {len(state.source.tables[0]):,} rows: {time.perf_counter() - started:.1f} s")
-            table = app.pane.query_one("#clean-table", PagedTable)
-            table.focus()
-            await pilot.pause()
-            moves = timings.setdefault("clean step: cursor down / next page", [])
-            for key in ["down"] * 10 + ["right_square_bracket"] * 3:
-                moves.append(await timed_key(app, pilot, key))
+            print(f"  cleaning {rows:,} rows in a {clean}: {time.perf_counter() - started:.1f} s "
+                  f"({len(busy)} keys pressed meanwhile)")
+            if clean == "process":
+                app.goto("clean")
                 await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                table = app.pane.query_one("#clean-table", PagedTable)
+                table.focus()
+                await pilot.pause()
+                moves = timings.setdefault("idle: clean step cursor down / next page", [])
+                for key in ["down"] * 10 + ["right_square_bracket"] * 5 + ["left_square_bracket"] * 5:
+                    moves.append(await timed_key(app, pilot, key))
+                    await pilot.pause()
     return loaded, timings
 
 
-def report(label: str, loaded: float, timings: dict[str, list[float]]) -> float:
-    """Print one table; return the max over all keys."""
+def pct(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted samples."""
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(len(ordered) * share) - 1))]
+
+
+def report(label: str, loaded: float, timings: dict[str, list[float]]) -> dict[str, float]:
+    """Print one table; return p99 of the idle keys and of the keys during each clean."""
     print(f"\n{label}: loaded in {loaded:.1f} s")
-    print(f"  {'keys':40} {'n':>3} {'median':>8} {'p95':>8} {'max':>8}  (ms)")
-    worst = 0.0
+    print(f"  {'keys':52} {'n':>4} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)")
     for group, samples in timings.items():
-        if not samples:
-            continue
-        ordered = sorted(samples)
-        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-        worst = max(worst, ordered[-1])
-        print(f"  {group:40} {len(samples):>3} {statistics.median(samples):>8.1f} {p95:>8.1f} "
-              f"{ordered[-1]:>8.1f}")
-    every = [s for samples in timings.values() for s in samples]
-    print(f"  {'all keys':40} {len(every):>3} {statistics.median(every):>8.1f} "
-          f"{sorted(every)[int(len(every) * 0.95)]:>8.1f} {max(every):>8.1f}")
-    return worst
+        if samples:
+            ordered = sorted(samples)
+            print(f"  {group:52} {len(samples):>4} {statistics.median(ordered):>7.1f} "
+                  f"{pct(ordered, 0.95):>7.1f} {pct(ordered, 0.99):>7.1f} {ordered[-1]:>7.1f}")
+    verdicts: dict[str, float] = {}
+    kinds = {"all idle keys": lambda g: g.startswith("idle:")}
+    for mode in ("process", "thread"):
+        kinds[f"all keys while cleaning ({mode})"] = lambda g, m=mode: g == f"keys while cleaning runs ({m})"
+    for kind, chosen in kinds.items():
+        every = sorted(s for g, samples in timings.items() if chosen(g) for s in samples)
+        if every:
+            verdicts[kind] = pct(every, 0.99)
+            print(f"  {kind:52} {len(every):>4} {statistics.median(every):>7.1f} "
+                  f"{pct(every, 0.95):>7.1f} {pct(every, 0.99):>7.1f} {every[-1]:>7.1f}")
+    return verdicts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--full", action="store_true",
-                        help="also suggest the mapping and clean the big file, timing keys meanwhile")
+    parser.add_argument("--thread", action="store_true",
+                        help="also clean in a thread of the wizard's process (the old way), for comparison")
+    parser.add_argument("--idle-only", action="store_true", help="time the idle keys only (no clean)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         os.environ["CRM_MIGRATE_DATA_DIR"] = str(Path(home) / "data")
@@ -175,12 +224,20 @@ def main() -> int:
         print(f"machine speed: a 10,000,000-step Python loop takes "
               f"{time.perf_counter() - started:.2f} s (the figures below scale with it)")
         # the big file first, in a cold process: a user meets every first-time cost with it
-        worst = report(f"{args.rows:,} rows", *asyncio.run(run(big, full=args.full)))
-        report("baseline 1,000 rows (same process, after the big file)",
-               *asyncio.run(run(small)))
-    verdict = "OK" if worst < 100 else "SLOW"
-    print(f"\nworst key with {args.rows:,} rows: {worst:.1f} ms (target < 100 ms): {verdict}")
-    return 0
+        verdicts = report(f"{args.rows:,} rows",
+                          *asyncio.run(run(big, clean=None if args.idle_only else "process")))
+        if args.thread:
+            verdicts.update(report(f"{args.rows:,} rows, the clean in a thread (the old way)",
+                                   *asyncio.run(run(big, clean="thread"))))
+        report("baseline 1,000 rows (same process, after the big file)", *asyncio.run(run(small)))
+    print(f"\np99 key latency with {args.rows:,} rows (target < {TARGET_MS:.0f} ms):")
+    failed = False
+    for kind, p99 in verdicts.items():
+        old = "thread" in kind
+        verdict = "OK" if p99 < TARGET_MS else "SLOW"
+        failed |= p99 >= TARGET_MS and not old
+        print(f"  {kind:40} {p99:7.1f} ms  {verdict}{'  (the old way, for comparison)' if old else ''}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

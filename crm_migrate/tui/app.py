@@ -111,10 +111,22 @@ class CrmMigrateApp(App[None]):
             self.goto(STEP_NAMES[index + 1])
 
     def action_prev_step(self) -> None:
-        """Go back one step."""
+        """Go back one step (Escape); while the step runs long work, stop that instead."""
+        if self.action_stop_work():
+            return
         index = STEP_NAMES.index(self.current_step)
         if index > 0:
             self.goto(STEP_NAMES[index - 1])
+
+    def action_stop_work(self) -> bool:
+        """Stop the current step's long work (a clean) if it runs; True when there was some."""
+        stop = getattr(self.pane, "stop_work", None)
+        return bool(stop()) if callable(stop) else False
+
+    def action_stop_or_copy(self) -> None:
+        """ctrl+c: stop the step's long work, else copy the selected text as usual."""
+        if not self.action_stop_work():
+            self.screen.action_copy_text()
 
     def action_help(self) -> None:
         """Show the help screen for the current step."""

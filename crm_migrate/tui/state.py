@@ -37,6 +37,7 @@ from crm_migrate.actions.files import (
     personal_columns,
     settle_memory,
 )
+from crm_migrate.actions.offload import OFFLOAD_ROWS, clean_in_worker, worth_offloading
 from crm_migrate.actions.profiles import (
     add_missing_columns,
     build_profile,
@@ -114,6 +115,7 @@ class CleanState:
     views: dict[str, Any] = field(default_factory=dict)  # tables derived from the clean result
     match_target: bool = True  # look records up on the target while cleaning (update vs create)
     match_note: str | None = None  # why they were not, when that failed
+    offload_rows: int | None = OFFLOAD_ROWS  # from this many rows clean in a worker process
 
 
 @dataclass
@@ -351,7 +353,9 @@ class WizardState:
         profile = self.ensure_profile()
         generation, edits = self.cleaning.stale_generation, dict(self.source.pending_edits)
         match = self.cleaning.match_target and self.target_step.target != "file"
-        outcome = clean(self.source.tables, profile, region=self.target_step.region, schema=self.object_schema(),
+        large = worth_offloading(self.source.tables, self.cleaning.offload_rows)
+        runner = clean_in_worker if large else clean  # a big clean runs off this interpreter
+        outcome = runner(self.source.tables, profile, region=self.target_step.region, schema=self.object_schema(),
                         target=self.target_step.target if match else None, url=self.target_step.url, token=self.target_step.token,
                         on_progress=on_progress, should_stop=should_stop,
                         snapshot=held_snapshot(self.cleaning.clean_result))
@@ -404,9 +408,12 @@ class WizardState:
         if result is None:
             return {}
         if "issues" not in self.cleaning.views:
-            rows = [[str(i.row if i.row is not None else "file"), i.field or i.column or "",
-                     i.value or "", i.problem] for i in result.issues]
-            frame = pd.DataFrame(rows, columns=["row", "field", "value", "problem"])
+            issues = result.issues  # column by column: no single long call holds the GIL
+            frame = pd.DataFrame({
+                "row": [str(i.row if i.row is not None else "file") for i in issues],
+                "field": [i.field or i.column or "" for i in issues],
+                "value": [i.value or "" for i in issues],
+                "problem": [i.problem for i in issues]})
             frame.index = pd.RangeIndex(1, len(frame) + 1)
             actions: dict[str, int] = {}
             for record in result.records:

@@ -56,6 +56,7 @@ class CleanStep(WizardStep):
         self.issue_rows: list[Any] = []  # CleanIssue per table row of the current page source
         self.cleaning = False  # the clean worker is running
         self.advance = False  # go on to the next step when it finishes (Next was pressed)
+        self.stopped = False  # the last clean was stopped (Escape, ctrl+c)
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="clean-counts")
@@ -100,6 +101,7 @@ class CleanStep(WizardStep):
         if self.cleaning:
             return  # one clean at a time; a change made meanwhile re-runs it when it ends
         self.cleaning = True
+        self.stopped = False
         self.query_one("#clean-table").loading = True
         self.query_one("#clean-counts", Static).update("Cleaning…")
         bar = self.query_one("#clean-bar", ProgressBar)
@@ -112,14 +114,37 @@ class CleanStep(WizardStep):
         """One action: clean (and match the target) via the state."""
 
         def report(progress: Progress) -> None:
-            self.post_message(CleanProgressed(progress))
+            if not worker.is_cancelled:
+                self.post_message(CleanProgressed(progress))
 
-        worker = get_current_worker()  # a newer clean cancels this one: it stops at its next report
+        # a newer clean or a stop (Escape, ctrl+c) cancels this one: it stops at its next report
+        # (a big clean runs in a worker process, which is then ended)
+        worker = get_current_worker()
         self.state.run_clean(on_progress=report, should_stop=lambda: worker.is_cancelled)
-        self.post_message(CleanFinished(cleaned=True))
+        if not worker.is_cancelled:
+            self.post_message(CleanFinished(cleaned=True))
+
+    def stop_work(self) -> bool:
+        """Stop a running clean (Escape or ctrl+c while it runs); False when none runs."""
+        if not self.cleaning:
+            return False
+        self.workers.cancel_group(self, "clean")
+        self.stopped = True
+        self._cleaning_done()
+        self.advance = False
+        self.loaded("#clean-table")
+        if self.state.cleaning.clean_result is not None:
+            self.show_result()
+        self.query_one("#clean-counts", Static).update(
+            "Cleaning stopped; ctrl+r cleans again."
+            + ("" if self.state.cleaning.clean_result is None else " (the table is the last clean's)"))
+        self.notify("Cleaning stopped.")
+        return True
 
     @on(CleanProgressed)
     def clean_progressed(self, event: CleanProgressed) -> None:
+        if self.stopped:
+            return  # a report of a stopped clean, still in the queue
         progress = event.progress
         self.query_one("#clean-counts", Static).update(progress_text(progress))
         self.query_one("#clean-bar", ProgressBar).update(total=progress.total,

@@ -22,6 +22,8 @@ class WizardMain(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.prev_step", "Back", id="nav.back", tooltip="Previous step", show=False),
         Binding("ctrl+n", "app.next_step", "Next", id="nav.next", tooltip="Next step", show=False),
+        Binding("ctrl+c", "app.stop_or_copy", "Stop", id="nav.stop", show=False,
+                tooltip="Stop a running clean (else copy the selected text)"),
     ]
 
     def __init__(self, steps: list[WizardStep], first: str) -> None:

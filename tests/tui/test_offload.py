@@ -1,0 +1,195 @@
+"""The wizard's clean in a worker process: same result, progress, stop, errors (issue 14, point 7).
+
+`offload_rows=0` sends every clean to the worker process (the wizard does so from 100,000 rows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.tui.conftest import settle
+
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@pytest.fixture
+def big_csv(tmp_path: Path) -> Path:
+    """Contacts enough for a clean that runs a few seconds (time to stop it)."""
+    path = tmp_path / "many.csv"
+    lines = ["Email,First Name,Last Name,Phone,Company"]
+    for i in range(60_000):
+        lines.append(f"p{i}@example.com,Ann{i % 97},Lee{i % 89},(415) 555-{i % 10000:04d},Co {i % 700}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def worker_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the cleans the wizard sends to the worker process (each still runs for real)."""
+    from crm_migrate.actions import offload
+    from crm_migrate.tui import state as state_module
+
+    calls: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return offload.clean_in_worker(*args, **kwargs)
+
+    monkeypatch.setattr(state_module, "clean_in_worker", counted)
+    return calls
+
+
+@pytest.fixture
+def reports(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every progress report the Clean step shows."""
+    from crm_migrate.tui.screens import clean as clean_module
+
+    seen: list[Any] = []
+    shown = clean_module.progress_text
+
+    def recorded(progress: Any) -> str:
+        seen.append(progress)
+        return shown(progress)
+
+    monkeypatch.setattr(clean_module, "progress_text", recorded)
+    return seen
+
+
+async def open_clean(app: Any, pilot: Any, *, wait: bool = True) -> None:
+    await settle(app, pilot)
+    app.goto("mapping")
+    await settle(app, pilot)
+    app.goto("clean")
+    if wait:
+        await settle(app, pilot)
+
+
+def in_process(paths: list[Path], **kwargs: Any) -> Any:
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(offload_rows=None, **kwargs)
+    state.add_paths([str(p) for p in paths])
+    state.load_tables()
+    return state.run_clean()
+
+
+async def test_the_worker_process_cleans_as_in_process(make_app, worker_calls: list[int],
+                                                        reports: list[Any]) -> None:
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
+    files = [SAMPLES / "outlook_contacts.csv", SAMPLES / "contacts.vcf", SAMPLES / "google_contacts.csv"]
+    options = {"object_name": "contacts", "object_chosen": True, "region": "US", "match_target": False}
+    app = make_app(*files, offload_rows=0, **options)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_clean(app, pilot)
+        got = app.state.cleaning.clean_result
+        assert worker_calls == [1]
+        assert got is not None, str(app.pane.query_one("#clean-counts").render())
+        table = app.pane.query_one("#clean-table", PagedTable)
+        assert table.total == len(got.issues) > 0
+        assert "rows in" in str(app.pane.query_one("#clean-counts").render())
+    want = in_process(files, **options)
+    assert got.frame.equals(want.frame)
+    assert got.records == want.records and len(want.records) > 100
+    assert got.issues == want.issues
+    assert got.duplicate_groups == want.duplicate_groups and want.duplicate_groups
+    assert (got.invalid, got.rows_in, got.near_matches) == (want.invalid, want.rows_in, want.near_matches)
+    # the child's reports reached the step: every phase, counting up to its total
+    phases = [p.phase for p in reports]
+    for phase in ("map", "normalise", "dedupe", "build"):
+        assert phase in phases
+    assert any(p.total and p.done == p.total for p in reports)
+
+
+async def test_big_results_cross_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables and results cut into many small messages come back whole and in order."""
+    from crm_migrate.actions import offload
+
+    monkeypatch.setattr(offload, "FRAME_CHUNK", 7)
+    monkeypatch.setattr(offload, "LIST_CHUNK", 3)
+    files = [SAMPLES / "outlook_contacts.csv", SAMPLES / "erp_export.csv"]
+    options = {"object_name": "contacts", "object_chosen": True, "region": "US", "match_target": False}
+    want = in_process(files, **options)
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(offload_rows=0, **options)
+    state.add_paths([str(p) for p in files])
+    state.load_tables()
+    events: list[Any] = []
+    got = state.run_clean(on_progress=events.append)
+    assert got.frame.equals(want.frame) and len(want.frame) > 7
+    assert got.records == want.records and got.issues == want.issues
+    assert events and not offload.running_workers()
+
+
+async def wait_for(condition: Any, pilot: Any, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def gone(pid: int) -> bool:
+    """No such process any more (reaped, not a zombie either)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.timeout(180)
+async def test_escape_and_ctrl_c_stop_the_worker_process(make_app, big_csv: Path,
+                                                         reports: list[Any]) -> None:
+    from crm_migrate.actions import offload
+
+    app = make_app(big_csv, object_name="contacts", object_chosen=True, region="US",
+                   match_target=False, offload_rows=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_clean(app, pilot, wait=False)
+        for key in ("escape", "ctrl+c"):
+            reports.clear()
+            await wait_for(lambda: bool(reports) and bool(offload.running_workers()), pilot)
+            pids = [p.pid for p in offload.running_workers()]
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_step == "clean"  # Escape stopped the clean instead of going back
+            assert "Cleaning stopped" in str(app.pane.query_one("#clean-counts").render())
+            await wait_for(lambda: not offload.running_workers(), pilot, seconds=10)
+            await wait_for(lambda pids=pids: all(p is not None and gone(p) for p in pids), pilot, 10)
+            assert app.state.cleaning.clean_result is None and app.state.clean_stale
+            if key == "escape":
+                await pilot.press("ctrl+r")  # cleans again, in a new process
+                await pilot.pause()
+        await pilot.press("escape")  # nothing runs: Escape goes back again
+        await pilot.pause()
+        assert app.current_step == "mapping"
+        await asyncio.sleep(0)
+
+
+async def test_an_error_in_the_worker_shows_as_one_line(make_app, contacts_csv: Path) -> None:
+    app = make_app(contacts_csv, object_name="contacts", object_chosen=True, region="US",
+                   match_target=False, offload_rows=0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        profile = app.state.ensure_profile()
+        mapping = next(m for m in profile.fields if m.column == "Company")
+        mapping.transforms = [{"join": {"columns": ["Company", "No Such Column"]}}]
+        app.goto("mapping")
+        await settle(app, pilot)
+        app.goto("clean")
+
+        def counts_text() -> str:
+            return str(app.pane.query_one("#clean-counts").render())
+
+        await wait_for(lambda: counts_text().startswith("Cleaning failed"), pilot)
+        counts = counts_text()
+        assert counts == "Cleaning failed: transform 'join': column 'No Such Column' is not in the file"
+        assert "\n" not in counts and "Traceback" not in counts
+        assert app.pane.cleaning is False
