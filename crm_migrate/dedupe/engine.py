@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -55,10 +55,13 @@ def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
 
 
 def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: DedupeSettings, *,
-                          on_progress: Callable[[float], None] | None = None) -> list[list[int]]:
+                          on_progress: Callable[[float], None] | None = None,
+                          stats: dict[str, Any] | None = None) -> list[list[int]]:
     """Groups of row positions judged to be one record (sorted; only groups of 2 or more).
 
-    `on_progress(fraction)` is called every few seconds at most on a big input.
+    `on_progress(fraction)` is called every few seconds at most on a big input. `stats`, when
+    given, gets "candidate_pairs" (pairs blocking proposed) and, when it holds "probe" (sorted
+    pair keys i * n + j, i < j), "probe_found": how many of them blocking or a shared key proposed.
     """
     if not settings.enabled or len(frame) < 2:
         return []
@@ -77,7 +80,7 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
             same_key.update((a, b) for n, a in enumerate(group) for b in group[n + 1:])
     del exact_groups
     if settings.fuzzy:
-        _fuzzy_join(frame, object_name, settings, uf, same_key, progress)
+        _fuzzy_join(frame, object_name, settings, uf, same_key, progress, stats)
     return uf.groups()
 
 
@@ -89,7 +92,8 @@ PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_SCORING = 0.05, 0.2, 0.85
 
 
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
-                uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None]) -> None:
+                uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None],
+                stats: dict[str, Any] | None = None) -> None:
     progress(0.0)
     feats = build_features(frame, object_name, on_progress=lambda f: progress(PROGRESS_FEATURES * f))
     progress(PROGRESS_FEATURES)
@@ -100,6 +104,8 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     size = max(1, len(frame))
     # pairs already joined by the same key are not scored (filtered per chunk: no copy of all pairs)
     same = np.sort(np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key)))
+    if stats is not None:
+        _blocking_stats(stats, keys, same)
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []
     scored_keys: list[np.ndarray] = []
@@ -148,6 +154,15 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     span = 1.0 - PROGRESS_SCORING
     guard.run(lambda done: progress(PROGRESS_SCORING + span * done / max(1, len(ordered))))
     progress(1.0)
+
+
+def _blocking_stats(stats: dict[str, Any], keys: np.ndarray, same: np.ndarray) -> None:
+    """Candidate-pair count and, for a probe set of pairs, how many blocking proposed."""
+    stats["candidate_pairs"] = int(len(keys))
+    probe = stats.get("probe")
+    if probe is not None:
+        probe = np.asarray(probe, dtype=np.int64)
+        stats["probe_found"] = int((np.isin(probe, keys) | np.isin(probe, same)).sum())
 
 
 def _involved(uf: UnionFind, matched: np.ndarray, size: int) -> np.ndarray:
