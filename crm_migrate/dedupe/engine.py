@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from crm_migrate.dedupe import scoring
+from crm_migrate.dedupe import model, scoring
 from crm_migrate.dedupe.blocking import candidate_keys
 from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.guard import ChainGuard
+from crm_migrate.dedupe.learn import learn_model
+from crm_migrate.dedupe.model import LevelModel
 from crm_migrate.dedupe.unionfind import UnionFind
 from crm_migrate.identity import key_field
 
@@ -99,6 +101,8 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     progress(PROGRESS_FEATURES)
     span = PROGRESS_BLOCKING - PROGRESS_FEATURES
     keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))
+    feats.model = learn_model(feats, keys)
+    _latest_model[object_name] = feats.model
     progress(PROGRESS_BLOCKING)
     threshold = settings.threshold
     size = max(1, len(frame))
@@ -211,6 +215,11 @@ def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
     return feats
 
 
+# the model the latest find_duplicate_groups scored with, per object type: the wizard reviews
+# its groups (a frame of their members only, too small to learn from) with the same weights
+_latest_model: dict[str, LevelModel | None] = {}
+
+
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     return explain_pairs(frame, [(i, j)], object_name)[0]
@@ -222,17 +231,32 @@ def explain_pairs(frame: pd.DataFrame, pairs: list[tuple[int, int]],
     if not pairs:
         return []
     feats = _features_for_review(frame, object_name)
+    feats.model = _latest_model.get(object_name)
     result = scoring.score_pairs(feats, np.asarray([i for i, _ in pairs]),
                                  np.asarray([j for _, j in pairs]))
-    totals = scoring.capped_total(result.weights, result.sims, len(pairs))
+    totals = result.total if result.total is not None else np.zeros(len(pairs))
+    levels = result.levels or {}
+    learned = feats.model is not None and feats.model.learned
     out: list[dict[str, object]] = []
     for n, (i, j) in enumerate(pairs):
-        fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[n]), 3),
-                                                    "weight_bits": round(float(result.weights[name][n]), 2)}
-                  for name, sim in result.sims.items() if sim[n] == sim[n]}
+        fields: dict[str, dict[str, object]] = {}
+        for name, sim in result.sims.items():
+            if sim[n] != sim[n]:
+                continue
+            entry: dict[str, object] = {"similarity": round(float(sim[n]), 3),
+                                        "weight_bits": round(float(result.weights[name][n]), 2)}
+            if name in levels and levels[name][n] >= 0:
+                entry["level"] = model.level_name(name, int(levels[name][n]))
+            fields[CANONICAL_NAMES.get(name, name)] = entry
+        household = result.weights.get(model.HOUSEHOLD)
+        if household is not None and household[n] != 0:
+            fields[model.HOUSEHOLD] = {"similarity": 0.0, "weight_bits": round(float(household[n]), 2),
+                                       "level": "look-alike"}
         out.append({"fields": fields, "score": round(float(result.score[n]), 3),
                     "probability": round(float(result.probability[n]), 3),
-                    "total_bits": round(float(totals[n]), 2), "prior_bits": scoring.PRIOR_BITS,
+                    "total_bits": round(float(totals[n]), 2),
+                    "prior_bits": round(scoring.prior_bits(feats), 2),
+                    "model": "learned" if learned else "hand-set",
                     "evidence": round(float(result.evidence[n]), 2),
                     "evidence_needed": scoring.MIN_EVIDENCE,
                     "exact_key_match": _exact_key_match(frame, i, j, object_name)})
