@@ -249,7 +249,8 @@ def explain_pairs(frame: pd.DataFrame, pairs: list[tuple[int, int]],
                 entry["level"] = model.level_name(name, int(levels[name][n]))
             fields[CANONICAL_NAMES.get(name, name)] = entry
         household = result.weights.get(model.HOUSEHOLD)
-        if household is not None and household[n] != 0:
+        look_alike = levels.get(model.HOUSEHOLD)
+        if household is not None and look_alike is not None and look_alike[n] == 0:
             fields[model.HOUSEHOLD] = {"similarity": 0.0, "weight_bits": round(float(household[n]), 2),
                                        "level": "look-alike"}
         out.append({"fields": fields, "score": round(float(result.score[n]), 3),

@@ -225,17 +225,26 @@ def other_first_name(x: str, y: str) -> bool:
     return edits > 2 or (edits == 2 and len(tx) != len(ty))
 
 
+def email_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs where at least one record has an e-mail and they do not share it."""
+    if "email" not in feats.columns:
+        return np.zeros(len(i), dtype=bool)
+    filled = feats.filled("email")
+    codes = feats.value_codes(("email",))[0]
+    apart: np.ndarray = (filled[i] | filled[j]) & (codes[i] != codes[j])
+    return apart
+
+
 def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
                  sims: dict[str, np.ndarray]) -> np.ndarray:
-    """Contact pairs that are two people however much else they share (a phone, a company):
-    different e-mails, one last name, and first names that are not forms of one name
+    """Contact pairs that look like two people of one household: not one e-mail (at least one
+    has one), one last name, and first names that are not forms of one name
     (other_first_name), unless their dates of birth agree. (A pair whose names are swapped
     has two last names here, and is left to the scores.)"""
     out = np.zeros(len(i), dtype=bool)
-    email = sims.get("email")
-    if feats.object_name != "contacts" or email is None or "first" not in feats.columns:
+    if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
-    candidates = np.flatnonzero(~np.isnan(email) & (email < 1.0))
+    candidates = np.flatnonzero(email_apart(feats, i, j))
     if not len(candidates):
         return out
     first, last = feats.array("first"), feats.array("last")
@@ -560,16 +569,17 @@ def far_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 
 def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
                      far: np.ndarray) -> np.ndarray:
-    """The household comparison: 0 for a look-alike, 1 for a pair that could have been one (both
-    have e-mails), -1 otherwise. A look-alike has two e-mails and either another person's first
-    name with the same last name (other_people: a spouse, a child) or a birth date a generation
-    apart (a junior or senior of the same name)."""
-    email = sims.get("email")
+    """The household comparison: 0 for a look-alike, 1 for a pair that could have been one (at
+    least one e-mail, not shared), -1 otherwise. A look-alike is either another person's first
+    name with the same last name (other_people: a spouse, a child) or a birth date a
+    generation apart (a junior or senior of the same name). Without e-mails (FEBRL) the
+    comparison stays silent: a file of typed-in records has duplicates like that."""
     out = np.full(len(i), -1, dtype=np.int8)
-    if email is None:
+    if feats.object_name != "contacts":
         return out
-    out[~np.isnan(email)] = 1
-    out[other_people(feats, i, j, sims) | (far & ~np.isnan(email) & (email < 1.0))] = 0
+    apart = email_apart(feats, i, j)
+    out[apart] = 1
+    out[other_people(feats, i, j, sims) | (far & apart)] = 0
     return out
 
 
