@@ -244,15 +244,14 @@ def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
     out = np.zeros(len(i), dtype=bool)
     if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
-    candidates = np.flatnonzero(email_apart(feats, i, j))
+    last_code = feats.value_codes(("last",))[0]
+    has_last = feats.filled("last")
+    candidates = np.flatnonzero(email_apart(feats, i, j) & has_last[i] & (last_code[i] == last_code[j]))
     if not len(candidates):
         return out
-    first, last = feats.array("first"), feats.array("last")
-    out[candidates] = [
-        other_first_name(str(x), str(y)) and bool(lx) and lx == ly
-        for x, y, lx, ly in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(),
-                                last[i[candidates]].tolist(), last[j[candidates]].tolist(),
-                                strict=True)]
+    first = feats.array("first")
+    out[candidates] = [other_first_name(str(x), str(y))
+                       for x, y in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(), strict=True)]
     dob = sims.get("dob")
     if dob is not None:
         out &= ~(_filled_nan(dob) >= AGREE)
