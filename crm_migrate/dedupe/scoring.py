@@ -39,8 +39,8 @@ AGREE = 0.85  # a field similarity at or above this counts as agreement (evidenc
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
 TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
 MIN_EVIDENCE = 1.0
-SWAP_MIN = 0.8
-EVIDENCE_BITS = 6.0  # learned models: agreeing bits besides the names a pair needs (evidence 1.0)  # both names of a first/last swap must be at least this alike
+SWAP_MIN = 0.8  # both names of a first/last swap must be at least this alike
+EVIDENCE_BITS = 7.0  # learned models: bits of the strongest field besides the names (evidence 1.0)
 
 
 @dataclass(frozen=True)
@@ -636,10 +636,11 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
             weights[model.HOUSEHOLD] = household
     total = capped_total(weights, sims, len(i), far)
     if feats.model is not None and feats.model.learned:
-        # learned: the evidence is the agreeing bits of the fields besides the names (a pair
-        # needs EVIDENCE_BITS of them: two people who share a name and a city are not one)
-        others = {name: np.maximum(bits, 0.0) for name, bits in weights.items() if name not in NAME_FIELDS}
-        evidence = np.maximum(capped_total(others, sims, len(i), far), 0.0) / EVIDENCE_BITS
+        # learned: the evidence is the strongest agreeing field besides the names (a pair needs
+        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not one)
+        others = [bits for name, bits in weights.items() if name not in NAME_FIELDS]
+        evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
+                    else np.zeros(len(i)))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - prior_bits(feats), -60, 60)))
     has_name = np.zeros(len(i), dtype=bool)
     for name in NAME_FIELDS:

@@ -170,7 +170,7 @@ def plain_run(self: guard.ChainGuard, on_step: object = None, every: int = 0) ->
             probs = scoring.score_pairs(self.feats, todo // size, todo % size).probability
             probability.update(zip(todo.tolist(), probs.tolist(), strict=True))
         scores = [1.0 if k in same else probability[k] for k in cross]
-        return min(scores) >= guard.CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
+        return min(scores) >= self.floor and sum(scores) / len(scores) >= self.mean_floor
 
     for i, j in self.pairs.tolist():
         self.uf.union_checked(i, j, linkable)
