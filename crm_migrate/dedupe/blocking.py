@@ -16,10 +16,14 @@ from crm_migrate.dedupe.nicknames import nickname_keys
 BLOCK_CAP = 200
 BIG_BLOCK_WINDOW = 12
 NEIGHBOURHOOD_WINDOW = 3
-# at most about this many candidate pairs per record over all key kinds: past it (a million
-# generated rows with few distinct names, streets and cities), the kinds with the most pairs
-# get a lower all-pairs cap, then a narrower window, until the estimate fits (bounds time and memory)
-PAIR_BUDGET = 100
+# at most about this many candidate pairs per record over all key kinds: past it, the kinds
+# with the most pairs (the least selective: a name sound-alike with a city, a birth date, a
+# name pair) get a lower all-pairs cap, then a narrower sorted window, until the estimate
+# fits. The compound keys (a name with a postcode, a birth year or a house number, a phone,
+# an e-mail local part) stay small as a file grows and keep their blocks whole, so the
+# candidate pairs grow linearly with the rows (about 5 a record from 100k to 1M rows).
+PAIR_BUDGET = 6
+MIN_CAP = 6
 
 
 def _phonetic(word: str) -> str:
@@ -134,20 +138,23 @@ def estimated_pairs(sizes: np.ndarray, cap: int, window: int) -> int:
 
 
 def pair_limits(block_sizes: dict[str, np.ndarray], budget: int) -> dict[str, tuple[int, int]]:
-    """(cap, window) per key kind: the defaults unless the estimated pairs exceed the budget."""
+    """(cap, window) per key kind: the defaults unless the estimated pairs exceed the budget.
+
+    The kind with the most pairs is cut first: its all-pairs cap halves (never below
+    MIN_CAP: a block that small is one family of records, kept whole), then its window.
+    """
     limits = {kind: (BLOCK_CAP, BIG_BLOCK_WINDOW) for kind in block_sizes}
     counts = {kind: estimated_pairs(sizes, BLOCK_CAP, BIG_BLOCK_WINDOW) for kind, sizes in block_sizes.items()}
     while counts and sum(counts.values()) > budget:
-        kind = max((k for k in counts if limits[k][1] > 2 or limits[k][0] > limits[k][1]),
+        kind = max((k for k in counts if limits[k][1] > 2 or limits[k][0] > MIN_CAP),
                    key=lambda k: counts[k], default=None)
         if kind is None:
             break
         cap, window = limits[kind]
-        if cap > window:
-            cap = max(window, cap // 2)
+        if cap > MIN_CAP:
+            cap = max(MIN_CAP, cap // 2)
         else:
             window = max(2, window // 2)
-            cap = window
         limits[kind] = (cap, window)
         counts[kind] = estimated_pairs(block_sizes[kind], cap, window)
     return limits

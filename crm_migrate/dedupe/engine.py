@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from crm_migrate.dedupe import scoring
+from crm_migrate.dedupe import model, scoring
 from crm_migrate.dedupe.blocking import candidate_keys
 from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.guard import ChainGuard
+from crm_migrate.dedupe.learn import learn_model
+from crm_migrate.dedupe.model import LevelModel
 from crm_migrate.dedupe.unionfind import UnionFind
 from crm_migrate.identity import key_field
 
@@ -55,10 +57,13 @@ def _exact_groups(frame: pd.DataFrame, object_name: str) -> list[list[int]]:
 
 
 def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: DedupeSettings, *,
-                          on_progress: Callable[[float], None] | None = None) -> list[list[int]]:
+                          on_progress: Callable[[float], None] | None = None,
+                          stats: dict[str, Any] | None = None) -> list[list[int]]:
     """Groups of row positions judged to be one record (sorted; only groups of 2 or more).
 
-    `on_progress(fraction)` is called every few seconds at most on a big input.
+    `on_progress(fraction)` is called every few seconds at most on a big input. `stats`, when
+    given, gets "candidate_pairs" (pairs blocking proposed) and, when it holds "probe" (sorted
+    pair keys i * n + j, i < j), "probe_found": how many of them blocking or a shared key proposed.
     """
     if not settings.enabled or len(frame) < 2:
         return []
@@ -77,7 +82,7 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
             same_key.update((a, b) for n, a in enumerate(group) for b in group[n + 1:])
     del exact_groups
     if settings.fuzzy:
-        _fuzzy_join(frame, object_name, settings, uf, same_key, progress)
+        _fuzzy_join(frame, object_name, settings, uf, same_key, progress, stats)
     return uf.groups()
 
 
@@ -89,17 +94,22 @@ PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_SCORING = 0.05, 0.2, 0.85
 
 
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
-                uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None]) -> None:
+                uf: UnionFind, same_key: set[tuple[int, int]], progress: Callable[[float], None],
+                stats: dict[str, Any] | None = None) -> None:
     progress(0.0)
     feats = build_features(frame, object_name, on_progress=lambda f: progress(PROGRESS_FEATURES * f))
     progress(PROGRESS_FEATURES)
     span = PROGRESS_BLOCKING - PROGRESS_FEATURES
     keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))
+    feats.model = learn_model(feats, keys)
+    _latest_model[object_name] = feats.model
     progress(PROGRESS_BLOCKING)
     threshold = settings.threshold
     size = max(1, len(frame))
     # pairs already joined by the same key are not scored (filtered per chunk: no copy of all pairs)
     same = np.sort(np.fromiter((a * size + b for a, b in same_key), dtype=np.int64, count=len(same_key)))
+    if stats is not None:
+        _blocking_stats(stats, keys, same)
     kept: list[np.ndarray] = []
     kept_scores: list[np.ndarray] = []
     scored_keys: list[np.ndarray] = []
@@ -150,6 +160,15 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     progress(1.0)
 
 
+def _blocking_stats(stats: dict[str, Any], keys: np.ndarray, same: np.ndarray) -> None:
+    """Candidate-pair count and, for a probe set of pairs, how many blocking proposed."""
+    stats["candidate_pairs"] = int(len(keys))
+    probe = stats.get("probe")
+    if probe is not None:
+        probe = np.asarray(probe, dtype=np.int64)
+        stats["probe_found"] = int((np.isin(probe, keys) | np.isin(probe, same)).sum())
+
+
 def _involved(uf: UnionFind, matched: np.ndarray, size: int) -> np.ndarray:
     """Per record, whether it may end up in a group: in a matched pair or sharing a key."""
     involved = np.zeros(size, dtype=bool)
@@ -196,6 +215,11 @@ def _features_for_review(frame: pd.DataFrame, object_name: str) -> Features:
     return feats
 
 
+# the model the latest find_duplicate_groups scored with, per object type: the wizard reviews
+# its groups (a frame of their members only, too small to learn from) with the same weights
+_latest_model: dict[str, LevelModel | None] = {}
+
+
 def explain_pair(frame: pd.DataFrame, i: int, j: int, object_name: str) -> dict[str, object]:
     """Field-by-field similarity of two rows and the total, for a side-by-side review."""
     return explain_pairs(frame, [(i, j)], object_name)[0]
@@ -207,17 +231,33 @@ def explain_pairs(frame: pd.DataFrame, pairs: list[tuple[int, int]],
     if not pairs:
         return []
     feats = _features_for_review(frame, object_name)
+    feats.model = _latest_model.get(object_name)
     result = scoring.score_pairs(feats, np.asarray([i for i, _ in pairs]),
                                  np.asarray([j for _, j in pairs]))
-    totals = scoring.capped_total(result.weights, result.sims, len(pairs))
+    totals = result.total if result.total is not None else np.zeros(len(pairs))
+    levels = result.levels or {}
+    learned = feats.model is not None and feats.model.learned
     out: list[dict[str, object]] = []
     for n, (i, j) in enumerate(pairs):
-        fields = {CANONICAL_NAMES.get(name, name): {"similarity": round(float(sim[n]), 3),
-                                                    "weight_bits": round(float(result.weights[name][n]), 2)}
-                  for name, sim in result.sims.items() if sim[n] == sim[n]}
+        fields: dict[str, dict[str, object]] = {}
+        for name, sim in result.sims.items():
+            if sim[n] != sim[n]:
+                continue
+            entry: dict[str, object] = {"similarity": round(float(sim[n]), 3),
+                                        "weight_bits": round(float(result.weights[name][n]), 2)}
+            if name in levels and levels[name][n] >= 0:
+                entry["level"] = model.level_name(name, int(levels[name][n]))
+            fields[CANONICAL_NAMES.get(name, name)] = entry
+        household = result.weights.get(model.HOUSEHOLD)
+        look_alike = levels.get(model.HOUSEHOLD)
+        if household is not None and look_alike is not None and look_alike[n] == 0:
+            fields[model.HOUSEHOLD] = {"similarity": 0.0, "weight_bits": round(float(household[n]), 2),
+                                       "level": "look-alike"}
         out.append({"fields": fields, "score": round(float(result.score[n]), 3),
                     "probability": round(float(result.probability[n]), 3),
-                    "total_bits": round(float(totals[n]), 2), "prior_bits": scoring.PRIOR_BITS,
+                    "total_bits": round(float(totals[n]), 2),
+                    "prior_bits": round(scoring.prior_bits(feats), 2),
+                    "model": "learned" if learned else "hand-set",
                     "evidence": round(float(result.evidence[n]), 2),
                     "evidence_needed": scoring.MIN_EVIDENCE,
                     "exact_key_match": _exact_key_match(frame, i, j, object_name)})

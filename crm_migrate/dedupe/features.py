@@ -8,9 +8,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from crm_migrate.dedupe.model import LevelModel
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _DIGITS = re.compile(r"\D+")
@@ -124,6 +128,7 @@ class Features:
     _counts: dict[str, np.ndarray] = field(default_factory=dict)
     _codes: dict[tuple[str, ...], tuple[np.ndarray, int]] = field(default_factory=dict)
     _memos: dict[str, object] = field(default_factory=dict)  # scoring's per-comparator PairMemo
+    model: LevelModel | None = None  # learned match weights (None: the hand-set rules)
 
     def get(self, name: str) -> list[str]:
         """A derived column, or a list of "" when the frame lacks it."""
@@ -142,6 +147,14 @@ class Features:
             self._counts[name] = np.asarray([freq.get(v, 0) for v in self.get(name)], dtype=float)
         return self._counts[name]
 
+
+    def years(self) -> np.ndarray:
+        """Per record, the year of birth as a number (NaN where unknown; cached)."""
+        key = "dob\x00years"
+        if key not in self._arrays:
+            years = pd.to_numeric(pd.Series(self.get("dob_year"), dtype=object), errors="coerce")
+            self._arrays[key] = years.to_numpy(dtype=float)
+        return self._arrays[key]
 
     def filled(self, name: str) -> np.ndarray:
         """Per record, whether it has a value in a column (cached)."""

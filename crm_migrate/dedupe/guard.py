@@ -1,7 +1,8 @@
 """The chaining guard: may two groups join? Their cross pairs' probabilities, looked up or scored.
 
 A fuzzy join of two groups needs the cross pairs' mean probability to reach
-threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR. Most cross pairs were scored
+threshold - CHAIN_SLACK and no cross pair below CHAIN_FLOOR (LEARNED_CHAIN_* when the
+weights were learned from the file). Most cross pairs were scored
 as candidate pairs: their probabilities are looked up (sorted int keys, no dict of millions
 of pairs), and one that scored below GUARD_KEEP (< CHAIN_FLOOR), or a mean that cannot
 reach the bar, settles the check without scoring anything. The rest are scored here.
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 CHAIN_SLACK = 0.25
 CHAIN_FLOOR = 0.05
+# with weights learned from the file, probabilities are calibrated to it (the prior is its own
+# share of duplicates) and household look-alikes are already evidence against in every pair:
+# the guard only keeps apart what the model calls all but impossible. (FEBRL's corrupted
+# records of one person score 1-5% against each other; the hand-set floor split them.)
+LEARNED_CHAIN_SLACK = 0.7
+LEARNED_CHAIN_FLOOR = 0.002
 # beyond this many cross pairs only each member against the other group's first members is checked
 CHAIN_CHECK_LIMIT = 400
 # matched pairs whose checks are planned (and unknown cross pairs scored) at a time
@@ -132,7 +139,9 @@ class ChainGuard:
         self.known_keys = known_keys
         self.known_probs = known_probs
         self.below_keys = below_keys if below_keys is not None else np.zeros(0, dtype=np.int64)
-        self.mean_floor = threshold - CHAIN_SLACK
+        learned = feats.model is not None and feats.model.learned
+        self.floor = LEARNED_CHAIN_FLOOR if learned else CHAIN_FLOOR
+        self.mean_floor = threshold - (LEARNED_CHAIN_SLACK if learned else CHAIN_SLACK)
         self.scored = ScoredPairs()  # cross pairs scored here
         self.verdicts: dict[tuple[int, int, int, int], Check] = {}
         self.position = 0
@@ -225,7 +234,7 @@ class ChainGuard:
         hit, at = _lookup(self.known_keys, cross)
         values[hit] = self.known_probs[at[hit]]
         values[_lookup(self.same, cross)[0]] = 1.0
-        values[_lookup(self.below_keys, cross)[0]] = 0.0  # any value under CHAIN_FLOOR refuses alike
+        values[_lookup(self.below_keys, cross)[0]] = 0.0  # any value under the floor refuses alike
         counted = np.asarray(counts, dtype=np.int64)
         starts = np.concatenate(([0], np.cumsum(counted)[:-1]))
         missing = np.isnan(values)
@@ -233,7 +242,7 @@ class ChainGuard:
         known_sum = np.add.reduceat(np.where(missing, 0.0, values), starts)
         unknowns = np.add.reduceat(missing.astype(np.int64), starts)
         # refused whatever the unknown pairs score (they can add 1.0 each at best)
-        hopeless = (known_min < CHAIN_FLOOR) | ((known_sum + unknowns) / counted < self.mean_floor - 1e-9)
+        hopeless = (known_min < self.floor) | ((known_sum + unknowns) / counted < self.mean_floor - 1e-9)
         unknown = np.flatnonzero(missing & np.repeat(~hopeless, counted))
         if len(unknown):
             found = self.scored.values(cross[unknown])
@@ -246,8 +255,8 @@ class ChainGuard:
         lowest = np.minimum.reduceat(values, starts)
         mean = np.add.reduceat(values, starts) / counted
         # the sum runs in another order than the exact check's: too close to the bar is left to it
-        settled = hopeless | (lowest < CHAIN_FLOOR) | (np.abs(mean - self.mean_floor) > 1e-9)
-        verdict = ~hopeless & (lowest >= CHAIN_FLOOR) & (mean >= self.mean_floor)
+        settled = hopeless | (lowest < self.floor) | (np.abs(mean - self.mean_floor) > 1e-9)
+        verdict = ~hopeless & (lowest >= self.floor) & (mean >= self.mean_floor)
         for (position, state, (ga, gb, _)), ok, done in zip(states, verdict.tolist(), settled.tolist(),
                                                              strict=True):
             if done:
@@ -270,7 +279,7 @@ class ChainGuard:
             self._score(np.unique(keys[missing]))
             values[missing] = self.scored.values(keys[missing])
         scores = values.tolist()
-        return bool(min(scores) >= CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor)
+        return bool(min(scores) >= self.floor and sum(scores) / len(scores) >= self.mean_floor)
 
     def _known(self, group_a: list[int], group_b: list[int]
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -293,7 +302,7 @@ class ChainGuard:
         if len(missing) == len(values):
             return values, keys, missing
         known = values[~np.isnan(values)] if len(missing) else values
-        if float(known.min()) < CHAIN_FLOOR:
+        if float(known.min()) < self.floor:
             return None
         # the best the unknown pairs can do is 1.0 each
         if len(missing) and (float(known.sum()) + len(missing)) / len(values) < self.mean_floor - 1e-9:

@@ -114,6 +114,22 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     house_code = factorize(houses)
     add("house_zip", has_zip & has_house, house_code, zip_code)
     add("house_city", has_addr & has_house & has_city, house_code, city_code)
+    # compound keys that stay selective as a file grows (a name sound-alike with a postcode,
+    # a birth year or a house number): the budget cuts the less selective kinds above first
+    initial = factorize(per_distinct(first_tok, lambda w: w[:1]))
+    year = factorize(per_distinct(dob, lambda d: d[:4]))
+    has_year = per_distinct(dob, len).astype(np.int64) >= 4
+    add("name_zip", has_ml & has_zip, ml_code, initial, zip_code)
+    add("name_year", has_ml & has_year, ml_code, initial, year)
+    add("name_house", has_ml & has_house, ml_code, house_code)
+    # the two names' initials in either order (a swapped or misspelt name keeps them)
+    first_letter = per_distinct(first_tok, lambda w: w[:1])
+    last_letter = per_distinct(last_tok, lambda w: w[:1])
+    both_initials = factorize(np.where(first_letter < last_letter, first_letter + last_letter,
+                                       last_letter + first_letter))
+    add("dob_initials", full_dob & has_lt & _filled(first_tok), factorize(dob), both_initials)
+    add("swap_zip", has_ml & has_mf & has_zip, np.minimum(ml_code, mf_code), np.maximum(ml_code, mf_code),
+        zip_code)
     return keys
 
 

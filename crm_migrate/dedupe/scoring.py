@@ -1,17 +1,21 @@
 """Field similarities and the pair score (Fellegi-Sunter style log-odds), column-wise over pairs.
 
-Each field compared on both records adds a weight in bits: log2(m/u) when it agrees and
-log2((1-m)/(1-u)) when it disagrees (m: how often a true duplicate agrees on it, u: how
-often two different records do), interpolated by the similarity in between. For names, u
-is the share of records with that name, so "John Smith" counts less than a rare name.
-Missing values add nothing. A clearly different first name or birth date costs 6 bits.
+Each field compared on both records adds a weight in bits. A file with enough candidate
+pairs has weights learned from itself (model.py, learn.py): per agreement level,
+log2(m/u) with u counted over random pairs and m by EM over the candidate pairs. A small
+file uses the hand-set rules below, which are also the learned model's prior: log2(m/u)
+when a field agrees and log2((1-m)/(1-u)) when it disagrees, interpolated by the
+similarity in between. For names, u is the share of records with that name, so
+"John Smith" counts less than a rare name. Missing values add nothing.
 Fields that people share are not independent: zip/city/state/country count once (the
 strongest), street + area at most PLACE_CAP, all context (place, phone, company) at most
-CONTEXT_CAP, and at most CONFLICT_CONTEXT_CAP when a first name, last name or birth date
-clearly differs (relatives and colleagues share a home, a phone, an office).
-score = 1 / (1 + 2 ** -(sum - PRIOR_BITS)), a match probability compared with the
-threshold. A pair also needs some field besides the name to agree (the evidence gate), so
-two people who only share a name are never merged.
+CONTEXT_CAP, and at most CONFLICT_CONTEXT_CAP when a first or last name clearly differs or
+the birth dates are a generation apart (relatives and colleagues share a home, a phone,
+an office). A household look-alike (two e-mails, another person's first name with the
+same last name, or the same name a generation apart) is evidence against (model.HOUSEHOLD),
+not a veto. score = 1 / (1 + 2 ** -(sum - prior bits)), a match probability compared with
+the threshold. A pair also needs some field besides the name to agree (the evidence gate),
+so two people who only share a name are never merged.
 """
 
 from __future__ import annotations
@@ -26,16 +30,17 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from crm_migrate.dedupe import model
 from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
 from crm_migrate.dedupe.memo import PairMemo
 from crm_migrate.dedupe.nicknames import nickname_keys
 
-# the most a pair of two different people (other_people) may score
-APART = 0.01
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
 TF_SMOOTHING = 1000  # pseudo-records pulling name frequencies towards the rule's u
 MIN_EVIDENCE = 1.0
+SWAP_MIN = 0.8  # both names of a first/last swap must be at least this alike
+EVIDENCE_BITS = 7.0  # learned models: bits of the strongest field besides the names (evidence 1.0)
 
 
 @dataclass(frozen=True)
@@ -103,15 +108,21 @@ PLACE_FIELDS = ("address", *AREA_FIELDS)
 CONTEXT_FIELDS = (*PLACE_FIELDS, "phone", "company", "domain")
 PLACE_CAP = 18.0
 CONTEXT_CAP = 22.0
-# When an identity field clearly conflicts (another first name, last name or birth date),
+# When an identity field clearly conflicts (another first name or last name, a birth date a
+# generation apart),
 # shared context is what relatives and colleagues have (spouse, father and son, two people
 # at one office): it counts at most this.
-CONFLICT_FIELDS = ("first", "last", "dob")
+CONFLICT_FIELDS = ("first", "last")
 CONFLICT_CONTEXT_CAP = 14.0
 
 
-def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], size: int) -> np.ndarray:
-    """Sum of field bits with the area, place and context rules applied (negatives never capped)."""
+def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], size: int,
+                 far: np.ndarray | None = None) -> np.ndarray:
+    """Sum of field bits with the area, place and context rules applied (negatives never capped).
+
+    A conflict (capped context) is a clearly different first or last name, or birth dates
+    a generation apart (`far`); a birth date that differs less is only evidence against.
+    """
     identity = np.zeros(size)
     place = np.zeros(size)
     other_context = np.zeros(size)
@@ -129,13 +140,15 @@ def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], si
             other_context += bits
         else:
             identity += bits
-    conflict = np.zeros(size, dtype=bool)
+    conflict = np.zeros(size, dtype=bool) if far is None else far.copy()
     for name in CONFLICT_FIELDS:
         if name in sims:
             rule = CONTACT_RULES[name]
             conflict |= _filled_nan(sims[name], 1.0) <= rule.low
     cap = np.where(conflict, CONFLICT_CONTEXT_CAP, CONTEXT_CAP)
     return identity + np.minimum(np.minimum(place, PLACE_CAP) + other_context, cap)
+
+
 TEXT_FIELDS = ("city", "company", "name", "dealname")
 
 
@@ -212,25 +225,33 @@ def other_first_name(x: str, y: str) -> bool:
     return edits > 2 or (edits == 2 and len(tx) != len(ty))
 
 
+def email_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs where at least one record has an e-mail and they do not share it."""
+    if "email" not in feats.columns:
+        return np.zeros(len(i), dtype=bool)
+    filled = feats.filled("email")
+    codes = feats.value_codes(("email",))[0]
+    apart: np.ndarray = (filled[i] | filled[j]) & (codes[i] != codes[j])
+    return apart
+
+
 def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
                  sims: dict[str, np.ndarray]) -> np.ndarray:
-    """Contact pairs that are two people however much else they share (a phone, a company):
-    different e-mails, one last name, and first names that are not forms of one name
+    """Contact pairs that look like two people of one household: not one e-mail (at least one
+    has one), one last name, and first names that are not forms of one name
     (other_first_name), unless their dates of birth agree. (A pair whose names are swapped
     has two last names here, and is left to the scores.)"""
     out = np.zeros(len(i), dtype=bool)
-    email = sims.get("email")
-    if feats.object_name != "contacts" or email is None or "first" not in feats.columns:
+    if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
-    candidates = np.flatnonzero(~np.isnan(email) & (email < 1.0))
+    last_code = feats.value_codes(("last",))[0]
+    has_last = feats.filled("last")
+    candidates = np.flatnonzero(email_apart(feats, i, j) & has_last[i] & (last_code[i] == last_code[j]))
     if not len(candidates):
         return out
-    first, last = feats.array("first"), feats.array("last")
-    out[candidates] = [
-        other_first_name(str(x), str(y)) and bool(lx) and lx == ly
-        for x, y, lx, ly in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(),
-                                last[i[candidates]].tolist(), last[j[candidates]].tolist(),
-                                strict=True)]
+    first = feats.array("first")
+    out[candidates] = [other_first_name(str(x), str(y))
+                       for x, y in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(), strict=True)]
     dob = sims.get("dob")
     if dob is not None:
         out &= ~(_filled_nan(dob) >= AGREE)
@@ -496,29 +517,92 @@ def _name_sims(feats: Features, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarra
     if len(four):
         sf = _on_distinct(first_name_sims, f1[four], l2[four], fc1[four], lc2[four], count, first_memo)
         sl = _on_distinct(last_name_sims, l1[four], f2[four], lc1[four], fc2[four], count, last_memo)
-        better = sf + sl > straight[four]
+        # swapped only where both swapped names fit ("Smith John" / "John Smith"): a pair whose
+        # first names agree and last names differ is not a swap because the cross names look alike
+        better = (sf + sl > straight[four]) & (np.minimum(sf, sl) >= SWAP_MIN)
         first[four[better]] = sf[better] * 0.98
         last[four[better]] = sl[better] * 0.98
     return first, last
 
 
-def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, rule: FieldRule) -> np.ndarray:
+def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, base_u: float) -> np.ndarray:
     counts = np.maximum(feats.counts(name)[i], feats.counts(name)[j])
-    u: np.ndarray = (counts + TF_SMOOTHING * rule.u) / (feats.size + TF_SMOOTHING)
+    u: np.ndarray = (counts + TF_SMOOTHING * base_u) / (feats.size + TF_SMOOTHING)
     return u
 
 
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
-                  sims: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Bits each field adds per pair (0 where not compared)."""
+                  sims: dict[str, np.ndarray], far: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Bits each field adds per pair (0 where not compared): the learned levels' weights when
+    the features carry a learned model, else the hand-set rules."""
+    learned = feats.model if feats.model is not None and feats.model.learned else None
     rules = rules_for(feats.object_name)
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
-        u = _frequency_u(feats, name, i, j, rule) if name in FREQUENCY_FIELDS and name in feats.columns else None
+        tf = name in FREQUENCY_FIELDS and name in feats.columns
+        if learned is not None and name in learned.m:
+            lv = model.levels(name, sim, far)
+            bits = np.where(lv >= 0, learned.weights(name)[np.maximum(lv, 0)], 0.0)
+            if tf:  # agreeing exactly on a common value is weaker evidence than on a rare one
+                exact = np.flatnonzero(lv == 0)
+                value_u = _frequency_u(feats, name, i[exact], j[exact], float(learned.u[name][0]))
+                bits[exact] = np.log2(learned.m[name][0] / value_u)
+            out[name] = bits
+            continue
+        u = _frequency_u(feats, name, i, j, rule.u) if tf else None
         bits = rule.bits(_filled_nan(sim), u)
         out[name] = np.where(np.isnan(sim), 0.0, bits)
     return out
+
+
+def far_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs whose years of birth are a generation (model.FAR_YEARS or more) apart."""
+    if feats.object_name != "contacts":
+        return np.zeros(len(i), dtype=bool)
+    years = feats.years()
+    with np.errstate(invalid="ignore"):
+        far: np.ndarray = np.abs(years[i] - years[j]) >= model.FAR_YEARS
+    return far
+
+
+def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
+                     far: np.ndarray) -> np.ndarray:
+    """The household comparison: 0 for a look-alike, 1 for a pair that could have been one (at
+    least one e-mail, not shared), -1 otherwise. A look-alike is either another person's first
+    name with the same last name (other_people: a spouse, a child) or a birth date a
+    generation apart (a junior or senior of the same name). Without e-mails (FEBRL) the
+    comparison stays silent: a file of typed-in records has duplicates like that."""
+    out = np.full(len(i), -1, dtype=np.int8)
+    if feats.object_name != "contacts":
+        return out
+    apart = email_apart(feats, i, j)
+    out[apart] = 1
+    out[other_people(feats, i, j, sims) | (far & apart)] = 0
+    return out
+
+
+def pair_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
+                far: np.ndarray) -> dict[str, np.ndarray]:
+    """Per learned field (and the household comparison), each pair's agreement level."""
+    out = {name: model.levels(name, sim, far) for name, sim in sims.items() if name in model.CUTS}
+    out[model.HOUSEHOLD] = household_levels(feats, i, j, sims, far)
+    return out
+
+
+def household_bits(feats: Features, lv: np.ndarray) -> np.ndarray:
+    """Bits the household comparison adds (a look-alike: strong evidence of two people)."""
+    learned = feats.model if feats.model is not None and feats.model.learned else None
+    if learned is None:
+        return np.where(lv == 0, model.HOUSEHOLD_BITS, 0.0)
+    return np.where(lv >= 0, learned.weights(model.HOUSEHOLD)[np.maximum(lv, 0)], 0.0)
+
+
+def prior_bits(feats: Features) -> float:
+    """Log-odds against a pair being a duplicate before any field (learned or hand-set)."""
+    if feats.model is not None and feats.model.learned:
+        return feats.model.prior_bits
+    return PRIOR_BITS
 
 
 @dataclass
@@ -530,27 +614,38 @@ class PairScores:
     evidence: np.ndarray
     sims: dict[str, np.ndarray]
     weights: dict[str, np.ndarray]
+    total: np.ndarray | None = None  # capped sum of bits (before the prior)
+    levels: dict[str, np.ndarray] | None = None  # learned models' agreement level per field
 
 
 def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     """Scores of many pairs at once."""
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     sims = field_similarity_arrays(feats, i, j)
-    weights = weight_arrays(feats, i, j, sims)
+    far = far_apart(feats, i, j)
+    weights = weight_arrays(feats, i, j, sims, far)
     rules = rules_for(feats.object_name)
     evidence = np.zeros(len(i))
     for name in weights:
         evidence += rules[name].evidence * (_filled_nan(sims[name]) >= AGREE)
-    total = capped_total(weights, sims, len(i))
-    probability = 1.0 / (1.0 + np.exp2(-np.clip(total - PRIOR_BITS, -60, 60)))
+    levels = None
+    if feats.object_name == "contacts":
+        levels = pair_levels(feats, i, j, sims, far)
+        household = household_bits(feats, levels[model.HOUSEHOLD])
+        if household.any():
+            weights[model.HOUSEHOLD] = household
+    total = capped_total(weights, sims, len(i), far)
+    if feats.model is not None and feats.model.learned:
+        # learned: the evidence is the strongest agreeing field besides the names (a pair needs
+        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not one)
+        others = [bits for name, bits in weights.items() if name not in NAME_FIELDS]
+        evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
+                    else np.zeros(len(i)))
+    probability = 1.0 / (1.0 + np.exp2(-np.clip(total - prior_bits(feats), -60, 60)))
     has_name = np.zeros(len(i), dtype=bool)
     for name in NAME_FIELDS:
         if name in sims:
             has_name |= ~np.isnan(sims[name])
     score = np.where(evidence >= MIN_EVIDENCE, probability, np.minimum(probability, 0.5))
     score = np.where(has_name, score, 0.0)
-    apart = other_people(feats, i, j, sims)
-    if apart.any():  # below the chaining guard's floor: no group may hold both either
-        probability = np.where(apart, np.minimum(probability, APART), probability)
-        score = np.where(apart, np.minimum(score, APART), score)
-    return PairScores(probability, score, evidence, sims, weights)
+    return PairScores(probability, score, evidence, sims, weights, total, levels)

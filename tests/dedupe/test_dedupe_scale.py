@@ -64,7 +64,8 @@ def string_contact_keys(feats: object) -> dict[str, tuple[list[int], list[str]]]
     houses = [house_number(a) if a else "" for a in address]
     table: dict[str, tuple[list[int], list[str]]] = {
         k: ([], []) for k in ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob", "house_zip",
-                              "house_city")}
+                              "house_city", "name_zip", "name_year", "name_house", "dob_initials",
+                              "swap_zip")}
 
     def add(kind: str, i: int, key: str) -> None:
         table[kind][0].append(i)
@@ -95,6 +96,17 @@ def string_contact_keys(feats: object) -> dict[str, tuple[list[int], list[str]]]
             add("addr", i, f"{address[i]}|{lt[:1]}")
             if house and city[i]:
                 add("house_city", i, f"{house}|{city[i]}")
+        initial = first_tok[i][:1]
+        if ml and zips[i]:
+            add("name_zip", i, f"{ml}|{initial}|{zips[i]}")
+        if ml and len(dob[i]) >= 4:
+            add("name_year", i, f"{ml}|{initial}|{dob[i][:4]}")
+        if ml and house:
+            add("name_house", i, f"{ml}|{house}")
+        if len(dob[i]) == 10 and lt and first_tok[i]:
+            add("dob_initials", i, f"{dob[i]}|{''.join(sorted((initial, lt[:1])))}")
+        if ml and mf and zips[i]:
+            add("swap_zip", i, f"{min(ml, mf)}|{max(ml, mf)}|{zips[i]}")
     return table
 
 
@@ -158,7 +170,7 @@ def plain_run(self: guard.ChainGuard, on_step: object = None, every: int = 0) ->
             probs = scoring.score_pairs(self.feats, todo // size, todo % size).probability
             probability.update(zip(todo.tolist(), probs.tolist(), strict=True))
         scores = [1.0 if k in same else probability[k] for k in cross]
-        return min(scores) >= guard.CHAIN_FLOOR and sum(scores) / len(scores) >= self.mean_floor
+        return min(scores) >= self.floor and sum(scores) / len(scores) >= self.mean_floor
 
     for i, j in self.pairs.tolist():
         self.uf.union_checked(i, j, linkable)
