@@ -170,6 +170,7 @@ def _child_main(conn: Connection) -> None:
     _quiet()
     with contextlib.suppress(OSError):
         os.nice(NICE)  # background work: the wizard's own process goes first on a busy machine
+    # the spawned child imports the clean here; the wizard's process need not at start-up
     from crm_migrate.actions.cleaning import clean
 
     lock = threading.Lock()  # the progress heartbeat thread sends too

@@ -150,7 +150,8 @@ def start_push(
         resolve_token(target, token)  # no credentials: say so before cleaning
     associate = associate and target != "file"
     if schema is None:
-        schema = _read_run_schema(target, url, profile.object, transport, token)
+        schema = _read_run_schema(target, url, profile.object, transport, token,
+                                  load_target_settings(profile.to_dict().get("target"), profile.object))
     check_against_target(profile, schema, file=profile_path)
     if clean_result is None:
         clean_result = clean_files(paths, profile, region=region, schema=schema)
@@ -202,14 +203,16 @@ def start_push(
 
 
 def _read_run_schema(target: str, url: str | None, object_name: str,
-                     transport: httpx.AsyncBaseTransport | None, token: str | None) -> ObjectSchema:
+                     transport: httpx.AsyncBaseTransport | None, token: str | None,
+                     settings: TargetSettings | None = None) -> ObjectSchema:
     """The target's live schema of the object, read once for the run (the built-in one with a
     note when the target does not give it; refused credentials stop the run here)."""
     if target == "file":
         return builtin_schema(object_name)
 
     async def read() -> ObjectSchema:
-        async with open_connector(target, url=url, transport=transport, token=token) as connector:
+        async with open_connector(target, url=url, transport=transport, token=token,
+                                  settings=settings) as connector:
             return await connector.read_live_schema(object_name)
 
     try:

@@ -242,8 +242,9 @@ class Sender:
                     return
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
                 continue
-            except AuthError:
-                raise  # rows stay in flight: resume reconciles them by key, then sends the rest
+            except AuthError:  # 401/403 (a missing scope, a refused refresh): nothing was written
+                self.journal.mark_pending([r.seq for r in rows])
+                raise
             except TargetError as exc:
                 self.journal.mark_pending([r.seq for r in rows])
                 raise StopRun(error_text(exc)) from None

@@ -180,6 +180,9 @@ class FakeOrg:
         if soql == "SELECT Id FROM Organization LIMIT 1":
             return httpx.Response(200, json={"totalSize": 1, "done": True, "records": [
                 {"attributes": {"type": "Organization"}, "Id": ORG_ID}]}, headers=LIMIT)
+        if soql.startswith("SELECT Id, Email, Name FROM User "):  # the live schema's owners
+            return httpx.Response(200, json={"totalSize": 0, "done": True, "records": []},
+                                  headers=LIMIT)
         head, _, where = soql.partition(" WHERE ")
         if not where:  # COUNT() or a full listing, paged through nextRecordsUrl
             sobject = head.split(" FROM ")[1].strip()
