@@ -295,17 +295,20 @@ class ObjectSchema:
                    notes=tuple(str(n) for n in data.get("notes") or ()))
 
 
+# HubSpot's fieldType for each of our types when a definition does not name one
+DEFAULT_FIELD_TYPES: dict[str, str] = {
+    "string": "text",
+    "number": "number",
+    "date": "date",
+    "datetime": "date",
+    "enumeration": "select",
+    "bool": "booleancheckbox",
+    "phone_number": "phonenumber",
+}
+
+
 def _spec(name: str, label: str, type_: str = "string", **kw: Any) -> FieldSpec:
-    field_type = {
-        "string": "text",
-        "number": "number",
-        "date": "date",
-        "datetime": "date",
-        "enumeration": "select",
-        "bool": "booleancheckbox",
-        "phone_number": "phonenumber",
-    }[type_]
-    return FieldSpec(name=name, label=label, type=type_, field_type=field_type, **kw)
+    return FieldSpec(name=name, label=label, type=type_, field_type=DEFAULT_FIELD_TYPES[type_], **kw)
 
 
 def _contacts() -> ObjectSchema:

@@ -28,7 +28,7 @@ had no home.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -545,22 +545,9 @@ class PipedriveConnector(HttpConnectorBase):
         if began.tzinfo is None:
             began = began.replace(tzinfo=UTC)
         since = (began.astimezone(UTC) - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
-        entity = pd_entity(object_name)
         index: dict[str, str] = {}
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": 500, "updated_since": since}
-            if cursor:
-                params["cursor"] = cursor
-            response = await self._call("GET", f"/api/v2/{entity}", params=params)
-            if retryable_status(response.status_code):
-                raise self._transient(response, committed=False)
-            body = response_json(response)
-            if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
-                raise TargetError(f"pipedrive: listing {entity} failed: {_error_message(response)}")
-            for item in body.get("data") or []:
-                if not isinstance(item, dict) or item.get("id") is None:
-                    continue
+        async for page, _ in self._pages(pd_entity(object_name), {"updated_since": since}):
+            for item in page:
                 if search_field == "email":
                     keys = [str(e.get("value") if isinstance(e, dict) else e)
                             for e in item.get("emails") or []]
@@ -568,9 +555,6 @@ class PipedriveConnector(HttpConnectorBase):
                     keys = [str(item.get(search_field) or "")]
                 for key in keys:
                     index.setdefault(key.strip().lower(), str(item["id"]))
-            cursor = (body.get("additional_data") or {}).get("next_cursor")
-            if not cursor:
-                break
         return {v: RemoteRecord(index[v.strip().lower()], {field_name: v})
                 for v in values if v.strip().lower() in index}
 
@@ -599,29 +583,35 @@ class PipedriveConnector(HttpConnectorBase):
 
     async def _list(self, object_name: str, cap: int | None) -> tuple[list[RemoteRecord], bool]:
         """Records from GET /api/v2/{entity} (500 a page) up to `cap`; (records, complete)."""
-        entity = pd_entity(object_name)
         extra = self.field_map.get(object_name)
         records: list[RemoteRecord] = []
+        async for page, last in self._pages(pd_entity(object_name), {}):
+            records.extend(RemoteRecord(str(item["id"]), record_properties(object_name, item, extra))
+                           for item in page)
+            if not last and cap is not None and len(records) > cap:
+                return records, False
+        return records, True
+
+    async def _pages(self, entity: str, params: dict[str, Any]
+                     ) -> AsyncIterator[tuple[list[dict[str, Any]], bool]]:
+        """The records of GET /api/v2/{entity} (500 a page, by cursor), a page at a time with
+        whether it is the last; items without an id are left out."""
         cursor: str | None = None
         while True:
-            params: dict[str, Any] = {"limit": 500}
+            query: dict[str, Any] = {"limit": 500, **params}
             if cursor:
-                params["cursor"] = cursor
-            response = await self._call("GET", f"/api/v2/{entity}", params=params)
+                query["cursor"] = cursor
+            response = await self._call("GET", f"/api/v2/{entity}", params=query)
             if retryable_status(response.status_code):
                 raise self._transient(response, committed=False)
             body = response_json(response)
             if response.status_code >= 300 or not isinstance(body, dict) or not body.get("success"):
                 raise TargetError(f"pipedrive: listing {entity} failed: {_error_message(response)}")
-            for item in body.get("data") or []:
-                if isinstance(item, dict) and item.get("id") is not None:
-                    props = record_properties(object_name, item, extra)
-                    records.append(RemoteRecord(str(item["id"]), props))
             cursor = (body.get("additional_data") or {}).get("next_cursor")
+            yield [item for item in body.get("data") or []
+                   if isinstance(item, dict) and item.get("id") is not None], not cursor
             if not cursor:
-                return records, True
-            if cap is not None and len(records) > cap:
-                return records, False
+                return
 
     async def count(self, object_name: str) -> int:
         """How many records there are, listing at most `snapshot_cap` (more: cap + 1).

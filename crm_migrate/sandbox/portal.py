@@ -49,19 +49,10 @@ import yaml
 
 from crm_migrate.errors import CrmMigrateError
 from crm_migrate.sandbox.properties import builtin_properties
-from crm_migrate.schema import DEAL_STAGES, OBJECTS
+from crm_migrate.schema import DEAL_STAGES, DEFAULT_FIELD_TYPES, OBJECTS
 
 BUILTIN_PORTALS = ("plain", "customized")
 TYPES = ("string", "number", "date", "datetime", "enumeration", "bool", "phone_number")
-DEFAULT_FIELD_TYPES = {
-    "string": "text",
-    "number": "number",
-    "date": "date",
-    "datetime": "date",
-    "enumeration": "select",
-    "bool": "booleancheckbox",
-    "phone_number": "phonenumber",
-}
 FIELD_TYPES = (
     "text", "textarea", "number", "date", "select", "radio", "checkbox", "booleancheckbox",
     "phonenumber", "file", "html", "calculation_equation",

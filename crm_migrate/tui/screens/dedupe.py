@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -168,8 +169,9 @@ class DedupeStep(WizardStep):
         self.refresh_from_state()
         self.notify("Weakest matches first." if self.by_score else "In input order.")
 
-    def action_not_duplicates_below(self) -> None:
-        """Mark every group whose match score is below a threshold as not duplicates."""
+    def _ask_score(self, question: str, then: Callable[[float], None]) -> None:
+        """Ask for a match score in % (once the scores are known) and call `then` with it as a
+        fraction; a reply that is no number is said so and nothing happens."""
         if not self.reviews:
             self.notify("The match scores are still being computed.", severity="warning")
             return
@@ -182,6 +184,14 @@ class DedupeStep(WizardStep):
             except ValueError:
                 self.notify(f"Not a score: {text!r} (e.g. 90)", severity="error")
                 return
+            then(threshold)
+
+        self.app.push_screen(PromptModal(question, "90"), answered)
+
+    def action_not_duplicates_below(self) -> None:
+        """Mark every group whose match score is below a threshold as not duplicates."""
+
+        def apply(threshold: float) -> None:
             below = [r for r in self.groups if self.score_of(r) < threshold]
             if not below:
                 self.notify(f"No group scores below {threshold:.0%}.")
@@ -191,8 +201,7 @@ class DedupeStep(WizardStep):
             self.notify(f"{plural(len(below), 'group')} marked as not duplicates.")
             self.refresh_from_state()
 
-        self.app.push_screen(PromptModal("Mark every group below this match score (%) as not "
-                                         "duplicates", "90"), answered)
+        self._ask_score("Mark every group below this match score (%) as not duplicates", apply)
 
     def action_filter_by_score(self) -> None:
         """Cycle the listed groups: all, score ≥90%, 70–90%, below 70%."""
@@ -207,18 +216,8 @@ class DedupeStep(WizardStep):
 
     def action_accept_above(self) -> None:
         """Accept every group at or above a match score: kept merged, marked reviewed (✓)."""
-        if not self.reviews:
-            self.notify("The match scores are still being computed.", severity="warning")
-            return
 
-        def answered(text: str | None) -> None:
-            if text is None:
-                return
-            try:
-                threshold = float(text.strip().rstrip("%")) / 100
-            except ValueError:
-                self.notify(f"Not a score: {text!r} (e.g. 90)", severity="error")
-                return
+        def apply(threshold: float) -> None:
             above = [group_key(r.members) for r in self.state.clean_views()["groups"]
                      if self.score_of(r) >= threshold and self.score_of(r) <= 1.0]
             added = self.state.accept_groups(above)
@@ -226,8 +225,7 @@ class DedupeStep(WizardStep):
                         f" ({number(added)} newly).")
             self.refresh_from_state()
 
-        self.app.push_screen(PromptModal("Accept every group at or above this match score (%)",
-                                         "90"), answered)
+        self._ask_score("Accept every group at or above this match score (%)", apply)
 
     def action_force_merge(self) -> None:
         """Merge the highlighted near match into the CRM record it nearly matches, or undo."""
