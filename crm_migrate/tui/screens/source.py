@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -51,12 +52,7 @@ class SourceStep(WizardStep):
         yield Label("", id="preview-caption", classes="caption")
         yield PagedTable(id="preview")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#files", DataTable)
-        table.add_column("use", key="use")
-        table.add_column("file", key="file")
-        for name in ("format", "encoding", "delim", "sheet", "header", "rows"):
-            table.add_column(name, key=name)
+    COLUMNS = ("use", "file", "format", "encoding", "delim", "sheet", "header", "rows")
 
     def refresh_from_state(self) -> None:
         if self.state.source.selected and not self.state.source.tables and not self.state.source.load_errors:
@@ -104,7 +100,7 @@ class SourceStep(WizardStep):
         self.drawn = self.signature()
         table = self.query_one("#files", DataTable)
         cursor = table.cursor_row
-        table.clear()
+        rows: list[tuple[str, ...]] = []
         for path in self.state.source.paths:
             loaded = self.state.table_for(path)
             use = "✔" if path in self.state.source.selected else "·"
@@ -113,12 +109,20 @@ class SourceStep(WizardStep):
                 d = loaded.detection
                 delim = {"\t": "TAB", None: "-"}.get(d.delimiter, d.delimiter or "-")
                 header = "-" if d.header_row is None else str(d.header_row)
-                table.add_row(use, name, d.format, d.encoding or "-", delim, d.sheet or "-", header,
-                              f"{d.rows:,}", key=path)
+                rows.append((use, name, d.format, d.encoding or "-", delim, d.sheet or "-", header,
+                             f"{d.rows:,}"))
             elif path in self.state.source.load_errors:
-                table.add_row(use, name, "error", "", "", "", "", "", key=path)
+                rows.append((use, name, "error", "", "", "", "", ""))
             else:
-                table.add_row(use, name, "", "", "", "", "", "", key=path)
+                rows.append((use, name, "", "", "", "", "", ""))
+        # Widths from the content itself, not from the table's idle-time measuring: the table is
+        # drawn right (never at header widths) in the same frame the files arrive.
+        table.clear(columns=True)
+        for i, label in enumerate(self.COLUMNS):
+            width = max([cell_len(label), *(cell_len(row[i]) for row in rows)])
+            table.add_column(label, key=label, width=width)
+        for path, row in zip(self.state.source.paths, rows, strict=True):
+            table.add_row(*row, key=path)
         self.fit_file_list()
         if self.state.source.paths:
             if not self.drawn_once and self.state.source.selected:
