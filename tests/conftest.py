@@ -6,12 +6,18 @@ from pathlib import Path
 from typing import Any
 
 import keyring
+import pandas as pd
 import pytest
 from keyring.backend import KeyringBackend
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = REPO / "sample_data"
 TEST_DATA = Path(__file__).resolve().parent / "data"
+
+# pandas 3 backs its `str` dtype with pyarrow when pyarrow is installed (a dev venv with the
+# bench extras has it), else with Python strings: what a user's install (no pyarrow) gets.
+# The two differ (Python storage drops "\x00" in concatenations); test what users run.
+pd.set_option("mode.string_storage", "python")
 
 
 class MemoryKeyring(KeyringBackend):

@@ -314,7 +314,7 @@ def _check_stages(work: TableWork, schema: ObjectSchema, staged: bool) -> None:
     matchers = {pid: stage_matcher(p) for pid, p in pipelines.items()}
 
     def one(key: str) -> tuple[str, str, str]:
-        pid, _, value = key.partition("\x00")
+        pid, _, value = key.partition("\x1f")
         value = " ".join(value.split())
         if not value:
             return "", "", ""
@@ -336,7 +336,7 @@ def _check_stages(work: TableWork, schema: ObjectSchema, staged: bool) -> None:
         return "", (f"{value!r} is not a stage of pipeline {pipeline.label!r} ({shown}); decide it "
                     "in the value map (map_values)"), value
 
-    keys = rows_pipeline.astype(str) + "\x00" + stages.astype(str)
+    keys = rows_pipeline.astype(str) + "\x1f" + stages.astype(str)
     out = map_distinct(stages, one, names=("values", "problems", "unmapped"), keys=keys)
     work.report("dealstage", out["problems"])
     work.block("dealstage", out["problems"], out["unmapped"] != "")
