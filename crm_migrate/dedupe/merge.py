@@ -13,6 +13,11 @@ Rules per field (settings.survivorship[field], else settings.default_rule):
 - keep_all: like most_complete, and the other distinct values are kept: e-mails go to
   `additional_emails`, phones fill an empty `mobilephone` (else `additional_phones`), any
   other field to `additional_<field>`; several values are joined with ";".
+The postal address (street, city, state, zip, country) is one unit: it comes from one member
+(under the address's rule: the address most members hold, else the most complete one; or the
+newest/first member's), and a part that member lacks is filled only from a member whose
+address agrees with it on every part both hold. A merged row never pairs one member's street
+with another's zip.
 The merged row sits at the survivor's position (chosen by the default rule; keep_all
 chooses like most_complete) and keeps the survivor's `_source`; `_members` lists the
 `_source` of every member, ";"-joined ("" for rows that were not merged).
@@ -41,6 +46,8 @@ AGREEING_RULES = ("most_complete", "keep_all")  # rules that take the value memb
 # fields whose spelling elsewhere in the column settles a tie (a one-off typo loses)
 COMMON_SPELLING_FIELDS = ("firstname", "lastname", "company", "city", "state", "country",
                           "jobtitle", "name")
+# one postal address: kept together from one member, never a street of one and a zip of another
+ADDRESS_FIELDS = ("address", "city", "state", "zip", "country")
 
 
 def _fold(value: str) -> str:
@@ -203,6 +210,7 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
                 conflicts.append({"group": list(group), "field": "firstname",
                                   "values": _distinct([data["firstname"][m] for m in group]),
                                   "kept": names[0], "rule": "swapped first/last names"})
+        block = _address_block(group, data, differ, settings, filled, newest, spellings)
         for field in fields:
             if field not in differ:  # every member holds the same value (or none)
                 merged[field] = data[field][group[0]]
@@ -217,7 +225,9 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
             if names is not None and field in ("firstname", "lastname"):
                 merged[field] = names[0] if field == "firstname" else names[1]
                 continue
-            if rule in AGREEING_RULES:
+            if block is not None and field in block:
+                kept = block[field]
+            elif rule in AGREEING_RULES:
                 kept = _agreed(field, values, spellings)
             else:
                 kept = next((v for v in values if v), "")
@@ -242,6 +252,46 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
     out = pd.DataFrame({name: _kept(values, rows) for name, values in
                         [*data.items(), *extra.items(), ("_members", members_col)]})
     return out, conflicts
+
+
+def _address_block(group: list[int], data: dict[str, list[str]], differ: set[str],
+                   settings: DedupeSettings, filled: list[int], newest: list[str] | None,
+                   spellings: Spellings) -> dict[str, str] | None:
+    """The merged address parts, all from one member (see the module doc); None when the
+    members' addresses do not differ or fewer than two address parts are mapped."""
+    parts = [f for f in ADDRESS_FIELDS if f in data]
+    if len(parts) < 2 or not differ.intersection(parts):
+        return None
+    rule = settings.survivorship.get("address", settings.default_rule)
+    order_rule = "most_complete" if rule in AGREEING_RULES else rule
+    order = _order(order_rule, group, filled, newest)
+
+    def folded(member: int) -> tuple[str, ...]:
+        return tuple(_fold(data[f][member]) for f in parts)
+
+    def agrees(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+        return all(x == y or not x or not y for x, y in zip(a, b, strict=True))
+
+    blocks = {m: block for m in order if any(block := folded(m))}
+    if not blocks:
+        return None
+    if rule in AGREEING_RULES:
+        def rank(item: tuple[int, int]) -> tuple[int, int, int, int]:
+            position, member = item
+            mine = blocks[member]
+            support = sum(1 for other in blocks.values() if agrees(mine, other))
+            common = sum(spellings.count(f, data[f][member]) for f in parts)
+            return (-support, -sum(1 for x in mine if x), -common, position)
+        donor = min(enumerate(blocks), key=rank)[1]
+    else:
+        donor = next(iter(blocks))
+    chosen = {f: data[f][donor] for f in parts}
+    for member in order:  # fill a missing part from a member whose address is the same one
+        if member in blocks and agrees(blocks[donor], blocks[member]):
+            for f in parts:
+                if not chosen[f] and data[f][member]:
+                    chosen[f] = data[f][member]
+    return chosen
 
 
 def _varying_fields(data: dict[str, list[str]], fields: list[str], groups: list[list[int]]) -> list[set[str]]:

@@ -66,3 +66,36 @@ def test_an_explicit_rule_is_still_obeyed() -> None:
             {"firstname": "Jessica", "lastname": "Park", "email": "jp@x.com"}]
     merged, _ = _merged(rows, [0, 1], DedupeSettings(default_rule="first"))
     assert merged["firstname"] == "Jess"
+
+
+def test_an_address_is_kept_together_from_one_member() -> None:
+    """The Sören Neumann of the demo: one member in Köln, one in Nürnberg; the merged row must
+    not pair Köln's street with Nürnberg's zip."""
+    rows = [{"firstname": "Sören", "lastname": "Neumann", "email": "sn@x.de", "phone": "+4922100",
+             "address": "Friedrichstr. 1", "city": "Köln", "zip": "50667", "country": "DE",
+             "jobtitle": "Baker"},
+            {"firstname": "Sören", "lastname": "Neumann", "email": "sn@x.de",
+             "address": "Hauptmarkt 5", "city": "Nürnberg", "zip": "90402", "country": "DE"}]
+    others = [{"email": f"o{i}@x.de", "city": "Nürnberg", "zip": "90403"} for i in range(2)]
+    merged, conflicts = _merged(rows + others, [0, 1])  # the column spells Nürnberg more often
+    block = (merged["address"], merged["city"], merged["zip"])
+    assert block in {("Friedrichstr. 1", "Köln", "50667"), ("Hauptmarkt 5", "Nürnberg", "90402")}
+    assert {c["field"] for c in conflicts} >= {"address", "city", "zip"}
+
+
+def test_a_missing_address_part_comes_only_from_the_same_address() -> None:
+    rows = [{"email": "a@x.com", "phone": "1", "jobtitle": "x", "address": "1 Main St",
+             "city": "Austin", "zip": ""},
+            {"email": "a@x.com", "address": "1 Main St", "city": "Austin", "zip": "78701"},
+            {"email": "a@x.com", "address": "9 Elm St", "city": "Dallas", "zip": "75201"}]
+    merged, _ = _merged(rows, [0, 1, 2])
+    assert (merged["address"], merged["city"], merged["zip"]) == ("1 Main St", "Austin", "78701")
+
+
+def test_the_address_most_members_hold_wins() -> None:
+    rows = [{"email": "a@x.com", "phone": "1", "jobtitle": "x", "address": "9 Elm St",
+             "city": "Dallas", "zip": "75201"},
+            {"email": "a@x.com", "address": "1 Main St", "city": "Austin", "zip": "78701"},
+            {"email": "a@x.com", "address": "1 main st", "city": "AUSTIN", "zip": "78701"}]
+    merged, _ = _merged(rows, [0, 1, 2])
+    assert (merged["city"], merged["zip"]) == ("Austin", "78701")
