@@ -16,6 +16,7 @@ import pandas as pd
 
 from crm_migrate.clean.matching import decide_records, held_snapshot
 from crm_migrate.dedupe import explain_pairs
+from crm_migrate.identity import key_field, natural_key
 from crm_migrate.model import OutputRecord
 
 if TYPE_CHECKING:
@@ -67,10 +68,23 @@ def review_groups(groups: list[OutputRecord], values: dict[str, dict[str, str]],
                 owners.append(group_key(record.members))
     frame = pd.DataFrame(rows).fillna("").astype(str) if rows else pd.DataFrame()
     weakest: dict[GroupKey, dict[str, Any]] = {}
-    for owner, explained in zip(owners, explain_pairs(frame, pairs, object_name), strict=True):
+    weakest_pair: dict[GroupKey, tuple[int, int]] = {}
+    for owner, pair, explained in zip(owners, pairs, explain_pairs(frame, pairs, object_name), strict=True):
         if owner not in weakest or explained["probability"] < weakest[owner]["probability"]:
             weakest[owner] = explained
-    return {key: GroupReview(float(e["probability"]), _reasons(e)) for key, e in weakest.items()}
+            weakest_pair[owner] = pair
+    key = key_field(object_name)
+    reviews: dict[GroupKey, GroupReview] = {}
+    for owner, worst in weakest.items():
+        reasons = _reasons(worst)
+        a, b = weakest_pair[owner]
+        shared = key is not None and natural_key(object_name, rows[a]) != "" and (
+            natural_key(object_name, rows[a]) == natural_key(object_name, rows[b]))
+        if shared and worst["probability"] < 0.5:
+            # grouped although the model doubts it: the key forces it, and the user should know
+            reasons = (f"same {key}: the CRM keeps one record per {key}", *reasons)
+        reviews[owner] = GroupReview(float(worst["probability"]), reasons)
+    return reviews
 
 
 def _reasons(explained: dict[str, Any]) -> tuple[str, ...]:
