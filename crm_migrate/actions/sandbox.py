@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "clone_portal",
     "load_portal",
     "parse_token_scopes",
+    "portal_db_path",
     "start_demo_sandbox",
     "start_sandbox",
 ]
@@ -37,6 +39,19 @@ CLONED_RECORD_PROPERTIES = {
     "companies": ["domain", "name", ID_PROPERTY],
     "deals": ["dealname", "pipeline", "dealstage", ID_PROPERTY],
 }
+
+
+def portal_db_path(portal: Portal | None) -> Path:
+    """The sandbox database when no --db is given: the default one (which pushes to the embedded
+    sandbox use) for the plain portal or no --portal, and a file of its own beside it for any
+    other portal (`sandbox-customized.sqlite3`, `sandbox-<name>.sqlite3` for a portal file), so
+    choosing a portal never turns the default database into a customized one behind the user's
+    back."""
+    default = sandbox_db_path()
+    if portal is None or portal.name == "plain":
+        return default
+    slug = re.sub(r"[^a-z0-9_-]+", "-", portal.name.casefold()).strip("-") or "portal"
+    return default.with_name(f"sandbox-{slug}{default.suffix}")
 
 
 def start_sandbox(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0,

@@ -248,7 +248,10 @@ def normalise_table(work: TableWork, profile: Profile, schema: ObjectSchema, reg
         kind = field_kind(spec, name)
         already = done.get(name, "")
         if kind in already or (kind == "datetime" and "date" in already):
-            result = NormalizeResult(work.values[name], empty_like(work.values[name]))
+            values = work.values[name]
+            if kind == "date":  # a date transform may keep a time ("2022-09-05T16:40:00Z"):
+                values = values.str.slice(0, 10).astype(object)  # a date property takes the day
+            result = NormalizeResult(values, empty_like(values))
         else:
             result = normalize_field(kind, work.values[name], spec, region=regions,
                                      country_format=profile.country_format, dayfirst=dayfirst,

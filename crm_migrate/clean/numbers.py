@@ -1,4 +1,8 @@
-"""Number cells ("€ 1.234,50", "$1,234.50", "12k", "(1,200)") to plain decimal text."""
+"""Number cells ("€ 1.234,50", "$1,234.50", "12k", "(1,200)", "70%") to plain decimal text.
+
+A percentage keeps the number as written ("70%" -> 70): a custom number property holds what
+its users type into it (a "Probability (%)" field shows 70, not 0.7). HubSpot's own 0..1
+probability (hs_deal_stage_probability) is calculated from the stage and never written."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ _CURRENCY_AT_ENDS = re.compile(rf"^([-+]?)\s*{_CURRENCIES}\s*|(?<!\s)\s*+{_CURRE
 NUMBER_CHARS = 100  # no amount is written longer: longer cells are not examined
 _GROUPED = re.compile(r"[-+]?\d{1,3}(?:[\s']\d{3})+(?:[.,]\d+)?(?:\s?[a-zA-Z]{1,3}\.?)?")
 _EURO_STYLE = re.compile(r"\d\.\d{3}(?:,|\.\d{3}|$)|\d,\d{1,2}$")
+_PERCENT = re.compile(r"(.*\d)\s*%")
 
 
 def _plain(number: Decimal) -> str:
@@ -42,6 +47,9 @@ def parse_number(value: str, comma_decimal: bool = False) -> tuple[str, str]:
     if approx:
         number, problem = parse_number(text[approx.end():], comma_decimal)
         return number, problem or ("approximate number: kept " + number if number else "")
+    percent = _PERCENT.fullmatch(text)
+    if percent:  # "70%", "12,5 %": the number as written
+        return parse_number(percent.group(1), comma_decimal)
     negative = text.startswith("(") and text.endswith(")")
     if negative:
         text = text[1:-1]

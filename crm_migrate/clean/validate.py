@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -90,10 +91,23 @@ def normalize_bools(values: pd.Series) -> NormalizeResult:
     return NormalizeResult(out["values"], out["problems"])
 
 
-def _shown_options(matcher: OptionMatcher) -> str:
-    shown = ", ".join(f"{label} ({value})" if label != value else value
-                      for value, label in matcher.options[:8])
+def _shown_options(matcher: OptionMatcher, label: Callable[[str], str] | None = None) -> str:
+    shown_label = label or matcher.label
+    pairs = [(value, shown_label(value)) for value, _ in matcher.options[:8]]
+    shown = ", ".join(f"{text} ({value})" if text != value else value for value, text in pairs)
     return (shown + (", ..." if len(matcher.options) > 8 else "")) or "none"
+
+
+def owner_label(schema: ObjectSchema | None) -> Callable[[str], str]:
+    """How a problem text names an owner: by name, else by id, never by e-mail. The texts go
+    into `clean --report`, error files and the journal's row errors; the target's users'
+    e-mail addresses are not the file's data and stay out of them."""
+    names = {o.id: o.name for o in (schema.owners if schema is not None else ())}
+
+    def label(value: str) -> str:
+        return names.get(value) or value
+
+    return label
 
 
 def normalize_picklist(values: pd.Series, spec: FieldSpec,
@@ -104,10 +118,11 @@ def normalize_picklist(values: pd.Series, spec: FieldSpec,
     holds it: the row would fail on the target); fuzzy look-alikes are named, never applied."""
     matcher = field_matcher(spec, schema)
     what = "an owner of the target" if spec.name == OWNER_FIELD else f"an option of {spec.name}"
+    label = owner_label(schema) if spec.name == OWNER_FIELD else matcher.label
     if spec.name == OWNER_FIELD and not matcher:
         hint = "the target's owners were not read (or it has none)"
     else:
-        hint = f"options: {_shown_options(matcher)}"
+        hint = f"options: {_shown_options(matcher, label)}"
 
     def one(value: str) -> tuple[str, str, str]:
         text = " ".join(value.split())
@@ -120,7 +135,7 @@ def normalize_picklist(values: pd.Series, spec: FieldSpec,
             match = matcher.match(part)
             if match is None:
                 alike = matcher.suggestions(part)
-                guess = (f"; did you mean {', '.join(repr(matcher.label(v)) for v in alike)}?"
+                guess = (f"; did you mean {', '.join(repr(label(v)) for v in alike)}?"
                          if alike else "")
                 return "", (f"{part!r} is not {what} ({hint}){guess}; decide it in the value "
                             "map (map_values)"), part

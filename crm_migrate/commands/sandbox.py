@@ -13,7 +13,7 @@ import click
 
 from crm_migrate.actions import SANDBOX_TOKEN
 from crm_migrate.errors import CrmMigrateError
-from crm_migrate.paths import ensure_dir, sandbox_db_path
+from crm_migrate.paths import ensure_dir
 
 DEFAULT_PORT = 8765
 
@@ -32,7 +32,8 @@ DEFAULT_PORT = 8765
     "db",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="SQLite file (default: the sandbox db in the user data dir).",
+    help="SQLite file (default: the sandbox db in the user data dir; a --portal other than "
+    "plain: its own file beside it).",
 )
 @click.option("--token", default=SANDBOX_TOKEN, show_default=True, help="Bearer token to accept.")
 @click.option(
@@ -69,7 +70,9 @@ DEFAULT_PORT = 8765
     default=None,
     metavar="customized|plain|FILE.yaml",
     help="Play a customized portal (built-in 'customized', or a portal YAML file); 'plain' "
-    "goes back to the uncustomized one. Kept in the db: a restart without --portal keeps it.",
+    "goes back to the uncustomized one. Kept in the db: a restart without --portal keeps it. "
+    "Without --db a portal other than plain gets its own db beside the default one "
+    "(sandbox-customized.sqlite3), so the default db stays plain.",
 )
 @click.option(
     "--token-scopes",
@@ -119,6 +122,7 @@ def sandbox_cmd(
         clone_portal,
         load_portal,
         parse_token_scopes,
+        portal_db_path,
         start_sandbox,
     )
 
@@ -138,7 +142,7 @@ def sandbox_cmd(
     scopes = parse_token_scopes(token_scopes)
     chosen = load_portal(portal) if portal is not None else None  # PortalError: one line, exit 2
 
-    db_path = db if db is not None else sandbox_db_path()
+    db_path = db if db is not None else portal_db_path(chosen)
     if db_path.parent and not db_path.parent.exists():
         ensure_dir(db_path.parent)
     try:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from crm_migrate.mapping.evidence import Evidence, country_code, gather
-from crm_migrate.mapping.headers import HeaderKey, fold, parse_header
+from crm_migrate.mapping.headers import HeaderKey, fold, parse_header, tokens_of
 from crm_migrate.mapping.matching import ABBREVIATION_REASON, Candidates, header_candidates
 from crm_migrate.mapping.personal import NOT_PERSONAL, PersonalFlag, detect_personal
 from crm_migrate.mapping.synonyms import AMBIGUOUS_NAMES
+from crm_migrate.mapping.valuemaps import exact_value_map, field_matcher
 from crm_migrate.mapping.valueprofile import value_candidates, value_veto
-from crm_migrate.schema import ObjectSchema, builtin_schema
+from crm_migrate.schema import OWNER_FIELD, FieldSpec, ObjectSchema, builtin_schema
 from crm_migrate.table import SourceTable
 
 MIN_SCORE = 0.5
@@ -187,6 +189,86 @@ def _picklist_fit(cands: Candidates, values: list[str], schema: ObjectSchema) ->
         fit = sum(1 for v in filled if _option_key(v) in known) / len(filled)
         if fit < 0.5:
             out[field_name] = (score * 0.5, f"{why}; {1 - fit:.0%} of values are not options of {field_name}")
+    return out
+
+
+# header words of a column naming a record's owner (the target's user it is assigned to)
+OWNER_WORDS = frozenset({"owner", "rep", "salesperson", "assigned", "assignee", "betreuer",
+                         "verantwortlich", "verantwortlicher", "zustandig", "responsable",
+                         "proprietaire", "propietario", "proprietario", "eigenaar", "vendedor"})
+LIVE_FIT = 0.8  # share of a column's values that must fit a target field's type to map it
+_NUMBER_TEXT = re.compile(r"[-+(]?\s*(?:[$€£¥]|usd|eur|gbp|chf)?\s*\d[\d.,' \u00a0]*"
+                          r"\s*(?:%|k|m|[$€£¥]|usd|eur|gbp|chf)?\)?", re.I)
+_BOOL_WORDS = frozenset({"yes", "no", "true", "false", "y", "n", "1", "0", "ja", "nein", "oui",
+                         "non", "si", "sí", "x", "on", "off", "wahr", "falsch"})
+
+
+def _fits_type(spec: FieldSpec, values: list[str], ev: Evidence, schema: ObjectSchema) -> bool:
+    """Whether a column's values fit a typed target field: numbers (percentages too) for a
+    number, dates for a date, yes/no words for a checkbox, options for an enumeration. A text
+    field has no such proof, so it never counts as fitting."""
+    filled = [v.strip() for v in values if v.strip()]
+    if not filled:
+        return False
+    if spec.type == "number":
+        return sum(bool(_NUMBER_TEXT.fullmatch(v)) for v in filled) >= LIVE_FIT * len(filled)
+    if spec.type in ("date", "datetime"):
+        return ev.share("date") >= LIVE_FIT
+    if spec.type == "bool":
+        return sum(fold(v) in _BOOL_WORDS for v in filled) >= LIVE_FIT * len(filled)
+    if spec.type == "enumeration" and (spec.options or spec.hidden_options):
+        found = exact_value_map(list(dict.fromkeys(filled))[:500], spec, schema, synonyms=False)
+        return bool(found) and sum(v is not None for v in found.values()) >= LIVE_FIT * len(found)
+    return False
+
+
+def _live_fields(cands: Candidates, key: HeaderKey, values: list[str], ev: Evidence,
+                 schema: ObjectSchema) -> Candidates:
+    """The target's own fields a column fills, from its live schema.
+
+    - an owner column (its header names an owner, its values are the target's owners by
+      e-mail, name or id) -> the owner field, whose value map turns them into owner ids;
+    - a custom property whose label holds the header's words ("Probability" -> "Forecast
+      Probability (%)", "Founded" -> "Year Founded"), when the values fit its type.
+    Either beats a leave-out the synonym table gives for the header: that list stands for
+    "no canonical field holds this", which a portal with such a field proves wrong. A
+    header that names no-CRM data (fax, opt-out...) keeps its leave-out."""
+    out = dict(cands)
+    words = key.all_tokens
+    if not words:
+        return out
+    found: dict[str, tuple[float, str]] = {}
+    owner = schema.fields.get(OWNER_FIELD)
+    if owner is not None and schema.owners and (OWNER_FIELD in cands or set(words) & OWNER_WORDS):
+        filled = list(dict.fromkeys(v.strip() for v in values if v.strip()))[:500]
+        matcher = field_matcher(owner, schema)
+        if filled and sum(matcher.match(v) is not None for v in filled) >= LIVE_FIT * len(filled):
+            found[OWNER_FIELD] = (0.97, "values are the target's owners")
+    if len(" ".join(words)) >= 4:
+        hits = []
+        for spec in schema.fields.values():
+            if not spec.custom or spec.read_only or spec.name in cands:
+                continue
+            label = tokens_of(spec.label)
+            n = len(words)
+            if any(label[i:i + n] == words for i in range(len(label) - n + 1)) \
+                    and _fits_type(spec, values, ev, schema):
+                hits.append(spec)
+        if len(hits) == 1:  # two fields holding the header's words: the user decides
+            found[hits[0].name] = (0.9, f"header is part of the field's label '{hits[0].label}'")
+    for name, (score, why) in cands.items():  # an exact label match whose values fit
+        named = schema.fields.get(name)
+        if named is not None and named.custom and why.startswith("header matches the field's label") \
+                and _fits_type(named, values, ev, schema):
+            found[name] = (max(score, 0.9), why + "; the values fit its type")
+    if not found:
+        return out
+    ignore = out.get("_ignore")
+    if ignore is not None and ignore[1].startswith("header matches '"):
+        out.pop("_ignore")
+    for name, (score, why) in found.items():
+        if score > out.get(name, (0.0, ""))[0]:
+            out[name] = (score, why)
     return out
 
 
@@ -420,6 +502,7 @@ def suggest_mappings(
         backed[column] = {f for f, (s, why) in cands.items() if s > resolved[f][0] or why.startswith(
             ABBREVIATION_REASON) or why.endswith(("values are full names", "values are job titles"))}
         cands = _picklist_fit(cands, _values(table, column), schema)
+        cands = _live_fields(cands, key, _values(table, column), ev, schema)
         label = _sibling_label(key, label_columns, table)
         from_values = _value_candidates(ev, object_name, key.meaningless)
         for field_name, (score, why) in profiled.get(column, {}).items():

@@ -11,7 +11,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from crm_migrate.sandbox.shapes import ApiError, PropertyProblem, iso_ms, validation_error
-from crm_migrate.schema import FieldSpec, builtin_schema
+from crm_migrate.schema import OWNER_FIELD, FieldSpec, builtin_schema
 
 # properties HubSpot returns when the caller names none
 DEFAULT_RETURNED: dict[str, tuple[str, ...]] = {
@@ -80,7 +80,7 @@ def _options(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
 
 def _builtin_json(obj: str, spec: FieldSpec, order: int) -> dict[str, Any]:
     unique = spec.unique and spec.name == "email"
-    return {
+    prop = {
         "name": spec.name,
         "label": spec.label,
         "type": spec.type,
@@ -104,6 +104,9 @@ def _builtin_json(obj: str, spec: FieldSpec, order: int) -> dict[str, Any]:
             "readOnlyValue": False,
         },
     }
+    if spec.name == OWNER_FIELD:  # as HubSpot's: the portal's owners are its options
+        prop.update(fieldType="select", externalOptions=True, referencedObjectType="OWNER")
+    return prop
 
 
 def _system_json(obj: str, name: str, label: str, type_: str) -> dict[str, Any]:

@@ -61,3 +61,12 @@ def test_us_zip_codes_get_their_leading_zeros_back() -> None:
     assert list(result.values) == ["02134", "02134", "02134", "10115", "1010", ""]
     assert result.problems[0].endswith("now 02134") and result.problems[2] == ""
     assert list(repair_zips(pd.Series(["501"]), "US").values) == ["00501"]
+
+
+def test_percentages_keep_the_number_as_written() -> None:
+    """"70%" in a number property is 70 (percent points, what the user sees in the field)."""
+    assert parse_number("70%") == ("70", "")
+    assert parse_number("12,5 %") == ("12.5", "")
+    assert parse_number("%") == ("", "not a number")
+    assert normalize_numbers(pd.Series(["70%", "0%", "100 %", ""], dtype=object)).values.tolist() == \
+        ["70", "0", "100", ""]
