@@ -58,6 +58,7 @@ from crm_migrate.push.journal_disk import (
     sqlite_reason,
     wal_damage,
 )
+from crm_migrate.schema import OWNER_FIELD
 
 try:
     import fcntl
@@ -507,7 +508,8 @@ def _hashed(column: str) -> str:
 
 def _scrub(conn: sqlite3.Connection, purged_at: str, extra: dict[str, Any]) -> None:
     """Purge a journal's personal data in one transaction: payloads and keys become hashes,
-    before-images go, error texts lose the row's values; counts, states and ids stay."""
+    before-images go, error texts lose the row's values, the cached schema's owners keep only
+    their ids (no e-mail, no name); counts, states and ids stay."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         texts = list(conn.execute("SELECT seq, payload, before, key, write_key, error FROM rows "
@@ -524,6 +526,19 @@ def _scrub(conn: sqlite3.Connection, purged_at: str, extra: dict[str, Any]) -> N
                      f"before = NULL, {_hashed('key')}, {_hashed('write_key')}")
         message = conn.execute("SELECT value FROM meta WHERE key = 'message'").fetchone()
         stored: dict[str, Any] = {"purged_at": purged_at, **extra}
+        schema = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        cached = json.loads(schema[0]) if schema else None
+        if isinstance(cached, dict) and cached.get("owners"):
+            # the target's owners are people too: only their ids stay (what rows were sent with),
+            # in the owner list and as the owner field's option labels
+            cached["owners"] = [{"id": o.get("id"), "archived": bool(o.get("archived"))}
+                                for o in cached["owners"] if isinstance(o, dict)]
+            for spec in cached.get("fields") or ():
+                if isinstance(spec, dict) and spec.get("name") == OWNER_FIELD:
+                    for key in ("options", "hidden_options"):
+                        if spec.get(key):
+                            spec[key] = [[o[0], o[0]] for o in spec[key]]
+            stored["schema"] = cached
         if message and json.loads(message[0]):
             stored["message"] = redact(str(json.loads(message[0])), every)
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",

@@ -238,3 +238,26 @@ def test_a_journal_written_before_the_typed_journal_reads_resumes_and_rolls_back
     rolled = rollback_push(path)
     assert rolled.exit_code == 0 and rolled.status["state"] == "rolled_back"
     assert all_records(sandbox_server.url) == [] and all_records(sandbox_server.url, "companies") == []
+
+
+def test_purge_keeps_only_the_ids_of_the_targets_owners(tmp_path: Path) -> None:
+    """The run's cached schema holds the target's owners (for resume); they are people too."""
+    from crm_migrate.schema import ObjectSchema, Owner, builtin_schema
+
+    journal = make(tmp_path)
+    owners = (Owner("101", "ada.owner@example.com", "Ada Owner"),
+              Owner("102", "bob.owner@example.com", "Bob Owner", archived=True))
+    schema = builtin_schema("contacts").with_live(owners=owners)
+    journal.set_schema(schema.to_dict())
+    journal.purge("2026-12-02T00:00:00Z", {})
+    journal.close()
+    raw = (tmp_path / "run.journal").read_bytes()
+    assert b"ada.owner" not in raw and b"Ada Owner" not in raw and b"Bob Owner" not in raw
+    kept = Journal.open(tmp_path / "run.journal", for_writing=False)
+    cached = kept.meta().schema
+    kept.close()
+    assert cached is not None and [o["id"] for o in cached["owners"]] == ["101", "102"]
+    restored = ObjectSchema.from_dict(cached)
+    owner_field = restored.get("hubspot_owner_id")
+    assert restored.owners[1].archived and owner_field is not None
+    assert owner_field.options == (("101", "101"),)
