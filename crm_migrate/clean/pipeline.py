@@ -51,7 +51,8 @@ def _combine(works: list[TableWork], fields: list[str]) -> tuple[pd.DataFrame, l
             data[name] = series.to_numpy() if series is not None else [""] * size
         labels = work.table.label
         data["_source"] = [f"{labels}:{int(r)}" for r in work.table.frame.index]
-        frames.append(pd.DataFrame(data, columns=[*fields, "_source"]))
+        # object dtype: inferring pandas' str dtype would copy every string, twice
+        frames.append(pd.DataFrame(data, columns=[*fields, "_source"], dtype=object))
         refs.extend(work.refs)
     if not frames:
         return pd.DataFrame(columns=[*fields, "_source"], dtype=object), refs

@@ -29,8 +29,18 @@ class NormalizeResult:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """The series as python str objects, "" for missing."""
-    return values.fillna("").astype(str).astype(object)
+    """The series as python str objects, "" for missing.
+
+    An object column that already holds only str is returned as it is: a round trip through
+    pandas' str dtype would copy every string (a million-row column is ~60 MB per copy)."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return values
+    text = values.fillna("").astype(str)
+    # one str object per distinct value, shared by its rows (a city, a country, a company
+    # repeats on many rows): not one object per cell
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    shared = np.asarray(uniques, dtype=object)[codes] if len(codes) else np.empty(0, dtype=object)
+    return pd.Series(shared, index=values.index, name=values.name, dtype=object)
 
 
 def map_distinct(
