@@ -65,6 +65,16 @@ def map_distinct(
     return out
 
 
+def on_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """A vectorised str transform (object Series -> object Series) run over the distinct values
+    only and broadcast back: rows with one value share one result object, not a copy each."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    done = np.asarray(transform(distinct), dtype=object)
+    shared = done[codes] if len(codes) else np.empty(0, dtype=object)
+    return pd.Series(shared, index=values.index, name=values.name, dtype=object)
+
+
 def empty_like(values: pd.Series) -> pd.Series:
     """A series of "" aligned with `values`."""
     return pd.Series([""] * len(values), index=values.index, dtype=object)
