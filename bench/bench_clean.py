@@ -10,7 +10,10 @@ Run: .venv/bin/python bench/bench_clean.py [--rows N] [--baseline-rows N] [--pip
 mixed phone spellings, broken emails, company, address, city, zip, country, birthday; ~10%
 duplicates by email case, nickname and typo) to bench/out once, loads it, and times
 clean_tables with dedupe on, printing rows/s and the time of each on_progress stage.
-Target: 50,000 rows end-to-end in <= 10 s.
+Target: 50,000 rows end-to-end in <= 10 s. It prints the time and peak RSS of each phase
+(load, map, normalise, the dedupe steps, merge, build). `--pipeline-only --csv FILE` does the
+same for a given contacts CSV, e.g. bench_dedupe.py's household-rich 1,000,000 rows (target:
+the whole clean <= 100 s, < 2.5 GB peak).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import os
 import random
 import resource
 import subprocess
@@ -120,64 +124,81 @@ def write_contacts_csv(rows: int, seed: int = 20261123) -> Path:
     return path
 
 
-def time_pipeline(rows: int) -> None:
-    """clean_tables with dedupe on over a generated contacts CSV: rows/s and per-stage times."""
-    from crm_migrate.clean.pipeline import DEDUPE_FIND_END, DEDUPE_MERGE_END, clean_tables
+def _status_mb(key: str) -> float:
+    """A /proc/self/status figure (VmRSS, VmHWM) in MB; 0 where there is no /proc."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _reset_peak() -> bool:
+    """Restart the kernel's peak-RSS count (VmHWM) so it measures one phase (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def time_pipeline(rows: int, csv_path: str | None = None) -> None:
+    """clean_tables with dedupe on over a contacts CSV: rows/s, time and peak RSS per phase.
+
+    `csv_path`: that file (e.g. bench_dedupe.py's household-rich set), else a generated one."""
+    from crm_migrate.clean.pipeline import clean_tables
     from crm_migrate.dedupe.engine import PROGRESS_BLOCKING, PROGRESS_FEATURES, PROGRESS_SCORING
     from crm_migrate.mapping.build import build_profile
     from crm_migrate.mapping.profile import Profile
+    from crm_migrate.progress import Progress
     from crm_migrate.sources import load_many
 
-    path = OUT / f"clean_contacts_{rows}.csv"
+    path = Path(csv_path) if csv_path else OUT / f"clean_contacts_{rows}.csv"
     if not path.exists():  # generated in a child process: its memory is not the pipeline's peak
         subprocess.run([sys.executable, __file__, "--write-csv", str(rows)], check=True)
+    # the dedupe phase's steps, by the share of it each one ends at
+    steps = [("dedupe:features", PROGRESS_FEATURES), ("dedupe:blocking", PROGRESS_BLOCKING),
+             ("dedupe:scoring", PROGRESS_SCORING), ("dedupe:guard", 1.0)]
+    marks: list[tuple[str, float, float]] = []  # (phase, seconds, peak MB)
+    current = ["load", time.perf_counter()]
+    per_phase_peak = _reset_peak()
+    longest = [0.0, time.perf_counter()]  # longest time without a progress call
+
+    def close(name: str) -> None:
+        now = time.perf_counter()
+        marks.append((str(current[0]), now - float(current[1]), _status_mb("VmHWM")))
+        _reset_peak()
+        current[0], current[1] = name, now
+
+    def progress(p: Progress) -> None:
+        now = time.perf_counter()
+        longest[0], longest[1] = max(longest[0], now - longest[1]), now
+        name = p.phase
+        if name == "dedupe":
+            share = p.done / p.total if p.total else 0.0
+            name = next((step for step, end in steps if share < end - 1e-9), steps[-1][0])
+        if name != current[0]:
+            close(name)
+
     start = time.perf_counter()
     tables = load_many([str(path)], {})
-    loaded = time.perf_counter() - start
     profile: Profile = build_profile(tables, "contacts", region="US")
-    stages: dict[str, float] = {}
-    marks: list[tuple[str, float]] = []
-    # the dedupe stage's steps, by the fraction each one ends at
-    find_end, merge_end = DEDUPE_FIND_END, DEDUPE_MERGE_END
-    steps = [("features", find_end * PROGRESS_FEATURES), ("blocking", find_end * PROGRESS_BLOCKING),
-             ("scoring", find_end * PROGRESS_SCORING), ("guard", find_end), ("merge", merge_end),
-             ("records", 1.0)]
-    step_at: dict[str, float] = {}
-    last_call = [time.perf_counter(), 0.0, 0.0]  # time of the last progress call, longest gap (in dedupe)
-
-    def progress(stage: str, fraction: float) -> None:
-        now = time.perf_counter()
-        last_call[1] = max(last_call[1], now - last_call[0])
-        if stage == "dedupe" and marks and marks[-1][0] == "dedupe":
-            last_call[2] = max(last_call[2], now - last_call[0])
-        last_call[0] = now
-        if not marks or marks[-1][0] != stage:
-            marks.append((stage, now))
-        if stage == "dedupe":
-            for name, end in steps:
-                if fraction < end - 1e-9:
-                    step_at.setdefault(name, now)
-                    break
-
-    start = time.perf_counter()
-    last_call[0] = start
+    rows = len(tables[0].frame)
     result = clean_tables(tables, profile, on_progress=progress)
-    end = time.perf_counter()
-    elapsed = end - start
-    for (stage, at), (_, after) in zip(marks, [*marks[1:], ("end", end)], strict=True):
-        stages[stage] = stages.get(stage, 0.0) + after - at
-    print(f"clean_tables (dedupe on) on {rows:,} generated contact rows ({path.name}, loaded in "
-          f"{loaded:.1f} s): {elapsed:.2f} s -> {rows / elapsed:,.0f} rows/s "
+    close("end")
+    elapsed = time.perf_counter() - start
+    print(f"clean_tables (dedupe on) on {rows:,} contact rows ({path.name}), load included: "
+          f"{elapsed:.2f} s -> {rows / elapsed:,.0f} rows/s "
           f"({'within' if elapsed <= 10 * rows / 50_000 else 'OVER'} the 10 s per 50,000 rows target)")
-    print("  stages: " + ", ".join(f"{name} {secs:.2f} s" for name, secs in stages.items()))
-    begun = sorted(step_at.items(), key=lambda item: item[1])
-    dedupe_end = next((at for stage, at in marks if stage == "done"), end)
-    print("  dedupe steps: " + ", ".join(
-        f"{name} {after - at:.2f} s" for (name, at), (_, after) in zip(begun, [*begun[1:], ("end", dedupe_end)],
-                                                                       strict=True)))
-    print(f"  longest time without a progress call: {last_call[1]:.1f} s ({last_call[2]:.1f} s within dedupe)")
+    print(f"  {'phase':<16} {'time':>8} {'peak RSS':>10}" + ("" if per_phase_peak else "  (peak since start)"))
+    for name, secs, peak in marks:
+        print(f"  {name:<16} {secs:7.2f}s {peak:8,.0f} MB")
+    print(f"  longest time without a progress call: {longest[0]:.1f} s; load average {os.getloadavg()[0]:.2f}")
     print(f"  {result.rows_in:,} rows in, {len(result.frame):,} out, "
-          f"{len(result.duplicate_groups):,} duplicate groups, {len(result.issues):,} issues")
+          f"{len(result.duplicate_groups):,} duplicate groups, {len(result.issues):,} issues; "
+          f"peak RSS {max(m[2] for m in marks):,.0f} MB")
 
 
 def naive_row(row: pd.Series) -> pd.Series:
@@ -238,15 +259,15 @@ def main() -> None:
     args.add_argument("--pipeline-rows", type=int, default=0,
                       help="also time clean_tables with dedupe on over a generated N-row contacts CSV")
     args.add_argument("--pipeline-only", action="store_true", help="only the --pipeline-rows timing")
+    args.add_argument("--csv", default=None,
+                      help="with --pipeline-only: time the whole clean of this contacts CSV instead")
     args.add_argument("--write-csv", type=int, default=0, help=argparse.SUPPRESS)
     opts = args.parse_args()
     if opts.write_csv:
         write_contacts_csv(opts.write_csv)
         return
     if opts.pipeline_only:
-        time_pipeline(opts.pipeline_rows or 50_000)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory: {peak:,.0f} MB")
+        time_pipeline(opts.pipeline_rows or 50_000, opts.csv)  # prints its peak RSS per phase
         return
 
     start = time.perf_counter()

@@ -470,13 +470,15 @@ def metrics(groups: list[list[int]] | None, truth: np.ndarray, n: int,
 
 def worker(system: str, data_path: str) -> None:
     """Run one system on one pickled data set; print its figures as JSON on the last line."""
+    if system == "ours-clean":  # reads its CSV (the path given): the pickled frame is not its memory
+        result = run_ours_clean(data_path)
+        result.pop("groups")
+        print(json.dumps(result))
+        return
     with open(data_path, "rb") as fh:
         data = pickle.load(fh)
     frame, truth, household_rows = data["frame"], data["truth"], data["household_rows"]
-    if system == "ours-clean":
-        result = run_ours_clean(data["csv"])
-    else:
-        result = {"ours": run_ours, "splink": run_splink, "rl": run_rl}[system](frame, truth)
+    result = {"ours": run_ours, "splink": run_splink, "rl": run_rl}[system](frame, truth)
     groups = result.pop("groups")
     result.update(metrics(groups, truth, len(frame), household_rows))
     print(json.dumps(result))
@@ -567,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
             for system in systems + (["ours-clean"] if is_scale and not args.skip_clean else []):
                 if system == "rl" and len(frame) > args.rl_max_rows:
                     continue
-                results[(name, system)] = run_system(system, str(path))
+                results[(name, system)] = run_system(system, data["csv"] if system == "ours-clean" else str(path))
                 print(f"  {name:<18} {system:<10} {json.dumps(results[(name, system)])}", file=sys.stderr)
     print_table(sets, systems, results, sizes, notes)
     return 0

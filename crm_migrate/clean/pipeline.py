@@ -13,6 +13,7 @@ import pandas as pd
 from crm_migrate.clean.canonical import map_table, normalise_table
 from crm_migrate.clean.matching import match_records, near_matches_in_input
 from crm_migrate.dedupe import find_duplicate_groups, merge_groups
+from crm_migrate.dedupe.heap import release_freed_memory
 from crm_migrate.mapping.validate import check_sensitive
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
 from crm_migrate.progress import ProgressFn, ProgressMeter
@@ -51,7 +52,8 @@ def _combine(works: list[TableWork], fields: list[str]) -> tuple[pd.DataFrame, l
             data[name] = series.to_numpy() if series is not None else [""] * size
         labels = work.table.label
         data["_source"] = [f"{labels}:{int(r)}" for r in work.table.frame.index]
-        frames.append(pd.DataFrame(data, columns=[*fields, "_source"]))
+        # object dtype: inferring pandas' str dtype would copy every string, twice
+        frames.append(pd.DataFrame(data, columns=[*fields, "_source"], dtype=object))
         refs.extend(work.refs)
     if not frames:
         return pd.DataFrame(columns=[*fields, "_source"], dtype=object), refs
@@ -112,12 +114,14 @@ def _dedupe(frame: pd.DataFrame, refs: list[Any], profile: Profile, issues: list
     settings = _with_source_ids(settings, frame, refs)
     meter.phase("dedupe", len(frame))
     groups = find_duplicate_groups(frame, profile.object, settings, on_progress=meter.fraction)
+    release_freed_memory()  # the features and candidate pairs: not carried into the merge
     if not groups:
         frame = frame.copy()
         frame["_members"] = ""
         return frame, []
     meter.phase("merge", len(groups), unit="groups")
     merged, conflicts = merge_groups(frame, groups, settings, on_progress=meter.fraction)
+    release_freed_memory()
     meter.update(len(groups))
     sources = frame["_source"].tolist()
     ref_of = dict(zip(sources, refs, strict=True))
@@ -248,6 +252,7 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
     blocked = {source: why for work in works for source, why in work.blocked.items()}
     unmapped = _unmapped(works)
     del works  # the normalised columns live on in `frame` only
+    release_freed_memory()  # what mapping and normalising freed: not carried into dedupe
     with _no_cyclic_gc():  # millions of new str/dict objects: full collections would rescan them all
         merged, groups = _dedupe(frame, refs, profile, issues, meter)
         member_keys = _member_keys(frame, refs, groups, schema.key)

@@ -29,8 +29,18 @@ class NormalizeResult:
 
 
 def as_text(values: pd.Series) -> pd.Series:
-    """The series as python str objects, "" for missing."""
-    return values.fillna("").astype(str).astype(object)
+    """The series as python str objects, "" for missing.
+
+    An object column that already holds only str is returned as it is: a round trip through
+    pandas' str dtype would copy every string (a million-row column is ~60 MB per copy)."""
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        return values
+    text = values.fillna("").astype(str)
+    # one str object per distinct value, shared by its rows (a city, a country, a company
+    # repeats on many rows): not one object per cell
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    shared = np.asarray(uniques, dtype=object)[codes] if len(codes) else np.empty(0, dtype=object)
+    return pd.Series(shared, index=values.index, name=values.name, dtype=object)
 
 
 def map_distinct(
@@ -53,6 +63,16 @@ def map_distinct(
         column[:] = [r[pos] for r in results]
         out[name] = pd.Series(column[codes] if len(codes) else [], index=values.index, dtype=object)
     return out
+
+
+def on_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """A vectorised str transform (object Series -> object Series) run over the distinct values
+    only and broadcast back: rows with one value share one result object, not a copy each."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    done = np.asarray(transform(distinct), dtype=object)
+    shared = done[codes] if len(codes) else np.empty(0, dtype=object)
+    return pd.Series(shared, index=values.index, name=values.name, dtype=object)
 
 
 def empty_like(values: pd.Series) -> pd.Series:

@@ -14,7 +14,7 @@ from crm_migrate.clean.emails import normalize_emails
 from crm_migrate.clean.names import normalize_person_names
 from crm_migrate.clean.numbers import normalize_numbers
 from crm_migrate.clean.phones import normalize_phones
-from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct
+from crm_migrate.clean.result import NormalizeResult, as_text, empty_like, map_distinct, on_distinct
 from crm_migrate.clean.websites import normalize_domains, normalize_websites
 from crm_migrate.mapping.valuemaps import MULTI_SEPARATOR, OptionMatcher, field_matcher, split_multi
 from crm_migrate.schema import OWNER_FIELD
@@ -70,8 +70,9 @@ def blank_placeholders(values: pd.Series) -> pd.Series:
 
 def normalize_text(values: pd.Series) -> NormalizeResult:
     """Trim; runs of spaces/tabs collapsed, line breaks kept."""
-    text = as_text(values).str.strip().str.replace(r"[ \t\u00a0]+", " ", regex=True)
-    return NormalizeResult(text.astype(object), empty_like(values))
+    text = on_distinct(as_text(values),
+                       lambda v: v.str.strip().str.replace(r"[ \t\u00a0]+", " ", regex=True))
+    return NormalizeResult(text, empty_like(values))
 
 
 def normalize_bools(values: pd.Series) -> NormalizeResult:
@@ -219,7 +220,7 @@ def normalize_field(
     if kind in ("date", "datetime"):
         result = normalize_dates(values, dayfirst=dayfirst, fmt=date_fmt)
         if kind == "date":
-            result.values = result.values.str.slice(0, 10).astype(object)
+            result.values = on_distinct(result.values, lambda v: v.str.slice(0, 10))
         return result
     if kind == "name":
         return normalize_person_names(values)

@@ -12,6 +12,7 @@ from crm_migrate.dedupe import model, scoring
 from crm_migrate.dedupe.blocking import candidate_keys
 from crm_migrate.dedupe.features import Features, build_features
 from crm_migrate.dedupe.guard import ChainGuard
+from crm_migrate.dedupe.heap import release_freed_memory
 from crm_migrate.dedupe.learn import learn_model
 from crm_migrate.dedupe.model import LevelModel
 from crm_migrate.dedupe.unionfind import UnionFind
@@ -81,6 +82,7 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
         if len(group) <= 50:
             same_key.update((a, b) for n, a in enumerate(group) for b in group[n + 1:])
     del exact_groups
+    release_freed_memory()  # the key columns' temporaries
     if settings.fuzzy:
         _fuzzy_join(frame, object_name, settings, uf, same_key, progress, stats)
     return uf.groups()
@@ -99,8 +101,10 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     progress(0.0)
     feats = build_features(frame, object_name, on_progress=lambda f: progress(PROGRESS_FEATURES * f))
     progress(PROGRESS_FEATURES)
+    release_freed_memory()  # the per-value caches that built the features
     span = PROGRESS_BLOCKING - PROGRESS_FEATURES
     keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))
+    release_freed_memory()  # blocking's temporaries: not carried into scoring
     feats.model = learn_model(feats, keys)
     _latest_model[object_name] = feats.model
     progress(PROGRESS_BLOCKING)

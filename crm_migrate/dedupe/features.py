@@ -212,6 +212,8 @@ def _mapped(values: list[str], func: object) -> list[str]:
         hit = cache.get(value)
         if hit is None:
             hit = func(value) if value else ""  # type: ignore[operator]
+            if hit == value:  # unchanged (an e-mail already lower-case): the same str object,
+                hit = value  # not a second copy of it for each distinct value
             cache[value] = hit
         out.append(hit)
     return out

@@ -173,6 +173,8 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
     data = _text_columns(frame, columns)
     fields = [c for c in columns if c not in INTERNAL]
     size = len(frame)
+    # an object frame stays one: inferring pandas' str dtype would copy every string
+    dtype = object if all(frame[c].dtype == object for c in columns) else None
     del frame
     filled = _filled_counts(data, fields, size)
     newest = data[settings.newest_by] if settings.newest_by in data else None
@@ -250,7 +252,7 @@ def merge_groups(frame: pd.DataFrame, groups: list[list[int]], settings: DedupeS
         on_progress(0.9)
     rows = np.flatnonzero(keep)
     out = pd.DataFrame({name: _kept(values, rows) for name, values in
-                        [*data.items(), *extra.items(), ("_members", members_col)]})
+                        [*data.items(), *extra.items(), ("_members", members_col)]}, dtype=dtype)
     return out, conflicts
 
 
