@@ -33,7 +33,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from crm_migrate.dedupe import model
 from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
 from crm_migrate.dedupe.memo import PairMemo
-from crm_migrate.dedupe.nicknames import nickname_keys
+from crm_migrate.dedupe.nicknames import is_known_first_name, nickname_keys
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
@@ -216,6 +216,8 @@ def other_first_name(x: str, y: str) -> bool:
     tx, ty = x.split()[0], y.split()[0]
     if tx == ty or nickname_keys(tx) & nickname_keys(ty):
         return False
+    if (" " in x or " " in y) and Levenshtein.distance(x.replace(" ", ""), y.replace(" ", ""), score_cutoff=2) <= 1:
+        return False  # a name split or joined by a stray space (samant ha / samantha)
     if len(tx) == 1 or len(ty) == 1:
         return tx[0] != ty[0]
     short, long_ = sorted((tx, ty), key=len)
@@ -223,6 +225,19 @@ def other_first_name(x: str, y: str) -> bool:
         return True
     edits = Levenshtein.distance(tx, ty, score_cutoff=3)
     return edits > 2 or (edits == 2 and len(tx) != len(ty))
+
+
+@lru_cache(maxsize=1 << 16)
+def clearly_other_first_name(x: str, y: str) -> bool:
+    """other_first_name that no typo explains: more than two edits apart (Jason/Juan,
+    Charles/Charlotte), or two names the first-name table knows (Robert/Roberta). Kirr/Kirra
+    or Dante/Dzne may be slips of one name: they stay "fuzzy"."""
+    if not other_first_name(x, y):
+        return False
+    tx, ty = x.split()[0], y.split()[0]
+    if Levenshtein.distance(tx, ty, score_cutoff=3) > 2:
+        return True
+    return is_known_first_name(tx) and is_known_first_name(ty)
 
 
 def email_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -239,34 +254,51 @@ def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
                  sims: dict[str, np.ndarray]) -> np.ndarray:
     """Contact pairs that look like two people of one household: not one e-mail (at least one
     has one), one last name, and first names that are not forms of one name
-    (other_first_name), unless their dates of birth agree. (A pair whose names are swapped
-    has two last names here, and is left to the scores.)"""
+    (other_first_name), unless their dates of birth agree. The last name may be shared across
+    a first/last swap ("Turner Laura" / "Lauren Turner": Turner is both's family name, Laura
+    and Lauren are two people)."""
     out = np.zeros(len(i), dtype=bool)
     if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
-    last_code = feats.value_codes(("last",))[0]
-    has_last = feats.filled("last")
-    candidates = np.flatnonzero(email_apart(feats, i, j) & has_last[i] & (last_code[i] == last_code[j]))
-    if not len(candidates):
-        return out
-    first = feats.array("first")
-    out[candidates] = [other_first_name(str(x), str(y))
-                       for x, y in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(), strict=True)]
+    first_code, last_code = feats.shared_codes(("first", "last"))
+    has_first, has_last = feats.filled("first"), feats.filled("last")
+    apart = email_apart(feats, i, j)
+    first, last = feats.array("first"), feats.array("last")
+    # (pairs, the given names compared) for each way the family names can line up
+    ways = [(has_last[i] & (last_code[i] == last_code[j]), first[i], first[j]),
+            (has_first[i] & (first_code[i] == last_code[j]) & (last_code[i] != last_code[j]), last[i], first[j]),
+            (has_last[i] & (last_code[i] == first_code[j]) & (last_code[i] != last_code[j]), first[i], last[j])]
+    for same_family, given_a, given_b in ways:
+        candidates = np.flatnonzero(apart & same_family & ~out)
+        if len(candidates):
+            out[candidates] = [other_first_name(str(x), str(y)) for x, y in
+                               zip(given_a[candidates].tolist(), given_b[candidates].tolist(), strict=True)]
     dob = sims.get("dob")
     if dob is not None:
         out &= ~(_filled_nan(dob) >= AGREE)
     return out
 
 
+# the similarity of two first names of different people (clearly_other_first_name): below
+# the rule's `low`, so the pair falls in the "different" level and counts as a name conflict
+OTHER_NAME_SIM = 0.5
+
+
 def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """First names: nicknames equal, an initial matches its name (0.85), else Jaro-Winkler."""
+    """First names: nicknames equal, an initial matches its name (0.85), another person's name
+    (clearly_other_first_name: Jason/Juan, Charles/Charlotte) at most OTHER_NAME_SIM
+    however alike it is spelt, else Jaro-Winkler."""
     sim = _jw(a, b)
     differ = np.flatnonzero(sim < 1.0)
     if len(differ):
-        rules = np.asarray([_first_name_rule(x, y) for x, y in zip(a[differ].tolist(), b[differ].tolist(),
-                                                                     strict=True)], dtype=float)
+        xs, ys = a[differ].tolist(), b[differ].tolist()
+        rules = np.asarray([_first_name_rule(x, y) for x, y in zip(xs, ys, strict=True)], dtype=float)
         jaro = sim[differ]
         sim[differ] = np.where(rules[:, 0] >= 0, rules[:, 0], np.maximum(jaro, rules[:, 1]))
+        alike = np.flatnonzero(sim[differ] > OTHER_NAME_SIM)
+        other = np.asarray([clearly_other_first_name(xs[k], ys[k]) for k in alike.tolist()], dtype=bool)
+        if len(other):
+            sim[differ[alike[other]]] = OTHER_NAME_SIM
     return sim
 
 
