@@ -15,7 +15,8 @@ an office). A household look-alike (two e-mails, another person's first name wit
 same last name, or the same name a generation apart) is evidence against (model.HOUSEHOLD),
 not a veto. score = 1 / (1 + 2 ** -(sum - prior bits)), a match probability compared with
 the threshold. A pair also needs some field besides the name to agree (the evidence gate),
-so two people who only share a name are never merged.
+so two people who only share a name are never merged; a pair with no name to compare needs
+a personal field (birth date, e-mail) and a home field (address, phone) to agree strongly.
 """
 
 from __future__ import annotations
@@ -569,12 +570,13 @@ def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
     the features carry a learned model, else the hand-set rules."""
     learned = feats.model if feats.model is not None and feats.model.learned else None
     rules = rules_for(feats.object_name)
+    street = other_street(feats, i, j, sims) if learned is not None else None
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
         tf = name in FREQUENCY_FIELDS and name in feats.columns
         if learned is not None and name in learned.m:
-            lv = model.levels(name, sim, far)
+            lv = model.levels(name, sim, far, street)
             bits = np.where(lv >= 0, learned.weights(name)[np.maximum(lv, 0)], 0.0)
             if tf:  # agreeing exactly on a common value is weaker evidence than on a rare one
                 exact = np.flatnonzero(lv == 0)
@@ -598,6 +600,39 @@ def far_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return far
 
 
+# street names (house numbers left out) less alike than this are two streets
+OTHER_STREET_SIM = 0.6
+
+
+def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Street addresses without their numbers: the better of token-set and plain ratio (0-1)."""
+    def street(address: str) -> str:
+        return " ".join(w for w in address.split() if not w[:1].isdigit())
+
+    sa = np.asarray([street(x) for x in a.tolist()], dtype=object)
+    sb = np.asarray([street(x) for x in b.tolist()], dtype=object)
+    sim: np.ndarray = np.maximum(_sim(fuzz.token_set_ratio, sa, sb), _sim(fuzz.ratio, sa, sb)) / 100.0
+    return sim
+
+
+def other_street(feats: Features, i: np.ndarray, j: np.ndarray,
+                 sims: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Pairs whose street addresses are both given and name other streets (model.STREET_SPLIT):
+    the address is "different" and so are the street names without the house numbers (a
+    changed or mistyped house number on one street is not another street)."""
+    address = sims.get("address")
+    if address is None or "address" not in feats.columns:
+        return None
+    out = np.zeros(len(i), dtype=bool)
+    differ = np.flatnonzero(_filled_nan(address, 1.0) < model.CUTS["address"][-1])
+    if len(differ):
+        values = feats.array("address")
+        street = by_distinct_values(feats, ("address",), i[differ], j[differ],
+                                    lambda x, y: street_sims(values[x], values[y]), memo="street")
+        out[differ] = street < OTHER_STREET_SIM
+    return out
+
+
 def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
                      far: np.ndarray) -> np.ndarray:
     """The household comparison: 0 for a look-alike, 1 for a pair that could have been one (at
@@ -617,7 +652,8 @@ def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[s
 def pair_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
                 far: np.ndarray) -> dict[str, np.ndarray]:
     """Per learned field (and the household comparison), each pair's agreement level."""
-    out = {name: model.levels(name, sim, far) for name, sim in sims.items() if name in model.CUTS}
+    street = other_street(feats, i, j, sims)
+    out = {name: model.levels(name, sim, far, street) for name, sim in sims.items() if name in model.CUTS}
     out[model.HOUSEHOLD] = household_levels(feats, i, j, sims, far)
     return out
 
@@ -635,6 +671,23 @@ def prior_bits(feats: Features) -> float:
     if feats.model is not None and feats.model.learned:
         return feats.model.prior_bits
     return PRIOR_BITS
+
+
+# a pair with no name to compare (one or both records have none) is scored only when a personal
+# field (birth date, e-mail) and a field of the home (street address, phone) both agree with at
+# least EVIDENCE_BITS: a home alone is shared by a household
+PERSONAL_FIELDS = ("dob", "email")
+HOME_FIELDS = ("address", "phone")
+
+
+def _nameless_but_identified(weights: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """Pairs that need no name: a personal field and a home field both agree strongly."""
+    def strongest(names: tuple[str, ...]) -> np.ndarray:
+        found = [weights[n] for n in names if n in weights]
+        return np.max(np.stack(found), axis=0) if found else np.zeros(size)
+
+    found: np.ndarray = (strongest(PERSONAL_FIELDS) >= EVIDENCE_BITS) & (strongest(HOME_FIELDS) >= EVIDENCE_BITS)
+    return found
 
 
 @dataclass
@@ -679,5 +732,5 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         if name in sims:
             has_name |= ~np.isnan(sims[name])
     score = np.where(evidence >= MIN_EVIDENCE, probability, np.minimum(probability, 0.5))
-    score = np.where(has_name, score, 0.0)
+    score = np.where(has_name | _nameless_but_identified(weights, len(i)), score, 0.0)
     return PairScores(probability, score, evidence, sims, weights, total, levels)

@@ -61,3 +61,64 @@ def test_household_look_alike_is_seen_across_a_name_swap() -> None:
     sims = scoring.field_similarity_arrays(feats, i, j)
     # Laura/Lauren across the swap: two people; Turner Laura / Laura Turner: one person swapped
     assert scoring.other_people(feats, i, j, sims).tolist() == [True, True, False]
+
+
+def test_a_record_without_a_name_joins_on_birth_date_and_home() -> None:
+    """FEBRL: a copy with the names left out, same birth date and street address."""
+    person = {"firstname": "Zachary", "lastname": "Teakle", "address": "14 Teakle Place The Bowery",
+              "city": "Yarram", "zip": "2299", "state": "SA", "date_of_birth": "1910-08-17"}
+    frame, at = _with_learning_file([person, {**person, "firstname": "", "lastname": ""}])
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert any(at in g and at + 1 in g for g in groups)
+
+
+def test_a_home_alone_does_not_join_records_without_names() -> None:
+    """Two nameless rows sharing a phone and an address are a household's, not one person."""
+    home = {"address": "14 Teakle Place", "city": "Yarram", "zip": "2299", "phone": "+61355551234"}
+    frame, at = _with_learning_file([{**home, "date_of_birth": "1950-01-02"},
+                                     {**home, "date_of_birth": "1983-07-09"}, home])
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert not any(at + 2 in g for g in groups)
+    assert not any(at in g and at + 1 in g for g in groups)
+
+
+def test_namesakes_in_one_postcode_on_other_streets_stay_apart() -> None:
+    """Two Amber Sandovals in postcode 75279, on Oak Avenue and Walnut Drive, with their own
+    e-mails: agreeing on the postcode is what neighbours do ('same, other street')."""
+    base = {"firstname": "Amber", "lastname": "Sandoval", "city": "Dallas", "zip": "75279"}
+    frame, at = _with_learning_file([
+        {**base, "email": "amber.s@gmail.com", "address": "8025 Oak Avenue", "phone": "+19727745611"},
+        {**base, "email": "amber.sandoval@web.de", "address": "8919 Walnut Drive",
+         "date_of_birth": "1946-06-16"}])
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert not any(at in g and at + 1 in g for g in groups)
+    fields = explain_pair(frame, at, at + 1, "contacts")["fields"]
+    assert isinstance(fields, dict) and fields["zip"]["level"] == "same, other street"
+
+
+def test_a_new_house_number_on_the_same_street_is_not_another_street() -> None:
+    """FEBRL: '73 mccay place brentwood' / '66 mccay place' is one street, the postcode agrees."""
+    feats = build_features(_frame([{"address": "73 Mccay Place Brentwood", "zip": "3216"},
+                                   {"address": "66 Mccay Place", "zip": "3216"},
+                                   {"address": "12 Oak Avenue", "zip": "3216"}]), "contacts")
+    i, j = np.asarray([0, 0]), np.asarray([1, 2])
+    sims = scoring.field_similarity_arrays(feats, i, j)
+    street = scoring.other_street(feats, i, j, sims)
+    assert street is not None and street.tolist() == [False, True]
+
+
+def test_blocking_proposes_a_surname_misspelt_past_its_sound_alike() -> None:
+    """Bradley Koebut / Bradley Korbut, one postcode, house numbers 5 and 25: no other key
+    (surname sound-alike, house number, street) brings them together."""
+    from crm_migrate.dedupe.blocking import candidate_keys
+
+    rows = [{"firstname": "Bradley", "lastname": "Koebut", "address": "5 Werriwa Ur Escent",
+             "city": "Calista", "zip": "4205"},
+            {"firstname": "Bradley", "lastname": "Korbut", "address": "25 Werriwa Coescent",
+             "city": "Calisga", "zip": "4205"}]
+    # people whose names sort between the two (the sorted-neighbourhood window passes them by)
+    rows += [{"firstname": first, "lastname": last, "zip": f"30{n:02d}"}
+             for n, (first, last) in enumerate((f, la) for la in ("Koehler", "Kohl", "Kolb", "Konig", "Kopp")
+                                               for f in ("Anna", "Carl", "Ida"))]
+    feats = build_features(_frame(rows), "contacts")
+    assert 0 * len(rows) + 1 in candidate_keys(feats).tolist()
