@@ -119,24 +119,27 @@ CONFLICT_CONTEXT_CAP = 14.0
 
 def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], size: int,
                  far: np.ndarray | None = None) -> np.ndarray:
-    """Sum of field bits with the area, place and context rules applied (negatives never capped).
+    """Sum of field bits with the area, place and context rules applied (negatives never capped,
+    but another street in another area counts once: the stronger of the two).
 
     A conflict (capped context) is a clearly different first or last name, or birth dates
     a generation apart (`far`); a birth date that differs less is only evidence against.
     """
     identity = np.zeros(size)
-    place = np.zeros(size)
+    area_bits = np.zeros(size)
     other_context = np.zeros(size)
     area = [np.where(np.isnan(sims[name]), -np.inf, bits) for name, bits in weights.items()
             if name in AREA_FIELDS]
     if area:
         best = np.max(np.stack(area), axis=0)
-        place += np.where(np.isfinite(best), best, 0.0)
+        area_bits = np.where(np.isfinite(best), best, 0.0)
+    place = area_bits
     for name, bits in weights.items():
         if name in AREA_FIELDS:
             continue
         if name == "address":
-            place += bits
+            # another street and another area are one move, not two pieces of evidence against
+            place = np.where((bits < 0) & (area_bits < 0), np.minimum(bits, area_bits), area_bits + bits)
         elif name in CONTEXT_FIELDS:
             other_context += bits
         else:
@@ -722,8 +725,14 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     total = capped_total(weights, sims, len(i), far)
     if feats.model is not None and feats.model.learned:
         # learned: the evidence is the strongest agreeing field besides the names (a pair needs
-        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not one)
-        others = [bits for name, bits in weights.items() if name not in NAME_FIELDS]
+        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not
+        # one). Where both have e-mails and they differ, a postcode or city is not evidence
+        # enough: namesakes in one postcode (thousands of pairs in a million rows) have their
+        # own e-mails, a duplicate with a new e-mail still shares a phone, street or birth date.
+        email = sims.get("email")
+        own_emails = (~np.isnan(email) & (email < AGREE)) if email is not None else np.zeros(len(i), dtype=bool)
+        others = [np.where(own_emails, 0.0, bits) if name in AREA_FIELDS else bits
+                  for name, bits in weights.items() if name not in NAME_FIELDS]
         evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
                     else np.zeros(len(i)))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - prior_bits(feats), -60, 60)))

@@ -122,3 +122,25 @@ def test_blocking_proposes_a_surname_misspelt_past_its_sound_alike() -> None:
                                                for f in ("Anna", "Carl", "Ida"))]
     feats = build_features(_frame(rows), "contacts")
     assert 0 * len(rows) + 1 in candidate_keys(feats).tolist()
+
+
+def test_namesakes_with_their_own_emails_need_more_than_a_postcode() -> None:
+    """Two Jose Andersons in one postcode with their own e-mails, one without a street: the
+    postcode is no evidence for them (a duplicate with a new e-mail shares a phone, a street
+    or a birth date)."""
+    base = {"firstname": "Jose", "lastname": "Anderson", "city": "Seattle", "zip": "98109", "state": "WA"}
+    frame, at = _with_learning_file([
+        {**base, "email": "jose_anderson1@mail.de", "address": "577 Wilson Avenue"},
+        {**base, "email": "jose.anderson2@gmail.com", "phone": "+15364379739"}])
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert not any(at in g and at + 1 in g for g in groups)
+    info = explain_pair(frame, at, at + 1, "contacts")
+    assert float(info["evidence"]) < float(info["evidence_needed"])  # type: ignore[arg-type]
+
+
+def test_another_street_in_another_area_counts_once() -> None:
+    """A move changes the street and the postcode together: one piece of evidence against."""
+    sims = {"address": np.asarray([0.1, 0.1, 1.0]), "zip": np.asarray([0.0, 1.0, 0.0])}
+    weights = {"address": np.asarray([-3.0, -3.0, 15.0]), "zip": np.asarray([-2.5, 10.0, -2.5])}
+    total = scoring.capped_total(weights, sims, 3)
+    assert total.tolist() == [-3.0, 7.0, 12.5]
