@@ -29,7 +29,7 @@ from functools import lru_cache, partial
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from crm_migrate.dedupe import model
 from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
@@ -212,8 +212,10 @@ OTHER_ENDINGS = ("a", "e", "ie", "le", "lle", "elle", "ine", "ette", "na", "ina"
 def other_first_name(x: str, y: str) -> bool:
     """Whether two first names belong to different people: neither is a nickname, variant or
     initial of the other, and either one is the other with an ending that makes another name
-    (Robert/Roberta, Daniel/Danielle, Paul/Paula) or they are more than a typo or spelling
-    apart (over two edits, or two with a different length). Bob/Robert, R./Robert,
+    (Robert/Roberta, Daniel/Danielle, Paul/Paula), or they are more than a typo or spelling
+    apart (over two edits, or two with a different length or first letter: Marilyn/Carolyn;
+    a transposition is one edit), or both are names of one length the first-name table
+    knows (Christina/Christian). Bob/Robert, R./Robert,
     Micheal/Michael and Mohammed/Muhammad are not."""
     if not x or not y:
         return False
@@ -227,8 +229,12 @@ def other_first_name(x: str, y: str) -> bool:
     short, long_ = sorted((tx, ty), key=len)
     if long_.startswith(short) and long_[len(short):] in OTHER_ENDINGS:
         return True
-    edits = Levenshtein.distance(tx, ty, score_cutoff=3)
-    return edits > 2 or (edits == 2 and len(tx) != len(ty))
+    edits = OSA.distance(tx, ty, score_cutoff=3)  # a transposed pair of letters is one edit
+    if edits > 2 or (edits == 2 and (len(tx) != len(ty) or tx[0] != ty[0])):
+        return True
+    # as long as each other, two names the first-name table knows of different families
+    # (Jean/Joan, Christina/Christian)
+    return len(tx) == len(ty) and is_known_first_name(tx) and is_known_first_name(ty)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -676,6 +682,23 @@ def prior_bits(feats: Features) -> float:
     return PRIOR_BITS
 
 
+def _area_is_evidence(feats: Features, i: np.ndarray, j: np.ndarray,
+                      sims: dict[str, np.ndarray]) -> np.ndarray:
+    """Pairs where an agreeing postcode or city may be the evidence a learned match needs: both
+    street addresses given and on one street, and not two different e-mails."""
+    address = sims.get("address")
+    if address is None:
+        return np.zeros(len(i), dtype=bool)
+    street = other_street(feats, i, j, sims)
+    ok: np.ndarray = ~np.isnan(address)
+    if street is not None:
+        ok &= ~street
+    email = sims.get("email")
+    if email is not None:
+        ok &= ~(~np.isnan(email) & (email < AGREE))
+    return ok
+
+
 # a pair with no name to compare (one or both records have none) is scored only when a personal
 # field (birth date, e-mail) and a field of the home (street address, phone) both agree with at
 # least EVIDENCE_BITS: a home alone is shared by a household
@@ -726,12 +749,12 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     if feats.model is not None and feats.model.learned:
         # learned: the evidence is the strongest agreeing field besides the names (a pair needs
         # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not
-        # one). Where both have e-mails and they differ, a postcode or city is not evidence
-        # enough: namesakes in one postcode (thousands of pairs in a million rows) have their
-        # own e-mails, a duplicate with a new e-mail still shares a phone, street or birth date.
-        email = sims.get("email")
-        own_emails = (~np.isnan(email) & (email < AGREE)) if email is not None else np.zeros(len(i), dtype=bool)
-        others = [np.where(own_emails, 0.0, bits) if name in AREA_FIELDS else bits
+        # one). A postcode or city is that evidence only beside a street address on one street
+        # (thousands of namesakes share a postcode in a million rows; a duplicate that lacks its
+        # street shares a phone, an e-mail or a birth date instead) and not between two people
+        # with their own e-mails.
+        area_counts = _area_is_evidence(feats, i, j, sims)
+        others = [np.where(area_counts, bits, 0.0) if name in AREA_FIELDS else bits
                   for name, bits in weights.items() if name not in NAME_FIELDS]
         evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
                     else np.zeros(len(i)))

@@ -144,3 +144,23 @@ def test_another_street_in_another_area_counts_once() -> None:
     weights = {"address": np.asarray([-3.0, -3.0, 15.0]), "zip": np.asarray([-2.5, 10.0, -2.5])}
     total = scoring.capped_total(weights, sims, 3)
     assert total.tolist() == [-3.0, 7.0, 12.5]
+
+
+def test_a_postcode_without_a_street_is_no_evidence_for_namesakes() -> None:
+    """Two Benjamin Hughes in postcode 80218, one with no street, no e-mail, no phone: the
+    postcode (shared by thousands) is not what a match needs."""
+    base = {"firstname": "Benjamin", "lastname": "Hughes", "city": "Denver", "zip": "80218"}
+    frame, at = _with_learning_file([
+        {**base, "email": "benjamin_hughes6@web.de", "phone": "+17058559315", "address": "2003 Lincoln Street"},
+        base])
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert not any(at in g and at + 1 in g for g in groups)
+
+
+def test_household_first_names_two_letters_apart_are_two_people() -> None:
+    """Marilyn/Carolyn (two letters, another first letter) and Christina/Christian (two names the
+    table knows) are household members; a transposed first letter (aGbriel) is a typo."""
+    assert scoring.other_first_name("marilyn", "carolyn")
+    assert scoring.other_first_name("christina", "christian")
+    assert not scoring.other_first_name("agbriel", "gabriel")
+    assert not scoring.other_first_name("joan", "jon")  # one letter: a slip as often as not
