@@ -574,12 +574,14 @@ def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, base_
 
 
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
-                  sims: dict[str, np.ndarray], far: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  sims: dict[str, np.ndarray], far: np.ndarray | None = None,
+                  street: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Bits each field adds per pair (0 where not compared): the learned levels' weights when
     the features carry a learned model, else the hand-set rules."""
     learned = feats.model if feats.model is not None and feats.model.learned else None
     rules = rules_for(feats.object_name)
-    street = other_street(feats, i, j, sims) if learned is not None else None
+    if learned is not None and street is None:
+        street = other_street(feats, i, j, sims)
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
@@ -613,31 +615,53 @@ def far_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
 OTHER_STREET_SIM = 0.6
 
 
-def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Street addresses without their numbers: the better of token-set and plain ratio (0-1)."""
-    def street(address: str) -> str:
-        return " ".join(w for w in address.split() if not w[:1].isdigit())
+def street_name(address: str) -> str:
+    """A street address without its numbers ("12 main st flat 3" -> "main st flat")."""
+    return " ".join(w for w in address.split() if not w[:1].isdigit())
 
-    sa = np.asarray([street(x) for x in a.tolist()], dtype=object)
-    sb = np.asarray([street(x) for x in b.tolist()], dtype=object)
-    sim: np.ndarray = np.maximum(_sim(fuzz.token_set_ratio, sa, sb), _sim(fuzz.ratio, sa, sb)) / 100.0
+
+def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Street names (street_name): the better of token-set and plain ratio (0-1)."""
+    sim: np.ndarray = np.maximum(_sim(fuzz.token_set_ratio, a, b), _sim(fuzz.ratio, a, b)) / 100.0
     return sim
+
+
+def _streets(feats: Features) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per record its street name, the names' int codes and how many there are (cached)."""
+    key = "address\x00street"
+    if key not in feats._arrays:
+        names = np.asarray(feats.get("address"), dtype=object)
+        codes, uniques = pd.factorize(names, use_na_sentinel=False)
+        streets = np.asarray([street_name(str(u)) for u in uniques] or [], dtype=object)
+        street_codes, street_uniques = pd.factorize(streets, use_na_sentinel=False)
+        feats._arrays[key] = np.asarray(street_uniques, dtype=object)[street_codes[codes]] if len(codes) \
+            else np.zeros(0, dtype=object)
+        feats._arrays[key + "\x00codes"] = np.asarray(street_codes[codes] if len(codes) else codes, dtype=np.int64)
+        feats._arrays[key + "\x00count"] = np.asarray([max(1, len(street_uniques))])
+    return (feats._arrays[key], feats._arrays[key + "\x00codes"], int(feats._arrays[key + "\x00count"][0]))
 
 
 def other_street(feats: Features, i: np.ndarray, j: np.ndarray,
                  sims: dict[str, np.ndarray]) -> np.ndarray | None:
     """Pairs whose street addresses are both given and name other streets (model.STREET_SPLIT):
     the address is "different" and so are the street names without the house numbers (a
-    changed or mistyped house number on one street is not another street)."""
+    changed or mistyped house number on one street is not another street). Only pairs whose
+    postcode or city agrees exactly are looked at: nothing else asks (the split level and the
+    area evidence are about agreeing areas)."""
     address = sims.get("address")
     if address is None or "address" not in feats.columns:
         return None
     out = np.zeros(len(i), dtype=bool)
-    differ = np.flatnonzero(_filled_nan(address, 1.0) < model.CUTS["address"][-1])
+    area_agrees = np.zeros(len(i), dtype=bool)
+    for name in model.STREET_SPLIT:
+        if name in sims:
+            area_agrees |= sims[name] >= model.CUTS[name][0]
+    differ = np.flatnonzero(area_agrees & (_filled_nan(address, 1.0) < model.CUTS["address"][-1]))
     if len(differ):
-        values = feats.array("address")
-        street = by_distinct_values(feats, ("address",), i[differ], j[differ],
-                                    lambda x, y: street_sims(values[x], values[y]), memo="street")
+        streets, codes, count = _streets(feats)
+        ii, jj = i[differ], j[differ]
+        street = _on_distinct(street_sims, streets[ii], streets[jj], codes[ii], codes[jj], count,
+                              _memo(feats, "street"))
         out[differ] = street < OTHER_STREET_SIM
     return out
 
@@ -659,9 +683,11 @@ def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[s
 
 
 def pair_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
-                far: np.ndarray) -> dict[str, np.ndarray]:
-    """Per learned field (and the household comparison), each pair's agreement level."""
-    street = other_street(feats, i, j, sims)
+                far: np.ndarray, street: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per learned field (and the household comparison), each pair's agreement level
+    (`street`: other_street's answer when the caller has it)."""
+    if street is None:
+        street = other_street(feats, i, j, sims)
     out = {name: model.levels(name, sim, far, street) for name, sim in sims.items() if name in model.CUTS}
     out[model.HOUSEHOLD] = household_levels(feats, i, j, sims, far)
     return out
@@ -682,14 +708,12 @@ def prior_bits(feats: Features) -> float:
     return PRIOR_BITS
 
 
-def _area_is_evidence(feats: Features, i: np.ndarray, j: np.ndarray,
-                      sims: dict[str, np.ndarray]) -> np.ndarray:
+def _area_is_evidence(sims: dict[str, np.ndarray], street: np.ndarray | None, size: int) -> np.ndarray:
     """Pairs where an agreeing postcode or city may be the evidence a learned match needs: both
     street addresses given and on one street, and not two different e-mails."""
     address = sims.get("address")
     if address is None:
-        return np.zeros(len(i), dtype=bool)
-    street = other_street(feats, i, j, sims)
+        return np.zeros(size, dtype=bool)
     ok: np.ndarray = ~np.isnan(address)
     if street is not None:
         ok &= ~street
@@ -734,14 +758,15 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     sims = field_similarity_arrays(feats, i, j)
     far = far_apart(feats, i, j)
-    weights = weight_arrays(feats, i, j, sims, far)
+    street = other_street(feats, i, j, sims) if feats.object_name == "contacts" else None
+    weights = weight_arrays(feats, i, j, sims, far, street)
     rules = rules_for(feats.object_name)
     evidence = np.zeros(len(i))
     for name in weights:
         evidence += rules[name].evidence * (_filled_nan(sims[name]) >= AGREE)
     levels = None
     if feats.object_name == "contacts":
-        levels = pair_levels(feats, i, j, sims, far)
+        levels = pair_levels(feats, i, j, sims, far, street)
         household = household_bits(feats, levels[model.HOUSEHOLD])
         if household.any():
             weights[model.HOUSEHOLD] = household
@@ -753,7 +778,7 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         # (thousands of namesakes share a postcode in a million rows; a duplicate that lacks its
         # street shares a phone, an e-mail or a birth date instead) and not between two people
         # with their own e-mails.
-        area_counts = _area_is_evidence(feats, i, j, sims)
+        area_counts = _area_is_evidence(sims, street, len(i))
         others = [np.where(area_counts, bits, 0.0) if name in AREA_FIELDS else bits
                   for name, bits in weights.items() if name not in NAME_FIELDS]
         evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
