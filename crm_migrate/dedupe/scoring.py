@@ -271,18 +271,29 @@ def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
     if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
     first_code, last_code = feats.shared_codes(("first", "last"))
+    count = feats.shared_count(("first", "last"))
     has_first, has_last = feats.filled("first"), feats.filled("last")
     apart = email_apart(feats, i, j)
-    first, last = feats.array("first"), feats.array("last")
+    names = {"first": (feats.array("first"), first_code), "last": (feats.array("last"), last_code)}
+    fi, fj, li, lj = first_code[i], first_code[j], last_code[i], last_code[j]
     # (pairs, the given names compared) for each way the family names can line up
-    ways = [(has_last[i] & (last_code[i] == last_code[j]), first[i], first[j]),
-            (has_first[i] & (first_code[i] == last_code[j]) & (last_code[i] != last_code[j]), last[i], first[j]),
-            (has_last[i] & (last_code[i] == first_code[j]) & (last_code[i] != last_code[j]), first[i], last[j])]
+    ways = [(has_last[i] & (li == lj), "first", "first"),
+            (has_first[i] & (fi == lj) & (li != lj), "last", "first"),
+            (has_last[i] & (li == fj) & (li != lj), "first", "last")]
     for same_family, given_a, given_b in ways:
         candidates = np.flatnonzero(apart & same_family & ~out)
-        if len(candidates):
-            out[candidates] = [other_first_name(str(x), str(y)) for x, y in
-                               zip(given_a[candidates].tolist(), given_b[candidates].tolist(), strict=True)]
+        if not len(candidates):
+            continue
+        (values_a, codes_a), (values_b, codes_b) = names[given_a], names[given_b]
+        ia, jb = i[candidates], j[candidates]
+        # once per distinct pair of given names (a file repeats them)
+        inverse, distinct = pd.factorize(codes_a[ia] * count + codes_b[jb])
+        one = np.empty(len(distinct), dtype=np.int64)
+        one[inverse] = np.arange(len(candidates))
+        verdicts = np.asarray([other_first_name(str(x), str(y)) for x, y in
+                               zip(values_a[ia[one]].tolist(), values_b[jb[one]].tolist(), strict=True)],
+                              dtype=bool)
+        out[candidates] = verdicts[inverse]
     dob = sims.get("dob")
     if dob is not None:
         out &= ~(_filled_nan(dob) >= AGREE)
@@ -575,19 +586,21 @@ def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, base_
 
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
                   sims: dict[str, np.ndarray], far: np.ndarray | None = None,
-                  street: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  street: np.ndarray | None = None,
+                  levels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Bits each field adds per pair (0 where not compared): the learned levels' weights when
-    the features carry a learned model, else the hand-set rules."""
+    the features carry a learned model, else the hand-set rules (`levels`: pair_levels'
+    answer when the caller has it)."""
     learned = feats.model if feats.model is not None and feats.model.learned else None
     rules = rules_for(feats.object_name)
-    if learned is not None and street is None:
+    if learned is not None and street is None and levels is None:
         street = other_street(feats, i, j, sims)
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
         tf = name in FREQUENCY_FIELDS and name in feats.columns
         if learned is not None and name in learned.m:
-            lv = model.levels(name, sim, far, street)
+            lv = levels[name] if levels is not None and name in levels else model.levels(name, sim, far, street)
             bits = np.where(lv >= 0, learned.weights(name)[np.maximum(lv, 0)], 0.0)
             if tf:  # agreeing exactly on a common value is weaker evidence than on a rare one
                 exact = np.flatnonzero(lv == 0)
@@ -759,14 +772,13 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     sims = field_similarity_arrays(feats, i, j)
     far = far_apart(feats, i, j)
     street = other_street(feats, i, j, sims) if feats.object_name == "contacts" else None
-    weights = weight_arrays(feats, i, j, sims, far, street)
+    levels = pair_levels(feats, i, j, sims, far, street) if feats.object_name == "contacts" else None
+    weights = weight_arrays(feats, i, j, sims, far, street, levels)
     rules = rules_for(feats.object_name)
     evidence = np.zeros(len(i))
     for name in weights:
         evidence += rules[name].evidence * (_filled_nan(sims[name]) >= AGREE)
-    levels = None
-    if feats.object_name == "contacts":
-        levels = pair_levels(feats, i, j, sims, far, street)
+    if levels is not None:
         household = household_bits(feats, levels[model.HOUSEHOLD])
         if household.any():
             weights[model.HOUSEHOLD] = household
