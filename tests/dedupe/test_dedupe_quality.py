@@ -164,3 +164,17 @@ def test_household_first_names_two_letters_apart_are_two_people() -> None:
     assert scoring.other_first_name("christina", "christian")
     assert not scoring.other_first_name("agbriel", "gabriel")
     assert not scoring.other_first_name("joan", "jon")  # one letter: a slip as often as not
+
+
+def test_a_chain_whose_ends_disagree_is_split_in_a_learned_file() -> None:
+    """A~B share a phone, B~C a street, A and C are a father and son (birth dates a generation
+    apart, e-mails of their own): with weights learned from the file the chain still stops."""
+    person = {"firstname": "Wendell", "lastname": "Quartermaine", "city": "Boston", "zip": "02155"}
+    frame, at = _with_learning_file([
+        {**person, "phone": "+16175550111", "email": "wq@example.com", "date_of_birth": "1950-02-03"},
+        {**person, "phone": "+16175550111", "address": "4 Elm Street"},
+        {**person, "address": "4 Elm Street", "email": "wq.jr@example.com", "date_of_birth": "1979-11-30"}])
+    assert float(explain_pair(frame, at, at + 2, "contacts")["probability"]) < 0.01  # type: ignore[arg-type]
+    groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
+    assert not any(at in g and at + 2 in g for g in groups)
+    assert any(at + 1 in g for g in groups)  # B joined one of them
