@@ -316,7 +316,8 @@ def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         rules = np.asarray([_first_name_rule(x, y) for x, y in zip(xs, ys, strict=True)], dtype=float)
         jaro = sim[differ]
         sim[differ] = np.where(rules[:, 0] >= 0, rules[:, 0], np.maximum(jaro, rules[:, 1]))
-        alike = np.flatnonzero(sim[differ] > OTHER_NAME_SIM)
+        # below the rule's `low` a name already counts as different (and as a conflict)
+        alike = np.flatnonzero(sim[differ] > CONTACT_RULES["first"].low)
         other = np.asarray([clearly_other_first_name(xs[k], ys[k]) for k in alike.tolist()], dtype=bool)
         if len(other):
             sim[differ[alike[other]]] = OTHER_NAME_SIM
@@ -633,6 +634,9 @@ def street_name(address: str) -> str:
     return " ".join(w for w in address.split() if not w[:1].isdigit())
 
 
+NUMBER_TOKEN = r"(?:^|(?<=\s))\d\S*"  # a word that starts with a digit
+
+
 def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Street names (street_name): the better of token-set and plain ratio (0-1)."""
     sim: np.ndarray = np.maximum(_sim(fuzz.token_set_ratio, a, b), _sim(fuzz.ratio, a, b)) / 100.0
@@ -645,7 +649,9 @@ def _streets(feats: Features) -> tuple[np.ndarray, np.ndarray, int]:
     if key not in feats._arrays:
         names = np.asarray(feats.get("address"), dtype=object)
         codes, uniques = pd.factorize(names, use_na_sentinel=False)
-        streets = np.asarray([street_name(str(u)) for u in uniques] or [], dtype=object)
+        # street_name column-wise: the number tokens out, spaces as street_name leaves them
+        streets = (pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+                   .str.replace(NUMBER_TOKEN, " ", regex=True).str.split().str.join(" ").to_numpy(dtype=object))
         street_codes, street_uniques = pd.factorize(streets, use_na_sentinel=False)
         feats._arrays[key] = np.asarray(street_uniques, dtype=object)[street_codes[codes]] if len(codes) \
             else np.zeros(0, dtype=object)

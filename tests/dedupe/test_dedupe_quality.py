@@ -178,3 +178,12 @@ def test_a_chain_whose_ends_disagree_is_split_in_a_learned_file() -> None:
     groups = find_duplicate_groups(frame, "contacts", DedupeSettings())
     assert not any(at in g and at + 2 in g for g in groups)
     assert any(at + 1 in g for g in groups)  # B joined one of them
+
+
+def test_street_names_column_wise_are_street_name_per_value() -> None:
+    addresses = ["12 main st", "main st 3 flat", "4b elm ave unit 7a", "", "12", "a1 street", "12 main st"]
+    feats = build_features(_frame([{"address": a} for a in addresses]), "contacts")
+    streets, codes, count = scoring._streets(feats)
+    values = feats.array("address")
+    assert streets.tolist() == [scoring.street_name(str(v)) for v in values]
+    assert codes[0] == codes[6] and count == len(set(streets.tolist()))
