@@ -187,3 +187,12 @@ def test_street_names_column_wise_are_street_name_per_value() -> None:
     values = feats.array("address")
     assert streets.tolist() == [scoring.street_name(str(v)) for v in values]
     assert codes[0] == codes[6] and count == len(set(streets.tolist()))
+
+
+def test_the_sorted_neighbourhood_gets_what_the_keys_leave_of_the_budget() -> None:
+    from crm_migrate.dedupe.blocking import NEIGHBOURHOOD_WINDOW, neighbourhood_window
+
+    assert neighbourhood_window(2_000, 6_000, 1_000) == NEIGHBOURHOOD_WINDOW  # a small file: whole
+    assert neighbourhood_window(4_600_000, 6_000_000, 1_000_000) == 2  # a million rows: 1 a record
+    assert neighbourhood_window(6_500_000, 6_000_000, 1_000_000) == 1  # none left: none
+    assert neighbourhood_window(10, 6_000, 1) == 0
