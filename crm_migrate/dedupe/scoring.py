@@ -585,6 +585,28 @@ def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, base_
     return u
 
 
+# learned models also weaken exact agreement on a value of these that is common among the
+# records that have one (a placeholder or a file's default birth date agrees far more often than
+# 1 in 20,000 random pairs); only weaken, and only past OWN_COPIES records: that many may be
+# one person's own copies (FEBRL repeats a person up to 5 times), which make a value look common
+VALUE_TF_FIELDS = ("dob",)
+OWN_COPIES = 10
+
+
+def _common_value_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, level_u: float) -> np.ndarray:
+    """u of exact agreement on each pair's value: its share among the records that have one
+    (beyond OWN_COPIES), never below the level's u."""
+    key = f"{name}\x00value_counts"
+    if key not in feats._arrays:
+        codes = feats.value_codes((name,))[0]
+        feats._arrays[key] = np.bincount(codes)[codes].astype(float)
+        feats._arrays[key + "\x00filled"] = np.asarray([float(max(1, feats.filled(name).sum()))])
+    counts = np.maximum(feats._arrays[key][i], feats._arrays[key][j])
+    others = np.maximum(counts - OWN_COPIES, 0.0)
+    u: np.ndarray = np.maximum(level_u, others / float(feats._arrays[key + "\x00filled"][0]))
+    return u
+
+
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
                   sims: dict[str, np.ndarray], far: np.ndarray | None = None,
                   street: np.ndarray | None = None,
@@ -606,6 +628,10 @@ def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
             if tf:  # agreeing exactly on a common value is weaker evidence than on a rare one
                 exact = np.flatnonzero(lv == 0)
                 value_u = _frequency_u(feats, name, i[exact], j[exact], float(learned.u[name][0]))
+                bits[exact] = np.log2(learned.m[name][0] / value_u)
+            elif name in VALUE_TF_FIELDS and name in feats.columns:
+                exact = np.flatnonzero(lv == 0)
+                value_u = _common_value_u(feats, name, i[exact], j[exact], float(learned.u[name][0]))
                 bits[exact] = np.log2(learned.m[name][0] / value_u)
             out[name] = bits
             continue

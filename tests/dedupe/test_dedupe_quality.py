@@ -196,3 +196,19 @@ def test_the_sorted_neighbourhood_gets_what_the_keys_leave_of_the_budget() -> No
     assert neighbourhood_window(4_600_000, 6_000_000, 1_000_000) == 2  # a million rows: 1 a record
     assert neighbourhood_window(6_500_000, 6_000_000, 1_000_000) == 1  # none left: none
     assert neighbourhood_window(10, 6_000, 1) == 0
+
+
+def test_a_birth_date_many_records_share_is_weaker_evidence() -> None:
+    """A file's default birth date (40 records: a placeholder, an import's fill value) agrees
+    between strangers far more often than one date in 20,000: it counts less than a rare date;
+    a date only a person's own copies repeat is not weakened."""
+    frame, at = _with_learning_file(
+        [{"firstname": f"Name{n}", "lastname": "Placeholder", "date_of_birth": "1950-05-17"} for n in range(40)]
+        + [{"firstname": "Ann", "lastname": "Rare", "date_of_birth": "1961-03-09"},
+           {"firstname": "Ann", "lastname": "Rare", "date_of_birth": "1961-03-09"}])
+    find_duplicate_groups(frame, "contacts", DedupeSettings())  # learns the weights
+    common = explain_pair(frame, at, at + 1, "contacts")["fields"]
+    rare = explain_pair(frame, at + 40, at + 41, "contacts")["fields"]
+    assert isinstance(common, dict) and isinstance(rare, dict)
+    assert common["date_of_birth"]["level"] == rare["date_of_birth"]["level"] == "exact"
+    assert common["date_of_birth"]["weight_bits"] < rare["date_of_birth"]["weight_bits"] - 1  # type: ignore[operator]
