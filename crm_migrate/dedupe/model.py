@@ -14,7 +14,10 @@ look-alike": another person's first name, the same last name, different e-mails)
   and teach the model that "another first name" is what duplicates look like. The
   hand-set m is a Dirichlet prior of PRIOR_PAIRS pseudo-pairs.
 - The weight of a level is log2(m / u); agreeing exactly on a name, city or company is
-  adjusted by the value's own frequency (u of that value instead of the level's u).
+  adjusted by the value's own frequency (u of that value instead of the level's u), a birth
+  date only where many records share it (scoring.VALUE_TF_FIELDS).
+- A postcode or city that agrees between two other streets has a level of its own
+  (STREET_SPLIT: "same, other street"), learned like the others.
 - The prior log-odds are those of two random records: the estimated number of duplicate
   pairs over all pairs of the file.
 
@@ -94,7 +97,7 @@ def level_count(name: str) -> int:
 def levels(name: str, sim: np.ndarray, far: np.ndarray | None = None,
            other_street: np.ndarray | None = None) -> np.ndarray:
     """Per pair, the level of a field's similarity (-1 where not compared); `far`: birth
-    years a generation apart, `other_street`: both street addresses given and different."""
+    years a generation apart, `other_street`: both street addresses given, on other streets."""
     out = np.full(len(sim), -1, dtype=np.int8)
     compared = ~np.isnan(sim)
     cuts = CUTS[name]
