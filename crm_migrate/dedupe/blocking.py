@@ -160,6 +160,15 @@ def pair_limits(block_sizes: dict[str, np.ndarray], budget: int) -> dict[str, tu
     return limits
 
 
+def neighbourhood_window(key_pairs: int, budget: int, named: int) -> int:
+    """The sorted-neighbourhood window: NEIGHBOURHOOD_WINDOW, narrowed to what the key kinds'
+    pairs leave of the budget (a window w gives w - 1 pairs a record; under 2: none)."""
+    if named < 2:
+        return 0
+    left = max(0, budget - key_pairs)
+    return int(min(NEIGHBOURHOOD_WINDOW, 1 + left // named))
+
+
 def _codes_of(table: KeyTable) -> KeyCodes:
     """A table of key strings as record arrays and int codes."""
     out: KeyCodes = {}
@@ -213,12 +222,23 @@ def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None 
         cap, window = limits[kind]
         found.append(block_pair_keys(records, codes, rank[records], size, cap=cap, window=window))
         progress(0.5 + 0.3 * (number + 1) / (len(limits) + 1))
-    # sorted neighbourhood over the whole name order catches typos the keys miss
+    keys = _unique_sorted(found)
+    del found
+    # sorted neighbourhood over the whole name order catches typos the keys miss; it is the
+    # least selective kind of all (at a million rows 2 pairs a record, 9 true pairs no key
+    # found), so it gets what the keys' pairs leave of the budget
     has_name = np.flatnonzero(np.asarray([bool(n.strip()) for n in names], dtype=bool))
-    if len(has_name) > 1:
-        found.append(block_pair_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
-                                     rank[has_name], size, cap=1, window=NEIGHBOURHOOD_WINDOW))
+    window = neighbourhood_window(len(keys), PAIR_BUDGET * size, len(has_name))
+    if window >= 2:
+        near = block_pair_keys(has_name, np.zeros(len(has_name), dtype=np.int64),
+                               rank[has_name], size, cap=1, window=window)
+        keys = _unique_sorted([keys, near])
     progress(0.8)
+    return keys
+
+
+def _unique_sorted(found: list[np.ndarray]) -> np.ndarray:
+    """The distinct keys of several arrays, sorted (the parts are emptied as they are copied)."""
     if not found:
         return np.empty(0, dtype=np.int64)
     flat = np.empty(sum(len(part) for part in found), dtype=np.int64)
@@ -227,7 +247,6 @@ def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None 
         flat[at:at + len(part)] = part
         at += len(part)
         found[k] = part[:0]
-    del found
     flat.sort()  # in place, and faster than np.unique's hashing; scoring order does not matter
     return _drop_repeats(flat)
 

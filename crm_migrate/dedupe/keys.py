@@ -130,6 +130,9 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     add("dob_initials", full_dob & has_lt & _filled(first_tok), factorize(dob), both_initials)
     add("swap_zip", has_ml & has_mf & has_zip, np.minimum(ml_code, mf_code), np.maximum(ml_code, mf_code),
         zip_code)
+    # the first name's sound-alike with the last name's initial and the postcode: a surname
+    # misspelt past its sound-alike (Koebut / Korbut) keeps them
+    add("first_zip", has_mf & has_lt & has_zip, mf_code, factorize(last_letter), zip_code)
     return keys
 
 

@@ -14,7 +14,10 @@ look-alike": another person's first name, the same last name, different e-mails)
   and teach the model that "another first name" is what duplicates look like. The
   hand-set m is a Dirichlet prior of PRIOR_PAIRS pseudo-pairs.
 - The weight of a level is log2(m / u); agreeing exactly on a name, city or company is
-  adjusted by the value's own frequency (u of that value instead of the level's u).
+  adjusted by the value's own frequency (u of that value instead of the level's u), a birth
+  date only where many records share it (scoring.VALUE_TF_FIELDS).
+- A postcode or city that agrees between two other streets has a level of its own
+  (STREET_SPLIT: "same, other street"), learned like the others.
 - The prior log-odds are those of two random records: the estimated number of duplicate
   pairs over all pairs of the file.
 
@@ -45,6 +48,11 @@ CUTS: dict[str, tuple[float, ...]] = {
     "company": (0.999, 0.85, 0.6),
 }
 HOUSEHOLD = "household"  # the binary look-alike comparison (level 0: look-alike; 1: not)
+# area fields whose exact agreement has a level of its own when both records have a street
+# address and the streets differ ("same postcode, other street"): neighbours and namesakes in
+# one postcode agree like that, a person who moved mostly changes the postcode too
+STREET_SPLIT = ("zip", "city")
+STREET_SPLIT_BITS = 2.0  # hand-set weight of that level (the prior)
 FAR_YEARS = 20  # birth dates this many years apart or more: another generation
 HOUSEHOLD_BITS = -15.0
 FAR_BITS = -10.0  # hand-set weight of birth dates a generation apart (the prior)  # hand-set weight of a household look-alike
@@ -79,14 +87,17 @@ class LevelModel:
 
 
 def level_count(name: str) -> int:
-    """Levels of a field (its cuts, "different", and for dob "20+ years apart")."""
+    """Levels of a field (its cuts, "different", and for dob "20+ years apart", for a
+    STREET_SPLIT field "same, other street")."""
     if name == HOUSEHOLD:
         return 2
-    return len(CUTS[name]) + 1 + (1 if name == "dob" else 0)
+    return len(CUTS[name]) + 1 + (1 if name == "dob" or name in STREET_SPLIT else 0)
 
 
-def levels(name: str, sim: np.ndarray, far: np.ndarray | None = None) -> np.ndarray:
-    """Per pair, the level of a field's similarity (-1 where not compared)."""
+def levels(name: str, sim: np.ndarray, far: np.ndarray | None = None,
+           other_street: np.ndarray | None = None) -> np.ndarray:
+    """Per pair, the level of a field's similarity (-1 where not compared); `far`: birth
+    years a generation apart, `other_street`: both street addresses given, on other streets."""
     out = np.full(len(sim), -1, dtype=np.int8)
     compared = ~np.isnan(sim)
     cuts = CUTS[name]
@@ -96,6 +107,8 @@ def levels(name: str, sim: np.ndarray, far: np.ndarray | None = None) -> np.ndar
     out[compared] = level[compared]
     if name == "dob" and far is not None:
         out[compared & far & (out == len(cuts))] = len(cuts) + 1
+    if name in STREET_SPLIT and other_street is not None:
+        out[compared & other_street & (out == 0)] = len(cuts) + 1
     return out
 
 
@@ -109,7 +122,9 @@ def level_name(name: str, level: int) -> str:
     agree = len(CUTS[name])
     if level < agree:
         return LEVEL_NAMES[min(level, len(LEVEL_NAMES) - 1)]
-    return "different" if level == agree else f"{FAR_YEARS}+ years apart"
+    if level == agree:
+        return "different"
+    return "same, other street" if name in STREET_SPLIT else f"{FAR_YEARS}+ years apart"
 
 
 def _rule_sims(name: str) -> list[float]:
@@ -117,7 +132,7 @@ def _rule_sims(name: str) -> list[float]:
     cuts = list(CUTS[name])
     reps = [1.0] + [(cuts[k] + cuts[k + 1]) / 2 if k + 1 < len(cuts) else cuts[k] for k in range(1, len(cuts))]
     reps.append(0.0)
-    if name == "dob":
+    if name == "dob" or name in STREET_SPLIT:
         reps.append(0.0)
     return reps
 
@@ -133,7 +148,7 @@ def prior_model(rules: dict[str, object], prior_bits: float) -> LevelModel:
         reps = _rule_sims(name)
         count = level_count(name)
         rule_u, rule_m = float(rule.u), float(rule.m)  # type: ignore[attr-defined]
-        u_lv = np.empty(count)
+        u_lv = np.zeros(count)
         # agreeing levels: rule.u, a little more likely for weaker agreement; the rest differ
         agree = len(CUTS[name])
         for k in range(agree):
@@ -155,6 +170,11 @@ def prior_model(rules: dict[str, object], prior_bits: float) -> LevelModel:
         m_lv[tail] = left * m_lv[tail] / m_lv[tail].sum()
         if name == "dob":  # the far level has its own hand-set weight
             m_lv[-1] = u_lv[-1] * 2.0 ** FAR_BITS
+            m_lv[agree] = max(1e-6, 1.0 - m_lv[:agree].sum() - m_lv[-1])
+        if name in STREET_SPLIT:  # exact agreement is mostly "other street" between random records
+            u_lv[-1], u_lv[0] = 0.8 * u_lv[0], 0.2 * u_lv[0]
+            u_lv[agree] = max(1e-6, 1.0 - u_lv[:agree].sum() - u_lv[-1])
+            m_lv[-1] = u_lv[-1] * 2.0 ** STREET_SPLIT_BITS
             m_lv[agree] = max(1e-6, 1.0 - m_lv[:agree].sum() - m_lv[-1])
         m[name], u[name] = m_lv / m_lv.sum(), u_lv / u_lv.sum()
     u[HOUSEHOLD] = np.asarray([1e-3, 1 - 1e-3])

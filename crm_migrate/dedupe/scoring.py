@@ -15,7 +15,8 @@ an office). A household look-alike (two e-mails, another person's first name wit
 same last name, or the same name a generation apart) is evidence against (model.HOUSEHOLD),
 not a veto. score = 1 / (1 + 2 ** -(sum - prior bits)), a match probability compared with
 the threshold. A pair also needs some field besides the name to agree (the evidence gate),
-so two people who only share a name are never merged.
+so two people who only share a name are never merged; a pair with no name to compare needs
+a personal field (birth date, e-mail) and a home field (address, phone) to agree strongly.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from functools import lru_cache, partial
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from crm_migrate.dedupe import model
 from crm_migrate.dedupe.features import FREQUENCY_FIELDS, Features
 from crm_migrate.dedupe.memo import PairMemo
-from crm_migrate.dedupe.nicknames import nickname_keys
+from crm_migrate.dedupe.nicknames import is_known_first_name, nickname_keys
 
 AGREE = 0.85  # a field similarity at or above this counts as agreement (evidence)
 PRIOR_BITS = 19.5  # log-odds against a candidate pair being a duplicate before any field
@@ -118,24 +119,27 @@ CONFLICT_CONTEXT_CAP = 14.0
 
 def capped_total(weights: dict[str, np.ndarray], sims: dict[str, np.ndarray], size: int,
                  far: np.ndarray | None = None) -> np.ndarray:
-    """Sum of field bits with the area, place and context rules applied (negatives never capped).
+    """Sum of field bits with the area, place and context rules applied (negatives never capped,
+    but another street in another area counts once: the stronger of the two).
 
     A conflict (capped context) is a clearly different first or last name, or birth dates
     a generation apart (`far`); a birth date that differs less is only evidence against.
     """
     identity = np.zeros(size)
-    place = np.zeros(size)
+    area_bits = np.zeros(size)
     other_context = np.zeros(size)
     area = [np.where(np.isnan(sims[name]), -np.inf, bits) for name, bits in weights.items()
             if name in AREA_FIELDS]
     if area:
         best = np.max(np.stack(area), axis=0)
-        place += np.where(np.isfinite(best), best, 0.0)
+        area_bits = np.where(np.isfinite(best), best, 0.0)
+    place = area_bits
     for name, bits in weights.items():
         if name in AREA_FIELDS:
             continue
         if name == "address":
-            place += bits
+            # another street and another area are one move, not two pieces of evidence against
+            place = np.where((bits < 0) & (area_bits < 0), np.minimum(bits, area_bits), area_bits + bits)
         elif name in CONTEXT_FIELDS:
             other_context += bits
         else:
@@ -208,21 +212,42 @@ OTHER_ENDINGS = ("a", "e", "ie", "le", "lle", "elle", "ine", "ette", "na", "ina"
 def other_first_name(x: str, y: str) -> bool:
     """Whether two first names belong to different people: neither is a nickname, variant or
     initial of the other, and either one is the other with an ending that makes another name
-    (Robert/Roberta, Daniel/Danielle, Paul/Paula) or they are more than a typo or spelling
-    apart (over two edits, or two with a different length). Bob/Robert, R./Robert,
+    (Robert/Roberta, Daniel/Danielle, Paul/Paula), or they are more than a typo or spelling
+    apart (over two edits, or two with a different length or first letter: Marilyn/Carolyn;
+    a transposition is one edit), or both are names of one length the first-name table
+    knows (Christina/Christian). Bob/Robert, R./Robert,
     Micheal/Michael and Mohammed/Muhammad are not."""
     if not x or not y:
         return False
     tx, ty = x.split()[0], y.split()[0]
     if tx == ty or nickname_keys(tx) & nickname_keys(ty):
         return False
+    if (" " in x or " " in y) and Levenshtein.distance(x.replace(" ", ""), y.replace(" ", ""), score_cutoff=2) <= 1:
+        return False  # a name split or joined by a stray space (samant ha / samantha)
     if len(tx) == 1 or len(ty) == 1:
         return tx[0] != ty[0]
     short, long_ = sorted((tx, ty), key=len)
     if long_.startswith(short) and long_[len(short):] in OTHER_ENDINGS:
         return True
-    edits = Levenshtein.distance(tx, ty, score_cutoff=3)
-    return edits > 2 or (edits == 2 and len(tx) != len(ty))
+    edits = OSA.distance(tx, ty, score_cutoff=3)  # a transposed pair of letters is one edit
+    if edits > 2 or (edits == 2 and (len(tx) != len(ty) or tx[0] != ty[0])):
+        return True
+    # as long as each other, two names the first-name table knows of different families
+    # (Jean/Joan, Christina/Christian)
+    return len(tx) == len(ty) and is_known_first_name(tx) and is_known_first_name(ty)
+
+
+@lru_cache(maxsize=1 << 16)
+def clearly_other_first_name(x: str, y: str) -> bool:
+    """other_first_name that no typo explains: more than two edits apart (Jason/Juan,
+    Charles/Charlotte), or two names the first-name table knows (Robert/Roberta). Kirr/Kirra
+    or Dante/Dzne may be slips of one name: they stay "fuzzy"."""
+    if not other_first_name(x, y):
+        return False
+    tx, ty = x.split()[0], y.split()[0]
+    if Levenshtein.distance(tx, ty, score_cutoff=3) > 2:
+        return True
+    return is_known_first_name(tx) and is_known_first_name(ty)
 
 
 def email_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -239,34 +264,63 @@ def other_people(feats: Features, i: np.ndarray, j: np.ndarray,
                  sims: dict[str, np.ndarray]) -> np.ndarray:
     """Contact pairs that look like two people of one household: not one e-mail (at least one
     has one), one last name, and first names that are not forms of one name
-    (other_first_name), unless their dates of birth agree. (A pair whose names are swapped
-    has two last names here, and is left to the scores.)"""
+    (other_first_name), unless their dates of birth agree. The last name may be shared across
+    a first/last swap ("Turner Laura" / "Lauren Turner": Turner is both's family name, Laura
+    and Lauren are two people)."""
     out = np.zeros(len(i), dtype=bool)
     if feats.object_name != "contacts" or "first" not in feats.columns:
         return out
-    last_code = feats.value_codes(("last",))[0]
-    has_last = feats.filled("last")
-    candidates = np.flatnonzero(email_apart(feats, i, j) & has_last[i] & (last_code[i] == last_code[j]))
-    if not len(candidates):
-        return out
-    first = feats.array("first")
-    out[candidates] = [other_first_name(str(x), str(y))
-                       for x, y in zip(first[i[candidates]].tolist(), first[j[candidates]].tolist(), strict=True)]
+    first_code, last_code = feats.shared_codes(("first", "last"))
+    count = feats.shared_count(("first", "last"))
+    has_first, has_last = feats.filled("first"), feats.filled("last")
+    apart = email_apart(feats, i, j)
+    names = {"first": (feats.array("first"), first_code), "last": (feats.array("last"), last_code)}
+    fi, fj, li, lj = first_code[i], first_code[j], last_code[i], last_code[j]
+    # (pairs, the given names compared) for each way the family names can line up
+    ways = [(has_last[i] & (li == lj), "first", "first"),
+            (has_first[i] & (fi == lj) & (li != lj), "last", "first"),
+            (has_last[i] & (li == fj) & (li != lj), "first", "last")]
+    for same_family, given_a, given_b in ways:
+        candidates = np.flatnonzero(apart & same_family & ~out)
+        if not len(candidates):
+            continue
+        (values_a, codes_a), (values_b, codes_b) = names[given_a], names[given_b]
+        ia, jb = i[candidates], j[candidates]
+        # once per distinct pair of given names (a file repeats them)
+        inverse, distinct = pd.factorize(codes_a[ia] * count + codes_b[jb])
+        one = np.empty(len(distinct), dtype=np.int64)
+        one[inverse] = np.arange(len(candidates))
+        verdicts = np.asarray([other_first_name(str(x), str(y)) for x, y in
+                               zip(values_a[ia[one]].tolist(), values_b[jb[one]].tolist(), strict=True)],
+                              dtype=bool)
+        out[candidates] = verdicts[inverse]
     dob = sims.get("dob")
     if dob is not None:
         out &= ~(_filled_nan(dob) >= AGREE)
     return out
 
 
+# the similarity of two first names of different people (clearly_other_first_name): below
+# the rule's `low`, so the pair falls in the "different" level and counts as a name conflict
+OTHER_NAME_SIM = 0.5
+
+
 def first_name_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """First names: nicknames equal, an initial matches its name (0.85), else Jaro-Winkler."""
+    """First names: nicknames equal, an initial matches its name (0.85), another person's name
+    (clearly_other_first_name: Jason/Juan, Charles/Charlotte) at most OTHER_NAME_SIM
+    however alike it is spelt, else Jaro-Winkler."""
     sim = _jw(a, b)
     differ = np.flatnonzero(sim < 1.0)
     if len(differ):
-        rules = np.asarray([_first_name_rule(x, y) for x, y in zip(a[differ].tolist(), b[differ].tolist(),
-                                                                     strict=True)], dtype=float)
+        xs, ys = a[differ].tolist(), b[differ].tolist()
+        rules = np.asarray([_first_name_rule(x, y) for x, y in zip(xs, ys, strict=True)], dtype=float)
         jaro = sim[differ]
         sim[differ] = np.where(rules[:, 0] >= 0, rules[:, 0], np.maximum(jaro, rules[:, 1]))
+        # below the rule's `low` a name already counts as different (and as a conflict)
+        alike = np.flatnonzero(sim[differ] > CONTACT_RULES["first"].low)
+        other = np.asarray([clearly_other_first_name(xs[k], ys[k]) for k in alike.tolist()], dtype=bool)
+        if len(other):
+            sim[differ[alike[other]]] = OTHER_NAME_SIM
     return sim
 
 
@@ -531,22 +585,53 @@ def _frequency_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, base_
     return u
 
 
+# learned models also weaken exact agreement on a value of these that is common among the
+# records that have one (a placeholder or a file's default birth date agrees far more often than
+# 1 in 20,000 random pairs); only weaken, and only past OWN_COPIES records: that many may be
+# one person's own copies (FEBRL repeats a person up to 5 times), which make a value look common
+VALUE_TF_FIELDS = ("dob",)
+OWN_COPIES = 10
+
+
+def _common_value_u(feats: Features, name: str, i: np.ndarray, j: np.ndarray, level_u: float) -> np.ndarray:
+    """u of exact agreement on each pair's value: its share among the records that have one
+    (beyond OWN_COPIES), never below the level's u."""
+    key = f"{name}\x00value_counts"
+    if key not in feats._arrays:
+        codes = feats.value_codes((name,))[0]
+        feats._arrays[key] = np.bincount(codes)[codes].astype(float)
+        feats._arrays[key + "\x00filled"] = np.asarray([float(max(1, feats.filled(name).sum()))])
+    counts = np.maximum(feats._arrays[key][i], feats._arrays[key][j])
+    others = np.maximum(counts - OWN_COPIES, 0.0)
+    u: np.ndarray = np.maximum(level_u, others / float(feats._arrays[key + "\x00filled"][0]))
+    return u
+
+
 def weight_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
-                  sims: dict[str, np.ndarray], far: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                  sims: dict[str, np.ndarray], far: np.ndarray | None = None,
+                  street: np.ndarray | None = None,
+                  levels: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Bits each field adds per pair (0 where not compared): the learned levels' weights when
-    the features carry a learned model, else the hand-set rules."""
+    the features carry a learned model, else the hand-set rules (`levels`: pair_levels'
+    answer when the caller has it)."""
     learned = feats.model if feats.model is not None and feats.model.learned else None
     rules = rules_for(feats.object_name)
+    if learned is not None and street is None and levels is None:
+        street = other_street(feats, i, j, sims)
     out = {}
     for name, sim in sims.items():
         rule = rules[name]
         tf = name in FREQUENCY_FIELDS and name in feats.columns
         if learned is not None and name in learned.m:
-            lv = model.levels(name, sim, far)
+            lv = levels[name] if levels is not None and name in levels else model.levels(name, sim, far, street)
             bits = np.where(lv >= 0, learned.weights(name)[np.maximum(lv, 0)], 0.0)
             if tf:  # agreeing exactly on a common value is weaker evidence than on a rare one
                 exact = np.flatnonzero(lv == 0)
                 value_u = _frequency_u(feats, name, i[exact], j[exact], float(learned.u[name][0]))
+                bits[exact] = np.log2(learned.m[name][0] / value_u)
+            elif name in VALUE_TF_FIELDS and name in feats.columns:
+                exact = np.flatnonzero(lv == 0)
+                value_u = _common_value_u(feats, name, i[exact], j[exact], float(learned.u[name][0]))
                 bits[exact] = np.log2(learned.m[name][0] / value_u)
             out[name] = bits
             continue
@@ -566,6 +651,66 @@ def far_apart(feats: Features, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return far
 
 
+# street names (house numbers left out) less alike than this are two streets
+OTHER_STREET_SIM = 0.6
+
+
+def street_name(address: str) -> str:
+    """A street address without its numbers ("12 main st flat 3" -> "main st flat")."""
+    return " ".join(w for w in address.split() if not w[:1].isdigit())
+
+
+NUMBER_TOKEN = r"(?:^|(?<=\s))\d\S*"  # a word that starts with a digit
+
+
+def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Street names (street_name): the better of token-set and plain ratio (0-1)."""
+    sim: np.ndarray = np.maximum(_sim(fuzz.token_set_ratio, a, b), _sim(fuzz.ratio, a, b)) / 100.0
+    return sim
+
+
+def _streets(feats: Features) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per record its street name, the names' int codes and how many there are (cached)."""
+    key = "address\x00street"
+    if key not in feats._arrays:
+        names = np.asarray(feats.get("address"), dtype=object)
+        codes, uniques = pd.factorize(names, use_na_sentinel=False)
+        # street_name column-wise: the number tokens out, spaces as street_name leaves them
+        streets = (pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+                   .str.replace(NUMBER_TOKEN, " ", regex=True).str.split().str.join(" ").to_numpy(dtype=object))
+        street_codes, street_uniques = pd.factorize(streets, use_na_sentinel=False)
+        feats._arrays[key] = np.asarray(street_uniques, dtype=object)[street_codes[codes]] if len(codes) \
+            else np.zeros(0, dtype=object)
+        feats._arrays[key + "\x00codes"] = np.asarray(street_codes[codes] if len(codes) else codes, dtype=np.int64)
+        feats._arrays[key + "\x00count"] = np.asarray([max(1, len(street_uniques))])
+    return (feats._arrays[key], feats._arrays[key + "\x00codes"], int(feats._arrays[key + "\x00count"][0]))
+
+
+def other_street(feats: Features, i: np.ndarray, j: np.ndarray,
+                 sims: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Pairs whose street addresses are both given and name other streets (model.STREET_SPLIT):
+    the address is "different" and so are the street names without the house numbers (a
+    changed or mistyped house number on one street is not another street). Only pairs whose
+    postcode or city agrees exactly are looked at: nothing else asks (the split level and the
+    area evidence are about agreeing areas)."""
+    address = sims.get("address")
+    if address is None or "address" not in feats.columns:
+        return None
+    out = np.zeros(len(i), dtype=bool)
+    area_agrees = np.zeros(len(i), dtype=bool)
+    for name in model.STREET_SPLIT:
+        if name in sims:
+            area_agrees |= sims[name] >= model.CUTS[name][0]
+    differ = np.flatnonzero(area_agrees & (_filled_nan(address, 1.0) < model.CUTS["address"][-1]))
+    if len(differ):
+        streets, codes, count = _streets(feats)
+        ii, jj = i[differ], j[differ]
+        street = _on_distinct(street_sims, streets[ii], streets[jj], codes[ii], codes[jj], count,
+                              _memo(feats, "street"))
+        out[differ] = street < OTHER_STREET_SIM
+    return out
+
+
 def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
                      far: np.ndarray) -> np.ndarray:
     """The household comparison: 0 for a look-alike, 1 for a pair that could have been one (at
@@ -583,9 +728,12 @@ def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[s
 
 
 def pair_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
-                far: np.ndarray) -> dict[str, np.ndarray]:
-    """Per learned field (and the household comparison), each pair's agreement level."""
-    out = {name: model.levels(name, sim, far) for name, sim in sims.items() if name in model.CUTS}
+                far: np.ndarray, street: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per learned field (and the household comparison), each pair's agreement level
+    (`street`: other_street's answer when the caller has it)."""
+    if street is None:
+        street = other_street(feats, i, j, sims)
+    out = {name: model.levels(name, sim, far, street) for name, sim in sims.items() if name in model.CUTS}
     out[model.HOUSEHOLD] = household_levels(feats, i, j, sims, far)
     return out
 
@@ -603,6 +751,38 @@ def prior_bits(feats: Features) -> float:
     if feats.model is not None and feats.model.learned:
         return feats.model.prior_bits
     return PRIOR_BITS
+
+
+def _area_is_evidence(sims: dict[str, np.ndarray], street: np.ndarray | None, size: int) -> np.ndarray:
+    """Pairs where an agreeing postcode or city may be the evidence a learned match needs: both
+    street addresses given and on one street, and not two different e-mails."""
+    address = sims.get("address")
+    if address is None:
+        return np.zeros(size, dtype=bool)
+    ok: np.ndarray = ~np.isnan(address)
+    if street is not None:
+        ok &= ~street
+    email = sims.get("email")
+    if email is not None:
+        ok &= ~(~np.isnan(email) & (email < AGREE))
+    return ok
+
+
+# a pair with no name to compare (one or both records have none) is scored only when a personal
+# field (birth date, e-mail) and a field of the home (street address, phone) both agree with at
+# least EVIDENCE_BITS: a home alone is shared by a household
+PERSONAL_FIELDS = ("dob", "email")
+HOME_FIELDS = ("address", "phone")
+
+
+def _nameless_but_identified(weights: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """Pairs that need no name: a personal field and a home field both agree strongly."""
+    def strongest(names: tuple[str, ...]) -> np.ndarray:
+        found = [weights[n] for n in names if n in weights]
+        return np.max(np.stack(found), axis=0) if found else np.zeros(size)
+
+    found: np.ndarray = (strongest(PERSONAL_FIELDS) >= EVIDENCE_BITS) & (strongest(HOME_FIELDS) >= EVIDENCE_BITS)
+    return found
 
 
 @dataclass
@@ -623,22 +803,28 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     sims = field_similarity_arrays(feats, i, j)
     far = far_apart(feats, i, j)
-    weights = weight_arrays(feats, i, j, sims, far)
+    street = other_street(feats, i, j, sims) if feats.object_name == "contacts" else None
+    levels = pair_levels(feats, i, j, sims, far, street) if feats.object_name == "contacts" else None
+    weights = weight_arrays(feats, i, j, sims, far, street, levels)
     rules = rules_for(feats.object_name)
     evidence = np.zeros(len(i))
     for name in weights:
         evidence += rules[name].evidence * (_filled_nan(sims[name]) >= AGREE)
-    levels = None
-    if feats.object_name == "contacts":
-        levels = pair_levels(feats, i, j, sims, far)
+    if levels is not None:
         household = household_bits(feats, levels[model.HOUSEHOLD])
         if household.any():
             weights[model.HOUSEHOLD] = household
     total = capped_total(weights, sims, len(i), far)
     if feats.model is not None and feats.model.learned:
         # learned: the evidence is the strongest agreeing field besides the names (a pair needs
-        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not one)
-        others = [bits for name, bits in weights.items() if name not in NAME_FIELDS]
+        # one worth EVIDENCE_BITS: two people who share a name, a city and an employer are not
+        # one). A postcode or city is that evidence only beside a street address on one street
+        # (thousands of namesakes share a postcode in a million rows; a duplicate that lacks its
+        # street shares a phone, an e-mail or a birth date instead) and not between two people
+        # with their own e-mails.
+        area_counts = _area_is_evidence(sims, street, len(i))
+        others = [np.where(area_counts, bits, 0.0) if name in AREA_FIELDS else bits
+                  for name, bits in weights.items() if name not in NAME_FIELDS]
         evidence = (np.maximum(np.max(np.stack(others), axis=0), 0.0) / EVIDENCE_BITS if others
                     else np.zeros(len(i)))
     probability = 1.0 / (1.0 + np.exp2(-np.clip(total - prior_bits(feats), -60, 60)))
@@ -647,5 +833,5 @@ def score_pairs(feats: Features, i: np.ndarray, j: np.ndarray) -> PairScores:
         if name in sims:
             has_name |= ~np.isnan(sims[name])
     score = np.where(evidence >= MIN_EVIDENCE, probability, np.minimum(probability, 0.5))
-    score = np.where(has_name, score, 0.0)
+    score = np.where(has_name | _nameless_but_identified(weights, len(i)), score, 0.0)
     return PairScores(probability, score, evidence, sims, weights, total, levels)

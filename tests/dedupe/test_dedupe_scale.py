@@ -65,7 +65,7 @@ def string_contact_keys(feats: object) -> dict[str, tuple[list[int], list[str]]]
     table: dict[str, tuple[list[int], list[str]]] = {
         k: ([], []) for k in ("name", "swap", "dob", "zip", "phone", "local", "addr", "fdob", "house_zip",
                               "house_city", "name_zip", "name_year", "name_house", "dob_initials",
-                              "swap_zip")}
+                              "swap_zip", "first_zip")}
 
     def add(kind: str, i: int, key: str) -> None:
         table[kind][0].append(i)
@@ -107,6 +107,8 @@ def string_contact_keys(feats: object) -> dict[str, tuple[list[int], list[str]]]
             add("dob_initials", i, f"{dob[i]}|{''.join(sorted((initial, lt[:1])))}")
         if ml and mf and zips[i]:
             add("swap_zip", i, f"{min(ml, mf)}|{max(ml, mf)}|{zips[i]}")
+        if mf and lt and zips[i]:
+            add("first_zip", i, f"{mf}|{lt[:1]}|{zips[i]}")
     return table
 
 
