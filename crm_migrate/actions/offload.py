@@ -82,28 +82,41 @@ def _frame_parts(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
         yield frame.iloc[start:start + FRAME_CHUNK]
 
 
-def _send_object(conn: Connection, name: str, obj: Any) -> None:
-    """A dataclass whose big parts (frames, lists) go in chunks after a small head."""
-    big: dict[str, Any] = {}
+def _split(obj: Any) -> tuple[Any, dict[tuple[str, ...], Any]]:
+    """A dataclass with its big parts (frames, long lists) emptied, and those parts by field path.
+
+    Nested dataclasses are split too: a CleanOutcome's records and frame sit in its `result`,
+    and sent whole they would make one pickle of the entire result (seconds of the GIL).
+    """
+    big: dict[tuple[str, ...], Any] = {}
     small: dict[str, Any] = {}
     for spec in dataclasses.fields(obj):
         value = getattr(obj, spec.name)
         if isinstance(value, pd.DataFrame):
-            big[spec.name] = value
+            big[(spec.name,)] = value
             small[spec.name] = value.iloc[:0]
         elif isinstance(value, list) and len(value) > LIST_CHUNK:
-            big[spec.name] = value
+            big[(spec.name,)] = value
             small[spec.name] = []
-        else:
-            small[spec.name] = value
-    conn.send(("head", name, dataclasses.replace(obj, **small)))
-    for field_name, value in big.items():
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            inner, parts = _split(value)
+            if parts:
+                small[spec.name] = inner
+                big.update({(spec.name, *path): part for path, part in parts.items()})
+    return (dataclasses.replace(obj, **small) if small else obj), big
+
+
+def _send_object(conn: Connection, name: str, obj: Any) -> None:
+    """A dataclass whose big parts (frames, lists, at any depth) go in chunks after a small head."""
+    head, big = _split(obj)
+    conn.send(("head", name, head))
+    for path, value in big.items():
         if isinstance(value, pd.DataFrame):
             for part in _frame_parts(value):
-                conn.send(("part", field_name, part))
+                conn.send(("part", path, part))
         else:
             for piece in _list_parts(value):
-                conn.send(("part", field_name, piece))
+                conn.send(("part", path, piece))
     conn.send(("end", name, None))
 
 
@@ -132,20 +145,34 @@ class _Assembler:
 
     def __init__(self, head: Any) -> None:
         self.head = head
-        self.frames: dict[str, list[pd.DataFrame]] = {}
-        self.lists: dict[str, list[Any]] = {}
+        self.frames: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+        self.lists: dict[tuple[str, ...], list[Any]] = {}
 
-    def part(self, field_name: str, value: Any) -> None:
+    def part(self, path: tuple[str, ...], value: Any) -> None:
         if isinstance(value, pd.DataFrame):
-            self.frames.setdefault(field_name, []).append(value)
+            self.frames.setdefault(path, []).append(value)
         else:
-            self.lists.setdefault(field_name, []).extend(value)
+            self.lists.setdefault(path, []).extend(value)
 
     def finish(self) -> Any:
-        values: dict[str, Any] = dict(self.lists)
-        for field_name, parts in self.frames.items():
-            values[field_name] = parts[0] if len(parts) == 1 else pd.concat(parts)
-        return dataclasses.replace(self.head, **values)
+        values: dict[tuple[str, ...], Any] = dict(self.lists)
+        for path, parts in self.frames.items():
+            values[path] = parts[0] if len(parts) == 1 else pd.concat(parts)
+        return _rebuild(self.head, values)
+
+
+def _rebuild(obj: Any, values: dict[tuple[str, ...], Any]) -> Any:
+    """`obj` with the values put back at their field paths."""
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[tuple[str, ...], Any]] = {}
+    for path, value in values.items():
+        if len(path) == 1:
+            direct[path[0]] = value
+        else:
+            nested.setdefault(path[0], {})[path[1:]] = value
+    for field_name, inner in nested.items():
+        direct[field_name] = _rebuild(getattr(obj, field_name), inner)
+    return dataclasses.replace(obj, **direct) if direct else obj
 
 
 def _receive_object(conn: Connection, first: tuple[str, str, Any]) -> Any:
@@ -154,10 +181,10 @@ def _receive_object(conn: Connection, first: tuple[str, str, Any]) -> Any:
         raise WorkerFailed(f"the worker process sent {kind!r} where a head was expected")
     assembler = _Assembler(head)
     while True:
-        kind, field_name, value = conn.recv()
+        kind, path, value = conn.recv()
         if kind == "end":
             return assembler.finish()
-        assembler.part(field_name, value)
+        assembler.part(path, value)
 
 
 # ---- the child ----
