@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["OFFLOAD_ROWS", "WorkerFailed", "clean_in_worker", "running_workers", "worth_offloading"]
 
 OFFLOAD_ROWS = 100_000  # below this a clean is quick enough in a thread (a child costs ~1-2 s)
-FRAME_CHUNK = 20_000  # rows of a frame per message (a few ms to (un)pickle)
-LIST_CHUNK = 5_000  # records / issues / groups per message
+FRAME_CHUNK = 5_000  # rows of a frame per message (~10 ms to unpickle 6 text columns)
+LIST_CHUNK = 1_000  # records / issues / groups per message (~10 ms to unpickle 500 records)
 PROGRESS_EVERY_S = 0.1  # the child sends at most this often within one phase
 POLL_S = 0.05  # how often the waiting thread looks at its stop flag
 STOP_GRACE_S = 1.0  # a stopped child gets this long to end by itself before it is terminated
@@ -157,8 +157,25 @@ class _Assembler:
     def finish(self) -> Any:
         values: dict[tuple[str, ...], Any] = dict(self.lists)
         for path, parts in self.frames.items():
-            values[path] = parts[0] if len(parts) == 1 else pd.concat(parts)
+            values[path] = _join_rows(parts)
         return _rebuild(self.head, values)
+
+
+def _join_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The row slices as one frame, a column at a time.
+
+    One `pd.concat` of a million rows is one C call holding the GIL for a quarter of a
+    second; column by column each call is a few dozen ms and the UI thread runs in between.
+    """
+    first = parts[0]
+    if len(parts) == 1 or first.shape[1] == 0:
+        return first if len(parts) == 1 else pd.concat(parts)
+    columns = [pd.concat([part.iloc[:, j] for part in parts], ignore_index=True)
+               for j in range(first.shape[1])]
+    frame = pd.concat(columns, axis=1, ignore_index=True)
+    frame.columns = first.columns
+    frame.index = first.index.append([part.index for part in parts[1:]])
+    return frame
 
 
 def _rebuild(obj: Any, values: dict[tuple[str, ...], Any]) -> Any:
@@ -365,13 +382,20 @@ def _wait_for_outcome(conn: Connection, process: BaseProcess, on_progress: Progr
                 if on_progress is not None:
                     on_progress(value)
             elif kind == "head":
-                # the outcome's many small objects hold no cycles: no collections while they arrive
+                # A million-row outcome arrives as millions of small objects (records, their
+                # dicts and lists, issues) that live as long as the result and hold no cycles.
+                # The collector would walk them all, again and again as they pile up: gen2
+                # passes of 0.1-1.4 s, each holding the GIL (measured, bench/bench_tui.py). So no
+                # collections while they arrive, and the complete outcome joins the permanent
+                # generation (gc.freeze, as actions.files.settle_memory does after a load),
+                # which collections skip; dropped later, they are freed by reference counting.
                 gc.disable()
                 assembler = _Assembler(value)
             elif kind == "part" and assembler is not None:
                 assembler.part(name, value)
             elif kind == "end" and assembler is not None:
                 outcome: CleanOutcome = assembler.finish()
+                gc.freeze()
                 return outcome
             elif kind == "stopped":
                 raise Stopped("stopped")
@@ -380,7 +404,5 @@ def _wait_for_outcome(conn: Connection, process: BaseProcess, on_progress: Progr
             else:
                 raise WorkerFailed(f"the worker process sent an unexpected {kind!r}")
     finally:
-        if assembler is not None:
-            gc.freeze()  # (else the first collection after this walks every object that arrived)
-        if was_enabled:
+        if was_enabled:  # the collector as the caller had it, whatever happened
             gc.enable()

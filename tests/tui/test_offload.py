@@ -238,3 +238,40 @@ def test_a_result_inside_the_outcome_crosses_in_chunks_too(monkeypatch: pytest.M
     got = assembler.finish()
     assert got.result.records == records and got.result.issues == issues
     assert got.result.frame.equals(frame) and got.match_note == "no target"
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_collector_is_left_as_the_caller_had_it(collecting: bool) -> None:
+    """Receiving pauses the cyclic collector (millions of objects arrive); it is restored after."""
+    import gc
+
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(offload_rows=0, object_name="contacts", object_chosen=True, region="US",
+                        match_target=False)
+    state.add_paths([str(SAMPLES / "outlook_contacts.csv")])
+    state.load_tables()
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        frozen = gc.get_freeze_count()
+        result = state.run_clean()
+        assert gc.isenabled() is collecting
+        assert result.records and gc.get_freeze_count() > frozen  # the result is kept out of collections
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_frame_slices_join_as_they_were() -> None:
+    """Duplicate column names, mixed dtypes, a repeated index: the joined frame equals the whole."""
+    import pandas as pd
+
+    from crm_migrate.actions import offload
+
+    frame = pd.DataFrame({"a": ["x", "y", "z", "w"], "n": [1, 2, 3, 4],
+                          "c": pd.Categorical(["p", "q", "p", "q"])}, index=[5, 5, 7, 9])
+    frame.columns = pd.Index(["a", "a", "c"], name="cols")
+    frame.index.name = "row"
+    got = offload._join_rows([frame.iloc[:1], frame.iloc[1:3], frame.iloc[3:]])
+    assert got.equals(frame) and got.dtypes.tolist() == frame.dtypes.tolist()
+    assert got.index.equals(frame.index) and got.index.name == "row" and got.columns.name == "cols"
