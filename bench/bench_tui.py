@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -41,7 +42,12 @@ class GcPauses:
         self.phase = "start"
         self.pauses: dict[str, list[float]] = {}
         self.long: dict[str, list[int]] = {}  # the generation of each pause of 10 ms or more
+        self.longest: dict[str, str] = {}  # the longest pause's generation, thread, objects
         self._started = 0.0
+        self._phase_started = time.perf_counter()
+
+    def begin(self, phase: str) -> None:
+        self.phase, self._phase_started = phase, time.perf_counter()
 
     def __call__(self, stage: str, info: dict[str, int]) -> None:
         if stage == "start":
@@ -51,10 +57,15 @@ class GcPauses:
             self.pauses.setdefault(self.phase, []).append(ms)
             if ms >= 10:
                 self.long.setdefault(self.phase, []).append(info["generation"])
+            if ms >= max(self.pauses[self.phase]):
+                self.longest[self.phase] = (f"gen{info['generation']} in {threading.current_thread().name}, "
+                                            f"{info['collected']:,} collected, "
+                                            f"{self._started - self._phase_started:.1f} s into the phase")
 
     def summary(self) -> list[str]:
         return [f"    {phase:44} {len(p):>5} {max(p):>7.1f}  ({len(self.long.get(phase, []))} of 10 ms or more"
                 f"{', generations ' + str(sorted(self.long[phase])) if phase in self.long else ''})"
+                + (f"; longest: {self.longest[phase]}" if max(p) >= 10 else "")
                 for phase, p in self.pauses.items() if p]
 
 
@@ -161,7 +172,7 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
     from crm_migrate.tui.widgets.paged_table import PagedTable
 
     async with app.run_test(size=(80, 24)) as pilot:
-        pauses.phase = "loading"
+        pauses.begin("loading")
         started = time.perf_counter()
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -171,7 +182,7 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
         await focus_preview(app, pilot)
         if clean != "thread":
             for group, keys in KEYS:
-                pauses.phase = f"idle: {group}"
+                pauses.begin(f"idle: {group}")
                 samples = timings.setdefault(f"idle: {group}", [])
                 for key in keys:
                     samples.append(await timed_key(app, pilot, key))
@@ -180,7 +191,7 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
             preview = app.pane.query_one("#preview", PagedTable)
             assert preview.row_count <= preview.page_size
         if clean is not None:
-            pauses.phase = "mapping suggestions"
+            pauses.begin("mapping suggestions")
             started = time.perf_counter()
             app.goto("mapping")
             await pilot.pause()
@@ -188,7 +199,7 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
                 await asyncio.sleep(0.1)
             await app.workers.wait_for_complete()
             print(f"  mapping suggestions for {rows:,} rows: {time.perf_counter() - started:.1f} s")
-            pauses.phase = f"while cleaning ({clean})"
+            pauses.begin(f"while cleaning ({clean})")
             started = time.perf_counter()
             app.goto("clean")  # starts the clean
             await pilot.pause()
@@ -209,7 +220,7 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
             await pilot.pause()
             print(f"  cleaning {rows:,} rows in a {clean}: {time.perf_counter() - started:.1f} s "
                   f"({len(busy)} keys pressed meanwhile)")
-            pauses.phase = "idle keys after the clean"
+            pauses.begin("idle keys after the clean")
             if clean == "process":
                 app.goto("clean")
                 await pilot.pause()
