@@ -10,17 +10,22 @@ every key. It prints p50/p95/p99/max per key group and overall, against the targ
 runs during the clean too: it shows the longest stall a key could have met, pressed or not.
 `--thread` runs the same clean a second time in a thread of the wizard's process (the old
 way) for the comparison. The same idle keys on a 1,000-row file are timed as the baseline.
+Each table also gives the machine's load average (1 min) before and after it (other processes
+on a small machine move these figures) and the garbage collector's pauses in the wizard's
+process: the longest, and how many took 10 ms or more (a pause holds every thread).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import math
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +33,44 @@ OUT = Path(__file__).resolve().parent / "out"
 FIRST = ["Anna", "Ben", "Cara", "Dan", "Eve", "Finn", "Gina", "Hugo", "Ida", "Jon"]
 LAST = ["Lee", "Stone", "Diaz", "Wu", "Park", "Holt", "Meyer", "Novak", "Okafor", "Silva"]
 TARGET_MS = 50.0
+
+
+class GcPauses:
+    """The cyclic collector's pauses in this process (ms), per phase of the run."""
+
+    def __init__(self) -> None:
+        self.phase = "start"
+        self.pauses: dict[str, list[float]] = {}
+        self.long: dict[str, list[int]] = {}  # the generation of each pause of 10 ms or more
+        self.longest: dict[str, str] = {}  # the longest pause's generation, thread, objects
+        self._started = 0.0
+        self._phase_started = time.perf_counter()
+
+    def begin(self, phase: str) -> None:
+        self.phase, self._phase_started = phase, time.perf_counter()
+
+    def __call__(self, stage: str, info: dict[str, int]) -> None:
+        if stage == "start":
+            self._started = time.perf_counter()
+        else:
+            ms = (time.perf_counter() - self._started) * 1000
+            self.pauses.setdefault(self.phase, []).append(ms)
+            if ms >= 10:
+                self.long.setdefault(self.phase, []).append(info["generation"])
+            if ms >= max(self.pauses[self.phase]):
+                self.longest[self.phase] = (f"gen{info['generation']} in {threading.current_thread().name}, "
+                                            f"{info['collected']:,} collected, "
+                                            f"{self._started - self._phase_started:.1f} s into the phase")
+
+    def summary(self) -> list[str]:
+        return [f"    {phase:44} {len(p):>5} {max(p):>7.1f}  ({len(self.long.get(phase, []))} of 10 ms or more"
+                f"{', generations ' + str(sorted(self.long[phase])) if phase in self.long else ''})"
+                + (f"; longest: {self.longest[phase]}" if max(p) >= 10 else "")
+                for phase, p in self.pauses.items() if p]
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 def make_csv(rows: int) -> Path:
@@ -102,12 +145,12 @@ async def focus_preview(app, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
 
 
-async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, list[float]]]:
+async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, list[float]], list[str]]:
     """Open the wizard on `path`; time the idle keys, then (clean='process'|'thread') keys
-    while the whole file is cleaned. Returns the load time and the timings (ms) per group."""
+    while the whole file is cleaned. Returns the load time, the timings (ms) per group and
+    the lines on the collector's pauses."""
     from crm_migrate.tui.app import CrmMigrateApp
     from crm_migrate.tui.state import WizardState
-    from crm_migrate.tui.widgets.paged_table import PagedTable
 
     state = WizardState(object_name="contacts", object_chosen=True, region="US", match_target=False)
     if clean == "thread":
@@ -115,7 +158,21 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
     state.add_paths([str(path)])
     app = CrmMigrateApp(state)
     timings: dict[str, list[float]] = {}
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
+    try:
+        loaded = await _run(app, state, clean, timings, pauses)
+    finally:
+        gc.callbacks.remove(pauses)
+    return loaded, timings, pauses.summary()
+
+
+async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  # type: ignore[no-untyped-def]
+               pauses: GcPauses) -> float:
+    from crm_migrate.tui.widgets.paged_table import PagedTable
+
     async with app.run_test(size=(80, 24)) as pilot:
+        pauses.begin("loading")
         started = time.perf_counter()
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -125,6 +182,7 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
         await focus_preview(app, pilot)
         if clean != "thread":
             for group, keys in KEYS:
+                pauses.begin(f"idle: {group}")
                 samples = timings.setdefault(f"idle: {group}", [])
                 for key in keys:
                     samples.append(await timed_key(app, pilot, key))
@@ -133,6 +191,7 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
             preview = app.pane.query_one("#preview", PagedTable)
             assert preview.row_count <= preview.page_size
         if clean is not None:
+            pauses.begin("mapping suggestions")
             started = time.perf_counter()
             app.goto("mapping")
             await pilot.pause()
@@ -140,6 +199,7 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
                 await asyncio.sleep(0.1)
             await app.workers.wait_for_complete()
             print(f"  mapping suggestions for {rows:,} rows: {time.perf_counter() - started:.1f} s")
+            pauses.begin(f"while cleaning ({clean})")
             started = time.perf_counter()
             app.goto("clean")  # starts the clean
             await pilot.pause()
@@ -160,6 +220,7 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
             await pilot.pause()
             print(f"  cleaning {rows:,} rows in a {clean}: {time.perf_counter() - started:.1f} s "
                   f"({len(busy)} keys pressed meanwhile)")
+            pauses.begin("idle keys after the clean")
             if clean == "process":
                 app.goto("clean")
                 await pilot.pause()
@@ -172,7 +233,7 @@ async def run(path: Path, clean: str | None = None) -> tuple[float, dict[str, li
                 for key in ["down"] * 10 + ["right_square_bracket"] * 5 + ["left_square_bracket"] * 5:
                     moves.append(await timed_key(app, pilot, key))
                     await pilot.pause()
-    return loaded, timings
+    return loaded
 
 
 def pct(ordered: list[float], share: float) -> float:
@@ -180,9 +241,10 @@ def pct(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(len(ordered) * share) - 1))]
 
 
-def report(label: str, loaded: float, timings: dict[str, list[float]]) -> dict[str, float]:
+def report(label: str, loaded: float, timings: dict[str, list[float]],
+           pauses: list[str]) -> dict[str, float]:
     """Print one table; return p99 of the idle keys and of the keys during each clean."""
-    print(f"\n{label}: loaded in {loaded:.1f} s")
+    print(f"\n{label}: loaded in {loaded:.1f} s ({load()} after the run)")
     print(f"  {'keys':52} {'n':>4} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  (ms)")
     for group, samples in timings.items():
         if samples:
@@ -199,6 +261,9 @@ def report(label: str, loaded: float, timings: dict[str, list[float]]) -> dict[s
             verdicts[kind] = pct(every, 0.99)
             print(f"  {kind:52} {len(every):>4} {statistics.median(every):>7.1f} "
                   f"{pct(every, 0.95):>7.1f} {pct(every, 0.99):>7.1f} {every[-1]:>7.1f}")
+    print(f"  {'collector pauses in the wizard process':46} {'n':>5} {'longest':>7}")
+    for line in pauses:
+        print(line)
     return verdicts
 
 
@@ -224,6 +289,7 @@ def main() -> int:
         print(f"machine speed: a 10,000,000-step Python loop takes "
               f"{time.perf_counter() - started:.2f} s (the figures below scale with it)")
         # the big file first, in a cold process: a user meets every first-time cost with it
+        print(f"{load()} (1 min average) before the first run, {os.cpu_count()} CPUs")
         verdicts = report(f"{args.rows:,} rows",
                           *asyncio.run(run(big, clean=None if args.idle_only else "process")))
         if args.thread:

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 __all__ = ["OFFLOAD_ROWS", "WorkerFailed", "clean_in_worker", "running_workers", "worth_offloading"]
 
 OFFLOAD_ROWS = 100_000  # below this a clean is quick enough in a thread (a child costs ~1-2 s)
-FRAME_CHUNK = 20_000  # rows of a frame per message (a few ms to (un)pickle)
-LIST_CHUNK = 5_000  # records / issues / groups per message
+FRAME_CHUNK = 5_000  # rows of a frame per message (~10 ms to unpickle 6 text columns)
+LIST_CHUNK = 1_000  # records / issues / groups per message (~10 ms to unpickle 500 records)
 PROGRESS_EVERY_S = 0.1  # the child sends at most this often within one phase
 POLL_S = 0.05  # how often the waiting thread looks at its stop flag
 STOP_GRACE_S = 1.0  # a stopped child gets this long to end by itself before it is terminated
@@ -82,28 +82,41 @@ def _frame_parts(frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
         yield frame.iloc[start:start + FRAME_CHUNK]
 
 
-def _send_object(conn: Connection, name: str, obj: Any) -> None:
-    """A dataclass whose big parts (frames, lists) go in chunks after a small head."""
-    big: dict[str, Any] = {}
+def _split(obj: Any) -> tuple[Any, dict[tuple[str, ...], Any]]:
+    """A dataclass with its big parts (frames, long lists) emptied, and those parts by field path.
+
+    Nested dataclasses are split too: a CleanOutcome's records and frame sit in its `result`,
+    and sent whole they would make one pickle of the entire result (seconds of the GIL).
+    """
+    big: dict[tuple[str, ...], Any] = {}
     small: dict[str, Any] = {}
     for spec in dataclasses.fields(obj):
         value = getattr(obj, spec.name)
         if isinstance(value, pd.DataFrame):
-            big[spec.name] = value
+            big[(spec.name,)] = value
             small[spec.name] = value.iloc[:0]
         elif isinstance(value, list) and len(value) > LIST_CHUNK:
-            big[spec.name] = value
+            big[(spec.name,)] = value
             small[spec.name] = []
-        else:
-            small[spec.name] = value
-    conn.send(("head", name, dataclasses.replace(obj, **small)))
-    for field_name, value in big.items():
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            inner, parts = _split(value)
+            if parts:
+                small[spec.name] = inner
+                big.update({(spec.name, *path): part for path, part in parts.items()})
+    return (dataclasses.replace(obj, **small) if small else obj), big
+
+
+def _send_object(conn: Connection, name: str, obj: Any) -> None:
+    """A dataclass whose big parts (frames, lists, at any depth) go in chunks after a small head."""
+    head, big = _split(obj)
+    conn.send(("head", name, head))
+    for path, value in big.items():
         if isinstance(value, pd.DataFrame):
             for part in _frame_parts(value):
-                conn.send(("part", field_name, part))
+                conn.send(("part", path, part))
         else:
             for piece in _list_parts(value):
-                conn.send(("part", field_name, piece))
+                conn.send(("part", path, piece))
     conn.send(("end", name, None))
 
 
@@ -132,20 +145,51 @@ class _Assembler:
 
     def __init__(self, head: Any) -> None:
         self.head = head
-        self.frames: dict[str, list[pd.DataFrame]] = {}
-        self.lists: dict[str, list[Any]] = {}
+        self.frames: dict[tuple[str, ...], list[pd.DataFrame]] = {}
+        self.lists: dict[tuple[str, ...], list[Any]] = {}
 
-    def part(self, field_name: str, value: Any) -> None:
+    def part(self, path: tuple[str, ...], value: Any) -> None:
         if isinstance(value, pd.DataFrame):
-            self.frames.setdefault(field_name, []).append(value)
+            self.frames.setdefault(path, []).append(value)
         else:
-            self.lists.setdefault(field_name, []).extend(value)
+            self.lists.setdefault(path, []).extend(value)
 
     def finish(self) -> Any:
-        values: dict[str, Any] = dict(self.lists)
-        for field_name, parts in self.frames.items():
-            values[field_name] = parts[0] if len(parts) == 1 else pd.concat(parts)
-        return dataclasses.replace(self.head, **values)
+        values: dict[tuple[str, ...], Any] = dict(self.lists)
+        for path, parts in self.frames.items():
+            values[path] = _join_rows(parts)
+        return _rebuild(self.head, values)
+
+
+def _join_rows(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The row slices as one frame, a column at a time.
+
+    One `pd.concat` of a million rows is one C call holding the GIL for a quarter of a
+    second; column by column each call is a few dozen ms and the UI thread runs in between.
+    """
+    first = parts[0]
+    if len(parts) == 1 or first.shape[1] == 0:
+        return first if len(parts) == 1 else pd.concat(parts)
+    columns = [pd.concat([part.iloc[:, j] for part in parts], ignore_index=True)
+               for j in range(first.shape[1])]
+    frame = pd.concat(columns, axis=1, ignore_index=True)
+    frame.columns = first.columns
+    frame.index = first.index.append([part.index for part in parts[1:]])
+    return frame
+
+
+def _rebuild(obj: Any, values: dict[tuple[str, ...], Any]) -> Any:
+    """`obj` with the values put back at their field paths."""
+    direct: dict[str, Any] = {}
+    nested: dict[str, dict[tuple[str, ...], Any]] = {}
+    for path, value in values.items():
+        if len(path) == 1:
+            direct[path[0]] = value
+        else:
+            nested.setdefault(path[0], {})[path[1:]] = value
+    for field_name, inner in nested.items():
+        direct[field_name] = _rebuild(getattr(obj, field_name), inner)
+    return dataclasses.replace(obj, **direct) if direct else obj
 
 
 def _receive_object(conn: Connection, first: tuple[str, str, Any]) -> Any:
@@ -154,10 +198,10 @@ def _receive_object(conn: Connection, first: tuple[str, str, Any]) -> Any:
         raise WorkerFailed(f"the worker process sent {kind!r} where a head was expected")
     assembler = _Assembler(head)
     while True:
-        kind, field_name, value = conn.recv()
+        kind, path, value = conn.recv()
         if kind == "end":
             return assembler.finish()
-        assembler.part(field_name, value)
+        assembler.part(path, value)
 
 
 # ---- the child ----
@@ -338,13 +382,20 @@ def _wait_for_outcome(conn: Connection, process: BaseProcess, on_progress: Progr
                 if on_progress is not None:
                     on_progress(value)
             elif kind == "head":
-                # the outcome's many small objects hold no cycles: no collections while they arrive
+                # A million-row outcome arrives as millions of small objects (records, their
+                # dicts and lists, issues) that live as long as the result and hold no cycles.
+                # The collector would walk them all, again and again as they pile up: gen2
+                # passes of 0.1-1.4 s, each holding the GIL (measured, bench/bench_tui.py). So no
+                # collections while they arrive, and the complete outcome joins the permanent
+                # generation (gc.freeze, as actions.files.settle_memory does after a load),
+                # which collections skip; dropped later, they are freed by reference counting.
                 gc.disable()
                 assembler = _Assembler(value)
             elif kind == "part" and assembler is not None:
                 assembler.part(name, value)
             elif kind == "end" and assembler is not None:
                 outcome: CleanOutcome = assembler.finish()
+                gc.freeze()
                 return outcome
             elif kind == "stopped":
                 raise Stopped("stopped")
@@ -353,7 +404,5 @@ def _wait_for_outcome(conn: Connection, process: BaseProcess, on_progress: Progr
             else:
                 raise WorkerFailed(f"the worker process sent an unexpected {kind!r}")
     finally:
-        if assembler is not None:
-            gc.freeze()  # (else the first collection after this walks every object that arrived)
-        if was_enabled:
+        if was_enabled:  # the collector as the caller had it, whatever happened
             gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
     from crm_migrate.tui.screens.base import WizardStep
 
 STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
+
+# Full collections at most once per this many middle-generation ones (CPython's default: 10).
+# A step switch or a page of a table allocates thousands of objects; with the default, the
+# wizard ran a full collection every few step switches, each holding the GIL for 40-75 ms on
+# a busy 2-core machine (bench/bench_tui.py prints the pauses). Cyclic garbage that reaches
+# the oldest generation waits longer for its collection; nothing else changes.
+FULL_COLLECTION_EVERY = 100
 
 
 def _step_classes() -> list[type[WizardStep]]:
@@ -55,8 +63,12 @@ class CrmMigrateApp(App[None]):
         self.sandbox = sandbox  # an embedded SandboxServer (demo); its owner stops it
         self.first_step = first_step or ("source" if self.state.source.paths else "start")
         self.current_step = self.first_step
+        self._gc_threshold: tuple[int, int, int] | None = None
 
     def on_mount(self) -> None:
+        self._gc_threshold = gc.get_threshold()  # put back on unmount: the process is not ours only
+        first, middle, full = self._gc_threshold
+        gc.set_threshold(first, middle, max(full, FULL_COLLECTION_EVERY))
         self.main = WizardMain([cls() for cls in _step_classes()], self.first_step)
         self.push_screen(self.main, callback=None)
         self.call_after_refresh(self.goto, self.first_step)
@@ -75,6 +87,9 @@ class CrmMigrateApp(App[None]):
     def on_unmount(self) -> None:
         """Stop a running push at a batch boundary: the run stays resumable."""
         self._stop_push()
+        if self._gc_threshold is not None:
+            gc.set_threshold(*self._gc_threshold)
+            self._gc_threshold = None
 
     # ---- routing ----
 

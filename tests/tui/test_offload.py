@@ -193,3 +193,85 @@ async def test_an_error_in_the_worker_shows_as_one_line(make_app, contacts_csv: 
         assert counts == "Cleaning failed: transform 'join': column 'No Such Column' is not in the file"
         assert "\n" not in counts and "Traceback" not in counts
         assert app.pane.cleaning is False
+
+
+def test_a_result_inside_the_outcome_crosses_in_chunks_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The records and frame sit in CleanOutcome.result: they are cut up like top-level parts,
+    so that no message is the whole result (one pickle of it held the GIL for seconds)."""
+    import pickle
+    import threading
+    from multiprocessing import Pipe
+
+    import pandas as pd
+
+    from crm_migrate.actions import offload
+    from crm_migrate.actions.cleaning import CleanOutcome
+    from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
+
+    monkeypatch.setattr(offload, "FRAME_CHUNK", 7)
+    monkeypatch.setattr(offload, "LIST_CHUNK", 3)
+    records = [OutputRecord(f"a.csv:{i}", {"email": f"p{i}@x.org"}, key=f"p{i}@x.org",
+                            members=[f"a.csv:{i}"]) for i in range(40)]
+    issues = [CleanIssue(i, "Phone", "phone", "12", "too short") for i in range(30)]
+    frame = pd.DataFrame({"email": [r.key for r in records], "_source": [r.source for r in records]})
+    outcome = CleanOutcome(CleanResult("contacts", frame, 40, issues=issues, records=records,
+                                       invalid={"phone": 30}), match_note="no target")
+    sending, receiving = Pipe()
+    sender = threading.Thread(target=offload._send_object, args=(sending, "outcome", outcome))
+    sender.start()
+    messages = []
+    while not messages or messages[-1][0] != "end":
+        messages.append(receiving.recv())
+    sender.join()
+    kind, _, head = messages[0]
+    assert kind == "head" and head.match_note == "no target"
+    assert head.result.records == [] and head.result.issues == [] and head.result.frame.empty
+    assert head.result.invalid == {"phone": 30} and head.result.frame.columns.tolist() == ["email", "_source"]
+    parts = messages[1:-1]
+    assert {path for _, path, _ in parts} == {("result", "frame"), ("result", "issues"), ("result", "records")}
+    # every message is a small share of the whole
+    whole = len(pickle.dumps(outcome))
+    assert all(len(pickle.dumps(m)) < whole / 3 for m in messages)
+    assembler = offload._Assembler(head)
+    for _, path, value in parts:
+        assembler.part(path, value)
+    got = assembler.finish()
+    assert got.result.records == records and got.result.issues == issues
+    assert got.result.frame.equals(frame) and got.match_note == "no target"
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_collector_is_left_as_the_caller_had_it(collecting: bool) -> None:
+    """Receiving pauses the cyclic collector (millions of objects arrive); it is restored after."""
+    import gc
+
+    from crm_migrate.tui.state import WizardState
+
+    state = WizardState(offload_rows=0, object_name="contacts", object_chosen=True, region="US",
+                        match_target=False)
+    state.add_paths([str(SAMPLES / "outlook_contacts.csv")])
+    state.load_tables()
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        frozen = gc.get_freeze_count()
+        result = state.run_clean()
+        assert gc.isenabled() is collecting
+        assert result.records and gc.get_freeze_count() > frozen  # the result is kept out of collections
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_frame_slices_join_as_they_were() -> None:
+    """Duplicate column names, mixed dtypes, a repeated index: the joined frame equals the whole."""
+    import pandas as pd
+
+    from crm_migrate.actions import offload
+
+    frame = pd.DataFrame({"a": ["x", "y", "z", "w"], "n": [1, 2, 3, 4],
+                          "c": pd.Categorical(["p", "q", "p", "q"])}, index=[5, 5, 7, 9])
+    frame.columns = pd.Index(["a", "a", "c"], name="cols")
+    frame.index.name = "row"
+    got = offload._join_rows([frame.iloc[:1], frame.iloc[1:3], frame.iloc[3:]])
+    assert got.equals(frame) and got.dtypes.tolist() == frame.dtypes.tolist()
+    assert got.index.equals(frame.index) and got.index.name == "row" and got.columns.name == "cols"
