@@ -40,6 +40,17 @@ class Recorder:
         self.reports.append(progress)
 
 
+TRACE: Path | None = None  # --trace: every rated report of every phase, as CSV lines
+
+
+def trace(drill: str, phase: str, p: Progress, into: float, remaining: float) -> None:
+    if TRACE is None:
+        return
+    with TRACE.open("a") as out:
+        out.write(f"{drill},{phase},{into:.2f},{p.done},{p.total},{p.rate:.1f},"
+                  f"{'' if p.eta_s is None else f'{p.eta_s:.2f}'},{remaining:.2f}\n")
+
+
 def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
     """Print per phase: duration, reports, the longest silence, the ETA error; True when fine."""
     ok = True
@@ -60,6 +71,7 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         for p in group if finished else []:  # a stopped phase's end says nothing of its ETA
             total = p.total or 0
             remaining = end - p.at
+            trace(name, p.phase, p, p.at - group[0].phase_started_at, remaining)
             if total and p.done >= 0.1 * total and p.done < total and p.eta_s is not None \
                     and remaining >= 1.0:
                 errors.append((p.eta_s - remaining) / remaining)
@@ -216,7 +228,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the issue's sizes")
     parser.add_argument("--only", choices=["clean", "push"], default=None)
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="append every report of a finished phase to this CSV (drill, phase, "
+                        "seconds in, done, total, rate, ETA, seconds actually left)")
     args = parser.parse_args()
+    global TRACE
+    TRACE = args.trace
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CRM_MIGRATE_DATA_DIR"] = str(Path(tmp) / "data")

@@ -6,6 +6,7 @@ The core (clean/, push/) reports through a `ProgressMeter`; the CLI and the wiza
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -72,14 +73,21 @@ ProgressFn = Callable[[Progress], None]
 class Pacer:
     """What holds a phase back besides its own speed: a target's request budget.
 
-    `waited()`: seconds spent so far waiting for the budget (a running total; the phase's own
-    speed is measured without them). `finish_in(units, done)`: the least seconds until `units`
-    more can be sent under the budget (its window's schedule: a burst the window has room for
-    goes at once, the rest a window later); `done`: the units the phase did so far (so the
-    requests a unit takes can be measured rather than assumed)."""
+    `waited()`: seconds spent so far waiting for the budget, up to now (a running total; the
+    phase's own speed is measured without them). `sent()`: requests sent through it so far (a
+    running total: the meter measures from it the requests a unit takes and the requests a
+    second the phase manages on its own). `finish_in(requests, spacing)`: the seconds until
+    `requests` more have gone out and come back when the phase sends one every `spacing`
+    seconds on its own (the budget's window schedule at that pace: a burst the window has room
+    for goes at the phase's own pace, the rest when the window frees). `per_request`: the units
+    a request carries, assumed until the phase has sent some."""
 
     waited: Callable[[], float]
-    finish_in: Callable[[int, int], float]
+    sent: Callable[[], int]
+    finish_in: Callable[[int, float], float]
+    per_request: float = 1.0
+
+
 StopFn = Callable[[], bool]
 
 
@@ -143,12 +151,14 @@ class ProgressMeter:
         self.started_at = clock()
         self.current = Progress(phase="starting", started_at=self.started_at,
                                 phase_started_at=self.started_at, at=self.started_at)
-        self._samples: deque[tuple[float, int, float]] = deque()  # (time, done, waited)
+        # (time, done, seconds waited for the budget, requests sent through it)
+        self._samples: deque[tuple[float, int, float, int]] = deque()
         self._ceiling: float | None = None
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
         self._moves = 0
         self._phase_done = 0
+        self._phase_sent = 0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -209,9 +219,9 @@ class ProgressMeter:
 
         `pacer`: the target's request budget the phase's units go through. The phase's own
         speed is then measured without the time spent waiting for the budget, and the ETA is
-        the longer of the remaining units at that speed and the budget's schedule for them (a
-        burst the window lets through at once does not promise the rest as fast; a slow start
-        behind an earlier phase's window does not make the rest look slow)."""
+        the budget's schedule for the remaining units sent at that speed (a burst the window
+        lets through at once does not promise the rest as fast; a slow start behind an earlier
+        phase's window does not make the rest look slow)."""
         self._check_stop()
         with self._lock:
             self._ceiling = ceiling
@@ -223,7 +233,8 @@ class ProgressMeter:
                message: str | None) -> None:
         now = self.clock()
         self._samples.clear()
-        self._samples.append((now, done, self._waited()))
+        self._phase_sent = self._sent()
+        self._samples.append((now, done, self._waited(), self._phase_sent))
         self._moves = 0  # reports of this phase that moved its count
         self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
@@ -244,12 +255,12 @@ class ProgressMeter:
                 updated: int | None, failed: int | None, skipped: int | None,
                 pending: int | None) -> None:
         now = self.clock()
-        waited = self._waited()
+        waited, sent = self._waited(), self._sent()
         samples = self._samples
-        samples.append((now, done, waited))
+        samples.append((now, done, waited, sent))
         while len(samples) > 2 and samples[0][0] < now - RATE_WINDOW_S:
             samples.popleft()  # older than the window (the last two always stay)
-        old_at, old_done, old_waited = samples[0]
+        old_at, old_done, old_waited, old_sent = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
         pace = rate
@@ -267,11 +278,8 @@ class ProgressMeter:
                 and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
             eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
-            working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)
-            speed = max(0.0, (done - old_done) / working)  # units/s while not waiting
-            own = left / speed if speed > 0 else None
-            budget = self._pacer.finish_in(left, done - self._phase_done)
-            eta = None if own is None else max(own, budget)
+            eta = self._paced_eta(left, done - old_done, sent - old_sent,
+                                  span - (waited - old_waited), done, sent)
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current
@@ -285,8 +293,31 @@ class ProgressMeter:
             pending=cur.pending if pending is None else pending)
         self._emit()
 
+    def _paced_eta(self, left: int, moved: int, requests: int, working: float, done: int,
+                   sent: int) -> float | None:
+        """The seconds the budget's schedule needs for `left` more units, from the last few
+        seconds (`moved` units in `requests` requests over `working` seconds not spent waiting
+        for the budget): the requests a unit takes (else the phase's so far, else the pacer's
+        assumption) and the requests a second the phase manages on its own."""
+        pacer = self._pacer
+        assert pacer is not None
+        if moved > 0 and requests > 0:
+            each = requests / moved
+        elif done > self._phase_done and sent > self._phase_sent:
+            each = (sent - self._phase_sent) / (done - self._phase_done)
+        else:
+            each = 1.0 / max(pacer.per_request, 1e-9)
+        per_second = (requests if requests > 0 else moved * each) / max(working,
+                                                                        MIN_RATE_SPAN_S)
+        if per_second <= 0:
+            return None  # nothing moved lately: no pace to count from
+        return pacer.finish_in(math.ceil(left * each), 1.0 / per_second)
+
     def _waited(self) -> float:
         return self._pacer.waited() if self._pacer is not None else 0.0
+
+    def _sent(self) -> int:
+        return self._pacer.sent() if self._pacer is not None else 0
 
     def advance(self, count: int = 1) -> None:
         """Report `count` more units done."""
