@@ -80,12 +80,17 @@ class Pacer:
     `requests` more have gone out and come back when the phase sends one every `spacing`
     seconds on its own (the budget's window schedule at that pace: a burst the window has room
     for goes at the phase's own pace, the rest when the window frees). `per_request`: the units
-    a request carries, assumed until the phase has sent some."""
+    a request carries, assumed until the phase has sent some. `work()`: (done, left) in a
+    measure of the phase's own whose every unit costs about the same (e.g. a rollback's
+    writes: a restore that clears a field first is two), for a phase whose units do not: the
+    requests it takes are then measured per unit of work, and the ETA counts the work left
+    (None: the phase's units are that measure)."""
 
     waited: Callable[[], float]
     sent: Callable[[], int]
     finish_in: Callable[[int, float], float]
     per_request: float = 1.0
+    work: Callable[[], tuple[float, float]] | None = None
 
 
 StopFn = Callable[[], bool]
@@ -151,14 +156,15 @@ class ProgressMeter:
         self.started_at = clock()
         self.current = Progress(phase="starting", started_at=self.started_at,
                                 phase_started_at=self.started_at, at=self.started_at)
-        # (time, done, seconds waited for the budget, requests sent through it)
-        self._samples: deque[tuple[float, int, float, int]] = deque()
+        # (time, done, seconds waited for the budget, requests sent through it, work done)
+        self._samples: deque[tuple[float, int, float, int, float]] = deque()
         self._ceiling: float | None = None
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
         self._moves = 0
         self._phase_done = 0
         self._phase_sent = 0
+        self._phase_work = 0.0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -234,7 +240,8 @@ class ProgressMeter:
         now = self.clock()
         self._samples.clear()
         self._phase_sent = self._sent()
-        self._samples.append((now, done, self._waited(), self._phase_sent))
+        self._phase_work = self._work(done)[0]
+        self._samples.append((now, done, self._waited(), self._phase_sent, self._phase_work))
         self._moves = 0  # reports of this phase that moved its count
         self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
@@ -255,12 +262,21 @@ class ProgressMeter:
                 updated: int | None, failed: int | None, skipped: int | None,
                 pending: int | None) -> None:
         now = self.clock()
+        total = self.current.total if total is None else total
         waited, sent = self._waited(), self._sent()
+        work, work_left = self._work(done, total)
         samples = self._samples
-        samples.append((now, done, waited, sent))
+        if done > self.current.done:
+            self._moves += 1
+            if self._moves == 1 and self._pacer is not None:
+                # a paced phase counts from its first answer: until then its requests were
+                # in flight, counted as sent but not as done (a burst of them would read as
+                # several requests a unit), and the wait for the first answer is no pace
+                samples.clear()
+        samples.append((now, done, waited, sent, work))
         while len(samples) > 2 and samples[0][0] < now - RATE_WINDOW_S:
             samples.popleft()  # older than the window (the last two always stay)
-        old_at, old_done, old_waited, old_sent = samples[0]
+        old_at, old_done, old_waited, old_sent, old_work = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
         pace = rate
@@ -268,18 +284,15 @@ class ProgressMeter:
             self._throttled = self._throttled or rate > self._ceiling
             rate = min(rate, self._ceiling)
             pace = self._ceiling if self._throttled else rate
-        total = self.current.total if total is None else total
         left = max(0, total - done) if total is not None else 0
         eta = (left / pace) if total is not None and pace > 0 else None
-        if done > self.current.done:
-            self._moves += 1
         into = now - self.current.phase_started_at
         if (self._pacer is not None and total is not None and into < PACED_WARMUP_S
                 and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
             eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
-            eta = self._paced_eta(left, done - old_done, sent - old_sent,
-                                  span - (waited - old_waited), done, sent)
+            eta = self._paced_eta(work_left, work - old_work, sent - old_sent,
+                                  span - (waited - old_waited), work, sent)
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current
@@ -293,18 +306,19 @@ class ProgressMeter:
             pending=cur.pending if pending is None else pending)
         self._emit()
 
-    def _paced_eta(self, left: int, moved: int, requests: int, working: float, done: int,
+    def _paced_eta(self, left: float, moved: float, requests: int, working: float, done: float,
                    sent: int) -> float | None:
-        """The seconds the budget's schedule needs for `left` more units, from the last few
-        seconds (`moved` units in `requests` requests over `working` seconds not spent waiting
-        for the budget): the requests a unit takes (else the phase's so far, else the pacer's
-        assumption) and the requests a second the phase manages on its own."""
+        """The seconds the budget's schedule needs for `left` more work (units, or the pacer's
+        own measure of work), from the last few seconds (`moved` work in `requests` requests
+        over `working` seconds not spent waiting for the budget): the requests a unit of work
+        takes (else the phase's so far, else the pacer's assumption) and the requests a
+        second the phase manages on its own."""
         pacer = self._pacer
         assert pacer is not None
         if moved > 0 and requests > 0:
             each = requests / moved
-        elif done > self._phase_done and sent > self._phase_sent:
-            each = (sent - self._phase_sent) / (done - self._phase_done)
+        elif done > self._phase_work and sent > self._phase_sent:
+            each = (sent - self._phase_sent) / (done - self._phase_work)
         else:
             each = 1.0 / max(pacer.per_request, 1e-9)
         per_second = (requests if requests > 0 else moved * each) / max(working,
@@ -318,6 +332,13 @@ class ProgressMeter:
 
     def _sent(self) -> int:
         return self._pacer.sent() if self._pacer is not None else 0
+
+    def _work(self, done: int, total: int | None = None) -> tuple[float, float]:
+        """The phase's work done and left: the pacer's own measure when it has one, else its
+        units."""
+        if self._pacer is not None and self._pacer.work is not None:
+            return self._pacer.work()
+        return float(done), float(max(0, total - done) if total is not None else 0)
 
     def advance(self, count: int = 1) -> None:
         """Report `count` more units done."""

@@ -165,18 +165,29 @@ def test_the_window_schedule_at_the_senders_own_pace() -> None:
 
 def test_a_fresh_limiter_seeded_by_the_servers_headers_predicts_the_servers_pace() -> None:
     """After a restart the server's window still holds the last run's requests: the first
-    answer's X-HubSpot-RateLimit-Remaining seeds the new limiter, so its schedule (and a
-    pacer over it) counts the wait for that window instead of promising a burst."""
+    answer's X-HubSpot-RateLimit-Remaining seeds the new limiter with them, spread over the
+    window as a run paced by the limit sent them, so its schedule (and a pacer over it) counts
+    the server's pace instead of promising a burst or a whole window's wait."""
     from crm_migrate.connectors.limiter import RollingWindowLimiter
 
     clock = Clock()
     limiter = RollingWindowLimiter(100, 10.0, margin=0.0, clock=clock)
+    assert abs(limiter.finish_in(100, 0.05) - 5.0) < 1e-6  # before the answer: a free window
     assert limiter.try_acquire()
     limiter.observe(limit=100, remaining=0, interval_ms=10_000)  # the first answer: full
     assert limiter.in_window == 100
-    # 100 more requests: none before the window empties (10 s), then at the sender's pace
-    assert abs(limiter.finish_in(100, 0.05) - (10.0 + 99 * 0.05 + 0.05)) < 1e-6
-    assert limiter.delay() == 10.0
+    assert abs(limiter.delay() - 10.0 / 99) < 1e-6  # the oldest leaves in a tenth of a second
+    # 100 more requests: one as each of the window's leaves it; the last two wait for the
+    # newest (ours and the last seeded, both sent now) and go 0.05 s apart, then come back
+    assert abs(limiter.finish_in(100, 0.05) - 10.1) < 1e-6
+    # a later answer counting more than we know of: other clients, just now
+    limiter.observe(limit=100, remaining=0, interval_ms=10_000)
+    assert limiter.in_window == 100  # nothing missing: nothing added
+    clock.now += 5.0  # half the seeded ones left the window, but the server says it is full
+    limiter.observe(limit=100, remaining=0, interval_ms=10_000)
+    assert limiter.in_window == 100
+    assert abs(limiter.finish_in(51) - 5.0) < 1e-6  # the older half leaves by 110
+    assert abs(limiter.finish_in(52) - 10.0) < 1e-6  # the others' go only at 115
 
 
 class SimClock:
@@ -214,12 +225,14 @@ def _eta_errors(seen: list[Progress], end: float) -> list[float]:
     return out
 
 
-def _paced_phase(requests: list[int], *, latency: float,
-                 earlier: list[float]) -> tuple[list[Progress], float]:
+def _paced_phase(requests: list[int], *, latency: float, earlier: list[float],
+                 by_work: bool = False) -> tuple[list[Progress], float]:
     """One phase of 100-record chunks, each taking `requests[i]` requests, sent a request at a time through a fresh client limiter (100 per 10 s, as
     the HubSpot connector opens it) to a server limiter (the sandbox's) whose window holds the
     requests `earlier` (seconds before the start) of a run before it; the client learns of
-    them only from the headers of its first answer. Returns the reports and the end time."""
+    them only from the headers of its first answer. `by_work`: the phase tells its pacer its
+    work done and left in writes (a chunk taking two requests is 200), as a rollback does.
+    Returns the reports and the end time."""
     import asyncio
     import math
 
@@ -240,10 +253,12 @@ def _paced_phase(requests: list[int], *, latency: float,
         def budget(self, search: bool = False) -> list[RollingWindowLimiter]:
             return [limiter]
 
+    writes = [0, 100 * sum(requests)]  # done, left
     meter = ProgressMeter(seen.append, clock=clock)
     clock.meter = meter
     meter.phase("rollback", 100 * len(requests), unit="records",
-                pacer=budget_pacer(Target(), 100))  # type: ignore[arg-type]
+                pacer=budget_pacer(Target(), 100,  # type: ignore[arg-type]
+                                   work=(lambda: (writes[0], writes[1])) if by_work else None))
 
     async def send(count: int) -> None:
         for _ in range(count):  # a restore can take two: clear a field, then set it
@@ -261,6 +276,8 @@ def _paced_phase(requests: list[int], *, latency: float,
         for count in requests:
             await send(count)
             done += 100
+            writes[0] += 100 * count
+            writes[1] -= 100 * count
             meter.update(done)
 
     asyncio.run(phase())
@@ -282,5 +299,20 @@ def test_a_paced_phase_keeps_its_eta_within_a_quarter(latency: float,
     seen, end = _paced_phase([1] * 220, latency=latency, earlier=earlier)
     errors = _eta_errors(seen, end)
     assert len(errors) > 100
+    worst = max(errors, key=abs)
+    assert abs(worst) <= 0.25, f"worst ETA error {worst:+.0%}"
+
+
+@pytest.mark.parametrize("chunks", [
+    [1] * 80 + [2] * 60 + [1] * 80,  # archives, restores that clear a field first, archives
+    [2] * 60 + [1] * 160,  # restores, then archives
+], ids=["middle", "first"])
+def test_a_phase_whose_units_cost_differently_counts_its_work(chunks: list[int]) -> None:
+    """A rollback whose restores take two writes a record and archives one: counted in
+    records, the ETA after the restores expects the archives to cost as much (up to +300%);
+    counted in the writes it still has to make, it stays within ±25%."""
+    errors = _eta_errors(*_paced_phase(chunks, latency=0.05, earlier=[], by_work=False))
+    assert max(abs(e) for e in errors) > 0.5  # the case is one where records mislead
+    errors = _eta_errors(*_paced_phase(chunks, latency=0.05, earlier=[], by_work=True))
     worst = max(errors, key=abs)
     assert abs(worst) <= 0.25, f"worst ETA error {worst:+.0%}"

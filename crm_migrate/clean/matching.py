@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -50,12 +50,13 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result()
 
 
-def budget_pacer(connector: Connector, units_per_request: int,
-                 search: bool = False) -> Pacer | None:
+def budget_pacer(connector: Connector, units_per_request: int, search: bool = False,
+                 work: Callable[[], tuple[float, float]] | None = None) -> Pacer | None:
     """The target's request budget as a progress Pacer for a phase that sends about
     `units_per_request` units a request (the meter measures it once the phase has sent some:
     pages, splits, retries); `search`: its requests are searches (a search budget of their own
-    too). None when the target has no limiter."""
+    too); `work`: the phase's work done and left when its units differ in cost (see Pacer).
+    None when the target has no limiter."""
     limiters = connector.budget(search)
     if not limiters:
         return None
@@ -66,7 +67,7 @@ def budget_pacer(connector: Connector, units_per_request: int,
 
     return Pacer(waited=lambda: sum(limiter.waited for limiter in limiters),
                  sent=lambda: counter.sent, finish_in=finish_in,
-                 per_request=max(1, units_per_request))
+                 per_request=max(1, units_per_request), work=work)
 
 
 def _fold(name: str, value: str) -> str:

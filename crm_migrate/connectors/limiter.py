@@ -36,6 +36,7 @@ class RollingWindowLimiter:
         self._sleep = sleep
         self._stamps: deque[float] = deque()
         self._blocked_until = 0.0
+        self._observed = False  # no answer's rate-limit headers seen yet
         self._lock = asyncio.Lock()
         # (seconds waited in finished waits, when the current wait began or None): one value, so
         # a progress thread reading `waited` never sees half of an update
@@ -129,6 +130,7 @@ class RollingWindowLimiter:
     def seed(self, stamps: list[float]) -> None:
         """Count sends made through another limiter for the same target (same clock)."""
         self._stamps = deque(sorted([*self._stamps, *stamps]))
+        self._observed = self._observed or bool(stamps)  # the window is known from them
 
     def block_for(self, seconds: float) -> None:
         """Send nothing for `seconds` (a 429's Retry-After)."""
@@ -149,10 +151,21 @@ class RollingWindowLimiter:
             return
         now = self._clock()
         self._prune(now)
-        # the server counted more than we sent (other clients on the same app): catch up
-        ours_left = self.max_requests - len(self._stamps)
-        for _ in range(max(0, ours_left - max(0, remaining))):
-            self._stamps.append(now)
+        first, self._observed = not self._observed, True
+        # the server counted more than we sent: catch up
+        missing = max(0, self.max_requests - len(self._stamps) - max(0, remaining))
+        if not missing:
+            return
+        if first:
+            # a fresh limiter (a resume, a rollback, a new connector right after a run): the
+            # server's window holds requests sent before it existed. A run paced by the limit
+            # leaves them spread over the window, so they leave it one by one from now on;
+            # counting them all as sent just now would wait a whole window for nothing (a 429
+            # and its Retry-After correct the guess when they were sent closer together)
+            step = self.window / missing
+            self.seed([now - self.window + step * (number + 1) for number in range(missing)])
+        else:  # other clients on the same app, meanwhile: theirs are recent
+            self._stamps.extend([now] * missing)
 
     @property
     def in_window(self) -> int:
