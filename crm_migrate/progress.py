@@ -21,6 +21,7 @@ from crm_migrate.errors import Stopped
 RATE_WINDOW_S = 15.0
 MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
 PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long (half, after a second batch)
+PACE_REQUESTS = 20  # a paced phase's own pace is measured over its last this many requests
 HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
 
 
@@ -291,8 +292,15 @@ class ProgressMeter:
                 and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
             eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
-            eta = self._paced_eta(work_left, work - old_work, sent - old_sent,
-                                  span - (waited - old_waited), work, sent)
+            # its pace from its last PACE_REQUESTS requests (when the window holds that many):
+            # a phase whose requests change in kind (archives, then restores) shows the new
+            # kind's pace within a few seconds, not after the whole rate window
+            at, _, was_waited, was_sent, was_work = next(
+                (x for x in reversed(samples) if sent - x[3] >= PACE_REQUESTS), samples[0])
+            if now - at < MIN_RATE_SPAN_S:
+                at, _, was_waited, was_sent, was_work = samples[0]
+            eta = self._paced_eta(work_left, work - was_work, sent - was_sent,
+                                  now - at - (waited - was_waited), work, sent)
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current

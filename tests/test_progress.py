@@ -269,7 +269,7 @@ def _paced_phase(requests: list[int], *, latency: float, earlier: list[float],
                 if decision.allowed:
                     limiter.observe(decision.limit, decision.remaining, 10_000)
                     break
-                limiter.block_for(math.ceil(decision.retry_after))
+                limiter.block_for(math.ceil(decision.retry_after))  # as a 429 does
 
     async def phase() -> None:
         done = 0
