@@ -163,7 +163,6 @@ class ProgressMeter:
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
         self._moves = 0
-        self._phase_done = 0
         self._phase_sent = 0
         self._phase_work = 0.0
         self._lock = threading.RLock()
@@ -244,7 +243,6 @@ class ProgressMeter:
         self._phase_work = self._work(done)[0]
         self._samples.append((now, done, self._waited(), self._phase_sent, self._phase_work))
         self._moves = 0  # reports of this phase that moved its count
-        self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
                                rate=0.0, eta_s=None, message=message, phase_started_at=now,
                                at=now)
