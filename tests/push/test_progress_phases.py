@@ -38,3 +38,37 @@ def test_reading_the_target_reports_each_page(sandbox_server: Any, tmp_path: Pat
     phases = [p.phase for p in seen[stopped:]]
     assert phases.index("counting the target") < phases.index("reading the target") \
         < phases.index("classifying")
+
+
+def test_a_rollback_counts_its_writes_for_its_eta(sandbox_server: Any, tmp_path: Path,
+                                                  input_file: str,
+                                                  monkeypatch: Any) -> None:
+    """A rollback's records do not cost the same: restoring a lifecycle stage clears it first
+    (two writes), archiving a created record is one. Its pacer hears the writes, counted
+    before the first and down to none left."""
+    from crm_migrate.push import runner
+    from crm_migrate.push.rollback import UndoWork
+
+    made: list[UndoWork] = []
+
+    class Kept(UndoWork):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(runner, "UndoWork", Kept)
+    start_push(paths=[input_file], profile=profile(), profile_path=None, target="sandbox",
+               url=sandbox_server.url, journal_path=tmp_path / "seed.journal",
+               clean_result=clean_result([contact(i, lifecyclestage="lead")
+                                          for i in range(1, 31)]))
+    journal = tmp_path / "run.journal"
+    start_push(paths=[input_file], profile=profile(), profile_path=None, target="sandbox",
+               url=sandbox_server.url, journal_path=journal,
+               clean_result=clean_result([contact(i, lifecyclestage="customer")
+                                          for i in range(1, 51)]))
+    seen: list[Progress] = []
+    summary = runner.rollback_push(journal, on_progress=seen.append)
+    assert summary.exit_code == 0, summary.message
+    [work] = made
+    assert (work.done, work.left) == (30 * 2 + 20, 0)  # 30 restores of two writes, 20 archives
+    assert [p.total for p in seen if p.phase == "rollback"][-1] == 50  # it shows records
