@@ -5,7 +5,8 @@ report (target: never more than 2 s) and how far its ETA was from the time it ac
 Drills against a sandbox subprocess (--rate-limit 100 --latency-ms 50):
   clean: 2,000 rows (300 duplicate groups) matched against a target holding 20,800 contacts;
   push: 20,000 contacts naming companies (classify, companies, records, associations), stopped
-        at a third and resumed, then rolled back.
+        at a third and resumed, then rolled back;
+  updates: a rollback of 5,000 updates (two writes each) and 5,000 creates (one).
 Run: .venv/bin/python bench/bench_progress.py [--scale 0.1] (0.1 = the Pilot-test size).
 """
 
@@ -40,6 +41,18 @@ class Recorder:
         self.reports.append(progress)
 
 
+TRACE: Path | None = None  # --trace: every rated report of every phase, as CSV lines
+SUMMARY: list[str] = []  # one line per rated phase, printed again at the end
+
+
+def trace(drill: str, phase: str, p: Progress, into: float, remaining: float) -> None:
+    if TRACE is None:
+        return
+    with TRACE.open("a") as out:
+        out.write(f"{drill},{phase},{into:.2f},{p.done},{p.total},{p.rate:.1f},"
+                  f"{'' if p.eta_s is None else f'{p.eta_s:.2f}'},{remaining:.2f}\n")
+
+
 def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
     """Print per phase: duration, reports, the longest silence, the ETA error; True when fine."""
     ok = True
@@ -60,6 +73,7 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         for p in group if finished else []:  # a stopped phase's end says nothing of its ETA
             total = p.total or 0
             remaining = end - p.at
+            trace(name, p.phase, p, p.at - group[0].phase_started_at, remaining)
             if total and p.done >= 0.1 * total and p.done < total and p.eta_s is not None \
                     and remaining >= 1.0:
                 errors.append((p.eta_s - remaining) / remaining)
@@ -81,6 +95,9 @@ def analyse(name: str, reports: list[Progress], finished_at: float) -> bool:
         if errors:
             print(f"  {'':<22} {within}/{len(errors)} reports within ±{ETA_TOLERANCE:.0%}; worst "
                   f"{where[errors.index(worst)]}")
+            SUMMARY.append(f"  {name.split(' (')[0] + ': ' + group[0].phase:<34} {within:>4}/"
+                           f"{len(errors):<4} within ±{ETA_TOLERANCE:.0%}   worst {worst:+5.0%}   "
+                           f"median {statistics.median(errors):+4.0%}   ({duration:.1f} s)")
     return ok
 
 
@@ -201,12 +218,60 @@ def push_drill(folder: Path, scale: float) -> bool:
                    and first.reports[-1].done >= n // 3)
         print(f"\npush drill: {n:,} contacts naming {n // 10:,} companies, stopped at a third")
         ok &= analyse("push", first.reports, time.monotonic())
+        refused = sandbox.stats()["rate_limited"]
         again = Recorder()
         summary = resume_push(journal, on_progress=again)
         ok &= analyse(f"resume ({summary.status['state']})", again.reports, time.monotonic())
+        refused = rate_limited(sandbox, "resume", refused)
         back = Recorder()
         rolled = rollback_push(journal, on_progress=back)
         ok &= analyse(f"rollback ({rolled.status['state']})", back.reports, time.monotonic())
+        rate_limited(sandbox, "rollback", refused)
+    finally:
+        sandbox.stop()
+    return ok
+
+
+def rate_limited(sandbox: Sandbox, step: str, before: int) -> int:
+    """Print the 429s the sandbox answered during `step`; return its running count."""
+    now = int(sandbox.stats()["rate_limited"])
+    print(f"  {step}: {now - before} requests answered 429 (rate limited)")
+    return now
+
+
+def update_rollback_drill(folder: Path, scale: float) -> bool:
+    """A rollback whose records cost differently: a run that updated 5,000 contacts (their
+    lifecycle stage: restored by clearing it first, two writes) and created 5,000 (archived,
+    one write), rolled back right after it ran."""
+    from crm_migrate.mapping.profile import FieldMapping, Profile
+    from crm_migrate.push.runner import rollback_push, start_push
+
+    n = int(5_000 * scale)
+    inputs = folder / "updates.csv"
+    inputs.write_text("Email\n")
+    sandbox = Sandbox(folder / "updates.sqlite3", *LIMITS)
+    ok = True
+    try:
+        seed = records(n)
+        for record in seed.records:
+            record.properties["lifecyclestage"] = "lead"
+        mapping = Profile(fields=[FieldMapping("Email", "email")])
+        start_push(paths=[str(inputs)], profile=mapping, profile_path=None, target="sandbox",
+                   url=sandbox.url, journal_path=folder / "updates-seed.journal",
+                   clean_result=seed)
+        run = records(2 * n)
+        for record in run.records:
+            record.properties["lifecyclestage"] = "customer"
+        journal = folder / "updates.journal"
+        start_push(paths=[str(inputs)], profile=mapping, profile_path=None, target="sandbox",
+                   url=sandbox.url, journal_path=journal, clean_result=run)
+        refused = sandbox.stats()["rate_limited"]
+        back = Recorder()
+        rolled = rollback_push(journal, on_progress=back)
+        print(f"\nrollback of {n:,} updates (lifecycle stage: two writes each) and {n:,} creates")
+        ok &= analyse(f"rollback of updates ({rolled.status['state']})", back.reports,
+                      time.monotonic())
+        rate_limited(sandbox, "rollback", refused)
     finally:
         sandbox.stop()
     return ok
@@ -215,8 +280,13 @@ def push_drill(folder: Path, scale: float) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the issue's sizes")
-    parser.add_argument("--only", choices=["clean", "push"], default=None)
+    parser.add_argument("--only", choices=["clean", "push", "updates"], default=None)
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="append every report of a finished phase to this CSV (drill, phase, "
+                        "seconds in, done, total, rate, ETA, seconds actually left)")
     args = parser.parse_args()
+    global TRACE
+    TRACE = args.trace
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CRM_MIGRATE_DATA_DIR"] = str(Path(tmp) / "data")
@@ -224,6 +294,12 @@ def main() -> None:
             ok &= clean_drill(Path(tmp), args.scale)
         if args.only in (None, "push"):
             ok &= push_drill(Path(tmp), args.scale)
+        if args.only in (None, "updates"):
+            ok &= update_rollback_drill(Path(tmp), args.scale)
+    print(f"\nETA within ±{ETA_TOLERANCE:.0%} of the time actually left, per rated phase "
+          f"(reports once 10% is done and at least 1 s is left; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
+    print("\n".join(SUMMARY) or "  none rated")
     print(f"\nno phase silent for more than {MAX_GAP_S:.0f} s, decisions < 1 s with no request: "
           f"{'yes' if ok else 'NO'}")
 

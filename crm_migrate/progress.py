@@ -6,6 +6,7 @@ The core (clean/, push/) reports through a `ProgressMeter`; the CLI and the wiza
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -20,6 +21,7 @@ from crm_migrate.errors import Stopped
 RATE_WINDOW_S = 15.0
 MIN_RATE_SPAN_S = 0.1  # below this much history the rate is not trusted yet (no ETA)
 PACED_WARMUP_S = 1.0  # a paced phase's ETA waits this long (half, after a second batch)
+PACE_REQUESTS = 20  # a paced phase's own pace is measured over its last this many requests
 HEARTBEAT_S = 1.0  # while beating, a phase silent this long is reported again (rate decays)
 
 
@@ -72,14 +74,26 @@ ProgressFn = Callable[[Progress], None]
 class Pacer:
     """What holds a phase back besides its own speed: a target's request budget.
 
-    `waited()`: seconds spent so far waiting for the budget (a running total; the phase's own
-    speed is measured without them). `finish_in(units, done)`: the least seconds until `units`
-    more can be sent under the budget (its window's schedule: a burst the window has room for
-    goes at once, the rest a window later); `done`: the units the phase did so far (so the
-    requests a unit takes can be measured rather than assumed)."""
+    `waited()`: seconds spent so far waiting for the budget, up to now (a running total; the
+    phase's own speed is measured without them). `sent()`: requests sent through it so far (a
+    running total: the meter measures from it the requests a unit takes and the requests a
+    second the phase manages on its own). `finish_in(requests, spacing)`: the seconds until
+    `requests` more have gone out and come back when the phase sends one every `spacing`
+    seconds on its own (the budget's window schedule at that pace: a burst the window has room
+    for goes at the phase's own pace, the rest when the window frees). `per_request`: the units
+    a request carries, assumed until the phase has sent some. `work()`: (done, left) in a
+    measure of the phase's own whose every unit costs about the same (e.g. a rollback's
+    writes: a restore that clears a field first is two), for a phase whose units do not: the
+    requests it takes are then measured per unit of work, and the ETA counts the work left
+    (None: the phase's units are that measure)."""
 
     waited: Callable[[], float]
-    finish_in: Callable[[int, int], float]
+    sent: Callable[[], int]
+    finish_in: Callable[[int, float], float]
+    per_request: float = 1.0
+    work: Callable[[], tuple[float, float]] | None = None
+
+
 StopFn = Callable[[], bool]
 
 
@@ -143,12 +157,14 @@ class ProgressMeter:
         self.started_at = clock()
         self.current = Progress(phase="starting", started_at=self.started_at,
                                 phase_started_at=self.started_at, at=self.started_at)
-        self._samples: deque[tuple[float, int, float]] = deque()  # (time, done, waited)
+        # (time, done, seconds waited for the budget, requests sent through it, work done)
+        self._samples: deque[tuple[float, int, float, int, float]] = deque()
         self._ceiling: float | None = None
         self._throttled = False  # the phase went faster than its ceiling: the budget paces it
         self._pacer: Pacer | None = None
         self._moves = 0
-        self._phase_done = 0
+        self._phase_sent = 0
+        self._phase_work = 0.0
         self._lock = threading.RLock()
         self._beats = 0  # nested beating() blocks
         self._stop_beating = threading.Event()
@@ -209,9 +225,9 @@ class ProgressMeter:
 
         `pacer`: the target's request budget the phase's units go through. The phase's own
         speed is then measured without the time spent waiting for the budget, and the ETA is
-        the longer of the remaining units at that speed and the budget's schedule for them (a
-        burst the window lets through at once does not promise the rest as fast; a slow start
-        behind an earlier phase's window does not make the rest look slow)."""
+        the budget's schedule for the remaining units sent at that speed (a burst the window
+        lets through at once does not promise the rest as fast; a slow start behind an earlier
+        phase's window does not make the rest look slow)."""
         self._check_stop()
         with self._lock:
             self._ceiling = ceiling
@@ -223,9 +239,10 @@ class ProgressMeter:
                message: str | None) -> None:
         now = self.clock()
         self._samples.clear()
-        self._samples.append((now, done, self._waited()))
+        self._phase_sent = self._sent()
+        self._phase_work = self._work(done)[0]
+        self._samples.append((now, done, self._waited(), self._phase_sent, self._phase_work))
         self._moves = 0  # reports of this phase that moved its count
-        self._phase_done = done
         self.current = replace(self.current, phase=name, done=done, total=total, unit=unit,
                                rate=0.0, eta_s=None, message=message, phase_started_at=now,
                                at=now)
@@ -244,12 +261,21 @@ class ProgressMeter:
                 updated: int | None, failed: int | None, skipped: int | None,
                 pending: int | None) -> None:
         now = self.clock()
-        waited = self._waited()
+        total = self.current.total if total is None else total
+        waited, sent = self._waited(), self._sent()
+        work, work_left = self._work(done, total)
         samples = self._samples
-        samples.append((now, done, waited))
+        if done > self.current.done:
+            self._moves += 1
+            if self._moves == 1 and self._pacer is not None:
+                # a paced phase counts from its first answer: until then its requests were
+                # in flight, counted as sent but not as done (a burst of them would read as
+                # several requests a unit), and the wait for the first answer is no pace
+                samples.clear()
+        samples.append((now, done, waited, sent, work))
         while len(samples) > 2 and samples[0][0] < now - RATE_WINDOW_S:
             samples.popleft()  # older than the window (the last two always stay)
-        old_at, old_done, old_waited = samples[0]
+        old_at, old_done, old_waited, old_sent, old_work = samples[0]
         span = now - old_at
         rate = max(0.0, (done - old_done) / span) if span >= MIN_RATE_SPAN_S else 0.0
         pace = rate
@@ -257,21 +283,22 @@ class ProgressMeter:
             self._throttled = self._throttled or rate > self._ceiling
             rate = min(rate, self._ceiling)
             pace = self._ceiling if self._throttled else rate
-        total = self.current.total if total is None else total
         left = max(0, total - done) if total is not None else 0
         eta = (left / pace) if total is not None and pace > 0 else None
-        if done > self.current.done:
-            self._moves += 1
         into = now - self.current.phase_started_at
         if (self._pacer is not None and total is not None and into < PACED_WARMUP_S
                 and (self._moves < 2 or into < PACED_WARMUP_S / 2)):
             eta = None  # the first request's latency alone says little of the phase's speed
         elif self._pacer is not None and total is not None and span >= MIN_RATE_SPAN_S:
-            working = max(span - (waited - old_waited), MIN_RATE_SPAN_S)
-            speed = max(0.0, (done - old_done) / working)  # units/s while not waiting
-            own = left / speed if speed > 0 else None
-            budget = self._pacer.finish_in(left, done - self._phase_done)
-            eta = None if own is None else max(own, budget)
+            # its pace from its last PACE_REQUESTS requests (when the window holds that many):
+            # a phase whose requests change in kind (archives, then restores) shows the new
+            # kind's pace within a few seconds, not after the whole rate window
+            at, _, was_waited, was_sent, was_work = next(
+                (x for x in reversed(samples) if sent - x[3] >= PACE_REQUESTS), samples[0])
+            if now - at < MIN_RATE_SPAN_S:
+                at, _, was_waited, was_sent, was_work = samples[0]
+            eta = self._paced_eta(work_left, work - was_work, sent - was_sent,
+                                  now - at - (waited - was_waited), work, sent)
         if total is not None and done >= total:
             eta = 0.0
         cur = self.current
@@ -285,8 +312,39 @@ class ProgressMeter:
             pending=cur.pending if pending is None else pending)
         self._emit()
 
+    def _paced_eta(self, left: float, moved: float, requests: int, working: float, done: float,
+                   sent: int) -> float | None:
+        """The seconds the budget's schedule needs for `left` more work (units, or the pacer's
+        own measure of work), from the last few seconds (`moved` work in `requests` requests
+        over `working` seconds not spent waiting for the budget): the requests a unit of work
+        takes (else the phase's so far, else the pacer's assumption) and the requests a
+        second the phase manages on its own."""
+        pacer = self._pacer
+        assert pacer is not None
+        if moved > 0 and requests > 0:
+            each = requests / moved
+        elif done > self._phase_work and sent > self._phase_sent:
+            each = (sent - self._phase_sent) / (done - self._phase_work)
+        else:
+            each = 1.0 / max(pacer.per_request, 1e-9)
+        per_second = (requests if requests > 0 else moved * each) / max(working,
+                                                                        MIN_RATE_SPAN_S)
+        if per_second <= 0:
+            return None  # nothing moved lately: no pace to count from
+        return pacer.finish_in(math.ceil(left * each), 1.0 / per_second)
+
     def _waited(self) -> float:
         return self._pacer.waited() if self._pacer is not None else 0.0
+
+    def _sent(self) -> int:
+        return self._pacer.sent() if self._pacer is not None else 0
+
+    def _work(self, done: int, total: int | None = None) -> tuple[float, float]:
+        """The phase's work done and left: the pacer's own measure when it has one, else its
+        units."""
+        if self._pacer is not None and self._pacer.work is not None:
+            return self._pacer.work()
+        return float(done), float(max(0, total - done) if total is not None else 0)
 
     def advance(self, count: int = 1) -> None:
         """Report `count` more units done."""

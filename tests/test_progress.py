@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crm_migrate.progress import Progress, ProgressMeter, eta_text, number, plural, progress_line
 
 
@@ -121,28 +123,196 @@ def test_the_budget_schedule_of_a_rolling_window() -> None:
 
 
 def test_a_paced_phase_counts_the_window_not_the_burst() -> None:
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
     from crm_migrate.progress import Pacer
 
     clock, seen = Clock(), []
     waited = [0.0]
     # a budget of 10 requests per 10 s, 100 rows a request; the window is empty at the start
-    sent: list[float] = []
-
-    def finish_in(units: int, done: int) -> float:
-        requests = -(-units // 100)
-        free = 10 - len([t for t in sent if t > clock.now - 10])
-        return 0.0 if requests <= free else 10.0 * ((requests - free - 1) // 10 + 1) - (
-            clock.now - sent[0])
-
+    limiter = RollingWindowLimiter(10, 10.0, margin=0.0, clock=clock)
+    pacer = Pacer(waited=lambda: waited[0], sent=lambda: limiter.sent,
+                  finish_in=limiter.finish_in, per_request=100)
     meter = ProgressMeter(seen.append, clock=clock)
-    meter.phase("records", 2_000, unit="contacts", pacer=Pacer(lambda: waited[0], finish_in))
+    meter.phase("records", 2_000, unit="contacts", pacer=pacer)
     for done in range(100, 1_100, 100):  # the burst: ten requests in 1.5 s
+        assert limiter.try_acquire()
         clock.now += 0.15
-        sent.append(clock.now)
         meter.update(done)
-    # 1,000 rows in 1.5 s, but the other 1,000 wait for the window: ~8.5 s, not 1.5 s
-    assert seen[-1].eta_s is not None and seen[-1].eta_s > 8.0
-    waited[0] += 8.5  # the wait for the window is not the phase being slow
-    clock.now += 8.5
+    # 1,000 rows in 1.5 s, but the other 1,000 wait for the window: ~10 s, not 1.5 s
+    assert seen[-1].eta_s is not None and 9.5 < seen[-1].eta_s < 10.5
+    waited[0] += 8.7  # the wait for the window is not the phase being slow
+    clock.now += 8.7
+    assert limiter.try_acquire()
+    clock.now += 0.15
     meter.update(1_100)
     assert seen[-1].eta_s is not None and seen[-1].eta_s < 3.0
+
+
+def test_the_window_schedule_at_the_senders_own_pace() -> None:
+    """A sender that manages 20 requests a second against 100 per 10 s: the first lap takes
+    5 s at its own pace, the next starts when the first send leaves the window."""
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
+
+    clock = Clock()
+    limiter = RollingWindowLimiter(100, 10.0, margin=0.0, clock=clock)
+    assert abs(limiter.finish_in(100, 0.05) - 5.0) < 1e-6
+    assert abs(limiter.finish_in(150, 0.05) - 12.5) < 1e-6  # 10 s + 49 sends + the last's 0.05
+    assert abs(limiter.finish_in(150) - 10.0) < 1e-6  # a sender with no limit of its own
+    # far ahead: a lap per window, or the sender's pace when that is slower
+    assert abs(limiter.finish_in(2_000, 0.05) - (200.0 - 10.0 + 5.0)) < 0.1
+    assert abs(limiter.finish_in(2_000, 0.2) - 400.0) < 0.5
+
+
+def test_a_fresh_limiter_seeded_by_the_servers_headers_predicts_the_servers_pace() -> None:
+    """After a restart the server's window still holds the last run's requests: the first
+    answer's X-HubSpot-RateLimit-Remaining seeds the new limiter with them, spread over the
+    window as a run paced by the limit sent them, so its schedule (and a pacer over it) counts
+    the server's pace instead of promising a burst or a whole window's wait."""
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
+
+    clock = Clock()
+    limiter = RollingWindowLimiter(100, 10.0, margin=0.0, clock=clock)
+    assert abs(limiter.finish_in(100, 0.05) - 5.0) < 1e-6  # before the answer: a free window
+    assert limiter.try_acquire()
+    limiter.observe(limit=100, remaining=0, interval_ms=10_000)  # the first answer: full
+    assert limiter.in_window == 100
+    assert abs(limiter.delay() - 10.0 / 99) < 1e-6  # the oldest leaves in a tenth of a second
+    # 100 more requests: one as each of the window's leaves it; the last two wait for the
+    # newest (ours and the last seeded, both sent now) and go 0.05 s apart, then come back
+    assert abs(limiter.finish_in(100, 0.05) - 10.1) < 1e-6
+    # a later answer counting more than we know of: other clients, just now
+    limiter.observe(limit=100, remaining=0, interval_ms=10_000)
+    assert limiter.in_window == 100  # nothing missing: nothing added
+    clock.now += 5.0  # half the seeded ones left the window, but the server says it is full
+    limiter.observe(limit=100, remaining=0, interval_ms=10_000)
+    assert limiter.in_window == 100
+    assert abs(limiter.finish_in(51) - 5.0) < 1e-6  # the older half leaves by 110
+    assert abs(limiter.finish_in(52) - 10.0) < 1e-6  # the others' go only at 115
+
+
+class SimClock:
+    """A simulated clock whose sleeps move time in quarter seconds, beating the meter on the
+    way as the meter's heartbeat thread does (a phase quiet for a second is reported again)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.meter: ProgressMeter | None = None
+
+    def __call__(self) -> float:
+        return self.now
+
+    def run(self, seconds: float) -> None:
+        end = self.now + seconds
+        while self.now < end - 1e-9:
+            self.now = min(end, self.now + 0.25)
+            meter = self.meter
+            if meter is not None and self.now - meter.current.at >= 1.0:
+                meter.update(meter.current.done)
+
+    async def sleep(self, seconds: float) -> None:
+        self.run(seconds)
+
+
+def _eta_errors(seen: list[Progress], end: float) -> list[float]:
+    """The bench's yardstick: (ETA - time actually left) / time left, for every report once
+    10% is done and at least a second is left."""
+    out = []
+    for p in seen:
+        left = end - p.at
+        if p.total and p.total * 0.1 <= p.done < p.total and left >= 1.0:
+            assert p.eta_s is not None
+            out.append((p.eta_s - left) / left)
+    return out
+
+
+def _paced_phase(requests: list[int], *, latency: float, earlier: list[float],
+                 by_work: bool = False) -> tuple[list[Progress], float]:
+    """One phase of 100-record chunks, each taking `requests[i]` requests, sent a request at a time through a fresh client limiter (100 per 10 s, as
+    the HubSpot connector opens it) to a server limiter (the sandbox's) whose window holds the
+    requests `earlier` (seconds before the start) of a run before it; the client learns of
+    them only from the headers of its first answer. `by_work`: the phase tells its pacer its
+    work done and left in writes (a chunk taking two requests is 200), as a rollback does.
+    Returns the reports and the end time."""
+    import asyncio
+    import math
+
+    from crm_migrate.clean.matching import budget_pacer
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
+    from crm_migrate.sandbox.limits import RateLimiter
+
+    clock, seen = SimClock(), []
+    server = RateLimiter(100, clock=clock)
+    start = clock.now
+    for ago in sorted(earlier, reverse=True):
+        clock.now = start - ago
+        assert server.admit().allowed
+    clock.now = start
+    limiter = RollingWindowLimiter(100, 10.0, clock=clock, sleep=clock.sleep)
+
+    class Target:
+        def budget(self, search: bool = False) -> list[RollingWindowLimiter]:
+            return [limiter]
+
+    writes = [0, 100 * sum(requests)]  # done, left
+    meter = ProgressMeter(seen.append, clock=clock)
+    clock.meter = meter
+    meter.phase("rollback", 100 * len(requests), unit="records",
+                pacer=budget_pacer(Target(), 100,  # type: ignore[arg-type]
+                                   work=(lambda: (writes[0], writes[1])) if by_work else None))
+
+    async def send(count: int) -> None:
+        for _ in range(count):  # a restore can take two: clear a field, then set it
+            while True:
+                await limiter.acquire()
+                decision = server.admit()
+                clock.run(latency)
+                if decision.allowed:
+                    limiter.observe(decision.limit, decision.remaining, 10_000)
+                    break
+                limiter.block_for(math.ceil(decision.retry_after))  # as a 429 does
+
+    async def phase() -> None:
+        done = 0
+        for count in requests:
+            await send(count)
+            done += 100
+            writes[0] += 100 * count
+            writes[1] -= 100 * count
+            meter.update(done)
+
+    asyncio.run(phase())
+    return seen, clock.now
+
+
+@pytest.mark.parametrize("latency", [0.05, 0.2])  # 20 or 5 requests a second on its own
+@pytest.mark.parametrize("earlier", [
+    [],  # a quiet target
+    [i * 0.1 for i in range(100)],  # a run at the limit just before (its window still full)
+    [i * 0.1 for i in range(50)],  # half the window used
+    [i * 0.02 for i in range(100)],  # a burst in the last two seconds
+], ids=["quiet", "steady", "half", "burst"])
+def test_a_paced_phase_keeps_its_eta_within_a_quarter(latency: float,
+                                                      earlier: list[float]) -> None:
+    """A rollback (220 requests of 100 records, one at a time) against 100 requests per 10 s,
+    the server's window as a run before it left it. Every ETA once 10% is done, heartbeats
+    during the waits for the window included, is within ±25% of the time actually left."""
+    seen, end = _paced_phase([1] * 220, latency=latency, earlier=earlier)
+    errors = _eta_errors(seen, end)
+    assert len(errors) > 100
+    worst = max(errors, key=abs)
+    assert abs(worst) <= 0.25, f"worst ETA error {worst:+.0%}"
+
+
+@pytest.mark.parametrize("chunks", [
+    [1] * 80 + [2] * 60 + [1] * 80,  # archives, restores that clear a field first, archives
+    [2] * 60 + [1] * 160,  # restores, then archives
+], ids=["middle", "first"])
+def test_a_phase_whose_units_cost_differently_counts_its_work(chunks: list[int]) -> None:
+    """A rollback whose restores take two writes a record and archives one: counted in
+    records, the ETA after the restores expects the archives to cost as much (up to +300%);
+    counted in the writes it still has to make, it stays within ±25%."""
+    errors = _eta_errors(*_paced_phase(chunks, latency=0.05, earlier=[], by_work=False))
+    assert max(abs(e) for e in errors) > 0.5  # the case is one where records mislead
+    errors = _eta_errors(*_paced_phase(chunks, latency=0.05, earlier=[], by_work=True))
+    worst = max(errors, key=abs)
+    assert abs(worst) <= 0.25, f"worst ETA error {worst:+.0%}"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -51,26 +50,24 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run_coroutine_threadsafe(coro, _shared_loop()).result()
 
 
-def budget_pacer(connector: Connector, units_per_request: int,
-                 search: bool = False) -> Pacer | None:
+def budget_pacer(connector: Connector, units_per_request: int, search: bool = False,
+                 work: Callable[[], tuple[float, float]] | None = None) -> Pacer | None:
     """The target's request budget as a progress Pacer for a phase that sends about
-    `units_per_request` units a request (measured once the phase has sent some: pages,
-    splits); `search`: its requests are searches (a search budget of their own too). None
-    when the target has no limiter."""
+    `units_per_request` units a request (the meter measures it once the phase has sent some:
+    pages, splits, retries); `search`: its requests are searches (a search budget of their own
+    too); `work`: the phase's work done and left when its units differ in cost (see Pacer).
+    None when the target has no limiter."""
     limiters = connector.budget(search)
     if not limiters:
         return None
-    per = max(1, units_per_request)
     counter = limiters[-1]  # every request of the phase goes through it (a search's too)
-    sent_before = counter.sent
 
-    def finish_in(units: int, done: int) -> float:
-        sent = counter.sent - sent_before  # what the phase's units took so far
-        each = sent / done if done > 0 and sent > 0 else 1 / per
-        requests = math.ceil(units * each)
-        return max(limiter.finish_in(requests) for limiter in limiters)
+    def finish_in(requests: int, spacing: float) -> float:
+        return max(limiter.finish_in(requests, spacing) for limiter in limiters)
 
-    return Pacer(waited=lambda: sum(limiter.waited for limiter in limiters), finish_in=finish_in)
+    return Pacer(waited=lambda: sum(limiter.waited for limiter in limiters),
+                 sent=lambda: counter.sent, finish_in=finish_in,
+                 per_request=max(1, units_per_request), work=work)
 
 
 def _fold(name: str, value: str) -> str:

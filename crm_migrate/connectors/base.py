@@ -8,6 +8,7 @@ All values are strings, as HubSpot's API takes them.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -226,8 +227,10 @@ class Connector(ABC):
         """How many records the object holds."""
         raise NotImplementedError(f"{self.target} cannot count records")
 
-    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
-        """Every record of the object with the given properties."""
+    async def list_all(self, object_name: str, properties: list[str],
+                       on_page: Callable[[int], None] | None = None) -> list[RemoteRecord]:
+        """Every record of the object with the given properties; `on_page(n)` hears the
+        records read so far as they come (a page at a time, or once at the end)."""
         raise NotImplementedError(f"{self.target} cannot list every record")
 
     async def ensure_unique_property(self, object_name: str, name: str = ID_PROPERTY) -> None:

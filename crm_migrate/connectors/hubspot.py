@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -355,8 +356,10 @@ class HubSpotConnector(HttpConnectorBase):
         data = self._expect(response, f"counting {object_name}") or {}
         return int(data.get("total") or 0)
 
-    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
-        """Every record of the object (paged 100 at a time) with the given properties."""
+    async def list_all(self, object_name: str, properties: list[str],
+                       on_page: Callable[[int], None] | None = None) -> list[RemoteRecord]:
+        """Every record of the object (paged 100 at a time) with the given properties;
+        `on_page(n)` hears the records read so far after each page."""
         out: list[RemoteRecord] = []
         after: str | None = None
         while True:
@@ -369,6 +372,8 @@ class HubSpotConnector(HttpConnectorBase):
             )
             data = self._expect(response, f"listing {object_name}") or {}
             out.extend(_remote(r) for r in data.get("results") or [])
+            if on_page is not None:
+                on_page(len(out))
             after = ((data.get("paging") or {}).get("next") or {}).get("after")
             if not after:
                 return out

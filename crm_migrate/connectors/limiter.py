@@ -36,8 +36,11 @@ class RollingWindowLimiter:
         self._sleep = sleep
         self._stamps: deque[float] = deque()
         self._blocked_until = 0.0
+        self._observed = False  # no answer's rate-limit headers seen yet
         self._lock = asyncio.Lock()
-        self.waited = 0.0
+        # (seconds waited in finished waits, when the current wait began or None): one value, so
+        # a progress thread reading `waited` never sees half of an update
+        self._waits: tuple[float, float | None] = (0.0, None)
         self.sent = 0  # sends it let go, in all (a phase measures its requests per unit by it)
 
     def _prune(self, now: float) -> None:
@@ -72,23 +75,51 @@ class RollingWindowLimiter:
                     self._stamps.append(self._clock())
                     self.sent += 1
                     return
-                self.waited += wait
-                await self._sleep(wait)
+                began = self._clock()
+                self._waits = (self._waits[0], began)
+                try:
+                    await self._sleep(wait)
+                finally:
+                    self._waits = (self._waits[0] + max(0.0, self._clock() - began), None)
 
-    def finish_in(self, requests: int) -> float:
-        """Seconds from now until `requests` more sends can all have gone out: those the window
-        has room for go at once, each later one a window after the send `max_requests` before
-        it (a progress ETA counts the waits for the window with this)."""
+    @property
+    def waited(self) -> float:
+        """Seconds spent so far waiting for a slot, up to now: a wait under way counts as far
+        as it went, never the part still ahead (a progress meter subtracts this from the time
+        a phase took to measure the phase's own speed; a wait booked in advance would make a
+        report taken during it see the phase as faster than it is, and the one after it
+        slower)."""
+        done, began = self._waits
+        return done + (max(0.0, self._clock() - began) if began is not None else 0.0)
+
+    def finish_in(self, requests: int, spacing: float = 0.0) -> float:
+        """Seconds from now until `requests` more sends can all have gone out and come back,
+        when the sender manages one every `spacing` seconds on its own (its latency over its
+        concurrency; 0: as fast as the window allows): a send goes `spacing` after the one
+        before it, or when the window has room for it (a window after the send `max_requests`
+        before it), whichever is later, and the last one takes `spacing` to come back. A
+        progress ETA counts the waits for the window with this: a burst the window has room
+        for still goes at the sender's own pace, the rest a window later."""
         if requests <= 0:
             return 0.0
         now = self._clock()
         self._prune(now)
-        start = max(now, self._blocked_until)
-        stamps = list(self._stamps)
-        last = len(stamps) + requests - 1  # the index of the last send in the whole sequence
-        laps, slot = divmod(last, self.max_requests)
-        base = stamps[slot] if slot < len(stamps) else start
-        return max(0.0, max(start, base + laps * (self.window + self.margin)) - now)
+        spacing = max(0.0, spacing)
+        lap = self.window + self.margin
+        sends = list(self._stamps)
+        first = len(sends)
+        # a few laps on the window's schedule, then the steady pace: one lap of
+        # `max_requests` per window, or the sender's own pace when that is slower
+        exact = min(requests, 3 * self.max_requests)
+        at = max(now, self._blocked_until) - spacing
+        for index in range(first, first + exact):
+            at = max(at + spacing,
+                     sends[index - self.max_requests] + lap if index >= self.max_requests
+                     else at + spacing)
+            sends.append(at)
+        at = max(at, max(now, self._blocked_until))
+        at += (requests - exact) * max(lap / self.max_requests, spacing)
+        return max(0.0, at + spacing - now)
 
     @property
     def stamps(self) -> list[float]:
@@ -99,6 +130,7 @@ class RollingWindowLimiter:
     def seed(self, stamps: list[float]) -> None:
         """Count sends made through another limiter for the same target (same clock)."""
         self._stamps = deque(sorted([*self._stamps, *stamps]))
+        self._observed = self._observed or bool(stamps)  # the window is known from them
 
     def block_for(self, seconds: float) -> None:
         """Send nothing for `seconds` (a 429's Retry-After)."""
@@ -119,10 +151,21 @@ class RollingWindowLimiter:
             return
         now = self._clock()
         self._prune(now)
-        # the server counted more than we sent (other clients on the same app): catch up
-        ours_left = self.max_requests - len(self._stamps)
-        for _ in range(max(0, ours_left - max(0, remaining))):
-            self._stamps.append(now)
+        first, self._observed = not self._observed, True
+        # the server counted more than we sent: catch up
+        missing = max(0, self.max_requests - len(self._stamps) - max(0, remaining))
+        if not missing:
+            return
+        if first:
+            # a fresh limiter (a resume, a rollback, a new connector right after a run): the
+            # server's window holds requests sent before it existed. A run paced by the limit
+            # leaves them spread over the window, so they leave it one by one from now on;
+            # counting them all as sent just now would wait a whole window for nothing (a 429
+            # and its Retry-After correct the guess when they were sent closer together)
+            step = self.window / missing
+            self.seed([now - self.window + step * (number + 1) for number in range(missing)])
+        else:  # other clients on the same app, meanwhile: theirs are recent
+            self._stamps.extend([now] * missing)
 
     @property
     def in_window(self) -> int:

@@ -28,7 +28,7 @@ had no home.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -622,11 +622,15 @@ class PipedriveConnector(HttpConnectorBase):
         self._listed[object_name] = records if complete else []
         return len(records) if complete else max(len(records), self.snapshot_cap + 1)
 
-    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
-        """Every record (reusing the listing count() just made)."""
+    async def list_all(self, object_name: str, properties: list[str],
+                       on_page: Callable[[int], None] | None = None) -> list[RemoteRecord]:
+        """Every record (reusing the listing count() just made); `on_page` hears the count
+        once, at the end."""
         records = self._listed.pop(object_name, None)
         if not records:
             records, _ = await self._list(object_name, None)
+        if on_page is not None:
+            on_page(len(records))
         return records
 
     async def _bodies(

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -546,11 +547,15 @@ class SalesforceConnector(HttpConnectorBase):
         )
         return int((answer or {}).get("totalSize") or 0)
 
-    async def list_all(self, object_name: str, properties: list[str]) -> list[RemoteRecord]:
-        """Every record with the standard fields plus `properties` (2,000 a page)."""
+    async def list_all(self, object_name: str, properties: list[str],
+                       on_page: Callable[[int], None] | None = None) -> list[RemoteRecord]:
+        """Every record with the standard fields plus `properties` (2,000 a page); `on_page`
+        hears the count once, at the end."""
         extra = self.fields_for(object_name)
         select = select_list(object_name, None, extra, *properties)
         records = await self._query(f"SELECT {select} FROM {sf_object(object_name)}")
+        if on_page is not None:
+            on_page(len(records))
         return [RemoteRecord(str(r["Id"]), from_salesforce(object_name, r, extra)) for r in records]
 
     def _missing_required(self, sobject: str, fields: dict[str, Any]) -> list[str]:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
 
 CHUNK = 100
+LIST_PAGE = 100  # records a listing page carries (HubSpot's; the pacer measures the others')
 CLASSIFY_ROWS = 20_000
 MISSING = RemoteRecord("")  # a value the held snapshot never read
 
@@ -72,16 +73,20 @@ def worth_counting(connector: Connector, wanted: int) -> bool:
 
 async def _snapshot(
     connector: Connector, object_name: str, field_name: str, properties: list[str], wanted: int,
-    counts: dict[str, int] | None = None,
+    counts: dict[str, int] | None = None, meter: ProgressMeter | None = None,
 ) -> dict[str, RemoteRecord] | None:
     """Every target record keyed by `field_name` when listing them all is cheaper than looking
     up `wanted` keys one batch at a time (e.g. an empty or small target); else None. `counts`
-    holds record counts already asked for in this run (no write since) and learns new ones."""
+    holds record counts already asked for in this run (no write since) and learns new ones.
+    `meter` hears the phases "counting the target" and "reading the target" (records read,
+    a page at a time: on a resume behind a full rate-limit window this takes a while)."""
     if not worth_counting(connector, wanted):
         return None
+    meter = meter or ProgressMeter(None)
     if counts is not None and object_name in counts:
         total = counts[object_name]
     else:
+        meter.phase("counting the target", unit=object_name)
         total = await connector.count(object_name)
         if counts is not None:
             counts[object_name] = total
@@ -89,7 +94,10 @@ async def _snapshot(
         return None
     if total == 0:
         return {}
-    records = await connector.list_all(object_name, sorted({*properties, field_name}))
+    meter.phase("reading the target", total, unit=object_name,
+                pacer=budget_pacer(connector, LIST_PAGE))
+    records = await connector.list_all(object_name, sorted({*properties, field_name}),
+                                       on_page=meter.update)
     return {(r.properties.get(field_name) or "").lower(): r for r in records
             if r.properties.get(field_name)}
 
@@ -133,10 +141,10 @@ async def classify_by_id(journal: Journal, connector: Connector, object_name: st
         return
     fields = journal.unclassified_fields(kind, by_id)
     meter = meter or ProgressMeter(None)
+    snapshot = None if held is not None else await _snapshot(
+        connector, object_name, ID_PROPERTY, fields, wanted, counts, meter)
     meter.phase("classifying by id", wanted, unit=object_name,
                 pacer=budget_pacer(connector, CHUNK))
-    snapshot = None if held is not None else await _snapshot(
-        connector, object_name, ID_PROPERTY, fields, wanted, counts)
     if snapshot == {}:
         meter.update(wanted)
         return
@@ -199,9 +207,9 @@ async def classify(journal: Journal, connector: Connector, object_name: str, kin
     keyed = journal.count_unclassified(kind, keyed=True)
     snapshot = None
     if keyed and object_name in ("contacts", "companies") and held is None:
-        meter.phase("counting the target", unit=object_name)
         fields = journal.unclassified_fields(kind)
-        snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts)
+        snapshot = await _snapshot(connector, object_name, key_field, fields, keyed, counts,
+                                   meter)
     wanted = journal.count_unclassified(kind)
     meter.phase("classifying", wanted, unit=object_name,  # companies without a domain: by name
                 pacer=budget_pacer(connector, CHUNK, search=object_name == "companies"))

@@ -55,7 +55,7 @@ from crm_migrate.push.journal import (
 from crm_migrate.push.journal_disk import refuse_existing
 from crm_migrate.push.plan import build_rows
 from crm_migrate.push.rollback import CHUNK as UNDO_CHUNK
-from crm_migrate.push.rollback import undo
+from crm_migrate.push.rollback import UndoWork, undo
 from crm_migrate.push.sender import Sender, StopRun, error_text, pause_point
 from crm_migrate.push.status import RunProgress, RunSummary, status_of
 from crm_migrate.schema import ObjectSchema, builtin_schema
@@ -639,8 +639,10 @@ async def _rollback(journal: Journal, on_progress: ProgressFn | None,
             if not meta.purged_at:  # a purged journal keeps hashes of the keys, nothing to look up
                 progress.phase("reconciling")
                 await _settle_in_flight(journal, connector, meta.object_name)
-            progress.rolling_back(budget_pacer(connector, UNDO_CHUNK))
-            errors = await undo(journal, connector, meta.object_name, on_batch=progress.undone)
+            work = UndoWork()  # its ETA counts writes: a restore can take two a record
+            progress.rolling_back(budget_pacer(connector, UNDO_CHUNK, work=work))
+            errors = await undo(journal, connector, meta.object_name, on_batch=progress.undone,
+                                work=work)
     message = None
     if errors:
         message = f"{len(errors)} records could not be restored; first: {errors[0]}"

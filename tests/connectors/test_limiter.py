@@ -109,3 +109,28 @@ def test_sends_through_another_limiter_count_once_seeded() -> None:
     assert run.delay() == pytest.approx(9.1)  # until the seeded send leaves it
     clock.now = 10.2
     assert first.stamps == [] and run.try_acquire()
+
+
+def test_waited_counts_a_wait_only_as_far_as_it_went() -> None:
+    """A progress report taken during a wait for the window sees the part waited so far, not
+    the whole wait booked at its start (else the phase's own speed is misjudged both ways)."""
+    clock = FakeClock()
+    during: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds / 2
+        during.append(limiter.waited)
+        clock.now += seconds / 2
+
+    limiter = RollingWindowLimiter(1, 10.0, margin=0.0, clock=clock, sleep=sleep)
+
+    async def go() -> None:
+        await limiter.acquire()
+        clock.now = 2.0
+        await limiter.acquire()  # waits 8 s for the first send to leave the window
+
+    asyncio.run(go())
+    assert during == [pytest.approx(4.0)]
+    assert limiter.waited == pytest.approx(8.0)
+    clock.now = 30.0
+    assert limiter.waited == pytest.approx(8.0)  # idle time after a wait is not waiting
