@@ -46,6 +46,7 @@ class PushStep(WizardStep):
         self.running = False
         self.cancelled = False
         self.failed_so_far = 0
+        self.kind = ""  # what the last launch ran: push, dry-run, resume, resume-force
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="push-body"):
@@ -122,6 +123,7 @@ class PushStep(WizardStep):
         self.running = True
         self.cancelled = False
         self.failed_so_far = 0
+        self.kind = kind
         self.query_one("#push-live", Static).update("Starting…")
         self.query_one("#push-bar", ProgressBar).update(total=None, progress=0)
         self.run_push(kind)
@@ -212,8 +214,20 @@ class PushStep(WizardStep):
 
     def worker_failed(self, worker: Worker[object]) -> None:
         self.running = False
+        self.query_one("#push-bar", ProgressBar).update(total=1, progress=0)  # no endless pulse
+        journal = self.state.run.journal_path
+        if journal is not None and not journal.exists():
+            self.state.run.journal_path = None  # it failed before its journal began: no run to resume
+            journal = None
+        if self.kind == "dry-run":
+            after = "Nothing was written: fix it (e.g. on the Target step), then d checks again."
+        elif journal is not None:
+            after = "The run is resumable (r) once fixed."
+        else:
+            after = "Nothing was sent: fix it (e.g. on the Target step), then s starts the push."
+
         self.query_one("#push-live", Static).update("Push failed: " + one_line(worker.error)
-                                                    + "\nThe run is resumable (r) once fixed.")
+                                                    + "\n" + after)
         if isinstance(worker.error, InputsChanged):
             self.offer_force(worker.error.what)
 
