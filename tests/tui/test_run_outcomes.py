@@ -7,6 +7,7 @@ a while (so the rollback reports progress more than once), the journaled runner.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,28 @@ async def test_rollback_shows_progress_then_refuses_a_second_time(
         assert not isinstance(app.screen, ConfirmModal)
         notes = [str(n.message) for n in app._notifications]
         assert any("already rolled back" in n for n in notes), notes
+
+        # r on the Push step: the resume fails, and the screen says there is nothing to resume
+        app.goto("push")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        text = str(app.pane.query_one("#push-live").render())
+        assert "rolled back" in text and "nothing to resume" in text, text
+        assert "resumable (r)" not in text
+
+    # the Start step lists the run: r on it shows its outcome instead of failing a resume
+    fresh = make_app()
+    async with fresh.run_test(size=(80, 24)) as pilot:
+        await settle(fresh, pilot)
+        assert [r.get("state") for r in fresh.pane.runs] == ["rolled_back"]
+        # at 80 columns the list shows the run's state in words and its counts, uncut
+        screen = html.unescape(fresh.export_screenshot()).replace("\xa0", " ")
+        assert "rolled back" in screen and f"{ROWS}/{ROWS}" in screen and "rolled_b" not in screen
+        await pilot.press("r")
+        await settle(fresh, pilot)
+        assert fresh.current_step == "report"
+        assert "rolled back" in str(fresh.pane.query_one("#report-summary").render())
 
 
 async def test_a_push_that_fails_before_its_journal_offers_no_resume(make_app, people_csv: Path) -> None:

@@ -13,11 +13,14 @@ from textual.widgets import Button, ProgressBar, Static
 from crm_migrate.actions import InputsChanged
 from crm_migrate.actions.progress import progress_line
 from crm_migrate.actions.runs import dry_run, push, resume, status, status_with_message
+from crm_migrate.errors import CrmMigrateError
 from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.app import ComposeResult
     from textual.worker import Worker
 
@@ -219,8 +222,12 @@ class PushStep(WizardStep):
         if journal is not None and not journal.exists():
             self.state.run.journal_path = None  # it failed before its journal began: no run to resume
             journal = None
+        run_state = _run_state(journal) if journal is not None else None
         if self.kind == "dry-run":
             after = "Nothing was written: fix it (e.g. on the Target step), then d checks again."
+        elif run_state in ("rolled_back", "completed"):
+            after = (f"That run is {run_state.replace('_', ' ')}: nothing to resume. "
+                     "s pushes the cleaned rows as a new run.")
         elif journal is not None:
             after = "The run is resumable (r) once fixed."
         else:
@@ -265,6 +272,14 @@ class PushStep(WizardStep):
     def stop_for_exit(self) -> None:
         """The app is closing: stop at a batch boundary so the run reads as interrupted."""
         self.stop_event.set()
+
+
+def _run_state(journal: Path) -> str | None:
+    """The state a run's journal records, or None when it cannot be read."""
+    try:
+        return str(status(journal).get("state") or "") or None
+    except (CrmMigrateError, OSError):  # a journal we cannot read offers no resume either way
+        return None
 
 
 def _summary_line(summary: dict[str, Any]) -> str:
