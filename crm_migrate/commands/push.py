@@ -201,6 +201,10 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
     from crm_migrate.actions.runs import status as run_status
 
     status = run_status(journal_path)
+    if status.get("state") == "rolled_back":  # neither ask nor report an undo that happened before
+        click.echo(f"already rolled back: {plural(status.get('rolled_back') or 0, 'record')} undone "
+                   "earlier; nothing to do")
+        return 0
     if not yes:
         if not _stdin_is_terminal():
             raise CrmMigrateError("rollback asks before undoing a run and stdin is not a "

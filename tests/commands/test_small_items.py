@@ -52,6 +52,12 @@ def test_rollback_asks_and_no_means_nothing(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "rolled back" in out and out.count("rolled back") == 1
     assert "undone by the rollback: 1 record" in out
+    # again: no question promising to archive the record once more, no second "rolled back: 1
+    # record undone" as if it happened now
+    monkeypatch.setattr("sys.stdin", _Answer("y\n"))
+    assert run(["rollback", str(journal)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == ["already rolled back: 1 record undone earlier; nothing to do"]
 
 
 class _Answer:

@@ -13,11 +13,14 @@ from textual.widgets import Button, ProgressBar, Static
 from crm_migrate.actions import InputsChanged
 from crm_migrate.actions.progress import progress_line
 from crm_migrate.actions.runs import dry_run, push, resume, status, status_with_message
+from crm_migrate.errors import CrmMigrateError
 from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from textual.app import ComposeResult
     from textual.worker import Worker
 
@@ -46,6 +49,7 @@ class PushStep(WizardStep):
         self.running = False
         self.cancelled = False
         self.failed_so_far = 0
+        self.kind = ""  # what the last launch ran: push, dry-run, resume, resume-force
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="push-body"):
@@ -122,6 +126,7 @@ class PushStep(WizardStep):
         self.running = True
         self.cancelled = False
         self.failed_so_far = 0
+        self.kind = kind
         self.query_one("#push-live", Static).update("Starting…")
         self.query_one("#push-bar", ProgressBar).update(total=None, progress=0)
         self.run_push(kind)
@@ -212,8 +217,24 @@ class PushStep(WizardStep):
 
     def worker_failed(self, worker: Worker[object]) -> None:
         self.running = False
+        self.query_one("#push-bar", ProgressBar).update(total=1, progress=0)  # no endless pulse
+        journal = self.state.run.journal_path
+        if journal is not None and not journal.exists():
+            self.state.run.journal_path = None  # it failed before its journal began: no run to resume
+            journal = None
+        run_state = _run_state(journal) if journal is not None else None
+        if self.kind == "dry-run":
+            after = "Nothing was written: fix it (e.g. on the Target step), then d checks again."
+        elif run_state in ("rolled_back", "completed"):
+            after = (f"That run is {run_state.replace('_', ' ')}: nothing to resume. "
+                     "s pushes the cleaned rows as a new run.")
+        elif journal is not None:
+            after = "The run is resumable (r) once fixed."
+        else:
+            after = "Nothing was sent: fix it (e.g. on the Target step), then s starts the push."
+
         self.query_one("#push-live", Static).update("Push failed: " + one_line(worker.error)
-                                                    + "\nThe run is resumable (r) once fixed.")
+                                                    + "\n" + after)
         if isinstance(worker.error, InputsChanged):
             self.offer_force(worker.error.what)
 
@@ -251,6 +272,14 @@ class PushStep(WizardStep):
     def stop_for_exit(self) -> None:
         """The app is closing: stop at a batch boundary so the run reads as interrupted."""
         self.stop_event.set()
+
+
+def _run_state(journal: Path) -> str | None:
+    """The state a run's journal records, or None when it cannot be read."""
+    try:
+        return str(status(journal).get("state") or "") or None
+    except (CrmMigrateError, OSError):  # a journal we cannot read offers no resume either way
+        return None
 
 
 def _summary_line(summary: dict[str, Any]) -> str:

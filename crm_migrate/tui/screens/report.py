@@ -9,11 +9,11 @@ import pandas as pd
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label, ProgressBar, Static
 
-from crm_migrate.actions.progress import plural
+from crm_migrate.actions.progress import plural, progress_line
 from crm_migrate.actions.runs import rollback, status
-from crm_migrate.tui.messages import PushFinished
+from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.screens.modals import ConfirmModal
 from crm_migrate.tui.state import WizardState
@@ -21,6 +21,9 @@ from crm_migrate.tui.widgets.paged_table import PagedTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.worker import Worker
+
+    from crm_migrate.actions.progress import Progress
 
 
 class ReportStep(WizardStep):
@@ -39,6 +42,9 @@ class ReportStep(WizardStep):
             with Horizontal(classes="buttons"):
                 yield Button("Roll back (ctrl+z)", id="rollback", variant="error", compact=True)
                 yield Button("New migration (n)", id="new", compact=True)
+            # a rollback's progress (hidden otherwise): its phase, done/total, rate and ETA
+            yield ProgressBar(id="rollback-bar", total=None, show_eta=False)
+            yield Static("", id="rollback-live")
             yield Label("", id="report-caption", classes="caption")
             yield PagedTable(id="report-errors", cursor_type="row")
 
@@ -99,11 +105,17 @@ class ReportStep(WizardStep):
         if self.state.run.journal_path is None:
             self.notify("No run to roll back.", severity="warning")
             return
-        created = int((self.state.run.summary or {}).get("created") or 0)
+        summary = self.state.run.summary or {}
+        if summary.get("state") == "rolled_back":  # asking again would promise an undo that is done
+            self.notify(f"This run is already rolled back ({plural(int(summary.get('rolled_back') or 0), 'record')} "
+                        "undone): nothing left to undo.", severity="warning")
+            return
+        created = int(summary.get("created") or 0)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.query_one("#report-caption", Label).update("Rolling back…")
+                self.show_rollback_progress(True)
                 self.roll_back()
 
         self.app.push_screen(ConfirmModal(
@@ -114,11 +126,35 @@ class ReportStep(WizardStep):
     def roll_back(self) -> None:
         """One action: roll the run back, then read its status."""
         assert self.state.run.journal_path is not None
-        rollback(self.state.run.journal_path, token=self.state.target_step.token)
+
+        def report(progress: Progress) -> None:
+            self.post_message(PushProgressed(progress))
+
+        rollback(self.state.run.journal_path, token=self.state.target_step.token, on_progress=report)
         self.post_message(PushFinished(status(self.state.run.journal_path), "rollback"))
+
+    def show_rollback_progress(self, shown: bool) -> None:
+        """The rollback's bar and line: shown (empty, pulsing) while it runs, hidden after."""
+        bar = self.query_one("#rollback-bar", ProgressBar)
+        bar.update(total=None, progress=0)
+        live = self.query_one("#rollback-live", Static)
+        live.update("Rolling back… connecting" if shown else "")
+        bar.display = live.display = shown
+
+    @on(PushProgressed)
+    def rollback_progressed(self, event: PushProgressed) -> None:
+        p = event.progress
+        self.query_one("#rollback-bar", ProgressBar).update(total=p.total, progress=p.done)
+        self.query_one("#rollback-live", Static).update(progress_line(p))
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        self.show_rollback_progress(False)
+        self.query_one("#report-caption", Label).update(
+            "Rollback failed (see the message): ctrl+z tries again; what it undid stays undone.")
 
     @on(PushFinished)
     def rolled_back(self, event: PushFinished) -> None:
+        self.show_rollback_progress(False)
         if "error" in event.summary:
             self.notify(str(event.summary["error"]), severity="error")
             return

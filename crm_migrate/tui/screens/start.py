@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label, Static
 
+from crm_migrate.actions.progress import number
 from crm_migrate.actions.runs import list_runs
 from crm_migrate.paths import profiles_dir
 from crm_migrate.tui.screens.base import WizardStep, one_line
@@ -51,7 +52,8 @@ class StartStep(WizardStep):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_columns("run", "started", "by", "object", "target", "state", "done/total", "failed")
+        # what picks a run to resume first (its state and how far it got), so 80 columns show it
+        table.add_columns("run", "state", "done/total", "failed", "started", "by", "object", "target")
 
     def refresh_from_state(self) -> None:
         self.scan_runs()
@@ -72,13 +74,13 @@ class StartStep(WizardStep):
             journal = run.get("journal") or run.get("path") or run.get("journal_path") or ""
             table.add_row(
                 Path(str(journal)).stem[:24] if journal else str(run.get("run_id", ""))[:24],
+                str(run.get("state", "")).replace("_", " ") + (", purged" if run.get("purged") else ""),
+                f"{number(run.get('done') or 0)}/{number(run.get('total') or 0)}",
+                number(run.get("failed") or 0),
                 str(run.get("started_at") or "")[:16].replace("T", " "),
                 str(run.get("os_user") or ""),
                 str(run.get("object", "")),
                 str(run.get("target", "")),
-                str(run.get("state", "")) + (", purged" if run.get("purged") else ""),
-                f"{run.get('done', 0)}/{run.get('total', 0)}",
-                str(run.get("failed", 0)),
             )
         if not note:
             unfinished = sum(1 for r in self.runs if r.get("state") in ("interrupted", "running")
@@ -104,7 +106,7 @@ class StartStep(WizardStep):
         if not journal:
             self.notify("This run has no journal path.", severity="error")
             return
-        if run.get("state") == "completed":
+        if run.get("state") in ("completed", "rolled_back"):  # nothing to resume: show its outcome
             self.state.run.journal_path = Path(str(journal))
             self.app.goto("report")  # type: ignore[attr-defined]
             return
