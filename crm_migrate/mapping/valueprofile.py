@@ -35,6 +35,8 @@ PERSON_NAME_FIELDS = frozenset({"firstname", "lastname", "_fullname", "_split"})
 VALUES_CAP = 0.85
 # what a contradicting value profile leaves of a header's score: below MIN_SCORE, so left out
 SAY_NO = 0.45
+# the most distinct people an owner column of given names holds (sales reps of one export)
+OWNER_TEAM = 40
 
 
 def postcode_share(values: list[str], region: str | None) -> float:
@@ -56,12 +58,25 @@ def is_owner_column(ev: Evidence) -> bool:
     places = max(ev.share("country"), ev.share("subdivision"), ev.share("salesregion"))
     # "the same few names": contacts' own first names repeat too (74 over 218 rows in an Outlook
     # export), so few means a handful, or a tenth of the rows in a large file
-    return named >= 0.6 and places < 0.3 and ev.non_empty >= 6 and ev.distinct <= max(3, 0.1 * ev.non_empty)
+    if not (named >= 0.6 and places < 0.3 and ev.non_empty >= 6 and ev.distinct <= max(3, 0.1 * ev.non_empty)):
+        return False
+    # a sales team is a handful of people; a large file's own first names are hundreds of distinct
+    # values that are each a tenth of a percent of its rows (a 5,000-row sample of a Polish or
+    # a generated file: 200-500), so many distinct names are an owner column only as full names
+    return ev.distinct <= OWNER_TEAM or max(ev.share("person"), ev.share("knownperson")) >= 0.6
+
+
+def single_given_names(ev: Evidence) -> bool:
+    """Values that are one given name each ("Anna"), not a person's whole name ("Anna Nowak")."""
+    return ev.share("given") >= 0.6 and max(ev.share("person"), ev.share("words")) < 0.3
 
 
 def value_veto(field_name: str, ev: Evidence) -> tuple[float, str] | None:
     """A factor and why, when the values contradict the field a header or value suggested."""
-    if field_name in PERSON_NAME_FIELDS and is_owner_column(ev):
+    # a header that says first name over single given names is the contact's own first name
+    # however few names the file uses; an owner column is vetoed where it is named a person's name
+    if field_name in PERSON_NAME_FIELDS and is_owner_column(ev) and not (
+            field_name == "firstname" and single_given_names(ev)):
         return SAY_NO, f"only {ev.distinct} names over {ev.non_empty} rows: an owner or sales rep"
     if field_name == "state" and ev.share("salesregion") >= 0.5 and ev.share("subdivision") < 0.3:
         return SAY_NO, "values are sales regions, not states or provinces"
