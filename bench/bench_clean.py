@@ -149,7 +149,12 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
 
     `csv_path`: that file (e.g. bench_dedupe.py's household-rich set), else a generated one."""
     from crm_migrate.clean.pipeline import clean_tables
-    from crm_migrate.dedupe.engine import PROGRESS_BLOCKING, PROGRESS_FEATURES, PROGRESS_SCORING
+    from crm_migrate.dedupe.engine import (
+        PROGRESS_BLOCKING,
+        PROGRESS_FEATURES,
+        PROGRESS_LEARNING,
+        PROGRESS_SCORING,
+    )
     from crm_migrate.mapping.build import build_profile
     from crm_migrate.mapping.profile import Profile
     from crm_migrate.progress import Progress
@@ -160,7 +165,8 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
         subprocess.run([sys.executable, __file__, "--write-csv", str(rows)], check=True)
     # the dedupe phase's steps, by the share of it each one ends at
     steps = [("dedupe:features", PROGRESS_FEATURES), ("dedupe:blocking", PROGRESS_BLOCKING),
-             ("dedupe:scoring", PROGRESS_SCORING), ("dedupe:guard", 1.0)]
+             ("dedupe:learning", PROGRESS_LEARNING), ("dedupe:scoring", PROGRESS_SCORING),
+             ("dedupe:guard", 1.0)]
     marks: list[tuple[str, float, float]] = []  # (phase, seconds, peak MB)
     current = ["load", time.perf_counter()]
     per_phase_peak = _reset_peak()
@@ -186,6 +192,9 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
     tables = load_many([str(path)], {})
     profile: Profile = build_profile(tables, "contacts", region="US")
     rows = len(tables[0].frame)
+    mapped = [f"{m.column}->{m.field}" for m in profile.fields if m.field]
+    left_out = [m.column for m in profile.fields if not m.field and not m.split_into]
+    print(f"mapped: {', '.join(mapped)}" + (f"; left out: {', '.join(left_out)}" if left_out else ""))
     result = clean_tables(tables, profile, on_progress=progress)
     close("end")
     elapsed = time.perf_counter() - start

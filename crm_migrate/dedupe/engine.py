@@ -92,7 +92,7 @@ def find_duplicate_groups(frame: pd.DataFrame, object_name: str, settings: Dedup
 CANONICAL_NAMES = {"first": "firstname", "last": "lastname", "dob": "date_of_birth"}
 SCORE_CHUNK = 200_000  # candidate pairs scored per batch (bounds memory)
 # share of find_duplicate_groups' progress each step ends at
-PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_SCORING = 0.05, 0.2, 0.85
+PROGRESS_FEATURES, PROGRESS_BLOCKING, PROGRESS_LEARNING, PROGRESS_SCORING = 0.05, 0.17, 0.3, 0.85
 
 
 def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
@@ -105,9 +105,10 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     span = PROGRESS_BLOCKING - PROGRESS_FEATURES
     keys = candidate_keys(feats, on_progress=lambda f: progress(PROGRESS_FEATURES + span * f))
     release_freed_memory()  # blocking's temporaries: not carried into scoring
-    feats.model = learn_model(feats, keys)
+    span = PROGRESS_LEARNING - PROGRESS_BLOCKING
+    feats.model = learn_model(feats, keys, on_progress=lambda f: progress(PROGRESS_BLOCKING + span * f))
     _latest_model[object_name] = feats.model
-    progress(PROGRESS_BLOCKING)
+    progress(PROGRESS_LEARNING)
     threshold = settings.threshold
     size = max(1, len(frame))
     # pairs already joined by the same key are not scored (filtered per chunk: no copy of all pairs)
@@ -118,7 +119,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
     kept_scores: list[np.ndarray] = []
     scored_keys: list[np.ndarray] = []
     scored_probs: list[np.ndarray] = []
-    span = PROGRESS_SCORING - PROGRESS_BLOCKING
+    span = PROGRESS_SCORING - PROGRESS_LEARNING
     keep_floor = min(GUARD_KEEP, threshold)  # every matched pair is among the known ones
     for start in range(0, len(keys), SCORE_CHUNK):
         chunk = keys[start:start + SCORE_CHUNK]
@@ -136,7 +137,7 @@ def _fuzzy_join(frame: pd.DataFrame, object_name: str, settings: DedupeSettings,
         scored_keys.append(chunk[useful])
         scored_probs.append(result.probability[useful])
         del result, first, second
-        progress(PROGRESS_BLOCKING + span * min(len(keys), start + SCORE_CHUNK) / len(keys))
+        progress(PROGRESS_LEARNING + span * min(len(keys), start + SCORE_CHUNK) / len(keys))
     if not kept:
         return
     # scored pairs' probabilities, for the chaining guard's cross pairs (no second scoring);

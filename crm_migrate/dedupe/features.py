@@ -205,7 +205,13 @@ def _column(frame: pd.DataFrame, name: str) -> list[str]:
     return ["" if v is None or v != v else str(v).strip() for v in frame[name].tolist()]
 
 
-def _mapped(values: list[str], func: object) -> list[str]:
+def _mapped(values: list[str], func: object, on_progress: Callable[[float], None] | None = None) -> list[str]:
+    if on_progress is not None and len(values) > PROGRESS_ROWS:  # a slow comparison key: in parts
+        out: list[str] = []
+        for start in range(0, len(values), PROGRESS_ROWS):
+            out += _mapped(values[start:start + PROGRESS_ROWS], func)
+            on_progress(min(1.0, (start + PROGRESS_ROWS) / len(values)))
+        return out
     cache: dict[str, str] = {}
     out = []
     for value in values:
@@ -217,6 +223,9 @@ def _mapped(values: list[str], func: object) -> list[str]:
             cache[value] = hit
         out.append(hit)
     return out
+
+
+PROGRESS_ROWS = 250_000  # rows a slow key is derived for between two progress calls
 
 
 def _split_full_name(first: list[str], last: list[str]) -> tuple[list[str], list[str]]:
@@ -240,9 +249,11 @@ def build_features(frame: pd.DataFrame, object_name: str,
         first, last = _split_full_name(_mapped(_column(frame, "firstname"), fold),
                                        _mapped(_column(frame, "lastname"), fold))
         cols["first"], cols["last"] = first, last
+        progress(0.1)
         cols["email"] = _mapped(_column(frame, "email"), str.lower)
         cols["email_local"] = _mapped(cols["email"], email_local)
         cols["company"] = _mapped(_column(frame, "company"), company_core)
+        progress(0.2)
         # derived per distinct value: equal values share one str object (a million rows repeat a lot)
         cols["dob"] = _mapped(_column(frame, "date_of_birth"), lambda d: d[:10])
         cols["dob_year"] = _mapped(cols["dob"], lambda d: d[:4])
@@ -278,9 +289,10 @@ def build_features(frame: pd.DataFrame, object_name: str,
         feats.phones = [()] * len(frame)
     progress(0.5)
     if object_name in ("contacts", "companies"):
-        cols["address"] = _mapped(_column(frame, "address"), address_key)
+        cols["address"] = _mapped(_column(frame, "address"), address_key, lambda f: progress(0.5 + 0.1 * f))
         cols["house"] = _mapped(cols["address"], house_number)
         cols["city"] = _mapped(_column(frame, "city"), fold)
+        progress(0.7)
         cols["zip"] = _mapped(_column(frame, "zip"), lambda z: fold(z).replace(" ", ""))
         cols["state"] = _mapped(_column(frame, "state"), fold)
         cols["country"] = _mapped(_column(frame, "country"), fold)

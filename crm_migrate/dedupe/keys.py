@@ -114,6 +114,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     house_code = factorize(houses)
     add("house_zip", has_zip & has_house, house_code, zip_code)
     add("house_city", has_addr & has_house & has_city, house_code, city_code)
+    progress(0.9)
     # compound keys that stay selective as a file grows (a name sound-alike with a postcode,
     # a birth year or a house number): the budget cuts the less selective kinds above first
     initial = factorize(per_distinct(first_tok, lambda w: w[:1]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from crm_migrate.dedupe import model, scoring
@@ -9,9 +11,12 @@ from crm_migrate.dedupe.features import Features
 from crm_migrate.dedupe.model import LevelModel
 
 
-def learn_model(feats: Features, keys: np.ndarray) -> LevelModel:
+def learn_model(feats: Features, keys: np.ndarray,
+                on_progress: Callable[[float], None] | None = None) -> LevelModel:
     """The model for a file: learned from its candidate pairs (sorted keys i * size + j), or the
-    hand-set prior when the file is too small (or not contacts)."""
+    hand-set prior when the file is too small (or not contacts). `on_progress(fraction)` after
+    each of its steps (random pairs, the sample's comparisons, each EM session)."""
+    progress = on_progress or (lambda fraction: None)
     rules = scoring.rules_for(feats.object_name)
     prior = model.prior_model(rules, scoring.PRIOR_BITS)  # type: ignore[arg-type]
     if feats.object_name != "contacts" or len(keys) < model.MIN_LEARN_PAIRS:
@@ -19,17 +24,24 @@ def learn_model(feats: Features, keys: np.ndarray) -> LevelModel:
     size = max(1, feats.size)
     feats.model = None  # comparators only: the similarities do not depend on the model
     ri, rj = model.random_pairs(size, model.U_SAMPLE)
-    r_sims = scoring.field_similarity_arrays(feats, ri, rj)
-    u = model.estimate_u(prior, scoring.pair_levels(feats, ri, rj, r_sims, scoring.far_apart(feats, ri, rj)))
-    del r_sims, ri, rj
+    # the first comparisons fill the file's per-value caches (seconds at a million rows): steps
+    r_sims = scoring.field_similarity_arrays(feats, ri, rj, on_field=lambda f: progress(0.15 * f))
+    progress(0.15)
+    r_levels = scoring.pair_levels(feats, ri, rj, r_sims, scoring.far_apart(feats, ri, rj),
+                                   on_step=lambda f: progress(0.15 + 0.15 * f))
+    u = model.estimate_u(prior, r_levels)
+    del r_sims, r_levels, ri, rj
+    progress(0.3)
     sample = keys
     if len(keys) > model.EM_SAMPLE:
         rng = np.random.default_rng(15)
         sample = np.sort(rng.choice(keys, model.EM_SAMPLE, replace=False))
     ci, cj = sample // size, sample % size
-    sims = scoring.field_similarity_arrays(feats, ci, cj)
+    sims = scoring.field_similarity_arrays(feats, ci, cj, on_field=lambda f: progress(0.3 + 0.2 * f))
     far = scoring.far_apart(feats, ci, cj)
-    levels = scoring.pair_levels(feats, ci, cj, sims, far)
+    progress(0.5)
+    levels = scoring.pair_levels(feats, ci, cj, sims, far, on_step=lambda f: progress(0.5 + 0.1 * f))
+    progress(0.6)
     # one EM session per blocking field set, as Splink trains: among pairs that agree exactly
     # on those fields, two different records agree on the others about as often as random
     # pairs do (u holds), so m of the other fields can be learned there
@@ -38,7 +50,8 @@ def learn_model(feats: Features, keys: np.ndarray) -> LevelModel:
     session_totals: list[tuple[tuple[str, ...], float]] = []
     iterations = 0
     totals: list[float] = []
-    for fields, excluded in SESSIONS:
+    for number, (fields, excluded) in enumerate(SESSIONS, 1):
+        progress(0.6 + 0.4 * (number - 1) / len(SESSIONS))
         if any(f not in levels for f in fields):
             continue
         rows = np.flatnonzero(np.logical_and.reduce([levels[f] == 0 for f in fields]))
@@ -57,6 +70,7 @@ def learn_model(feats: Features, keys: np.ndarray) -> LevelModel:
                 continue
             learned[name] = learned.get(name, 0.0) + weight * m[name]
             mass[name] = mass.get(name, 0.0) + weight
+    progress(1.0)
     final = {name: (learned[name] / mass[name]) if name in learned else values.copy()
              for name, values in prior.m.items()}
     final = {name: values / values.sum() for name, values in final.items()}

@@ -497,10 +497,15 @@ def _memo(feats: Features, name: str) -> PairMemo:
     return memo
 
 
-def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> dict[str, np.ndarray]:
-    """Per field, the similarity of each pair (NaN where either record lacks the value)."""
+def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray,
+                            on_field: Callable[[float], None] | None = None) -> dict[str, np.ndarray]:
+    """Per field, the similarity of each pair (NaN where either record lacks the value);
+    `on_field(fraction)` after each field (the first comparisons of a big file fill its caches)."""
     sims: dict[str, np.ndarray] = {}
-    for name in rules_for(feats.object_name):
+    fields = list(rules_for(feats.object_name))
+    for number, name in enumerate(fields):
+        if on_field is not None and number:
+            on_field(number / (len(fields) + 1))
         if name == "phone":
             sims[name] = by_distinct_values(feats, ("phone_a", "phone_b"), i, j,
                                             lambda x, y: phone_sims(feats, x, y), memo="phone")
@@ -525,6 +530,8 @@ def field_similarity_arrays(feats: Features, i: np.ndarray, j: np.ndarray) -> di
                 out[both] = (codes[i[both]] == codes[j[both]]).astype(float)
         sims[name] = out
     if feats.object_name == "contacts":
+        if on_field is not None:
+            on_field(len(fields) / (len(fields) + 1))
         sims["first"], sims["last"] = _name_sims(feats, i, j)
     return sims
 
@@ -669,15 +676,27 @@ def street_sims(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sim
 
 
-def _streets(feats: Features) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per record its street name, the names' int codes and how many there are (cached)."""
+STREET_CHUNK = 100_000  # distinct addresses worked through between two progress calls
+
+
+def _streets(feats: Features, on_progress: Callable[[float], None] | None = None
+             ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per record its street name, the names' int codes and how many there are (cached;
+    `on_progress(fraction)` while the file's addresses are worked through)."""
     key = "address\x00street"
     if key not in feats._arrays:
         names = np.asarray(feats.get("address"), dtype=object)
         codes, uniques = pd.factorize(names, use_na_sentinel=False)
         # street_name column-wise: the number tokens out, spaces as street_name leaves them
-        streets = (pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-                   .str.replace(NUMBER_TOKEN, " ", regex=True).str.split().str.join(" ").to_numpy(dtype=object))
+        distinct = np.asarray(uniques, dtype=object)
+        parts = []
+        for start in range(0, len(distinct), STREET_CHUNK):
+            parts.append(pd.Series(distinct[start:start + STREET_CHUNK], dtype=object)
+                         .str.replace(NUMBER_TOKEN, " ", regex=True).str.split().str.join(" ")
+                         .to_numpy(dtype=object))
+            if on_progress is not None:
+                on_progress(min(1.0, (start + STREET_CHUNK) / len(distinct)))
+        streets = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
         street_codes, street_uniques = pd.factorize(streets, use_na_sentinel=False)
         feats._arrays[key] = np.asarray(street_uniques, dtype=object)[street_codes[codes]] if len(codes) \
             else np.zeros(0, dtype=object)
@@ -728,11 +747,17 @@ def household_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[s
 
 
 def pair_levels(feats: Features, i: np.ndarray, j: np.ndarray, sims: dict[str, np.ndarray],
-                far: np.ndarray, street: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                far: np.ndarray, street: np.ndarray | None = None,
+                on_step: Callable[[float], None] | None = None) -> dict[str, np.ndarray]:
     """Per learned field (and the household comparison), each pair's agreement level
-    (`street`: other_street's answer when the caller has it)."""
+    (`street`: other_street's answer when the caller has it; `on_step(fraction)` between steps)."""
     if street is None:
+        if on_step is not None and "address" in feats.columns:
+            # the file's street names, once (seconds at a million rows)
+            _streets(feats, lambda f: on_step(0.25 * f))
         street = other_street(feats, i, j, sims)
+    if on_step is not None:
+        on_step(0.5)
     out = {name: model.levels(name, sim, far, street) for name, sim in sims.items() if name in model.CUTS}
     out[model.HOUSEHOLD] = household_levels(feats, i, j, sims, far)
     return out
