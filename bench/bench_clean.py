@@ -171,6 +171,7 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
     current = ["load", time.perf_counter()]
     per_phase_peak = _reset_peak()
     longest = [0.0, time.perf_counter()]  # longest time without a progress call
+    where = [""]  # and the report that ended it
 
     def close(name: str) -> None:
         now = time.perf_counter()
@@ -180,6 +181,8 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
 
     def progress(p: Progress) -> None:
         now = time.perf_counter()
+        if now - longest[1] > longest[0]:
+            where[0] = f"{current[0]} -> {p.phase} {p.done:,}/{p.total or 0:,}"
         longest[0], longest[1] = max(longest[0], now - longest[1]), now
         name = p.phase
         if name == "dedupe":
@@ -204,7 +207,8 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
     print(f"  {'phase':<16} {'time':>8} {'peak RSS':>10}" + ("" if per_phase_peak else "  (peak since start)"))
     for name, secs, peak in marks:
         print(f"  {name:<16} {secs:7.2f}s {peak:8,.0f} MB")
-    print(f"  longest time without a progress call: {longest[0]:.1f} s; load average {os.getloadavg()[0]:.2f}")
+    print(f"  longest time without a progress call: {longest[0]:.1f} s (until {where[0]}); "
+          f"load average {os.getloadavg()[0]:.2f}")
     print(f"  {result.rows_in:,} rows in, {len(result.frame):,} out, "
           f"{len(result.duplicate_groups):,} duplicate groups, {len(result.issues):,} issues; "
           f"peak RSS {max(m[2] for m in marks):,.0f} MB")

@@ -7,6 +7,8 @@ traceback at the user.
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from importlib import import_module
 from typing import Any
@@ -65,6 +67,16 @@ class LazyGroup(click.Group):
         module = import_module(module_name)
         command: click.Command = getattr(module, attr)
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                             list[str]]:
+        name = args[0] if args else ""
+        if name and name not in COMMANDS and ("." in name or "/" in name or os.sep in name):
+            # `crm-migrate contacts.csv`: a file where a command goes; say which commands take files
+            quoted = shlex.quote(name)
+            raise click.UsageError(f"No such command '{name}'. To open it in the wizard: crm-migrate tui "
+                                   f"{quoted}; to look at it: crm-migrate inspect {quoted}")
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, HELP_SUMMARIES.get(name, "")) for name in COMMANDS]

@@ -30,6 +30,7 @@ class ProgressPrinter:
         self._task: Any = None
         self._phase: str | None = None
         self._last = time.monotonic()
+        self._printed = ""
 
     def __call__(self, p: Progress) -> None:
         if not self.enabled:
@@ -40,8 +41,11 @@ class ProgressPrinter:
         now = time.monotonic()
         if p.phase != "finished" and now - self._last < PLAIN_EVERY_S:
             return
-        self._last = now
-        click.echo(progress_line(p), err=True)
+        line = progress_line(p)
+        if line == self._printed:  # a run's end is reported by the runner and by its action
+            return
+        self._last, self._printed = now, line
+        click.echo(line, err=True)
 
     def _rich(self, p: Progress) -> None:
         # deferred: rich loads only for a live bar on a terminal

@@ -214,8 +214,10 @@ def rollback_cmd(journal_path: str, yes: bool) -> int:
                    if status["before_images"] and not status["purged"] else
                    f"leave the {number(status['updated'])} it updated as they are (no "
                    "before-images: " + ("purged)" if status["purged"] else "--no-before-images)"))
-        question = (f"Archive the {plural(status['created'], 'record')} this run created and "
-                    f"{restore} in {status['target']}?")
+        companies = (status.get("companies") or {}).get("created") or 0
+        made = plural(status["created"], "record") + (
+            f" and {plural(companies, 'company', 'companies')}" if companies else "")
+        question = f"Archive the {made} this run created and {restore} in {status['target']}?"
         if not click.confirm(question, default=False):
             click.echo("nothing rolled back")
             return 1

@@ -219,6 +219,7 @@ def candidate_keys(feats: Features, on_progress: Callable[[float], None] | None 
     found = []
     for number, kind in enumerate(list(blocks)):
         records, codes, _ = blocks.pop(kind)
+        records, codes = records.astype(np.int64), codes.astype(np.int64)  # kept as int32 (keys.py)
         cap, window = limits[kind]
         found.append(block_pair_keys(records, codes, rank[records], size, cap=cap, window=window))
         progress(0.5 + 0.3 * (number + 1) / (len(limits) + 1))

@@ -50,6 +50,15 @@ def _filled(values: np.ndarray) -> np.ndarray:
     return filled
 
 
+def _compact(rows: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A kind's record positions and codes as int32 while all kinds are held (half the memory:
+    ~20 kinds of up to a million entries each at a million rows); blocking widens one kind at a
+    time to int64 before it computes pair keys (i * size + j does not fit 32 bits)."""
+    if len(rows) and max(int(rows.max()), int(codes.max())) >= 2**31:
+        return rows, codes
+    return rows.astype(np.int32), codes.astype(np.int32)
+
+
 def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]],
                       phonetic: Callable[[str], str],
                       on_progress: Callable[[float], None] | None = None) -> KeyCodes:
@@ -75,7 +84,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
 
     def add(kind: str, mask: np.ndarray, *parts: np.ndarray) -> None:
         rows = np.flatnonzero(mask)
-        keys[kind] = (rows, joint(*(part[rows] for part in parts)) if len(rows) else rows)
+        keys[kind] = _compact(rows, joint(*(part[rows] for part in parts)) if len(rows) else rows)
 
     # name: metaphone of the last name, one initial (of the first name or of a nickname), city
     with_name = np.flatnonzero(has_ml & _filled(first))
@@ -88,7 +97,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
     rows = np.repeat(with_name, per_row)
     offset = np.arange(len(rows)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     which = np.repeat(starts[first_code], per_row) + offset if len(rows) else rows
-    keys["name"] = (rows, joint(ml_code[rows], initial_code[which], city_code[rows]) if len(rows) else rows)
+    keys["name"] = _compact(rows, joint(ml_code[rows], initial_code[which], city_code[rows]) if len(rows) else rows)
     progress(0.6)
     add("swap", has_ml & has_mf, np.minimum(ml_code, mf_code), np.maximum(ml_code, mf_code))
     add("dob", full_dob, factorize(per_distinct(dob, _dob_key)))
@@ -104,7 +113,7 @@ def contact_key_codes(feats: Features, first_initials: Callable[[str], set[str]]
             phone_keys.append(numbers[rows])
     if phone_rows:
         tails = per_distinct(np.concatenate(phone_keys), lambda p: p[-8:])
-        keys["phone"] = (np.concatenate(phone_rows), factorize(tails))
+        keys["phone"] = _compact(np.concatenate(phone_rows), factorize(tails))
     else:
         keys["phone"] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     progress(0.8)

@@ -101,6 +101,43 @@ def test_help_says_a_plain_command_opens_the_wizard(capsys: pytest.CaptureFixtur
     assert "With no command, crm-migrate opens the interactive wizard" in text
 
 
+def test_a_file_where_a_command_goes_gets_the_commands_that_take_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`crm-migrate contacts.csv` (a new user's first try) names the wizard's and inspect's way."""
+    assert run(["sample_data/outlook contacts.csv"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("crm-migrate: No such command 'sample_data/outlook contacts.csv'. To open it in the "
+                   "wizard: crm-migrate tui 'sample_data/outlook contacts.csv'; to look at it: "
+                   "crm-migrate inspect 'sample_data/outlook contacts.csv'")
+    assert run(["bogus"]) == 2
+    assert capsys.readouterr().err.strip() == "crm-migrate: No such command 'bogus'."
+
+
+def test_a_piped_push_says_finished_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    _pushed(tmp_path, 30)
+    lines = capsys.readouterr().err.splitlines()
+    finished = [line for line in lines if line.startswith("finished")]
+    assert len(finished) == 1, lines
+
+
+def test_rollback_asks_about_the_companies_a_run_made_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        isolated_env: dict[str, Any]) -> None:
+    """A contacts run that created companies archives them too: the question says so (its
+    progress counted 21,948 writes after asking about 19,948 records)."""
+    import crm_migrate.commands.push as push_commands
+
+    csv, prof = write_contacts(tmp_path, 3)
+    journal = tmp_path / "run.journal"
+    assert run(["push", str(csv), "--profile", str(prof), "--target", "sandbox", "--journal", str(journal)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(push_commands, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("sys.stdin", _Answer("n\n"))
+    assert run(["rollback", str(journal)]) == 1
+    assert "Archive the 3 records and 3 companies this run created" in capsys.readouterr().out
+
+
 def test_the_help_screen_gives_the_real_page_size() -> None:
     from crm_migrate.tui.screens.help import GENERAL
     from crm_migrate.tui.widgets.paged_table import PAGE_SIZE, PagedTable

@@ -130,6 +130,8 @@ async def test_a_push_that_fails_before_its_journal_offers_no_resume(make_app, p
         assert "resumable" not in text and "Nothing was sent" in text, text
         assert app.pane.query_one("#push-bar", ProgressBar).total is not None  # not indeterminate
         assert app.state.run.journal_path is None
+        runs = app.state.new_journal_path().parent
+        assert not list(runs.glob("typo*")), list(runs.iterdir())  # no profile of a run that never began
         await pilot.press("r")
         await pilot.pause()
         notes = [str(n.message) for n in app._notifications]

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 SCORE_FILTERS: list[tuple[str, float, float]] = [
     ("all", -1.0, 3.0), ("≥90%", 0.9, 3.0), ("70–90%", 0.7, 0.9), ("<70%", -1.0, 0.7)]
 MAX_LISTED = 1000  # groups listed at once; a list widget of 100,000 options would stall the keys
-LIST_LABEL = 18  # characters of a group's label in the list
+LIST_LABEL = 18  # characters of a group's label in the list (at 80 columns)
+LIST_WIDTH = 24  # the group list's width at 80 columns
 FIELD_WIDTH = 13  # the detail table's field-name column
 
 
@@ -249,11 +250,16 @@ class DedupeStep(WizardStep):
 
     def list_label(self) -> int:
         """Characters of a label in the group list (more on a wide terminal)."""
-        return min(26, int(LIST_LABEL * width_scale(self.app.size.width)))
+        return LIST_LABEL + self.list_extra()
+
+    def list_extra(self) -> int:
+        """Columns the group list gains beyond 80 (half of each extra column, up to 24): at 120
+        a group's e-mail shows whole beside its number, score and size."""
+        return min(24, max(0, self.app.size.width - 80) // 2)
 
     def on_resize(self) -> None:
         """Fit the group list and the group's columns to the new width."""
-        self.query_one("#groups", OptionList).styles.width = min(32, int(24 * width_scale(self.app.size.width)))
+        self.query_one("#groups", OptionList).styles.width = LIST_WIDTH + self.list_extra()
         index = self.current_group()
         if index is not None and self.display:
             self.call_after_refresh(self.show_group, index)

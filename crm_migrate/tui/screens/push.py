@@ -158,13 +158,17 @@ class PushStep(WizardStep):
         live = state.object_schema()
         if live.source != "built-in":  # the schema the wizard read and cleaned against
             common["schema"] = live
-        if kind == "dry-run":
-            outcome = dry_run(list(state.source.selected), state.ensure_profile(), **common)
-            self.post_message(PushFinished(status_with_message(outcome), kind))
-            return
-        state.run.journal_path = journal
-        push(list(state.source.selected), state.ensure_profile(), journal, **common)
-        self.post_message(PushFinished(status(journal), kind))
+        try:
+            if kind == "dry-run":
+                outcome = dry_run(list(state.source.selected), state.ensure_profile(), **common)
+                self.post_message(PushFinished(status_with_message(outcome), kind))
+                return
+            state.run.journal_path = journal
+            push(list(state.source.selected), state.ensure_profile(), journal, **common)
+            self.post_message(PushFinished(status(journal), kind))
+        finally:
+            if not journal.exists():  # a dry run, or a push that failed before its journal: no run
+                profile_path.unlink(missing_ok=True)  # to keep the profile for in the runs folder
 
     # ---- progress ----
 

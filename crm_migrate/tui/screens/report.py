@@ -111,6 +111,8 @@ class ReportStep(WizardStep):
                         "undone): nothing left to undo.", severity="warning")
             return
         created = int(summary.get("created") or 0)
+        companies = int((summary.get("companies") or {}).get("created") or 0)
+        made = plural(created, "record") + (f" and {plural(companies, 'company', 'companies')}" if companies else "")
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -119,7 +121,7 @@ class ReportStep(WizardStep):
                 self.roll_back()
 
         self.app.push_screen(ConfirmModal(
-            f"Roll back this run? The {plural(created, 'record')} it created will be archived "
+            f"Roll back this run? The {made} it created will be archived "
             "and the records it updated restored.", yes="Roll back", no="Keep"), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rollback")
