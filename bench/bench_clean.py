@@ -198,6 +198,7 @@ def time_pipeline(rows: int, csv_path: str | None = None) -> None:
     mapped = [f"{m.column}->{m.field}" for m in profile.fields if m.field]
     left_out = [m.column for m in profile.fields if not m.field and not m.split_into]
     print(f"mapped: {', '.join(mapped)}" + (f"; left out: {', '.join(left_out)}" if left_out else ""))
+    longest[1] = time.perf_counter()  # silences inside the clean (the load above reports nothing here)
     result = clean_tables(tables, profile, on_progress=progress)
     close("end")
     elapsed = time.perf_counter() - start
