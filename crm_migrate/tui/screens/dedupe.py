@@ -253,9 +253,10 @@ class DedupeStep(WizardStep):
         return LIST_LABEL + self.list_extra()
 
     def list_extra(self) -> int:
-        """Columns the group list gains beyond 80 (half of each extra column, up to 24): at 120
-        a group's e-mail shows whole beside its number, score and size."""
-        return min(24, max(0, self.app.size.width - 80) // 2)
+        """Columns the group list gains beyond 80 (a third of each extra column, up to 24): at
+        120 a group's key shows 13 characters more; the group's table keeps room for a whole
+        e-mail in its merged column."""
+        return min(24, max(0, self.app.size.width - 80) // 3)
 
     def on_resize(self) -> None:
         """Fit the group list and the group's columns to the new width."""
@@ -426,7 +427,7 @@ class DedupeStep(WizardStep):
         room -= FIELD_WIDTH + 2 * (members + 2) + 2  # cell padding and a scrollbar
         share = room // (members + 1)
         if width_scale(self.app.size.width) > 1 and longest > share:
-            merged = min(longest + 2, room // 2)
+            merged = min(longest + 2, room * 3 // 5)
             return merged, max(11, min(30, (room - merged) // max(1, members)))
         return max(11, min(20, share)), max(11, min(18, share))
 

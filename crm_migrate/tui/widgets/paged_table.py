@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ class PagedTable(DataTable[Text]):
         self._columns: list[str] = []
         self._show_index = True
         self._widths: dict[str, int] = {}
+        self._scale = 1.0  # the width scale the page's cells were cut at
 
     @property
     def total(self) -> int:
@@ -83,7 +85,7 @@ class PagedTable(DataTable[Text]):
             return
         start = self.page * self.page_size
         chunk = self._frame.iloc[start : start + self.page_size]
-        scale = width_scale(self.app.size.width)
+        scale = self._scale = width_scale(self.app.size.width)
         widths = {c: int(self._widths.get(c, self.max_width) * scale) for c in self._columns}
         rows = []
         keys = []
@@ -93,9 +95,26 @@ class PagedTable(DataTable[Text]):
                                                                             strict=False)]
             rows.append([Text(str(index)), *cells] if self._show_index else cells)
             keys.append(str(index))
+        # Widths from the page's own cells, set now: the table's idle-time measuring could be
+        # caught (by a snapshot, on a busy machine) before it ran, drawing cells cut to the header
+        labels = (["__index__"] if self._show_index else []) + list(self._columns)
+        for position, key in enumerate(labels):
+            column = self.columns.get(ColumnKey(key))
+            if column is None:
+                continue
+            column.auto_width = False
+            column.width = max([column.label.cell_len, *(row[position].cell_len for row in rows)])
         for key, row in zip(keys, rows, strict=False):
             self.add_row(*row, key=key)
         self.post_message(self.PageChanged(self))
+
+    def on_resize(self) -> None:
+        """A terminal that grew or shrank past 80 columns: cut the page's cells anew (they were
+        cut for the width the app had when the page was shown, e.g. before its first resize)."""
+        if self._frame is not None and width_scale(self.app.size.width) != self._scale:
+            row, column = self.cursor_row, self.cursor_column
+            self.show_page(self.page)
+            self.move_cursor(row=row, column=column)
 
     @staticmethod
     def _cut(value: str, width: int) -> str:
