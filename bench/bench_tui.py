@@ -214,12 +214,15 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
             await pilot.pause()
             await focus_preview(app, pilot)  # and browse the file meanwhile
             busy = timings.setdefault(f"keys while cleaning runs ({clean})", [])
+            when: list[tuple[float, float, str]] = []  # (ms, seconds into the clean, key)
             lag: list[float] = []
             stop = asyncio.Event()
             probe = asyncio.create_task(lag_probe(lag, stop))
             n = 0
             while app.state.clean_stale or app.state.cleaning.clean_result is None:
+                pressed_at = time.perf_counter() - started
                 busy.append(await timed_key(app, pilot, BROWSE[n % len(BROWSE)]))
+                when.append((busy[-1], pressed_at, BROWSE[n % len(BROWSE)]))
                 n += 1
                 await asyncio.sleep(0.1)
             stop.set()
@@ -229,6 +232,9 @@ async def _run(app, state, clean: str | None, timings: dict[str, list[float]],  
             await pilot.pause()
             print(f"  cleaning {rows:,} rows in a {clean}: {time.perf_counter() - started:.1f} s "
                   f"({len(busy)} keys pressed meanwhile)")
+            slowest = sorted(when, reverse=True)[:6]
+            print("  slowest keys meanwhile: " + ", ".join(f"{ms:.0f} ms ({key} at {at:.1f} s)"
+                                                        for ms, at, key in slowest))
             pauses.begin("idle keys after the clean")
             if clean == "process":
                 app.goto("clean")
