@@ -151,3 +151,52 @@ async def test_mouse_clicks_on_the_step_bar_and_buttons(make_app, contacts_csv: 
         await pilot.click("#step-start #new")
         await settle(app, pilot)
         assert app.current_step == "source"
+
+
+async def test_a_page_turn_repaints_without_laying_out_the_screen_again(
+        make_app, tmp_path: Path, monkeypatch) -> None:
+    """Columns only widen as pages turn and the caption's size never follows its text, so a
+    page turn whose values are no wider lays out nothing (a layout redraws the whole screen);
+    a wider value still widens its column, and a new frame is measured anew."""
+    from textual.widget import Widget
+
+    from crm_migrate.tui.widgets.paged_table import PAGE_SIZE, PagedTable
+
+    lines = []
+    for i in range(1, 3 * PAGE_SIZE + 1):
+        page = (i - 1) // PAGE_SIZE
+        note = {0: "medium text", 1: "short", 2: "a rather longer note"}[page]
+        lines.append(f"p{i:04d}@example.com,{note}\n")
+    big = tmp_path / "pages.csv"
+    big.write_text("Email,Note\n" + "".join(lines))
+    app = make_app(big)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        preview = app.pane.query_one("#preview", PagedTable)
+        preview.focus()
+        await pilot.pause()
+        note = next(c for c in preview.columns.values() if str(c.label) == "Note")
+        assert note.width == len("medium text")
+        layouts: list[str] = []
+        refresh = Widget.refresh
+
+        def spy(self, *regions, repaint=True, layout=False, recompose=False):  # type: ignore[no-untyped-def]
+            if layout:
+                layouts.append(type(self).__name__)
+            return refresh(self, *regions, repaint=repaint, layout=layout, recompose=recompose)
+
+        monkeypatch.setattr(Widget, "refresh", spy)
+        await pilot.press("right_square_bracket")  # "short" notes: the column keeps its width
+        await pilot.pause()
+        await pilot.pause()
+        assert preview.page == 1 and note.width == len("medium text")
+        assert f"rows {PAGE_SIZE + 1}" in str(app.pane.query_one("#preview-caption").render())
+        assert layouts == []
+        await pilot.press("right_square_bracket")  # longer notes: it widens
+        await pilot.pause()
+        assert preview.page == 2 and note.width == len("a rather longer note")
+        monkeypatch.undo()
+        preview.show_frame(preview._frame.iloc[:PAGE_SIZE])  # a new frame starts anew
+        await pilot.pause()
+        note = next(c for c in preview.columns.values() if str(c.label) == "Note")
+        assert note.width == len("medium text")

@@ -18,7 +18,7 @@ from crm_migrate.actions.progress import plural, progress_line
 from crm_migrate.tui.messages import CleanFinished, CleanProgressed
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import ConfirmModal, PromptModal
-from crm_migrate.tui.widgets.paged_table import PagedTable
+from crm_migrate.tui.widgets.paged_table import Caption, PagedTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -61,9 +61,9 @@ class CleanStep(WizardStep):
     def compose_body(self) -> ComposeResult:
         yield Static("", id="clean-counts")
         yield ProgressBar(id="clean-bar", total=1.0, show_eta=False)
-        yield Label("", id="clean-caption", classes="caption")
+        yield Caption("", id="clean-caption", classes="caption")
         yield PagedTable(id="clean-table", cursor_type="row")
-        yield Label("", id="clean-detail", classes="caption")
+        yield Caption("", id="clean-detail", classes="caption")
 
     def refresh_from_state(self) -> None:
         if not self.state.source.tables:

@@ -16,7 +16,7 @@ from crm_migrate.actions.duplicates import GroupKey, GroupReview, group_key
 from crm_migrate.actions.progress import number, plural
 from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.screens.modals import PromptModal
-from crm_migrate.tui.widgets.paged_table import width_scale
+from crm_migrate.tui.widgets.paged_table import Caption, width_scale
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -82,8 +82,8 @@ class DedupeStep(WizardStep):
         with Horizontal(id="dedupe-split"):
             yield OptionList(id="groups")
             yield DataTable(id="group-detail", cursor_type="row", zebra_stripes=True)
-        yield Label("", id="dedupe-detail", classes="caption")
-        yield Label("", id="dedupe-caption", classes="caption")
+        yield Caption("", id="dedupe-detail", classes="caption")
+        yield Caption("", id="dedupe-caption", classes="caption")
 
     def refresh_from_state(self) -> None:
         result = self.state.cleaning.clean_result

@@ -25,6 +25,7 @@ from crm_migrate.errors import ProfileError
 from crm_migrate.paths import profiles_dir
 from crm_migrate.tui.screens.base import WizardStep, one_line
 from crm_migrate.tui.screens.modals import FieldPickerModal, PromptModal, ValueMapModal
+from crm_migrate.tui.widgets.paged_table import Caption
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -87,7 +88,7 @@ class MappingStep(WizardStep):
     basis: dict[str, SuggestionBasis] = {}  # column -> what its suggestion rests on
 
     def compose_body(self) -> ComposeResult:
-        yield Label("", id="mapping-caption", classes="caption")
+        yield Caption("", id="mapping-caption", classes="caption")
         yield DataTable(id="mapping-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="mapping-why", markup=False)
         yield Static("", id="mapping-warnings")

@@ -17,7 +17,7 @@ from crm_migrate.tui.messages import PushFinished, PushProgressed
 from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.screens.modals import ConfirmModal
 from crm_migrate.tui.state import WizardState
-from crm_migrate.tui.widgets.paged_table import PagedTable
+from crm_migrate.tui.widgets.paged_table import Caption, PagedTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -45,7 +45,7 @@ class ReportStep(WizardStep):
             # a rollback's progress (hidden otherwise): its phase, done/total, rate and ETA
             yield ProgressBar(id="rollback-bar", total=None, show_eta=False)
             yield Static("", id="rollback-live")
-            yield Label("", id="report-caption", classes="caption")
+            yield Caption("", id="report-caption", classes="caption")
             yield PagedTable(id="report-errors", cursor_type="row")
 
     def refresh_from_state(self) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Input, Label
 from crm_migrate.tui.messages import FilesLoaded
 from crm_migrate.tui.screens.base import WizardStep
 from crm_migrate.tui.screens.modals import FilePickerModal
-from crm_migrate.tui.widgets.paged_table import PagedTable
+from crm_migrate.tui.widgets.paged_table import Caption, PagedTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -49,7 +49,7 @@ class SourceStep(WizardStep):
             yield Input(placeholder="encoding", id="ov-encoding", compact=True)
             yield Input(placeholder="delimiter", id="ov-delimiter", compact=True)
             yield Button("Apply", id="ov-apply", compact=True)
-        yield Label("", id="preview-caption", classes="caption")
+        yield Caption("", id="preview-caption", classes="caption")
         yield PagedTable(id="preview")
 
     COLUMNS = ("use", "file", "format", "encoding", "delim", "sheet", "header", "rows")

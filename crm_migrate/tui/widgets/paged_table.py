@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Label
 from textual.widgets.data_table import ColumnKey
 
 if TYPE_CHECKING:
@@ -16,6 +16,20 @@ if TYPE_CHECKING:
 def width_scale(terminal_width: int) -> float:
     """How much wider than at 80 columns cells may be (1.0 up to 80 columns, 1.5 at 120)."""
     return max(1.0, terminal_width / 80)
+
+
+class Caption(Label):
+    """A one-line caption as wide as its container.
+
+    Its size never depends on its text, so a new text (every page turn, cursor move or
+    progress report) repaints the line only; a Label's update lays out the whole screen again.
+    A text too long for the line ends in an ellipsis.
+    """
+
+    DEFAULT_CSS = "Caption { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }"
+
+    def update(self, content: Any = "", *, layout: bool = False) -> None:
+        super().update(content, layout=layout)
 
 
 PAGE_SIZE = 50  # rows a page: more fits no screen, and each page turn measures every cell
@@ -85,7 +99,8 @@ class PagedTable(DataTable[Text]):
             return
         start = self.page * self.page_size
         chunk = self._frame.iloc[start : start + self.page_size]
-        scale = self._scale = width_scale(self.app.size.width)
+        scale = width_scale(self.app.size.width)
+        rescaled, self._scale = scale != self._scale, scale
         widths = {c: int(self._widths.get(c, self.max_width) * scale) for c in self._columns}
         rows = []
         keys = []
@@ -95,15 +110,21 @@ class PagedTable(DataTable[Text]):
                                                                             strict=False)]
             rows.append([Text(str(index)), *cells] if self._show_index else cells)
             keys.append(str(index))
-        # Widths from the page's own cells, set now: the table's idle-time measuring could be
-        # caught (by a snapshot, on a busy machine) before it ran, drawing cells cut to the header
+        # Widths from the cells, set now: the table's idle-time measuring could be caught (by a
+        # snapshot, on a busy machine) before it ran, drawing cells cut to the header. A column
+        # only widens as pages turn: a table whose width changes lays out the whole screen again
+        # (with the caption's, a quarter of a page turn's work), and columns that jump about as
+        # pages turn are hard to read.
         labels = (["__index__"] if self._show_index else []) + list(self._columns)
         for position, key in enumerate(labels):
             column = self.columns.get(ColumnKey(key))
             if column is None:
                 continue
-            column.auto_width = False
-            column.width = max([column.label.cell_len, *(row[position].cell_len for row in rows)])
+            widest = max([column.label.cell_len, *(row[position].cell_len for row in rows)])
+            if column.auto_width or rescaled:
+                column.auto_width, column.width = False, widest
+            elif widest > column.width:
+                column.width = widest
         for key, row in zip(keys, rows, strict=False):
             self.add_row(*row, key=key)
         self.post_message(self.PageChanged(self))
