@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,6 +36,13 @@ STEP_NAMES: tuple[str, ...] = tuple(name for name, _ in STEPS)
 # a busy 2-core machine (bench/bench_tui.py prints the pauses). Cyclic garbage that reaches
 # the oldest generation waits longer for its collection; nothing else changes.
 FULL_COLLECTION_EVERY = 100
+# How long a thread holding the GIL keeps it before one waiting may ask for it (CPython: 5 ms).
+# While a clean runs, threads of the wizard's process send the tables to the worker process and
+# take its result apart; with the default interval they took the interpreter from the event loop
+# in the middle of a key, several times per key. A longer interval lets a key's drawing finish
+# in one go: p99 key latency during a 1M-row clean (bench/bench_tui.py, 2 cores) was 51-57 ms at
+# 5 ms, 91 ms at 1 ms and 41-46 ms at 20 ms; idle keys are unchanged.
+SWITCH_INTERVAL_S = 0.02
 
 
 def _step_classes() -> list[type[WizardStep]]:
@@ -64,11 +72,14 @@ class CrmMigrateApp(App[None]):
         self.first_step = first_step or ("source" if self.state.source.paths else "start")
         self.current_step = self.first_step
         self._gc_threshold: tuple[int, int, int] | None = None
+        self._switch_interval: float | None = None
 
     def on_mount(self) -> None:
         self._gc_threshold = gc.get_threshold()  # put back on unmount: the process is not ours only
         first, middle, full = self._gc_threshold
         gc.set_threshold(first, middle, max(full, FULL_COLLECTION_EVERY))
+        self._switch_interval = sys.getswitchinterval()  # likewise
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.main = WizardMain([cls() for cls in _step_classes()], self.first_step)
         self.push_screen(self.main, callback=None)
         self.call_after_refresh(self.goto, self.first_step)
@@ -90,6 +101,9 @@ class CrmMigrateApp(App[None]):
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
             self._gc_threshold = None
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
 
     # ---- routing ----
 

@@ -34,3 +34,23 @@ async def test_full_collections_are_rarer_while_the_wizard_runs_and_as_before_af
         assert gc.get_threshold() == (500, 20, 1000)
     finally:
         gc.set_threshold(*before)
+
+
+async def test_the_event_loop_keeps_the_interpreter_longer_while_the_wizard_runs(
+        make_app, contacts_csv: Path) -> None:
+    """While the wizard runs, a thread holds the GIL for SWITCH_INTERVAL_S before another may take
+    it (so a key is drawn without the clean's sending threads cutting in); the caller's own value
+    comes back on exit."""
+    import sys
+
+    from crm_migrate.tui.app import SWITCH_INTERVAL_S
+
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.003)
+        async with make_app(contacts_csv).run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert sys.getswitchinterval() == SWITCH_INTERVAL_S > 0.005
+        assert sys.getswitchinterval() == 0.003
+    finally:
+        sys.setswitchinterval(before)
