@@ -327,6 +327,12 @@ class ProgressMeter:
             each = (sent - self._phase_sent) / (done - self._phase_work)
         else:
             each = 1.0 / max(pacer.per_request, 1e-9)
+        if requests < PACE_REQUESTS:
+            # early on, a request is credited with no more units than it carries: the phase
+            # counts from its first answer, and the requests already in flight then answer
+            # units without being counted as sent (a resumed push read 200 records a request,
+            # twice its batch, and promised half the time it took)
+            each = max(each, 1.0 / max(pacer.per_request, 1e-9))
         per_second = (requests if requests > 0 else moved * each) / max(working,
                                                                         MIN_RATE_SPAN_S)
         if per_second <= 0:

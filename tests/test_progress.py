@@ -148,6 +148,37 @@ def test_a_paced_phase_counts_the_window_not_the_burst() -> None:
     assert seen[-1].eta_s is not None and seen[-1].eta_s < 3.0
 
 
+def test_requests_in_flight_at_the_first_answer_are_not_free_units() -> None:
+    """A resumed phase sends four batches at once into a window with room for six; the meter
+    counts its requests from the first answer, so the three answers still in flight then come
+    in with no request counted for them. Its ETA still counts a request per batch left (it
+    promised half the time a resumed push took, as 200 records a request)."""
+    import math
+
+    from crm_migrate.connectors.limiter import RollingWindowLimiter
+    from crm_migrate.progress import Pacer
+
+    clock, seen = Clock(), []
+    limiter = RollingWindowLimiter(10, 10.0, margin=0.0, clock=clock)
+    limiter.seed([clock.now] * 4)  # the reading before it used four of the window's ten
+    pacer = Pacer(waited=lambda: 0.0, sent=lambda: limiter.sent,
+                  finish_in=limiter.finish_in, per_request=100)
+    meter = ProgressMeter(seen.append, clock=clock)
+    meter.phase("records", 5_000, unit="contacts", done=2_000, pacer=pacer)
+    for _ in range(4):
+        assert limiter.try_acquire()
+    clock.now += 0.2
+    done = 2_000
+    for _ in range(6):  # an answer every 0.1 s; a new batch goes while the window has room
+        clock.now += 0.1
+        done += 100
+        meter.update(done)
+        limiter.try_acquire()
+    assert limiter.sent == 6 and seen[-1].eta_s is not None
+    batches_left = math.ceil((5_000 - done) / 100)
+    assert seen[-1].eta_s >= 0.9 * limiter.finish_in(batches_left)  # ~24 batches: over 20 s
+
+
 def test_the_window_schedule_at_the_senders_own_pace() -> None:
     """A sender that manages 20 requests a second against 100 per 10 s: the first lap takes
     5 s at its own pace, the next starts when the first send leaves the window."""
