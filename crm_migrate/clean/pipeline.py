@@ -12,8 +12,10 @@ import pandas as pd
 
 from crm_migrate.clean.canonical import map_table, normalise_table
 from crm_migrate.clean.matching import match_records, near_matches_in_input
+from crm_migrate.clean.shared_keys import shared_keys
 from crm_migrate.dedupe import find_duplicate_groups, merge_groups
 from crm_migrate.dedupe.heap import release_freed_memory
+from crm_migrate.identity import key_field
 from crm_migrate.mapping.validate import check_sensitive
 from crm_migrate.model import CleanIssue, CleanResult, OutputRecord
 from crm_migrate.progress import ProgressFn, ProgressMeter
@@ -98,6 +100,27 @@ def _mark_blocked(records: list[OutputRecord], blocked: dict[str, dict[str, str]
                     break
             if record.blocked:
                 break
+
+
+def _unshare_addresses(frame: pd.DataFrame, refs: list[Any], profile: Profile,
+                       issues: list[CleanIssue]) -> None:
+    """Leave an e-mail address that different people share out of their rows (see
+    clean.shared_keys), each with an issue: merged on it, they would become one contact."""
+    key = key_field(profile.object)
+    if key != "email":
+        return
+    column = next((m.column for m in profile.fields if m.field == key), None)
+    for shared in shared_keys(frame, key):
+        if shared.kept_by is None:
+            why = (f"shared by {shared.people} different people (a placeholder?): left out of "
+                   f"this row, so that they are not merged into one contact")
+        else:
+            why = (f"also the address of a different person (row {refs[shared.kept_by]}), who "
+                   f"keeps it: left out of this row, so that the two are not merged into one contact")
+        cells = frame[key].to_numpy()
+        for row in shared.rows:
+            issues.append(CleanIssue(refs[row], column, key, str(cells[row]), why))
+        frame.loc[shared.rows, key] = ""  # the index is the rows' positions
 
 
 RECORDS_PROGRESS_EVERY = 20_000  # output records built between progress calls
@@ -247,6 +270,7 @@ def _clean_tables(tables: list[SourceTable], profile: Profile, region: str | Non
         issues.extend(work.issues)
     fields = _field_order(profile, schema, works)
     frame, refs = _combine(works, fields)
+    _unshare_addresses(frame, refs, profile, issues)
     rows_in = len(frame)
     invalid = _invalid_counts(works)
     blocked = {source: why for work in works for source, why in work.blocked.items()}

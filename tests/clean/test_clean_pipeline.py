@@ -85,11 +85,15 @@ def test_issues_name_the_source_column_and_value(tmp_path: Path) -> None:
 def test_several_files_use_file_row_refs(tmp_path: Path) -> None:
     a = _write(tmp_path, "a.csv", CONTACTS)
     b = _write(tmp_path, "b.csv", "Full Name,E-mail,Phone,Country,Birthday,Stage\n"
-                                  "Ann Lee,JOHN.SMITH@acme.com,,,,\n")
+                                  "J. Smith,JOHN.SMITH@acme.com,,,,\n"
+                                  "Ann Lee,jane@berg.nl,,,,\n")
     result = clean_files([a, b], _profile())
-    assert result.rows_in == 6
+    assert result.rows_in == 7
     assert ["a.csv:1", "a.csv:3", "b.csv:1"] in result.duplicate_groups
     assert any(i.row == "a.csv:4" and i.field == "email" for i in result.issues)
+    # another person with Jane's address: it stays with Jane, named by file and row
+    assert not any("b.csv:2" in g for g in result.duplicate_groups)
+    assert any(i.row == "b.csv:2" and "(row a.csv:2)" in i.problem for i in result.issues)
 
 
 def test_transforms_run_once_and_profile_date_format(tmp_path: Path) -> None:
