@@ -112,11 +112,9 @@ def _unshare_addresses(frame: pd.DataFrame, refs: list[Any], profile: Profile,
     column = next((m.column for m in profile.fields if m.field == key), None)
     for shared in shared_keys(frame, key):
         if shared.kept_by is None:
-            why = (f"shared by {shared.people} different people (a placeholder?): left out of "
-                   f"this row, so that they are not merged into one contact")
+            why = f"shared by {shared.people} different people (a placeholder?): left out, one contact each"
         else:
-            why = (f"also the address of a different person (row {refs[shared.kept_by]}), who "
-                   f"keeps it: left out of this row, so that the two are not merged into one contact")
+            why = f"also the address of row {refs[shared.kept_by]}, a different person who keeps it: left out here"
         cells = frame[key].to_numpy()
         for row in shared.rows:
             issues.append(CleanIssue(refs[row], column, key, str(cells[row]), why))

@@ -60,7 +60,7 @@ def test_an_inbox_two_people_share_stays_with_the_first(tmp_path: Path) -> None:
     assert not any(5 in g or 6 in g for g in result.duplicate_groups)
     assert _email_of(result, 5) == "info@acme.com" and _email_of(result, 6) == ""
     [issue] = [i for i in result.issues if i.row == 6 and i.field == "email"]
-    assert "a different person (row 5)" in issue.problem
+    assert "also the address of row 5, a different person" in issue.problem
 
 
 def test_one_persons_rows_still_merge_on_their_address(tmp_path: Path) -> None:

@@ -79,6 +79,10 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
     from crm_migrate.push.plan import build_rows
     from crm_migrate.tui.screens.modals import PromptModal
 
+    # Bob's row is Ann's too (an initial and a broken address): fixing the address later
+    # brings it into her group
+    contacts_csv.write_text(contacts_csv.read_text(encoding="utf-8").replace(
+        "Bob Stone,bob@example,", "A. Lee,ann@example,"), encoding="utf-8")
     app = make_app(contacts_csv, region="US", match_target=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dedupe(app, pilot)
@@ -129,7 +133,7 @@ async def test_choices_survive_a_reclean_and_reach_the_push(make_app, contacts_c
         app.clear_notifications()
         await pilot.press("escape")
         await settle(app, pilot)
-        await fix("bob@example", "ann@example.com")
+        await fix("ann@example", "ann@example.com")
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         messages = [n.message for n in app._notifications]
