@@ -81,6 +81,13 @@ def _clearly_different(a: tuple[str, str], b: tuple[str, str]) -> bool:
         and not _last_agrees(a[1], b[1])
 
 
+def different_people(first_a: object, last_a: object, first_b: object, last_b: object) -> bool:
+    """Whether two names are clearly two people (both names given on both sides, and the
+    first names and the last names both differ, nicknames, initials and double names allowed
+    for)."""
+    return _clearly_different((_fold(first_a), _fold(last_a)), (_fold(first_b), _fold(last_b)))
+
+
 def shared_keys(frame: pd.DataFrame, key: str) -> list[SharedKey]:
     """The key values of `frame` (a column of normalised addresses) that different people share.
 

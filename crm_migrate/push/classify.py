@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crm_migrate.clean.matching import TargetSnapshot, budget_pacer, same_value
+from crm_migrate.clean.shared_keys import different_people
 from crm_migrate.connectors.base import RemoteRecord
 from crm_migrate.identity import ID_PROPERTY, identity_keys
 from crm_migrate.progress import ProgressMeter
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from crm_migrate.connectors.base import Connector
 
 CHUNK = 100
+DIFFERENT_PERSON = "the target's contact with this address is"
 LIST_PAGE = 100  # records a listing page carries (HubSpot's; the pacer measures the others')
 CLASSIFY_ROWS = 20_000
 MISSING = RemoteRecord("")  # a value the held snapshot never read
@@ -250,7 +252,10 @@ async def _classify_chunk(
                             len(keyed), held)
         found_lower = {k.lower(): v for k, v in found.items()}
         for r, key in keyed:
-            decided[r.seq] = decide(r, found_lower.get(key.lower()))
+            remote = found_lower.get(key.lower())
+            refused = someone_else(r, remote) if object_name == "contacts" else None
+            decided[r.seq] = (Classification(r.seq, existed=False, refused=refused) if refused
+                              else decide(r, remote))
     if by_name:
         names = sorted({r.payload["name"] for r in by_name})
         found = await _find(connector, object_name, "name", names, fields, None, meter,
@@ -260,6 +265,20 @@ async def _classify_chunk(
             decided[r.seq] = decide(r, found_lower.get(r.payload["name"].lower()))
     journal.classify([decided.get(r.seq) or Classification(r.seq, existed=False) for r in rows])
     return sum(1 for d in decided.values() if d.existed)
+
+
+def someone_else(row: JournalRow, remote: RemoteRecord | None) -> str | None:
+    """Why a contact row must not be written by its address, when the target's contact with
+    that address is clearly another person (an upsert would put this row's name, phone and
+    the rest on that person's contact); None when it may be."""
+    if remote is None:
+        return None
+    theirs = remote.properties
+    first, last = theirs.get("firstname") or "", theirs.get("lastname") or ""
+    if not different_people(row.payload.get("firstname"), row.payload.get("lastname"), first, last):
+        return None
+    return (f"{DIFFERENT_PERSON} {first} {last} (id {remote.id}), a different person: give this "
+            f"row its own address or leave the address out, then push it again")
 
 
 def decide(row: JournalRow, remote: RemoteRecord | None) -> Classification:

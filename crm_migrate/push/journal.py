@@ -361,6 +361,7 @@ class Classification:
     before: dict[str, str] | None = None
     op: Op | None = None
     skip: bool = False
+    refused: str | None = None  # not to be sent, and why (the row fails before sending)
 
 
 @dataclass(frozen=True, slots=True)
@@ -942,6 +943,8 @@ class Journal:
                              [(str(c.op), c.seq) for c in items if c.op and not c.skip])
             conn.executemany(f"UPDATE rows SET state = 'skipped', {_DROP_PAYLOAD} WHERE seq = ?",
                              [(c.seq,) for c in items if c.skip])
+            conn.executemany("UPDATE rows SET state = 'failed', error = ? WHERE seq = ?",
+                             [(NOT_SENT + c.refused, c.seq) for c in items if c.refused])
 
     # --- associations ---
 

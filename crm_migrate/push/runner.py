@@ -37,7 +37,13 @@ from crm_migrate.progress import Progress, ProgressFn, StopFn
 from crm_migrate.push.associations import associate_contacts
 from crm_migrate.push.audit import known_journals, register_journal
 from crm_migrate.push.breaker import CircuitBreaker
-from crm_migrate.push.classify import classify, classify_by_id, remap_id_property, worth_counting
+from crm_migrate.push.classify import (
+    DIFFERENT_PERSON,
+    classify,
+    classify_by_id,
+    remap_id_property,
+    worth_counting,
+)
 from crm_migrate.push.errors_file import write_errors_file
 from crm_migrate.push.journal import (
     CREATE,
@@ -367,6 +373,8 @@ def _refresh_payloads(journal: Journal, meta: RunMeta) -> None:
         rec = fresh.get(row.source)
         if rec is None:
             continue
+        if row.state is RowState.FAILED and (row.error or "").startswith(NOT_SENT + DIFFERENT_PERSON):
+            continue  # its address is another person's contact on the target: it stays unsent
         if rec.blocked:
             refused.append((row.seq, NOT_SENT + rec.blocked))
             continue
