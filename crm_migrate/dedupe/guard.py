@@ -33,8 +33,11 @@ CHAIN_FLOOR = 0.05
 # records of one person score 1-5% against each other; the hand-set floor split them.)
 LEARNED_CHAIN_SLACK = 0.7
 LEARNED_CHAIN_FLOOR = 0.002
-# beyond this many cross pairs only each member against the other group's first members is checked
-CHAIN_CHECK_LIMIT = 400
+# a join is checked against at most this many members of each group, its first ones (the
+# records it grew from): all cross pairs of a record joining a group of k would be k pairs a
+# join, O(k^2) scored pairs for one person whose rows the file repeats hundreds of times
+# (60,000 rows of 300 people: 50 s). At most CHECK_MEMBERS^2 cross pairs a check.
+CHECK_MEMBERS = 20
 # matched pairs whose checks are planned (and unknown cross pairs scored) at a time
 BATCH = 5_000
 SCORE_CHUNK = 200_000
@@ -49,8 +52,7 @@ Check = tuple[list[int], list[int], bool]  # the two groups' member lists and th
 
 def cross_keys(group_a: list[int], group_b: list[int], size: int) -> np.ndarray:
     """The cross pairs of two groups as keys low * size + high, in the guard's order."""
-    if len(group_a) * len(group_b) > CHAIN_CHECK_LIMIT:
-        group_a, group_b = group_a[:20], group_b[:20]
+    group_a, group_b = group_a[:CHECK_MEMBERS], group_b[:CHECK_MEMBERS]
     a, b = np.asarray(group_a, dtype=np.int64), np.asarray(group_b, dtype=np.int64)
     return (np.minimum.outer(a, b) * size + np.maximum.outer(a, b)).ravel()
 
@@ -222,8 +224,7 @@ class ChainGuard:
                 continue
             pending[state] = check
             states.append((position, state, check))
-            if len(ga) * len(gb) > CHAIN_CHECK_LIMIT:
-                ga, gb = ga[:20], gb[:20]
+            ga, gb = ga[:CHECK_MEMBERS], gb[:CHECK_MEMBERS]
             keys.extend([a * size + b if a < b else b * size + a for a in ga for b in gb])
             counts.append(len(ga) * len(gb))
         if not states:

@@ -164,8 +164,7 @@ def plain_run(self: guard.ChainGuard, on_step: object = None, every: int = 0) ->
     def linkable(group_a: list[int], group_b: list[int]) -> bool:
         if len(group_a) == 1 and len(group_b) == 1:
             return True
-        if len(group_a) * len(group_b) > guard.CHAIN_CHECK_LIMIT:
-            group_a, group_b = group_a[:20], group_b[:20]
+        group_a, group_b = group_a[:guard.CHECK_MEMBERS], group_b[:guard.CHECK_MEMBERS]
         cross = [a * size + b if a < b else b * size + a for a in group_a for b in group_b]
         todo = np.asarray(sorted({k for k in cross if k not in same and k not in probability}), dtype=np.int64)
         if len(todo):
@@ -366,3 +365,16 @@ def test_every_step_of_a_learned_dedupe_reports_progress(monkeypatch: pytest.Mon
     assert len(learning) >= 8, sorted(learning)
     address = {c for c in calls if 0.5 * engine.PROGRESS_FEATURES < c < 0.6 * engine.PROGRESS_FEATURES}
     assert len(address) >= 3, sorted(address)
+
+
+def test_a_join_is_checked_against_a_groups_first_members_only() -> None:
+    """A record joining a group of k is checked against the group's first CHECK_MEMBERS
+    members, not all k: one person a file repeats hundreds of times cost O(k^2) scored pairs
+    (60,000 rows of 300 people, 200 rows each: 6M pairs, 50 s; now 1.1M, 32 s)."""
+    size = 10_000
+    group, newcomer = list(range(300)), [5_000]
+    keys = guard.cross_keys(group, newcomer, size)
+    assert len(keys) == guard.CHECK_MEMBERS
+    assert sorted((keys // size).tolist()) == group[:guard.CHECK_MEMBERS]
+    assert len(guard.cross_keys(group, list(range(400, 700)), size)) == guard.CHECK_MEMBERS ** 2
+    assert len(guard.cross_keys([1, 2, 3], [7, 8], size)) == 6  # small groups: every cross pair
