@@ -115,9 +115,7 @@ def _unshare_addresses(frame: pd.DataFrame, refs: list[Any], profile: Profile,
             why = f"shared by {shared.people} different people (a placeholder?): left out, one contact each"
         else:
             why = f"also the address of row {refs[shared.kept_by]}, a different person who keeps it: left out here"
-        cells = frame[key].to_numpy()
-        for row in shared.rows:
-            issues.append(CleanIssue(refs[row], column, key, str(cells[row]), why))
+        issues.extend(CleanIssue(refs[row], column, key, shared.value, why) for row in shared.rows)
         frame.loc[shared.rows, key] = ""  # the index is the rows' positions
 
 

@@ -11,18 +11,18 @@ Anna Stone may be one person who married; Jon and Jonathan Lee are one).
 Shared by PLACEHOLDER_PEOPLE people or more, the address is left out of all their rows: it
 identifies none of them. Shared by two, it stays with the person whose row comes first and
 is left out of the other's rows. Each row it is left out of gets an issue that says why.
-Rows of one person keep the address and merge as before. Nothing else about the rows changes, and fuzzy matching still joins true copies
-among them (same name and phone).
+Rows of one person keep the address and merge as before. Nothing else about the rows
+changes, and fuzzy matching still joins true copies among them (same name and phone).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from crm_migrate.dedupe.features import fold
 from crm_migrate.dedupe.nicknames import same_first_name
 
 PLACEHOLDER_PEOPLE = 3  # sharing people from which an address is left out of every row
@@ -40,17 +40,11 @@ class SharedKey:
 
 
 def _fold(text: object) -> str:
-    if text is None or text != text:  # noqa: PLR0124 - NaN
-        return ""
-    decomposed = unicodedata.normalize("NFKD", str(text or "").casefold())
-    letters = "".join(ch if ch.isalpha() else " " for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(letters.split())
+    return fold(text) if isinstance(text, str) else ""  # NaN, None: no name
 
 
 def _folded(cells: np.ndarray) -> list[str]:
-    """The cells folded (each distinct value once)."""
-    distinct: dict[object, str] = {}
-    return [distinct[c] if c in distinct else distinct.setdefault(c, _fold(c)) for c in cells.tolist()]
+    return [_fold(c) for c in cells.tolist()]
 
 
 def _first_agrees(a: str, b: str) -> bool:
